@@ -1,0 +1,233 @@
+"""Harness configuration: genes, guarded settings, role models, and how they load from YAML.
+
+A harness is a configuration of the data-scientist agent. Its *genes* (three instruction
+texts and the control knobs) are what the meta-optimizer may change; its *guarded* settings
+(acceptance rule, solver and judge prompts) are never proposed. Every YAML error is reported
+as ``<file>: <field.path>: <what was expected>`` through :class:`ConfigError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from harness import prompts
+from harness.acceptance import AcceptanceRule
+from harness.presets import PRESETS, Pipeline, pipeline_for
+
+ROLES = ("challenger", "qv", "weak", "strong", "judge", "orchestrator")
+
+
+class ConfigError(ValueError):
+    """A configuration problem, already phrased for the user (file, field, expectation)."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModelSpec(Strict):
+    """One role's model: a LiteLLM model string, or ``sim/<profile>`` for the offline world."""
+
+    model: str = Field(min_length=3, pattern=r"^[A-Za-z0-9_.\-]+/.+$")
+    api_base: str | None = None
+    # The *name* of the environment variable that holds the key; keys never live in configs.
+    api_key_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    max_tokens: int | None = Field(default=None, gt=0)
+    engine: Literal["auto", "litellm"] = "auto"
+
+    @property
+    def simulated(self) -> bool:
+        return self.model.startswith("sim/")
+
+
+def _sim(profile: str) -> ModelSpec:
+    return ModelSpec(model=f"sim/{profile}")
+
+
+class Models(Strict):
+    challenger: ModelSpec = _sim("challenger")
+    qv: ModelSpec = _sim("qv")
+    weak: ModelSpec = _sim("weak")
+    strong: ModelSpec = _sim("strong")
+    judge: ModelSpec = _sim("judge")
+    orchestrator: ModelSpec = _sim("orchestrator")
+
+    def items(self) -> list[tuple[str, ModelSpec]]:
+        return [(role, getattr(self, role)) for role in ROLES]
+
+
+class Genes(Strict):
+    """The text genes: instructions of the three roles the meta-optimizer may rewrite."""
+
+    challenger_instructions: str = Field(default=prompts.CHALLENGER_INSTRUCTIONS, min_length=1)
+    orchestrator_instructions: str = Field(default=prompts.ORCHESTRATOR_INSTRUCTIONS, min_length=1)
+    qv_instructions: str = Field(default=prompts.QV_INSTRUCTIONS, min_length=1)
+
+
+class Knobs(Strict):
+    """The control knobs of the inner loop."""
+
+    challenger_temperature: float = Field(default=0.7, ge=0.0, le=2.0)
+    round_budget: int = Field(default=5, ge=1, le=100)
+    challengers_per_round: int = Field(default=1, ge=1, le=16)
+    rubric_min: int = Field(default=10, ge=1, le=50)
+    rubric_max: int = Field(default=15, ge=1, le=50)
+    solver_attempts: int = Field(default=3, ge=1, le=16)
+
+    @model_validator(mode="after")
+    def _rubric_range(self) -> Knobs:
+        if self.rubric_min > self.rubric_max:
+            raise ValueError(f"rubric_min ({self.rubric_min}) must not exceed rubric_max ({self.rubric_max})")
+        return self
+
+
+class Guarded(Strict):
+    """Settings no proposal may change: the acceptance rule and the solver and judge prompts."""
+
+    acceptance: AcceptanceRule = AcceptanceRule()
+    solver_instructions: str = Field(default=prompts.SOLVER_INSTRUCTIONS, min_length=1)
+    judge_instructions: str = Field(default=prompts.JUDGE_INSTRUCTIONS, min_length=1)
+
+
+class Documents(Strict):
+    """Where grounding documents come from: the offline world, a folder of .txt files, or JSONL."""
+
+    source: Literal["sim", "folder", "jsonl"] = "sim"
+    path: str | None = None
+    count: int = Field(default=20, ge=1)
+    offset: int = Field(default=0, ge=0)
+    world_seed: int = 0  # which offline world (fixed across run seeds, so seeds vary only the agent)
+
+    @model_validator(mode="after")
+    def _path_needed(self) -> Documents:
+        if self.source != "sim" and not self.path:
+            raise ValueError(f"documents.source '{self.source}' needs documents.path")
+        return self
+
+
+class Runtime(Strict):
+    """How calls are made; not part of the harness identity."""
+
+    concurrency: int = Field(default=4, ge=1, le=256)
+    timeout_s: float = Field(default=120.0, gt=0)
+    num_retries: int = Field(default=3, ge=0, le=20)
+    # None: on for real endpoints (never pay twice), off for the offline world (cheaper to recompute).
+    cache: bool | None = None
+
+
+class HarnessConfig(Strict):
+    name: str = Field(default="autodata", pattern=r"^[A-Za-z0-9_.\-]+$")
+    preset: str = "agentic"
+    seed: int = 0
+    models: Models = Models()
+    genes: Genes = Genes()
+    knobs: Knobs = Knobs()
+    guarded: Guarded = Guarded()
+    pipeline: dict[str, Any] = Field(default_factory=dict)
+    documents: Documents = Documents()
+    runtime: Runtime = Runtime()
+
+    @model_validator(mode="after")
+    def _known_preset(self) -> HarnessConfig:
+        if self.preset not in PRESETS:
+            raise ValueError(f"unknown preset '{self.preset}'; expected one of {', '.join(PRESETS)}")
+        pipeline_for(self.preset, self.pipeline)  # validates overrides early
+        return self
+
+    @property
+    def resolved_pipeline(self) -> Pipeline:
+        return pipeline_for(self.preset, self.pipeline)
+
+    @property
+    def simulated(self) -> bool:
+        return any(spec.simulated for _, spec in self.models.items())
+
+    def identity(self) -> dict[str, Any]:
+        """What makes two harnesses the same: everything but documents, seed and runtime."""
+        return {
+            "preset": self.preset,
+            "pipeline": self.resolved_pipeline.model_dump(),
+            "models": self.models.model_dump(),
+            "genes": self.genes.model_dump(),
+            "knobs": self.knobs.model_dump(),
+            "guarded": self.guarded.model_dump(),
+        }
+
+    def harness_hash(self) -> str:
+        return content_hash(self.identity())
+
+
+def content_hash(value: Any, length: int = 12) -> str:
+    """Stable short hash of a JSON-serializable value (sorted keys, no whitespace)."""
+    blob = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:length]
+
+
+def format_validation_error(source: str, error: ValidationError) -> str:
+    problems = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown field"
+        problems.append(f"{source}: {where}: {message}")
+    return "; ".join(problems)
+
+
+def parse_config(data: Any, source: str = "<config>") -> HarnessConfig:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: (top level): expected a mapping of fields, got {type(data).__name__}")
+    try:
+        return HarnessConfig.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(format_validation_error(source, error)) from None
+
+
+def load_yaml(path: str | Path) -> Any:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such configuration file")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ConfigError(f"{path}: malformed YAML at {where}: {problem}") from None
+
+
+def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> HarnessConfig:
+    """Load a harness config from YAML, applying dotted-path overrides (e.g. ``{"seed": 3}``)."""
+    data = load_yaml(path)
+    if data is None:
+        data = {}
+    if isinstance(data, dict) and overrides:
+        data = apply_overrides(data, overrides)
+    return parse_config(data, str(path))
+
+
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Return a copy of ``data`` with ``{"a.b": v}`` overrides applied (creating mappings)."""
+    result = json.loads(json.dumps(data))
+    for dotted, value in overrides.items():
+        node = result
+        parts = dotted.split(".")
+        for part in parts[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = {}
+                node[part] = child
+            node = child
+        node[parts[-1]] = value
+    return result

@@ -1,0 +1,238 @@
+"""A generation: the inner loop over a set of documents, persisted as it goes and resumable.
+
+Layout of ``OUT/``: ``run.json`` (what this directory holds), ``config.resolved.json``,
+``rounds.jsonl`` (one line per round, flushed), ``accepted.jsonl`` (the final dataset, flushed),
+``summary.json`` (written at the end). Started again with the same arguments, a generation reads
+its records back, rebuilds each document's state from them, and runs only what is missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import dspy
+
+from harness.config import HarnessConfig
+from harness.documents import Document, DocumentSet
+from harness.loop import InnerLoop, document_finished
+from harness.models import ModelRegistry
+from harness.records import AcceptedSample, JsonlWriter, RoundRecord, read_jsonl
+from harness.roles import Roles
+from harness.sim.engine import FaultPlan
+from harness.summary import summarize
+
+ROUNDS_FILE, ACCEPTED_FILE, SUMMARY_FILE, RUN_FILE = "rounds.jsonl", "accepted.jsonl", "summary.json", "run.json"
+
+
+class RunMismatchError(ValueError):
+    """The output directory holds a different run; resuming into it would mix two datasets."""
+
+
+@dataclass
+class Progress:
+    """What a progress display needs after each round."""
+
+    documents: int
+    documents_done: int
+    accepted: int
+    rounds: int
+    calls: int
+    elapsed_s: float
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def accepted_from(record: RoundRecord) -> AcceptedSample:
+    chosen = record.candidates[record.chosen]
+    weak, strong = chosen.mean("weak"), chosen.mean("strong")
+    return AcceptedSample(
+        id=f"{record.doc_id}:r{record.round}:c{chosen.index}",
+        doc_id=record.doc_id,
+        round=record.round,
+        harness_hash=record.harness_hash,
+        preset=record.preset,
+        seed=record.seed,
+        sample=chosen.sample,
+        weak_scores=chosen.scores("weak"),
+        strong_scores=chosen.scores("strong"),
+        weak_mean=weak,
+        strong_mean=strong,
+        gap=(strong - weak) if weak is not None and strong is not None else None,
+        final_qv=record.final_qv,
+    )
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in ("dspy", "litellm", "optuna", "mlflow", "pydantic", "numpy"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def write_json_atomic(path: Path, value: Any) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _identity(config: HarnessConfig, documents: list[Document]) -> dict[str, Any]:
+    return {"harness_hash": config.harness_hash(), "seed": config.seed, "preset": config.preset,
+            "documents": [d.id for d in documents]}
+
+
+def prepare_out(config: HarnessConfig, documents: list[Document], out: Path) -> None:
+    """Claim ``out`` for this run, or check that it already holds this run (resume)."""
+    out.mkdir(parents=True, exist_ok=True)
+    identity = _identity(config, documents)
+    run_file = out / RUN_FILE
+    if run_file.exists():
+        held = json.loads(run_file.read_text(encoding="utf-8"))
+        mismatched = [key for key in ("harness_hash", "seed", "preset") if held.get(key) != identity[key]]
+        if mismatched:
+            raise RunMismatchError(
+                f"{out}: holds a run with a different {', '.join(mismatched)}; use another --out or remove it"
+            )
+        held_docs = set(held.get("documents", []))
+        if set(identity["documents"]) - held_docs:
+            identity["documents"] = sorted(held_docs | set(identity["documents"]))
+    write_json_atomic(run_file, identity)
+    resolved = {
+        "config": config.model_dump(mode="json"),
+        "pipeline": config.resolved_pipeline.model_dump(),
+        "harness_hash": config.harness_hash(),
+        "seed": config.seed,
+        "versions": package_versions(),
+        "git_commit": git_commit(),
+    }
+    write_json_atomic(out / "config.resolved.json", resolved)
+
+
+def load_rounds(out: Path) -> dict[str, list[RoundRecord]]:
+    by_doc: dict[str, list[RoundRecord]] = {}
+    for row in read_jsonl(out / ROUNDS_FILE):
+        record = RoundRecord.model_validate(row)
+        by_doc.setdefault(record.doc_id, []).append(record)
+    for records in by_doc.values():
+        records.sort(key=lambda r: r.round)
+    return by_doc
+
+
+async def run_generation(
+    config: HarnessConfig,
+    docs: DocumentSet,
+    out: Path,
+    *,
+    registry: ModelRegistry | None = None,
+    progress: ProgressCallback | None = None,
+) -> dict[str, Any]:
+    documents = docs.documents
+    prepare_out(config, documents, out)
+    registry = registry or ModelRegistry(config.models, config.runtime)
+    roles = Roles(config, registry)
+    loop = InnerLoop(config, roles)
+    prior = load_rounds(out)
+    started = time.perf_counter()
+
+    rounds_writer = JsonlWriter(out / ROUNDS_FILE)
+    accepted_writer = JsonlWriter(out / ACCEPTED_FILE)
+    accepted_ids = {row.get("id") for row in read_jsonl(out / ACCEPTED_FILE)}
+    state = {"done": 0, "accepted": len(accepted_ids), "rounds": sum(len(r) for r in prior.values())}
+
+    def keep(record: RoundRecord) -> None:
+        if not record.in_dataset:
+            return
+        sample = accepted_from(record)
+        if sample.id not in accepted_ids:
+            accepted_writer.write(sample)
+            accepted_ids.add(sample.id)
+            state["accepted"] += 1
+
+    # A kill between the round line and its dataset line is repaired from the round record.
+    for records in prior.values():
+        if records and records[-1].in_dataset:
+            keep(records[-1])
+
+    def report() -> None:
+        if progress is not None:
+            calls = sum(v.get("calls", 0) for v in roles.usage.values())
+            progress(Progress(len(documents), state["done"], state["accepted"], state["rounds"], calls,
+                              time.perf_counter() - started))
+
+    def on_round(record: RoundRecord) -> None:
+        rounds_writer.write(record)
+        keep(record)
+        state["rounds"] += 1
+        report()
+
+    semaphore = asyncio.Semaphore(config.runtime.concurrency)
+
+    async def one(doc: Document) -> None:
+        earlier = prior.get(doc.id, [])
+        if not document_finished(earlier, config):
+            async with semaphore:
+                await loop.run(doc, earlier, on_round)
+        state["done"] += 1
+        report()
+
+    try:
+        await asyncio.gather(*(one(doc) for doc in documents))
+    finally:
+        rounds_writer.close()
+        accepted_writer.close()
+
+    all_rounds = [r for records in load_rounds(out).values() for r in records if r.doc_id in {d.id for d in documents}]
+    accepted = [AcceptedSample.model_validate(row) for row in read_jsonl(out / ACCEPTED_FILE)]
+    accepted = [a for a in accepted if a.doc_id in {d.id for d in documents}]
+    summary = summarize(
+        all_rounds,
+        accepted,
+        documents=len(documents),
+        preset=config.preset,
+        seed=config.seed,
+        harness_hash=config.harness_hash(),
+        simulated=config.simulated,
+        skipped=docs.skipped,
+        models={role: spec.model for role, spec in config.models.items()},
+    )
+    summary["elapsed_s"] = round(time.perf_counter() - started, 3)
+    summary["calls_this_session"] = {role: v.get("calls", 0) for role, v in roles.usage.items()}
+    write_json_atomic(out / SUMMARY_FILE, summary)
+    return summary
+
+
+def generate(
+    config: HarnessConfig,
+    docs: DocumentSet,
+    out: Path,
+    *,
+    faults: FaultPlan | None = None,
+    progress: ProgressCallback | None = None,
+) -> dict[str, Any]:
+    """Synchronous entry point (the CLI, tests, the sweep)."""
+    dspy.configure(track_usage=True)
+    registry = ModelRegistry(config.models, config.runtime, faults)
+    return asyncio.run(run_generation(config, docs, Path(out), registry=registry, progress=progress))

@@ -1,0 +1,124 @@
+"""The model registry: one ``dspy.LM`` per role, built from the configuration.
+
+``sim/<profile>`` models run on the offline world's engine (one engine shared by all roles, so
+its call counters see everything); any other string is a LiteLLM model string routed through
+``dspy.LM`` (DSPy's native engine for the common providers, LiteLLM for the rest). Keys are read
+from the environment at build time and are never stored in configs, records or logs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import dspy
+
+from harness.config import Models, ModelSpec, Runtime
+from harness.sim.engine import AsyncSimEngine, FaultPlan, SimEngine
+from harness.sim.profiles import PROFILES
+
+# Role defaults when the model spec does not set a temperature (the challenger's is a knob).
+ROLE_TEMPERATURE = {"qv": 0.0, "weak": 1.0, "strong": 1.0, "judge": 0.0, "orchestrator": 0.7}
+
+
+class CredentialError(ValueError):
+    """A role's model cannot be reached as configured (missing key, unknown profile)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    role: str
+    model: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"role '{self.role}' (model {self.model}): {self.message}"
+
+
+def missing_credentials(models: Models) -> list[Problem]:
+    """Every role whose model cannot be called as configured, checked before any work starts."""
+    problems: list[Problem] = []
+    for role, spec in models.items():
+        if spec.simulated:
+            name = spec.model.split("/", 1)[1]
+            if name not in PROFILES:
+                problems.append(Problem(role, spec.model, f"unknown offline-world profile; known: {', '.join(sorted(PROFILES))}"))
+            continue
+        if spec.api_key_env:
+            if not os.environ.get(spec.api_key_env):
+                problems.append(Problem(role, spec.model, f"environment variable {spec.api_key_env} is not set"))
+            continue
+        if spec.api_base:
+            continue  # a self-hosted OpenAI-compatible server (vLLM, Ollama, llama.cpp) may need no key
+        missing = _provider_missing_keys(spec.model)
+        if missing:
+            problems.append(Problem(role, spec.model, f"missing API key: set {' or '.join(missing)}"))
+    return problems
+
+
+def _provider_missing_keys(model: str) -> list[str]:
+    # LiteLLM knows which variables each provider reads; imported only for real endpoints (slow import).
+    import litellm
+
+    try:
+        report = litellm.validate_environment(model=model)
+    except Exception as error:  # unknown provider strings raise; report them instead of crashing
+        return [f"(LiteLLM cannot check this model: {type(error).__name__})"]
+    return list(report.get("missing_keys") or []) if not report.get("keys_in_environment") else []
+
+
+class ModelRegistry:
+    """Builds and holds the LM of each role."""
+
+    def __init__(self, models: Models, runtime: Runtime, faults: FaultPlan | None = None) -> None:
+        self.models = models
+        self.runtime = runtime
+        self.sim_engine = SimEngine(faults)
+        self._async_engine = AsyncSimEngine(self.sim_engine)
+        self._lms: dict[str, dspy.LM] = {}
+
+    def spec(self, role: str) -> ModelSpec:
+        return getattr(self.models, role)
+
+    def cache_enabled(self, spec: ModelSpec) -> bool:
+        return (not spec.simulated) if self.runtime.cache is None else self.runtime.cache
+
+    def lm(self, role: str) -> dspy.LM:
+        if role not in self._lms:
+            self._lms[role] = self._build(self.spec(role))
+        return self._lms[role]
+
+    def _build(self, spec: ModelSpec) -> dspy.LM:
+        cache = self.cache_enabled(spec)
+        common = {"cache": cache, "num_retries": self.runtime.num_retries}
+        if spec.max_tokens:
+            common["max_tokens"] = spec.max_tokens
+        if spec.simulated:
+            return dspy.LM(spec.model, engine=self.sim_engine, async_engine=self._async_engine, **common)
+        kwargs = dict(common)
+        if spec.api_base:
+            kwargs["api_base"] = spec.api_base
+        if spec.api_key_env:
+            kwargs["api_key"] = os.environ.get(spec.api_key_env, "")
+        elif spec.api_base:
+            kwargs["api_key"] = os.environ.get("OPENAI_API_KEY", "not-needed")
+        if spec.engine != "auto":
+            kwargs["engine"] = spec.engine
+        return dspy.LM(spec.model, **kwargs)
+
+    def temperature(self, role: str, knob: float | None = None) -> float:
+        spec = self.spec(role)
+        if role == "challenger" and knob is not None:
+            return knob
+        if spec.temperature is not None:
+            return spec.temperature
+        return ROLE_TEMPERATURE.get(role, 0.7)
+
+    def call_config(self, role: str, seed: int, temperature: float) -> dict:
+        """Per-call settings: the seed reaches the offline world; real endpoints get a cache key instead."""
+        if self.spec(role).simulated:
+            return {"seed": seed, "temperature": temperature}
+        config: dict = {"temperature": temperature}
+        if temperature > 0:
+            config["rollout_id"] = seed  # distinct attempts are distinct cache entries; stripped before sending
+        return config

@@ -1,0 +1,151 @@
+"""Records of a generation: typed rows, written append-only as JSONL and flushed as made.
+
+A run killed at any moment leaves at worst one partial last line; ``read_jsonl`` drops it and
+``JsonlWriter`` truncates it before appending, so a resumed run neither loses nor duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from harness.rubric import Criterion
+
+
+class Sample(BaseModel):
+    context: str
+    question: str
+    reference_answer: str
+    final_answer: str
+    rubric: list[Criterion]
+    question_type: str
+    skill_tags: list[str] = Field(default_factory=list)
+    plan: str | None = None
+
+
+class QVResult(BaseModel):
+    verdict: str
+    reason: str
+    explanation: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == "PASS"
+
+
+class Attempt(BaseModel):
+    solver: str  # "weak" | "strong"
+    index: int
+    answer: str
+    final_answer: str
+    verdicts: list[bool]
+    score: float
+
+
+class Candidate(BaseModel):
+    index: int
+    sample: Sample | None = None
+    qv: QVResult | None = None
+    attempts: list[Attempt] = Field(default_factory=list)
+    decision: str  # an Outcome value, or "error"
+    reason: str = ""
+    consistency: dict[str, Any] | None = None
+
+    def scores(self, solver: str) -> list[float]:
+        return [a.score for a in self.attempts if a.solver == solver]
+
+    def mean(self, solver: str) -> float | None:
+        values = self.scores(solver)
+        return sum(values) / len(values) if values else None
+
+
+class RoundRecord(BaseModel):
+    kind: str = "round"
+    doc_id: str
+    round: int
+    harness_hash: str
+    preset: str
+    seed: int
+    guidance: str
+    candidates: list[Candidate]
+    decision: str
+    chosen: int | None = None  # candidate index whose sample the round produced
+    final_qv: QVResult | None = None
+    in_dataset: bool = False
+    next_guidance: str | None = None
+    usage: dict[str, dict[str, int]] = Field(default_factory=dict)
+    elapsed_s: float = 0.0
+
+
+class AcceptedSample(BaseModel):
+    id: str
+    doc_id: str
+    round: int
+    harness_hash: str
+    preset: str
+    seed: int
+    sample: Sample
+    weak_scores: list[float]
+    strong_scores: list[float]
+    weak_mean: float | None
+    strong_mean: float | None
+    gap: float | None
+    final_qv: QVResult | None = None
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """All complete lines of a JSONL file; a partial last line (a killed writer) is ignored."""
+    if not path.exists():
+        return []
+    rows = []
+    with path.open("r", encoding="utf-8") as handle:
+        for line in handle:
+            if not line.endswith("\n"):
+                break  # partial last line
+            line = line.strip()
+            if line:
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError:
+                    break
+    return rows
+
+
+class JsonlWriter:
+    """Appends one JSON object per line, flushed and fsynced before ``write`` returns."""
+
+    def __init__(self, path: Path, durable: bool = True) -> None:
+        self.path = path
+        self.durable = durable
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._repair()
+        self._handle = path.open("a", encoding="utf-8")
+
+    def _repair(self) -> None:
+        if not self.path.exists():
+            return
+        data = self.path.read_bytes()
+        end = data.rfind(b"\n") + 1
+        if end != len(data):
+            with self.path.open("r+b") as handle:
+                handle.truncate(end)
+
+    def write(self, row: BaseModel | dict[str, Any]) -> None:
+        payload = row.model_dump(mode="json") if isinstance(row, BaseModel) else row
+        self._handle.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        self._handle.flush()
+        if self.durable:
+            os.fsync(self._handle.fileno())
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> JsonlWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

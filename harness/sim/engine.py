@@ -1,0 +1,251 @@
+"""The offline world as a DSPy engine: ``complete(Request) -> Response`` (and an async twin).
+
+The engine reads only the request: the model string names the profile (``sim/weak``), the
+system message carries the role's instructions and the output fields DSPy asks for, the user
+message carries the input fields. Which role to play follows from the requested outputs. The
+reply is written in the ChatAdapter's ``[[ ## field ## ]]`` format (JSON when the JSONAdapter
+asks). Randomness is seeded from the request text, ``config.seed`` and the temperature, so the
+same request always gets the same reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import re
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import dspy.lm15 as lm_errors
+from dspy.lm15 import Message, Response, TextPart, Usage
+
+from harness.rubric import Criterion
+from harness.sim import challenger, judge, orchestrator, solver, verifier
+from harness.sim.profiles import Profile, profile
+
+_OUTPUTS_RE = re.compile(r"^\d+\. `(\w+)`", re.MULTILINE)
+_FIELD_RE = re.compile(r"\[\[ ## (\w+) ## \]\]\n(.*?)(?=\n\n\[\[ ## |\n\nRespond with the corresponding|\Z)", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class FaultPlan:
+    """Faults on demand: each call draws at most one fault, at these rates (deterministic per request)."""
+
+    malformed: float = 0.0
+    timeout: float = 0.0
+    rate_limit: float = 0.0
+    server_error: float = 0.0
+    latency_s: float = 0.0
+
+    @property
+    def any(self) -> bool:
+        return any((self.malformed, self.timeout, self.rate_limit, self.server_error, self.latency_s))
+
+
+@dataclass(frozen=True)
+class ParsedRequest:
+    profile: Profile
+    instructions: str
+    outputs: tuple[str, ...]
+    inputs: dict[str, str]
+    json_mode: bool
+    temperature: float
+    seed_text: str
+
+
+def parse_request(request: Any) -> ParsedRequest:
+    system = request.system or ""
+    if isinstance(system, (list, tuple)):
+        system = "\n".join(getattr(part, "text", str(part)) for part in system)
+    users = [m for m in request.messages if getattr(m, "role", "user") == "user"]
+    user = users[-1].text if users else ""
+    outputs_block = system.split("Your output fields are:", 1)[-1].split("All interactions", 1)[0]
+    outputs = tuple(_OUTPUTS_RE.findall(outputs_block))
+    instructions = system.rsplit("your objective is:", 1)[-1].strip() if "your objective is:" in system else ""
+    inputs = {name: value.strip() for name, value in _FIELD_RE.findall(user)}
+    config = request.config
+    temperature = config.temperature if config.temperature is not None else 0.0
+    name = request.model.split("/", 1)[-1]
+    seed_text = f"{request.model}|{config.seed}|{temperature}|{instructions}|{user}"
+    return ParsedRequest(profile(name), instructions, outputs, inputs, "JSON object" in system, temperature, seed_text)
+
+
+def _rubric(raw: str) -> list[Criterion]:
+    try:
+        items = json.loads(raw)
+    except json.JSONDecodeError:
+        return []
+    return [Criterion.model_validate(item) for item in items if isinstance(item, dict)]
+
+
+def role_of(outputs: tuple[str, ...]) -> str:
+    names = set(outputs)
+    if "verdicts" in names:
+        return "judge"
+    if "guidance" in names:
+        return "orchestrator"
+    if "verdict" in names:
+        return "qv"
+    if "question" in names and "rubric" in names:
+        return "challenger"
+    if "answer" in names:
+        return "solver"
+    raise ValueError(f"the offline world has no behaviour for output fields {sorted(names)}")
+
+
+def behave(req: ParsedRequest, rng: random.Random) -> dict[str, Any]:
+    """The role's output fields for one parsed request."""
+    role = role_of(req.outputs)
+    i = req.inputs
+    if role == "solver":
+        answer, final = solver.solve(i.get("context", ""), i.get("question", ""), req.profile, rng)
+        return {"answer": answer, "final_answer": final}
+    if role == "judge":
+        return {"verdicts": judge.judge(_rubric(i.get("rubric", "[]")), i.get("answer", ""), req.profile, rng)}
+    if role == "qv":
+        sample = {
+            "context": i.get("context", ""),
+            "question": i.get("question", ""),
+            "reference_answer": i.get("reference_answer", ""),
+            "final_answer": i.get("final_answer", ""),
+            "rubric": _rubric(i.get("rubric", "[]")),
+            "question_type": i.get("question_type", ""),
+        }
+        verdict, reason, explanation = verifier.verify(req.instructions, sample, req.profile, rng)
+        return {"verdict": verdict, "reason": reason, "explanation": explanation}
+    if role == "orchestrator":
+        return {"guidance": orchestrator.write_guidance(req.instructions, i.get("failures", ""))}
+    task = challenger.write_task(
+        instructions=req.instructions,
+        guidance=i.get("guidance", ""),
+        document=i.get("document"),
+        topic=i.get("topic", ""),
+        size_text=i.get("rubric_size", ""),
+        planned="reasoning" in req.outputs,
+        temperature=req.temperature,
+        profile=req.profile,
+        rng=rng,
+    )
+    if task is None:
+        raise ValueError("the document holds no provisions to build a question on")
+    out = {
+        "context": task.context,
+        "question": task.question,
+        "reference_answer": task.reference_answer,
+        "final_answer": task.final_answer,
+        "rubric": task.rubric,
+        "question_type": task.question_type,
+        "skill_tags": task.skill_tags,
+    }
+    if "reasoning" in req.outputs:
+        out["reasoning"] = f"Plan: a {task.question_type} question on '{task.target}', then derive the reference."
+    return out
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return str(value)
+    return json.dumps(value)
+
+
+def render(outputs: tuple[str, ...], values: dict[str, Any], json_mode: bool) -> str:
+    ordered = {name: values[name] for name in outputs if name in values}
+    if json_mode:
+        return json.dumps(ordered)
+    body = "".join(f"[[ ## {name} ## ]]\n{_format_value(value)}\n\n" for name, value in ordered.items())
+    return body + "[[ ## completed ## ]]"
+
+
+def _tokens(text: str) -> int:
+    return max(1, len(text) // 4)
+
+
+class SimEngine:
+    """Synchronous engine. Counts the calls it serves by role and profile (for tests and cost)."""
+
+    def __init__(self, faults: FaultPlan | None = None) -> None:
+        self.faults = faults or FaultPlan()
+        self.calls: Counter[str] = Counter()
+        self._deliveries: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def _fault(self, rng: random.Random) -> str | None:
+        f = self.faults
+        roll = rng.random()
+        for kind, rate in (("malformed", f.malformed), ("timeout", f.timeout),
+                           ("rate_limit", f.rate_limit), ("server_error", f.server_error)):
+            if roll < rate:
+                return kind
+            roll -= rate
+        return None
+
+    def reply(self, request: Any) -> tuple[Response, float]:
+        """The response and the latency to add before delivering it."""
+        req = parse_request(request)
+        role = role_of(req.outputs)
+        with self._lock:
+            self.calls[f"{role}:{req.profile.name}"] += 1
+            self.calls["total"] += 1
+            attempt = self._deliveries[req.seed_text]
+            self._deliveries[req.seed_text] += 1
+        fault = None
+        if self.faults.any:
+            # Faults vary by delivery attempt, so a retried request can succeed.
+            fault = self._fault(random.Random(f"fault|{attempt}|{req.seed_text}"))
+        if fault == "timeout":
+            raise lm_errors.TimeoutError("offline world: simulated timeout", provider="sim")
+        if fault == "rate_limit":
+            raise lm_errors.RateLimitError("offline world: simulated 429", provider="sim", status=429, retry_after=0.0)
+        if fault == "server_error":
+            raise lm_errors.ServerError("offline world: simulated 500", provider="sim", status=500)
+        values = behave(req, random.Random(req.seed_text))
+        text = "this is not what was asked for" if fault == "malformed" else render(req.outputs, values, req.json_mode)
+        response = Response(
+            id=None,
+            model=f"sim/{req.profile.name}",
+            message=Message.assistant([TextPart(text)]),
+            finish_reason="stop",
+            usage=Usage(input_tokens=_tokens(req.seed_text), output_tokens=_tokens(text)),
+        )
+        return response, self.faults.latency_s
+
+    def complete(self, request: Any) -> Response:
+        response, latency = self.reply(request)
+        if latency:
+            time.sleep(latency)
+        return response
+
+    def close(self) -> None:
+        return None
+
+    def dump_state(self) -> dict[str, Any]:
+        return {"faults": self.faults.__dict__}
+
+    @classmethod
+    def load_state(cls, state: dict[str, Any]) -> SimEngine:
+        return cls(FaultPlan(**state.get("faults", {})))
+
+
+class AsyncSimEngine:
+    """Async counterpart sharing the sync engine's counters; latency is awaited, not slept."""
+
+    def __init__(self, engine: SimEngine) -> None:
+        self.engine = engine
+
+    async def complete(self, request: Any) -> Response:
+        response, latency = self.engine.reply(request)
+        if latency:
+            await asyncio.sleep(latency)
+        return response
+
+    async def aclose(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
