@@ -11,6 +11,10 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+# Means and gaps are float sums: 0.7 - 0.5 is 0.19999999999999996 and mean([0.95] * 3) is
+# 0.9499999999999998. A value that is at a threshold in decimal counts as at it.
+TOLERANCE = 1e-9
+
 
 class Outcome(StrEnum):
     ACCEPTED = "accepted"
@@ -42,9 +46,9 @@ class AcceptanceRule(BaseModel):
         if not weak:
             raise ValueError("weak check needs at least one weak score")
         mean, best = sum(weak) / len(weak), max(weak)
-        if mean > self.weak_mean_max:
+        if mean > self.weak_mean_max + TOLERANCE:
             return Verdict(False, f"weak mean {mean:.2f} > {self.weak_mean_max:.2f}")
-        if best > self.weak_max_max:
+        if best > self.weak_max_max + TOLERANCE:
             return Verdict(False, f"weak max {best:.2f} > {self.weak_max_max:.2f}")
         return Verdict(True, "weak check passed")
 
@@ -54,13 +58,13 @@ class AcceptanceRule(BaseModel):
             raise ValueError("strong check needs at least one strong score")
         strong_mean = sum(strong) / len(strong)
         gap = strong_mean - sum(weak) / len(weak)
-        if strong_mean < self.strong_mean_min:
+        if strong_mean < self.strong_mean_min - TOLERANCE:
             return Verdict(False, f"strong mean {strong_mean:.2f} < {self.strong_mean_min:.2f}")
-        if strong_mean >= self.strong_mean_below:
+        if strong_mean >= self.strong_mean_below - TOLERANCE:
             return Verdict(False, f"strong mean {strong_mean:.2f} >= {self.strong_mean_below:.2f}")
         if self.forbid_strong_zero and min(strong) <= 0.0:
             return Verdict(False, "a strong attempt scored 0")
-        if gap < self.gap_min:
+        if gap < self.gap_min - TOLERANCE:
             return Verdict(False, f"gap {gap:.2f} < {self.gap_min:.2f}")
         return Verdict(True, f"accepted (gap {gap:.2f})")
 

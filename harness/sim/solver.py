@@ -36,6 +36,7 @@ def solve(context: str, question: str, profile: Profile, rng: random.Random) -> 
     known: dict[str, str] = {atom: "given" for atom in facts.true}
     steps: list[A.Step] = []
     used_givens: set[str] = set()
+    concluded = {r.conclusion for r in rules}
     reach = draw_reach(profile, rng)
     settled: set[str] = set()  # rule labels the solver is done with (applied, blocked or slipped on)
     for _ in range(reach):
@@ -57,8 +58,12 @@ def solve(context: str, question: str, profile: Profile, rng: random.Random) -> 
                         continue
                 if rng.random() < profile.slip:
                     continue
-            elif not (any(met) and rng.random() < profile.confusion * 0.5):
-                continue  # (otherwise taken in by a distractor: the missing condition is treated as met)
+            elif not (any(met) and rng.random() < profile.confusion * 0.5) or any(
+                c in concluded for c, ok in zip(rule.conditions, met, strict=True) if not ok
+            ):
+                # Taken in by a distractor only when what is missing is a plain fact (treated as given);
+                # a missing status some provision confers is not guessed.
+                continue
             known[rule.conclusion] = rule.label
             used_givens.update(c for c in rule.conditions if snapshot.get(c) == "given")
             steps.append(A.Step("claim", rule.conclusion, rule.label))

@@ -172,7 +172,9 @@ def build_task(rules: tuple[Rule, ...], spec: TaskSpec, rng: random.Random) -> T
     reference = worked_answer(entity, target, truth, chain_rules, fired, by_conclusion)
     stated = holds != spec.reference_error
     reference.conclusion = stated
-    rubric = build_rubric(entity, target, stated, truth, fired, chain_rules, distractors, facts, spec, rng)
+    false_statuses = sorted({a for r in rules for a in (r.conclusion, *r.conditions)} - set(truth.holds) - {target})
+    rubric = build_rubric(entity, target, stated, truth, fired, chain_rules, distractors, facts, spec, rng,
+                          false_statuses)
     crossed = exception_crossed(tuple(context_rules), target)
     qtype = question_type_of(depth, crossed)
     if spec.type_mismatch:
@@ -237,8 +239,14 @@ def build_rubric(
     facts: set[str],
     spec: TaskSpec,
     rng: random.Random,
+    false_statuses: list[str] = (),
 ) -> list[dict]:
-    """Criteria from the derivation: conclusion, steps, facts, exceptions, and penalties."""
+    """Criteria from the derivation: conclusion, steps, facts, exceptions, and penalties.
+
+    A short chain yields few criteria; the rubric is then filled up to the requested size with
+    format criteria and with penalties for asserting statuses the person does not hold (negative
+    weights leave the score's denominator alone, so padding does not move the landscape).
+    """
     must = [
         (A.concludes(entity, target, stated), 4.0),
         (A.concludes(entity, target, not stated), -4.0),
@@ -270,6 +278,14 @@ def build_rubric(
     for filler in fillers:
         if len(items) < spec.rubric_size:
             items.append(filler)
+    present = {text for text, _ in items}
+    for atom in rng.sample(list(false_statuses), len(false_statuses)):
+        if len(items) >= spec.rubric_size:
+            break
+        penalty = A.asserts_wrongly(entity, atom)
+        if penalty not in present:
+            items.append((penalty, -1.0))
+            present.add(penalty)
     rubric = [{"criterion": text, "weight": weight} for text, weight in items]
     if spec.malformed_rubric:
         if rng.random() < 0.5:
