@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from harness import env
 from harness.config import ConfigError, HarnessConfig, load_config
@@ -29,8 +30,13 @@ errors = Console(stderr=True)
 EXIT_USAGE = 2
 
 
+def say(label: str, style: str, message: str) -> None:
+    """One line on stderr; the message is plain text (a path with [brackets] is not markup)."""
+    errors.print(Text.assemble((label, style), " ", message), highlight=False, soft_wrap=True)
+
+
 def fail(message: str) -> None:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    say("error:", "bold red", message)
     raise typer.Exit(EXIT_USAGE)
 
 
@@ -57,9 +63,9 @@ def _prepare(config_path: Path, overrides: dict[str, Any]) -> tuple[HarnessConfi
     try:
         docs = load_documents(config.documents, base_dir=config_path.parent)
     except DocumentError as error:
-        fail(str(error))
+        fail(f"{config_path}: documents.path: {error}")
     for warning in docs.skipped:
-        errors.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        say("warning:", "yellow", warning)
     if not docs.documents:
         fail(f"{config_path}: documents: no usable documents")
     return config, docs
@@ -84,15 +90,53 @@ def generate(
     docs: Annotated[int | None, typer.Option(help="number of documents to use")] = None,
     seed: Annotated[int | None, typer.Option(help="run seed")] = None,
     out: Annotated[Path | None, typer.Option(help="output directory (default out/<name>/<preset>-seed<seed>)")] = None,
+    downstream: Annotated[str | None, typer.Option(help="downstream reward: none | sim | icl | command")] = None,
 ) -> None:
     """Turn grounding documents into accepted samples with the data-scientist agent."""
-    from experiments.display import summary_table
+    from experiments.display import scorecard_table, summary_table
+    from experiments.scoring import EXIT_INCOMPLETE, score
 
-    cfg, documents = _prepare(config, _overrides(preset, seed, docs))
+    overrides = _overrides(preset, seed, docs)
+    if downstream is not None:
+        overrides["downstream.kind"] = downstream
+    cfg, documents = _prepare(config, overrides)
     out = out or Path("out") / cfg.name / f"{cfg.preset}-seed{cfg.seed}"
     summary = _run(cfg, documents, out, cfg.preset)
     console.print(summary_table({cfg.preset: summary}, f"autodata generate: {cfg.name}"))
-    console.print(f"records in [bold]{out}[/] (rounds.jsonl, accepted.jsonl, summary.json)")
+    card = score(out, cfg)
+    console.print(scorecard_table(card, f"scorecard: {cfg.name} ({cfg.preset})"))
+    console.print(f"records in [bold]{out}[/] (rounds.jsonl, accepted.jsonl, summary.json, scorecard.json)")
+    if not card.complete:
+        say("incomplete:", "bold red", "; ".join(card.problems))
+        raise typer.Exit(EXIT_INCOMPLETE)
+
+
+@app.command("score")
+def score_command(
+    out: Annotated[Path, typer.Argument(help="a generation's output directory")],
+    downstream: Annotated[str | None, typer.Option(help="recompute with this downstream trainer")] = None,
+) -> None:
+    """Print the scorecard of a finished generation (computed and written if missing)."""
+    from experiments.display import scorecard_table
+    from experiments.scoring import EXIT_INCOMPLETE, config_of, read_scorecard, score
+    from objectives.run import RunNotFoundError
+
+    card = read_scorecard(out) if downstream is None else None
+    if card is None:
+        try:
+            cfg = config_of(out)
+        except FileNotFoundError:
+            fail(f"{out}: no config.resolved.json (not a generation output directory)")
+        except ValueError as error:
+            fail(f"{out}/config.resolved.json: {str(error).splitlines()[0]}")
+        try:
+            card = score(out, cfg, downstream)
+        except RunNotFoundError as error:
+            fail(str(error))
+    console.print(scorecard_table(card, f"scorecard: {out}"))
+    if not card.complete:
+        say("incomplete:", "bold red", "; ".join(card.problems))
+        raise typer.Exit(EXIT_INCOMPLETE)
 
 
 @app.command()
@@ -102,21 +146,39 @@ def presets(
     docs: Annotated[int | None, typer.Option(help="number of documents to use")] = None,
     seed: Annotated[int | None, typer.Option(help="run seed")] = None,
     out: Annotated[Path | None, typer.Option(help="parent output directory")] = None,
+    seeds: Annotated[int, typer.Option(help="number of seeds (seed, seed+1, ...)", min=1)] = 1,
+    downstream: Annotated[str | None, typer.Option(help="also compare downstream reward: sim | icl | command")] = None,
 ) -> None:
-    """Run several presets on the same documents and seed; print their summaries side by side."""
-    from experiments.display import summary_table
+    """Run several presets on the same documents and seeds; print their results side by side.
+
+    With --downstream, each preset's dataset is cut to the same number of samples (the smallest
+    of the presets for that seed) before training, so the comparison is per sample.
+    """
+    from experiments.display import downstream_table, summary_table
+    from experiments.scoring import score
 
     names = preset or ["cot-self-instruct", "agentic"]
-    summaries: dict[str, dict[str, Any]] = {}
-    prepared = [(name, *_prepare(config, _overrides(name, seed, docs))) for name in names]
-    for name, cfg, documents in prepared:
-        target = (out or Path("out") / cfg.name) / f"{name}-seed{cfg.seed}"
-        summaries[name] = _run(cfg, documents, target, name)
-    console.print(summary_table(summaries, f"autodata presets: {prepared[0][1].name}"))
-    if len(summaries) >= 2 and all(s.get("gap_mean") is not None for s in summaries.values()):
-        first, last = list(summaries)[0], list(summaries)[-1]
-        diff = summaries[last]["gap_mean"] - summaries[first]["gap_mean"]
-        console.print(f"gap_mean {last} - {first} = {diff:+.3f}")
+    base_seed = seed if seed is not None else _prepare(config, _overrides(None, None, docs))[0].seed
+    rewards: dict[str, list[tuple[int, Any]]] = {name: [] for name in names}
+    for run_seed in range(base_seed, base_seed + seeds):
+        summaries: dict[str, dict[str, Any]] = {}
+        prepared = [(name, *_prepare(config, _overrides(name, run_seed, docs))) for name in names]
+        targets = {}
+        for name, cfg, documents in prepared:
+            targets[name] = (out or Path("out") / cfg.name) / f"{name}-seed{cfg.seed}"
+            summaries[name] = _run(cfg, documents, targets[name], name)
+        console.print(summary_table(summaries, f"autodata presets: {prepared[0][1].name}, seed {run_seed}"))
+        if len(summaries) >= 2 and all(s.get("gap_mean") is not None for s in summaries.values()):
+            first, last = list(summaries)[0], list(summaries)[-1]
+            diff = summaries[last]["gap_mean"] - summaries[first]["gap_mean"]
+            console.print(f"gap_mean {last} - {first} = {diff:+.3f}")
+        if downstream:
+            count = min(s["accepted"] for s in summaries.values())
+            for name, cfg, _ in prepared:
+                card = score(targets[name], cfg, downstream, limit=count)
+                rewards[name].append((count, card.downstream))
+    if downstream:
+        console.print(downstream_table(rewards, downstream))
 
 
 @app.command()

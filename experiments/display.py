@@ -79,3 +79,48 @@ def summary_table(summaries: dict[str, dict[str, Any]], title: str) -> Table:
     for label, key in SUMMARY_ROWS:
         table.add_row(label, *(_fmt(s.get(key)) for s in summaries.values()))
     return table
+
+
+def scorecard_table(card: Any, title: str) -> Table:
+    """The scorecard grouped by objective, with each metric's direction."""
+    arrows = {"maximize": "up", "minimize": "down", "none": ""}
+    table = Table(title=title, caption=SIM_LABEL if card.simulated else card.cost_note)
+    table.add_column("group", style="dim")
+    table.add_column("metric", style="bold")
+    table.add_column("value", justify="right")
+    table.add_column("better", justify="center")
+    for name, metric in card.metrics.items():
+        if metric.value is None and metric.group in ("downstream", "diversity") and name != "downstream_reward":
+            continue
+        table.add_row(metric.group, name, _fmt(metric.value), arrows[metric.direction])
+    if card.downstream is not None:
+        d = card.downstream
+        status = "ok" if d.ok else f"[red]FAILED[/]: {d.reason}"
+        table.add_row("downstream", f"trainer {d.trainer}", status, "")
+    table.add_row("cost", "dollars", f"{card.metrics['dollars'].value:.4f}", card.cost_note)
+    return table
+
+
+def downstream_table(rewards: dict[str, list[tuple[int, Any]]], trainer: str) -> Table:
+    """Downstream reward per preset over seeds (same number of samples per seed)."""
+    simulated = any(r.simulated for runs in rewards.values() for _, r in runs if r is not None)
+    table = Table(title=f"downstream reward ({trainer}), same number of samples per seed",
+                  caption=SIM_LABEL if simulated else None)
+    table.add_column("preset", style="bold")
+    table.add_column("samples", justify="right")
+    table.add_column("before", justify="right")
+    table.add_column("after", justify="right")
+    table.add_column("gain per seed", justify="right")
+    table.add_column("mean gain", justify="right")
+    for name, runs in rewards.items():
+        ok = [r for _, r in runs if r is not None and r.ok]
+        gains = [r.reward for r in ok]
+        table.add_row(
+            name,
+            ", ".join(str(n) for n, _ in runs),
+            _fmt(sum(r.before for r in ok) / len(ok)) if ok else "-",
+            _fmt(sum(r.after for r in ok) / len(ok)) if ok else "-",
+            ", ".join(f"{g:+.3f}" for g in gains) or "failed",
+            f"{sum(gains) / len(gains):+.3f}" if gains else "-",
+        )
+    return table

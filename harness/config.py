@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from harness import prompts
 from harness.acceptance import AcceptanceRule
@@ -112,6 +120,23 @@ class Documents(Strict):
         return self
 
 
+class DownstreamSpec(Strict):
+    """How the dataset's downstream reward is measured (objectives/downstream); not harness identity."""
+
+    kind: Literal["none", "sim", "icl", "command"] = "none"
+    k: int = Field(default=4, ge=1, le=64)  # icl: demonstrations per prompt
+    eval_path: str | None = None  # icl: JSONL of held-out samples; default (offline world) draws them
+    eval_count: int = Field(default=40, ge=1)
+    command: str | None = None  # command: template with {dataset} and {output}
+    timeout_s: float = Field(default=3600.0, gt=0)
+
+    @model_validator(mode="after")
+    def _command_needed(self) -> DownstreamSpec:
+        if self.kind == "command" and not self.command:
+            raise ValueError("downstream.kind 'command' needs downstream.command (a template with {dataset} and {output})")
+        return self
+
+
 class Runtime(Strict):
     """How calls are made; not part of the harness identity."""
 
@@ -133,13 +158,23 @@ class HarnessConfig(Strict):
     pipeline: dict[str, Any] = Field(default_factory=dict)
     documents: Documents = Documents()
     runtime: Runtime = Runtime()
+    downstream: DownstreamSpec = DownstreamSpec()
 
-    @model_validator(mode="after")
-    def _known_preset(self) -> HarnessConfig:
-        if self.preset not in PRESETS:
-            raise ValueError(f"unknown preset '{self.preset}'; expected one of {', '.join(PRESETS)}")
-        pipeline_for(self.preset, self.pipeline)  # validates overrides early
-        return self
+    # Field validators (not a model validator) so an error names its field, not "(top level)".
+    @field_validator("preset")
+    @classmethod
+    def _known_preset(cls, preset: str) -> str:
+        if preset not in PRESETS:
+            raise ValueError(f"unknown preset '{preset}'; expected one of {', '.join(PRESETS)}")
+        return preset
+
+    @field_validator("pipeline")
+    @classmethod
+    def _valid_pipeline(cls, pipeline: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        preset = info.data.get("preset")  # absent when the preset itself was invalid (reported there)
+        if preset is not None:
+            pipeline_for(preset, pipeline)  # validates overrides early
+        return pipeline
 
     @property
     def resolved_pipeline(self) -> Pipeline:

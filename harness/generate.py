@@ -22,6 +22,7 @@ from typing import Any
 
 import dspy
 
+from harness.adapter import CachingChatAdapter
 from harness.config import HarnessConfig
 from harness.documents import Document, DocumentSet
 from harness.loop import InnerLoop, document_finished
@@ -230,9 +231,10 @@ def generate(
     out: Path,
     *,
     faults: FaultPlan | None = None,
+    registry: ModelRegistry | None = None,
     progress: ProgressCallback | None = None,
 ) -> dict[str, Any]:
     """Synchronous entry point (the CLI, tests, the sweep)."""
-    dspy.configure(track_usage=True)
-    registry = ModelRegistry(config.models, config.runtime, faults)
+    dspy.configure(track_usage=True, adapter=CachingChatAdapter())
+    registry = registry or ModelRegistry(config.models, config.runtime, faults)
     return asyncio.run(run_generation(config, docs, Path(out), registry=registry, progress=progress))

@@ -70,10 +70,12 @@ def _provider_missing_keys(model: str) -> list[str]:
 class ModelRegistry:
     """Builds and holds the LM of each role."""
 
-    def __init__(self, models: Models, runtime: Runtime, faults: FaultPlan | None = None) -> None:
+    def __init__(
+        self, models: Models, runtime: Runtime, faults: FaultPlan | None = None, engine: SimEngine | None = None
+    ) -> None:
         self.models = models
         self.runtime = runtime
-        self.sim_engine = SimEngine(faults)
+        self.sim_engine = engine or SimEngine(faults)
         self._async_engine = AsyncSimEngine(self.sim_engine)
         self._lms: dict[str, dspy.LM] = {}
 

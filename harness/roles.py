@@ -85,13 +85,16 @@ class Roles:
             tally.setdefault(role, {}).setdefault(key, 0)
             tally[role][key] += value
 
-    async def _call(self, role: str, seed: int, validate: Any = None, **inputs: Any) -> Any:
+    async def _call(
+        self, role: str, seed: int, validate: Any = None, predictor: dspy.Module | None = None, **inputs: Any
+    ) -> Any:
+        predictor = predictor or self.predictors[role]
         temperature = self.registry.temperature(role, self.config.knobs.challenger_temperature)
         last: BaseException | None = None
         for retry in range(PARSE_RETRIES):
             config = self.registry.call_config(role, derive_seed(seed, retry) if retry else seed, temperature)
             try:
-                prediction = await self.predictors[role].acall(config=config, **inputs)
+                prediction = await predictor.acall(config=config, **inputs)
                 if validate is not None:
                     validate(prediction)
             except Exception as error:  # parse and provider errors alike: retried, never fed back
@@ -142,8 +145,19 @@ class Roles:
         )
         return QVResult(verdict=p.verdict, reason=p.reason, explanation=p.explanation)
 
-    async def solve_and_judge(self, solver: str, index: int, sample: Sample, seed: int) -> Attempt:
-        p = await self._call(solver, derive_seed(seed, solver, index), context=sample.context, question=sample.question)
+    def with_demos(self, role: str, demos: list[dspy.Example]) -> dspy.Module:
+        """A copy of a role's predictor that shows ``demos`` (in-context learning)."""
+        predictor = self.predictors[role].deepcopy()
+        predictor.set_lm(self.registry.lm(role))
+        predictor.demos = list(demos)
+        return predictor
+
+    async def solve_and_judge(
+        self, solver: str, index: int, sample: Sample, seed: int, predictor: dspy.Module | None = None
+    ) -> Attempt:
+        p = await self._call(
+            solver, derive_seed(seed, solver, index), predictor=predictor, context=sample.context, question=sample.question
+        )
 
         def check(j: Any) -> None:
             if len(j.verdicts) != len(sample.rubric):

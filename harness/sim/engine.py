@@ -18,13 +18,14 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import dspy.lm15 as lm_errors
 from dspy.lm15 import Message, Response, TextPart, Usage
 
 from harness.rubric import Criterion
-from harness.sim import challenger, judge, orchestrator, solver, verifier
+from harness.sim import challenger, judge, learning, orchestrator, solver, verifier
 from harness.sim.profiles import Profile, profile
 
 _OUTPUTS_RE = re.compile(r"^\d+\. `(\w+)`", re.MULTILINE)
@@ -55,14 +56,23 @@ class ParsedRequest:
     json_mode: bool
     temperature: float
     seed_text: str
+    demos: tuple[dict[str, str], ...] = ()  # earlier user/assistant turns: inputs and outputs merged
 
 
 def parse_request(request: Any) -> ParsedRequest:
     system = request.system or ""
     if isinstance(system, (list, tuple)):
         system = "\n".join(getattr(part, "text", str(part)) for part in system)
-    users = [m for m in request.messages if getattr(m, "role", "user") == "user"]
+    messages = list(request.messages)
+    users = [m for m in messages if getattr(m, "role", "user") == "user"]
     user = users[-1].text if users else ""
+    demos: list[dict[str, str]] = []
+    for message in messages[:-1]:
+        fields = {name: value.strip() for name, value in _FIELD_RE.findall(message.text or "")}
+        if getattr(message, "role", "user") == "user":
+            demos.append(fields)
+        elif demos:
+            demos[-1].update(fields)
     outputs_block = system.split("Your output fields are:", 1)[-1].split("All interactions", 1)[0]
     outputs = tuple(_OUTPUTS_RE.findall(outputs_block))
     instructions = system.rsplit("your objective is:", 1)[-1].strip() if "your objective is:" in system else ""
@@ -70,8 +80,27 @@ def parse_request(request: Any) -> ParsedRequest:
     config = request.config
     temperature = config.temperature if config.temperature is not None else 0.0
     name = request.model.split("/", 1)[-1]
-    seed_text = f"{request.model}|{config.seed}|{temperature}|{instructions}|{user}"
-    return ParsedRequest(profile(name), instructions, outputs, inputs, "JSON object" in system, temperature, seed_text)
+    history = "|".join(m.text or "" for m in messages[:-1])
+    seed_text = f"{request.model}|{config.seed}|{temperature}|{instructions}|{history}|{user}"
+    return ParsedRequest(
+        profile(name), instructions, outputs, inputs, "JSON object" in system, temperature, seed_text, tuple(demos)
+    )
+
+
+ICL_RATE = 0.2  # learning rate of in-context demonstrations (see harness.sim.learning)
+
+
+@lru_cache(maxsize=256)
+def _conditioned(base: Profile, demos: tuple[tuple[tuple[str, str], ...], ...]) -> Profile:
+    lessons = []
+    for demo in demos:
+        fields = dict(demo)
+        lesson = learning.read_lesson(
+            fields.get("context", ""), fields.get("question", ""), fields.get("answer", ""), fields.get("final_answer", "")
+        )
+        if lesson is not None:
+            lessons.append(lesson)
+    return learning.train(base, lessons, lr=ICL_RATE)
 
 
 def _rubric(raw: str) -> list[Criterion]:
@@ -102,7 +131,10 @@ def behave(req: ParsedRequest, rng: random.Random) -> dict[str, Any]:
     role = role_of(req.outputs)
     i = req.inputs
     if role == "solver":
-        answer, final = solver.solve(i.get("context", ""), i.get("question", ""), req.profile, rng)
+        learner = req.profile
+        if req.demos:  # in-context learning from worked demonstrations
+            learner = _conditioned(req.profile, tuple(tuple(sorted(d.items())) for d in req.demos))
+        answer, final = solver.solve(i.get("context", ""), i.get("question", ""), learner, rng)
         return {"answer": answer, "final_answer": final}
     if role == "judge":
         return {"verdicts": judge.judge(_rubric(i.get("rubric", "[]")), i.get("answer", ""), req.profile, rng)}

@@ -1,0 +1,73 @@
+"""Cost: calls and tokens per role, and dollars from LiteLLM's local price tables.
+
+The offline world has no price: its dollars are 0 and the record says so (``priced: false``
+for those roles). Real models are priced with ``litellm.cost_per_token`` on the local map
+(``LITELLM_LOCAL_MODEL_COST_MAP=True``); a model LiteLLM does not know is reported unpriced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from harness.records import RoundRecord
+
+
+@dataclass
+class RoleCost:
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    dollars: float = 0.0
+    priced: bool = False
+    note: str = ""
+
+
+@dataclass
+class Cost:
+    roles: dict[str, RoleCost] = field(default_factory=dict)
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    dollars: float = 0.0
+    calls_per_accepted: float | None = None
+    tokens_per_accepted: float | None = None
+    dollars_per_accepted: float | None = None
+    simulated_unpriced: bool = False
+
+
+def price(model: str, input_tokens: int, output_tokens: int) -> tuple[float, bool, str]:
+    """(dollars, priced, note) for one model's usage."""
+    if model.startswith("sim/"):
+        return 0.0, False, "offline world: no price (simulated)"
+    import litellm
+
+    try:
+        prompt, completion = litellm.cost_per_token(
+            model=model, prompt_tokens=input_tokens, completion_tokens=output_tokens
+        )
+    except Exception as error:  # LiteLLM raises for models missing from its map
+        return 0.0, False, f"not in LiteLLM's price map ({type(error).__name__})"
+    return float(prompt + completion), True, "LiteLLM local price map"
+
+
+def cost(rounds: list[RoundRecord], models: dict[str, str], accepted: int) -> Cost:
+    roles: dict[str, RoleCost] = {}
+    for record in rounds:
+        for role, usage in record.usage.items():
+            entry = roles.setdefault(role, RoleCost())
+            entry.calls += usage.get("calls", 0)
+            entry.input_tokens += usage.get("input_tokens", 0)
+            entry.output_tokens += usage.get("output_tokens", 0)
+    for role, entry in roles.items():
+        entry.dollars, entry.priced, entry.note = price(models.get(role, "sim/unknown"), entry.input_tokens, entry.output_tokens)
+    total = Cost(roles=roles)
+    total.calls = sum(r.calls for r in roles.values())
+    total.input_tokens = sum(r.input_tokens for r in roles.values())
+    total.output_tokens = sum(r.output_tokens for r in roles.values())
+    total.dollars = sum(r.dollars for r in roles.values())
+    total.simulated_unpriced = any(models.get(role, "").startswith("sim/") for role in roles)
+    if accepted:
+        total.calls_per_accepted = total.calls / accepted
+        total.tokens_per_accepted = (total.input_tokens + total.output_tokens) / accepted
+        total.dollars_per_accepted = total.dollars / accepted
+    return total

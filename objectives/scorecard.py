@@ -1,0 +1,167 @@
+"""The scorecard: every objective of a generation in one typed record, each with a direction.
+
+``scalar(weights)`` folds chosen metrics into one number to maximize (a minimized metric counts
+negatively); ``vector(names)`` gives values and directions for multi-objective search. The
+default scalar is the acceptance rate, the paper's meta-optimization signal.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from objectives.cost import cost
+from objectives.discrimination import DIFFICULTY_BINS, discrimination
+from objectives.diversity import Embedder, diversity
+from objectives.downstream.base import DownstreamResult
+from objectives.quality import quality
+from objectives.run import RunRecords
+
+Direction = Literal["maximize", "minimize", "none"]
+DEFAULT_WEIGHTS = {"acceptance_rate": 1.0}
+
+# name -> (group, direction)
+METRICS: dict[str, tuple[str, Direction]] = {
+    "acceptance_rate": ("discrimination", "maximize"),
+    "accepted": ("discrimination", "maximize"),
+    "weak_mean": ("discrimination", "minimize"),
+    "strong_mean": ("discrimination", "none"),
+    "gap_mean": ("discrimination", "maximize"),
+    "confusion_rate": ("discrimination", "minimize"),
+    "weak_std_mean": ("discrimination", "none"),
+    "rounds_per_accepted": ("discrimination", "minimize"),
+    "final_qv_pass_rate": ("quality", "maximize"),
+    "leakage_rate": ("quality", "minimize"),
+    "rubric_format_failure_rate": ("quality", "minimize"),
+    "answer_consistency": ("quality", "maximize"),
+    "distinct_1": ("diversity", "maximize"),
+    "distinct_2": ("diversity", "maximize"),
+    "pairwise_similarity": ("diversity", "minimize"),
+    "near_duplicate_rate": ("diversity", "minimize"),
+    "embedding_dispersion": ("diversity", "maximize"),
+    "calls": ("cost", "minimize"),
+    "input_tokens": ("cost", "minimize"),
+    "output_tokens": ("cost", "minimize"),
+    "dollars": ("cost", "minimize"),
+    "calls_per_accepted": ("cost", "minimize"),
+    "tokens_per_accepted": ("cost", "minimize"),
+    "dollars_per_accepted": ("cost", "minimize"),
+    "downstream_reward": ("downstream", "maximize"),
+    "downstream_before": ("downstream", "none"),
+    "downstream_after": ("downstream", "maximize"),
+}
+
+
+class Metric(BaseModel):
+    value: float | None
+    group: str
+    direction: Direction
+
+
+class Scorecard(BaseModel):
+    simulated: bool
+    harness_hash: str | None = None
+    preset: str | None = None
+    seed: int | None = None
+    documents: int
+    metrics: dict[str, Metric]
+    failure_mix: dict[str, float] = Field(default_factory=dict)
+    failure_counts: dict[str, int] = Field(default_factory=dict)
+    difficulty_histogram: list[int] = Field(default_factory=list)
+    difficulty_bins: list[str] = Field(default_factory=list)
+    cost_by_role: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    cost_note: str = ""
+    downstream: DownstreamResult | None = None
+    complete: bool = True
+    problems: list[str] = Field(default_factory=list)
+
+    def value(self, name: str) -> float | None:
+        if name not in self.metrics:
+            raise KeyError(f"unknown metric '{name}'; known: {', '.join(sorted(self.metrics))}")
+        return self.metrics[name].value
+
+    def scalar(self, weights: dict[str, float] | None = None) -> float:
+        """Sum of weight x value, with minimized metrics counted negatively; None counts as 0."""
+        total = 0.0
+        for name, weight in (weights or DEFAULT_WEIGHTS).items():
+            metric = self.metrics.get(name)
+            if metric is None:
+                raise KeyError(f"unknown metric '{name}'; known: {', '.join(sorted(self.metrics))}")
+            sign = -1.0 if metric.direction == "minimize" else 1.0
+            total += sign * weight * (metric.value or 0.0)
+        return total
+
+    def vector(self, names: list[str]) -> tuple[list[float], list[Direction]]:
+        values, directions = [], []
+        for name in names:
+            metric = self.metrics.get(name)
+            if metric is None:
+                raise KeyError(f"unknown metric '{name}'; known: {', '.join(sorted(self.metrics))}")
+            values.append(metric.value if metric.value is not None else 0.0)
+            directions.append(metric.direction)
+        return values, directions
+
+
+def _metric(name: str, value: float | int | None) -> Metric:
+    group, direction = METRICS[name]
+    return Metric(value=None if value is None else float(value), group=group, direction=direction)
+
+
+def build_scorecard(run: RunRecords, downstream: DownstreamResult | None = None,
+                    embedder: Embedder | None = None) -> Scorecard:
+    knobs = run.resolved.get("config", {}).get("knobs", {})
+    d = discrimination(run.rounds, run.accepted, run.documents)
+    q = quality(run.rounds, knobs.get("rubric_min", 1), knobs.get("rubric_max", 50))
+    v = diversity([f"{a.sample.question}\n{a.sample.context}" for a in run.accepted], embedder=embedder)
+    c = cost(run.rounds, run.models, len(run.accepted))
+    values: dict[str, float | int | None] = {
+        "acceptance_rate": d.acceptance_rate,
+        "accepted": d.accepted,
+        "weak_mean": d.weak_mean,
+        "strong_mean": d.strong_mean,
+        "gap_mean": d.gap_mean,
+        "confusion_rate": d.confusion_rate,
+        "weak_std_mean": d.weak_std_mean,
+        "rounds_per_accepted": d.rounds_per_accepted,
+        "final_qv_pass_rate": q.final_qv_pass_rate,
+        "leakage_rate": q.leakage_rate,
+        "rubric_format_failure_rate": q.rubric_format_failure_rate,
+        "answer_consistency": q.answer_consistency,
+        "distinct_1": v.distinct_1,
+        "distinct_2": v.distinct_2,
+        "pairwise_similarity": v.pairwise_similarity,
+        "near_duplicate_rate": v.near_duplicate_rate,
+        "embedding_dispersion": v.embedding_dispersion,
+        "calls": c.calls,
+        "input_tokens": c.input_tokens,
+        "output_tokens": c.output_tokens,
+        "dollars": c.dollars,
+        "calls_per_accepted": c.calls_per_accepted,
+        "tokens_per_accepted": c.tokens_per_accepted,
+        "dollars_per_accepted": c.dollars_per_accepted,
+        "downstream_reward": downstream.reward if downstream and downstream.ok else None,
+        "downstream_before": downstream.before if downstream and downstream.ok else None,
+        "downstream_after": downstream.after if downstream and downstream.ok else None,
+    }
+    problems = []
+    if downstream is not None and not downstream.ok:
+        problems.append(f"downstream evaluation ({downstream.trainer}) failed: {downstream.reason}")
+    width = 1.0 / DIFFICULTY_BINS
+    return Scorecard(
+        simulated=run.simulated,
+        harness_hash=run.summary.get("harness_hash"),
+        preset=run.summary.get("preset"),
+        seed=run.summary.get("seed"),
+        documents=run.documents,
+        metrics={name: _metric(name, value) for name, value in values.items()},
+        failure_mix=d.failure_mix,
+        failure_counts=d.failure_counts,
+        difficulty_histogram=d.difficulty_histogram,
+        difficulty_bins=[f"{i * width:.1f}-{(i + 1) * width:.1f}" for i in range(DIFFICULTY_BINS)],
+        cost_by_role={role: vars(rc) for role, rc in c.roles.items()},
+        cost_note="offline world: dollars are 0 (simulated, unpriced)" if c.simulated_unpriced else "LiteLLM local price map",
+        downstream=downstream,
+        complete=not problems,
+        problems=problems,
+    )
