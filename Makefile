@@ -19,7 +19,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/autodata generate experiments/configs/demo.yaml --out out/demo
+	$(BIN)/autodata sweep experiments/configs/sweep_demo.yaml --out out/sweep-demo
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -94,7 +94,7 @@ def generate(
 ) -> None:
     """Turn grounding documents into accepted samples with the data-scientist agent."""
     from experiments.display import scorecard_table, summary_table
-    from experiments.scoring import EXIT_INCOMPLETE, score
+    from objectives.evaluate import EXIT_INCOMPLETE, score_run
 
     overrides = _overrides(preset, seed, docs)
     if downstream is not None:
@@ -103,7 +103,7 @@ def generate(
     out = out or Path("out") / cfg.name / f"{cfg.preset}-seed{cfg.seed}"
     summary = _run(cfg, documents, out, cfg.preset)
     console.print(summary_table({cfg.preset: summary}, f"autodata generate: {cfg.name}"))
-    card = score(out, cfg)
+    card = score_run(out, cfg)
     console.print(scorecard_table(card, f"scorecard: {cfg.name} ({cfg.preset})"))
     console.print(f"records in [bold]{out}[/] (rounds.jsonl, accepted.jsonl, summary.json, scorecard.json)")
     if not card.complete:
@@ -118,7 +118,7 @@ def score_command(
 ) -> None:
     """Print the scorecard of a finished generation (computed and written if missing)."""
     from experiments.display import scorecard_table
-    from experiments.scoring import EXIT_INCOMPLETE, config_of, read_scorecard, score
+    from objectives.evaluate import EXIT_INCOMPLETE, config_of, read_scorecard, score_run
     from objectives.run import RunNotFoundError
 
     card = read_scorecard(out) if downstream is None else None
@@ -130,7 +130,7 @@ def score_command(
         except ValueError as error:
             fail(f"{out}/config.resolved.json: {str(error).splitlines()[0]}")
         try:
-            card = score(out, cfg, downstream)
+            card = score_run(out, cfg, downstream)
         except RunNotFoundError as error:
             fail(str(error))
     console.print(scorecard_table(card, f"scorecard: {out}"))
@@ -155,7 +155,7 @@ def presets(
     of the presets for that seed) before training, so the comparison is per sample.
     """
     from experiments.display import downstream_table, summary_table
-    from experiments.scoring import score
+    from objectives.evaluate import score_run
 
     names = preset or ["cot-self-instruct", "agentic"]
     base_seed = seed if seed is not None else _prepare(config, _overrides(None, None, docs))[0].seed
@@ -175,10 +175,71 @@ def presets(
         if downstream:
             count = min(s["accepted"] for s in summaries.values())
             for name, cfg, _ in prepared:
-                card = score(targets[name], cfg, downstream, limit=count)
+                card = score_run(targets[name], cfg, downstream, limit=count)
                 rewards[name].append((count, card.downstream))
     if downstream:
         console.print(downstream_table(rewards, downstream))
+
+
+@app.command()
+def sweep(
+    config: Annotated[Path, typer.Argument(help="sweep YAML (seed harness + search space)")],
+    storage: Annotated[str | None, typer.Option(help="Optuna storage URL or journal file (default sqlite under mlruns/)")] = None,
+    workers: Annotated[int, typer.Option(help="worker processes sharing the study", min=1)] = 1,
+    out: Annotated[Path | None, typer.Option(help="output directory (default out/<name>-seed<seed>)")] = None,
+    seed: Annotated[int | None, typer.Option(help="sweep seed")] = None,
+    worker: Annotated[bool, typer.Option(hidden=True, help="run as a helper worker: no report")] = False,
+) -> None:
+    """Meta-optimize the data scientist: evolve harness variants and report the best against the seed."""
+    import asyncio
+    import subprocess
+
+    import optuna
+
+    from experiments.display import SweepProgress, report_table
+    from search.config import load_sweep_config
+    from search.report import build_report
+    from search.storage import default_storage
+    from search.sweep import Sweep, study_name
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # the progress bar and report say what matters
+    try:
+        sweep_config = load_sweep_config(config, {"seed": seed} if seed is not None else None)
+    except ConfigError as error:
+        fail(str(error))
+    problems = missing_credentials(sweep_config.harness.models)
+    if problems:
+        fail("; ".join(map(str, problems)))
+    out = out or Path("out") / study_name(sweep_config)
+    storage = storage or default_storage()
+    helpers = []
+    if workers > 1 and not worker:
+        argv = [sys.executable, "-m", "experiments.cli", "sweep", str(config), "--storage", storage,
+                "--out", str(out), "--seed", str(sweep_config.seed), "--worker"]
+        helpers = [subprocess.Popen(argv, stdout=subprocess.DEVNULL) for _ in range(workers - 1)]
+    try:
+        runner = Sweep(sweep_config, out, storage=storage)
+    except (ValueError, DocumentError) as error:
+        fail(f"{config}: {str(error).splitlines()[0]}")
+    if worker:
+        asyncio.run(runner.run())
+        return
+    with SweepProgress(console, sweep_config.search.budget.candidates, study_name(sweep_config)) as bar:
+        runner.callbacks.append(bar)
+        spent = asyncio.run(runner.run())
+    for helper in helpers:
+        helper.wait()
+    report = asyncio.run(build_report(runner))
+    console.print(report_table(report))
+    for gene, diff in report["best_genes_diff"].items():
+        console.print(Text.assemble((gene, "bold"), " (best vs seed):"))
+        console.print(diff, highlight=False, markup=False)
+    lineage = " <- ".join(f"#{step['trial']} {step['operator']}" for step in report["lineage"])
+    console.print(f"lineage: {lineage}", markup=False)
+    console.print(f"budget spent: {spent.candidates} candidates, {spent.calls:.0f} LM calls, "
+                  f"{spent.tokens:.0f} tokens, ${spent.dollars:.2f}, {spent.wall_s:.0f} s; "
+                  f"{spent.rejected} proposals rejected by the guard")
+    console.print(f"report in [bold]{out / 'report.json'}[/]")
 
 
 @app.command()

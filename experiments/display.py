@@ -84,7 +84,7 @@ def summary_table(summaries: dict[str, dict[str, Any]], title: str) -> Table:
 def scorecard_table(card: Any, title: str) -> Table:
     """The scorecard grouped by objective, with each metric's direction."""
     arrows = {"maximize": "up", "minimize": "down", "none": ""}
-    table = Table(title=title, caption=SIM_LABEL if card.simulated else card.cost_note)
+    table = Table(title=title, caption=f"{SIM_LABEL if card.simulated else 'real endpoints'}; cost: {card.cost_note}")
     table.add_column("group", style="dim")
     table.add_column("metric", style="bold")
     table.add_column("value", justify="right")
@@ -97,7 +97,6 @@ def scorecard_table(card: Any, title: str) -> Table:
         d = card.downstream
         status = "ok" if d.ok else f"[red]FAILED[/]: {d.reason}"
         table.add_row("downstream", f"trainer {d.trainer}", status, "")
-    table.add_row("cost", "dollars", f"{card.metrics['dollars'].value:.4f}", card.cost_note)
     return table
 
 
@@ -123,4 +122,56 @@ def downstream_table(rewards: dict[str, list[tuple[int, Any]]], trainer: str) ->
             ", ".join(f"{g:+.3f}" for g in gains) or "failed",
             f"{sum(gains) / len(gains):+.3f}" if gains else "-",
         )
+    return table
+
+
+class SweepProgress:
+    """Live sweep progress: candidates done of the budget, best validation score, budget spent."""
+
+    def __init__(self, console: Console, budget: int, label: str) -> None:
+        self.progress = Progress(
+            TextColumn(f"[bold]{label}[/]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("candidates  best {task.fields[best]}  accepted {task.fields[accepted]}  "
+                       "screened {task.fields[screened]}  rejected {task.fields[rejected]}  calls {task.fields[calls]}"),
+            TimeElapsedColumn(),
+            console=console,
+        )
+        self.task = self.progress.add_task(label, total=budget, best="-", accepted=0, screened=0, rejected=0, calls=0)
+        self.calls = 0.0
+
+    def __enter__(self) -> SweepProgress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(*exc)
+
+    def __call__(self, event: Any) -> None:
+        kind = type(event).__name__
+        task = self.progress.tasks[0]
+        if kind == "CandidateFinished":
+            self.calls += event.cost.get("calls", 0)
+            self.progress.update(self.task, advance=1, calls=f"{self.calls:.0f}",
+                                 accepted=task.fields["accepted"] + int(event.accepted),
+                                 screened=task.fields["screened"] + int(event.state == "screened_out"))
+        elif kind == "NewBest":
+            self.progress.update(self.task, best=f"{event.score:.3f} (#{event.number})")
+        elif kind == "ProposalRejected":
+            self.progress.update(self.task, rejected=task.fields["rejected"] + 1)
+
+
+def report_table(report: dict[str, Any]) -> Table:
+    table = Table(title=f"sweep report: {report['study']}", caption=SIM_LABEL if report["simulated"] else None)
+    table.add_column("harness", style="bold")
+    table.add_column("trial", justify="right")
+    table.add_column("operator")
+    table.add_column("validation acceptance", justify="right")
+    table.add_column("test acceptance", justify="right")
+    for label, row in (("seed", report["seed"]), ("best", report["best"])):
+        table.add_row(label, str(row["trial"]), str(row["operator"]), _fmt(row["validation_acceptance"]),
+                      _fmt(row["test_acceptance"]))
+    gain = report["gain"]
+    table.add_row("gain", "", "", f"{gain['validation_acceptance']:+.3f}", f"{gain['test_acceptance']:+.3f}")
     return table

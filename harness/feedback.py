@@ -56,3 +56,32 @@ def format_failures(rounds: Iterable[RoundRecord]) -> str:
             )
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) if blocks else "no failed attempts"
+
+
+def format_round_records(rounds: Iterable[RoundRecord], max_chars: int | None = None) -> str:
+    """Every candidate of every round in full (guidance, question, context, scores, decision),
+    for a reader that diagnoses a harness (reflective mutation reads this, not a summary)."""
+    blocks = []
+    for record in rounds:
+        for candidate in record.candidates:
+            lines = [f"=== round {record.round} of {record.doc_id}, candidate {candidate.index} ===",
+                     f"Guidance: {record.guidance}"]
+            if candidate.sample is not None:
+                lines += [f"Question: {candidate.sample.question}", f"Context:\n{candidate.sample.context}"]
+            lines.append(f"Decision: {candidate.decision} ({candidate.reason})")
+            if candidate.qv is not None and not candidate.qv.passed:
+                lines.append(f"QV reason: {candidate.qv.reason}")
+            weak, strong = candidate.scores("weak"), candidate.scores("strong")
+            if weak:
+                lines.append("Weak scores: " + ", ".join(f"{s:.2f}" for s in weak))
+            if strong:
+                lines.append("Strong scores: " + ", ".join(f"{s:.2f}" for s in strong))
+            if record.chosen == candidate.index and record.final_qv is not None:
+                verdict = record.final_qv
+                lines.append(f"Final QV: {verdict.verdict}" + ("" if verdict.passed else f" ({verdict.reason})"))
+            blocks.append("\n".join(lines))
+    text = "\n".join(blocks)
+    if max_chars is not None and len(text) > max_chars:
+        cut = text.rfind("\n=== round ", 0, max_chars)
+        text = text[: cut if cut > 0 else max_chars] + "\n[... later rounds omitted: over the size limit]"
+    return text

@@ -67,6 +67,32 @@ def _provider_missing_keys(model: str) -> list[str]:
     return list(report.get("missing_keys") or []) if not report.get("keys_in_environment") else []
 
 
+def build_lm(
+    spec: ModelSpec,
+    runtime: Runtime,
+    sim_engine: SimEngine,
+    async_engine: AsyncSimEngine | None = None,
+    cache: bool | None = None,
+) -> dspy.LM:
+    """A ``dspy.LM`` for one model spec (offline world or real endpoint); the key comes from the environment."""
+    cache = (not spec.simulated) if cache is None else cache
+    common: dict = {"cache": cache, "num_retries": runtime.num_retries}
+    if spec.max_tokens:
+        common["max_tokens"] = spec.max_tokens
+    if spec.simulated:
+        return dspy.LM(spec.model, engine=sim_engine, async_engine=async_engine or AsyncSimEngine(sim_engine), **common)
+    kwargs = dict(common)
+    if spec.api_base:
+        kwargs["api_base"] = spec.api_base
+    if spec.api_key_env:
+        kwargs["api_key"] = os.environ.get(spec.api_key_env, "")
+    elif spec.api_base:
+        kwargs["api_key"] = os.environ.get("OPENAI_API_KEY", "not-needed")
+    if spec.engine != "auto":
+        kwargs["engine"] = spec.engine
+    return dspy.LM(spec.model, **kwargs)
+
+
 class ModelRegistry:
     """Builds and holds the LM of each role."""
 
@@ -91,22 +117,7 @@ class ModelRegistry:
         return self._lms[role]
 
     def _build(self, spec: ModelSpec) -> dspy.LM:
-        cache = self.cache_enabled(spec)
-        common = {"cache": cache, "num_retries": self.runtime.num_retries}
-        if spec.max_tokens:
-            common["max_tokens"] = spec.max_tokens
-        if spec.simulated:
-            return dspy.LM(spec.model, engine=self.sim_engine, async_engine=self._async_engine, **common)
-        kwargs = dict(common)
-        if spec.api_base:
-            kwargs["api_base"] = spec.api_base
-        if spec.api_key_env:
-            kwargs["api_key"] = os.environ.get(spec.api_key_env, "")
-        elif spec.api_base:
-            kwargs["api_key"] = os.environ.get("OPENAI_API_KEY", "not-needed")
-        if spec.engine != "auto":
-            kwargs["engine"] = spec.engine
-        return dspy.LM(spec.model, **kwargs)
+        return build_lm(spec, self.runtime, self.sim_engine, self._async_engine, self.cache_enabled(spec))
 
     def temperature(self, role: str, knob: float | None = None) -> float:
         spec = self.spec(role)

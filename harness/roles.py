@@ -147,7 +147,7 @@ class Roles:
 
     def with_demos(self, role: str, demos: list[dspy.Example]) -> dspy.Module:
         """A copy of a role's predictor that shows ``demos`` (in-context learning)."""
-        predictor = self.predictors[role].deepcopy()
+        predictor = dspy.Predict(self.predictors[role].signature)
         predictor.set_lm(self.registry.lm(role))
         predictor.demos = list(demos)
         return predictor

@@ -25,7 +25,7 @@ import dspy.lm15 as lm_errors
 from dspy.lm15 import Message, Response, TextPart, Usage
 
 from harness.rubric import Criterion
-from harness.sim import challenger, judge, learning, orchestrator, solver, verifier
+from harness.sim import challenger, judge, learning, orchestrator, proposer, solver, verifier
 from harness.sim.profiles import Profile, profile
 
 _OUTPUTS_RE = re.compile(r"^\d+\. `(\w+)`", re.MULTILINE)
@@ -113,6 +113,10 @@ def _rubric(raw: str) -> list[Criterion]:
 
 def role_of(outputs: tuple[str, ...]) -> str:
     names = set(outputs)
+    if "analysis" in names:
+        return "analyzer"
+    if "new_text" in names:
+        return "implementer"
     if "verdicts" in names:
         return "judge"
     if "guidance" in names:
@@ -151,6 +155,11 @@ def behave(req: ParsedRequest, rng: random.Random) -> dict[str, Any]:
         return {"verdict": verdict, "reason": reason, "explanation": explanation}
     if role == "orchestrator":
         return {"guidance": orchestrator.write_guidance(req.instructions, i.get("failures", ""))}
+    if role == "analyzer":
+        return {"analysis": proposer.analyze(i.get("round_records", ""))}
+    if role == "implementer":
+        text = proposer.implement(i.get("gene", ""), i.get("current_text", ""), i.get("analysis", ""), rng, req.temperature)
+        return {"new_text": text}
     task = challenger.write_task(
         instructions=req.instructions,
         guidance=i.get("guidance", ""),

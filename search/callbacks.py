@@ -1,0 +1,57 @@
+"""Typed sweep events and the callback protocol. ``search/`` only emits them; experiments/
+attaches displays and trackers (MLflow lives there, never here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class CandidateStarted:
+    number: int
+    operator: str
+    parents: list[int]
+    mutated_gene: str | None
+
+
+@dataclass(frozen=True)
+class CandidateFinished:
+    number: int
+    operator: str
+    state: str  # "complete" | "screened_out" | "failed"
+    train_score: float | None
+    validation_score: float | None
+    validation_values: list[float] | None
+    accepted: bool  # entered the population (beat its parent on validation)
+    harness_hash: str
+    cost: dict[str, float] = field(default_factory=dict)
+    evaluations: dict[str, str] = field(default_factory=dict)  # split -> output directory
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProposalRejected:
+    operator: str
+    reasons: list[str]
+    stage: str  # "proposal" | "evaluation"
+
+
+@dataclass(frozen=True)
+class NewBest:
+    number: int
+    score: float
+    previous: float | None
+
+
+@dataclass(frozen=True)
+class BudgetReached:
+    reason: str
+    spent: dict[str, float]
+
+
+Event = CandidateStarted | CandidateFinished | ProposalRejected | NewBest | BudgetReached
+
+
+class SweepCallback(Protocol):
+    def __call__(self, event: Event) -> None: ...

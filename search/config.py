@@ -1,0 +1,188 @@
+"""Sweep configuration: the seed harness and the search space around it, from YAML.
+
+Everything that can be wrong is checked here, before any call is made: an empty knob range, a
+knob that does not exist, an objective that is not a scorecard metric, a guarded field listed
+as a gene, splits that do not fit. Errors name the file and the field (exit code 2 in the CLI).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from harness.config import (
+    ConfigError,
+    Genes,
+    HarnessConfig,
+    Knobs,
+    ModelSpec,
+    apply_overrides,
+    format_validation_error,
+    load_yaml,
+)
+from objectives.scorecard import METRICS
+
+GENES = tuple(Genes.model_fields)
+KNOBS = tuple(Knobs.model_fields)
+GUARDED = ("acceptance", "solver_instructions", "judge_instructions", "scorer", "documents", "models")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class KnobRange(Strict):
+    """A searched knob: a numeric range (``low``/``high``, ``log``) or a list of ``choices``."""
+
+    low: float | None = None
+    high: float | None = None
+    log: bool = False
+    choices: list[float] | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> KnobRange:
+        if self.choices is not None:
+            if not self.choices:
+                raise ValueError("choices is empty")
+            if self.low is not None or self.high is not None:
+                raise ValueError("give either low/high or choices, not both")
+            return self
+        if self.low is None or self.high is None:
+            raise ValueError("needs low and high (or choices)")
+        if self.low > self.high:
+            raise ValueError(f"empty range: low {self.low:g} > high {self.high:g}")
+        if self.log and self.low <= 0:
+            raise ValueError("a log range needs low > 0")
+        return self
+
+
+class Objective(Strict):
+    metric: str
+    direction: Literal["maximize", "minimize"] | None = None  # default: the metric's own direction
+
+    @field_validator("metric")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in METRICS:
+            raise ValueError(f"unknown objective '{value}'; scorecard metrics are {', '.join(METRICS)}")
+        return value
+
+    @property
+    def resolved_direction(self) -> str:
+        own = METRICS[self.metric][1]
+        return self.direction or (own if own != "none" else "maximize")
+
+
+class Splits(Strict):
+    """Documents (from the harness's document source) for screening, acceptance and the final report."""
+
+    train: int = Field(default=10, ge=1)  # minibatch for screening proposals
+    validation: int = Field(default=30, ge=1)  # decides whether a mutant replaces its parent
+    test: int = Field(default=30, ge=1)  # never shown to any proposer; reported at the end
+    offset: int = Field(default=0, ge=0)
+
+
+class Budget(Strict):
+    candidates: int = Field(default=30, ge=1)
+    calls: int | None = Field(default=None, ge=1)
+    tokens: int | None = Field(default=None, ge=1)
+    dollars: float | None = Field(default=None, gt=0)
+    wall_s: float | None = Field(default=None, gt=0)
+
+
+class Operators(Strict):
+    """Relative weights of the proposal operators (0 switches one off)."""
+
+    optuna: float = Field(default=0.4, ge=0)
+    mutation: float = Field(default=0.4, ge=0)
+    merge: float = Field(default=0.2, ge=0)
+    random: float = Field(default=0.0, ge=0)
+
+    @model_validator(mode="after")
+    def _some(self) -> Operators:
+        if self.optuna + self.mutation + self.merge + self.random <= 0:
+            raise ValueError("every operator weight is 0: nothing could propose a candidate")
+        return self
+
+
+class SearchSpec(Strict):
+    knobs: dict[str, KnobRange] = Field(default_factory=dict)
+    genes: list[str] = Field(default_factory=lambda: list(GENES))
+    objectives: list[Objective] = Field(default_factory=lambda: [Objective(metric="acceptance_rate")])
+    splits: Splits = Splits()
+    budget: Budget = Budget()
+    operators: Operators = Operators()
+    temperature: float = Field(default=0.1, gt=0)  # Boltzmann parent selection
+    concurrency: int = Field(default=2, ge=1, le=64)
+    screen_margin: float = Field(default=0.0, ge=0)  # minibatch score may trail the parent's by this much
+    records_chars: int = Field(default=60_000, ge=1000)  # how much of the parent's records the analyzer reads
+    proposer: ModelSpec = ModelSpec(model="sim/proposer")  # the analyzer and implementer of mutations
+    proposer_temperature: float = Field(default=0.7, ge=0, le=2)
+
+    @field_validator("knobs")
+    @classmethod
+    def _known_knobs(cls, value: dict[str, KnobRange]) -> dict[str, KnobRange]:
+        for name in value:
+            if name not in KNOBS:
+                raise ValueError(f"unknown knob '{name}'; knobs are {', '.join(KNOBS)}")
+        return value
+
+    @field_validator("genes")
+    @classmethod
+    def _mutable_genes(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if name in GUARDED or name in ("acceptance_rule", "judge", "solver"):
+                raise ValueError(f"'{name}' is guarded and can never be a gene")
+            if name not in GENES:
+                raise ValueError(f"unknown gene '{name}'; genes are {', '.join(GENES)}")
+        return value
+
+    @field_validator("objectives")
+    @classmethod
+    def _some_objective(cls, value: list[Objective]) -> list[Objective]:
+        if not value:
+            raise ValueError("at least one objective is needed")
+        return value
+
+    @property
+    def multi_objective(self) -> bool:
+        return len(self.objectives) > 1
+
+
+class SweepConfig(Strict):
+    name: str = Field(default="sweep", pattern=r"^[A-Za-z0-9_.\-]+$")
+    seed: int = 0
+    harness: HarnessConfig = HarnessConfig()
+    search: SearchSpec = SearchSpec()
+
+
+def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        merged[key] = deep_merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
+    return merged
+
+
+def load_sweep_config(path: str | Path, overrides: dict[str, Any] | None = None) -> SweepConfig:
+    """The sweep YAML: ``harness`` (inline, or ``base: other.yaml`` plus inline overrides) and ``search``."""
+    path = Path(path)
+    data = load_yaml(path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: (top level): expected a mapping of fields, got {type(data).__name__}")
+    base = data.pop("base", None)
+    if base is not None:
+        base_path = (path.parent / base) if not Path(base).is_absolute() else Path(base)
+        base_data = load_yaml(base_path)
+        if not isinstance(base_data, dict):
+            raise ConfigError(f"{base_path}: (top level): expected a mapping of fields")
+        data["harness"] = deep_merge(base_data, data.get("harness") or {})
+    if overrides:
+        data = apply_overrides(data, overrides)
+    try:
+        return SweepConfig.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(format_validation_error(str(path), error)) from None

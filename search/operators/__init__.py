@@ -1,0 +1,1 @@
+"""Proposal operators, each a small strategy behind one protocol (``base.Operator``)."""

@@ -1,0 +1,55 @@
+"""What an operator proposes, and what it may look at when proposing."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from harness.config import HarnessConfig
+from harness.records import RoundRecord
+from search.config import SearchSpec
+
+
+@dataclass(frozen=True)
+class Member:
+    """A candidate in the population: evaluated on validation, accepted into the search."""
+
+    number: int  # Optuna trial number
+    knobs: dict[str, Any]
+    genes: dict[str, str]
+    score: float  # scalar validation score (first objective for several)
+    values: tuple[float, ...]  # validation objective vector
+
+
+@dataclass
+class Proposal:
+    operator: str
+    parents: list[int]
+    knobs: dict[str, Any] | None  # None: let the Optuna sampler choose the knobs
+    genes: dict[str, str]
+    mutated_gene: str | None = None
+    analysis: str | None = None
+    # Dotted-path changes beyond knobs and genes. Legitimate operators never set these; the guard
+    # rejects any proposal that does (an adversarial proposer is tested against it).
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+
+class ProposalContext(Protocol):
+    rng: random.Random
+    spec: SearchSpec
+    seed_config: HarnessConfig
+
+    def population(self) -> list[Member]: ...
+
+    def pareto(self) -> list[Member]: ...
+
+    def select_parent(self) -> Member: ...
+
+    def train_records(self, member: Member) -> list[RoundRecord]: ...
+
+
+class Operator(Protocol):
+    name: str
+
+    async def propose(self, ctx: ProposalContext) -> Proposal | None: ...

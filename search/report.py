@@ -1,0 +1,103 @@
+"""The sweep's final report: seed against best on validation and on the held-out test split."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from harness.generate import write_json_atomic
+from search.operators.base import Member
+from search.space import build_harness
+from search.sweep import Sweep
+
+TOP_K = 3  # best harnesses also evaluated on test
+
+
+def gene_diff(seed: dict[str, str], best: dict[str, str]) -> dict[str, str]:
+    out = {}
+    for name in seed:
+        if seed[name] != best.get(name):
+            out[name] = "\n".join(difflib.unified_diff(
+                seed[name].split(". "), best[name].split(". "), "seed", "best", lineterm="", n=1))
+    return out
+
+
+def lineage(sweep: Sweep, number: int) -> list[dict[str, Any]]:
+    trials = {t.number: t for t in sweep.trials()}
+    chain, seen = [], set()
+    while number in trials and number not in seen:
+        seen.add(number)
+        attrs = trials[number].user_attrs
+        chain.append({"trial": number, "operator": attrs.get("operator"), "mutated_gene": attrs.get("mutated_gene"),
+                      "validation_score": attrs.get("validation_score"), "parents": attrs.get("parents", [])})
+        parents = attrs.get("parents") or []
+        if not parents:
+            break
+        number = parents[0]
+    return chain
+
+
+async def build_report(sweep: Sweep) -> dict[str, Any]:
+    sweep.refresh()
+    members = sweep.state.members
+    if not members:
+        raise RuntimeError("no candidate completed: nothing to report")
+    trials = {t.number: t for t in sweep.trials()}
+    seed_number = next(n for n, t in trials.items() if t.user_attrs.get("operator") == "seed" and n in members)
+    ranked = sorted(members.values(), key=lambda m: m.score, reverse=True)
+    best = ranked[0]
+    chosen: list[Member] = [members[seed_number], *[m for m in ranked[:TOP_K] if m.number != seed_number]]
+    for member in sweep.pareto() if sweep.spec.multi_objective else []:
+        if member not in chosen:
+            chosen.append(member)
+
+    async def on_test(member: Member) -> dict[str, Any]:
+        config = build_harness(sweep.seed_config, member.knobs, member.genes)
+        test = await sweep.evaluator.evaluate(config, "test")
+        attrs = trials[member.number].user_attrs
+        return {
+            "trial": member.number,
+            "harness_hash": config.harness_hash(),
+            "operator": attrs.get("operator"),
+            "validation_acceptance": attrs.get("validation_acceptance"),
+            "validation_score": member.score,
+            "validation_values": list(member.values),
+            "test_acceptance": test.acceptance,
+            "test_score": test.score,
+            "test_values": list(test.values),
+            "knobs": member.knobs,
+        }
+
+    evaluated = {m.number: await on_test(m) for m in chosen}
+    seed_genes = members[seed_number].genes
+    spent = sweep.spent()
+    report = {
+        "simulated": sweep.seed_config.simulated,
+        "study": sweep.study.study_name,
+        "objectives": [{"metric": o.metric, "direction": o.resolved_direction} for o in sweep.spec.objectives],
+        "splits": sweep.spec.splits.model_dump(),
+        "seed": evaluated[seed_number],
+        "best": evaluated[best.number],
+        "top": [evaluated[m.number] for m in ranked[:TOP_K]],
+        "pareto": [evaluated[m.number] for m in sweep.pareto()] if sweep.spec.multi_objective else [],
+        "gain": {
+            "validation_acceptance": (evaluated[best.number]["validation_acceptance"] or 0)
+            - (evaluated[seed_number]["validation_acceptance"] or 0),
+            "test_acceptance": evaluated[best.number]["test_acceptance"] - evaluated[seed_number]["test_acceptance"],
+        },
+        "best_genes_diff": gene_diff(seed_genes, best.genes),
+        "best_genes": best.genes,
+        "best_knobs_diff": {k: {"seed": members[seed_number].knobs.get(k), "best": v}
+                            for k, v in best.knobs.items() if members[seed_number].knobs.get(k) != v},
+        "lineage": lineage(sweep, best.number),
+        "budget": spent.as_dict(),
+        "candidates": [
+            {"trial": t.number, "state": t.state.name.lower(), "operator": t.user_attrs.get("operator"),
+             "parents": t.user_attrs.get("parents"), "mutated_gene": t.user_attrs.get("mutated_gene"),
+             "train_score": t.user_attrs.get("train_score"), "validation_score": t.user_attrs.get("validation_score"),
+             "accepted": bool(t.user_attrs.get("accepted")), "rejected": t.user_attrs.get("rejected")}
+            for t in sorted(trials.values(), key=lambda t: t.number)
+        ],
+    }
+    write_json_atomic(sweep.out / "report.json", report)
+    return report

@@ -1,0 +1,60 @@
+"""Where a sweep's Optuna study lives, and recovery of trials a killed worker left running."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import optuna
+from optuna.storages import BaseStorage
+from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock, JournalStorage
+from optuna.trial import TrialState
+
+from harness.env import store_dir
+
+WORKER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def default_storage() -> str:
+    store = store_dir()
+    store.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{store / 'optuna.db'}"
+
+
+def open_storage(url: str | None) -> str | BaseStorage:
+    """An Optuna storage from a URL: RDB URLs as they are; a path (or ``journal:PATH``) is a journal file."""
+    url = url or default_storage()
+    if url.startswith("journal:") or url.endswith((".log", ".journal", ".jsonl")):
+        path = Path(url.removeprefix("journal:")).resolve()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return JournalStorage(JournalFileBackend(str(path), lock_obj=JournalFileOpenLock(str(path))))
+    return url
+
+
+def _alive(worker: str) -> bool:
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname():
+        return True  # another machine's worker: not ours to judge
+    try:
+        os.kill(int(pid), 0)
+    except (ProcessLookupError, ValueError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover_stale(study: optuna.Study) -> list[int]:
+    """Fail trials left RUNNING by dead workers on this machine and enqueue them again (redone)."""
+    redone = []
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        worker = trial.user_attrs.get("worker", "")
+        if worker and _alive(worker):
+            continue
+        study.tell(trial.number, state=TrialState.FAIL)
+        study.enqueue_trial(
+            trial.params, user_attrs={k: v for k, v in trial.user_attrs.items() if k != "worker"} | {"redo_of": trial.number}
+        )
+        redone.append(trial.number)
+    return redone
