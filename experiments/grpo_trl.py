@@ -53,7 +53,12 @@ def read_samples(path: Path) -> list[dict[str, Any]]:
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
-        row = json.loads(line)
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path}:{number}: not valid JSON ({error.msg})") from None
+        if not isinstance(row, dict):
+            raise ValueError(f"{path}:{number}: expected a JSON object")
         sample = row.get("sample", row)
         missing = [k for k in ("context", "question", "rubric") if k not in sample]
         if missing:
@@ -78,6 +83,8 @@ def to_grpo_rows(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def split(rows: list[dict[str, Any]], held_out: list[dict[str, Any]] | None) -> tuple[list, list]:
+    if not rows:
+        raise ValueError("the dataset has no samples to train on")
     if held_out is not None:
         return rows, held_out
     cut = max(1, int(len(rows) * 0.8))

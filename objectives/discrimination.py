@@ -75,7 +75,8 @@ def difficulty_histogram(samples: list[SampleDiscrimination], bins: int = DIFFIC
     counts = [0] * bins
     for s in samples:
         difficulty = 1.0 - s.weak_mean
-        counts[min(bins - 1, int(difficulty * bins))] += 1
+        # round() first: 1 - 0.8 is 0.19999999999999996, which belongs to the [.2, .4) bin.
+        counts[min(bins - 1, int(round(difficulty * bins, 9)))] += 1
     return counts
 
 

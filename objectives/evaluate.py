@@ -1,4 +1,4 @@
-"""Score a finished generation: downstream reward (optional) and the scorecard, written to OUT."""
+"""Score a finished generation: downstream reward (optional) and the scorecard, written to OUT/scorecard.json."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def truncated(run: RunRecords, count: int) -> RunRecords:
     return RunRecords(run.rounds, kept, run.documents, run.summary, run.resolved, run.out)
 
 
-def score(out: Path, config: HarnessConfig, downstream: str | None = None, limit: int | None = None) -> Scorecard:
+def score_run(out: Path, config: HarnessConfig, downstream: str | None = None, limit: int | None = None) -> Scorecard:
     run = load_run(out)
     if limit is not None:
         run = truncated(run, limit)

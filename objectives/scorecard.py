@@ -146,7 +146,9 @@ def build_scorecard(run: RunRecords, downstream: DownstreamResult | None = None,
     }
     problems = []
     if downstream is not None and not downstream.ok:
-        problems.append(f"downstream evaluation ({downstream.trainer}) failed: {downstream.reason}")
+        stderr = downstream.details.get("stderr")
+        tail = f" (stderr: {stderr.splitlines()[-1]})" if stderr and stderr.strip() else ""
+        problems.append(f"downstream evaluation ({downstream.trainer}) failed: {downstream.reason}{tail}")
     width = 1.0 / DIFFICULTY_BINS
     return Scorecard(
         simulated=run.simulated,

@@ -15,6 +15,7 @@ from typing import Any
 
 import dspy
 
+from harness.adapter import call_settings
 from harness.config import HarnessConfig
 from harness.models import ModelRegistry
 from harness.records import AcceptedSample, Sample
@@ -38,6 +39,8 @@ def load_eval_samples(path: Path) -> list[Sample]:
             continue
         try:
             row = json.loads(line)
+            if not isinstance(row, dict):
+                raise ValueError(f"expected a JSON object, got {type(row).__name__}")
             samples.append(Sample.model_validate(row.get("sample", row)))
         except (json.JSONDecodeError, ValueError) as error:
             raise EvalSetError(f"{path}:{number}: not a sample ({str(error).splitlines()[0]})") from None
@@ -98,6 +101,10 @@ class ICLTrainer:
         roles = Roles(self.config, self.registry)
 
         async def run() -> tuple[tuple[list[float], list[bool]], tuple[list[float], list[bool]]]:
+            with call_settings():
+                return await scored()
+
+        async def scored() -> tuple[tuple[list[float], list[bool]], tuple[list[float], list[bool]]]:
             base = await self._score(roles, None, "none")
             shown = await self._score(roles, roles.with_demos("weak", examples), "demos")
             return base, shown
