@@ -52,3 +52,15 @@ class CachingChatAdapter(dspy.ChatAdapter):
                 messages.append(requirements)
         messages.append(suffix)
         return "\n\n".join(messages).strip()
+
+
+_SHARED = CachingChatAdapter()
+
+
+def call_settings() -> Any:
+    """DSPy settings for every autodata call (usage tracking, the caching adapter), as a context.
+
+    A context rather than ``dspy.configure``: configure may only be called from the task that
+    first called it, and generations, sweeps and trainers run in many tasks and event loops.
+    """
+    return dspy.context(track_usage=True, adapter=_SHARED)

@@ -20,9 +20,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import dspy
-
-from harness.adapter import CachingChatAdapter
+from harness.adapter import call_settings
 from harness.config import HarnessConfig
 from harness.documents import Document, DocumentSet
 from harness.loop import InnerLoop, document_finished
@@ -150,6 +148,18 @@ async def run_generation(
     registry: ModelRegistry | None = None,
     progress: ProgressCallback | None = None,
 ) -> dict[str, Any]:
+    with call_settings():
+        return await _run_generation(config, docs, out, registry=registry, progress=progress)
+
+
+async def _run_generation(
+    config: HarnessConfig,
+    docs: DocumentSet,
+    out: Path,
+    *,
+    registry: ModelRegistry | None,
+    progress: ProgressCallback | None,
+) -> dict[str, Any]:
     documents = docs.documents
     prepare_out(config, documents, out)
     registry = registry or ModelRegistry(config.models, config.runtime)
@@ -235,6 +245,5 @@ def generate(
     progress: ProgressCallback | None = None,
 ) -> dict[str, Any]:
     """Synchronous entry point (the CLI, tests, the sweep)."""
-    dspy.configure(track_usage=True, adapter=CachingChatAdapter())
     registry = registry or ModelRegistry(config.models, config.runtime, faults)
     return asyncio.run(run_generation(config, docs, Path(out), registry=registry, progress=progress))

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import dspy
 import optuna
 from optuna.trial import FrozenTrial, TrialState
+from pydantic import ValidationError
 
-from harness.adapter import CachingChatAdapter
+from harness.adapter import call_settings
 from harness.config import HarnessConfig, apply_overrides
 from harness.documents import DocumentSet, load_documents
 from harness.models import build_lm
@@ -243,6 +243,9 @@ class Sweep:
             config = build_harness(self.seed_config, knobs, proposal.genes)
             if proposal.overrides:
                 config = HarnessConfig.model_validate(apply_overrides(config.model_dump(), proposal.overrides))
+        except ValidationError as error:  # name each field (the first line of the message names none)
+            raise guard.GuardViolation([f"not a valid harness: {'.'.join(map(str, e['loc']))}: {e['msg']}"
+                                        for e in error.errors()]) from None
         except ValueError as error:
             raise guard.GuardViolation([f"not a valid harness: {str(error).splitlines()[0]}"]) from None
         guard.check(self.seed_config, config, self.spec)
@@ -381,7 +384,10 @@ class Sweep:
     # --- the loop -----------------------------------------------------------------------------
 
     async def run(self) -> Spent:
-        dspy.configure(track_usage=True, adapter=CachingChatAdapter())
+        with call_settings():
+            return await self._run()
+
+    async def _run(self) -> Spent:
         recover_stale(self.study)
         self._ensure_seed()
         self.refresh()

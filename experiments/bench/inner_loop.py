@@ -27,7 +27,7 @@ env.configure_environment()
 import dspy  # noqa: E402
 from dspy.lm15 import Message, Response, TextPart, Usage  # noqa: E402
 
-from harness.adapter import CachingChatAdapter  # noqa: E402
+import harness.adapter  # noqa: E402
 from harness.config import parse_config  # noqa: E402
 from harness.documents import load_documents  # noqa: E402
 from harness.generate import run_generation as run_generation_async  # noqa: E402
@@ -58,7 +58,7 @@ def run_generation(docs: int, seed: int, adapter: dspy.Adapter) -> dict[str, flo
     documents = load_documents(config.documents)
     engine = TimedSimEngine()
     registry = ModelRegistry(config.models, config.runtime, engine=engine)
-    dspy.configure(track_usage=True, adapter=adapter)
+    harness.adapter._SHARED = adapter  # the adapter every generation call uses (see call_settings)
     with tempfile.TemporaryDirectory() as out:
         started = time.perf_counter()
         summary = asyncio.run(run_generation_async(config, documents, Path(out), registry=registry))
@@ -81,12 +81,12 @@ class ConstantEngine:
 def bare_dspy(calls: int, adapter: dspy.Adapter) -> float:
     from harness.signatures import Solve
 
-    dspy.configure(adapter=adapter)
     predictor = dspy.Predict(Solve)
     predictor.set_lm(dspy.LM("const/solver", engine=ConstantEngine(), cache=False))
     started = time.perf_counter()
-    for i in range(calls):
-        predictor(context=f"Facts: case {i}.", question="Is it so?", config={"seed": i})
+    with dspy.context(adapter=adapter):
+        for i in range(calls):
+            predictor(context=f"Facts: case {i}.", question="Is it so?", config={"seed": i})
     return calls / (time.perf_counter() - started)
 
 
@@ -98,7 +98,7 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as the target says
 
-    ours, stock = CachingChatAdapter(), dspy.ChatAdapter()
+    ours, stock = harness.adapter._SHARED, dspy.ChatAdapter()
     measured = {}
     for name, adapter in (("caching adapter", ours), ("stock ChatAdapter", stock)):
         # Interleaved repeats, so both see the same machine state.

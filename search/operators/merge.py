@@ -19,7 +19,7 @@ class MergeGenes:
         better, other = (first, second) if first.score >= second.score else (second, first)
         genes = {name: (better if ctx.rng.random() < 0.5 else other).genes[name] for name in ctx.spec.genes}
         genes = {**better.genes, **genes}
-        if genes in (first.genes, second.genes):
+        if genes in (first.genes, second.genes):  # a copy of one parent: take one gene from the other
             name = ctx.rng.choice([g for g in ctx.spec.genes if first.genes[g] != second.genes[g]])
-            genes[name] = other.genes[name]
+            genes[name] = (better if genes == other.genes else other).genes[name]
         return Proposal(operator=self.name, parents=[better.number, other.number], knobs=dict(better.knobs), genes=genes)

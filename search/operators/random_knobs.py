@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from search.operators.base import Proposal, ProposalContext
+from search.space import INT_KNOBS
 
 
 class RandomKnobs:
@@ -15,6 +16,8 @@ class RandomKnobs:
         for name, knob in ctx.spec.knobs.items():
             if knob.choices is not None:
                 knobs[name] = ctx.rng.choice(knob.choices)
+            elif name in INT_KNOBS:
+                knobs[name] = ctx.rng.randint(int(knob.low), int(knob.high))
             elif knob.log:
                 knobs[name] = math.exp(ctx.rng.uniform(math.log(knob.low), math.log(knob.high)))
             else:
