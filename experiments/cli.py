@@ -188,7 +188,7 @@ def sweep(
     workers: Annotated[int, typer.Option(help="worker processes sharing the study", min=1)] = 1,
     out: Annotated[Path | None, typer.Option(help="output directory (default out/<name>-seed<seed>)")] = None,
     seed: Annotated[int | None, typer.Option(help="sweep seed")] = None,
-    worker: Annotated[bool, typer.Option(hidden=True, help="run as a helper worker: no report")] = False,
+    worker: Annotated[int | None, typer.Option(hidden=True, help="run as helper worker number N: no report")] = None,
 ) -> None:
     """Meta-optimize the data scientist: evolve harness variants and report the best against the seed."""
     import asyncio
@@ -213,15 +213,15 @@ def sweep(
     out = out or Path("out") / study_name(sweep_config)
     storage = storage or default_storage()
     helpers = []
-    if workers > 1 and not worker:
+    if workers > 1 and worker is None:
         argv = [sys.executable, "-m", "experiments.cli", "sweep", str(config), "--storage", storage,
-                "--out", str(out), "--seed", str(sweep_config.seed), "--worker"]
-        helpers = [subprocess.Popen(argv, stdout=subprocess.DEVNULL) for _ in range(workers - 1)]
+                "--out", str(out), "--seed", str(sweep_config.seed)]
+        helpers = [subprocess.Popen([*argv, "--worker", str(i)], stdout=subprocess.DEVNULL) for i in range(1, workers)]
     try:
-        runner = Sweep(sweep_config, out, storage=storage)
+        runner = Sweep(sweep_config, out, storage=storage, worker_index=worker or 0)
     except (ValueError, DocumentError) as error:
         fail(f"{config}: {str(error).splitlines()[0]}")
-    if worker:
+    if worker is not None:
         asyncio.run(runner.run())
         return
     with SweepProgress(console, sweep_config.search.budget.candidates, study_name(sweep_config)) as bar:

@@ -7,8 +7,10 @@ split is evaluated once, and an evaluation killed half-way resumes from its reco
 from __future__ import annotations
 
 import asyncio
+import fcntl
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from harness.config import HarnessConfig
 from harness.documents import DocumentSet
@@ -47,6 +49,14 @@ class Evaluation:
         return load_run(self.out).rounds
 
 
+def _lock_file(path: Path) -> IO[str]:
+    """An exclusive lock across processes, held while the returned handle is open."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a")
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    return handle
+
+
 def objective_values(card: Scorecard, spec: SearchSpec) -> tuple[float, tuple[float, ...]]:
     values = tuple(card.value(o.metric) or 0.0 for o in spec.objectives)
     first = spec.objectives[0]
@@ -74,8 +84,15 @@ class Evaluator:
         async with lock:  # two proposals of the same harness share one evaluation
             card = read_scorecard(where) if (where / SUMMARY_FILE).exists() else None
             if card is None:
-                registry = ModelRegistry(config.models, config.runtime, self.faults)
-                await run_generation(config, self.splits[split], where, registry=registry)
-                card = await asyncio.to_thread(score_run, where, config)
+                # ... and so do two worker processes: the second waits, then reads the first's records.
+                handle = await asyncio.to_thread(_lock_file, where.with_suffix(".lock"))
+                try:
+                    card = read_scorecard(where) if (where / SUMMARY_FILE).exists() else None
+                    if card is None:
+                        registry = ModelRegistry(config.models, config.runtime, self.faults)
+                        await run_generation(config, self.splits[split], where, registry=registry)
+                        card = await asyncio.to_thread(score_run, where, config)
+                finally:
+                    handle.close()
         score, values = objective_values(card, self.spec)
         return Evaluation(config.harness_hash(), split, where, card, score, values)

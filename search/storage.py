@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
+from typing import Any
 
 import optuna
-from optuna.storages import BaseStorage
+import sqlalchemy
+from optuna.storages import BaseStorage, RDBStorage
 from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock, JournalStorage
 from optuna.trial import TrialState
 
@@ -29,7 +31,29 @@ def open_storage(url: str | None) -> str | BaseStorage:
         path = Path(url.removeprefix("journal:")).resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
         return JournalStorage(JournalFileBackend(str(path), lock_obj=JournalFileOpenLock(str(path))))
+    if url.startswith("sqlite:"):
+        return _sqlite_storage(url)
     return url
+
+
+def _sqlite_storage(url: str) -> RDBStorage:
+    """SQLite with every transaction ``BEGIN IMMEDIATE``. Optuna pops an enqueued trial by reading
+    that it is WAITING and then writing RUNNING; SQLite ignores ``SELECT ... FOR UPDATE``, so two
+    worker processes could both pop (and evaluate) the same trial (optuna#4002). An immediate
+    transaction takes the write lock before the read, which makes the pop atomic."""
+    storage = RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 60}})
+    engine = storage.engine
+    engine.dispose()  # connections made so far predate the listeners
+
+    @sqlalchemy.event.listens_for(engine, "connect")
+    def _driver_autocommit(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # the driver starts no transaction of its own
+
+    @sqlalchemy.event.listens_for(engine, "begin")
+    def _begin_immediate(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return storage
 
 
 def _alive(worker: str) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,7 @@ class Sweep:
         callbacks: list[SweepCallback] | None = None,
         operators: dict[str, Operator] | None = None,
         faults: FaultPlan | None = None,
+        worker_index: int = 0,
     ) -> None:
         self.config = config
         self.spec = config.search
@@ -113,7 +115,8 @@ class Sweep:
         self.out = out
         out.mkdir(parents=True, exist_ok=True)
         self.callbacks = list(callbacks or [])
-        self.rng = random.Random(f"sweep:{config.seed}:{WORKER}")
+        # Seeded by the sweep seed and the worker's index (not its pid), so a one-worker sweep repeats exactly.
+        self.rng = random.Random(f"sweep:{config.seed}:{worker_index}")
         self.bank = PromptBank(out / "bank.jsonl")
         self.rejections = JsonlWriter(out / "rejections.jsonl")
         self.splits = split_documents(config)
@@ -276,6 +279,11 @@ class Sweep:
                 attrs = self._lineage(proposal)
                 self.study.enqueue_trial({k: v for k, v in knobs.items() if k in self.dists}, user_attrs=attrs)
                 trial = self.study.ask(self.dists)
+                if "genes" not in trial.user_attrs:
+                    # Another worker took our proposal (it will evaluate it); this is a sampler trial.
+                    fallback = Proposal("optuna", proposal.parents[:1], None, dict(proposal.genes))
+                    for key, value in self._lineage(fallback).items():
+                        trial.set_user_attr(key, value)
             else:
                 trial = self.study.ask(self.dists)
                 if "genes" not in trial.user_attrs:  # a sampler proposal: genes from the chosen parent
@@ -304,12 +312,13 @@ class Sweep:
 
     def _record_rejected_trial(self, proposal: Proposal, reasons: list[str], stage: str) -> None:
         # Rejections are trials too (state FAIL, reasons in attributes), so every one is on record.
-        trial = self.study.ask()
-        trial.set_user_attr("rejected", reasons)
-        trial.set_user_attr("operator", proposal.operator)
-        trial.set_user_attr("stage", stage)
-        self.study.tell(trial, state=TrialState.FAIL)
-        self._reject(proposal.operator, reasons, stage, trial.number)
+        # Added as a finished trial: ``ask`` would pop a trial another worker has just enqueued.
+        key = uuid.uuid4().hex
+        attrs = {"rejected": reasons, "operator": proposal.operator, "stage": stage, "rejection": key}
+        self.study.add_trial(optuna.trial.create_trial(state=TrialState.FAIL, user_attrs=attrs))
+        number = next(t.number for t in reversed(self.study.get_trials(deepcopy=False, states=(TrialState.FAIL,)))
+                      if t.user_attrs.get("rejection") == key)
+        self._reject(proposal.operator, reasons, stage, number)
 
     # --- evaluation ---------------------------------------------------------------------------
 

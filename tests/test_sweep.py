@@ -1,0 +1,537 @@
+"""End-to-end tests of the meta-optimization sweep on the offline world: it finds a better
+harness (confirmed on test), the guard stops an adversarial proposer, workers share a storage,
+a killed sweep resumes, and bad configurations stop before any call."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import optuna
+import pytest
+from optuna.trial import FrozenTrial, TrialState
+
+from harness.config import HarnessConfig, apply_overrides
+from search.bank import attrs_for
+from search.callbacks import BudgetReached, CandidateFinished, CandidateStarted, NewBest, ProposalRejected
+from search.config import load_sweep_config
+from search.operators.base import Proposal, ProposalContext
+from search.report import build_report
+from search.space import genes_of, knobs_of
+from search.storage import open_storage
+from search.sweep import MAX_REJECTIONS_FACTOR, Sweep
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = REPO / "experiments" / "configs" / "demo.yaml"
+GUARDED_SECTIONS = ("guarded", "models", "documents")
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def sweep_yaml(tmp_path: Path, name: str, *, train: int = 2, validation: int = 6, test: int = 6,
+               candidates: int = 8, operators: str = "{optuna: 0.3, mutation: 0.5, merge: 0.2}",
+               seed: int = 0, extra: str = "") -> Path:
+    """A small sweep of the demo harness (two knobs, three genes) written under tmp_path."""
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(
+        f"name: {name}\nseed: {seed}\nbase: {DEMO}\n"
+        "search:\n"
+        "  knobs:\n"
+        "    challenger_temperature: {low: 0.2, high: 1.2}\n"
+        "    round_budget: {low: 3, high: 8}\n"
+        "  genes: [challenger_instructions, orchestrator_instructions, qv_instructions]\n"
+        f"  splits: {{train: {train}, validation: {validation}, test: {test}}}\n"
+        f"  budget: {{candidates: {candidates}}}\n"
+        f"  operators: {operators}\n"
+        "  concurrency: 2\n"
+        f"{extra}",
+        encoding="utf-8",
+    )
+    return path
+
+
+def cli_env(store: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["AUTODATA_STORE"] = str(store)
+    for name in ("MLFLOW_TRACKING_URI", "DSPY_CACHEDIR"):
+        env.pop(name, None)
+    return env
+
+
+def cli_argv(*args: str | Path) -> list[str]:
+    return [sys.executable, "-m", "experiments.cli", *map(str, args)]
+
+
+def run_cli(*args: str | Path, store: Path, timeout: float = 240) -> subprocess.CompletedProcess:
+    return subprocess.run(cli_argv(*args), cwd=REPO, env=cli_env(store), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def load_study(storage: str, name: str) -> optuna.Study:
+    return optuna.load_study(study_name=name, storage=open_storage(storage))
+
+
+def candidates_of(trials: list[FrozenTrial]) -> list[FrozenTrial]:
+    """Trials that are candidates (not guard rejections, not trials failed by a kill)."""
+    return [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED) and not t.user_attrs.get("rejected")]
+
+
+def resolved_configs(out: Path) -> dict[str, dict[str, Any]]:
+    return {p.parent.name: json.loads(p.read_text(encoding="utf-8"))
+            for p in sorted((out / "evals").glob("*/config.resolved.json"))}
+
+
+def rows(path: Path) -> list[dict[str, Any]]:
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    assert text == "" or text.endswith("\n"), f"{path} ends with a partial line"
+    return [json.loads(line) for line in text.splitlines()]
+
+
+# --- the sweep raises acceptance, and the test split confirms it ---------------------------------
+
+
+@pytest.mark.slow
+def test_sweep_beats_the_seed_on_validation_and_test(tmp_path: Path) -> None:
+    config = load_sweep_config(sweep_yaml(tmp_path, "gain", train=4, validation=20, test=20, candidates=12))
+    out = tmp_path / "out"
+    events: list[Any] = []
+    sweep = Sweep(config, out, storage=f"sqlite:///{tmp_path / 'optuna.db'}", callbacks=[events.append])
+    spent = asyncio.run(sweep.run())
+    report = asyncio.run(build_report(sweep))
+
+    assert json.loads((out / "report.json").read_text(encoding="utf-8")) == json.loads(json.dumps(report))
+    assert report["simulated"] is True
+    seed, best = report["seed"], report["best"]
+    for entry in (seed, best):
+        assert 0.0 <= entry["validation_acceptance"] <= 1.0 and 0.0 <= entry["test_acceptance"] <= 1.0
+    assert seed["operator"] == "seed" and seed["trial"] == 0
+    # The requirement: validation acceptance up, and the held-out test split confirms the gain.
+    assert best["validation_acceptance"] > seed["validation_acceptance"], (seed, best)
+    assert best["test_acceptance"] > seed["test_acceptance"], (seed, best)
+    assert report["gain"]["validation_acceptance"] == pytest.approx(
+        best["validation_acceptance"] - seed["validation_acceptance"])
+    assert report["gain"]["test_acceptance"] == pytest.approx(best["test_acceptance"] - seed["test_acceptance"])
+    assert report["gain"]["validation_acceptance"] >= 0.1  # seen: 0.30-0.45 on seeds 0-2
+
+    # At most 30 candidates (here exactly the budget of 12), nothing rejected.
+    assert spent.candidates == 12 and report["budget"]["candidates"] == 12 <= 30
+    assert report["budget"]["rejected"] == 0
+    assert len(candidates_of(sweep.trials())) == 12
+
+    # Lineage: from the best back to the seed, each step's first parent is the next step.
+    lineage = report["lineage"]
+    assert lineage[0]["trial"] == best["trial"] and lineage[-1]["operator"] == "seed"
+    for step, parent in zip(lineage, lineage[1:], strict=False):
+        assert step["parents"][0] == parent["trial"]
+    assert len(lineage) >= 2  # the best is not the seed
+    assert set(report["best_genes_diff"]) <= set(config.search.genes)
+    assert all(diff.startswith("--- seed") for diff in report["best_genes_diff"].values())
+    if report["best_genes"] != genes_of(config.harness):
+        assert report["best_genes_diff"]
+
+    # The callbacks: one Started and one Finished per candidate, NewBest on improvements, BudgetReached last.
+    kinds = Counter(type(e).__name__ for e in events)
+    assert kinds["CandidateStarted"] == kinds["CandidateFinished"] == 12
+    assert kinds["BudgetReached"] == 1 and isinstance(events[-1], BudgetReached)
+    assert events[-1].reason.startswith("candidates 12 >= 12")
+    assert events[-1].spent["candidates"] == 12
+    assert kinds["ProposalRejected"] == 0
+    started = [e.number for e in events if isinstance(e, CandidateStarted)]
+    finished = {e.number: e for e in events if isinstance(e, CandidateFinished)}
+    assert sorted(started) == sorted(finished) and len(set(started)) == 12
+    states = {t.number: t.state for t in sweep.trials()}
+    for number, event in finished.items():
+        assert event.state == {TrialState.COMPLETE: "complete", TrialState.PRUNED: "screened_out"}[states[number]]
+        assert event.cost["calls"] > 0
+        assert "train" in event.evaluations
+    bests = [e for e in events if isinstance(e, NewBest)]
+    assert len(bests) >= 2
+    assert bests[0].number == 0 and bests[0].previous is None
+    assert all(b.score > a.score and b.previous == a.score for a, b in zip(bests, bests[1:], strict=False))
+    assert bests[-1].score == pytest.approx(best["validation_score"])
+    for b in bests:  # a NewBest always follows the Finished event of an accepted candidate
+        index = events.index(b)
+        assert isinstance(events[index - 1], CandidateFinished) and events[index - 1].number == b.number
+        assert events[index - 1].accepted
+
+
+# --- the guard against an adversarial proposer ---------------------------------------------------
+
+
+ATTACKS: list[tuple[str, dict[str, Any], dict[str, str], bool, str]] = [
+    # (the path the rejection must name, overrides, gene changes, knobs given, stage caught)
+    ("guarded.acceptance.gap_min", {"guarded.acceptance.gap_min": 0.0}, {}, True, "proposal"),
+    ("guarded.solver_instructions", {"guarded.solver_instructions": "Answer in one word."}, {}, True, "proposal"),
+    ("guarded.judge_instructions", {"guarded.judge_instructions": "Mark every criterion as met."}, {}, True,
+     "proposal"),
+    ("documents.count", {"documents.count": 3}, {}, True, "proposal"),
+    ("models.judge.model", {"models.judge.model": "sim/weak"}, {}, True, "proposal"),
+    ("genes.judge_instructions", {}, {"judge_instructions": "Mark every criterion as met."}, True, "proposal"),
+    # knobs left to the sampler and no overrides: the proposal enters the study as a trial and
+    # is caught by the second check, before it is evaluated
+    ("genes.judge_instructions", {}, {"judge_instructions": "x"}, False, "evaluation"),
+    ("guarded.acceptance.weak_mean_max", {"guarded.acceptance.weak_mean_max": 1.0}, {}, False, "proposal"),
+]
+
+
+class Adversary:
+    """A proposer that keeps trying to change what it must not (cycles through ATTACKS)."""
+
+    name = "adversary"
+
+    def __init__(self) -> None:
+        self.made: list[tuple[str, str]] = []  # (path, the stage that must catch it)
+
+    async def propose(self, ctx: ProposalContext) -> Proposal:
+        path, overrides, genes, with_knobs, stage = ATTACKS[len(self.made) % len(ATTACKS)]
+        self.made.append((path, stage))
+        parent = ctx.select_parent()
+        return Proposal(self.name, [parent.number], dict(parent.knobs) if with_knobs else None,
+                        {**parent.genes, **genes}, overrides=dict(overrides))
+
+
+def assert_only_seed_evaluated(out: Path, seed: HarnessConfig) -> dict[str, dict[str, Any]]:
+    resolved = resolved_configs(out)
+    assert resolved, "the seed harness must have been evaluated"
+    expected = seed.model_dump(mode="json")
+    for name, row in resolved.items():
+        for section in GUARDED_SECTIONS:
+            assert row["config"][section] == expected[section], (name, section)
+        assert row["harness_hash"] == seed.harness_hash(), name
+    return resolved
+
+
+def test_adversarial_proposer_is_rejected_every_time(tmp_path: Path) -> None:
+    config = load_sweep_config(sweep_yaml(tmp_path, "adversary", train=2, validation=3, test=1, candidates=3,
+                                          operators="{optuna: 0, mutation: 1, merge: 0}"))
+    out = tmp_path / "out"
+    adversary = Adversary()
+    events: list[Any] = []
+    sweep = Sweep(config, out, storage=f"sqlite:///{tmp_path / 'optuna.db'}", callbacks=[events.append],
+                  operators={"mutation": adversary})
+    spent = asyncio.run(sweep.run())
+
+    made = len(adversary.made)
+    limit = MAX_REJECTIONS_FACTOR * config.search.budget.candidates
+    # The sweep gives up after 15 rejections (one more if an evaluation-stage one was in flight).
+    assert limit == 15 and limit <= made <= limit + 1, made
+    assert spent.rejected == made and spent.candidates == 1  # the seed only
+    assert isinstance(events[-1], BudgetReached) and "rejected by the guard" in events[-1].reason
+
+    # Every rejection recorded: rejections.jsonl, an event, and a FAIL trial with the reasons.
+    lines = rows(out / "rejections.jsonl")
+    assert len(lines) == made  # each proposal rejected, each rejection on record
+    assert Counter(len(r["reasons"]) for r in lines) == Counter({1: made})
+
+    def named(row: dict[str, Any]) -> str:
+        return next(p for p, *_ in ATTACKS if p in row["reasons"][0])
+
+    for row in lines:
+        assert row["operator"] == "adversary"
+        assert row["reasons"][0] in (f"guarded setting changed: {named(row)}",
+                                     f"not a valid harness: {named(row)}: Extra inputs are not permitted"), row
+    assert Counter((named(r), r["stage"]) for r in lines) == Counter(adversary.made)
+    stages = Counter(r["stage"] for r in lines)
+    assert stages == Counter(stage for _, stage in adversary.made)
+    assert stages["evaluation"] >= 1 and stages["proposal"] >= 12
+    rejected_events = [e for e in events if isinstance(e, ProposalRejected)]
+    assert [(e.stage, e.reasons) for e in rejected_events] == [(r["stage"], r["reasons"]) for r in lines]
+
+    trials = sweep.trials()
+    rejected = [t for t in trials if t.user_attrs.get("rejected")]
+    assert len(rejected) == made
+    assert all(t.state == TrialState.FAIL for t in rejected)
+    assert sorted(t.number for t in rejected) == sorted(r["trial"] for r in lines)
+    by_number = {r["trial"]: r for r in lines}
+    for t in rejected:
+        assert t.user_attrs["rejected"] == by_number[t.number]["reasons"]
+        assert t.user_attrs["stage"] == by_number[t.number]["stage"]
+        assert "train_dir" not in t.user_attrs  # nothing was generated for it
+
+    # Nothing but the seed was ever evaluated: no evaluated harness differs in a guarded setting.
+    assert [t.user_attrs["operator"] for t in candidates_of(trials)] == ["seed"]
+    assert [e.number for e in events if isinstance(e, CandidateStarted)] == [0]
+    resolved = assert_only_seed_evaluated(out, config.harness)
+    assert sorted(name.split("-")[1] for name in resolved) == ["train", "validation"]
+
+    report = asyncio.run(build_report(sweep))
+    assert report["best"]["trial"] == report["seed"]["trial"] == 0
+    assert report["gain"] == {"validation_acceptance": 0, "test_acceptance": 0}
+    assert report["budget"]["rejected"] == made
+    assert sum(1 for c in report["candidates"] if c["rejected"]) == made
+
+
+class CopyParent:
+    """A harmless proposer: the parent again (its evaluations are reused, so it costs nothing)."""
+
+    name = "mutation"
+
+    async def propose(self, ctx: ProposalContext) -> Proposal:
+        parent = ctx.select_parent()
+        return Proposal(self.name, [parent.number], dict(parent.knobs), dict(parent.genes))
+
+
+def test_a_trial_enqueued_around_the_guard_is_rejected_at_evaluation(tmp_path: Path) -> None:
+    config = load_sweep_config(sweep_yaml(tmp_path, "sneaky", train=2, validation=3, test=1, candidates=3,
+                                          operators="{optuna: 0, mutation: 1, merge: 0}"))
+    out = tmp_path / "out"
+    events: list[Any] = []
+    sweep = Sweep(config, out, storage=f"{tmp_path / 'optuna.journal'}", callbacks=[events.append],
+                  operators={"mutation": CopyParent()})
+    sweep._ensure_seed()
+    overrides = {"guarded.acceptance.gap_min": 0.0}
+    sneaky_attrs = {"operator": "x", "parents": [0], **attrs_for(sweep.bank, genes_of(config.harness)),
+                    "overrides": overrides}
+    sweep.study.enqueue_trial(knobs_of(config.harness, config.search), user_attrs=sneaky_attrs)
+    sneaky = max(t.number for t in sweep.trials())
+    sneaky_config = HarnessConfig.model_validate(apply_overrides(config.harness.model_dump(), overrides))
+    assert sneaky_config.harness_hash() != config.harness.harness_hash()
+    spent = asyncio.run(sweep.run())
+
+    lines = rows(out / "rejections.jsonl")
+    assert lines == [{"operator": "x", "stage": "evaluation", "trial": sneaky,
+                      "reasons": ["guarded setting changed: guarded.acceptance.gap_min"], "time": lines[0]["time"]}]
+    trial = next(t for t in sweep.trials() if t.number == sneaky)
+    assert trial.state == TrialState.FAIL
+    assert trial.user_attrs["rejected"] == lines[0]["reasons"] and trial.user_attrs["stage"] == "evaluation"
+    assert "train_dir" not in trial.user_attrs and "harness_hash" not in trial.user_attrs
+    # No generation was started for it: no event, no evaluation directory of its harness.
+    assert sneaky not in [e.number for e in events if isinstance(e, CandidateStarted | CandidateFinished)]
+    assert [(e.operator, e.stage) for e in events if isinstance(e, ProposalRejected)] == [("x", "evaluation")]
+    assert not list((out / "evals").glob(f"{sneaky_config.harness_hash()}-*"))
+    assert_only_seed_evaluated(out, config.harness)
+    # The sweep went on past it: the seed and harmless copies. (While it was running the rejected
+    # trial held a budget slot, so the loop may stop one candidate short of the budget of 3.)
+    operators = [t.user_attrs["operator"] for t in candidates_of(sweep.trials())]
+    assert operators[0] == "seed" and operators[1:] in (["mutation"], ["mutation", "mutation"]), operators
+    assert spent.candidates == len(operators) and spent.rejected == 1
+
+
+class RacingAdversary:
+    """A rejected proposal made while another worker's proposal waits in the study: while this
+    operator proposes, it enqueues (as that other worker would) a legitimate candidate."""
+
+    name = "mutation"
+
+    def __init__(self, study: optuna.Study) -> None:
+        self.study = study
+        self.calls = 0
+
+    async def propose(self, ctx: ProposalContext) -> Proposal | None:
+        parent = ctx.select_parent()
+        self.calls += 1
+        if self.calls == 1:
+            self.study.enqueue_trial(dict(parent.knobs), user_attrs={
+                "operator": "other-worker", "parents": [parent.number], **attrs_for(ctx.bank, parent.genes)})
+            return Proposal(self.name, [parent.number], dict(parent.knobs), dict(parent.genes),
+                            overrides={"guarded.acceptance.gap_min": 0.0})
+        return Proposal(self.name, [parent.number], dict(parent.knobs), dict(parent.genes))
+
+
+def test_a_rejection_never_takes_another_workers_waiting_trial(tmp_path: Path) -> None:
+    config = load_sweep_config(sweep_yaml(tmp_path, "race", train=2, validation=3, test=1, candidates=4,
+                                          operators="{optuna: 0, mutation: 1, merge: 0}"))
+    sweep = Sweep(config, tmp_path / "out", storage=f"sqlite:///{tmp_path / 'optuna.db'}")
+    sweep.operators = {"mutation": RacingAdversary(sweep.study)}
+    asyncio.run(sweep.run())
+    trials = sweep.trials()
+    other = [t for t in trials if t.user_attrs.get("operator") == "other-worker"]
+    assert len(other) == 1
+    assert other[0].state in (TrialState.COMPLETE, TrialState.PRUNED), (other[0].state, other[0].user_attrs)
+    assert "rejected" not in other[0].user_attrs and "train_dir" in other[0].user_attrs
+    rejected = [t for t in trials if t.user_attrs.get("rejected")]
+    assert len(rejected) == 1 and rejected[0].state == TrialState.FAIL
+    assert rejected[0].user_attrs["rejected"] == ["guarded setting changed: guarded.acceptance.gap_min"]
+    lines = rows(tmp_path / "out" / "rejections.jsonl")
+    assert [(r["trial"], r["reasons"]) for r in lines] == [(rejected[0].number, rejected[0].user_attrs["rejected"])]
+
+
+# --- workers sharing one storage ------------------------------------------------------------------
+
+
+POP_WORKER = """
+import sys, time, optuna
+from optuna.trial import TrialState
+from search.storage import open_storage
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+study = optuna.load_study(study_name="pop", storage=open_storage(sys.argv[1]))
+while time.time() < float(sys.argv[2]):
+    time.sleep(0.001)
+popped = []
+while True:
+    trial = study.ask()
+    if "slot" not in trial.user_attrs:  # the queue is empty: a fresh trial
+        study.tell(trial, state=TrialState.FAIL)
+        break
+    popped.append(trial.user_attrs["slot"])
+    study.tell(trial, 0.0)
+print(" ".join(map(str, popped)))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["journal", "sqlite"])
+def test_enqueued_trials_are_popped_once_across_processes(tmp_path: Path, kind: str) -> None:
+    """Four processes draining one queue of enqueued trials: each is taken by exactly one.
+    (Plain Optuna on SQLite lets two processes pop the same trial: optuna#4002.)"""
+    storage = str(tmp_path / "pop.journal") if kind == "journal" else f"sqlite:///{tmp_path / 'pop.db'}"
+    study = optuna.create_study(study_name="pop", storage=open_storage(storage))
+    slots = 60
+    for slot in range(slots):
+        study.enqueue_trial({}, user_attrs={"slot": slot})
+    script = tmp_path / "pop.py"
+    script.write_text(POP_WORKER, encoding="utf-8")
+    start = time.time() + 2.5  # all four start popping at the same moment
+    workers = [subprocess.Popen([sys.executable, str(script), storage, str(start)], cwd=REPO, env=cli_env(tmp_path),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    outputs = [w.communicate(timeout=120) for w in workers]
+    for worker, (_, err) in zip(workers, outputs, strict=True):
+        assert worker.returncode == 0, err
+    popped = [int(s) for out, _ in outputs for s in out.split()]
+    assert sorted(popped) == list(range(slots))  # every slot once: none lost, none twice
+    trials = study.get_trials()
+    assert Counter(t.state for t in trials) == Counter({TrialState.COMPLETE: slots, TrialState.FAIL: 4})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["journal", "sqlite"])
+def test_four_workers_share_one_storage(tmp_path: Path, kind: str) -> None:
+    budget = 8
+    cfg = sweep_yaml(tmp_path, f"workers-{kind}", candidates=budget)
+    storage = str(tmp_path / "optuna.journal") if kind == "journal" else f"sqlite:///{tmp_path / 'optuna.db'}"
+    out = tmp_path / "out"
+    started = time.perf_counter()
+    result = run_cli("sweep", cfg, "--workers", "4", "--storage", storage, "--out", out, store=tmp_path / "store")
+    elapsed = time.perf_counter() - started
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+
+    trials = load_study(storage, f"workers-{kind}-seed0").get_trials()
+    numbers = [t.number for t in trials]
+    assert len(numbers) == len(set(numbers)) and sorted(numbers) == list(range(len(numbers)))  # none lost or doubled
+    assert Counter(t.state for t in trials).keys() <= {TrialState.COMPLETE, TrialState.PRUNED}, \
+        [(t.number, t.state.name, t.user_attrs.get("error")) for t in trials]
+    candidates = candidates_of(trials)
+    # Each worker checks the budget before it proposes; workers that check at the same moment
+    # may each start one more candidate: at most workers - 1 over.
+    assert budget <= len(candidates) <= budget + 3, len(candidates)
+    assert report["budget"]["candidates"] == len(candidates)
+    assert sum(1 for t in trials if t.user_attrs.get("operator") == "seed") == 1
+    for t in candidates:
+        assert Path(t.user_attrs["train_dir"]).is_dir()
+        assert Path(t.user_attrs["train_dir"], "summary.json").is_file()
+        assert t.user_attrs["worker"]
+    workers = {t.user_attrs["worker"] for t in candidates}
+    assert 2 <= len(workers) <= 4, workers  # the work was shared
+    assert len({t.user_attrs["harness_hash"] for t in candidates}) >= 2
+    assert report["best"]["validation_acceptance"] >= report["seed"]["validation_acceptance"]
+    assert elapsed < 150
+
+
+# --- a sweep killed with SIGKILL resumes ----------------------------------------------------------
+
+
+def snapshot(trials: list[FrozenTrial]) -> dict[int, dict[str, Any]]:
+    return {t.number: {"params": t.params, "values": t.values, "operator": t.user_attrs.get("operator"),
+                       "validation_score": t.user_attrs.get("validation_score"),
+                       "harness_hash": t.user_attrs.get("harness_hash"), "genes": t.user_attrs.get("genes")}
+            for t in trials}
+
+
+@pytest.mark.slow
+def test_sweep_killed_with_sigkill_resumes_keeping_completed_trials(tmp_path: Path) -> None:
+    budget = 10
+    cfg = sweep_yaml(tmp_path, "killed", candidates=budget, extra="  screen_margin: 1.0\n")  # no screening
+    storage = f"sqlite:///{tmp_path / 'optuna.db'}"
+    out = tmp_path / "out"
+    store = tmp_path / "store"
+    argv = cli_argv("sweep", cfg, "--storage", storage, "--out", out)
+    with open(tmp_path / "first.log", "w") as log:
+        process = subprocess.Popen(argv, cwd=REPO, env=cli_env(store), stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 120
+            trials: list[FrozenTrial] = []
+            while time.monotonic() < deadline:
+                assert process.poll() is None, "the sweep finished before it could be killed: " + \
+                    (tmp_path / "first.log").read_text()
+                try:
+                    trials = load_study(storage, "killed-seed0").get_trials()
+                except KeyError:  # the study does not exist yet
+                    trials = []
+                states = Counter(t.state for t in trials)
+                if states[TrialState.COMPLETE] >= 3 and states[TrialState.RUNNING] >= 1:
+                    break
+                time.sleep(0.1)
+            else:
+                pytest.fail(f"no 3 completed trials within 120 s: {[(t.number, t.state.name) for t in trials]}")
+            process.send_signal(signal.SIGKILL)
+        finally:
+            process.kill()
+            process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    assert not (out / "report.json").exists()
+
+    before = load_study(storage, "killed-seed0").get_trials()
+    completed = snapshot([t for t in before if t.state == TrialState.COMPLETE])
+    running = snapshot([t for t in before if t.state == TrialState.RUNNING])
+    assert len(completed) >= 3 and running
+
+    result = subprocess.run(argv, cwd=REPO, env=cli_env(store), capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (out / "report.json").is_file()
+
+    after_trials = load_study(storage, "killed-seed0").get_trials()
+    after = {t.number: t for t in after_trials}
+    assert not [t.number for t in after_trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
+    # Every trial completed before the kill is kept, unchanged.
+    kept = snapshot([after[n] for n in completed])
+    assert kept == completed
+    assert all(after[n].state == TrialState.COMPLETE for n in completed)
+    # Every trial the kill left running was failed and redone with the same knobs and genes.
+    for number, old in running.items():
+        assert after[number].state == TrialState.FAIL
+        redo = [t for t in after_trials if t.user_attrs.get("redo_of") == number]
+        assert len(redo) == 1, number
+        assert redo[0].state in (TrialState.COMPLETE, TrialState.PRUNED)
+        assert redo[0].params == old["params"] and redo[0].user_attrs.get("genes") == old["genes"]
+        assert redo[0].user_attrs.get("operator") == old["operator"]
+    # Nothing lost, nothing doubled: the budget holds, only killed trials failed.
+    assert {t.number for t in after_trials if t.state == TrialState.FAIL} == set(running)
+    assert len(candidates_of(after_trials)) == budget
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["budget"]["candidates"] == budget and report["seed"]["trial"] == 0
+
+
+# --- bad configurations ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("search, field, needle", [
+    ("  knobs:\n    round_budget: {low: 8, high: 3}\n", "search.knobs.round_budget", "empty range: low 8 > high 3"),
+    ("  objectives:\n    - {metric: happiness}\n", "search.objectives.0.metric", "unknown objective 'happiness'"),
+    ("  genes: [challenger_instructions, judge_instructions]\n", "search.genes",
+     "'judge_instructions' is guarded and can never be a gene"),
+], ids=["empty-knob-range", "unknown-objective", "guarded-gene"])
+def test_bad_sweep_config_is_a_usage_error_before_any_call(tmp_path: Path, search: str, field: str, needle: str) -> None:
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text(f"name: bad\nbase: {DEMO}\nsearch:\n{search}", encoding="utf-8")
+    out, db, store = tmp_path / "out", tmp_path / "optuna.db", tmp_path / "store"
+    result = run_cli("sweep", cfg, "--storage", f"sqlite:///{db}", "--out", out, store=store, timeout=60)
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert "Traceback" not in output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"error: {cfg}: {field}: "), lines[0]
+    assert needle in lines[0]
+    assert not out.exists() and not db.exists()  # no output directory, no evaluations, no study
+    assert not (store / "optuna.db").exists()
+
