@@ -137,6 +137,14 @@ class DownstreamSpec(Strict):
         return self
 
 
+class Scoring(Strict):
+    """Scorecard options that need a model; not harness identity."""
+
+    # Embedding model for diversity (any LiteLLM embedding model, or sim/hashing offline); None: skipped.
+    embedding_model: str | None = None
+    embedding_api_base: str | None = None
+
+
 class Runtime(Strict):
     """How calls are made; not part of the harness identity."""
 
@@ -159,6 +167,7 @@ class HarnessConfig(Strict):
     documents: Documents = Documents()
     runtime: Runtime = Runtime()
     downstream: DownstreamSpec = DownstreamSpec()
+    scoring: Scoring = Scoring()
 
     # Field validators (not a model validator) so an error names its field, not "(top level)".
     @field_validator("preset")

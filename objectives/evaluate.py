@@ -7,6 +7,7 @@ from pathlib import Path
 
 from harness.config import HarnessConfig
 from harness.generate import write_json_atomic
+from objectives.diversity import litellm_embedder
 from objectives.downstream.base import DownstreamResult
 from objectives.downstream.factory import run_downstream
 from objectives.run import RunRecords, load_run
@@ -34,6 +35,8 @@ def score_run(out: Path, config: HarnessConfig, downstream: str | None = None, l
     kind = downstream or config.downstream.kind
     result: DownstreamResult | None = run_downstream(kind, config, run, out)
     embedder = None
+    if config.scoring.embedding_model:
+        embedder = litellm_embedder(config.scoring.embedding_model, config.scoring.embedding_api_base)
     card = build_scorecard(run, result, embedder)
     write_json_atomic(out / SCORECARD_FILE, card.model_dump(mode="json"))
     return card

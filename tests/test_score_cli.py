@@ -179,3 +179,19 @@ def test_score_with_a_config_but_no_rounds_is_a_usage_error(failing_run, store: 
     lines = stderr_lines(result)
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error:") and "no rounds.jsonl" in lines[0]
+
+
+def test_embedding_dispersion_when_an_embedding_model_is_configured(tmp_path):
+    """scoring.embedding_model switches embedding dispersion on (sim/hashing works offline)."""
+    from harness.config import parse_config
+    from harness.documents import load_documents
+    from harness.generate import generate
+    from objectives.evaluate import score_run
+
+    config = parse_config({"documents": {"count": 6}, "scoring": {"embedding_model": "sim/hashing"}})
+    generate(config, load_documents(config.documents), tmp_path)
+    card = score_run(tmp_path, config)
+    dispersion = card.value("embedding_dispersion")
+    assert dispersion is not None and 0.0 < dispersion < 1.0
+    plain = score_run(tmp_path, config.model_copy(update={"scoring": type(config.scoring)()}))
+    assert plain.value("embedding_dispersion") is None
