@@ -7,6 +7,7 @@ exit code 2, never a traceback.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -91,6 +92,7 @@ def generate(
     seed: Annotated[int | None, typer.Option(help="run seed")] = None,
     out: Annotated[Path | None, typer.Option(help="output directory (default out/<name>/<preset>-seed<seed>)")] = None,
     downstream: Annotated[str | None, typer.Option(help="downstream reward: none | sim | icl | command")] = None,
+    track: Annotated[bool, typer.Option("--track/--no-track", help="log the run to MLflow")] = True,
 ) -> None:
     """Turn grounding documents into accepted samples with the data-scientist agent."""
     from experiments.display import scorecard_table, summary_table
@@ -100,11 +102,24 @@ def generate(
     if downstream is not None:
         overrides["downstream.kind"] = downstream
     cfg, documents = _prepare(config, overrides)
+    if not track:
+        cfg = cfg.model_copy(update={"tracking": cfg.tracking.model_copy(update={"enabled": False})})
     out = out or Path("out") / cfg.name / f"{cfg.preset}-seed{cfg.seed}"
+    experiment = cfg.tracking.experiment or cfg.name
+    trace_run = None
+    if cfg.tracking.enabled and cfg.tracking.dspy_autolog:
+        from experiments.tracking import start_traces
+
+        trace_run = start_traces(experiment)
     summary = _run(cfg, documents, out, cfg.preset)
     console.print(summary_table({cfg.preset: summary}, f"autodata generate: {cfg.name}"))
     card = score_run(out, cfg)
     console.print(scorecard_table(card, f"scorecard: {cfg.name} ({cfg.preset})"))
+    if cfg.tracking.enabled:
+        from experiments.tracking import log_generation
+
+        run_id = log_generation(experiment, cfg, out, card, trace_run)
+        console.print(f"MLflow: experiment [bold]{experiment}[/], run {run_id} (autodata ui to browse)")
     console.print(f"records in [bold]{out}[/] (rounds.jsonl, accepted.jsonl, summary.json, scorecard.json)")
     if not card.complete:
         say("incomplete:", "bold red", "; ".join(card.problems))
@@ -189,6 +204,7 @@ def sweep(
     out: Annotated[Path | None, typer.Option(help="output directory (default out/<name>-seed<seed>)")] = None,
     seed: Annotated[int | None, typer.Option(help="sweep seed")] = None,
     worker: Annotated[int | None, typer.Option(hidden=True, help="run as helper worker number N: no report")] = None,
+    track: Annotated[bool, typer.Option("--track/--no-track", help="log the sweep to MLflow")] = True,
 ) -> None:
     """Meta-optimize the data scientist: evolve harness variants and report the best against the seed."""
     import asyncio
@@ -221,8 +237,23 @@ def sweep(
         runner = Sweep(sweep_config, out, storage=storage, worker_index=worker or 0)
     except (ValueError, DocumentError) as error:
         fail(f"{config}: {str(error).splitlines()[0]}")
+    tracking = sweep_config.harness.tracking
+    tracker = None
+    if track and tracking.enabled:
+        from experiments.tracking import SweepTracker
+
+        if tracking.dspy_autolog:
+            import mlflow
+
+            mlflow.dspy.autolog()
+        tracker = SweepTracker(tracking.experiment or sweep_config.name, study_name(sweep_config),
+                               sweep_config.harness, list(sweep_config.search.knobs),
+                               sweep_config.search.model_dump(mode="json"))
+        runner.callbacks.append(tracker)
     if worker is not None:
         asyncio.run(runner.run())
+        if tracker is not None:
+            tracker.close()
         return
     with SweepProgress(console, sweep_config.search.budget.candidates, study_name(sweep_config)) as bar:
         runner.callbacks.append(bar)
@@ -230,6 +261,11 @@ def sweep(
     for helper in helpers:
         helper.wait()
     report = asyncio.run(build_report(runner))
+    if tracker is not None:
+        for failure in tracker.close(report):
+            say("warning:", "yellow", f"MLflow logging failed: {failure}")
+        console.print(f"MLflow: experiment [bold]{tracking.experiment or sweep_config.name}[/], "
+                      f"parent run {tracker.parent} (autodata ui to browse)")
     console.print(report_table(report))
     for gene, diff in report["best_genes_diff"].items():
         console.print(Text.assemble((gene, "bold"), " (best vs seed):"))
@@ -240,6 +276,97 @@ def sweep(
                   f"{spent.tokens:.0f} tokens, ${spent.dollars:.2f}, {spent.wall_s:.0f} s; "
                   f"{spent.rejected} proposals rejected by the guard")
     console.print(f"report in [bold]{out / 'report.json'}[/]")
+
+
+@app.command()
+def ui(
+    port: Annotated[int | None, typer.Option(help="port (default: a free one)")] = None,
+    screenshot: Annotated[Path | None, typer.Option(help="write a PNG of the comparison view and exit")] = None,
+    experiment: Annotated[str | None, typer.Option(help="experiment to show (with --screenshot)")] = None,
+) -> None:
+    """Start the MLflow UI on the project's store (127.0.0.1); Ctrl-C stops it and its workers."""
+    from experiments.ui import UIServer
+
+    server = UIServer(port)
+    try:
+        server.start()
+    except RuntimeError as error:
+        fail(str(error))
+    try:
+        if screenshot is not None:
+            _screenshot(server, screenshot, experiment)
+            return
+        console.print(f"MLflow UI: [bold]{server.url}[/]  (store {os.environ['MLFLOW_TRACKING_URI']}; Ctrl-C stops it)")
+        server.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+def _screenshot(server: Any, path: Path, experiment: str | None) -> None:
+    import mlflow
+
+    from experiments.ui import screenshot
+
+    url = server.url
+    if experiment:
+        found = mlflow.get_experiment_by_name(experiment)
+        if found is None:
+            fail(f"no MLflow experiment named '{experiment}'")
+        runs = mlflow.search_runs([found.experiment_id], filter_string="tags.`autodata.split` = 'validation'")
+        ids = json.dumps(list(runs["run_id"])[:20]) if not runs.empty else "[]"
+        url = f"{server.url}/#/compare-runs?runs={ids}&experiments={json.dumps([found.experiment_id])}"
+    try:
+        written = screenshot(url, path)
+    except (FileNotFoundError, RuntimeError) as error:
+        fail(str(error))
+    console.print(f"screenshot of {url} written to {written}")
+
+
+@app.command()
+def compare(
+    experiment: Annotated[str, typer.Argument(help="MLflow experiment (the config's name)")],
+    plot: Annotated[Path | None, typer.Option(help="also draw score by candidate (and the Pareto front) to a PNG")] = None,
+    limit: Annotated[int, typer.Option(help="rows to show", min=1)] = 20,
+    metric: Annotated[str, typer.Option(help="rank by this scorecard metric")] = "acceptance_rate",
+) -> None:
+    """The experiment's candidates and generations from MLflow, best first."""
+    from rich.table import Table
+
+    from experiments.compare import ExperimentNotFoundError, ranked, runs
+    from experiments.compare import plot as draw
+
+    try:
+        frame = runs(experiment)
+    except ExperimentNotFoundError as error:
+        fail(str(error))
+    if frame.empty:
+        fail(f"experiment '{experiment}' has no candidate or generation runs")
+    frame = ranked(frame, metric)
+    simulated = (frame.get("tags.simulated") == "true").any()
+    table = Table(title=f"{experiment}: {len(frame)} runs, best first by {metric}",
+                  caption="SIMULATED (offline world)" if simulated else None)
+    columns = [("run", "tags.mlflow.runName"), ("split", "tags.autodata.split"), ("operator", "tags.autodata.operator"),
+               ("kept", "tags.autodata.accepted"), (metric.replace("_rate", ""), f"metrics.{metric}"), ("gap", "metrics.gap_mean"),
+               ("weak", "metrics.weak_mean"), ("calls", "metrics.calls")]
+    for name, _ in columns:
+        text = name in ("run", "split", "operator")
+        table.add_column(name, justify="left" if text else "right", no_wrap=True)
+    for _, row in frame.head(limit).iterrows():
+        cells = []
+        for name, column in columns:
+            value = row.get(column)
+            if value is None or value != value:
+                cells.append("-")
+            elif name == "calls":
+                cells.append(f"{value:.0f}")
+            else:
+                cells.append(f"{value:.3f}" if isinstance(value, float) else str(value))
+        table.add_row(*cells)
+    console.print(table)
+    if plot is not None:
+        console.print(f"plot written to {draw(experiment, frame, plot)}")
 
 
 @app.command()

@@ -145,6 +145,15 @@ class Scoring(Strict):
     embedding_api_base: str | None = None
 
 
+class Tracking(Strict):
+    """MLflow tracking (experiments/tracking.py); not harness identity."""
+
+    enabled: bool = True
+    experiment: str | None = None  # default: the config's name
+    # DSPy traces through mlflow.dspy.autolog(): about 2.4 ms per call, so off unless asked for.
+    dspy_autolog: bool = False
+
+
 class Runtime(Strict):
     """How calls are made; not part of the harness identity."""
 
@@ -168,6 +177,7 @@ class HarnessConfig(Strict):
     runtime: Runtime = Runtime()
     downstream: DownstreamSpec = DownstreamSpec()
     scoring: Scoring = Scoring()
+    tracking: Tracking = Tracking()
 
     # Field validators (not a model validator) so an error names its field, not "(top level)".
     @field_validator("preset")

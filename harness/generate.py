@@ -27,6 +27,7 @@ from harness.loop import InnerLoop, document_finished
 from harness.models import ModelRegistry
 from harness.records import AcceptedSample, JsonlWriter, RoundRecord, read_jsonl
 from harness.roles import Roles
+from harness.secrets import redact
 from harness.sim.engine import FaultPlan
 from harness.summary import summarize
 
@@ -120,7 +121,7 @@ def prepare_out(config: HarnessConfig, documents: list[Document], out: Path) -> 
             identity["documents"] = sorted(held_docs | set(identity["documents"]))
     write_json_atomic(run_file, identity)
     resolved = {
-        "config": config.model_dump(mode="json"),
+        "config": redact(config.model_dump(mode="json")),
         "pipeline": config.resolved_pipeline.model_dump(),
         "harness_hash": config.harness_hash(),
         "seed": config.seed,

@@ -20,6 +20,7 @@ from harness.config import HarnessConfig
 from harness.models import ModelRegistry
 from harness.records import Attempt, QVResult, Sample
 from harness.rubric import rubric_score
+from harness.secrets import scrub
 from harness.signatures import Challenge, ChallengeUngrounded, Judge, Orchestrate, Solve, VerifyQuality
 
 PARSE_RETRIES = 3
@@ -33,7 +34,8 @@ class RoleError(RuntimeError):
     """A role kept failing (unparseable output or transport errors) after its retries."""
 
     def __init__(self, role: str, cause: BaseException) -> None:
-        super().__init__(f"{role}: {type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}")
+        first = str(cause).splitlines()[0] if str(cause) else ""
+        super().__init__(scrub(f"{role}: {type(cause).__name__}: {first}"))  # errors reach records
         self.role = role
         self.cause = cause
 

@@ -27,7 +27,16 @@ class CandidateFinished:
     harness_hash: str
     cost: dict[str, float] = field(default_factory=dict)
     evaluations: dict[str, str] = field(default_factory=dict)  # split -> output directory
-    attrs: dict[str, Any] = field(default_factory=dict)
+    attrs: dict[str, Any] = field(default_factory=dict)  # the trial's user attributes (lineage, genes)
+    knobs: dict[str, Any] = field(default_factory=dict)  # the trial's params
+
+
+@dataclass(frozen=True)
+class TestEvaluated:
+    number: int
+    role: str  # "seed" | "best" | "top" | "pareto"
+    out: str
+    test_acceptance: float
 
 
 @dataclass(frozen=True)
@@ -50,7 +59,7 @@ class BudgetReached:
     spent: dict[str, float]
 
 
-Event = CandidateStarted | CandidateFinished | ProposalRejected | NewBest | BudgetReached
+Event = CandidateStarted | CandidateFinished | ProposalRejected | NewBest | BudgetReached | TestEvaluated
 
 
 class SweepCallback(Protocol):

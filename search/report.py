@@ -6,6 +6,7 @@ import difflib
 from typing import Any
 
 from harness.generate import write_json_atomic
+from search.callbacks import TestEvaluated
 from search.operators.base import Member
 from search.space import build_harness
 from search.sweep import Sweep
@@ -69,6 +70,11 @@ async def build_report(sweep: Sweep) -> dict[str, Any]:
         }
 
     evaluated = {m.number: await on_test(m) for m in chosen}
+    for member in chosen:
+        role = "seed" if member.number == seed_number else "best" if member.number == best.number else "top"
+        config = build_harness(sweep.seed_config, member.knobs, member.genes)
+        sweep.emit(TestEvaluated(member.number, role, str(sweep.evaluator.directory(config, "test")),
+                                 evaluated[member.number]["test_acceptance"]))
     seed_genes = members[seed_number].genes
     spent = sweep.spent()
     report = {

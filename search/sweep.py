@@ -362,7 +362,7 @@ class Sweep:
                     trial.report(train.score, step=0)
                 self.study.tell(trial, state=TrialState.PRUNED)
                 self.emit(CandidateFinished(trial.number, operator, "screened_out", train.score, None, None, False,
-                                            config.harness_hash(), cost, dirs, dict(trial.user_attrs)))
+                                            config.harness_hash(), cost, dirs, dict(trial.user_attrs), dict(trial.params)))
                 return
             validation = await self.evaluator.evaluate(config, "validation")
             add(validation)
@@ -380,13 +380,13 @@ class Sweep:
             trial.set_user_attr("cost", cost)
             self.study.tell(trial, state=TrialState.FAIL)
             self.emit(CandidateFinished(trial.number, operator, "failed", None, None, None, False,
-                                        config.harness_hash(), cost, dirs, dict(trial.user_attrs)))
+                                        config.harness_hash(), cost, dirs, dict(trial.user_attrs), dict(trial.params)))
             return
         previous = self.state.best
         self.refresh()
         self.emit(CandidateFinished(trial.number, operator, "complete", train.score, validation.score,
                                     list(validation.values), beats, config.harness_hash(), cost, dirs,
-                                    dict(trial.user_attrs)))
+                                    dict(trial.user_attrs), dict(trial.params)))
         if beats and (previous is None or validation.score > previous[1]):
             self.emit(NewBest(trial.number, validation.score, previous[1] if previous else None))
 

@@ -1,0 +1,297 @@
+"""MLflow tracking: every generation, sweep and candidate, comparable in the MLflow UI.
+
+One MLflow experiment per experiment-config name. A generation is one run. A sweep is a parent
+run with one child run per candidate evaluation (tagged ``autodata.split`` = train, validation
+or test); the parent carries the best-so-far score per candidate index as a metric history.
+Params hold knobs, gene hashes, role models, preset and seed (never prompt text: MLflow cuts
+params at 6,000 characters); gene texts, the resolved configuration, the records and the
+scorecard are artifacts; the accepted dataset is a dataset input. All logging is batched
+(``log_batch``), and nothing secret is logged (``harness.secrets``).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import mlflow
+from mlflow import MlflowClient
+from mlflow.data.code_dataset_source import CodeDatasetSource
+from mlflow.entities import DatasetInput, InputTag, Metric, Param, RunTag
+
+from harness.config import HarnessConfig
+from harness.env import store_dir
+from harness.generate import git_commit, package_versions
+from harness.records import read_jsonl
+from harness.secrets import redact, scrub
+from objectives.scorecard import Scorecard
+from search.bank import text_id
+
+EVAL_FILES = ("rounds.jsonl", "accepted.jsonl", "scorecard.json", "summary.json", "config.resolved.json")
+
+
+def ensure_experiment(client: MlflowClient, name: str) -> str:
+    found = client.get_experiment_by_name(name)
+    if found is not None:
+        return found.experiment_id
+    artifacts = (store_dir() / "artifacts").resolve()
+    artifacts.mkdir(parents=True, exist_ok=True)
+    return client.create_experiment(name, artifact_location=artifacts.as_uri())
+
+
+def harness_params(config: HarnessConfig, knobs: list[str] | None = None) -> dict[str, str]:
+    params = {f"knob.{k}": str(v) for k, v in config.knobs.model_dump().items() if knobs is None or k in knobs}
+    params.update({f"gene.{name}": text_id(text) for name, text in config.genes.model_dump().items()})
+    params.update({f"model.{role}": spec.model for role, spec in config.models.items()})
+    params.update({"preset": config.preset, "seed": str(config.seed), "harness_hash": config.harness_hash()})
+    return params
+
+
+def common_tags(simulated: bool) -> dict[str, str]:
+    tags = {"simulated": str(simulated).lower(), "git_commit": git_commit() or "unknown"}
+    tags.update({f"version.{k}": v for k, v in package_versions().items()})
+    return tags
+
+
+def scorecard_metrics(card: Scorecard, prefix: str = "") -> dict[str, float]:
+    return {f"{prefix}{name}": m.value for name, m in card.metrics.items() if m.value is not None}
+
+
+class Logger:
+    """Batched writes to one MLflow store through an explicit client (no global active run)."""
+
+    def __init__(self, experiment: str) -> None:
+        self.client = MlflowClient()
+        self.experiment_id = ensure_experiment(self.client, experiment)
+        self.seconds = 0.0  # time spent logging, for the overhead benchmark
+
+    def batch(self, run_id: str, params: dict[str, Any] | None = None, metrics: dict[str, float] | None = None,
+              tags: dict[str, str] | None = None, step: int = 0) -> None:
+        started = time.perf_counter()
+        now = int(time.time() * 1000)
+        self.client.log_batch(
+            run_id,
+            metrics=[Metric(k, float(v), now, step) for k, v in (metrics or {}).items()],
+            params=[Param(k, scrub(str(v))[:6000]) for k, v in (params or {}).items()],
+            tags=[RunTag(k, scrub(str(v))[:8000]) for k, v in (tags or {}).items()],
+        )
+        self.seconds += time.perf_counter() - started
+
+    def create_run(self, name: str, tags: dict[str, str], parent: str | None = None) -> str:
+        started = time.perf_counter()
+        all_tags = {"mlflow.runName": name, **tags}
+        if parent:
+            all_tags["mlflow.parentRunId"] = parent
+        run = self.client.create_run(self.experiment_id, tags=all_tags, run_name=name)
+        self.seconds += time.perf_counter() - started
+        return run.info.run_id
+
+    def find_run(self, **tags: str) -> str | None:
+        query = " and ".join(f"tags.`{k}` = '{v}'" for k, v in tags.items())
+        runs = self.client.search_runs([self.experiment_id], filter_string=query, max_results=1)
+        return runs[0].info.run_id if runs else None
+
+    def finish(self, run_id: str, status: str = "FINISHED") -> None:
+        self.client.set_terminated(run_id, status=status)
+
+    def artifacts(self, run_id: str, *, genes: dict[str, str] | None = None, texts: dict[str, str] | None = None,
+                  evaluation: Path | None = None) -> None:
+        """Gene texts, other texts and an evaluation's files, staged and uploaded in one call;
+        the evaluation's accepted samples also become the run's dataset input."""
+        started = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix="autodata-artifacts-") as tmp:
+            stage = Path(tmp)
+            files = {f"genes/{name}.txt": text for name, text in (genes or {}).items()}
+            files.update(texts or {})
+            for relative, text in files.items():
+                target = stage / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(scrub(text), encoding="utf-8")
+            if evaluation is not None:
+                (stage / "evaluation").mkdir()
+                for name in EVAL_FILES:
+                    if (evaluation / name).exists():
+                        shutil.copyfile(evaluation / name, stage / "evaluation" / name)
+            self.client.log_artifacts(run_id, str(stage))
+        if evaluation is not None:
+            self._dataset(run_id, evaluation)
+        self.seconds += time.perf_counter() - started
+
+    def _dataset(self, run_id: str, out: Path) -> None:
+        rows = read_jsonl(out / "accepted.jsonl")
+        if not rows:
+            return
+        import pandas as pd
+
+        frame = pd.DataFrame(
+            [{"id": r["id"], "doc_id": r["doc_id"], "question": r["sample"]["question"],
+              "context": r["sample"]["context"], "final_answer": r["sample"]["final_answer"],
+              "weak_mean": r.get("weak_mean"), "strong_mean": r.get("strong_mean"), "gap": r.get("gap")}
+             for r in rows]
+        )
+        # A code source naming the file: a plain path is ambiguous to MLflow's source registry.
+        source = CodeDatasetSource({"autodata.dataset": str(out / "accepted.jsonl")})
+        dataset = mlflow.data.from_pandas(frame, source=source, name=f"accepted-{out.name}")
+        self.client.log_inputs(run_id, [DatasetInput(dataset._to_mlflow_entity(),
+                                                     [InputTag("mlflow.data.context", "accepted")])])
+
+
+def start_traces(experiment: str) -> str:
+    """Turn on DSPy tracing into ``experiment`` and open a run the traces attach to."""
+    mlflow.set_experiment(experiment_id=ensure_experiment(MlflowClient(), experiment))
+    mlflow.dspy.autolog()
+    return mlflow.start_run().info.run_id
+
+
+def log_generation(experiment: str, config: HarnessConfig, out: Path, card: Scorecard, run_id: str | None = None) -> str:
+    """A single generation as one run: params, scorecard metrics, genes, records, dataset."""
+    logger = Logger(experiment)
+    tags = {**common_tags(card.simulated), "autodata.kind": "generation", "autodata.out": str(out.resolve())}
+    if run_id is None:
+        run_id = logger.create_run(f"{config.preset}-seed{config.seed}", tags)
+    else:
+        logger.batch(run_id, tags={"mlflow.runName": f"{config.preset}-seed{config.seed}", **tags})
+    logger.batch(run_id, params=harness_params(config), metrics=scorecard_metrics(card))
+    logger.artifacts(run_id, genes=config.genes.model_dump(), evaluation=out,
+                     texts={"config/resolved.json": json.dumps(redact(config.model_dump(mode="json")), indent=2)})
+    if mlflow.active_run() is not None and mlflow.active_run().info.run_id == run_id:
+        mlflow.end_run()
+    else:
+        logger.finish(run_id)
+    return run_id
+
+
+class SweepTracker:
+    """A sweep callback: parent run per sweep, child run per candidate evaluation."""
+
+    def __init__(self, experiment: str, study: str, seed_config: HarnessConfig, knobs: list[str],
+                 search: dict[str, Any]) -> None:
+        self.logger = Logger(experiment)
+        self.seed_config = seed_config
+        self.knobs = knobs
+        self.study = study
+        self.parent = self.logger.find_run(**{"autodata.study": study, "autodata.kind": "sweep"})
+        if self.parent is None:
+            self.parent = self.logger.create_run(
+                study, {**common_tags(seed_config.simulated), "autodata.kind": "sweep", "autodata.study": study})
+            self.logger.batch(self.parent, params={"search." + k: json.dumps(v)[:6000] for k, v in search.items()})
+        else:
+            self.logger.client.update_run(self.parent, status="RUNNING")
+        self.runs: dict[int, str] = {}
+        self.best: float | None = None
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlflow-tracker")
+        self.pending: list[Future] = []
+        self.finished = len(self.logger.client.search_runs(
+            [self.logger.experiment_id], filter_string=f"tags.`mlflow.parentRunId` = '{self.parent}'"))
+
+    def run_of(self, number: int) -> str | None:
+        if number not in self.runs:
+            found = self.logger.find_run(**{"autodata.study": self.study, "autodata.trial": str(number),
+                                            "autodata.split": "validation"})
+            if found:
+                self.runs[number] = found
+        return self.runs.get(number)
+
+    def __call__(self, event: Any) -> None:
+        # Logged on one background thread, in order: the sweep goes on evaluating meanwhile
+        # (MLflow's SQLite writes mostly wait on the disk).
+        self.pending.append(self.executor.submit(self._handle, event))
+
+    def _handle(self, event: Any) -> None:
+        kind = type(event).__name__
+        if kind == "CandidateFinished":
+            self._candidate(event)
+        elif kind == "TestEvaluated":
+            self._test(event)
+        elif kind == "ProposalRejected":
+            self.logger.batch(self.parent, tags={f"rejected.{int(time.time() * 1000)}": "; ".join(event.reasons)})
+
+    def _config(self, attrs: dict[str, Any], knobs: dict[str, Any]) -> HarnessConfig:
+        genes = {k.removeprefix("gene_text:"): v for k, v in attrs.items() if k.startswith("gene_text:")}
+        data = self.seed_config.model_dump()
+        data["knobs"] = {**data["knobs"], **knobs}
+        data["genes"] = {**data["genes"], **genes}
+        return HarnessConfig.model_validate(data)
+
+    def _candidate(self, event: Any) -> None:
+        attrs = event.attrs
+        split = "validation" if event.validation_score is not None else "train"
+        parents = attrs.get("parents") or []
+        tags = {
+            **common_tags(self.seed_config.simulated),
+            "autodata.kind": "candidate", "autodata.study": self.study, "autodata.trial": str(event.number),
+            "autodata.split": split, "autodata.state": event.state, "autodata.operator": event.operator,
+            "autodata.accepted": str(event.accepted).lower(),
+            "autodata.parents": ",".join(map(str, parents)),
+        }
+        if attrs.get("mutated_gene"):
+            tags["autodata.mutated_gene"] = attrs["mutated_gene"]
+        if parents and (parent_run := self.run_of(parents[0])):
+            tags["autodata.parent_run_id"] = parent_run
+        run_id = self.logger.create_run(f"candidate-{event.number}", tags, parent=self.parent)
+        self.runs[event.number] = run_id
+        config = self._config(attrs, event.knobs)
+        metrics = {"train_score": event.train_score} if event.train_score is not None else {}
+        if event.validation_score is not None:
+            metrics["validation_score"] = event.validation_score
+        metrics.update({f"cost_{k}": v for k, v in event.cost.items()})
+        where = event.evaluations.get(split)
+        card = Scorecard.model_validate_json((Path(where) / "scorecard.json").read_text()) if where else None
+        if card is not None:
+            metrics.update(scorecard_metrics(card))
+        self.logger.batch(run_id, params=harness_params(config, self.knobs), metrics=metrics)
+        texts = {"mutation/analysis.txt": attrs["analysis"]} if attrs.get("analysis") else {}
+        self.logger.artifacts(run_id, genes=config.genes.model_dump(), texts=texts,
+                              evaluation=Path(where) if where else None)
+        self.logger.finish(run_id)
+        self.finished += 1
+        if event.validation_score is not None and event.accepted:
+            self.best = event.validation_score if self.best is None else max(self.best, event.validation_score)
+        parent_metrics = {"candidate_score": event.validation_score if event.validation_score is not None
+                          else (event.train_score or 0.0)}
+        if self.best is not None:
+            parent_metrics["best_so_far"] = self.best
+        self.logger.batch(self.parent, metrics=parent_metrics, step=self.finished)
+
+    def _test(self, event: Any) -> None:
+        if self.logger.find_run(**{"autodata.study": self.study, "autodata.trial": str(event.number),
+                                   "autodata.split": "test"}):
+            return  # already logged by an earlier run of this sweep's report
+        tags = {**common_tags(self.seed_config.simulated), "autodata.kind": "candidate", "autodata.study": self.study,
+                "autodata.trial": str(event.number), "autodata.split": "test", "autodata.role": event.role}
+        if validation_run := self.run_of(event.number):
+            tags["autodata.validation_run_id"] = validation_run
+        run_id = self.logger.create_run(f"test-{event.role}-{event.number}", tags, parent=self.parent)
+        card = Scorecard.model_validate_json((Path(event.out) / "scorecard.json").read_text())
+        self.logger.batch(run_id, metrics=scorecard_metrics(card))
+        self.logger.artifacts(run_id, evaluation=Path(event.out))
+        self.logger.finish(run_id)
+
+    def flush(self) -> list[str]:
+        """Wait for everything queued; the errors of logging that failed (logging never stops a sweep)."""
+        failures = []
+        for future in self.pending:
+            try:
+                future.result()
+            except Exception as error:  # a tracking failure is reported, never fatal to the sweep
+                failures.append(f"{type(error).__name__}: {scrub(str(error)).splitlines()[0] if str(error) else ''}")
+        self.pending.clear()
+        return failures
+
+    def close(self, report: dict[str, Any] | None = None) -> list[str]:
+        failures = self.flush()
+        self.executor.shutdown(wait=True)
+        if report is not None:
+            metrics = {"seed_validation_acceptance": report["seed"]["validation_acceptance"] or 0.0,
+                       "seed_test_acceptance": report["seed"]["test_acceptance"],
+                       "best_validation_acceptance": report["best"]["validation_acceptance"] or 0.0,
+                       "best_test_acceptance": report["best"]["test_acceptance"]}
+            self.logger.batch(self.parent, metrics=metrics, tags={"autodata.best_trial": str(report["best"]["trial"])})
+            self.logger.artifacts(self.parent, texts={"report.json": json.dumps(report, indent=2, default=str)})
+        self.logger.finish(self.parent)
+        return failures

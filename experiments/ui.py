@@ -1,0 +1,123 @@
+"""The MLflow UI on the project's store: started on 127.0.0.1, stopped cleanly, screenshot-able.
+
+The server is started with the environment STACK notes require (offline, LiteLLM must use its
+local price map or the server deadlocks on import) in its own process group, and stopped with
+SIGINT to that group, which shuts down its workers (SIGTERM leaves orphaned huey workers).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from harness.env import store_dir
+
+HEALTH_TIMEOUT_S = 90.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"LITELLM_LOCAL_MODEL_COST_MAP": "True", "MLFLOW_DISABLE_TELEMETRY": "true"})
+    return env
+
+
+class UIServer:
+    def __init__(self, port: int | None = None, host: str = "127.0.0.1", workers: int = 1) -> None:
+        self.host = host
+        self.port = port or free_port()
+        self.workers = workers
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> UIServer:
+        store = store_dir()
+        (store / "artifacts").mkdir(parents=True, exist_ok=True)
+        command = [
+            sys.executable, "-m", "mlflow", "ui",
+            "--backend-store-uri", os.environ.get("MLFLOW_TRACKING_URI", f"sqlite:///{store / 'mlflow.db'}"),
+            "--default-artifact-root", (store / "artifacts").as_uri(),
+            "--host", self.host, "--port", str(self.port), "--workers", str(self.workers),
+        ]
+        self.process = subprocess.Popen(command, env=server_env(), start_new_session=True,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + HEALTH_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the MLflow UI exited with code {self.process.returncode} before it was healthy")
+            try:
+                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(f"the MLflow UI did not answer {self.url}/health within {HEALTH_TIMEOUT_S:.0f} s")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGINT)
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+
+    def __enter__(self) -> UIServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if path := shutil.which(name):
+            return path
+    return None
+
+
+def headless(url: str, *args: str, timeout: float = 120.0) -> subprocess.CompletedProcess:
+    """Run headless Chromium on ``url`` (flags that keep it off this machine's closed network)."""
+    browser = chromium()
+    if browser is None:
+        raise FileNotFoundError("no Chromium found (Debian package 'chromium')")
+    with tempfile.TemporaryDirectory(prefix="autodata-chromium-") as profile:
+        command = [
+            browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            f"--user-data-dir={profile}", "--virtual-time-budget=20000", *args, url,
+        ]
+        return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+
+
+def rendered_dom(url: str) -> str:
+    return headless(url, "--dump-dom").stdout
+
+
+def screenshot(url: str, path: Path, width: int = 1600, height: int = 1000) -> Path:
+    path = path.resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    headless(url, f"--screenshot={path}", f"--window-size={width},{height}")
+    if not path.exists():
+        raise RuntimeError(f"Chromium wrote no screenshot to {path}")
+    return path
