@@ -228,11 +228,6 @@ def sweep(
         fail("; ".join(map(str, problems)))
     out = out or Path("out") / study_name(sweep_config)
     storage = storage or default_storage()
-    helpers = []
-    if workers > 1 and worker is None:
-        argv = [sys.executable, "-m", "experiments.cli", "sweep", str(config), "--storage", storage,
-                "--out", str(out), "--seed", str(sweep_config.seed)]
-        helpers = [subprocess.Popen([*argv, "--worker", str(i)], stdout=subprocess.DEVNULL) for i in range(1, workers)]
     try:
         runner = Sweep(sweep_config, out, storage=storage, worker_index=worker or 0)
     except (ValueError, DocumentError) as error:
@@ -250,6 +245,13 @@ def sweep(
                                sweep_config.harness, list(sweep_config.search.knobs),
                                sweep_config.search.model_dump(mode="json"))
         runner.callbacks.append(tracker)
+    helpers = []
+    if workers > 1 and worker is None:
+        # Started only now: this process has created the study, the MLflow store and the parent run,
+        # so the helpers find them instead of racing to create them.
+        argv = [sys.executable, "-m", "experiments.cli", "sweep", str(config), "--storage", storage,
+                "--out", str(out), "--seed", str(sweep_config.seed)]
+        helpers = [subprocess.Popen([*argv, "--worker", str(i)], stdout=subprocess.DEVNULL) for i in range(1, workers)]
     if worker is not None:
         asyncio.run(runner.run())
         if tracker is not None:
@@ -367,6 +369,51 @@ def compare(
     console.print(table)
     if plot is not None:
         console.print(f"plot written to {draw(experiment, frame, plot)}")
+
+
+@app.command()
+def ablate(
+    config: Annotated[Path, typer.Argument(help="ablation YAML (base harness, factors, design, seeds)")],
+    out: Annotated[Path | None, typer.Option(help="output directory (default out/ablation-<name>)")] = None,
+    track: Annotated[bool, typer.Option("--track/--no-track", help="log to MLflow")] = True,
+) -> None:
+    """Run an ablation: every cell x seed (resumable), means with 95% CIs, effects against the base."""
+    import asyncio
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from experiments.ablation import load_ablation, run_ablation
+    from experiments.ablation_report import log_mlflow, summarize, table, write_outputs
+    from harness.adapter import call_settings
+
+    try:
+        ablation = load_ablation(config)
+    except ConfigError as error:
+        fail(str(error))
+    problems = missing_credentials(ablation.base.models)
+    if problems:
+        fail("; ".join(map(str, problems)))
+    out = out or Path("out") / f"ablation-{ablation.spec.name}"
+    out.mkdir(parents=True, exist_ok=True)
+    total = len(ablation.cells) * len(ablation.spec.seeds)
+    with Progress(TextColumn("[bold]ablation[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("cells x seeds"),
+                  TimeElapsedColumn(), console=console) as bar:
+        task = bar.add_task("ablation", total=total)
+
+        async def run() -> dict:
+            with call_settings():
+                return await run_ablation(ablation, out, lambda cell, seed: bar.advance(task))
+
+        results = asyncio.run(run())
+    simulated = ablation.base.simulated
+    summary = summarize(ablation, results)
+    paths = write_outputs(ablation, summary, out, simulated)
+    for rich_table in table(ablation, summary, simulated):
+        console.print(rich_table)
+    console.print(f"results in {', '.join(str(p) for p in paths)}")
+    if track:
+        parent = log_mlflow(ablation, results, out, paths, simulated)
+        console.print(f"MLflow: experiment [bold]{ablation.spec.name}[/], parent run {parent}")
 
 
 @app.command()

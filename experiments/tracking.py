@@ -268,8 +268,10 @@ class SweepTracker:
             tags["autodata.validation_run_id"] = validation_run
         run_id = self.logger.create_run(f"test-{event.role}-{event.number}", tags, parent=self.parent)
         card = Scorecard.model_validate_json((Path(event.out) / "scorecard.json").read_text())
-        self.logger.batch(run_id, metrics=scorecard_metrics(card))
-        self.logger.artifacts(run_id, evaluation=Path(event.out))
+        # Like every child: the harness's params and gene texts (from the evaluation's resolved config).
+        config = HarnessConfig.model_validate(json.loads((Path(event.out) / "config.resolved.json").read_text())["config"])
+        self.logger.batch(run_id, params=harness_params(config, self.knobs), metrics=scorecard_metrics(card))
+        self.logger.artifacts(run_id, genes=config.genes.model_dump(), evaluation=Path(event.out))
         self.logger.finish(run_id)
 
     def flush(self) -> list[str]:

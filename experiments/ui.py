@@ -58,15 +58,19 @@ class UIServer:
         self.process = subprocess.Popen(command, env=server_env(), start_new_session=True,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + HEALTH_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the MLflow UI exited with code {self.process.returncode} before it was healthy")
-            try:
-                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:
-                    if response.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.5)
+        try:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"the MLflow UI exited with code {self.process.returncode} before it was healthy")
+                try:
+                    with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:
+                        if response.status == 200:
+                            return self
+                except OSError:
+                    time.sleep(0.5)
+        except BaseException:  # Ctrl-C while waiting: the server has its own session and would outlive us
+            self.stop()
+            raise
         self.stop()
         raise RuntimeError(f"the MLflow UI did not answer {self.url}/health within {HEALTH_TIMEOUT_S:.0f} s")
 

@@ -73,7 +73,9 @@ class InnerLoop:
         self.harness_hash = config.harness_hash()
 
     def _seed(self, *parts: object) -> int:
-        return derive_seed(self.config.seed, self.harness_hash, *parts)
+        # Not the harness hash: two harnesses on the same documents and seed draw the same random
+        # numbers wherever their requests agree, so comparisons (ablations, sweeps) are paired.
+        return derive_seed(self.config.seed, *parts)
 
     async def _candidate(self, doc: Document, round_number: int, index: int, guidance: str) -> Candidate:
         p, k, rule = self.pipeline, self.config.knobs.solver_attempts, self.config.guarded.acceptance

@@ -21,13 +21,14 @@ def is_secret_name(name: str) -> bool:
     return bool(_SECRET_NAME.search(name)) and not name.lower().endswith("_env")
 
 
-def redact(value: Any) -> Any:
-    """A copy of ``value`` with every string under a secret-looking name replaced."""
+def redact(value: Any, secret: bool = False) -> Any:
+    """A copy of ``value`` with every string under a secret-looking name replaced, however deep
+    (``api_keys: [..]`` and ``secrets: {openai: ..}`` too); numbers, booleans and None are kept."""
     if isinstance(value, dict):
-        return {k: (REDACTED if isinstance(v, str) and is_secret_name(str(k)) else redact(v)) for k, v in value.items()}
+        return {k: redact(v, secret or is_secret_name(str(k))) for k, v in value.items()}
     if isinstance(value, list):
-        return [redact(v) for v in value]
-    return value
+        return [redact(v, secret) for v in value]
+    return REDACTED if secret and isinstance(value, str) else value
 
 
 def secret_values() -> list[str]:

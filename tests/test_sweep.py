@@ -22,6 +22,7 @@ from optuna.trial import FrozenTrial, TrialState
 from harness.config import HarnessConfig, apply_overrides
 from search.bank import attrs_for
 from search.callbacks import BudgetReached, CandidateFinished, CandidateStarted, NewBest, ProposalRejected
+from search.callbacks import TestEvaluated as TestEvaluatedEvent  # not a test class
 from search.config import load_sweep_config
 from search.operators.base import Proposal, ProposalContext
 from search.report import build_report
@@ -140,9 +141,14 @@ def test_sweep_beats_the_seed_on_validation_and_test(tmp_path: Path) -> None:
     # The callbacks: one Started and one Finished per candidate, NewBest on improvements, BudgetReached last.
     kinds = Counter(type(e).__name__ for e in events)
     assert kinds["CandidateStarted"] == kinds["CandidateFinished"] == 12
-    assert kinds["BudgetReached"] == 1 and isinstance(events[-1], BudgetReached)
-    assert events[-1].reason.startswith("candidates 12 >= 12")
-    assert events[-1].spent["candidates"] == 12
+    # BudgetReached ends the run; the report's test evaluations (TestEvaluated) come after it.
+    run_events = [e for e in events if not isinstance(e, TestEvaluatedEvent)]
+    assert kinds["BudgetReached"] == 1 and isinstance(run_events[-1], BudgetReached)
+    assert run_events[-1].reason.startswith("candidates 12 >= 12")
+    assert run_events[-1].spent["candidates"] == 12
+    tested = [e for e in events if isinstance(e, TestEvaluatedEvent)]
+    assert events[len(run_events):] == tested and {e.role for e in tested} >= {"seed", "best"}
+    assert all(0.0 <= e.test_acceptance <= 1.0 and Path(e.out).is_dir() for e in tested)
     assert kinds["ProposalRejected"] == 0
     started = [e.number for e in events if isinstance(e, CandidateStarted)]
     finished = {e.number: e for e in events if isinstance(e, CandidateFinished)}
