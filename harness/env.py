@@ -18,14 +18,20 @@ def store_dir() -> Path:
     return Path(os.environ.get("AUTODATA_STORE", REPO_ROOT / "mlruns")).resolve()
 
 
+def _default(name: str, value: str) -> None:
+    # An empty value counts as unset (MLFLOW_TRACKING_URI= would otherwise mean ./mlflow.db).
+    if not os.environ.get(name):
+        os.environ[name] = value
+
+
 def configure_environment() -> None:
     """Set the variables every process needs; values the user already set win."""
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    _default("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    _default("MLFLOW_DISABLE_TELEMETRY", "true")
     store = store_dir()
-    os.environ.setdefault("MLFLOW_TRACKING_URI", f"sqlite:///{store / 'mlflow.db'}")
+    _default("MLFLOW_TRACKING_URI", f"sqlite:///{store / 'mlflow.db'}")
     # DSPy reads DSPY_CACHEDIR when it is first imported; keep its cache in our store.
-    os.environ.setdefault("DSPY_CACHEDIR", str(store / "dspy_cache"))
+    _default("DSPY_CACHEDIR", str(store / "dspy_cache"))
 
 
 configure_environment()
