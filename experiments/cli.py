@@ -299,6 +299,9 @@ def ui(
             _screenshot(server, screenshot, experiment)
             return
         console.print(f"MLflow UI: [bold]{server.url}[/]  (store {os.environ['MLFLOW_TRACKING_URI']}; Ctrl-C stops it)")
+        console.print("an experiment's runs, flat and best first: "
+                      f"{server.url}/#/experiments/<id>/runs?orderByKey=metrics.%60acceptance_rate%60&orderByAsc=false",
+                      markup=False, highlight=False)
         server.process.wait()
     except KeyboardInterrupt:
         pass

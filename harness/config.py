@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -229,6 +230,8 @@ def format_validation_error(source: str, error: ValidationError) -> str:
     for item in error.errors():
         where = ".".join(str(part) for part in item["loc"]) or "(top level)"
         message = item["msg"].removeprefix("Value error, ")
+        if not item["loc"] and (named := re.match(r"^([\w.]+): (.*)$", message)):
+            where, message = named.groups()  # a cross-field check that names its own field
         if item["type"] == "extra_forbidden":
             message = "unknown field"
         problems.append(f"{source}: {where}: {message}")

@@ -157,6 +157,18 @@ class SweepConfig(Strict):
     harness: HarnessConfig = HarnessConfig()
     search: SearchSpec = SearchSpec()
 
+    @model_validator(mode="after")
+    def _seed_in_space(self) -> SweepConfig:
+        # The seed harness is the first candidate: the guard would reject it if its own knobs
+        # lay outside the searched ranges, and the sweep would have nothing to start from.
+        for name, knob in self.search.knobs.items():
+            value = getattr(self.harness.knobs, name)
+            inside = value in knob.choices if knob.choices is not None else knob.low <= value <= knob.high
+            if not inside:
+                raise ValueError(f"search.knobs.{name}: the seed harness's value {value} is outside the searched "
+                                 f"{'choices' if knob.choices is not None else 'range'}")
+        return self
+
 
 def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)

@@ -549,3 +549,15 @@ def test_search_never_imports_mlflow() -> None:
     result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_seed_knobs_outside_the_searched_range_are_a_config_error(tmp_path):
+    """The seed harness is the first candidate; if the guard would reject it the sweep could never start."""
+    from harness.config import ConfigError
+    from search.config import load_sweep_config
+
+    path = tmp_path / "sweep.yaml"
+    demo = Path(__file__).resolve().parent.parent / "experiments" / "configs" / "demo.yaml"
+    path.write_text(f"base: {demo}\nsearch:\n  knobs: {{round_budget: {{low: 2, high: 4}}}}\n")
+    with pytest.raises(ConfigError, match=r"sweep\.yaml: search\.knobs\.round_budget: the seed harness's value 5"):
+        load_sweep_config(path)
