@@ -33,6 +33,8 @@ class CandidateFinished:
 
 @dataclass(frozen=True)
 class TestEvaluated:
+    __test__ = False  # an event, not a pytest test class
+
     number: int
     role: str  # "seed" | "best" | "top" | "pareto"
     out: str

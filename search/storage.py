@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import socket
 from pathlib import Path
@@ -16,6 +17,9 @@ from optuna.trial import TrialState
 from harness.env import store_dir
 
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
+# A worker tags a trial right after asking for it; an untagged RUNNING trial younger than this
+# belongs to a live worker (another process starting up must not fail it).
+UNTAGGED_GRACE_S = 120.0
 
 
 def default_storage() -> str:
@@ -69,12 +73,25 @@ def _alive(worker: str) -> bool:
     return True
 
 
+def register_worker(study: optuna.Study) -> None:
+    study.set_user_attr(f"worker:{WORKER}", datetime.datetime.now().isoformat())
+
+
 def recover_stale(study: optuna.Study) -> list[int]:
     """Fail trials left RUNNING by dead workers on this machine and enqueue them again (redone)."""
     redone = []
+    now = datetime.datetime.now()
+    # Other workers of this study still alive: a RUNNING trial they have just asked for may not be
+    # tagged with its worker yet, and must not be failed from under them.
+    others = [key.removeprefix("worker:") for key in study.user_attrs if key.startswith("worker:")]
+    live_others = any(w != WORKER and _alive(w) for w in others)
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         worker = trial.user_attrs.get("worker", "")
         if worker and _alive(worker):
+            continue
+        started = trial.datetime_start
+        young = started is not None and (now - started).total_seconds() < UNTAGGED_GRACE_S
+        if not worker and live_others and young:
             continue
         study.tell(trial.number, state=TrialState.FAIL)
         study.enqueue_trial(

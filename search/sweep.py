@@ -50,7 +50,7 @@ from search.operators.random_knobs import RandomKnobs
 from search.operators.reflective import ReflectiveMutation
 from search.selection import ParetoArchive, boltzmann_choice
 from search.space import build_harness, distributions, genes_of, knobs_of
-from search.storage import WORKER, open_storage, recover_stale
+from search.storage import WORKER, open_storage, recover_stale, register_worker
 
 MAX_REJECTIONS_FACTOR = 5  # proposals rejected by the guard before the sweep gives up
 
@@ -398,6 +398,7 @@ class Sweep:
 
     async def _run(self) -> Spent:
         recover_stale(self.study)
+        register_worker(self.study)
         self._ensure_seed()
         self.refresh()
         in_flight: set[asyncio.Task] = set()
