@@ -57,8 +57,13 @@ def document_finished(rounds: list[RoundRecord], config: HarnessConfig) -> bool:
     return last.chosen is not None or len(rounds) >= budget
 
 
+def normalize_answer(answer: str) -> str:
+    return answer.strip().lower().rstrip(".")
+
+
 def majority_answer(answers: list[str]) -> str:
-    normalized = [a.strip().lower().rstrip(".") for a in answers if a.strip()]
+    """The most frequent short answer (normalized); on a tie, the one given first."""
+    normalized = [normalize_answer(a) for a in answers if a.strip()]
     if not normalized:
         return ""
     counts = Counter(normalized)
@@ -112,7 +117,7 @@ class InnerLoop:
             candidate.decision, candidate.reason = Outcome.KEPT, "no solver gate: scores measured only"
         if p.consistency_filter and candidate.decision in (Outcome.KEPT, Outcome.ACCEPTED):
             majority = majority_answer([a.final_answer for a in strong])
-            reference = sample.final_answer.strip().lower().rstrip(".")
+            reference = normalize_answer(sample.final_answer)
             consistent = majority == reference
             candidate.consistency = {"majority": majority, "reference": reference, "consistent": consistent}
             if not consistent:

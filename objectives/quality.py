@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
+from harness.loop import majority_answer, normalize_answer
 from harness.records import RoundRecord
 from harness.rubric import rubric_problems
 
@@ -19,16 +19,7 @@ class Quality:
     samples_written: int
 
 
-def _normalize(answer: str) -> str:
-    return answer.strip().lower().rstrip(".")
-
-
-def majority(answers: list[str]) -> str:
-    normalized = [_normalize(a) for a in answers if a.strip()]
-    if not normalized:
-        return ""
-    counts = Counter(normalized)
-    return max(counts, key=lambda a: (counts[a], -normalized.index(a)))
+majority = majority_answer  # the same vote the consistency filter takes
 
 
 def quality(rounds: list[RoundRecord], rubric_min: int = 1, rubric_max: int = 50) -> Quality:
@@ -55,7 +46,7 @@ def quality(rounds: list[RoundRecord], rubric_min: int = 1, rubric_max: int = 50
             strong = [a.final_answer for a in chosen.attempts if a.solver == "strong"]
             if strong and chosen.sample is not None:
                 in_dataset += 1
-                consistent += majority(strong) == _normalize(chosen.sample.final_answer)
+                consistent += majority(strong) == normalize_answer(chosen.sample.final_answer)
     return Quality(
         final_qv_pass_rate=final_passed / final_checked if final_checked else None,
         leakage_rate=leaks / qv_checks if qv_checks else None,
