@@ -228,11 +228,23 @@ def sweep(
         fail("; ".join(map(str, problems)))
     out = out or Path("out") / study_name(sweep_config)
     storage = storage or default_storage()
+    tracking = sweep_config.harness.tracking
+    helpers = []
+    if workers > 1 and worker is None:
+        if track and tracking.enabled:
+            # Create the MLflow store first: several processes creating its tables at once collide.
+            from mlflow import MlflowClient
+
+            from experiments.tracking import ensure_experiment
+
+            ensure_experiment(MlflowClient(), tracking.experiment or sweep_config.name)
+        argv = [sys.executable, "-m", "experiments.cli", "sweep", str(config), "--storage", storage,
+                "--out", str(out), "--seed", str(sweep_config.seed)]
+        helpers = [subprocess.Popen([*argv, "--worker", str(i)], stdout=subprocess.DEVNULL) for i in range(1, workers)]
     try:
         runner = Sweep(sweep_config, out, storage=storage, worker_index=worker or 0)
     except (ValueError, DocumentError) as error:
         fail(f"{config}: {str(error).splitlines()[0]}")
-    tracking = sweep_config.harness.tracking
     tracker = None
     if track and tracking.enabled:
         from experiments.tracking import SweepTracker
@@ -245,13 +257,6 @@ def sweep(
                                sweep_config.harness, list(sweep_config.search.knobs),
                                sweep_config.search.model_dump(mode="json"))
         runner.callbacks.append(tracker)
-    helpers = []
-    if workers > 1 and worker is None:
-        # Started only now: this process has created the study, the MLflow store and the parent run,
-        # so the helpers find them instead of racing to create them.
-        argv = [sys.executable, "-m", "experiments.cli", "sweep", str(config), "--storage", storage,
-                "--out", str(out), "--seed", str(sweep_config.seed)]
-        helpers = [subprocess.Popen([*argv, "--worker", str(i)], stdout=subprocess.DEVNULL) for i in range(1, workers)]
     if worker is not None:
         asyncio.run(runner.run())
         if tracker is not None:
