@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import re
 
-from harness.sim.logic import derive, parse_facts, parse_question, parse_rules
-from harness.sim.tasks import layers_of
+from harness.sim.tasks import question_depth
 
 SECTIONS = ("TOO EASY", "FAILED ON STRONG", "FAILED QUALITY CHECK")
 QV_FIXES = {
@@ -43,14 +42,9 @@ def _sections(report: str) -> dict[str, list[str]]:
 
 
 def _depth(item: str) -> int | None:
-    context = item.split("Context:", 1)[-1]
-    asked = parse_question(item.split("Question:", 1)[-1]) if "Question:" in item else None
-    if asked is None:
+    if "Question:" not in item:
         return None
-    entity, target = asked
-    rules = parse_rules(context)
-    truth = derive(rules, parse_facts(context, entity).true)
-    return truth.depth(target) if target in truth.holds else layers_of(rules).get(target)
+    return question_depth(item.split("Context:", 1)[-1], item.split("Question:", 1)[-1])
 
 
 def write_guidance(instructions: str, report: str) -> str:

@@ -14,8 +14,7 @@ import random
 import re
 import statistics
 
-from harness.sim.logic import derive, parse_facts, parse_question, parse_rules
-from harness.sim.tasks import layers_of
+from harness.sim.tasks import question_depth
 
 _ROUND_SPLIT = re.compile(r"\n(?==== round )")
 
@@ -23,13 +22,7 @@ _ROUND_SPLIT = re.compile(r"\n(?==== round )")
 def _depth(block: str) -> int | None:
     question = re.search(r"Question: (.*)", block)
     context = block.split("Context:\n", 1)[-1].split("\nDecision:", 1)[0]
-    asked = parse_question(question.group(1)) if question else None
-    if asked is None:
-        return None
-    entity, target = asked
-    rules = parse_rules(context)
-    truth = derive(rules, parse_facts(context, entity).true)
-    return truth.depth(target) if target in truth.holds else layers_of(rules).get(target)
+    return question_depth(context, question.group(1)) if question else None
 
 
 def analyze(records: str) -> str:

@@ -13,7 +13,16 @@ import random
 from dataclasses import dataclass, field
 
 from harness.sim import answers as A
-from harness.sim.logic import Derivation, Rule, article, chain, derive
+from harness.sim.logic import (
+    Derivation,
+    Rule,
+    article,
+    chain,
+    derive,
+    parse_facts,
+    parse_question,
+    parse_rules,
+)
 from harness.sim.world import random_name
 
 
@@ -62,6 +71,18 @@ def layers_of(rules: tuple[Rule, ...]) -> dict[str, int]:
 
     atoms = {a for r in rules for a in (*r.conditions, r.conclusion, *((r.exception,) if r.exception else ()))}
     return {a: layer(a) for a in atoms}
+
+
+def question_depth(context: str, question: str) -> int | None:
+    """How many rule applications a question needs, re-derived from its context (its status's
+    layer when the chain is defeated or incomplete); None when the question cannot be read."""
+    asked = parse_question(question)
+    if asked is None:
+        return None
+    entity, target = asked
+    rules = parse_rules(context)
+    truth = derive(rules, parse_facts(context, entity).true)
+    return truth.depth(target) if target in truth.holds else layers_of(rules).get(target)
 
 
 def exception_crossed(rules: tuple[Rule, ...], target: str) -> bool:
