@@ -764,3 +764,25 @@ def test_rerunning_a_finished_sweep_adds_no_runs(sweep: SimpleNamespace) -> None
     after = sweep.client.get_metric_history(parent.info.run_id, "best_so_far")
     assert [(m.step, m.value) for m in after] == [(m.step, m.value) for m in history]
     assert json.loads((sweep.out / "report.json").read_text(encoding="utf-8"))["best"] == sweep.report["best"]
+
+
+def test_accepted_dataset_entity_matches_what_mlflow_infers(tmp_path: Path) -> None:
+    # The entity is built without pandas for speed; it must say what mlflow.data.from_pandas would.
+    import mlflow
+    import pandas as pd
+    from mlflow.data.code_dataset_source import CodeDatasetSource
+
+    from experiments.tracking import DATASET_COLUMNS, accepted_dataset
+
+    rows = [{"id": f"s{i}", "doc_id": "d", "sample": {"question": "q?", "context": "c", "final_answer": "4"},
+             "weak_mean": 0.25, "strong_mean": 1.0, "gap": 0.75} for i in range(3)]
+    (tmp_path / "accepted.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    frame = pd.DataFrame([{name: (r["sample"].get(name) if name in r["sample"] else r[name])
+                           for name, _ in DATASET_COLUMNS} for r in rows])
+    inferred = mlflow.data.from_pandas(frame, source=CodeDatasetSource({"autodata.dataset": "x"}), name="n")
+    built = accepted_dataset(tmp_path, rows)
+    assert json.loads(built.schema) == json.loads(inferred._to_mlflow_entity().schema)
+    assert json.loads(built.profile) == json.loads(inferred._to_mlflow_entity().profile) == {
+        "num_rows": 3, "num_elements": 24}
+    assert built.source_type == "code" and built.name == f"accepted-{tmp_path.name}"
+    assert json.loads(built.source)["tags"]["autodata.dataset"].endswith("accepted.jsonl")
