@@ -334,6 +334,37 @@ def _screenshot(server: Any, path: Path, experiment: str | None) -> None:
     console.print(f"screenshot of {url} written to {written}")
 
 
+@app.command("serve-sim")
+def serve_sim(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port (0: a free one, printed)")] = 0,
+    latency_ms: Annotated[float, typer.Option(help="latency added before each reply, 500 or malformed body, ms")] = 0.0,
+    capacity: Annotated[int, typer.Option(help="requests in flight beyond which it answers 429 (0: unlimited)")] = 0,
+    retry_after_s: Annotated[float, typer.Option(help="Retry-After sent with each 429, seconds")] = 0.05,
+    fault_429: Annotated[float, typer.Option(help="fraction of requests answered 429")] = 0.0,
+    fault_500: Annotated[float, typer.Option(help="fraction answered 500")] = 0.0,
+    fault_timeout: Annotated[float, typer.Option(help="fraction held --timeout-s, then answered 504")] = 0.0,
+    fault_malformed: Annotated[float, typer.Option(help="fraction answered 200 with a truncated JSON body")] = 0.0,
+    fault_seed: Annotated[int, typer.Option(help="seed of the fault stream")] = 0,
+    timeout_s: Annotated[float, typer.Option(help="how long a timeout fault holds its request, seconds")] = 30.0,
+) -> None:
+    """Serve the offline world as an OpenAI-compatible endpoint (model openai/<profile>, api_base URL); Ctrl-C stops it."""
+    import asyncio
+
+    from harness.sim.server import ServerSettings, SettingsError, announce, serve
+
+    settings = ServerSettings(host=host, port=port, latency_ms=latency_ms, capacity=capacity, retry_after_s=retry_after_s,
+                              fault_429=fault_429, fault_500=fault_500, fault_timeout=fault_timeout,
+                              fault_malformed=fault_malformed, fault_seed=fault_seed, timeout_s=timeout_s)
+    try:
+        settings.check()
+        asyncio.run(serve(settings, announce))
+    except SettingsError as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
+
+
 @app.command()
 def compare(
     experiment: Annotated[str, typer.Argument(help="MLflow experiment (the config's name)")],

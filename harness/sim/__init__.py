@@ -35,4 +35,8 @@ temperature; a call costs well under a millisecond of the world's own time.
 
 **Faults on demand** (``engine.FaultPlan``): malformed outputs, timeouts, 429 and 500 at set
 rates, and added latency.
+
+**Over HTTP** (``server.py``, ``autodata serve-sim``): the same replies (``replies.world_reply``)
+from an OpenAI-compatible server with added latency, a concurrency capacity (429 beyond it) and
+its own seeded fault stream; ``server_process.ServerProcess`` runs it in a child process.
 """

@@ -1,35 +1,29 @@
 """The offline world as a DSPy engine: ``complete(Request) -> Response`` (and an async twin).
 
-The engine reads only the request: the model string names the profile (``sim/weak``), the
-system message carries the role's instructions and the output fields DSPy asks for, the user
-message carries the input fields. Which role to play follows from the requested outputs. The
-reply is written in the ChatAdapter's ``[[ ## field ## ]]`` format (JSON when the JSONAdapter
-asks). Randomness is seeded from the request text, ``config.seed`` and the temperature, so the
-same request always gets the same reply.
+The world's reply is a function of the request alone (``replies.py``: the model string names the
+profile, the system message the role and its output fields, the user message the inputs; the
+reply is in the ChatAdapter's ``[[ ## field ## ]]`` format). Randomness is seeded from the request
+text, ``config.seed`` and the temperature, so the same request always gets the same reply. This
+module adds what a DSPy engine needs around it: call counters and faults on demand.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import random
-import re
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import dspy.lm15 as lm_errors
 from dspy.lm15 import Message, Response, TextPart, Usage
 
-from harness.rubric import Criterion
-from harness.sim import challenger, judge, learning, orchestrator, proposer, solver, verifier
-from harness.sim.profiles import Profile, profile
+from harness.sim.replies import ParsedRequest, _tokens, behave, parse_request, render, role_of, world_reply
 
-_OUTPUTS_RE = re.compile(r"^\d+\. `(\w+)`", re.MULTILINE)
-_FIELD_RE = re.compile(r"\[\[ ## (\w+) ## \]\]\n(.*?)(?=\n\n\[\[ ## |\n\nRespond with the corresponding|\Z)", re.DOTALL)
+__all__ = ["AsyncSimEngine", "FaultPlan", "ParsedRequest", "SimEngine", "behave", "parse_request", "render",
+           "role_of", "world_reply"]
 
 
 @dataclass(frozen=True)
@@ -45,166 +39,6 @@ class FaultPlan:
     @property
     def any(self) -> bool:
         return any((self.malformed, self.timeout, self.rate_limit, self.server_error, self.latency_s))
-
-
-@dataclass(frozen=True)
-class ParsedRequest:
-    profile: Profile
-    instructions: str
-    outputs: tuple[str, ...]
-    inputs: dict[str, str]
-    json_mode: bool
-    temperature: float
-    seed_text: str
-    demos: tuple[dict[str, str], ...] = ()  # earlier user/assistant turns: inputs and outputs merged
-
-
-def parse_request(request: Any) -> ParsedRequest:
-    system = request.system or ""
-    if isinstance(system, (list, tuple)):
-        system = "\n".join(getattr(part, "text", str(part)) for part in system)
-    messages = list(request.messages)
-    users = [m for m in messages if getattr(m, "role", "user") == "user"]
-    user = users[-1].text if users else ""
-    demos: list[dict[str, str]] = []
-    for message in messages[:-1]:
-        fields = {name: value.strip() for name, value in _FIELD_RE.findall(message.text or "")}
-        if getattr(message, "role", "user") == "user":
-            demos.append(fields)
-        elif demos:
-            demos[-1].update(fields)
-    outputs_block = system.split("Your output fields are:", 1)[-1].split("All interactions", 1)[0]
-    outputs = tuple(_OUTPUTS_RE.findall(outputs_block))
-    instructions = system.rsplit("your objective is:", 1)[-1].strip() if "your objective is:" in system else ""
-    inputs = {name: value.strip() for name, value in _FIELD_RE.findall(user)}
-    config = request.config
-    temperature = config.temperature if config.temperature is not None else 0.0
-    name = request.model.split("/", 1)[-1]
-    history = "|".join(m.text or "" for m in messages[:-1])
-    seed_text = f"{request.model}|{config.seed}|{temperature}|{instructions}|{history}|{user}"
-    return ParsedRequest(
-        profile(name), instructions, outputs, inputs, "JSON object" in system, temperature, seed_text, tuple(demos)
-    )
-
-
-ICL_RATE = 0.2  # learning rate of in-context demonstrations (see harness.sim.learning)
-
-
-@lru_cache(maxsize=256)
-def _conditioned(base: Profile, demos: tuple[tuple[tuple[str, str], ...], ...]) -> Profile:
-    lessons = []
-    for demo in demos:
-        fields = dict(demo)
-        lesson = learning.read_lesson(
-            fields.get("context", ""), fields.get("question", ""), fields.get("answer", ""), fields.get("final_answer", "")
-        )
-        if lesson is not None:
-            lessons.append(lesson)
-    return learning.train(base, lessons, lr=ICL_RATE)
-
-
-def _rubric(raw: str) -> list[Criterion]:
-    try:
-        items = json.loads(raw)
-    except json.JSONDecodeError:
-        return []
-    return [Criterion.model_validate(item) for item in items if isinstance(item, dict)]
-
-
-def role_of(outputs: tuple[str, ...]) -> str:
-    names = set(outputs)
-    if "analysis" in names:
-        return "analyzer"
-    if "new_text" in names:
-        return "implementer"
-    if "verdicts" in names:
-        return "judge"
-    if "guidance" in names:
-        return "orchestrator"
-    if "verdict" in names:
-        return "qv"
-    if "question" in names and "rubric" in names:
-        return "challenger"
-    if "answer" in names:
-        return "solver"
-    raise ValueError(f"the offline world has no behaviour for output fields {sorted(names)}")
-
-
-def behave(req: ParsedRequest, rng: random.Random) -> dict[str, Any]:
-    """The role's output fields for one parsed request."""
-    role = role_of(req.outputs)
-    i = req.inputs
-    if role == "solver":
-        learner = req.profile
-        if req.demos:  # in-context learning from worked demonstrations
-            learner = _conditioned(req.profile, tuple(tuple(sorted(d.items())) for d in req.demos))
-        answer, final = solver.solve(i.get("context", ""), i.get("question", ""), learner, rng)
-        return {"answer": answer, "final_answer": final}
-    if role == "judge":
-        return {"verdicts": judge.judge(_rubric(i.get("rubric", "[]")), i.get("answer", ""), req.profile, rng)}
-    if role == "qv":
-        sample = {
-            "context": i.get("context", ""),
-            "question": i.get("question", ""),
-            "reference_answer": i.get("reference_answer", ""),
-            "final_answer": i.get("final_answer", ""),
-            "rubric": _rubric(i.get("rubric", "[]")),
-            "question_type": i.get("question_type", ""),
-        }
-        verdict, reason, explanation = verifier.verify(req.instructions, sample, req.profile, rng)
-        return {"verdict": verdict, "reason": reason, "explanation": explanation}
-    if role == "orchestrator":
-        return {"guidance": orchestrator.write_guidance(req.instructions, i.get("failures", ""))}
-    if role == "analyzer":
-        return {"analysis": proposer.analyze(i.get("round_records", ""))}
-    if role == "implementer":
-        text = proposer.implement(i.get("gene", ""), i.get("current_text", ""), i.get("analysis", ""), rng, req.temperature)
-        return {"new_text": text}
-    task = challenger.write_task(
-        instructions=req.instructions,
-        guidance=i.get("guidance", ""),
-        document=i.get("document"),
-        topic=i.get("topic", ""),
-        size_text=i.get("rubric_size", ""),
-        planned="reasoning" in req.outputs,
-        temperature=req.temperature,
-        profile=req.profile,
-        rng=rng,
-    )
-    if task is None:
-        raise ValueError("the document holds no provisions to build a question on")
-    out = {
-        "context": task.context,
-        "question": task.question,
-        "reference_answer": task.reference_answer,
-        "final_answer": task.final_answer,
-        "rubric": task.rubric,
-        "question_type": task.question_type,
-        "skill_tags": task.skill_tags,
-    }
-    if "reasoning" in req.outputs:
-        out["reasoning"] = f"Plan: a {task.question_type} question on '{task.target}', then derive the reference."
-    return out
-
-
-def _format_value(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return str(value)
-    return json.dumps(value)
-
-
-def render(outputs: tuple[str, ...], values: dict[str, Any], json_mode: bool) -> str:
-    ordered = {name: values[name] for name in outputs if name in values}
-    if json_mode:
-        return json.dumps(ordered)
-    body = "".join(f"[[ ## {name} ## ]]\n{_format_value(value)}\n\n" for name, value in ordered.items())
-    return body + "[[ ## completed ## ]]"
-
-
-def _tokens(text: str) -> int:
-    return max(1, len(text) // 4)
 
 
 class SimEngine:
@@ -245,14 +79,15 @@ class SimEngine:
             raise lm_errors.RateLimitError("offline world: simulated 429", provider="sim", status=429, retry_after=0.0)
         if fault == "server_error":
             raise lm_errors.ServerError("offline world: simulated 500", provider="sim", status=500)
-        values = behave(req, random.Random(req.seed_text))
-        text = "this is not what was asked for" if fault == "malformed" else render(req.outputs, values, req.json_mode)
+        text, prompt_tokens, _ = world_reply(req)
+        if fault == "malformed":
+            text = "this is not what was asked for"
         response = Response(
             id=None,
             model=f"sim/{req.profile.name}",
             message=Message.assistant([TextPart(text)]),
             finish_reason="stop",
-            usage=Usage(input_tokens=_tokens(req.seed_text), output_tokens=_tokens(text)),
+            usage=Usage(input_tokens=prompt_tokens, output_tokens=_tokens(text)),
         )
         return response, self.faults.latency_s
 

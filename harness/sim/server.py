@@ -1,0 +1,252 @@
+"""The offline world behind an OpenAI-compatible HTTP server (``autodata serve-sim``).
+
+``POST /v1/chat/completions`` answers exactly what the in-process engine answers for the same
+request (same parser, same world, same seed text), so a pipeline pointed at
+``openai/<profile>`` with this server's ``api_base`` runs over HTTP as it would against vLLM.
+Around the world sit what real endpoints do to clients: added latency, a concurrency capacity
+beyond which requests get 429 with ``Retry-After``, and faults (429, 500, timeouts, malformed
+bodies) drawn from their own seeded stream, never from the world's per-request randomness.
+``GET /stats`` counts the requests served, by kind; ``POST /stats/reset`` zeroes the counters.
+
+Run it with ``python -m harness.sim.server [--port 0 ...]`` or ``autodata serve-sim``; the first
+line on stdout is the base URL. ``harness.sim.server_process.ServerProcess`` does that for
+tests and benchmarks (the server needs its own process: a client in the same process would
+share its GIL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import signal
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any
+
+from aiohttp import web
+
+from harness.sim.openai_wire import BadRequest, ChatRequest, Stats, error_body, to_chat_request
+from harness.sim.profiles import PROFILES
+from harness.sim.replies import parse_request, role_of, world_reply
+
+
+class SettingsError(ValueError):
+    """A setting outside its range (a one-line message)."""
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 0  # 0: a free port, printed on the first line of stdout
+    latency_ms: float = 0.0  # added before each answer the world writes (ok, fault 500, malformed)
+    capacity: int = 0  # requests in flight beyond which the server answers 429 (0: unlimited)
+    retry_after_s: float = 0.05  # the Retry-After sent with every 429
+    fault_429: float = 0.0  # fractions of admitted requests; they add up to at most 1
+    fault_500: float = 0.0
+    fault_timeout: float = 0.0
+    fault_malformed: float = 0.0
+    fault_seed: int = 0
+    timeout_s: float = 30.0  # a timeout fault holds the request this long, then answers 504
+
+    def check(self) -> None:
+        rates = {f: getattr(self, f) for f in ("fault_429", "fault_500", "fault_timeout", "fault_malformed")}
+        for name, rate in rates.items():
+            if not 0.0 <= rate <= 1.0:
+                raise SettingsError(f"--{name.replace('_', '-')} must be a fraction in [0, 1], got {rate}")
+        if sum(rates.values()) > 1.0 + 1e-9:
+            raise SettingsError(f"fault rates add up to {sum(rates.values()):g}; at most 1 is possible")
+        for name in ("latency_ms", "capacity", "retry_after_s", "timeout_s"):
+            if getattr(self, name) < 0:
+                raise SettingsError(f"--{name.replace('_', '-')} must not be negative, got {getattr(self, name)}")
+        if not 0 <= self.port <= 65535:
+            raise SettingsError(f"--port must be in 0..65535, got {self.port}")
+
+    def argv(self) -> list[str]:
+        """Command-line options that reproduce these settings (for ``python -m harness.sim.server``)."""
+        return [arg for f in fields(self) for arg in (f"--{f.name.replace('_', '-')}", str(getattr(self, f.name)))]
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}/v1" if ":" in host else f"http://{host}:{port}/v1"
+
+
+class SimServer:
+    """The aiohttp application and its state (one event loop: counters need no lock)."""
+
+    def __init__(self, settings: ServerSettings) -> None:
+        settings.check()
+        self.settings = settings
+        self.stats = Stats()
+        self.in_flight = 0
+        self._faults = random.Random(settings.fault_seed)
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=64 * 1024 * 1024)  # long documents and demos
+        app.router.add_post("/v1/chat/completions", self.chat)
+        app.router.add_get("/v1/models", self.models)
+        app.router.add_get("/health", self.health)
+        app.router.add_get("/stats", self.get_stats)
+        app.router.add_post("/stats/reset", self.reset_stats)
+        return app
+
+    async def start(self) -> str:
+        # handler_cancellation: a client that gave up frees its capacity slot, as vLLM aborts it.
+        self._runner = web.AppRunner(self.app(), access_log=None, handler_cancellation=True, shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.host, self.settings.port, backlog=1024)
+        try:
+            await site.start()
+        except OSError:
+            await self._runner.cleanup()
+            raise
+        self.url = _url(self.settings.host, self._runner.addresses[0][1])
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def health(self, request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def models(self, request: web.Request) -> web.Response:
+        data = [{"id": name, "object": "model", "created": 0, "owned_by": "autodata-offline-world"} for name in PROFILES]
+        return web.json_response({"object": "list", "data": data})
+
+    async def get_stats(self, request: web.Request) -> web.Response:
+        return web.json_response(self.stats.snapshot(self.in_flight))
+
+    async def reset_stats(self, request: web.Request) -> web.Response:
+        self.stats = Stats()
+        return web.json_response(self.stats.snapshot(self.in_flight))
+
+    def _rate_limited(self, why: str) -> web.Response:
+        wait = self.settings.retry_after_s
+        headers = {"Retry-After": f"{wait:g}", "retry-after-ms": str(round(wait * 1000))}
+        body = error_body(f"offline world: {why}; retry after {wait:g} s", "requests", "rate_limit_exceeded")
+        return web.json_response(body, status=429, headers=headers)
+
+    async def chat(self, request: web.Request) -> web.Response:
+        stats = self.stats  # a reset during this request must not move its count into the new window
+        stats.total += 1
+        capacity = self.settings.capacity
+        if capacity and self.in_flight >= capacity:
+            stats.record("rate_limited_capacity")
+            return self._rate_limited(f"capacity of {capacity} requests in flight reached")
+        self.in_flight += 1
+        stats.max_in_flight = max(stats.max_in_flight, self.in_flight)
+        outcome = ["cancelled"]  # what to count if the client goes away before an answer
+        try:
+            return await self._answer(request, outcome)
+        finally:
+            self.in_flight -= 1
+            stats.record(*outcome)
+
+    async def _answer(self, request: web.Request, outcome: list[str]) -> web.Response:
+        try:
+            chat = to_chat_request(await request.read())
+        except BadRequest as error:
+            outcome[:] = ["bad_request"]
+            return web.json_response(error.body(), status=error.status)
+        fault = self._draw_fault()
+        if fault == "fault_429":
+            outcome[:] = [fault]
+            return self._rate_limited("simulated rate limit")
+        if fault == "fault_timeout":
+            outcome[:] = [fault]  # counted now: its client usually leaves before the answer
+            await asyncio.sleep(self.settings.timeout_s)
+            return web.json_response(error_body("offline world: simulated timeout", "timeout"), status=504)
+        try:
+            parsed = parse_request(chat)
+            role = role_of(parsed.outputs)
+            text, prompt_tokens, completion_tokens = world_reply(parsed)
+        except ValueError as error:  # the request asks for something the world has no behaviour for
+            outcome[:] = ["bad_request"]
+            return web.json_response(error_body(str(error), "invalid_request_error"), status=400)
+        except Exception:
+            outcome[:] = ["internal_error"]  # aiohttp logs the traceback and answers 500
+            raise
+        if self.settings.latency_ms:
+            await asyncio.sleep(self.settings.latency_ms / 1000)
+        if fault == "fault_500":
+            outcome[:] = [fault]
+            return web.json_response(error_body("offline world: simulated server error", "server_error"), status=500)
+        body = json.dumps(self._completion(chat, text, prompt_tokens, completion_tokens))
+        if fault == "fault_malformed":
+            outcome[:] = [fault]
+            return web.Response(text=body[: len(body) // 2], content_type="application/json")
+        outcome[:] = ["ok", parsed.profile.name, role]
+        return web.Response(text=body, content_type="application/json")
+
+    def _draw_fault(self) -> str | None:
+        # One draw per admitted, well-formed request in arrival order, from the fault stream only.
+        roll = self._faults.random()
+        s = self.settings
+        for kind, rate in (("fault_429", s.fault_429), ("fault_500", s.fault_500),
+                           ("fault_timeout", s.fault_timeout), ("fault_malformed", s.fault_malformed)):
+            if roll < rate:
+                return kind
+            roll -= rate
+        return None
+
+    @staticmethod
+    def _completion(chat: ChatRequest, text: str, prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
+        return {
+            "id": f"chatcmpl-sim-{uuid.uuid4().hex}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": chat.sent_model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                         "logprobs": None, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                      "total_tokens": prompt_tokens + completion_tokens},
+        }
+
+
+async def serve(settings: ServerSettings, ready: Callable[[str], None]) -> None:
+    """Serve until SIGINT or SIGTERM; ``ready(url)`` is called once the port is bound."""
+    server = SimServer(settings)
+    await server.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        ready(server.url)
+        await stop.wait()
+    finally:
+        await server.stop()
+
+
+def announce(url: str) -> None:
+    # The first stdout line is the contract with ServerProcess and scripts: flush it at once.
+    print(f"serving the offline world on {url}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m harness.sim.server", description=__doc__.splitlines()[0])
+    for f in fields(ServerSettings):
+        parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default), default=f.default)
+    settings = ServerSettings(**vars(parser.parse_args(argv)))
+    try:
+        settings.check()
+        asyncio.run(serve(settings, announce))
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"error: cannot listen on {settings.host}:{settings.port}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
