@@ -19,6 +19,7 @@ from rich.text import Text
 from harness import env
 from harness.config import ConfigError, HarnessConfig, load_config
 from harness.documents import DocumentError, DocumentSet, load_documents
+from harness.endpoint.errors import EndpointError
 from harness.generate import RunMismatchError
 from harness.models import missing_credentials
 
@@ -75,13 +76,31 @@ def _prepare(config_path: Path, overrides: dict[str, Any]) -> tuple[HarnessConfi
 def _run(config: HarnessConfig, docs: DocumentSet, out: Path, label: str) -> dict[str, Any]:
     from experiments.display import GenerationProgress
     from harness.generate import generate
+    from objectives.evaluate import EXIT_INCOMPLETE
 
-    with GenerationProgress(console, len(docs.documents), label) as bar:
-        try:
+    try:
+        with GenerationProgress(console, len(docs.documents), label) as bar:
             return generate(config, docs, out, progress=bar.update)
-        except RunMismatchError as error:
-            fail(str(error))
+    except RunMismatchError as error:
+        fail(str(error))
+    except EndpointError as error:
+        summary = json.loads((out / "summary.json").read_text()) if (out / "summary.json").exists() else {}
+        if not summary.get("endpoint", {}).get("ok"):
+            fail(str(error))  # nothing was done: a configuration problem (exit 2)
+        say("stopped:", "bold red", f"{error} (finished rounds are kept; run again to resume)")
+        raise typer.Exit(EXIT_INCOMPLETE) from None
     raise AssertionError("unreachable")
+
+
+def _endpoint_line(summary: dict[str, Any]) -> None:
+    """Calls, retries and failures by kind, and what was spent (the summary holds them all)."""
+    endpoint, spent = summary.get("endpoint") or {}, summary.get("spent") or {}
+    errors = ", ".join(f"{k} {v}" for k, v in (endpoint.get("errors") or {}).items()) or "none"
+    console.print(f"endpoint: {endpoint.get('requests', 0)} requests, {endpoint.get('retries', 0)} retried, "
+                  f"failed attempts: {errors}; spent: {spent.get('calls', 0)} calls, {spent.get('tokens', 0)} tokens, "
+                  f"${spent.get('dollars', 0.0):.4f}")
+    if summary.get("stopped"):
+        say("stopped:", "bold red", f"{summary['stopped']} (finished rounds are kept; raise the limit and run again)")
 
 
 @app.command()
@@ -113,6 +132,7 @@ def generate(
         trace_run = start_traces(experiment)
     summary = _run(cfg, documents, out, cfg.preset)
     console.print(summary_table({cfg.preset: summary}, f"autodata generate: {cfg.name}"))
+    _endpoint_line(summary)
     card = score_run(out, cfg)
     console.print(scorecard_table(card, f"scorecard: {cfg.name} ({cfg.preset})"))
     if cfg.tracking.enabled:
@@ -123,6 +143,8 @@ def generate(
     console.print(f"records in [bold]{out}[/] (rounds.jsonl, accepted.jsonl, summary.json, scorecard.json)")
     if not card.complete:
         say("incomplete:", "bold red", "; ".join(card.problems))
+        raise typer.Exit(EXIT_INCOMPLETE)
+    if summary.get("stopped"):
         raise typer.Exit(EXIT_INCOMPLETE)
 
 
@@ -347,6 +369,7 @@ def serve_sim(
     fault_malformed: Annotated[float, typer.Option(help="fraction answered 200 with a truncated JSON body")] = 0.0,
     fault_seed: Annotated[int, typer.Option(help="seed of the fault stream")] = 0,
     timeout_s: Annotated[float, typer.Option(help="how long a timeout fault holds its request, seconds")] = 30.0,
+    api_key_env: Annotated[str | None, typer.Option(help="require 'Authorization: Bearer $VAR' (else 401)")] = None,
 ) -> None:
     """Serve the offline world as an OpenAI-compatible endpoint (model openai/<profile>, api_base URL); Ctrl-C stops it."""
     import asyncio
@@ -355,7 +378,10 @@ def serve_sim(
 
     settings = ServerSettings(host=host, port=port, latency_ms=latency_ms, capacity=capacity, retry_after_s=retry_after_s,
                               fault_429=fault_429, fault_500=fault_500, fault_timeout=fault_timeout,
-                              fault_malformed=fault_malformed, fault_seed=fault_seed, timeout_s=timeout_s)
+                              fault_malformed=fault_malformed, fault_seed=fault_seed, timeout_s=timeout_s,
+                              api_key=os.environ.get(api_key_env, "") if api_key_env else "")
+    if api_key_env and not settings.api_key:
+        fail(f"--api-key-env: environment variable {api_key_env} is not set")
     try:
         settings.check()
         asyncio.run(serve(settings, announce))

@@ -55,6 +55,11 @@ class ModelSpec(Strict):
     def simulated(self) -> bool:
         return self.model.startswith("sim/")
 
+    @property
+    def takes_seed(self) -> bool:
+        """OpenAI-style endpoints accept a ``seed`` (OpenAI, vLLM, Ollama, llama.cpp, serve-sim)."""
+        return self.model.split("/", 1)[0] in ("openai", "hosted_vllm", "ollama_chat") or bool(self.api_base)
+
 
 def _sim(profile: str) -> ModelSpec:
     return ModelSpec(model=f"sim/{profile}")
@@ -155,14 +160,27 @@ class Tracking(Strict):
     dspy_autolog: bool = False
 
 
+class Budget(Strict):
+    """Spending limits of one run (real endpoints; cached replies are free). None: no limit."""
+
+    calls: int | None = Field(default=None, ge=1)
+    tokens: int | None = Field(default=None, ge=1)
+    dollars: float | None = Field(default=None, gt=0)
+
+
 class Runtime(Strict):
     """How calls are made; not part of the harness identity."""
 
-    concurrency: int = Field(default=4, ge=1, le=256)
-    timeout_s: float = Field(default=120.0, gt=0)
-    num_retries: int = Field(default=3, ge=0, le=20)
+    concurrency: int = Field(default=4, ge=1, le=512)  # documents in flight
+    # Requests in flight per endpoint: the ceiling of its adaptive (AIMD) limit.
+    max_in_flight: int = Field(default=32, ge=1, le=1024)
+    timeout_s: float = Field(default=120.0, gt=0)  # per call
+    # Transient failures (5xx, timeout, malformed reply, refused connection) retried per call;
+    # 429s are retried separately, honouring Retry-After.
+    num_retries: int = Field(default=6, ge=0, le=20)
     # None: on for real endpoints (never pay twice), off for the offline world (cheaper to recompute).
     cache: bool | None = None
+    budget: Budget = Budget()
 
 
 class HarnessConfig(Strict):

@@ -23,13 +23,15 @@ from typing import Any
 from harness.adapter import call_settings
 from harness.config import HarnessConfig
 from harness.documents import Document, DocumentSet
+from harness.endpoint.budget import Spend
+from harness.endpoint.errors import BudgetExceeded, EndpointError
 from harness.loop import InnerLoop, document_finished
 from harness.models import ModelRegistry
 from harness.records import AcceptedSample, JsonlWriter, RoundRecord, read_jsonl
 from harness.roles import Roles
 from harness.secrets import redact
 from harness.sim.engine import FaultPlan
-from harness.summary import summarize
+from harness.summary import endpoint_summary, summarize
 
 ROUNDS_FILE, ACCEPTED_FILE, SUMMARY_FILE, RUN_FILE = "rounds.jsonl", "accepted.jsonl", "summary.json", "run.json"
 
@@ -164,6 +166,7 @@ async def _run_generation(
     documents = docs.documents
     prepare_out(config, documents, out)
     registry = registry or ModelRegistry(config.models, config.runtime)
+    registry.budget.spent = prior_spend(out)
     roles = Roles(config, registry)
     loop = InnerLoop(config, roles)
     prior = load_rounds(out)
@@ -211,10 +214,20 @@ async def _run_generation(
         report()
 
     try:
-        await asyncio.gather(*(one(doc) for doc in documents))
+        # Not cancelled on the first failure: each document stops at its own next call, so calls
+        # already in flight finish and reach the cache (a budget stop or a dead endpoint must not
+        # throw away replies that were paid for).
+        outcomes = await asyncio.gather(*(one(doc) for doc in documents), return_exceptions=True)
     finally:
         rounds_writer.close()
         accepted_writer.close()
+    failures = [o for o in outcomes if isinstance(o, BaseException)]
+    budget_stops = [f for f in failures if isinstance(f, BudgetExceeded)]
+    endpoint_errors = [f for f in failures if isinstance(f, EndpointError)]
+    others = [f for f in failures if not isinstance(f, (BudgetExceeded, EndpointError))]
+    if others:
+        raise others[0]
+    stopped = str(endpoint_errors[0]) if endpoint_errors else (str(budget_stops[0]) if budget_stops else None)
 
     all_rounds = [r for records in load_rounds(out).values() for r in records if r.doc_id in {d.id for d in documents}]
     accepted = [AcceptedSample.model_validate(row) for row in read_jsonl(out / ACCEPTED_FILE)]
@@ -232,8 +245,21 @@ async def _run_generation(
     )
     summary["elapsed_s"] = round(time.perf_counter() - started, 3)
     summary["calls_this_session"] = {role: v.get("calls", 0) for role, v in roles.usage.items()}
+    summary["endpoint"] = endpoint_summary(registry.stats)
+    summary["spent"] = registry.budget.spent.as_dict()
+    summary["budget"] = registry.budget.limits()
+    summary["stopped"] = stopped
+    summary["documents_finished"] = state["done"]  # fewer than "documents" when the run stopped early
     write_json_atomic(out / SUMMARY_FILE, summary)
+    if endpoint_errors:
+        raise endpoint_errors[0]
     return summary
+
+
+def prior_spend(out: Path) -> Spend:
+    """What earlier sessions of this run spent (from their summary), so limits hold across resumes."""
+    path = out / SUMMARY_FILE
+    return Spend.from_dict(json.loads(path.read_text(encoding="utf-8")).get("spent")) if path.exists() else Spend()
 
 
 def generate(

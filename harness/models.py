@@ -14,6 +14,10 @@ from dataclasses import dataclass
 import dspy
 
 from harness.config import Models, ModelSpec, Runtime
+from harness.endpoint.budget import BudgetGuard, Spend
+from harness.endpoint.client import endpoint_engines
+from harness.endpoint.engine import CallStats, EndpointEngine, RetryPolicy, SyncFace
+from harness.endpoint.limiter import limiter_for
 from harness.sim.engine import AsyncSimEngine, FaultPlan, SimEngine
 from harness.sim.profiles import PROFILES
 
@@ -73,37 +77,45 @@ def build_lm(
     sim_engine: SimEngine,
     async_engine: AsyncSimEngine | None = None,
     cache: bool | None = None,
+    budget: BudgetGuard | None = None,
+    stats: CallStats | None = None,
 ) -> dspy.LM:
-    """A ``dspy.LM`` for one model spec (offline world or real endpoint); the key comes from the environment."""
+    """A ``dspy.LM`` for one model spec (offline world or real endpoint); the key comes from the environment.
+
+    Both kinds go through the same ``EndpointEngine`` (budget, adaptive concurrency, timeout,
+    retries by kind); DSPy's own retry loop is off so that calls are retried in one place.
+    """
     cache = (not spec.simulated) if cache is None else cache
-    common: dict = {"cache": cache, "num_retries": runtime.num_retries}
+    budget = budget or BudgetGuard()
+    stats = stats or CallStats()
+    common: dict = {"cache": cache, "num_retries": 0}
     if spec.max_tokens:
         common["max_tokens"] = spec.max_tokens
     if spec.simulated:
-        return dspy.LM(spec.model, engine=sim_engine, async_engine=async_engine or AsyncSimEngine(sim_engine), **common)
-    kwargs = dict(common)
-    if spec.api_base:
-        kwargs["api_base"] = spec.api_base
-    if spec.api_key_env:
-        kwargs["api_key"] = os.environ.get(spec.api_key_env, "")
-    elif spec.api_base:
-        kwargs["api_key"] = os.environ.get("OPENAI_API_KEY", "not-needed")
-    if spec.engine != "auto":
-        kwargs["engine"] = spec.engine
-    return dspy.LM(spec.model, **kwargs)
+        inner = async_engine or AsyncSimEngine(sim_engine)
+        policy = RetryPolicy(retries=runtime.num_retries, timeout_s=runtime.timeout_s)
+        engine = EndpointEngine(spec.model, "offline-world", inner, sim_engine,
+                                limiter_for("offline-world", runtime.max_in_flight), budget, stats, policy)
+        return dspy.LM(spec.model, engine=SyncFace(engine), async_engine=engine, **common)
+    sync_face, engine = endpoint_engines(spec, runtime, budget, stats)
+    return dspy.LM(spec.model, engine=sync_face, async_engine=engine, **common)
 
 
 class ModelRegistry:
     """Builds and holds the LM of each role."""
 
     def __init__(
-        self, models: Models, runtime: Runtime, faults: FaultPlan | None = None, engine: SimEngine | None = None
+        self, models: Models, runtime: Runtime, faults: FaultPlan | None = None, engine: SimEngine | None = None,
+        spent: Spend | None = None,
     ) -> None:
         self.models = models
         self.runtime = runtime
         self.sim_engine = engine or SimEngine(faults)
         self._async_engine = AsyncSimEngine(self.sim_engine)
         self._lms: dict[str, dspy.LM] = {}
+        limits = runtime.budget
+        self.budget = BudgetGuard(limits.calls, limits.tokens, limits.dollars, spent)
+        self.stats = CallStats()  # endpoint attempts of this session, by model and kind
 
     def spec(self, role: str) -> ModelSpec:
         return getattr(self.models, role)
@@ -117,7 +129,8 @@ class ModelRegistry:
         return self._lms[role]
 
     def _build(self, spec: ModelSpec) -> dspy.LM:
-        return build_lm(spec, self.runtime, self.sim_engine, self._async_engine, self.cache_enabled(spec))
+        return build_lm(spec, self.runtime, self.sim_engine, self._async_engine, self.cache_enabled(spec),
+                        self.budget, self.stats)
 
     def temperature(self, role: str, knob: float | None = None) -> float:
         spec = self.spec(role)
@@ -128,10 +141,13 @@ class ModelRegistry:
         return ROLE_TEMPERATURE.get(role, 0.7)
 
     def call_config(self, role: str, seed: int, temperature: float) -> dict:
-        """Per-call settings: the seed reaches the offline world; real endpoints get a cache key instead."""
-        if self.spec(role).simulated:
+        """Per-call settings. The seed reaches the model where it takes one (the offline world,
+        OpenAI-compatible servers: vLLM, Ollama, llama.cpp, serve-sim), which makes replies
+        reproducible; elsewhere it is only the cache key (``rollout_id``, stripped before sending)."""
+        spec = self.spec(role)
+        if spec.simulated or spec.takes_seed:
             return {"seed": seed, "temperature": temperature}
         config: dict = {"temperature": temperature}
         if temperature > 0:
-            config["rollout_id"] = seed  # distinct attempts are distinct cache entries; stripped before sending
+            config["rollout_id"] = seed  # distinct attempts are distinct cache entries
         return config

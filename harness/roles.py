@@ -3,6 +3,8 @@
 Every call is asynchronous (``acall``), carries a seed derived from (run seed, document, round,
 role, attempt), and is retried when the model's output cannot be parsed or fails validation
 (a judge returning the wrong number of verdicts, say): errors are retried, never fed back.
+Endpoint failures were already retried by the engine (harness/endpoint); the ones left, and a
+budget stop, propagate and stop the round without recording it.
 Usage (calls, tokens, cache hits) is tallied per role.
 """
 
@@ -17,6 +19,7 @@ import dspy
 
 from harness import prompts
 from harness.config import HarnessConfig
+from harness.endpoint.errors import BudgetExceeded, EndpointError
 from harness.models import ModelRegistry
 from harness.records import Attempt, QVResult, Sample
 from harness.rubric import rubric_score
@@ -43,6 +46,16 @@ class RoleError(RuntimeError):
 def derive_seed(*parts: Any) -> int:
     digest = hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=6).digest()
     return int.from_bytes(digest, "big")
+
+
+def endpoint_failure(error: BaseException) -> EndpointError | BudgetExceeded | None:
+    """The endpoint failure or budget stop behind an error DSPy wrapped, if there is one."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, (EndpointError, BudgetExceeded)):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _usage_of(prediction: Any) -> dict[str, int]:
@@ -99,9 +112,14 @@ class Roles:
                 prediction = await predictor.acall(config=config, **inputs)
                 if validate is not None:
                     validate(prediction)
-            except Exception as error:  # parse and provider errors alike: retried, never fed back
-                last = error
+            except Exception as error:  # unparseable or invalid output: retried, never fed back
                 self._count(role, "errors")
+                stop = endpoint_failure(error)
+                if stop is not None:
+                    # The engine already retried what can be retried: this stops the round
+                    # unrecorded (resumable), it is not a bad output to try again.
+                    raise (stop.for_role(role) if isinstance(stop, EndpointError) else stop) from None
+                last = error
                 continue
             finally:
                 self._count(role, "calls")

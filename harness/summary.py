@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from harness.endpoint.engine import CallStats
 from harness.records import AcceptedSample, RoundRecord
 
 FAILURE_KINDS = ("too_easy", "failed_on_strong", "failed_quality_check", "filtered", "error")
@@ -70,3 +71,12 @@ def summarize(
         "tokens": tokens,
         "models": models,
     }
+
+
+def endpoint_summary(stats: CallStats) -> dict[str, Any]:
+    """Attempts this session: sent, answered, retried, and failed by kind (rate_limit, timeout, ...)."""
+    errors: Counter[str] = Counter()
+    for counts in stats.counts.values():
+        errors.update({k.removeprefix("error."): v for k, v in counts.items() if k.startswith("error.")})
+    return {"requests": stats.total("requests"), "ok": stats.total("ok"), "retries": stats.total("retries"),
+            "errors": dict(sorted(errors.items())), "by_model": stats.as_dict()}

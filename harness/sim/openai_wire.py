@@ -18,7 +18,7 @@ from harness.sim.profiles import PROFILES
 
 # Each finished chat-completions request is counted under exactly one of these.
 KINDS = ("ok", "rate_limited_capacity", "fault_429", "fault_500", "fault_timeout", "fault_malformed",
-         "bad_request", "cancelled", "internal_error")
+         "bad_request", "unauthorized", "cancelled", "internal_error")
 
 
 def error_body(message: str, kind: str, code: str | None = None, param: str | None = None) -> dict[str, Any]:
@@ -132,6 +132,7 @@ class Stats:
         return {
             "total": self.total,
             **{kind: self.kinds[kind] for kind in KINDS},
+            "repeated": self.kinds["repeated"],  # OK answers to a request already answered OK in this window
             "in_flight": in_flight,
             "max_in_flight": self.max_in_flight,
             "ok_by_profile": dict(self.ok_by_profile),

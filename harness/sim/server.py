@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import random
 import signal
@@ -52,6 +53,7 @@ class ServerSettings:
     fault_malformed: float = 0.0
     fault_seed: int = 0
     timeout_s: float = 30.0  # a timeout fault holds the request this long, then answers 504
+    api_key: str = ""  # when set, requests must carry "Authorization: Bearer <api_key>" (else 401)
 
     def check(self) -> None:
         rates = {f: getattr(self, f) for f in ("fault_429", "fault_500", "fault_timeout", "fault_malformed")}
@@ -84,6 +86,9 @@ class SimServer:
         self.stats = Stats()
         self.in_flight = 0
         self._faults = random.Random(settings.fault_seed)
+        # Digests of the requests answered OK since the last reset: one seen again is counted
+        # "repeated" (a client paying twice for the same call).
+        self._answered: set[bytes] = set()
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -126,6 +131,7 @@ class SimServer:
 
     async def reset_stats(self, request: web.Request) -> web.Response:
         self.stats = Stats()
+        self._answered = set()
         return web.json_response(self.stats.snapshot(self.in_flight))
 
     def _rate_limited(self, why: str) -> web.Response:
@@ -137,6 +143,10 @@ class SimServer:
     async def chat(self, request: web.Request) -> web.Response:
         stats = self.stats  # a reset during this request must not move its count into the new window
         stats.total += 1
+        if self.settings.api_key and request.headers.get("Authorization") != f"Bearer {self.settings.api_key}":
+            stats.record("unauthorized")
+            body = error_body("offline world: invalid API key", "invalid_request_error", "invalid_api_key")
+            return web.json_response(body, status=401)
         capacity = self.settings.capacity
         if capacity and self.in_flight >= capacity:
             stats.record("rate_limited_capacity")
@@ -151,8 +161,9 @@ class SimServer:
             stats.record(*outcome)
 
     async def _answer(self, request: web.Request, outcome: list[str]) -> web.Response:
+        raw = await request.read()
         try:
-            chat = to_chat_request(await request.read())
+            chat = to_chat_request(raw)
         except BadRequest as error:
             outcome[:] = ["bad_request"]
             return web.json_response(error.body(), status=error.status)
@@ -184,6 +195,10 @@ class SimServer:
             outcome[:] = [fault]
             return web.Response(text=body[: len(body) // 2], content_type="application/json")
         outcome[:] = ["ok", parsed.profile.name, role]
+        digest = hashlib.blake2b(raw, digest_size=16).digest()
+        if digest in self._answered:
+            self.stats.kinds["repeated"] += 1
+        self._answered.add(digest)
         return web.Response(text=body, content_type="application/json")
 
     def _draw_fault(self) -> str | None:

@@ -1,0 +1,78 @@
+"""Builds the engine pair for one role's real endpoint from its model spec."""
+
+from __future__ import annotations
+
+import os
+
+from harness.config import ModelSpec, Runtime
+from harness.endpoint.budget import BudgetGuard
+from harness.endpoint.engine import CallStats, EndpointEngine, RetryPolicy, SyncFace, token_rates
+from harness.endpoint.limiter import limiter_for
+
+
+def api_key(spec: ModelSpec) -> str | None:
+    """The key from the environment at call time; never stored anywhere."""
+    if spec.api_key_env:
+        return os.environ.get(spec.api_key_env, "")
+    if spec.api_base:
+        # Self-hosted servers (vLLM, Ollama, llama.cpp) usually accept any key.
+        return os.environ.get("OPENAI_API_KEY", "not-needed")
+    return None  # the provider's own variable, read by the client
+
+
+def endpoint_label(spec: ModelSpec) -> str:
+    return spec.api_base or spec.model.split("/", 1)[0]
+
+
+def _inner_engines(spec: ModelSpec, runtime: Runtime) -> tuple[object, object]:
+    from dspy.clients.engines.lm15_engine import AsyncLM15Engine, LM15Engine, timeouts_for
+    from dspy.lm15 import RouterConfig, UnknownModelError, UnsupportedFeatureError
+
+    key = api_key(spec)
+    try:
+        provider = LM15Engine(RouterConfig(env={})).resolve(spec.model).provider
+    except (UnknownModelError, UnsupportedFeatureError):
+        provider = None
+    if provider is None or spec.engine == "litellm":
+        from dspy.clients.engines.litellm_engine import AsyncLiteLLMEngine, LiteLLMEngine
+
+        options = {"api_base": spec.api_base, "api_key": key, "num_retries": 0, "timeout": runtime.timeout_s}
+        options = {k: v for k, v in options.items() if v is not None}
+        return AsyncLiteLLMEngine(**options), LiteLLMEngine(**options)
+    keys = {"api_keys": {provider: key} if key else None,
+            "base_urls": {provider: spec.api_base} if spec.api_base else None}
+    if not spec.api_base:
+        config = RouterConfig(**keys, timeouts=timeouts_for(runtime.timeout_s))
+        return AsyncLM15Engine(config), LM15Engine(config)
+    async_transport, sync_transport = _transports(spec.api_base, runtime)
+    return (AsyncLM15Engine(RouterConfig(**keys, transport=async_transport)),
+            LM15Engine(RouterConfig(**keys, transport=sync_transport)))
+
+
+def _transports(api_base: str, runtime: Runtime) -> tuple[object, object]:
+    """DSPy's own HTTP transports for one endpoint, with its proxy (from the environment) resolved
+    once here rather than on every request (reading the environment per call cost ~0.5 ms)."""
+    from urllib.parse import urlsplit
+    from urllib.request import getproxies, proxy_bypass
+
+    from dspy._vendor.lm15.transports import StdlibAsyncTransport, StdlibTransport
+
+    target = urlsplit(api_base)
+    proxies = getproxies()  # HTTP(S)_PROXY / ALL_PROXY, minus NO_PROXY: what the transport would read
+    proxy = proxies.get(target.scheme) or proxies.get("all")
+    if proxy and proxy_bypass(target.hostname or ""):
+        proxy = None
+    options = {"read_timeout": runtime.timeout_s, "write_timeout": runtime.timeout_s,
+               "pool_timeout": runtime.timeout_s, "max_connections": max(100, runtime.max_in_flight),
+               "proxy": proxy, "trust_env": False}
+    return StdlibAsyncTransport(**options), StdlibTransport(**options)
+
+
+def endpoint_engines(spec: ModelSpec, runtime: Runtime, budget: BudgetGuard, stats: CallStats
+                     ) -> tuple[SyncFace, EndpointEngine]:
+    inner, inner_sync = _inner_engines(spec, runtime)
+    label = endpoint_label(spec)
+    policy = RetryPolicy(retries=runtime.num_retries, timeout_s=runtime.timeout_s)
+    engine = EndpointEngine(spec.model, label, inner, inner_sync, limiter_for(label, runtime.max_in_flight),
+                            budget, stats, policy, token_rates(spec.model))
+    return SyncFace(engine), engine

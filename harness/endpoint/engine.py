@@ -1,0 +1,178 @@
+"""One call to a real endpoint: budget, a slot from the endpoint's limiter, a timeout, retries.
+
+``EndpointEngine`` is a DSPy engine pair (``complete`` and an async twin) around DSPy's own
+native client (``dspy.lm15``; LiteLLM for providers it cannot route), which does the wire format.
+DSPy's retry loop is off (``num_retries=0``): retries happen here, where they can honour
+``Retry-After``, cut the endpoint's concurrency on a 429, be counted by kind, and wait outside
+the limiter so a backing-off call never holds a slot. DSPy's request cache sits in front of this
+engine, so an identical request (model, messages, parameters, seed) never reaches it twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from harness.endpoint.budget import BudgetGuard
+from harness.endpoint.errors import FATAL, EndpointError, classify, describe
+from harness.endpoint.limiter import AdaptiveLimiter
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    retries: int = 6  # transient failures (5xx, timeout, malformed, connection) per call
+    rate_limit_retries: int = 50  # 429s are back-pressure, not failures: many more are allowed
+    base_delay_s: float = 0.05
+    max_delay_s: float = 20.0
+    timeout_s: float = 120.0
+
+    def delay(self, failures: int, retry_after: float | None) -> float:
+        if retry_after is not None and retry_after >= 0:
+            return min(retry_after, self.max_delay_s)
+        # Full jitter: concurrent callers that failed together do not come back together.
+        return random.uniform(0, min(self.max_delay_s, self.base_delay_s * 2 ** failures))
+
+
+class CallStats:
+    """Counters per model: requests sent, replies, retries, and failed attempts by kind."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, Counter[str]] = defaultdict(Counter)
+
+    def add(self, model: str, key: str, n: int = 1) -> None:
+        self.counts[model][key] += n
+
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        return {model: dict(sorted(c.items())) for model, c in sorted(self.counts.items())}
+
+    def total(self, key: str) -> int:
+        return sum(c.get(key, 0) for c in self.counts.values())
+
+
+class _Attempts:
+    """Decides, after each failed attempt, whether to try again and after how long."""
+
+    def __init__(self, engine: EndpointEngine) -> None:
+        self.engine = engine
+        self.transient = 0
+        self.rate_limited = 0
+
+    def after(self, error: BaseException) -> float:
+        e = self.engine
+        kind = classify(error)
+        e.stats.add(e.model, f"error.{kind}")
+        if kind in FATAL:
+            raise EndpointError(kind, e.model, e.endpoint, describe(kind, error)) from error
+        if kind == "rate_limit":
+            self.rate_limited += 1
+            exhausted, count = self.rate_limited > e.policy.rate_limit_retries, self.rate_limited
+        else:
+            self.transient += 1
+            exhausted, count = self.transient > e.policy.retries, self.transient
+        if exhausted:
+            raise EndpointError(kind, e.model, e.endpoint,
+                                f"gave up after {count} failed attempts: {describe(kind, error)}") from error
+        e.stats.add(e.model, "retries")
+        retry_after = getattr(error, "retry_after", None)
+        return e.policy.delay(self.transient if kind != "rate_limit" else self.rate_limited, retry_after)
+
+
+class EndpointEngine:
+    def __init__(self, model: str, endpoint: str, inner: Any, inner_sync: Any, limiter: AdaptiveLimiter,
+                 budget: BudgetGuard, stats: CallStats, policy: RetryPolicy,
+                 rates: tuple[float, float] | None = None) -> None:
+        self.model, self.endpoint, self.rates = model, endpoint, rates
+        self.inner, self.inner_sync = inner, inner_sync
+        self.limiter, self.budget, self.stats, self.policy = limiter, budget, stats, policy
+
+    def _charge(self, response: Any) -> None:
+        usage = getattr(response, "usage", None)
+        prompt = int(getattr(usage, "input_tokens", 0) or 0)
+        completion = int(getattr(usage, "output_tokens", 0) or 0)
+        dollars = prompt * self.rates[0] + completion * self.rates[1] if self.rates else 0.0
+        self.budget.charge(self.model, prompt, completion, dollars)
+        self.stats.add(self.model, "ok")
+
+    async def complete(self, request: Any) -> Any:
+        attempts = _Attempts(self)
+        while True:
+            self.budget.reserve()
+            try:
+                ticket = await self.limiter.acquire()
+            except BaseException:
+                self.budget.cancel()
+                raise
+            overloaded = succeeded = False
+            try:
+                self.stats.add(self.model, "requests")
+                response = await asyncio.wait_for(self.inner.complete(request), self.policy.timeout_s)
+                succeeded = True
+            except Exception as error:  # sorted by kind; fatal ones and exhausted retries raise
+                failure: BaseException = error
+                overloaded = classify(error) == "rate_limit"
+            finally:
+                if not succeeded:
+                    self.budget.cancel()
+                await self.limiter.release(ticket, overloaded=overloaded, succeeded=succeeded)
+            if succeeded:
+                self._charge(response)
+                return response
+            await asyncio.sleep(attempts.after(failure))
+
+    def sync_complete(self, request: Any) -> Any:
+        # The synchronous path (not used by the pipeline, which is async): same budget and
+        # retries, no shared limiter.
+        attempts = _Attempts(self)
+        while True:
+            self.budget.reserve()
+            try:
+                self.stats.add(self.model, "requests")
+                response = self.inner_sync.complete(request)
+            except Exception as error:
+                self.budget.cancel()
+                time.sleep(attempts.after(error))
+                continue
+            self._charge(response)
+            return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+    def close(self) -> None:
+        return None
+
+
+class SyncFace:
+    """The synchronous half of the engine pair DSPy asks for."""
+
+    def __init__(self, engine: EndpointEngine) -> None:
+        self.engine = engine
+
+    def complete(self, request: Any) -> Any:
+        return self.engine.sync_complete(request)
+
+    def close(self) -> None:
+        self.engine.inner_sync.close()
+
+
+_RATES: dict[str, tuple[float, float] | None] = {}
+
+
+def token_rates(model: str) -> tuple[float, float] | None:
+    """Dollars per input and per output token from LiteLLM's local cost map, or None when the
+    model is not in it (self-hosted, serve-sim). Looked up once per model, when its engine is
+    built: importing LiteLLM takes seconds and must not stall the event loop mid-run."""
+    if model not in _RATES:
+        import litellm
+
+        try:
+            per_input, _ = litellm.cost_per_token(model=model, prompt_tokens=1_000_000, completion_tokens=0)
+            _, per_output = litellm.cost_per_token(model=model, prompt_tokens=0, completion_tokens=1_000_000)
+            _RATES[model] = (per_input / 1_000_000, per_output / 1_000_000)
+        except Exception:  # unknown to the cost map
+            _RATES[model] = None
+    return _RATES[model]

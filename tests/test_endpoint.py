@@ -1,0 +1,156 @@
+"""The endpoint layer's pieces: error kinds, the AIMD limiter, the budget guard, the retry loop."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+
+import dspy.lm15 as lm15
+import pytest
+
+from harness.endpoint.budget import BudgetGuard, Spend
+from harness.endpoint.engine import CallStats, EndpointEngine, RetryPolicy
+from harness.endpoint.errors import BudgetExceeded, EndpointError, classify
+from harness.endpoint.limiter import AdaptiveLimiter
+
+
+def test_errors_are_sorted_into_kinds() -> None:
+    assert classify(lm15.RateLimitError("slow down", status=429, retry_after=1.0)) == "rate_limit"
+    assert classify(lm15.ServerError("boom", status=500)) == "server_error"
+    assert classify(lm15.TimeoutError("late", status=504)) == "timeout"
+    assert classify(TimeoutError()) == "timeout"
+    assert classify(lm15.AuthError("who", status=401)) == "auth"
+    assert classify(lm15.ProviderError("missing", status=404)) == "not_found"
+    assert classify(lm15.InvalidRequestError("bad", status=400)) == "bad_request"
+    assert classify(lm15.ProviderError("200 but not JSON")) == "malformed"
+    assert classify(lm15.TransportError("refused")) == "connection"
+    assert classify(ConnectionRefusedError()) == "connection"
+
+
+def test_endpoint_error_names_role_model_and_endpoint() -> None:
+    error = EndpointError("auth", "openai/gpt-x", "http://h/v1", "authentication failed").for_role("judge")
+    assert str(error) == "role 'judge' (model openai/gpt-x, at http://h/v1): authentication failed"
+    assert error.fatal and not EndpointError("timeout", "m", "e", "d").fatal
+
+
+def run(coro):  # noqa: ANN001, ANN201 - tiny helper
+    return asyncio.run(coro)
+
+
+def test_limiter_bounds_in_flight_and_halves_on_overload_once_per_window() -> None:
+    async def scenario() -> None:
+        limiter = AdaptiveLimiter(ceiling=8)
+        tickets = [await limiter.acquire() for _ in range(8)]
+        assert limiter.in_flight == 8
+        blocked = asyncio.ensure_future(limiter.acquire())
+        await asyncio.sleep(0.01)
+        assert not blocked.done()  # at the ceiling: the ninth waits
+        await limiter.release(tickets[0], overloaded=True)
+        assert limiter.limit == 4.0 and limiter.cuts == 1
+        await limiter.release(tickets[1], overloaded=True)  # same window: no second cut
+        assert limiter.limit == 4.0 and limiter.cuts == 1
+        assert not blocked.done()  # 6 in flight > limit 4
+        for ticket in tickets[2:5]:
+            await limiter.release(ticket, succeeded=True)
+        await asyncio.sleep(0)
+        assert blocked.done() and limiter.in_flight == 4  # admitted once below the limit
+        # Additive increase: about one per window of successes, never above the ceiling.
+        before = limiter.limit
+        await limiter.release(tickets[5], succeeded=True)
+        assert limiter.limit == pytest.approx(before + 1 / before)
+        for _ in range(200):
+            await limiter.release(await limiter.acquire(), succeeded=True)
+        assert limiter.limit == 8.0
+
+    run(scenario())
+
+
+def test_limiter_cancelled_waiter_does_not_leak_a_slot() -> None:
+    async def scenario() -> None:
+        limiter = AdaptiveLimiter(ceiling=1)
+        ticket = await limiter.acquire()
+        waiter = asyncio.ensure_future(limiter.acquire())
+        await asyncio.sleep(0)
+        waiter.cancel()
+        await limiter.release(ticket, succeeded=True)
+        await asyncio.sleep(0)
+        assert limiter.in_flight == 0
+        assert (await limiter.acquire()) is not None and limiter.in_flight == 1
+
+    run(scenario())
+
+
+def test_budget_reserves_calls_and_stops_on_tokens_and_dollars() -> None:
+    guard = BudgetGuard(calls=2)
+    guard.reserve()
+    guard.reserve()
+    with pytest.raises(BudgetExceeded, match="call limit"):
+        guard.reserve()  # two reserved, none answered yet: a third would overshoot
+    guard.cancel()  # an error reply costs nothing
+    guard.reserve()
+    guard.charge("m", 10, 5, 0.0)
+    guard.charge("m", 10, 5, 0.0)
+    assert guard.spent.calls == 2 and guard.spent.tokens == 30
+    assert "call limit" in guard.stopped
+    tokens = BudgetGuard(tokens=100, spent=Spend(calls=3, input_tokens=90, output_tokens=20))
+    with pytest.raises(BudgetExceeded, match="token limit reached \\(110 of 100"):
+        tokens.reserve()  # carried over from an earlier session
+    dollars = BudgetGuard(dollars=0.01)
+    dollars.reserve()
+    dollars.charge("m", 1, 1, 0.02)
+    with pytest.raises(BudgetExceeded, match="dollar limit"):
+        dollars.reserve()
+    assert Spend.from_dict(dollars.spent.as_dict()).dollars == pytest.approx(0.02)
+
+
+class Script:
+    """An inner engine that fails as scripted, then answers."""
+
+    def __init__(self, failures: list[BaseException]) -> None:
+        self.failures = list(failures)
+        self.calls = 0
+
+    async def complete(self, request: object) -> object:
+        self.calls += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        return SimpleNamespace(usage=SimpleNamespace(input_tokens=7, output_tokens=3))
+
+
+def engine(script: Script, budget: BudgetGuard | None = None, retries: int = 3) -> EndpointEngine:
+    return EndpointEngine("openai/m", "http://h/v1", script, None, AdaptiveLimiter(4), budget or BudgetGuard(),
+                          CallStats(), RetryPolicy(retries=retries, base_delay_s=0.001), (0.5, 1.0))
+
+
+def test_transient_failures_are_retried_counted_and_charged_once() -> None:
+    script = Script([lm15.ServerError("x", status=500), lm15.RateLimitError("y", status=429, retry_after=0.0),
+                     lm15.ProviderError("not JSON"), TimeoutError()])
+    e = engine(script)
+    run(e.complete(object()))
+    counts = e.stats.counts["openai/m"]
+    assert script.calls == 5 and counts["requests"] == 5 and counts["ok"] == 1 and counts["retries"] == 4
+    assert (counts["error.server_error"], counts["error.rate_limit"], counts["error.malformed"],
+            counts["error.timeout"]) == (1, 1, 1, 1)
+    assert e.budget.spent.calls == 1 and e.budget.spent.dollars == pytest.approx(7 * 0.5 + 3 * 1.0)
+    assert e.limiter.cuts == 1 and e.limiter.in_flight == 0
+
+
+def test_retries_run_out_and_fatal_errors_stop_at_once() -> None:
+    script = Script([lm15.ServerError("x", status=500)] * 5)
+    with pytest.raises(EndpointError, match="gave up after 3 failed attempts"):
+        run(engine(script, retries=2).complete(object()))
+    assert script.calls == 3
+    script = Script([lm15.AuthError("bad key", status=401)])
+    with pytest.raises(EndpointError, match="authentication failed") as caught:
+        run(engine(script).complete(object()))
+    assert script.calls == 1 and caught.value.kind == "auth"
+
+
+def test_the_budget_stops_calls_before_they_are_sent() -> None:
+    script = Script([])
+    e = engine(script, BudgetGuard(calls=2))
+    run(e.complete(object()))
+    run(e.complete(object()))
+    with pytest.raises(BudgetExceeded):
+        run(e.complete(object()))
+    assert script.calls == 2
