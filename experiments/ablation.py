@@ -8,6 +8,9 @@ an unknown setting or a value of the wrong type is an error naming the file and 
 cell x seed is a generation in ``OUT/cells/<cell>/seed<seed>/``; a finished one (its
 ``scorecard.json`` exists) is never run again, so a killed ablation resumes with only the
 missing cells.
+
+An ablation whose YAML names ``sweep:`` instead has whole sweeps as cells (factors into the
+sweep configuration, such as each search operator on or off): see ``experiments/ablation_sweep.py``.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ import asyncio
 import itertools
 import math
 import statistics
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -28,7 +32,7 @@ from harness.generate import run_generation
 from objectives.evaluate import read_scorecard, score_run
 from objectives.run import load_run
 from objectives.scorecard import METRICS
-from search.config import deep_merge
+from search.config import SweepConfig, deep_merge
 
 # Extra per-sample measures of the dataset (the paper's Table 1 reports them).
 EXTRA_METRICS = ("question_words", "rubric_items", "too_easy_share", "failed_on_strong_share", "failed_quality_share")
@@ -42,17 +46,18 @@ ALIASES = {
 }
 
 
-class AblationSpec(BaseModel):
+class DesignSpec(BaseModel):
+    """What every ablation has, whatever its cells run: factors, design, seeds, metrics."""
+
     model_config = ConfigDict(extra="forbid")
+    aliases: ClassVar[dict[str, str]] = {}
+    known_metrics: ClassVar[tuple[str, ...]] = ()
 
     name: str = Field(default="ablation", pattern=r"^[A-Za-z0-9_.\-]+$")
-    harness: dict[str, Any] = Field(default_factory=dict)
     factors: dict[str, list[Any]]
     design: str = Field(default="one_at_a_time", pattern=r"^(one_at_a_time|grid)$")
     seeds: list[int] = Field(default_factory=lambda: [0, 1, 2], min_length=1)
-    documents: int = Field(default=30, ge=1)
-    metrics: list[str] = Field(default_factory=lambda: ["acceptance_rate", "gap_mean", "calls_per_accepted"])
-    downstream: str = Field(default="none", pattern=r"^(none|sim|icl|command)$")
+    metrics: list[str]
     concurrency: int = Field(default=2, ge=1, le=32)
 
     @field_validator("factors")
@@ -63,29 +68,58 @@ class AblationSpec(BaseModel):
         for name, values in value.items():
             if not values:
                 raise ValueError(f"factor '{name}' has no values")
-        return {ALIASES.get(k, k): v for k, v in value.items()}
+        return {cls.aliases.get(k, k): v for k, v in value.items()}
 
     @field_validator("metrics")
     @classmethod
     def _metrics(cls, value: list[str]) -> list[str]:
         for name in value:
-            if name not in METRICS and name not in EXTRA_METRICS:
-                raise ValueError(f"unknown metric '{name}'; known: {', '.join([*METRICS, *EXTRA_METRICS])}")
+            if name not in cls.known_metrics:
+                raise ValueError(f"unknown metric '{name}'; known: {', '.join(cls.known_metrics)}")
         return value
+
+
+class AblationSpec(DesignSpec):
+    aliases: ClassVar[dict[str, str]] = ALIASES
+    known_metrics: ClassVar[tuple[str, ...]] = (*METRICS, *EXTRA_METRICS)
+
+    harness: dict[str, Any] = Field(default_factory=dict)
+    documents: int = Field(default=30, ge=1)
+    metrics: list[str] = Field(default_factory=lambda: ["acceptance_rate", "gap_mean", "calls_per_accepted"])
+    downstream: str = Field(default="none", pattern=r"^(none|sim|icl|command)$")
 
 
 @dataclass(frozen=True)
 class Cell:
     name: str
     settings: dict[str, Any]  # factor path -> value
-    config: HarnessConfig
+    config: HarnessConfig | SweepConfig  # a generation's harness, or a whole sweep
+
+
+CellRunner = Callable[["Cell", int, Path, "Ablation"], Awaitable[dict[str, float | None]]]
 
 
 @dataclass
 class Ablation:
-    spec: AblationSpec
-    base: HarnessConfig
+    spec: DesignSpec
+    base: HarnessConfig | SweepConfig
     cells: list[Cell] = field(default_factory=list)
+    runner: CellRunner | None = None  # None: a generation per cell (``run_cell``)
+
+    @property
+    def harness(self) -> HarnessConfig:
+        """The harness every cell starts from (a sweep's seed harness): its models and simulated flag."""
+        return self.base.harness if isinstance(self.base, SweepConfig) else self.base
+
+    @property
+    def scope(self) -> str:
+        """How big one cell is, for the reports."""
+        if isinstance(self.base, SweepConfig):
+            s = self.base.search
+            return (f"a sweep per cell of {s.budget.candidates} candidates, splits train/validation/test "
+                    f"{s.splits.train}/{s.splits.validation}/{s.splits.test}")
+        assert isinstance(self.spec, AblationSpec)
+        return f"documents per cell: {self.spec.documents}"
 
 
 def _get(data: dict[str, Any], dotted: str) -> Any:
@@ -105,6 +139,10 @@ def load_ablation(path: str | Path) -> Ablation:
     data = load_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: (top level): expected a mapping of fields")
+    if "sweep" in data:
+        from experiments.ablation_sweep import load_sweep_ablation  # it builds on this module
+
+        return load_sweep_ablation(path, data)
     base_ref = data.pop("base", None)
     harness: dict[str, Any] = {}
     if base_ref is not None:
@@ -131,26 +169,31 @@ def load_ablation(path: str | Path) -> Ablation:
         except (KeyError, TypeError):
             raise ConfigError(f"{path}: factors.{name}: unknown setting") from None
     ablation = Ablation(spec, base)
-    for settings in _designs(spec, resolved):
+    current = {name: _get(resolved, name) for name in spec.factors}
+    for settings in designs(spec, current):
         try:
             config = HarnessConfig.model_validate(apply_overrides(base_data, settings))
         except ValidationError as error:
             where = ", ".join(f"factors.{k}={v!r}" for k, v in settings.items())
             raise ConfigError(f"{path}: {where}: {format_validation_error('value', error)}") from None
-        name = _cell_name(settings) or "base: " + ", ".join(
-            f"{k.split('.')[-1]}={_get(resolved, k)}" for k in spec.factors)
-        ablation.cells.append(Cell(name, settings, config))
+        ablation.cells.append(Cell(cell_name(settings, current), settings, config))
     return ablation
 
 
-def _designs(spec: AblationSpec, resolved: dict[str, Any]) -> list[dict[str, Any]]:
+def cell_name(settings: dict[str, Any], current: dict[str, Any]) -> str:
+    """A cell's settings, or for the base (no settings) the base's value of every factor."""
+    return _cell_name(settings) or "base: " + ", ".join(f"{k.split('.')[-1]}={v}" for k, v in current.items())
+
+
+def designs(spec: DesignSpec, current: dict[str, Any]) -> list[dict[str, Any]]:
+    """The cells' settings; ``current`` is the base's value of each factor, in the factor's own terms."""
     if spec.design == "grid":
         names = list(spec.factors)
         return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*spec.factors.values())]
     cells: list[dict[str, Any]] = [{}]
     for name, values in spec.factors.items():
         for value in values:
-            if value != _get(resolved, name):
+            if value != current[name]:
                 cells.append({name: value})
     return cells
 
@@ -165,9 +208,11 @@ def extra_metrics(out: Path) -> dict[str, float | None]:
     }
 
 
-async def run_cell(cell: Cell, seed: int, out: Path, downstream: str) -> dict[str, float | None]:
+async def run_cell(cell: Cell, seed: int, out: Path, ablation: Ablation) -> dict[str, float | None]:
     """One cell x seed: a generation, its scorecard, and the extra measures (skipped when done)."""
     where = out / "cells" / cell.name / f"seed{seed}"
+    assert isinstance(cell.config, HarnessConfig) and isinstance(ablation.spec, AblationSpec)
+    downstream = ablation.spec.downstream
     config = cell.config.model_copy(update={"seed": seed})
     card = read_scorecard(where)
     if card is None:
@@ -185,10 +230,11 @@ async def run_ablation(ablation: Ablation, out: Path, progress: Any = None) -> d
     """Every cell x seed, at most ``concurrency`` at a time; results[cell][seed] = metric values."""
     semaphore = asyncio.Semaphore(ablation.spec.concurrency)
     results: dict[str, dict[int, dict[str, Any]]] = {c.name: {} for c in ablation.cells}
+    runner = ablation.runner or run_cell
 
     async def one(cell: Cell, seed: int) -> None:
         async with semaphore:
-            results[cell.name][seed] = await run_cell(cell, seed, out, ablation.spec.downstream)
+            results[cell.name][seed] = await runner(cell, seed, out, ablation)
         if progress is not None:
             progress(cell.name, seed)
 

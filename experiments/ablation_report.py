@@ -10,6 +10,7 @@ from typing import Any
 from rich.table import Table
 
 from experiments.ablation import Ablation, Effect, Estimate, effect, estimate
+from search.config import SweepConfig
 
 SIM = "SIMULATED (offline world)"
 
@@ -51,7 +52,7 @@ def write_outputs(ablation: Ablation, summary: dict[str, Any], out: Path, simula
     paths.append(csv_path)
 
     lines = [f"# Ablation: {ablation.spec.name}{label}", "",
-             f"Design: {ablation.spec.design}; seeds: {ablation.spec.seeds}; documents per cell: {ablation.spec.documents}.",
+             f"Design: {ablation.spec.design}; seeds: {ablation.spec.seeds}; {ablation.scope}.",
              "Mean [95% CI over seeds].", "",
              "| cell | " + " | ".join(metrics) + " |", "|---" * (len(metrics) + 1) + "|"]
     for cell, row in summary["cells"].items():
@@ -124,13 +125,21 @@ def log_mlflow(ablation: Ablation, results: dict[str, dict[int, dict[str, Any]]]
     tags = {**common_tags(simulated), "autodata.kind": "ablation", "autodata.out": str(out.resolve())}
     parent = logger.create_run(f"ablation-{ablation.spec.name}", tags)
     logger.batch(parent, params={"design": ablation.spec.design, "seeds": json.dumps(ablation.spec.seeds),
-                                 "factors": json.dumps(ablation.spec.factors)[:6000]})
+                                 "factors": json.dumps(ablation.spec.factors)[:6000],
+                                 "cells": "sweep" if isinstance(ablation.base, SweepConfig) else "generation"})
     for cell in ablation.cells:
         for seed, values in sorted(results[cell.name].items()):
             run = logger.create_run(f"{cell.name}-seed{seed}",
                                     {**common_tags(simulated), "autodata.kind": "ablation_cell", "autodata.cell": cell.name},
                                     parent=parent)
-            params = harness_params(cell.config.model_copy(update={"seed": seed}))
+            if isinstance(cell.config, SweepConfig):
+                from experiments.ablation_sweep import sweep_params
+
+                # The evaluator runs the seed harness at the sweep seed.
+                params = {**harness_params(cell.config.harness.model_copy(update={"seed": seed})),
+                          **sweep_params(cell.config, seed)}
+            else:
+                params = harness_params(cell.config.model_copy(update={"seed": seed}))
             params.update({f"factor.{k}": v for k, v in cell.settings.items()})
             metrics = {k: v for k, v in values.items() if isinstance(v, (int, float)) and v is not None}
             logger.batch(run, params=params, metrics=metrics)

@@ -438,13 +438,17 @@ def compare(
 
 @app.command()
 def ablate(
-    config: Annotated[Path, typer.Argument(help="ablation YAML (base harness, factors, design, seeds)")],
+    config: Annotated[Path, typer.Argument(help="ablation YAML (base harness or sweep, factors, design, seeds)")],
     out: Annotated[Path | None, typer.Option(help="output directory (default out/ablation-<name>)")] = None,
     track: Annotated[bool, typer.Option("--track/--no-track", help="log to MLflow")] = True,
 ) -> None:
-    """Run an ablation: every cell x seed (resumable), means with 95% CIs, effects against the base."""
+    """Run an ablation: every cell x seed (resumable), means with 95% CIs, effects against the base.
+
+    Cells are generations, or whole sweeps when the YAML names ``sweep:`` (factors such as each
+    search operator on or off)."""
     import asyncio
 
+    import optuna
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from experiments.ablation import load_ablation, run_ablation
@@ -455,12 +459,13 @@ def ablate(
         ablation = load_ablation(config)
     except ConfigError as error:
         fail(str(error))
-    problems = missing_credentials(ablation.base.models)
+    problems = missing_credentials(ablation.harness.models)
     if problems:
         fail("; ".join(map(str, problems)))
     out = out or Path("out") / f"ablation-{ablation.spec.name}"
     out.mkdir(parents=True, exist_ok=True)
     total = len(ablation.cells) * len(ablation.spec.seeds)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # sweep cells: the progress bar says what matters
     with Progress(TextColumn("[bold]ablation[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("cells x seeds"),
                   TimeElapsedColumn(), console=console) as bar:
         task = bar.add_task("ablation", total=total)
@@ -470,7 +475,7 @@ def ablate(
                 return await run_ablation(ablation, out, lambda cell, seed: bar.advance(task))
 
         results = asyncio.run(run())
-    simulated = ablation.base.simulated
+    simulated = ablation.harness.simulated
     summary = summarize(ablation, results)
     paths = write_outputs(ablation, summary, out, simulated)
     for rich_table in table(ablation, summary, simulated):

@@ -177,8 +177,11 @@ def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def load_sweep_config(path: str | Path, overrides: dict[str, Any] | None = None) -> SweepConfig:
-    """The sweep YAML: ``harness`` (inline, or ``base: other.yaml`` plus inline overrides) and ``search``."""
+def read_sweep_data(path: str | Path) -> dict[str, Any]:
+    """The sweep YAML as data, before validation: ``base: other.yaml`` merged into ``harness``.
+
+    Separate from ``load_sweep_config`` so that an ablation over sweeps can apply its factors to
+    the data and name the factor (not this file) when a value does not validate."""
     path = Path(path)
     data = load_yaml(path)
     if data is None:
@@ -192,6 +195,12 @@ def load_sweep_config(path: str | Path, overrides: dict[str, Any] | None = None)
         if not isinstance(base_data, dict):
             raise ConfigError(f"{base_path}: (top level): expected a mapping of fields")
         data["harness"] = deep_merge(base_data, data.get("harness") or {})
+    return data
+
+
+def load_sweep_config(path: str | Path, overrides: dict[str, Any] | None = None) -> SweepConfig:
+    """The sweep YAML: ``harness`` (inline, or ``base: other.yaml`` plus inline overrides) and ``search``."""
+    data = read_sweep_data(path)
     if overrides:
         data = apply_overrides(data, overrides)
     try:
