@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from harness import env
+from harness import aio, env
 from harness.config import ConfigError, HarnessConfig, load_config
 from harness.documents import DocumentError, DocumentSet, load_documents
 from harness.endpoint.errors import EndpointError
@@ -229,7 +229,6 @@ def sweep(
     track: Annotated[bool, typer.Option("--track/--no-track", help="log the sweep to MLflow")] = True,
 ) -> None:
     """Meta-optimize the data scientist: evolve harness variants and report the best against the seed."""
-    import asyncio
     import subprocess
 
     import optuna
@@ -280,16 +279,16 @@ def sweep(
                                sweep_config.search.model_dump(mode="json"))
         runner.callbacks.append(tracker)
     if worker is not None:
-        asyncio.run(runner.run())
+        aio.run(runner.run())
         if tracker is not None:
             tracker.close()
         return
     with SweepProgress(console, sweep_config.search.budget.candidates, study_name(sweep_config)) as bar:
         runner.callbacks.append(bar)
-        spent = asyncio.run(runner.run())
+        spent = aio.run(runner.run())
     for helper in helpers:
         helper.wait()
-    report = asyncio.run(build_report(runner))
+    report = aio.run(build_report(runner))
     if tracker is not None:
         for failure in tracker.close(report):
             say("warning:", "yellow", f"MLflow logging failed: {failure}")
@@ -372,7 +371,6 @@ def serve_sim(
     api_key_env: Annotated[str | None, typer.Option(help="require 'Authorization: Bearer $VAR' (else 401)")] = None,
 ) -> None:
     """Serve the offline world as an OpenAI-compatible endpoint (model openai/<profile>, api_base URL); Ctrl-C stops it."""
-    import asyncio
 
     from harness.sim.server import ServerSettings, SettingsError, announce, serve
 
@@ -384,7 +382,7 @@ def serve_sim(
         fail(f"--api-key-env: environment variable {api_key_env} is not set")
     try:
         settings.check()
-        asyncio.run(serve(settings, announce))
+        aio.run(serve(settings, announce))
     except SettingsError as error:
         fail(str(error))
     except OSError as error:
@@ -446,7 +444,6 @@ def ablate(
 
     Cells are generations, or whole sweeps when the YAML names ``sweep:`` (factors such as each
     search operator on or off)."""
-    import asyncio
 
     import optuna
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -474,7 +471,7 @@ def ablate(
             with call_settings():
                 return await run_ablation(ablation, out, lambda cell, seed: bar.advance(task))
 
-        results = asyncio.run(run())
+        results = aio.run(run())
     simulated = ablation.harness.simulated
     summary = summarize(ablation, results)
     paths = write_outputs(ablation, summary, out, simulated)

@@ -63,4 +63,5 @@ def call_settings() -> Any:
     A context rather than ``dspy.configure``: configure may only be called from the task that
     first called it, and generations, sweeps and trainers run in many tasks and event loops.
     """
-    return dspy.context(track_usage=True, adapter=_SHARED)
+    # No LM history: nothing reads it, and 10,000 kept entries per LM cost memory and GC time.
+    return dspy.context(track_usage=True, adapter=_SHARED, disable_history=True)

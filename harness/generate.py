@@ -20,6 +20,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from harness import aio
 from harness.adapter import call_settings
 from harness.config import HarnessConfig
 from harness.documents import Document, DocumentSet
@@ -273,4 +274,4 @@ def generate(
 ) -> dict[str, Any]:
     """Synchronous entry point (the CLI, tests, the sweep)."""
     registry = registry or ModelRegistry(config.models, config.runtime, faults)
-    return asyncio.run(run_generation(config, docs, Path(out), registry=registry, progress=progress))
+    return aio.run(run_generation(config, docs, Path(out), registry=registry, progress=progress))

@@ -18,6 +18,7 @@ from harness.endpoint.budget import BudgetGuard, Spend
 from harness.endpoint.client import endpoint_engines
 from harness.endpoint.engine import CallStats, EndpointEngine, RetryPolicy, SyncFace
 from harness.endpoint.limiter import limiter_for
+from harness.endpoint.lm import InlineLM
 from harness.sim.engine import AsyncSimEngine, FaultPlan, SimEngine
 from harness.sim.profiles import PROFILES
 
@@ -96,9 +97,9 @@ def build_lm(
         policy = RetryPolicy(retries=runtime.num_retries, timeout_s=runtime.timeout_s)
         engine = EndpointEngine(spec.model, "offline-world", inner, sim_engine,
                                 limiter_for("offline-world", runtime.max_in_flight), budget, stats, policy)
-        return dspy.LM(spec.model, engine=SyncFace(engine), async_engine=engine, **common)
+        return InlineLM(spec.model, engine=SyncFace(engine), async_engine=engine, **common)
     sync_face, engine = endpoint_engines(spec, runtime, budget, stats)
-    return dspy.LM(spec.model, engine=sync_face, async_engine=engine, **common)
+    return InlineLM(spec.model, engine=sync_face, async_engine=engine, **common)
 
 
 class ModelRegistry:

@@ -240,7 +240,11 @@ def test_real_endpoint_is_a_dspy_lm_with_the_key_from_the_env(monkeypatch: pytes
     lm = registry.lm("weak")
     assert isinstance(lm, dspy.LM)
     assert lm.model == "openai/gpt-4o-mini"
-    assert lm.kwargs.get("api_key") == "sk-test-123"
+    # The key reaches DSPy's native client inside the endpoint engine, never the LM's kwargs
+    # (which DSPy records in history and traces).
+    engine = lm._async_engine_spec
+    assert list(engine.inner.config.api_keys.values()) == ["sk-test-123"]
+    assert "api_key" not in lm.kwargs
     assert missing_credentials(config.models) == []
     assert registry.lm("strong").model == "sim/strong"  # the other roles stay on the offline world
     assert config.simulated  # some roles are simulated, so the run is labelled
@@ -265,8 +269,10 @@ def test_local_openai_compatible_server_needs_no_key(monkeypatch: pytest.MonkeyP
     lm = ModelRegistry(config.models, config.runtime).lm("strong")
     assert isinstance(lm, dspy.LM)
     assert lm.model == "openai/qwen"
-    assert lm.kwargs.get("api_base") == "http://127.0.0.1:9/v1"
-    assert lm.kwargs.get("api_key")  # a placeholder: LiteLLM's OpenAI client refuses an empty key
+    inner = lm._async_engine_spec.inner.config
+    assert list(inner.base_urls.values()) == ["http://127.0.0.1:9/v1"]
+    assert list(inner.api_keys.values()) == ["not-needed"]  # a placeholder: OpenAI clients refuse an empty key
+    assert lm._async_engine_spec.endpoint == "http://127.0.0.1:9/v1"  # its own limiter
 
 
 # --- presets side by side ----------------------------------------------------------------------

@@ -196,8 +196,7 @@ def test_a_sweep_candidate_whose_endpoint_is_down_fails_alone(tmp_path: Path) ->
     from search.sweep import Sweep
 
     port = free_port()
-    server = ServerProcess(port=port).start()
-    server.wait_ready()
+    server = ServerProcess(port=port)
     base = http_config(f"http://127.0.0.1:{port}/v1", docs=4, num_retries=1)
     base["documents"] = {"count": 12}
     sweep_yaml = {
@@ -222,6 +221,7 @@ def test_a_sweep_candidate_whose_endpoint_is_down_fails_alone(tmp_path: Path) ->
 
     sweep.callbacks.append(outage)
     try:
+        server.start().wait_ready()
         asyncio.run(sweep.run())
     finally:
         server.stop()

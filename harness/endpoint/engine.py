@@ -88,6 +88,7 @@ class EndpointEngine:
         self.model, self.endpoint, self.rates = model, endpoint, rates
         self.inner, self.inner_sync = inner, inner_sync
         self.limiter, self.budget, self.stats, self.policy = limiter, budget, stats, policy
+        self._warm = False
 
     def _charge(self, response: Any) -> None:
         usage = getattr(response, "usage", None)
@@ -109,7 +110,7 @@ class EndpointEngine:
             overloaded = succeeded = False
             try:
                 self.stats.add(self.model, "requests")
-                response = await asyncio.wait_for(self.inner.complete(request), self.policy.timeout_s)
+                response = await asyncio.wait_for(self._send(request), self.policy.timeout_s)
                 succeeded = True
             except Exception as error:  # sorted by kind; fatal ones and exhausted retries raise
                 failure: BaseException = error
@@ -122,6 +123,18 @@ class EndpointEngine:
                 self._charge(response)
                 return response
             await asyncio.sleep(attempts.after(failure))
+
+    async def _send(self, request: Any) -> Any:
+        # DSPy's native engine looks up its provider client in a worker thread on every call
+        # (the first lookup may load credentials); once built, the lookup is a dict read, so it
+        # is done inline. ``_target`` is DSPy's own method (version pinned).
+        target = getattr(self.inner, "_target", None)
+        if target is not None and self._warm:
+            provider, routed = target(request)
+            return await provider.complete(routed)
+        response = await self.inner.complete(request)
+        self._warm = True
+        return response
 
     def sync_complete(self, request: Any) -> Any:
         # The synchronous path (not used by the pipeline, which is async): same budget and

@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import os
 import random
 import signal
 import sys
@@ -31,6 +32,7 @@ from typing import Any
 
 from aiohttp import web
 
+from harness import aio
 from harness.sim.openai_wire import BadRequest, ChatRequest, Stats, error_body, to_chat_request
 from harness.sim.profiles import PROFILES
 from harness.sim.replies import parse_request, role_of, world_reply
@@ -69,8 +71,10 @@ class ServerSettings:
             raise SettingsError(f"--port must be in 0..65535, got {self.port}")
 
     def argv(self) -> list[str]:
-        """Command-line options that reproduce these settings (for ``python -m harness.sim.server``)."""
-        return [arg for f in fields(self) for arg in (f"--{f.name.replace('_', '-')}", str(getattr(self, f.name)))]
+        """Command-line options that reproduce these settings (for ``python -m harness.sim.server``);
+        a key never goes on a command line (``--api-key-env`` names the variable that holds it)."""
+        return [arg for f in fields(self) if f.name != "api_key"
+                for arg in (f"--{f.name.replace('_', '-')}", str(getattr(self, f.name)))]
 
 
 def _url(host: str, port: int) -> str:
@@ -249,11 +253,18 @@ def announce(url: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness.sim.server", description=__doc__.splitlines()[0])
     for f in fields(ServerSettings):
-        parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default), default=f.default)
-    settings = ServerSettings(**vars(parser.parse_args(argv)))
+        if f.name != "api_key":
+            parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default), default=f.default)
+    parser.add_argument("--api-key-env", default=None, help="require 'Authorization: Bearer $VAR'")
+    options = vars(parser.parse_args(argv))
+    key_env = options.pop("api_key_env")
+    if key_env and not os.environ.get(key_env):
+        print(f"error: --api-key-env: environment variable {key_env} is not set", file=sys.stderr)
+        return 2
+    settings = ServerSettings(**options, api_key=os.environ.get(key_env, "") if key_env else "")
     try:
         settings.check()
-        asyncio.run(serve(settings, announce))
+        aio.run(serve(settings, announce))
     except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

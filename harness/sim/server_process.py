@@ -11,6 +11,7 @@ The server gets its own process so that a client measured against it does not sh
 from __future__ import annotations
 
 import json
+import os
 import select
 import signal
 import subprocess
@@ -48,9 +49,11 @@ class ServerProcess:
 
     def start(self) -> ServerProcess:
         # cwd: ``-m harness.sim.server`` resolves from the repository even when it is not installed.
+        argv, env = self.settings.argv(), None
+        if self.settings.api_key:  # passed in the environment, never on the command line
+            argv, env = [*argv, "--api-key-env", "SERVE_SIM_API_KEY"], {**os.environ, "SERVE_SIM_API_KEY": self.settings.api_key}
         self.process = subprocess.Popen(
-            [*self.command, *self.settings.argv()],
-            stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT,
+            [*self.command, *argv], stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT, env=env,
         )
         return self
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import dspy
 
+from harness import aio
 from harness.adapter import call_settings
 from harness.config import HarnessConfig
 from harness.models import ModelRegistry
@@ -110,7 +111,7 @@ class ICLTrainer:
             return base, shown
 
         try:
-            (base_scores, base_right), (demo_scores, demo_right) = asyncio.run(run())
+            (base_scores, base_right), (demo_scores, demo_right) = aio.run(run())
         except RoleError as error:
             return DownstreamResult.failed(self.name, f"evaluation failed: {error}")
         before, after = sum(base_scores) / len(base_scores), sum(demo_scores) / len(demo_scores)

@@ -1,0 +1,143 @@
+"""Benchmark: calls per second over HTTP against ``serve-sim``, as a share of what it allows.
+
+Starts ``serve-sim`` in its own process with added latency L and capacity C (beyond C requests
+in flight it answers 429 with Retry-After); the most any client can get is C / L calls per
+second. Side by side in one run, through the same DSPy path the pipeline uses (a ``Solve``
+predictor on ``EndpointEngine``):
+
+- sequential: one call at a time (what a plain loop over ``dspy.Predict`` gets);
+- concurrent: many calls at once, bounded by the endpoint's adaptive limit, ceiling = C;
+- concurrent, ceiling 2C: the limit starts above capacity and AIMD finds it from the 429s;
+- concurrent, cache on: as real runs do (every reply written to DSPy's disk cache);
+- a whole generation (all six roles on the server, documents in flight = 2C).
+
+Target: concurrent calls per second >= 0.85 of the limit (C / L). The client's CPU per call is
+printed too: one event loop on one core cannot exceed 1000 / (CPU ms per call) calls per second,
+whatever the endpoint allows; a last line repeats the measurement at 5 L, where the endpoint is
+the bottleneck. SIMULATED replies.
+
+    .venv/bin/python experiments/bench/throughput.py [--latency-ms 50] [--capacity 32] [--calls 3000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+import time
+from pathlib import Path
+
+STORE = tempfile.mkdtemp(prefix="autodata-bench-store-")
+os.environ["AUTODATA_STORE"] = STORE  # a fresh DSPy cache: nothing is served from earlier runs
+os.environ.pop("DSPY_CACHEDIR", None)
+
+from harness import aio, env  # noqa: E402
+
+env.configure_environment()
+
+import dspy  # noqa: E402
+
+from harness.adapter import call_settings  # noqa: E402
+from harness.config import HarnessConfig, ModelSpec, Runtime  # noqa: E402
+from harness.documents import load_documents  # noqa: E402
+from harness.endpoint.limiter import _LIMITERS  # noqa: E402
+from harness.generate import run_generation  # noqa: E402
+from harness.models import build_lm  # noqa: E402
+from harness.signatures import Solve  # noqa: E402
+from harness.sim.engine import SimEngine  # noqa: E402
+from harness.sim.server_process import ServerProcess  # noqa: E402
+
+TARGET = 0.85
+CONTEXT = "Ledger of the Harbour Authority. The dock fee is 40. The pilot fee is the dock fee plus 15."
+ROLES = ("challenger", "qv", "weak", "strong", "judge", "orchestrator")
+
+
+async def solver_calls(url: str, calls: int, ceiling: int, cache: bool, sequential: bool, tag: str
+                       ) -> tuple[float, float]:
+    """Calls per second for ``calls`` distinct solver requests, and the client's CPU ms per call."""
+    _LIMITERS.clear()  # each measurement starts its endpoint limit from its own ceiling
+    lm = build_lm(ModelSpec(model="openai/weak", api_base=url), Runtime(max_in_flight=ceiling), SimEngine(),
+                  cache=cache)
+    predictor = dspy.Predict(Solve)
+    predictor.set_lm(lm)
+
+    async def one(i: int) -> None:
+        await predictor.acall(context=CONTEXT, question=f"What is the pilot fee? ({tag} {i})",
+                              config={"seed": i, "temperature": 1.0})
+
+    with call_settings():
+        await one(-1)  # connection set-up and first-call imports are not what is measured
+        started, cpu = time.perf_counter(), time.process_time()
+        if sequential:
+            for i in range(calls):
+                await one(i)
+        else:
+            await asyncio.gather(*(one(i) for i in range(calls)))
+        return calls / (time.perf_counter() - started), (time.process_time() - cpu) / calls * 1000
+
+
+def generation(url: str, docs: int, ceiling: int, server: ServerProcess) -> tuple[float, int]:
+    _LIMITERS.clear()
+    config = HarnessConfig.model_validate({
+        "name": "bench-throughput", "seed": 0, "documents": {"count": docs},
+        "models": {role: {"model": f"openai/{role}", "api_base": url} for role in ROLES},
+        "runtime": {"concurrency": 2 * ceiling, "max_in_flight": ceiling},
+        "tracking": {"enabled": False},
+    })
+    server.reset()
+    with tempfile.TemporaryDirectory() as out:
+        started = time.perf_counter()
+        aio.run(run_generation(config, load_documents(config.documents), Path(out)))
+        wall = time.perf_counter() - started
+    served = server.stats()
+    return served["ok"] / wall, served["rate_limited_capacity"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--capacity", type=int, default=32)
+    parser.add_argument("--calls", type=int, default=3000)
+    parser.add_argument("--docs", type=int, default=120)
+    args = parser.parse_args()
+    limit = args.capacity / (args.latency_ms / 1000)
+    rows: list[tuple[str, float, str]] = []
+    with ServerProcess(latency_ms=args.latency_ms, capacity=args.capacity) as server:
+        sequential_calls = max(40, int(2 * 1000 / args.latency_ms * 2))  # about 4 s of calls
+
+        def measure(label: str, **kwargs: object) -> None:
+            server.reset()
+            rate, cpu_ms = aio.run(solver_calls(server.url, **kwargs))
+            rows.append((label, rate, f"client CPU {cpu_ms:.2f} ms/call, "
+                                      f"429s: {server.stats()['rate_limited_capacity']}"))
+
+        measure("sequential", calls=sequential_calls, ceiling=args.capacity, cache=False, sequential=True, tag="s")
+        measure(f"concurrent, ceiling {args.capacity}", calls=args.calls, ceiling=args.capacity, cache=False,
+                sequential=False, tag="c")
+        measure(f"concurrent, ceiling {2 * args.capacity} (AIMD)", calls=args.calls, ceiling=2 * args.capacity,
+                cache=False, sequential=False, tag="a")
+        measure(f"concurrent, ceiling {args.capacity}, cache on", calls=args.calls, ceiling=args.capacity,
+                cache=True, sequential=False, tag="k")
+        rate, rejected = generation(server.url, args.docs, args.capacity, server)
+        rows.append((f"whole generation ({args.docs} docs)", rate, f"429s: {rejected}"))
+    slow_latency = 5 * args.latency_ms  # the endpoint, not the client's CPU, is then the bottleneck
+    with ServerProcess(latency_ms=slow_latency, capacity=args.capacity) as server:
+        rate, cpu_ms = aio.run(solver_calls(server.url, calls=args.calls // 3, ceiling=args.capacity, cache=False,
+                                            sequential=False, tag="l"))
+        slow = (rate, args.capacity / (slow_latency / 1000), cpu_ms)
+    print(f"throughput over HTTP against serve-sim (SIMULATED replies; {os.cpu_count()} cores, client and server "
+          "on the same machine)")
+    print(f"  latency {args.latency_ms:g} ms, capacity {args.capacity}: limit {limit:.0f} calls/s")
+    for label, rate, note in rows:
+        print(f"  {label:<38} {rate:8.1f} calls/s = {rate / limit:5.2f} of limit  ({note})")
+    best = rows[1][1] / limit
+    print(f"  concurrent / sequential: {rows[1][1] / rows[0][1]:.1f}x; target >= {TARGET} of limit: "
+          f"{'met' if best >= TARGET else 'NOT met'} ({best:.2f})")
+    rate, slow_limit, cpu_ms = slow
+    print(f"  at latency {slow_latency:g} ms (limit {slow_limit:.0f} calls/s): concurrent {rate:.1f} calls/s = "
+          f"{rate / slow_limit:.2f} of limit (client CPU {cpu_ms:.2f} ms/call)")
+
+
+if __name__ == "__main__":
+    main()
