@@ -23,7 +23,7 @@ from test_cli import REPO, assert_usage_error, cli_env, read_jsonl, run_cli
 from harness.config import HarnessConfig
 from harness.documents import load_documents
 from harness.generate import generate
-from harness.sim.server_process import ServerProcess
+from harness.sim.server_process import ServerProcess, running
 
 ROLES = ("challenger", "qv", "weak", "strong", "judge", "orchestrator")
 FAULTS = {"fault_429": 0.05, "fault_500": 0.05, "fault_timeout": 0.05, "fault_malformed": 0.05}
@@ -38,15 +38,8 @@ def servers() -> Iterator[dict[str, ServerProcess]]:
         "faulty": ServerProcess(latency_ms=2, fault_seed=7, timeout_s=30, **FAULTS),
         "authed": ServerProcess(api_key="right-key"),
     }
-    try:
-        for proc in procs.values():
-            proc.start()
-        for proc in procs.values():
-            proc.wait_ready()
+    with running(procs):
         yield procs
-    finally:
-        for proc in procs.values():
-            proc.stop()
 
 
 def http_config(url: str, docs: int = 6, seed: int = 11, **runtime: object) -> dict:

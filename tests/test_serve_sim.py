@@ -30,7 +30,7 @@ from harness.sim.challenger import write_task
 from harness.sim.engine import AsyncSimEngine, SimEngine
 from harness.sim.profiles import profile
 from harness.sim.server import ServerSettings, SimServer
-from harness.sim.server_process import ServerProcess
+from harness.sim.server_process import ServerProcess, running
 from harness.sim.world import World
 
 DOC = World(0).documents(1)[0].text
@@ -47,17 +47,8 @@ def servers() -> Iterator[dict[str, ServerProcess]]:
         "slow": ServerProcess(latency_ms=800, capacity=2, retry_after_s=0.25),
         "cli": ServerProcess(MIXED, command=[sys.executable, "-m", "experiments.cli", "serve-sim"]),
     }
-    try:
-        for proc in procs.values():
-            proc.start()
-        for proc in procs.values():
-            proc.wait_ready()
+    with running(procs):
         yield procs
-    finally:
-        for proc in procs.values():
-            proc.terminate()
-        for proc in procs.values():
-            proc.stop()
 
 
 @pytest.fixture
