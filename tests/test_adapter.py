@@ -1,0 +1,79 @@
+"""The caching adapter writes and reads exactly what DSPy's ChatAdapter does, on every call of a
+real generation (all roles), and fails where it fails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dspy
+import pytest
+from dspy.utils.exceptions import AdapterParseError
+
+import harness.adapter
+from harness.adapter import CachingChatAdapter
+from harness.config import parse_config
+from harness.documents import load_documents
+from harness.generate import generate
+from harness.signatures import Judge, Solve
+
+
+class Recorder(CachingChatAdapter):
+    def __init__(self) -> None:
+        super().__init__()
+        self.formats: list[tuple[Any, list, dict, list]] = []
+        self.parses: list[tuple[Any, str]] = []
+
+    def format(self, signature: Any, demos: list, inputs: dict) -> list:
+        messages = super().format(signature, demos, inputs)
+        self.formats.append((signature, list(demos), dict(inputs), messages))
+        return messages
+
+    def parse(self, signature: Any, completion: str) -> dict[str, Any]:
+        self.parses.append((signature, completion))
+        return super().parse(signature, completion)
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Recorder:
+    recorder = Recorder()
+    original = harness.adapter._SHARED
+    harness.adapter._SHARED = recorder  # call_settings() reads it on every generation
+    try:
+        config = parse_config({"documents": {"count": 4}, "tracking": {"enabled": False}})
+        generate(config, load_documents(config.documents), Path(tmp_path_factory.mktemp("adapter")))
+    finally:
+        harness.adapter._SHARED = original
+    return recorder
+
+
+def test_every_role_was_recorded(recorded: Recorder) -> None:
+    # Signatures carry the harness's instructions (with_instructions), so roles are told by outputs.
+    outputs = {frozenset(sig.output_fields) for sig, _ in recorded.parses}
+    for role_output in ("rubric", "verdict", "answer", "verdicts", "guidance"):
+        assert any(role_output in names for names in outputs), role_output
+    assert len(recorded.parses) > 50
+
+
+def test_messages_are_identical_to_dspy_chat_adapter(recorded: Recorder) -> None:
+    stock = dspy.ChatAdapter()
+    for signature, demos, inputs, messages in recorded.formats:
+        assert stock.format(signature, demos, inputs) == messages, list(signature.output_fields)
+
+
+def test_parsed_values_are_identical_to_dspy_chat_adapter(recorded: Recorder) -> None:
+    stock, ours = dspy.ChatAdapter(), CachingChatAdapter()
+    for signature, completion in recorded.parses:
+        assert ours.parse(signature, completion) == stock.parse(signature, completion), list(signature.output_fields)
+
+
+@pytest.mark.parametrize(("signature", "completion"), [
+    (Solve, "no fields at all"),
+    (Judge, "[[ ## verdicts ## ]]\n{'not': 'a list'}\n\n[[ ## completed ## ]]"),
+    (Judge, "[[ ## verdicts ## ]]\n[true, \"maybe\"]\n\n[[ ## completed ## ]]"),
+])
+def test_bad_replies_fail_as_in_dspy(signature: Any, completion: str) -> None:
+    with pytest.raises(AdapterParseError):
+        dspy.ChatAdapter().parse(signature, completion)
+    with pytest.raises(AdapterParseError):
+        CachingChatAdapter().parse(signature, completion)
