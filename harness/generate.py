@@ -240,7 +240,9 @@ async def _run_generation(
         preset=config.preset,
         seed=config.seed,
         harness_hash=config.harness_hash(),
-        simulated=config.simulated,
+        # Also SIMULATED when an endpoint turned out to be the offline world (serve-sim), now or
+        # in an earlier session of this run.
+        simulated=config.simulated or registry.stats.total("simulated") > 0 or prior_simulated(out),
         skipped=docs.skipped,
         models={role: spec.model for role, spec in config.models.items()},
     )
@@ -255,6 +257,11 @@ async def _run_generation(
     if endpoint_errors:
         raise endpoint_errors[0]
     return summary
+
+
+def prior_simulated(out: Path) -> bool:
+    path = out / SUMMARY_FILE
+    return bool(json.loads(path.read_text(encoding="utf-8")).get("simulated")) if path.exists() else False
 
 
 def prior_spend(out: Path) -> Spend:

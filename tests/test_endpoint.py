@@ -154,3 +154,41 @@ def test_the_budget_stops_calls_before_they_are_sent() -> None:
     with pytest.raises(BudgetExceeded):
         run(e.complete(object()))
     assert script.calls == 2
+
+
+class Hang:
+    """An endpoint that never answers within the test."""
+
+    async def complete(self, request: object) -> object:
+        await asyncio.sleep(3600)
+
+
+def test_a_stuck_endpoint_does_not_block_another() -> None:
+    async def scenario() -> None:
+        stuck = EndpointEngine("openai/a", "http://a/v1", Hang(), None, AdaptiveLimiter(2), BudgetGuard(),
+                               CallStats(), RetryPolicy(timeout_s=3600), None)
+        fast_script = Script([])
+        fast = engine(fast_script)
+        hanging = [asyncio.ensure_future(stuck.complete(object())) for _ in range(5)]
+        await asyncio.sleep(0.01)
+        assert stuck.limiter.in_flight == 2 and len(stuck.limiter._waiters) == 3  # its own slots, all taken
+        await asyncio.wait_for(asyncio.gather(*(fast.complete(object()) for _ in range(20))), timeout=5)
+        assert fast_script.calls == 20 and fast.limiter.in_flight == 0
+        for task in hanging:
+            task.cancel()
+        await asyncio.gather(*hanging, return_exceptions=True)
+        assert stuck.limiter.in_flight == 0 and not stuck.limiter._waiters  # cancelled calls free their slots
+        assert stuck.budget._reserved == 0  # and their reservations
+
+    run(scenario())
+
+
+def test_a_call_past_its_timeout_is_retried_then_fails_as_timeout() -> None:
+    async def scenario() -> None:
+        slow = EndpointEngine("openai/a", "http://a/v1", Hang(), None, AdaptiveLimiter(2), BudgetGuard(),
+                              CallStats(), RetryPolicy(retries=1, timeout_s=0.05, base_delay_s=0.001), None)
+        with pytest.raises(EndpointError, match="gave up after 2 failed attempts: timeout") as caught:
+            await slow.complete(object())
+        assert caught.value.kind == "timeout" and slow.stats.counts["openai/a"]["error.timeout"] == 2
+
+    run(scenario())

@@ -77,6 +77,7 @@ def test_twenty_percent_faults_change_nothing_but_the_counters(servers, tmp_path
     noisy = run_in_process(http_config(faulty.url, cache=False), tmp_path / "noisy")
     assert accepted_set(tmp_path / "noisy") == accepted_set(tmp_path / "clean")
     assert clean["accepted"] > 0
+    assert clean["simulated"] and noisy["simulated"]  # the server answers as sim/<profile>: labelled SIMULATED
     served = faulty.stats()
     errors = noisy["endpoint"]["errors"]
     # Every fault kind happened, and the client counted each one the server served.

@@ -133,7 +133,7 @@ def test_reply_is_openai_shaped_and_a_function_of_the_request(plain: ServerProce
     status, headers, raw = post(plain, body)
     assert status == 200 and headers["Content-Type"].startswith("application/json")
     reply = json.loads(raw)
-    assert reply["object"] == "chat.completion" and reply["model"] == "weak"
+    assert reply["object"] == "chat.completion" and reply["model"] == "sim/weak"  # the world names itself
     (choice,) = reply["choices"]
     assert choice["message"]["role"] == "assistant" and choice["finish_reason"] == "stop"
     assert choice["message"]["content"] == in_process_reply(system, user, 3, 1.0)

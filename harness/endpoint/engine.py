@@ -97,6 +97,8 @@ class EndpointEngine:
         dollars = prompt * self.rates[0] + completion * self.rates[1] if self.rates else 0.0
         self.budget.charge(self.model, prompt, completion, dollars)
         self.stats.add(self.model, "ok")
+        if str(getattr(response, "model", "") or "").startswith("sim/"):
+            self.stats.add(self.model, "simulated")  # served by the offline world (serve-sim)
 
     async def complete(self, request: Any) -> Any:
         attempts = _Attempts(self)

@@ -54,7 +54,6 @@ class ChatRequest:
     system: str
     messages: tuple[WireMessage, ...]
     config: WireConfig
-    sent_model: str  # echoed in the response, as OpenAI does
 
 
 def profile_name(model: str) -> str | None:
@@ -109,7 +108,7 @@ def to_chat_request(raw: bytes) -> ChatRequest:
         else:
             rest.append(WireMessage(message["role"], text))
     config = WireConfig(_number(body, "temperature", (int, float), "a number"), _number(body, "seed", (int,), "an integer"))
-    return ChatRequest(f"sim/{name}", system or "", tuple(rest), config, model)
+    return ChatRequest(f"sim/{name}", system or "", tuple(rest), config)
 
 
 @dataclass

@@ -222,7 +222,9 @@ class SimServer:
             "id": f"chatcmpl-sim-{uuid.uuid4().hex}",
             "object": "chat.completion",
             "created": int(time.time()),
-            "model": chat.sent_model,
+            # The world's own name (sim/<profile>), as the in-process engine answers: clients can
+            # tell a simulated reply from a real model's and label their numbers SIMULATED.
+            "model": chat.model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
                          "logprobs": None, "finish_reason": "stop"}],
             "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
