@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from test_ablation import cli
 
 from experiments.ablation import load_ablation
 from harness.config import ConfigError
@@ -25,13 +23,6 @@ def write(tmp_path: Path, body: str, name: str = "ablation.yaml") -> Path:
     path = tmp_path / name
     path.write_text(f"sweep: {SWEEP}\n" + body, encoding="utf-8")
     return path
-
-
-def cli(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, AUTODATA_STORE=str(tmp_path / "store"))
-    env.pop("MLFLOW_TRACKING_URI", None)
-    return subprocess.run([sys.executable, "-m", "experiments.cli", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=300)
 
 
 def test_operator_factors_build_one_sweep_per_cell():
