@@ -90,7 +90,11 @@ class Evaluator:
                     card = read_scorecard(where) if (where / SUMMARY_FILE).exists() else None
                     if card is None:
                         registry = ModelRegistry(config.models, config.runtime, self.faults)
-                        await run_generation(config, self.splits[split], where, registry=registry)
+                        summary = await run_generation(config, self.splits[split], where, registry=registry)
+                        if summary.get("stopped"):
+                            # Scored on part of its documents, it would be compared with whole ones
+                            # (and kept as finished): the candidate fails instead.
+                            raise RuntimeError(f"evaluation stopped early: {summary['stopped']}")
                         card = await asyncio.to_thread(score_run, where, config)
                 finally:
                     handle.close()

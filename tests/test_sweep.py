@@ -540,3 +540,19 @@ def test_bad_sweep_config_is_a_usage_error_before_any_call(tmp_path: Path, searc
     assert not out.exists() and not db.exists()  # no output directory, no evaluations, no study
     assert not (store / "optuna.db").exists()
 
+
+
+def test_an_evaluation_stopped_by_its_budget_fails_and_is_not_kept(tmp_path: Path) -> None:
+    from search.evaluation import Evaluator
+    from search.sweep import Sweep
+
+    path = sweep_yaml(tmp_path, "budgeted", train=2, validation=2, test=2, candidates=1, operators="{optuna: 1.0}",
+                      extra="harness:\n  runtime: {budget: {calls: 25}}\n")
+    config = load_sweep_config(path)
+    sweep = Sweep(config, tmp_path / "out", storage=f"sqlite:///{tmp_path}/optuna.db")
+    evaluator: Evaluator = sweep.evaluator
+    with pytest.raises(RuntimeError, match="evaluation stopped early: call limit reached"):
+        asyncio.run(evaluator.evaluate(sweep.seed_config, "train"))
+    where = evaluator.directory(sweep.seed_config, "train")
+    assert json.loads((where / "summary.json").read_text())["spent"]["calls"] <= 25
+    assert not (where / "scorecard.json").exists()  # never read back as a finished evaluation
