@@ -167,7 +167,8 @@ async def _run_generation(
     documents = docs.documents
     prepare_out(config, documents, out)
     registry = registry or ModelRegistry(config.models, config.runtime)
-    registry.budget.spent = prior_spend(out)
+    last_summary = earlier_summary(out)  # what earlier sessions of this run spent, and were
+    registry.budget.spent = Spend.from_dict(last_summary.get("spent"))
     roles = Roles(config, registry)
     loop = InnerLoop(config, roles)
     prior = load_rounds(out)
@@ -242,7 +243,7 @@ async def _run_generation(
         harness_hash=config.harness_hash(),
         # Also SIMULATED when an endpoint turned out to be the offline world (serve-sim), now or
         # in an earlier session of this run.
-        simulated=config.simulated or registry.stats.total("simulated") > 0 or prior_simulated(out),
+        simulated=config.simulated or registry.stats.total("simulated") > 0 or bool(last_summary.get("simulated")),
         skipped=docs.skipped,
         models={role: spec.model for role, spec in config.models.items()},
     )
@@ -259,15 +260,11 @@ async def _run_generation(
     return summary
 
 
-def prior_simulated(out: Path) -> bool:
+def earlier_summary(out: Path) -> dict[str, Any]:
+    """The summary an earlier session of this run wrote (empty for a new run): its spend keeps the
+    budget's limits across resumes, and a run once served by the offline world stays SIMULATED."""
     path = out / SUMMARY_FILE
-    return bool(json.loads(path.read_text(encoding="utf-8")).get("simulated")) if path.exists() else False
-
-
-def prior_spend(out: Path) -> Spend:
-    """What earlier sessions of this run spent (from their summary), so limits hold across resumes."""
-    path = out / SUMMARY_FILE
-    return Spend.from_dict(json.loads(path.read_text(encoding="utf-8")).get("spent")) if path.exists() else Spend()
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 def generate(

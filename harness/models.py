@@ -14,10 +14,9 @@ from dataclasses import dataclass
 import dspy
 
 from harness.config import Models, ModelSpec, Runtime
-from harness.endpoint.budget import BudgetGuard, Spend
-from harness.endpoint.client import endpoint_engines
-from harness.endpoint.engine import CallStats, EndpointEngine, RetryPolicy, SyncFace
-from harness.endpoint.limiter import limiter_for
+from harness.endpoint.budget import BudgetGuard
+from harness.endpoint.client import endpoint_engines, engine_pair
+from harness.endpoint.engine import CallStats
 from harness.endpoint.lm import InlineLM
 from harness.sim.engine import AsyncSimEngine, FaultPlan, SimEngine
 from harness.sim.profiles import PROFILES
@@ -94,11 +93,9 @@ def build_lm(
         common["max_tokens"] = spec.max_tokens
     if spec.simulated:
         inner = async_engine or AsyncSimEngine(sim_engine)
-        policy = RetryPolicy(retries=runtime.num_retries, timeout_s=runtime.timeout_s)
-        engine = EndpointEngine(spec.model, "offline-world", inner, sim_engine,
-                                limiter_for("offline-world", runtime.max_in_flight), budget, stats, policy)
-        return InlineLM(spec.model, engine=SyncFace(engine), async_engine=engine, **common)
-    sync_face, engine = endpoint_engines(spec, runtime, budget, stats)
+        sync_face, engine = engine_pair(spec.model, "offline-world", inner, sim_engine, runtime, budget, stats)
+    else:
+        sync_face, engine = endpoint_engines(spec, runtime, budget, stats)
     return InlineLM(spec.model, engine=sync_face, async_engine=engine, **common)
 
 
@@ -106,8 +103,7 @@ class ModelRegistry:
     """Builds and holds the LM of each role."""
 
     def __init__(
-        self, models: Models, runtime: Runtime, faults: FaultPlan | None = None, engine: SimEngine | None = None,
-        spent: Spend | None = None,
+        self, models: Models, runtime: Runtime, faults: FaultPlan | None = None, engine: SimEngine | None = None
     ) -> None:
         self.models = models
         self.runtime = runtime
@@ -115,7 +111,7 @@ class ModelRegistry:
         self._async_engine = AsyncSimEngine(self.sim_engine)
         self._lms: dict[str, dspy.LM] = {}
         limits = runtime.budget
-        self.budget = BudgetGuard(limits.calls, limits.tokens, limits.dollars, spent)
+        self.budget = BudgetGuard(limits.calls, limits.tokens, limits.dollars)  # spend: set per run
         self.stats = CallStats()  # endpoint attempts of this session, by model and kind
 
     def spec(self, role: str) -> ModelSpec:

@@ -68,11 +68,18 @@ def _transports(api_base: str, runtime: Runtime) -> tuple[object, object]:
     return StdlibAsyncTransport(**options), StdlibTransport(**options)
 
 
+def engine_pair(model: str, label: str, inner: object, inner_sync: object, runtime: Runtime,
+                budget: BudgetGuard, stats: CallStats, rates: tuple[float, float] | None = None
+                ) -> tuple[SyncFace, EndpointEngine]:
+    """The engine pair DSPy takes, around any inner client (an endpoint's, or the offline world)."""
+    policy = RetryPolicy(retries=runtime.num_retries, timeout_s=runtime.timeout_s)
+    engine = EndpointEngine(model, label, inner, inner_sync, limiter_for(label, runtime.max_in_flight),
+                            budget, stats, policy, rates)
+    return SyncFace(engine), engine
+
+
 def endpoint_engines(spec: ModelSpec, runtime: Runtime, budget: BudgetGuard, stats: CallStats
                      ) -> tuple[SyncFace, EndpointEngine]:
     inner, inner_sync = _inner_engines(spec, runtime)
-    label = endpoint_label(spec)
-    policy = RetryPolicy(retries=runtime.num_retries, timeout_s=runtime.timeout_s)
-    engine = EndpointEngine(spec.model, label, inner, inner_sync, limiter_for(label, runtime.max_in_flight),
-                            budget, stats, policy, token_rates(spec.model))
-    return SyncFace(engine), engine
+    return engine_pair(spec.model, endpoint_label(spec), inner, inner_sync, runtime, budget, stats,
+                       token_rates(spec.model))
