@@ -37,18 +37,20 @@ GUARDED_SECTIONS = ("guarded", "models", "documents")
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
+KNOBS = "    challenger_temperature: {low: 0.2, high: 1.2}\n    round_budget: {low: 3, high: 8}\n"
+
+
 def sweep_yaml(tmp_path: Path, name: str, *, train: int = 2, validation: int = 6, test: int = 6,
                candidates: int = 8, operators: str = "{optuna: 0.3, mutation: 0.5, merge: 0.2}",
-               seed: int = 0, extra: str = "") -> Path:
-    """A small sweep of the demo harness (two knobs, three genes) written under tmp_path."""
+               seed: int = 0, extra: str = "", base: Path = DEMO, knobs: str = KNOBS,
+               genes: str = "[challenger_instructions, orchestrator_instructions, qv_instructions]") -> Path:
+    """A small sweep of a harness (default: the demo, two knobs, three genes) written as tmp_path/<name>.yaml."""
     path = tmp_path / f"{name}.yaml"
     path.write_text(
-        f"name: {name}\nseed: {seed}\nbase: {DEMO}\n"
+        f"name: {name}\nseed: {seed}\nbase: {base}\n"
         "search:\n"
-        "  knobs:\n"
-        "    challenger_temperature: {low: 0.2, high: 1.2}\n"
-        "    round_budget: {low: 3, high: 8}\n"
-        "  genes: [challenger_instructions, orchestrator_instructions, qv_instructions]\n"
+        f"  knobs:\n{knobs}"
+        f"  genes: {genes}\n"
         f"  splits: {{train: {train}, validation: {validation}, test: {test}}}\n"
         f"  budget: {{candidates: {candidates}}}\n"
         f"  operators: {operators}\n"

@@ -26,6 +26,7 @@ import optuna
 import pytest
 from mlflow import MlflowClient
 from optuna.trial import FrozenTrial, TrialState
+from test_sweep import sweep_yaml as write_sweep_yaml
 
 from harness.config import HarnessConfig, load_config
 from harness.secrets import REDACTED, redact, scrub
@@ -74,24 +75,11 @@ def tracking_uri(store: Path) -> str:
     return f"sqlite:///{store / 'mlflow.db'}"
 
 
-def sweep_yaml(path: Path, name: str, *, base: Path = DEMO, knobs: str | None = None, genes: str | None = None,
-               splits: str = "{train: 3, validation: 6, test: 6}", candidates: int = 5,
-               operators: str = "{optuna: 0.4, mutation: 0.6, merge: 0}", extra: str = "") -> Path:
-    knobs = knobs or "    challenger_temperature: {low: 0.2, high: 1.2}\n    round_budget: {low: 3, high: 8}\n"
-    genes = genes or f"[{', '.join(GENES)}]"
-    path.write_text(
-        f"name: {name}\nseed: 0\nbase: {base}\n"
-        "search:\n"
-        f"  knobs:\n{knobs}"
-        f"  genes: {genes}\n"
-        f"  splits: {splits}\n"
-        f"  budget: {{candidates: {candidates}}}\n"
-        f"  operators: {operators}\n"
-        "  concurrency: 2\n"
-        f"{extra}",
-        encoding="utf-8",
-    )
-    return path
+def sweep_yaml(folder: Path, name: str, **options: Any) -> Path:
+    """test_sweep's sweep writer with this module's defaults: 3/6/6 documents, 5 candidates, no merge."""
+    defaults = {"train": 3, "validation": 6, "test": 6, "candidates": 5,
+                "operators": "{optuna: 0.4, mutation: 0.6, merge: 0}"}
+    return write_sweep_yaml(folder, name, **{**defaults, **options})
 
 
 def artifact_files(client: MlflowClient, run_id: str, path: str | None = None) -> list[str]:
@@ -146,7 +134,7 @@ def use_store(monkeypatch: pytest.MonkeyPatch):
 def sweep(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     root = tmp_path_factory.mktemp("tracked-sweep")
     store, out, storage = root / "store", root / "out", f"sqlite:///{root / 'optuna.db'}"
-    config = sweep_yaml(root / "tracked.yaml", "tracked")
+    config = sweep_yaml(root, "tracked")
     argv = ("sweep", config, "--storage", storage, "--out", out)
     result = ok(run_cli(*argv, store=store))
     client = MlflowClient(tracking_uri=tracking_uri(store))
@@ -456,7 +444,7 @@ def test_a_candidate_is_logged_in_one_batch(sweep: SimpleNamespace, tmp_path: Pa
     from search.config import load_sweep_config
 
     use_store(tmp_path / "store")
-    config = load_sweep_config(sweep_yaml(tmp_path / "batched.yaml", "batched"))
+    config = load_sweep_config(sweep_yaml(tmp_path, "batched"))
     trials = {t.number: t for t in sweep.trials}
     trial = next(t for t in sweep.trials if t.state == TrialState.COMPLETE and t.user_attrs.get("parents"))
     seed = trials[trial.user_attrs["parents"][0]]
@@ -650,9 +638,9 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
         generated = ok(run_cli("generate", config, "--docs", "5", "--out", gen_out, store=store,
                                OPENAI_API_KEY=PLANTED_KEY))
         after_generate = len(FakeOpenAI.seen)
-        sweep_config = sweep_yaml(root / "planted-sweep.yaml", "planted-sweep", base=config,
+        sweep_config = sweep_yaml(root, "planted-sweep", base=config,
                                   knobs="    round_budget: {low: 3, high: 6}\n", genes="[challenger_instructions]",
-                                  splits="{train: 2, validation: 3, test: 3}", candidates=3,
+                                  train=2, validation=3, test=3, candidates=3,
                                   operators="{optuna: 0.5, mutation: 0.5, merge: 0}")
         sweep_out = root / "sweep-out"
         swept = ok(run_cli("sweep", sweep_config, "--storage", f"sqlite:///{store / 'optuna.db'}",
