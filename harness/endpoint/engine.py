@@ -112,7 +112,10 @@ class EndpointEngine:
             overloaded = succeeded = False
             try:
                 self.stats.add(self.model, "requests")
-                response = await asyncio.wait_for(self._send(request), self.policy.timeout_s)
+                # asyncio.timeout, not wait_for: wait_for runs the call in a Task of its own,
+                # a measurable share of the client's CPU per call at hundreds of calls a second.
+                async with asyncio.timeout(self.policy.timeout_s):
+                    response = await self._send(request)
                 succeeded = True
             except Exception as error:  # sorted by kind; fatal ones and exhausted retries raise
                 failure: BaseException = error
