@@ -37,9 +37,9 @@ def run(coro):  # noqa: ANN001, ANN201 - tiny helper
     return asyncio.run(coro)
 
 
-def test_limiter_bounds_in_flight_and_halves_on_overload_once_per_window() -> None:
+def test_limiter_bounds_in_flight_and_cuts_on_overload_once_per_window() -> None:
     async def scenario() -> None:
-        limiter = AdaptiveLimiter(ceiling=8)
+        limiter = AdaptiveLimiter(ceiling=8, backoff=0.5)
         tickets = [await limiter.acquire() for _ in range(8)]
         assert limiter.in_flight == 8
         blocked = asyncio.ensure_future(limiter.acquire())
@@ -63,6 +63,19 @@ def test_limiter_bounds_in_flight_and_halves_on_overload_once_per_window() -> No
         assert limiter.limit == 8.0
 
     run(scenario())
+
+
+def test_limiter_default_cut_is_a_tenth() -> None:
+    async def scenario() -> None:
+        limiter = AdaptiveLimiter(ceiling=40)
+        await limiter.release(await limiter.acquire(), overloaded=True)
+        assert limiter.limit == pytest.approx(36.0) and limiter.cuts == 1
+        await limiter.release(await limiter.acquire(), overloaded=True)  # a new window: cut again
+        assert limiter.limit == pytest.approx(32.4) and limiter.cuts == 2
+
+    run(scenario())
+    with pytest.raises(ValueError, match="backoff"):
+        AdaptiveLimiter(ceiling=4, backoff=1.0)
 
 
 def test_limiter_cancelled_waiter_does_not_leak_a_slot() -> None:

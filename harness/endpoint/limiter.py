@@ -2,9 +2,17 @@
 
 Each endpoint (one ``api_base``, or one hosted provider) gets one limiter, shared by every role,
 generation and sweep candidate in the process that calls it, so the endpoint sees one bounded
-stream of requests. A request that comes back rate-limited halves the limit (once per window:
-requests that started before the last cut do not cut again); each success adds ``1/limit``, so
-the limit grows by about one per round trip of a full window, back up to the ceiling.
+stream of requests. A request that comes back rate-limited cuts the limit by ``backoff`` (once per
+window: requests that started before the last cut do not cut again); each success adds
+``1/limit``, so the limit grows by about one per round trip of a full window, back up to the
+ceiling.
+
+The cut is to 0.9 of the limit, not TCP's half (Netflix's concurrency-limits uses the same 0.9 for
+its AIMD limit). An endpoint with a fixed capacity answers 429 as soon as the limit passes it by
+one; halving then leaves it half idle while the limit climbs back one step per round trip, which
+cost about a third of the calls per second against serve-sim at capacity 32 (measured with
+experiments/bench/throughput.py, ceiling 64). A limit far above capacity still comes down within
+a few windows, since each window's 429s cut it again.
 """
 
 from __future__ import annotations
@@ -28,10 +36,12 @@ class _Waiter:
 
 
 class AdaptiveLimiter:
-    def __init__(self, ceiling: int, floor: int = 1) -> None:
+    def __init__(self, ceiling: int, floor: int = 1, backoff: float = 0.9) -> None:
         if ceiling < 1 or floor < 1 or floor > ceiling:
             raise ValueError(f"limits must satisfy 1 <= floor <= ceiling, got floor={floor}, ceiling={ceiling}")
-        self.ceiling, self.floor = ceiling, floor
+        if not 0 < backoff < 1:
+            raise ValueError(f"backoff must be in (0, 1), got {backoff}")
+        self.ceiling, self.floor, self.backoff = ceiling, floor, backoff
         self.limit = float(ceiling)
         self.in_flight = 0
         self.epoch = 0  # bumped on every cut
@@ -88,7 +98,7 @@ class AdaptiveLimiter:
         with self._lock:
             self.in_flight -= 1
             if overloaded and ticket.epoch == self.epoch:
-                self.limit = max(float(self.floor), self.limit / 2)
+                self.limit = max(float(self.floor), self.limit * self.backoff)
                 self.epoch += 1
                 self.cuts += 1
             elif succeeded:
