@@ -6,7 +6,8 @@ second. Side by side in one run, through the same DSPy path the pipeline uses (a
 predictor on ``EndpointEngine``):
 
 - sequential: one call at a time (what a plain loop over ``dspy.Predict`` gets);
-- concurrent: many calls at once, bounded by the endpoint's adaptive limit, ceiling = C;
+- concurrent: 2C callers, each making its calls one after another (as a generation's documents in
+  flight do), bounded by the endpoint's adaptive limit, ceiling = C;
 - concurrent, ceiling 2C: the limit starts above capacity and AIMD finds it from the 429s;
 - concurrent, cache on: as real runs do (every reply written to DSPy's disk cache);
 - a whole generation (all six roles on the server, documents in flight = 2C).
@@ -53,28 +54,41 @@ CONTEXT = "Ledger of the Harbour Authority. The dock fee is 40. The pilot fee is
 ROLES = ("challenger", "qv", "weak", "strong", "judge", "orchestrator")
 
 
-async def solver_calls(url: str, calls: int, ceiling: int, cache: bool, sequential: bool, tag: str
+async def solver_calls(url: str, calls: int, ceiling: int, cache: bool, callers: int, tag: str
                        ) -> tuple[float, float]:
-    """Calls per second for ``calls`` distinct solver requests, and the client's CPU ms per call."""
+    """Calls per second for ``calls`` distinct solver requests made by ``callers`` coroutines, each
+    calling one after another (as a generation's documents in flight do), and the client's CPU ms
+    per call."""
     _LIMITERS.clear()  # each measurement starts its endpoint limit from its own ceiling
     lm = build_lm(ModelSpec(model="openai/weak", api_base=url), Runtime(max_in_flight=ceiling), SimEngine(),
                   cache=cache)
     predictor = dspy.Predict(Solve)
     predictor.set_lm(lm)
+    numbers = iter(range(calls))
 
     async def one(i: int) -> None:
         await predictor.acall(context=CONTEXT, question=f"What is the pilot fee? ({tag} {i})",
                               config={"seed": i, "temperature": 1.0})
 
+    async def caller() -> None:
+        for i in numbers:
+            await one(i)
+
     with call_settings():
         await one(-1)  # connection set-up and first-call imports are not what is measured
         started, cpu = time.perf_counter(), time.process_time()
-        if sequential:
-            for i in range(calls):
-                await one(i)
-        else:
-            await asyncio.gather(*(one(i) for i in range(calls)))
+        await asyncio.gather(*(caller() for _ in range(callers)))
         return calls / (time.perf_counter() - started), (time.process_time() - cpu) / calls * 1000
+
+
+def cpu_speed_ms() -> float:
+    """Milliseconds for a fixed pure-Python loop: this VM's speed varies by tens of percent from
+    one hour to the next, and the client's CPU per call (what bounds the ratios) with it."""
+    started = time.process_time()
+    total = 0
+    for i in range(2_000_000):
+        total += i
+    return (time.process_time() - started) * 1000
 
 
 def generation(url: str, docs: int, ceiling: int, server: ServerProcess) -> tuple[float, int]:
@@ -102,6 +116,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=120)
     args = parser.parse_args()
     limit = args.capacity / (args.latency_ms / 1000)
+    speed = cpu_speed_ms()
     rows: list[tuple[str, float, str]] = []
     with ServerProcess(latency_ms=args.latency_ms, capacity=args.capacity) as server:
         sequential_calls = max(40, int(2 * 1000 / args.latency_ms * 2))  # about 4 s of calls
@@ -112,22 +127,23 @@ def main() -> None:
             rows.append((label, rate, f"client CPU {cpu_ms:.2f} ms/call, "
                                       f"429s: {server.stats()['rate_limited_capacity']}"))
 
-        measure("sequential", calls=sequential_calls, ceiling=args.capacity, cache=False, sequential=True, tag="s")
+        callers = 2 * args.capacity  # as many as a generation keeps documents in flight
+        measure("sequential", calls=sequential_calls, ceiling=args.capacity, cache=False, callers=1, tag="s")
         measure(f"concurrent, ceiling {args.capacity}", calls=args.calls, ceiling=args.capacity, cache=False,
-                sequential=False, tag="c")
+                callers=callers, tag="c")
         measure(f"concurrent, ceiling {2 * args.capacity} (AIMD)", calls=args.calls, ceiling=2 * args.capacity,
-                cache=False, sequential=False, tag="a")
+                cache=False, callers=callers, tag="a")
         measure(f"concurrent, ceiling {args.capacity}, cache on", calls=args.calls, ceiling=args.capacity,
-                cache=True, sequential=False, tag="k")
+                cache=True, callers=callers, tag="k")
         rate, rejected = generation(server.url, args.docs, args.capacity, server)
         rows.append((f"whole generation ({args.docs} docs)", rate, f"429s: {rejected}"))
     slow_latency = 5 * args.latency_ms  # the endpoint, not the client's CPU, is then the bottleneck
     with ServerProcess(latency_ms=slow_latency, capacity=args.capacity) as server:
         rate, cpu_ms = aio.run(solver_calls(server.url, calls=args.calls // 3, ceiling=args.capacity, cache=False,
-                                            sequential=False, tag="l"))
+                                            callers=2 * args.capacity, tag="l"))
         slow = (rate, args.capacity / (slow_latency / 1000), cpu_ms)
     print(f"throughput over HTTP against serve-sim (SIMULATED replies; {os.cpu_count()} cores, client and server "
-          "on the same machine)")
+          f"on the same machine; CPU speed: {speed:.0f} ms for the reference loop)")
     print(f"  latency {args.latency_ms:g} ms, capacity {args.capacity}: limit {limit:.0f} calls/s")
     for label, rate, note in rows:
         print(f"  {label:<38} {rate:8.1f} calls/s = {rate / limit:5.2f} of limit  ({note})")
