@@ -475,7 +475,10 @@ def test_sweep_killed_with_sigkill_resumes_keeping_completed_trials(tmp_path: Pa
                 except KeyError:  # the study does not exist yet
                     trials = []
                 states = Counter(t.state for t in trials)
-                if states[TrialState.COMPLETE] >= 3 and states[TrialState.RUNNING] >= 1:
+                # Killed mid-evaluation: a running trial whose set-up (knobs, genes, worker tag:
+                # separate storage writes after Optuna's ask) is complete.
+                evaluating = [t for t in trials if t.state == TrialState.RUNNING and "worker" in t.user_attrs]
+                if states[TrialState.COMPLETE] >= 3 and evaluating:
                     break
                 time.sleep(0.1)
             else:
