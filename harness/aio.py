@@ -33,8 +33,8 @@ def tune_gc() -> None:
         return
     _tuned = True
     gc.freeze()
-    _, older, oldest = gc.get_threshold()
-    gc.set_threshold(max(YOUNG_THRESHOLD, gc.get_threshold()[0]), older, oldest)
+    young, older, oldest = gc.get_threshold()
+    gc.set_threshold(max(YOUNG_THRESHOLD, young), older, oldest)
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -17,7 +17,6 @@ cache store, so a stored result is always complete, as in DSPy.
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from typing import Any
 
 import dspy
@@ -46,7 +45,7 @@ async def _execute(lm: dspy.LM, call: Any) -> Any:
     results: list[Any] = []
     state = execution._Attempt()
     try:
-        with error_boundary(lm.model, provider=provider, unexpected=True) if call.managed else nullcontext():
+        with error_boundary(lm.model, provider=provider, unexpected=True):
             await execution._aattempt(lm, call, backend, request, provider, state, results)
         if request is not None:
             execution._price_result(lm, state.result, state.response, provider, request)
