@@ -2,7 +2,7 @@
 
 Layout of ``OUT/``: ``run.json`` (what this directory holds), ``config.resolved.json``,
 ``rounds.jsonl`` (one line per round, flushed), ``accepted.jsonl`` (the final dataset, flushed),
-``summary.json`` (written at the end). Started again with the same arguments, a generation reads
+``spend.jsonl`` (one line per paid endpoint reply, flushed), ``summary.json`` (written at the end). Started again with the same arguments, a generation reads
 its records back, rebuilds each document's state from them, and runs only what is missing.
 """
 
@@ -35,6 +35,7 @@ from harness.sim.engine import FaultPlan
 from harness.summary import endpoint_summary, summarize
 
 ROUNDS_FILE, ACCEPTED_FILE, SUMMARY_FILE, RUN_FILE = "rounds.jsonl", "accepted.jsonl", "summary.json", "run.json"
+SPEND_FILE = "spend.jsonl"
 
 
 class RunMismatchError(ValueError):
@@ -167,8 +168,10 @@ async def _run_generation(
     documents = docs.documents
     prepare_out(config, documents, out)
     registry = registry or ModelRegistry(config.models, config.runtime)
-    last_summary = earlier_summary(out)  # what earlier sessions of this run spent, and were
-    registry.budget.spent = Spend.from_dict(last_summary.get("spent"))
+    last_summary = earlier_summary(out)  # whether earlier sessions of this run were SIMULATED
+    spend_writer = open_spend_log(out, last_summary)
+    registry.budget.spent = Spend.from_log(read_jsonl(out / SPEND_FILE))  # every earlier session's
+    registry.budget.log = spend_writer
     roles = Roles(config, registry)
     loop = InnerLoop(config, roles)
     prior = load_rounds(out)
@@ -223,6 +226,8 @@ async def _run_generation(
     finally:
         rounds_writer.close()
         accepted_writer.close()
+        registry.budget.log = None
+        spend_writer.close()
     failures = [o for o in outcomes if isinstance(o, BaseException)]
     budget_stops = [f for f in failures if isinstance(f, BudgetExceeded)]
     endpoint_errors = [f for f in failures if isinstance(f, EndpointError)]
@@ -260,9 +265,21 @@ async def _run_generation(
     return summary
 
 
+def open_spend_log(out: Path, last_summary: dict[str, Any]) -> JsonlWriter:
+    """The run's spend log, opened for appending. A run begun before spend logs existed has its
+    spend only in its summary: that is carried into the new log once, as one row per model."""
+    path = out / SPEND_FILE
+    fresh = not path.exists()
+    writer = JsonlWriter(path, durable=False)  # flushed per reply; a torn last line is dropped on open
+    if fresh:
+        for row in Spend.from_dict(last_summary.get("spent")).log_rows():
+            writer.write(row)
+    return writer
+
+
 def earlier_summary(out: Path) -> dict[str, Any]:
-    """The summary an earlier session of this run wrote (empty for a new run): its spend keeps the
-    budget's limits across resumes, and a run once served by the offline world stays SIMULATED."""
+    """The summary an earlier session of this run wrote (empty for a new run): a run once served
+    by the offline world stays SIMULATED."""
     path = out / SUMMARY_FILE
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 

@@ -135,6 +135,11 @@ def test_sigkill_over_http_loses_nothing_and_repeats_no_finished_call(servers, t
     # Only calls in flight at the kill can be asked again (their replies never reached the cache).
     assert served["repeated"] <= data["runtime"]["max_in_flight"]
     assert served["ok"] == reference_ok + served["repeated"], (served, killed_at)
+    # The killed session's spend counts too (from spend.jsonl; it never wrote a summary): every
+    # reply the server sent was charged, except those still in flight when the client died.
+    spent = json.loads((out / "summary.json").read_text())["spent"]["calls"]
+    assert served["ok"] - data["runtime"]["max_in_flight"] <= spent <= served["ok"], (spent, served)
+    assert len(read_jsonl(out / "spend.jsonl")) == spent  # one row per charged reply
 
 
 def test_a_budget_stops_the_run_cleanly_and_a_larger_one_resumes_it(servers, tmp_path: Path) -> None:

@@ -3,14 +3,16 @@
 Calls are reserved before they are sent, so a run never makes more calls than its limit; tokens
 and dollars are known only when a reply arrives, so those limits stop new calls once reached
 (the calls already in flight finish: the overshoot is at most one reply per request in flight).
-Cached replies cost nothing and are not counted. What was spent is carried over from the run's
-earlier sessions, so a resumed run keeps to the same limits.
+Cached replies cost nothing and are not counted. Every charge is also appended to the run's
+spend log (``spend.jsonl``, flushed per reply), so a resumed run keeps to the same limits even
+when an earlier session was killed before it could write its summary.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
 
 from harness.endpoint.errors import BudgetExceeded
 
@@ -40,12 +42,43 @@ class Spend:
         out["dollars"] = round(self.dollars, 6)
         return out
 
+    def add(self, model: str, input_tokens: int, output_tokens: int, dollars: float, calls: int = 1) -> None:
+        self.calls += calls
+        self.input_tokens += input_tokens
+        self.output_tokens += output_tokens
+        self.dollars += dollars
+        entry = self.by_model.setdefault(model, {"calls": 0, "input_tokens": 0, "output_tokens": 0, "dollars": 0.0})
+        entry["calls"] += calls
+        entry["input_tokens"] += input_tokens
+        entry["output_tokens"] += output_tokens
+        entry["dollars"] += dollars
+
+    @classmethod
+    def from_log(cls, rows: list[dict[str, Any]]) -> Spend:
+        """The total of a spend log: one row per charged reply (a carried-over row has ``calls``)."""
+        spend = cls()
+        for row in rows:
+            spend.add(str(row["model"]), int(row["input_tokens"]), int(row["output_tokens"]),
+                      float(row["dollars"]), int(row.get("calls", 1)))
+        return spend
+
+    def log_rows(self) -> list[dict[str, Any]]:
+        """This spend as carried-over log rows, one per model."""
+        return [{"model": model, "calls": int(v["calls"]), "input_tokens": int(v["input_tokens"]),
+                 "output_tokens": int(v["output_tokens"]), "dollars": float(v["dollars"]), "carried": True}
+                for model, v in sorted(self.by_model.items())]
+
+
+class SpendLog(Protocol):
+    def write(self, row: dict[str, Any]) -> None: ...
+
 
 class BudgetGuard:
     def __init__(self, calls: int | None = None, tokens: int | None = None, dollars: float | None = None,
                  spent: Spend | None = None) -> None:
         self.calls, self.tokens, self.dollars = calls, tokens, dollars
         self.spent = spent or Spend()
+        self.log: SpendLog | None = None  # the run's spend.jsonl, set per run
         self._reserved = 0
         self._lock = threading.Lock()
         self.stopped: str | None = None
@@ -77,16 +110,10 @@ class BudgetGuard:
     def charge(self, model: str, input_tokens: int, output_tokens: int, dollars: float) -> None:
         with self._lock:
             self._reserved -= 1
-            s = self.spent
-            s.calls += 1
-            s.input_tokens += input_tokens
-            s.output_tokens += output_tokens
-            s.dollars += dollars
-            entry = s.by_model.setdefault(model, {"calls": 0, "input_tokens": 0, "output_tokens": 0, "dollars": 0.0})
-            entry["calls"] += 1
-            entry["input_tokens"] += input_tokens
-            entry["output_tokens"] += output_tokens
-            entry["dollars"] += dollars
+            self.spent.add(model, input_tokens, output_tokens, dollars)
+            if self.log is not None:
+                self.log.write({"model": model, "input_tokens": input_tokens, "output_tokens": output_tokens,
+                                "dollars": dollars})
 
     def limits(self) -> dict:
         return {"calls": self.calls, "tokens": self.tokens, "dollars": self.dollars}
