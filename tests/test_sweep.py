@@ -475,10 +475,10 @@ def test_sweep_killed_with_sigkill_resumes_keeping_completed_trials(tmp_path: Pa
                 except KeyError:  # the study does not exist yet
                     trials = []
                 states = Counter(t.state for t in trials)
-                # Killed mid-evaluation: a running trial whose set-up (knobs, genes, worker tag:
+                # Killed mid-evaluation: every running trial's set-up (knobs, genes, worker tag:
                 # separate storage writes after Optuna's ask) is complete.
-                evaluating = [t for t in trials if t.state == TrialState.RUNNING and "worker" in t.user_attrs]
-                if states[TrialState.COMPLETE] >= 3 and evaluating:
+                running = [t for t in trials if t.state == TrialState.RUNNING]
+                if states[TrialState.COMPLETE] >= 3 and running and all("worker" in t.user_attrs for t in running):
                     break
                 time.sleep(0.1)
             else:
