@@ -2,8 +2,9 @@
 
 Layout of ``OUT/``: ``run.json`` (what this directory holds), ``config.resolved.json``,
 ``rounds.jsonl`` (one line per round, flushed), ``accepted.jsonl`` (the final dataset, flushed),
-``spend.jsonl`` (one line per paid endpoint reply, flushed), ``summary.json`` (written at the end). Started again with the same arguments, a generation reads
-its records back, rebuilds each document's state from them, and runs only what is missing.
+``spend.jsonl`` (one line per paid endpoint reply, flushed), ``summary.json`` (written at the
+end). Started again with the same arguments, a generation reads its records back, rebuilds each
+document's state from them, and runs only what is missing.
 """
 
 from __future__ import annotations
