@@ -170,8 +170,7 @@ async def _run_generation(
     prepare_out(config, documents, out)
     registry = registry or ModelRegistry(config.models, config.runtime)
     last_summary = earlier_summary(out)  # whether earlier sessions of this run were SIMULATED
-    spend_writer = open_spend_log(out, last_summary)
-    registry.budget.spent = Spend.from_log(read_jsonl(out / SPEND_FILE))  # every earlier session's
+    spend_writer, registry.budget.spent = open_spend_log(out, last_summary)
     registry.budget.log = spend_writer
     roles = Roles(config, registry)
     loop = InnerLoop(config, roles)
@@ -266,16 +265,17 @@ async def _run_generation(
     return summary
 
 
-def open_spend_log(out: Path, last_summary: dict[str, Any]) -> JsonlWriter:
-    """The run's spend log, opened for appending. A run begun before spend logs existed has its
-    spend only in its summary: that is carried into the new log once, as one row per model."""
+def open_spend_log(out: Path, last_summary: dict[str, Any]) -> tuple[JsonlWriter, Spend]:
+    """The run's spend log, opened for appending, and what every earlier session spent. A run
+    begun before spend logs existed has its spend only in its summary: that is carried into the
+    new log once, as one row per model."""
     path = out / SPEND_FILE
     fresh = not path.exists()
     writer = JsonlWriter(path, durable=False)  # flushed per reply; a torn last line is dropped on open
     if fresh:
         for row in Spend.from_dict(last_summary.get("spent")).log_rows():
             writer.write(row)
-    return writer
+    return writer, Spend.from_log(read_jsonl(path))
 
 
 def earlier_summary(out: Path) -> dict[str, Any]:

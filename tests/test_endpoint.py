@@ -210,20 +210,19 @@ def test_a_call_past_its_timeout_is_retried_then_fails_as_timeout() -> None:
 def test_spend_log_carries_an_older_summary_once_and_sums_every_session(tmp_path) -> None:  # noqa: ANN001
     from harness.endpoint.budget import Spend
     from harness.generate import SPEND_FILE, open_spend_log
-    from harness.records import read_jsonl
 
     older = Spend()
     older.add("openai/weak", 100, 10, 0.5, calls=3)  # a run begun before spend logs: summary only
-    writer = open_spend_log(tmp_path, {"spent": older.as_dict()})
+    writer, carried = open_spend_log(tmp_path, {"spent": older.as_dict()})
+    assert (carried.calls, carried.input_tokens, carried.dollars) == (3, 100, 0.5)
     guard = BudgetGuard(calls=10)
-    guard.spent, guard.log = Spend.from_log(read_jsonl(tmp_path / SPEND_FILE)), writer
+    guard.spent, guard.log = carried, writer
     guard.reserve()
     guard.charge("openai/strong", 7, 3, 0.25)
     writer.close()
     with (tmp_path / SPEND_FILE).open("a") as handle:
         handle.write('{"model": "openai/weak", "input_')  # a killed writer's torn last line
-    again = open_spend_log(tmp_path, {"spent": {"calls": 999}})  # the log exists: the summary is not read
+    again, total = open_spend_log(tmp_path, {"spent": {"calls": 999}})  # the log exists: the summary is not read
     again.close()
-    total = Spend.from_log(read_jsonl(tmp_path / SPEND_FILE))
     assert (total.calls, total.input_tokens, total.output_tokens, total.dollars) == (4, 107, 13, 0.75)
     assert total.by_model["openai/strong"]["calls"] == 1 and guard.spent.calls == 4
