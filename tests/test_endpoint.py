@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import dspy.lm15 as lm15
 import pytest
+from dspy._vendor.lm15.transports import ConnectTimeout, ReadTimeout, WriteTimeout
 
 from harness.endpoint.budget import BudgetGuard, Spend
 from harness.endpoint.engine import CallStats, EndpointEngine, RetryPolicy
@@ -24,6 +25,10 @@ def test_errors_are_sorted_into_kinds() -> None:
     assert classify(lm15.InvalidRequestError("bad", status=400)) == "bad_request"
     assert classify(lm15.ProviderError("200 but not JSON")) == "malformed"
     assert classify(lm15.TransportError("refused")) == "connection"
+    for socket_timeout in (ConnectTimeout("connect"), ReadTimeout("read"), WriteTimeout("write")):
+        wrapped = lm15.TransportError(str(socket_timeout))
+        wrapped.__cause__ = socket_timeout  # as DSPy's provider raises it: ``raise ... from exc``
+        assert classify(wrapped) == "timeout"
     assert classify(ConnectionRefusedError()) == "connection"
 
 
@@ -226,3 +231,32 @@ def test_spend_log_carries_an_older_summary_once_and_sums_every_session(tmp_path
     again.close()
     assert (total.calls, total.input_tokens, total.output_tokens, total.dollars) == (4, 107, 13, 0.75)
     assert total.by_model["openai/strong"]["calls"] == 1 and guard.spent.calls == 4
+
+
+def test_a_silent_http_endpoint_is_cut_by_the_call_timeout_on_both_paths() -> None:
+    """The async transport has no timeouts of its own (the engine's deadline covers each whole
+    attempt); the sync transport keeps its own. Either way a server that accepts the connection
+    and never answers ends in a counted timeout, not a hang."""
+    from harness.config import ModelSpec, Runtime
+    from harness.models import build_lm
+    from harness.sim.engine import SimEngine
+
+    async def main() -> tuple[CallStats, CallStats]:
+        held: list[asyncio.StreamWriter] = []
+        server = await asyncio.start_server(lambda _r, w: held.append(w), "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1"
+        spec, runtime = ModelSpec(model="openai/weak", api_base=url), Runtime(timeout_s=0.3, num_retries=1)
+        async_stats, sync_stats = CallStats(), CallStats()
+        lm = build_lm(spec, runtime, SimEngine(), cache=False, stats=async_stats)
+        with pytest.raises(Exception, match="timeout"):
+            await asyncio.wait_for(lm.acall("hello"), timeout=20)
+        sync_lm = build_lm(spec, runtime, SimEngine(), cache=False, stats=sync_stats)
+        with pytest.raises(Exception, match="timeout"):
+            await asyncio.to_thread(sync_lm, "hello")
+        server.close()
+        return async_stats, sync_stats
+
+    async_stats, sync_stats = asyncio.run(main())
+    for stats in (async_stats, sync_stats):
+        counts = stats.counts["openai/weak"]
+        assert (counts["requests"], counts["error.timeout"], counts["retries"], counts["ok"]) == (2, 2, 1, 0)

@@ -11,6 +11,7 @@ import asyncio
 import json
 
 import dspy.lm15 as lm15
+from dspy._vendor.lm15.transports import ConnectTimeout, ReadTimeout, WriteTimeout
 
 TRANSIENT = ("rate_limit", "server_error", "timeout", "malformed", "connection")
 FATAL = ("auth", "not_found", "bad_request")
@@ -52,6 +53,9 @@ def classify(error: BaseException) -> str:
     if isinstance(error, lm15.RateLimitError):
         return "rate_limit"
     if isinstance(error, (lm15.TimeoutError, asyncio.TimeoutError, TimeoutError)):
+        return "timeout"
+    # DSPy wraps a socket timeout (connect, write, read) in its generic transport error.
+    if isinstance(error, lm15.TransportError) and isinstance(error.__cause__, (ConnectTimeout, ReadTimeout, WriteTimeout)):
         return "timeout"
     if isinstance(error, lm15.AuthError):
         return "auth"
