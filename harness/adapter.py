@@ -22,6 +22,8 @@ from dspy.adapters.utils import apply_output_field_defaults, format_field_value,
 from dspy.utils.exceptions import AdapterParseError
 from pydantic import TypeAdapter
 
+from harness import signature_fields
+
 
 class CachingChatAdapter(dspy.ChatAdapter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -137,5 +139,6 @@ def call_settings() -> Any:
     A context rather than ``dspy.configure``: configure may only be called from the task that
     first called it, and generations, sweeps and trainers run in many tasks and event loops.
     """
+    signature_fields.install()
     # No LM history: nothing reads it, and 10,000 kept entries per LM cost memory and GC time.
     return dspy.context(track_usage=True, adapter=_SHARED, disable_history=True)
