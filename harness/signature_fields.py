@@ -6,8 +6,8 @@ class's fields, which never change after the class is made (``with_instructions`
 edits make new classes), so ``install()`` memoizes them per class. The memo is checked against
 the class's current field table (a ``model_rebuild`` replaces it) and every access returns a
 fresh dictionary, so a caller that edits the result changes nothing shared: values and order
-are exactly DSPy's (tests/test_signature_fields.py). Measured with interleaved batches against
-serve-sim at 50 ms latency, 64 callers: the client's CPU per call fell by about a tenth.
+are exactly DSPy's (tests/test_signature_fields.py). The client's CPU per call over HTTP is
+x1.00-1.11 higher without it (three runs of experiments/bench/client_cpu.py).
 """
 
 from __future__ import annotations

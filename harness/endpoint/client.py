@@ -49,6 +49,9 @@ def _inner_engines(spec: ModelSpec, runtime: Runtime) -> tuple[object, object]:
             LM15Engine(RouterConfig(**keys, transport=sync_transport)))
 
 
+ASYNC_STEP_TIMEOUTS = False  # True gives DSPy's defaults back (experiments/bench/client_cpu.py compares)
+
+
 def _transports(api_base: str, runtime: Runtime) -> tuple[object, object]:
     """DSPy's own HTTP transports for one endpoint, with its proxy (from the environment) resolved
     once here rather than on every request (reading the environment per call cost ~0.5 ms).
@@ -56,9 +59,9 @@ def _transports(api_base: str, runtime: Runtime) -> tuple[object, object]:
     The async transport has no timeouts of its own: ``EndpointEngine`` puts one deadline around
     each whole attempt (``asyncio.timeout``). The transport's per-step timeouts (pool slot, write,
     each read) each run the step in a Task of its own plus an ``asyncio.wait``; measured with
-    experiments/bench/throughput.py, dropping them cut the client's CPU per call by about a fifth
-    and raised concurrent calls per second from 0.71-0.76 to 0.76-0.90 of the limit. The sync
-    transport, which nothing else times, keeps them."""
+    experiments/bench/throughput.py, dropping them raised concurrent calls per second from
+    0.71-0.76 to 0.76-0.90 of the limit (experiments/bench/client_cpu.py gives the CPU per call
+    side by side). The sync transport, which nothing else times, keeps them."""
     from urllib.parse import urlsplit
     from urllib.request import getproxies, proxy_bypass
 
@@ -72,8 +75,8 @@ def _transports(api_base: str, runtime: Runtime) -> tuple[object, object]:
     options = {"read_timeout": runtime.timeout_s, "write_timeout": runtime.timeout_s,
                "pool_timeout": runtime.timeout_s, "max_connections": max(100, runtime.max_in_flight),
                "proxy": proxy, "trust_env": False}
-    untimed = {**options, "read_timeout": None, "write_timeout": None, "pool_timeout": None}  # connect keeps its own
-    return StdlibAsyncTransport(**untimed), StdlibTransport(**options)
+    steps = options if ASYNC_STEP_TIMEOUTS else {"read_timeout": None, "write_timeout": None, "pool_timeout": None}
+    return StdlibAsyncTransport(**{**options, **steps}), StdlibTransport(**options)  # connect keeps its own
 
 
 def engine_pair(model: str, label: str, inner: object, inner_sync: object, runtime: Runtime,
