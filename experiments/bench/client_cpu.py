@@ -22,59 +22,24 @@ each cut is worth. SIMULATED replies.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
 import statistics
-import tempfile
-import time
 from collections.abc import Callable
 
-os.environ["AUTODATA_STORE"] = tempfile.mkdtemp(prefix="autodata-bench-store-")
-os.environ.pop("DSPY_CACHEDIR", None)
+import dspy
 
-from harness import aio, env  # noqa: E402
-
-env.configure_environment()
-
-import dspy  # noqa: E402
-
-from harness import signature_fields  # noqa: E402
-from harness.adapter import call_settings  # noqa: E402
-from harness.config import ModelSpec, Runtime  # noqa: E402
-from harness.endpoint import client  # noqa: E402
-from harness.models import build_lm  # noqa: E402
-from harness.signatures import Solve  # noqa: E402
-from harness.sim.engine import SimEngine  # noqa: E402
-from harness.sim.server_process import ServerProcess  # noqa: E402
-
-CONTEXT = "Ledger of the Harbour Authority. The dock fee is 40. The pilot fee is the dock fee plus 15."
+from experiments.bench.throughput import solver, timed_calls  # sets up the fresh store and environment
+from harness import aio, signature_fields
+from harness.adapter import call_settings
+from harness.endpoint import client
+from harness.sim.server_process import ServerProcess
 
 
 def predictor(url: str, capacity: int, step_timeouts: bool) -> dspy.Predict:
     client.ASYNC_STEP_TIMEOUTS = step_timeouts  # read once, when the LM's transport is built
     try:
-        lm = build_lm(ModelSpec(model="openai/weak", api_base=url), Runtime(max_in_flight=capacity), SimEngine(),
-                      cache=False)
+        return solver(url, capacity, cache=False)
     finally:
         client.ASYNC_STEP_TIMEOUTS = False
-    solve = dspy.Predict(Solve)
-    solve.set_lm(lm)
-    return solve
-
-
-async def batch(solve: dspy.Predict, calls: int, callers: int, tag: str) -> tuple[float, float]:
-    """(client CPU ms per call, calls per second) for ``calls`` distinct requests."""
-    numbers = iter(range(calls))
-
-    async def caller() -> None:
-        for i in numbers:
-            await solve.acall(context=CONTEXT, question=f"What is the pilot fee? ({tag} {i})",
-                              config={"seed": i, "temperature": 1.0})
-
-    started, cpu = time.perf_counter(), time.process_time()
-    await asyncio.gather(*(caller() for _ in range(callers)))
-    wall = time.perf_counter() - started
-    return (time.process_time() - cpu) / calls * 1000, calls / wall
 
 
 async def measure(url: str, capacity: int, rounds: int, calls: int) -> dict[str, list[tuple[float, float]]]:
@@ -88,11 +53,11 @@ async def measure(url: str, capacity: int, rounds: int, calls: int) -> dict[str,
     with call_settings():
         for name, (solve, setup) in variants.items():  # warm-up: connections, first-call imports
             setup()
-            await batch(solve, 2 * capacity, 2 * capacity, f"warm {name}")
+            await timed_calls(solve, 2 * capacity, 2 * capacity, f"warm {name}")
         for r in range(rounds):
             for name, (solve, setup) in variants.items():
                 setup()
-                results[name].append(await batch(solve, calls, 2 * capacity, f"{r} {name}"))
+                results[name].append(await timed_calls(solve, calls, 2 * capacity, f"{r} {name}"))
     signature_fields.install()
     return results
 
@@ -112,9 +77,9 @@ def main() -> None:
           f"per variant, interleaved)")
     base = results["shipped"]
     for name, rows in results.items():
-        cpu = statistics.median(c for c, _ in rows)
-        rate = statistics.median(r for _, r in rows)
-        ratio = statistics.median(c / b for (c, _), (b, _) in zip(rows, base, strict=True))
+        rate = statistics.median(r for r, _ in rows)
+        cpu = statistics.median(c for _, c in rows)
+        ratio = statistics.median(c / b for (_, c), (_, b) in zip(rows, base, strict=True))
         print(f"  {name:<26} {cpu:5.2f} ms/call (x{ratio:4.2f} of shipped)  {rate:6.1f} calls/s = "
               f"{rate / limit:4.2f} of limit")
 

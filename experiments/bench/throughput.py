@@ -54,31 +54,39 @@ CONTEXT = "Ledger of the Harbour Authority. The dock fee is 40. The pilot fee is
 ROLES = ("challenger", "qv", "weak", "strong", "judge", "orchestrator")
 
 
-async def solver_calls(url: str, calls: int, ceiling: int, cache: bool, callers: int, tag: str
-                       ) -> tuple[float, float]:
-    """Calls per second for ``calls`` distinct solver requests made by ``callers`` coroutines, each
-    calling one after another (as a generation's documents in flight do), and the client's CPU ms
-    per call."""
-    _LIMITERS.clear()  # each measurement starts its endpoint limit from its own ceiling
+def solver(url: str, ceiling: int, cache: bool) -> dspy.Predict:
+    """A ``Solve`` predictor on the endpoint at ``url``, through the pipeline's own LM path."""
     lm = build_lm(ModelSpec(model="openai/weak", api_base=url), Runtime(max_in_flight=ceiling), SimEngine(),
                   cache=cache)
     predictor = dspy.Predict(Solve)
     predictor.set_lm(lm)
-    numbers = iter(range(calls))
+    return predictor
 
-    async def one(i: int) -> None:
-        await predictor.acall(context=CONTEXT, question=f"What is the pilot fee? ({tag} {i})",
-                              config={"seed": i, "temperature": 1.0})
+
+async def timed_calls(predictor: dspy.Predict, calls: int, callers: int, tag: str) -> tuple[float, float]:
+    """Calls per second for ``calls`` distinct solver requests made by ``callers`` coroutines, each
+    calling one after another (as a generation's documents in flight do), and the client's CPU ms
+    per call. Call inside ``call_settings()``."""
+    numbers = iter(range(calls))
 
     async def caller() -> None:
         for i in numbers:
-            await one(i)
+            await predictor.acall(context=CONTEXT, question=f"What is the pilot fee? ({tag} {i})",
+                                  config={"seed": i, "temperature": 1.0})
 
+    started, cpu = time.perf_counter(), time.process_time()
+    await asyncio.gather(*(caller() for _ in range(callers)))
+    return calls / (time.perf_counter() - started), (time.process_time() - cpu) / calls * 1000
+
+
+async def solver_calls(url: str, calls: int, ceiling: int, cache: bool, callers: int, tag: str
+                       ) -> tuple[float, float]:
+    """``timed_calls`` on a fresh predictor whose endpoint limit starts from its own ceiling."""
+    _LIMITERS.clear()
+    predictor = solver(url, ceiling, cache)
     with call_settings():
-        await one(-1)  # connection set-up and first-call imports are not what is measured
-        started, cpu = time.perf_counter(), time.process_time()
-        await asyncio.gather(*(caller() for _ in range(callers)))
-        return calls / (time.perf_counter() - started), (time.process_time() - cpu) / calls * 1000
+        await timed_calls(predictor, 1, 1, f"{tag} warm-up")  # connection set-up and first-call imports
+        return await timed_calls(predictor, calls, callers, tag)
 
 
 def cpu_speed_ms() -> float:
