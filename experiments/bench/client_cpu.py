@@ -6,6 +6,8 @@ round runs one batch per variant, one after another, so that this VM's speed (wh
 tens of percent within minutes) weighs on every variant alike:
 
 - shipped: as autodata runs;
+- DSPy's full path: every call converted to lm15's canonical request and back, as stock DSPy
+  does (``harness/endpoint/wire.py`` sends a verified call shape's OpenAI body directly);
 - DSPy's signature fields: ``input_fields``/``output_fields`` rebuilt on every access, as stock
   DSPy does (``harness/signature_fields.py`` memoizes them);
 - transport step timeouts: DSPy's async HTTP transport with its own pool, write and read
@@ -34,18 +36,21 @@ from harness.endpoint import client
 from harness.sim.server_process import ServerProcess
 
 
-def predictor(url: str, capacity: int, step_timeouts: bool) -> dspy.Predict:
-    client.ASYNC_STEP_TIMEOUTS = step_timeouts  # read once, when the LM's transport is built
+def predictor(url: str, capacity: int, step_timeouts: bool = False, direct_wire: bool = True) -> dspy.Predict:
+    # Both switches are read once, when the LM's engines are built.
+    client.ASYNC_STEP_TIMEOUTS, client.DIRECT_WIRE = step_timeouts, direct_wire
     try:
         return solver(url, capacity, cache=False)
     finally:
-        client.ASYNC_STEP_TIMEOUTS = False
+        client.ASYNC_STEP_TIMEOUTS, client.DIRECT_WIRE = False, True
 
 
 async def measure(url: str, capacity: int, rounds: int, calls: int) -> dict[str, list[tuple[float, float]]]:
-    shipped, timed = predictor(url, capacity, False), predictor(url, capacity, True)
+    shipped, timed = predictor(url, capacity), predictor(url, capacity, step_timeouts=True)
+    full = predictor(url, capacity, direct_wire=False)
     variants: dict[str, tuple[dspy.Predict, Callable[[], None]]] = {
         "shipped": (shipped, signature_fields.install),
+        "DSPy's full path": (full, signature_fields.install),
         "DSPy's signature fields": (shipped, signature_fields.uninstall),
         "transport step timeouts": (timed, signature_fields.install),
     }

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
+import weakref
+from collections.abc import Callable
+from typing import Any
 
 from harness.config import ModelSpec, Runtime
 from harness.endpoint.budget import BudgetGuard
 from harness.endpoint.engine import CallStats, EndpointEngine, RetryPolicy, SyncFace, token_rates
 from harness.endpoint.limiter import limiter_for
+from harness.endpoint.wire import ChatWire
 
 
 def api_key(spec: ModelSpec) -> str | None:
@@ -24,7 +30,9 @@ def endpoint_label(spec: ModelSpec) -> str:
     return spec.api_base or spec.model.split("/", 1)[0]
 
 
-def _inner_engines(spec: ModelSpec, runtime: Runtime) -> tuple[object, object]:
+def _inner_engines(spec: ModelSpec, runtime: Runtime) -> tuple[object, object, ChatWire | None]:
+    """DSPy's engine pair for the endpoint, and the direct route when it is an OpenAI-compatible
+    ``api_base`` on DSPy's native client (``ChatWire``; LiteLLM and hosted providers have none)."""
     from dspy.clients.engines.lm15_engine import AsyncLM15Engine, LM15Engine, timeouts_for
     from dspy.lm15 import RouterConfig, UnknownModelError, UnsupportedFeatureError
 
@@ -38,17 +46,19 @@ def _inner_engines(spec: ModelSpec, runtime: Runtime) -> tuple[object, object]:
 
         options = {"api_base": spec.api_base, "api_key": key, "num_retries": 0, "timeout": runtime.timeout_s}
         options = {k: v for k, v in options.items() if v is not None}
-        return AsyncLiteLLMEngine(**options), LiteLLMEngine(**options)
+        return AsyncLiteLLMEngine(**options), LiteLLMEngine(**options), None
     keys = {"api_keys": {provider: key} if key else None,
             "base_urls": {provider: spec.api_base} if spec.api_base else None}
     if not spec.api_base:
         config = RouterConfig(**keys, timeouts=timeouts_for(runtime.timeout_s))
-        return AsyncLM15Engine(config), LM15Engine(config)
+        return AsyncLM15Engine(config), LM15Engine(config), None
     async_transport, sync_transport = _transports(spec.api_base, runtime)
+    wire = ChatWire() if provider == "openai-chat" and DIRECT_WIRE else None
     return (AsyncLM15Engine(RouterConfig(**keys, transport=async_transport)),
-            LM15Engine(RouterConfig(**keys, transport=sync_transport)))
+            LM15Engine(RouterConfig(**keys, transport=sync_transport)), wire)
 
 
+DIRECT_WIRE = True  # False sends every call through DSPy's full path (experiments/bench/client_cpu.py compares)
 ASYNC_STEP_TIMEOUTS = False  # True gives DSPy's defaults back (experiments/bench/client_cpu.py compares)
 
 
@@ -76,21 +86,52 @@ def _transports(api_base: str, runtime: Runtime) -> tuple[object, object]:
                "pool_timeout": runtime.timeout_s, "max_connections": max(100, runtime.max_in_flight),
                "proxy": proxy, "trust_env": False}
     steps = options if ASYNC_STEP_TIMEOUTS else {"read_timeout": None, "write_timeout": None, "pool_timeout": None}
-    return StdlibAsyncTransport(**{**options, **steps}), StdlibTransport(**options)  # connect keeps its own
+    per_loop = LoopTransports(lambda: StdlibAsyncTransport(**{**options, **steps}))  # connect keeps its own
+    return per_loop, StdlibTransport(**options)
+
+
+class LoopTransports:
+    """One async transport per event loop, behind the one transport an LM is built with.
+
+    A connection pool's locks and sockets belong to the loop that made them, and a process runs
+    one loop per generation (sweeps, trainers, the CLI), each reusing the role's LM. A keep-alive
+    connection from a finished loop failed the new loop's first call ("attached to a different
+    loop"), which was counted as a malformed reply and retried (tests/test_wire.py saw it)."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def current(self) -> Any:
+        loop = asyncio.get_running_loop()
+        transport = self._by_loop.get(loop)
+        if transport is None:
+            with self._lock:
+                transport = self._by_loop.setdefault(loop, self._make())
+        return transport
+
+    def stream(self, request: Any) -> Any:
+        return self.current().stream(request)
+
+    async def aclose(self) -> None:
+        transport = self._by_loop.pop(asyncio.get_running_loop(), None)  # others belong to their loops
+        if transport is not None:
+            await transport.aclose()
 
 
 def engine_pair(model: str, label: str, inner: object, inner_sync: object, runtime: Runtime,
-                budget: BudgetGuard, stats: CallStats, rates: tuple[float, float] | None = None
-                ) -> tuple[SyncFace, EndpointEngine]:
+                budget: BudgetGuard, stats: CallStats, rates: tuple[float, float] | None = None,
+                wire: ChatWire | None = None) -> tuple[SyncFace, EndpointEngine]:
     """The engine pair DSPy takes, around any inner client (an endpoint's, or the offline world)."""
     policy = RetryPolicy(retries=runtime.num_retries, timeout_s=runtime.timeout_s)
     engine = EndpointEngine(model, label, inner, inner_sync, limiter_for(label, runtime.max_in_flight),
-                            budget, stats, policy, rates)
+                            budget, stats, policy, rates, wire)
     return SyncFace(engine), engine
 
 
 def endpoint_engines(spec: ModelSpec, runtime: Runtime, budget: BudgetGuard, stats: CallStats
                      ) -> tuple[SyncFace, EndpointEngine]:
-    inner, inner_sync = _inner_engines(spec, runtime)
+    inner, inner_sync, wire = _inner_engines(spec, runtime)
     return engine_pair(spec.model, endpoint_label(spec), inner, inner_sync, runtime, budget, stats,
-                       token_rates(spec.model))
+                       token_rates(spec.model), wire)

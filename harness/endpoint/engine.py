@@ -1,7 +1,8 @@
 """One call to a real endpoint: budget, a slot from the endpoint's limiter, a timeout, retries.
 
 ``EndpointEngine`` is a DSPy engine pair (``complete`` and an async twin) around DSPy's own
-native client (``dspy.lm15``; LiteLLM for providers it cannot route), which does the wire format.
+native client (``dspy.lm15``; LiteLLM for providers it cannot route), which does the wire format;
+for an OpenAI-compatible ``api_base`` a verified call shape is sent directly (``wire.ChatWire``).
 DSPy's retry loop is off (``num_retries=0``): retries happen here, where they can honour
 ``Retry-After``, cut the endpoint's concurrency on a 429, be counted by kind, and wait outside
 the limiter so a backing-off call never holds a slot. DSPy's request cache sits in front of this
@@ -14,12 +15,16 @@ import asyncio
 import random
 import time
 from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from harness.endpoint.budget import BudgetGuard
 from harness.endpoint.errors import FATAL, EndpointError, classify, describe
 from harness.endpoint.limiter import AdaptiveLimiter
+from harness.endpoint.wire import ChatWire
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -84,23 +89,41 @@ class _Attempts:
 class EndpointEngine:
     def __init__(self, model: str, endpoint: str, inner: Any, inner_sync: Any, limiter: AdaptiveLimiter,
                  budget: BudgetGuard, stats: CallStats, policy: RetryPolicy,
-                 rates: tuple[float, float] | None = None) -> None:
+                 rates: tuple[float, float] | None = None, wire: ChatWire | None = None) -> None:
         self.model, self.endpoint, self.rates = model, endpoint, rates
         self.inner, self.inner_sync = inner, inner_sync
         self.limiter, self.budget, self.stats, self.policy = limiter, budget, stats, policy
+        self.wire = wire
         self._warm = False
 
-    def _charge(self, response: Any) -> None:
-        usage = getattr(response, "usage", None)
-        prompt = int(getattr(usage, "input_tokens", 0) or 0)
-        completion = int(getattr(usage, "output_tokens", 0) or 0)
+    def _charge(self, prompt: int, completion: int, served_by: str) -> None:
         dollars = prompt * self.rates[0] + completion * self.rates[1] if self.rates else 0.0
         self.budget.charge(self.model, prompt, completion, dollars)
         self.stats.add(self.model, "ok")
-        if str(getattr(response, "model", "") or "").startswith("sim/"):
+        if served_by.startswith("sim/"):
             self.stats.add(self.model, "simulated")  # served by the offline world (serve-sim)
 
+    def _charge_response(self, response: Any) -> None:
+        usage = getattr(response, "usage", None)
+        self._charge(int(getattr(usage, "input_tokens", 0) or 0), int(getattr(usage, "output_tokens", 0) or 0),
+                     str(getattr(response, "model", "") or ""))
+
     async def complete(self, request: Any) -> Any:
+        """One canonical request (DSPy's engine contract): its lm15 response."""
+        response = await self._attempts(lambda: self._send(request))
+        self._charge_response(response)
+        return response
+
+    async def complete_wire(self, payload: bytes) -> dict[str, Any]:
+        """One OpenAI chat body sent on this endpoint's verified direct route (``ChatWire``): the reply."""
+        assert self.wire is not None
+        reply = await self._attempts(lambda: self.wire.post(payload))
+        usage = reply.get("usage") if isinstance(reply.get("usage"), dict) else {}
+        self._charge(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0),
+                     str(reply.get("model") or ""))
+        return reply
+
+    async def _attempts(self, send: Callable[[], Awaitable[T]]) -> T:
         attempts = _Attempts(self)
         while True:
             self.budget.reserve()
@@ -115,7 +138,7 @@ class EndpointEngine:
                 # asyncio.timeout, not wait_for: wait_for runs the call in a Task of its own,
                 # a measurable share of the client's CPU per call at hundreds of calls a second.
                 async with asyncio.timeout(self.policy.timeout_s):
-                    response = await self._send(request)
+                    response = await send()
                 succeeded = True
             except Exception as error:  # sorted by kind; fatal ones and exhausted retries raise
                 failure: BaseException = error
@@ -125,7 +148,6 @@ class EndpointEngine:
                     self.budget.cancel()
                 await self.limiter.release(ticket, overloaded=overloaded, succeeded=succeeded)
             if succeeded:
-                self._charge(response)
                 return response
             await asyncio.sleep(attempts.after(failure))
 
@@ -154,7 +176,7 @@ class EndpointEngine:
                 self.budget.cancel()
                 time.sleep(attempts.after(error))
                 continue
-            self._charge(response)
+            self._charge_response(response)
             return response
 
     async def aclose(self) -> None:

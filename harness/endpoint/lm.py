@@ -13,6 +13,10 @@ a third.
 call with one completion and DSPy's own retries off (the endpoint engine retries). Any other
 shape goes through DSPy's function unchanged. Cancellation cannot interrupt the synchronous
 cache store, so a stored result is always complete, as in DSPy.
+
+On an OpenAI-compatible ``api_base``, a call whose shape the endpoint's ``ChatWire`` has verified
+against DSPy's own request skips DSPy's canonical round trip (``_execute_wire``); the first call
+of each shape goes DSPy's way and is what the verification compares with.
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from typing import Any
 import dspy
 from dspy.clients import execution
 from dspy.clients._deprecation import warn_legacy_lm, warn_openai_messages
+from dspy.clients.call_result import CallResult
 from dspy.clients.errors import error_boundary
+from dspy.dsp.utils.settings import settings
 from dspy.utils.callback import with_callbacks
 
 
@@ -41,7 +47,14 @@ async def _execute(lm: dspy.LM, call: Any) -> Any:
         return await execution.aexecute(lm, call)
     if call.cache and (cached := execution._cached(lm, call, True)):
         return cached
+    engine = lm._async_engine_spec
+    wire = getattr(engine, "wire", None)
+    direct = wire is not None and settings.send_stream is None and lm.model_type == "chat"
+    if direct and (payload := wire.ready(call.legacy)) is not None:
+        return await _execute_wire(lm, call, engine, payload)
     backend, request, provider = execution._engine(lm, call, True)
+    if direct and request is not None:
+        wire.learn(call.legacy, engine.inner, request)  # this call still goes DSPy's way
     results: list[Any] = []
     state = execution._Attempt()
     try:
@@ -57,3 +70,18 @@ async def _execute(lm: dspy.LM, call: Any) -> Any:
         execution._hint_responses_api(lm, error)
         execution._account_failed_call(lm, results, error)
         raise
+
+
+async def _execute_wire(lm: dspy.LM, call: Any, engine: Any, payload: bytes) -> CallResult:
+    """The call on the endpoint's direct route; the reply read as DSPy reads an OpenAI reply
+    (the same reading its LiteLLM path and its cache use), cached as DSPy caches that reply."""
+    try:
+        with error_boundary(lm.model, unexpected=True):
+            reply = await engine.complete_wire(payload)
+            result = CallResult.legacy(lm, reply, kwargs=call.legacy)
+    except BaseException as error:
+        execution._hint_responses_api(lm, error)
+        raise
+    if call.cache:
+        execution._store(lm, call, result, True)
+    return result
