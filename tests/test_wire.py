@@ -13,7 +13,7 @@ from dspy.clients import execution
 from harness.adapter import call_settings
 from harness.config import ModelSpec, Runtime
 from harness.endpoint import client
-from harness.endpoint.engine import CallStats
+from harness.endpoint.engine import CallStats, RetryPolicy
 from harness.endpoint.errors import EndpointError
 from harness.endpoint.limiter import _LIMITERS
 from harness.endpoint.wire import ChatWire, shape
@@ -58,20 +58,20 @@ def test_a_learned_shape_sends_the_bytes_dspy_builds_for_every_call_of_that_shap
                {"presence_penalty": 0.1, "frequency_penalty": -0.2, "temperature": 0.0}]
     for kwargs in carried:
         legacy, request = _dspy_request(lm, MESSAGES, kwargs)
-        assert wire.ready(legacy) is None  # not yet verified: DSPy's path
-        wire.learn(legacy, inner, request)
+        assert wire.ready(legacy, shape(legacy)) is None  # not yet verified: DSPy's path
+        wire.learn(legacy, shape(legacy), inner, request)
         # Another call of the same shape (other text, other values): the wire's body is DSPy's.
         other = {k: (v + 1 if k == "seed" else v) for k, v in kwargs.items()}
         messages = [*MESSAGES, {"role": "assistant", "content": "4"}, {"role": "user", "content": "And 3+3?"}]
         legacy2, request2 = _dspy_request(lm, messages, other)
         provider, routed = inner._target(request2)
         built, _ = provider._inner._build(routed, stream=False, policy=provider.adaptations)
-        assert wire.ready(legacy2) == built.body
+        assert wire.ready(legacy2, shape(legacy2)) == built.body
     # DSPy writes these differently from the call (max_completion_tokens; 1.0 for an int top_p).
     for kwargs in ({"max_tokens": 100, "seed": 1}, {"top_p": 1}):
         legacy, request = _dspy_request(lm, MESSAGES, kwargs)
-        wire.learn(legacy, inner, request)
-        assert wire.ready(legacy) is None and shape(legacy) in wire.refused
+        wire.learn(legacy, shape(legacy), inner, request)
+        assert wire.ready(legacy, shape(legacy)) is None and shape(legacy) in wire.refused
     assert len(wire.verified) == len(carried)
 
 
@@ -137,8 +137,8 @@ def test_faults_on_the_wire_are_sorted_and_retried_as_on_dspys_path(fault: str, 
     with ServerProcess(**{fault: 1.0}, retry_after_s=0.01) as server:
         stats = CallStats()
         predictor = _solver(server.url, direct=True, stats=stats, retries=1)
-        predictor.lm._async_engine_spec.policy = predictor.lm._async_engine_spec.policy.__class__(
-            retries=1, rate_limit_retries=1, base_delay_s=0.01, timeout_s=30)
+        predictor.lm._async_engine_spec.policy = RetryPolicy(retries=1, rate_limit_retries=1, base_delay_s=0.01,
+                                                             timeout_s=30)
         for _ in range(2):  # the first verifies the shape on DSPy's path; the second goes on the wire
             with pytest.raises(Exception) as raised:  # noqa: PT011 - DSPy wraps it; the cause is checked
                 asyncio.run(_answers(predictor, 1))

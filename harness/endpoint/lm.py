@@ -31,6 +31,8 @@ from dspy.clients.errors import error_boundary
 from dspy.dsp.utils.settings import settings
 from dspy.utils.callback import with_callbacks
 
+from harness.endpoint.wire import shape
+
 
 class InlineLM(dspy.LM):
     @with_callbacks
@@ -50,11 +52,12 @@ async def _execute(lm: dspy.LM, call: Any) -> Any:
     engine = lm._async_engine_spec
     wire = getattr(engine, "wire", None)
     direct = wire is not None and settings.send_stream is None and lm.model_type == "chat"
-    if direct and (payload := wire.ready(call.legacy)) is not None:
+    keys = shape(call.legacy) if direct else None
+    if direct and (payload := wire.ready(call.legacy, keys)) is not None:
         return await _execute_wire(lm, call, engine, payload)
     backend, request, provider = execution._engine(lm, call, True)
     if direct and request is not None:
-        wire.learn(call.legacy, engine.inner, request)  # this call still goes DSPy's way
+        wire.learn(call.legacy, keys, engine.inner, request)  # this call still goes DSPy's way
     results: list[Any] = []
     state = execution._Attempt()
     try:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from dspy._vendor.lm15.providers.common import json_dumps
+from dspy.clients.backend_selection import CLIENT_KEYS
 
 # What an OpenAI-compatible chat body carries unchanged (sent only once verified against DSPy's),
 # with the values DSPy's client accepts; any other value goes DSPy's way and meets its checks.
@@ -38,10 +39,9 @@ CARRIED: dict[str, Callable[[Any], bool]] = {
     "seed": lambda v: isinstance(v, int),
     "stop": lambda v: isinstance(v, list) and 0 < len(v) <= 4 and all(isinstance(x, str) and x for x in v),
 }
-# Keys of DSPy's call that never go into the body (client settings and DSPy's own controls).
-_NOT_BODY = frozenset({"api_key", "api_base", "base_url", "headers", "extra_headers", "timeout", "api_version",
-                       "azure_ad_token_provider", "organization", "project", "extra_query", "custom_llm_provider",
-                       "n", "rollout_id", "num_generations", "prompt_cache", "model", "messages"})
+# Keys of DSPy's call that never go into the body: its client settings and the controls its
+# canonical conversion drops (as ``dspy.clients.execution._canonical``), plus model and messages.
+_NOT_BODY = frozenset(CLIENT_KEYS | {"n", "rollout_id", "num_generations", "prompt_cache", "model", "messages"})
 _ROLES = frozenset({"system", "user", "assistant"})
 Shape = frozenset[tuple[str, type]]
 
@@ -83,21 +83,21 @@ class ChatWire:
         self.verified: dict[Shape, tuple[str, ...]] = {}  # shape -> DSPy's key order
         self.refused: set[Shape] = set()
 
-    def ready(self, legacy: dict[str, Any]) -> bytes | None:
-        """The body to send for this call, or None when it must go through DSPy's path."""
-        keys = shape(legacy)
+    def ready(self, legacy: dict[str, Any], keys: Shape | None) -> bytes | None:
+        """The body to send for this call (its ``shape`` is ``keys``), or None when it must go
+        through DSPy's path."""
         order = self.verified.get(keys) if keys is not None else None
         if order is None or self.route is None:
             return None
         return body(legacy, order, self.route.model)
 
-    def learn(self, legacy: dict[str, Any], inner: Any, request: Any) -> None:
-        """Compares DSPy's wire request for this call with this module's; a match makes the shape direct.
+    def learn(self, legacy: dict[str, Any], keys: Shape | None, inner: Any, request: Any) -> None:
+        """Compares DSPy's wire request for this call (its ``shape`` is ``keys``) with this module's;
+        a match makes the shape direct.
 
         ``inner`` is DSPy's async native engine and ``request`` the canonical request it was
         given; building the wire request is pure (no I/O) for a static API key.
         """
-        keys = shape(legacy)
         if keys is None or keys in self.verified or keys in self.refused:
             return
         try:
