@@ -313,26 +313,28 @@ def ui(
     experiment: Annotated[str | None, typer.Option(help="experiment to show (with --screenshot)")] = None,
 ) -> None:
     """Start the MLflow UI on the project's store (127.0.0.1); Ctrl-C stops it and its workers."""
-    from experiments.ui import UIServer
+    from experiments.ui import UIServer, stopped_by_signals
 
     server = UIServer(port)
-    try:
-        server.start()
-    except RuntimeError as error:
-        fail(str(error))
-    try:
-        if screenshot is not None:
-            _screenshot(server, screenshot, experiment)
-            return
-        console.print(f"MLflow UI: [bold]{server.url}[/]  (store {os.environ['MLFLOW_TRACKING_URI']}; Ctrl-C stops it)")
-        console.print("an experiment's runs, flat and best first: "
-                      f"{server.url}/#/experiments/<id>/runs?orderByKey=metrics.%60acceptance_rate%60&orderByAsc=false",
-                      markup=False, highlight=False)
-        server.process.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    with stopped_by_signals():
+        try:
+            server.start()
+        except RuntimeError as error:
+            fail(str(error))
+        try:
+            if screenshot is not None:
+                _screenshot(server, screenshot, experiment)
+                return
+            console.print(f"MLflow UI: [bold]{server.url}[/]  (store {os.environ['MLFLOW_TRACKING_URI']}; "
+                          "Ctrl-C stops it)")
+            console.print("an experiment's runs, flat and best first: "
+                          f"{server.url}/#/experiments/<id>/runs?orderByKey=metrics.%60acceptance_rate%60"
+                          "&orderByAsc=false", markup=False, highlight=False)
+            server.process.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.stop()
 
 
 def _screenshot(server: Any, path: Path, experiment: str | None) -> None:

@@ -3,10 +3,13 @@
 The server is started with the environment STACK notes require (offline, LiteLLM must use its
 local price map or the server deadlocks on import) in its own process group, and stopped with
 SIGINT to that group, which shuts down its workers (SIGTERM leaves orphaned huey workers).
+Because the server has a session of its own, a signal meant for ``autodata ui`` never reaches it:
+``stopped_by_signals`` turns the command's SIGINT and SIGTERM into the path that stops it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -16,7 +19,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 from harness.env import store_dir
 
@@ -33,6 +38,25 @@ def server_env() -> dict[str, str]:
     env = dict(os.environ)
     env.update({"LITELLM_LOCAL_MODEL_COST_MAP": "True", "MLFLOW_DISABLE_TELEMETRY": "true"})
     return env
+
+
+@contextlib.contextmanager
+def stopped_by_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM raise KeyboardInterrupt inside the block, so ``finally`` stops the server.
+
+    Installed even where SIGINT was inherited as ignored (a job a non-interactive shell starts in
+    the background ignores it, and Python then keeps ignoring it): the command would otherwise
+    serve on after Ctrl-C, and a SIGTERM would end it at once, leaving its server running.
+    """
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 class UIServer:

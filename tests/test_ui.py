@@ -316,7 +316,10 @@ def test_ui_screenshot_writes_a_png_of_the_comparison(swept: SimpleNamespace, sc
 @pytest.mark.slow
 def test_ctrl_c_while_the_ui_starts_leaves_no_server_behind(tmp_path: Path) -> None:
     """The server runs in its own session (so it can be stopped as a group): a Ctrl-C that reaches
-    only ``autodata ui`` while it waits for the server's health must still stop the server."""
+    only ``autodata ui`` while it waits for the server's health must still stop the server.
+
+    The command is started with SIGINT ignored, as a non-interactive shell starts a background job
+    (CI scripts do): Python then keeps ignoring it unless the command installs its own handler."""
     store = tmp_path / "store"
     marker = f"AUTODATA_STORE={store}\0".encode()
 
@@ -324,7 +327,8 @@ def test_ctrl_c_while_the_ui_starts_leaves_no_server_behind(tmp_path: Path) -> N
         return marker in environ and b"mlflow\0ui" in cmdline
 
     process = subprocess.Popen([sys.executable, "-m", "experiments.cli", "ui"], cwd=REPO, env=cli_env(store),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     try:
         deadline = time.monotonic() + 60
         while not [p for p in processes(server) if p[1] != "Z"]:
@@ -345,3 +349,33 @@ def test_ctrl_c_while_the_ui_starts_leaves_no_server_behind(tmp_path: Path) -> N
     left = wait_until_gone(lambda group, cmdline, environ: marker in environ, timeout=30)
     kill_all(left)  # do not leave them running even when the test fails
     assert left == [], left
+
+
+@pytest.mark.slow
+def test_sigterm_while_the_ui_serves_stops_its_server(tmp_path: Path) -> None:
+    """``kill`` on ``autodata ui`` (SIGTERM, as a process manager or CI teardown sends it) stops the
+    server it started in its own session; by default Python would exit at once and leave it running."""
+    store = tmp_path / "store"
+    marker = f"AUTODATA_STORE={store}\0".encode()
+    process = subprocess.Popen([sys.executable, "-m", "experiments.cli", "ui"], cwd=REPO, env=cli_env(store),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        serving = process.stdout.readline()  # printed once the server answered its health check
+        assert serving.startswith("MLflow UI: http://127.0.0.1:"), serving + process.communicate()[1]
+        url = serving.split()[2]
+        with urllib.request.urlopen(f"{url}/health", timeout=10) as response:
+            assert response.status == 200
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=90)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+    assert process.returncode == 0, stdout + stderr
+    assert "Traceback" not in stdout + stderr
+    left = wait_until_gone(lambda group, cmdline, environ: marker in environ, timeout=30)
+    kill_all(left)
+    assert left == [], left
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"{url}/health", timeout=5)
