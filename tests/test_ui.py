@@ -313,14 +313,24 @@ def test_ui_screenshot_writes_a_png_of_the_comparison(swept: SimpleNamespace, sc
     assert left == [], left
 
 
+@pytest.fixture
+def ui_store(tmp_path: Path):
+    """A fresh store for one ``autodata ui``; any process started for it is killed at teardown, so a
+    failing test leaves no MLflow server (and its workers) running on the machine."""
+    store = tmp_path / "store"
+    yield store
+    marker = f"AUTODATA_STORE={store}\0".encode()
+    kill_all(processes(lambda group, cmdline, environ: marker in environ))
+
+
 @pytest.mark.slow
-def test_ctrl_c_while_the_ui_starts_leaves_no_server_behind(tmp_path: Path) -> None:
+def test_ctrl_c_while_the_ui_starts_leaves_no_server_behind(ui_store: Path) -> None:
     """The server runs in its own session (so it can be stopped as a group): a Ctrl-C that reaches
     only ``autodata ui`` while it waits for the server's health must still stop the server.
 
     The command is started with SIGINT ignored, as a non-interactive shell starts a background job
     (CI scripts do): Python then keeps ignoring it unless the command installs its own handler."""
-    store = tmp_path / "store"
+    store = ui_store
     marker = f"AUTODATA_STORE={store}\0".encode()
 
     def server(group: int, cmdline: bytes, environ: bytes) -> bool:
@@ -346,16 +356,14 @@ def test_ctrl_c_while_the_ui_starts_leaves_no_server_behind(tmp_path: Path) -> N
     assert process.returncode != 0, stdout + stderr
     assert "Traceback" not in stdout + stderr
     assert "MLflow UI:" not in stdout  # it never got as far as serving
-    left = wait_until_gone(lambda group, cmdline, environ: marker in environ, timeout=30)
-    kill_all(left)  # do not leave them running even when the test fails
-    assert left == [], left
+    assert wait_until_gone(lambda group, cmdline, environ: marker in environ, timeout=30) == []
 
 
 @pytest.mark.slow
-def test_sigterm_while_the_ui_serves_stops_its_server(tmp_path: Path) -> None:
+def test_sigterm_while_the_ui_serves_stops_its_server(ui_store: Path) -> None:
     """``kill`` on ``autodata ui`` (SIGTERM, as a process manager or CI teardown sends it) stops the
     server it started in its own session; by default Python would exit at once and leave it running."""
-    store = tmp_path / "store"
+    store = ui_store
     marker = f"AUTODATA_STORE={store}\0".encode()
     process = subprocess.Popen([sys.executable, "-m", "experiments.cli", "ui"], cwd=REPO, env=cli_env(store),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -374,8 +382,6 @@ def test_sigterm_while_the_ui_serves_stops_its_server(tmp_path: Path) -> None:
             process.wait(timeout=30)
     assert process.returncode == 0, stdout + stderr
     assert "Traceback" not in stdout + stderr
-    left = wait_until_gone(lambda group, cmdline, environ: marker in environ, timeout=30)
-    kill_all(left)
-    assert left == [], left
+    assert wait_until_gone(lambda group, cmdline, environ: marker in environ, timeout=30) == []
     with pytest.raises(OSError):
         urllib.request.urlopen(f"{url}/health", timeout=5)
