@@ -99,6 +99,25 @@ def cpu_speed_ms() -> float:
     return (time.process_time() - started) * 1000
 
 
+def background_load(seconds: float = 1.0) -> str:
+    """What else the machine was doing just before the run, from /proc/stat: the share of all cores
+    busy (this process sleeps meanwhile) and the share the hypervisor took (steal). A leftover
+    server on the machine took 0.77 where a quiet one gave 0.88, so the ratios need this beside them."""
+    def sample() -> list[int]:
+        return [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+
+    try:
+        before = sample()
+        time.sleep(seconds)
+        after = sample()
+    except OSError:  # not Linux
+        return "background load: unknown"
+    user, nice, system, idle, iowait, irq, softirq, steal = (b - a for a, b in zip(before, after, strict=True))
+    total = max(1, user + nice + system + idle + iowait + irq + softirq + steal)
+    busy = (user + nice + system + irq + softirq) / total
+    return f"background load before the run: {busy:.0%} of the cores busy, {steal / total:.0%} stolen"
+
+
 def generation(url: str, docs: int, ceiling: int, server: ServerProcess) -> tuple[float, int]:
     _LIMITERS.clear()
     config = HarnessConfig.model_validate({
@@ -124,6 +143,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=120)
     args = parser.parse_args()
     limit = args.capacity / (args.latency_ms / 1000)
+    load = background_load()
     speed = cpu_speed_ms()
     rows: list[tuple[str, float, str]] = []
     with ServerProcess(latency_ms=args.latency_ms, capacity=args.capacity) as server:
@@ -152,6 +172,7 @@ def main() -> None:
         slow = (rate, args.capacity / (slow_latency / 1000), cpu_ms)
     print(f"throughput over HTTP against serve-sim (SIMULATED replies; {os.cpu_count()} cores, client and server "
           f"on the same machine; CPU speed: {speed:.0f} ms for the reference loop)")
+    print(f"  {load}")
     print(f"  latency {args.latency_ms:g} ms, capacity {args.capacity}: limit {limit:.0f} calls/s")
     for label, rate, note in rows:
         print(f"  {label:<38} {rate:8.1f} calls/s = {rate / limit:5.2f} of limit  ({note})")
