@@ -42,7 +42,7 @@ KNOBS = "    challenger_temperature: {low: 0.2, high: 1.2}\n    round_budget: {l
 
 def sweep_yaml(tmp_path: Path, name: str, *, train: int = 2, validation: int = 6, test: int = 6,
                candidates: int = 8, operators: str = "{optuna: 0.3, mutation: 0.5, merge: 0.2}",
-               seed: int = 0, extra: str = "", base: Path = DEMO, knobs: str = KNOBS,
+               seed: int = 0, extra: str = "", base: Path = DEMO, knobs: str = KNOBS, concurrency: int = 2,
                genes: str = "[challenger_instructions, orchestrator_instructions, qv_instructions]") -> Path:
     """A small sweep of a harness (default: the demo, two knobs, three genes) written as tmp_path/<name>.yaml."""
     path = tmp_path / f"{name}.yaml"
@@ -54,7 +54,7 @@ def sweep_yaml(tmp_path: Path, name: str, *, train: int = 2, validation: int = 6
         f"  splits: {{train: {train}, validation: {validation}, test: {test}}}\n"
         f"  budget: {{candidates: {candidates}}}\n"
         f"  operators: {operators}\n"
-        "  concurrency: 2\n"
+        f"  concurrency: {concurrency}\n"
         f"{extra}",
         encoding="utf-8",
     )
@@ -452,6 +452,29 @@ def snapshot(trials: list[FrozenTrial]) -> dict[int, dict[str, Any]]:
                        "validation_score": t.user_attrs.get("validation_score"),
                        "harness_hash": t.user_attrs.get("harness_hash"), "genes": t.user_attrs.get("genes")}
             for t in trials}
+
+
+@pytest.mark.slow
+def test_one_candidate_at_a_time_a_sweep_is_a_function_of_its_seed(tmp_path: Path) -> None:
+    """Two runs of the same sweep, each in a fresh store (no shared cache), propose the same
+    candidates and spend the same calls and tokens; concurrency 1 takes timing out of proposals."""
+    cfg = sweep_yaml(tmp_path, "again", candidates=6, concurrency=1)
+    runs = [subprocess.Popen(cli_argv("sweep", cfg, "--storage", f"sqlite:///{tmp_path / f'optuna{i}.db'}",
+                                      "--out", tmp_path / f"out{i}"),
+                             cwd=REPO, env=cli_env(tmp_path / f"store{i}"), stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True) for i in (1, 2)]
+    for process in runs:
+        output = process.communicate(timeout=240)[0]
+        assert process.returncode == 0, output[-3000:]
+    reports = [json.loads((tmp_path / f"out{i}" / "report.json").read_text(encoding="utf-8")) for i in (1, 2)]
+    for report in reports:
+        assert report["budget"]["calls"] > 0
+        report["budget"].pop("wall_s")
+    assert reports[0] == reports[1]
+    trials = [[(t.number, t.state, t.params, t.user_attrs.get("operator"), t.user_attrs.get("parents"),
+                t.values) for t in load_study(f"sqlite:///{tmp_path / f'optuna{i}.db'}", "again-seed0").get_trials()]
+              for i in (1, 2)]
+    assert len(trials[0]) >= 6 and trials[0] == trials[1]
 
 
 @pytest.mark.slow
