@@ -208,9 +208,11 @@ class Sweep:
         spent.calls += getattr(mutation, "calls", 0)
         return spent
 
-    def exhausted(self, spent: Spent) -> str | None:
+    def exhausted(self, spent: Spent, owed: bool = False) -> str | None:
+        """Why the sweep must stop, or None. ``owed``: trials already counted against the candidate
+        budget are waiting to be evaluated, so that budget does not stop it yet."""
         b = self.spec.budget
-        if spent.candidates >= b.candidates:
+        if spent.candidates >= b.candidates and not owed:
             return f"candidates {spent.candidates} >= {b.candidates}"
         if b.calls is not None and spent.calls >= b.calls:
             return f"LM calls {spent.calls:.0f} >= {b.calls}"
@@ -404,7 +406,7 @@ class Sweep:
         in_flight: set[asyncio.Task] = set()
         stopped: str | None = None
         while True:
-            stopped = self.exhausted(self.spent())
+            stopped = self.exhausted(self.spent(), owed=self._owed())
             if stopped:
                 break
             if len(in_flight) >= self.spec.concurrency:
@@ -430,6 +432,13 @@ class Sweep:
         self.emit(BudgetReached(stopped or "done", spent.as_dict()))
         self.rejections.close()
         return spent
+
+    def _owed(self) -> bool:
+        """The seed, or a trial redone after its worker was killed, is waiting: it counts against the
+        candidate budget already and must be evaluated (a sweep killed while its last candidates ran
+        would otherwise end with them never evaluated). A proposal a worker enqueues it asks for at once."""
+        return any(t.user_attrs.get("operator") == "seed" or "redo_of" in t.user_attrs
+                   for t in self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,)))
 
     def _seed_pending(self) -> bool:
         return any(t.user_attrs.get("operator") == "seed"

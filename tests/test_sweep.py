@@ -8,6 +8,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -568,6 +569,45 @@ def test_bad_sweep_config_is_a_usage_error_before_any_call(tmp_path: Path, searc
     assert not out.exists() and not db.exists()  # no output directory, no evaluations, no study
     assert not (store / "optuna.db").exists()
 
+
+
+def test_trials_a_worker_was_killed_setting_up_are_failed_and_redone(tmp_path: Path) -> None:
+    """Optuna's ask, the trial's lineage and genes, and its worker tag are separate storage writes:
+    a worker killed between them leaves a RUNNING trial with some or none of them. The next run
+    fails each such trial and redoes it with the same knobs and a complete set-up. The redone
+    trials already count against the candidate budget, which they fill here: they are evaluated
+    all the same (and a budget of one evaluates the seed)."""
+    from search.storage import WORKER
+    from search.sweep import Sweep
+
+    storage = f"sqlite:///{tmp_path / 'optuna.db'}"
+    first = Sweep(load_sweep_config(sweep_yaml(tmp_path, "setup", train=2, validation=4, test=4, candidates=1)),
+                  tmp_path / "out", storage=storage)
+    assert asyncio.run(first.run()).candidates == 1
+    assert [(t.number, t.state, t.user_attrs["operator"]) for t in first.trials()] == [(0, TrialState.COMPLETE, "seed")]
+    bare = first.study.ask(first.dists)  # killed right after ask
+    partial = first.study.ask(first.dists)  # killed while writing its set-up
+    partial.set_user_attr("operator", "optuna")
+    partial.set_user_attr("parents", [0])
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    partial.set_user_attr("worker", f"{socket.gethostname()}:{gone.stdout.strip()}")  # a process that has exited
+    left = {bare.number: dict(bare.params), partial.number: dict(partial.params)}
+
+    sweep = Sweep(load_sweep_config(sweep_yaml(tmp_path, "setup", train=2, validation=4, test=4, candidates=3)),
+                  tmp_path / "out", storage=storage)
+    spent = asyncio.run(sweep.run())
+    trials = {t.number: t for t in sweep.trials()}
+    assert all(trials[number].state == TrialState.FAIL for number in left)
+    redone = {t.user_attrs["redo_of"]: t for t in trials.values() if "redo_of" in t.user_attrs}
+    assert set(redone) == set(left)
+    for number, trial in redone.items():
+        assert trial.state in (TrialState.COMPLETE, TrialState.PRUNED), trial
+        assert trial.params == left[number]
+        assert trial.user_attrs["operator"] == "optuna" and trial.user_attrs["parents"] == [0]
+        assert set(trial.user_attrs["genes"]) == set(trials[0].user_attrs["genes"])  # every gene, as the seed's
+        assert trial.user_attrs["worker"] == WORKER
+    assert spent.candidates == 3 and len(candidates_of(list(trials.values()))) == 3
+    assert [t for t in trials.values() if t.state in (TrialState.RUNNING, TrialState.WAITING)] == []
 
 
 def test_an_evaluation_stopped_by_its_budget_fails_and_is_not_kept(tmp_path: Path) -> None:
