@@ -4,13 +4,14 @@ DSPy's ChatAdapter rebuilds the system message (JSON schemas of typed fields inc
 creates a pydantic TypeAdapter for every input value and every typed output value on every
 call; at hundreds of calls per second that is much of a call's cost. The system message depends
 only on the signature, a string input formats to itself, and a TypeAdapter depends only on its
-annotation, so each is built once. Messages and parsed values are identical to
+type (the input value's) or annotation (the output field's), so each is built once. Messages and parsed values are identical to
 ``dspy.ChatAdapter``'s (tests/test_adapter.py).
 """
 
 from __future__ import annotations
 
 import enum
+import json
 import types
 from functools import lru_cache
 from typing import Any, Literal, Union, get_origin
@@ -18,9 +19,10 @@ from typing import Any, Literal, Union, get_origin
 import dspy
 import json_repair
 from dspy.adapters.chat_adapter import field_header_pattern
-from dspy.adapters.utils import apply_output_field_defaults, format_field_value, parse_value
+from dspy.adapters.utils import _format_input_list_field_value, apply_output_field_defaults, parse_value
 from dspy.utils.exceptions import AdapterParseError
 from pydantic import TypeAdapter
+from pydantic.fields import FieldInfo
 
 from harness import signature_fields
 
@@ -54,7 +56,7 @@ class CachingChatAdapter(dspy.ChatAdapter):
         for name, field in signature.input_fields.items():
             if name in inputs:
                 value = inputs[name]
-                text = value if isinstance(value, str) else format_field_value(field_info=field, value=value)
+                text = value if isinstance(value, str) else format_value(field, value)
                 messages.append(f"[[ ## {name} ## ]]\n{text}")
         if main_request:
             requirements = self.user_message_output_requirements(signature)
@@ -97,6 +99,18 @@ class CachingChatAdapter(dspy.ChatAdapter):
 @lru_cache(maxsize=256)
 def _type_adapter(annotation: Any) -> TypeAdapter:
     return TypeAdapter(annotation)
+
+
+def format_value(field: FieldInfo, value: Any) -> str:
+    """``dspy.adapters.utils.format_field_value`` (3.4.1) as text, with one TypeAdapter per value
+    type: DSPy builds one for every value (about 5% of a whole generation's CPU over HTTP)."""
+    if isinstance(value, list) and field.annotation is str:
+        return _format_input_list_field_value(value)
+    try:
+        jsonable = _type_adapter(type(value)).dump_python(value, mode="json", fallback=str)
+    except Exception:  # as DSPy: a value pydantic cannot handle at all is sent as its string form
+        jsonable = str(value)
+    return json.dumps(jsonable, ensure_ascii=False) if isinstance(jsonable, dict | list) else str(jsonable)
 
 
 def _plain(annotation: Any) -> bool:

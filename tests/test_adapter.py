@@ -77,3 +77,44 @@ def test_bad_replies_fail_as_in_dspy(signature: Any, completion: str) -> None:
         dspy.ChatAdapter().parse(signature, completion)
     with pytest.raises(AdapterParseError):
         CachingChatAdapter().parse(signature, completion)
+
+
+class _Opaque:
+    def __repr__(self) -> str:
+        return "<opaque>"
+
+
+def test_input_values_format_as_in_dspy() -> None:
+    """Non-string inputs (rubrics, lists, numbers, models, values pydantic cannot handle) render to
+    the same text as DSPy's ``format_field_value``, with the per-type TypeAdapter reused."""
+    import numpy as np
+    from dspy.adapters.utils import format_field_value
+    from pydantic import BaseModel
+
+    from harness.adapter import format_value
+
+    class Criterion(BaseModel):
+        text: str
+        weight: float
+
+    text_field, list_field, any_field = dspy.InputField(), dspy.InputField(), dspy.InputField()
+    text_field.annotation, list_field.annotation, any_field.annotation = str, list[str], Any
+    values: list[Any] = [
+        {"criterion": "états", "weight": 0.5, "nested": [1, 2.5, None]},
+        [{"text": "cites the exception", "weight": 2.0}],
+        [Criterion(text="a", weight=1.0), Criterion(text="b", weight=0.25)],
+        Criterion(text="c", weight=3.0),
+        3, 2.5, True, None, ("a", 1), {"x": np.float64(1.5)}, np.int64(7), _Opaque(), [_Opaque()],
+    ]
+    def outcome(render: Any, field: Any, value: Any) -> tuple[str, str]:
+        try:
+            return "text", render(field, value)
+        except Exception as error:  # a list of non-strings on a str field fails in DSPy too
+            return "error", type(error).__name__
+
+    for field in (text_field, list_field, any_field):
+        for value in [*values, ["first", "second"]]:
+            for _ in range(2):  # the second time from the cached TypeAdapter
+                ours, dspys = outcome(format_value, field, value), outcome(format_field_value, field, value)
+                assert ours == dspys, (field.annotation, value)
+    assert outcome(format_value, text_field, [_Opaque()]) == ("error", "TypeError")
