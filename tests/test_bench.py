@@ -1,4 +1,4 @@
-"""The throughput benchmark runs end to end on a small load and prints every ratio it promises.
+"""The HTTP benchmarks run end to end on a small load and print every ratio they promise.
 
 No wall-clock number is asserted (CI machines differ); what is checked is that each row is there,
 is a share of the limit computed from its own calls per second, and is labelled SIMULATED.
@@ -35,3 +35,20 @@ def test_throughput_benchmark_prints_each_ratio_against_the_limit() -> None:
     assert (target[1] == "met") == (float(target[2]) >= 0.85)
     slow = re.search(r"at latency 250 ms \(limit 128 calls/s\): concurrent (\d+\.\d) calls/s = (\d\.\d\d) of limit", out)
     assert slow is not None and float(slow[2]) == pytest.approx(float(slow[1]) / 128, abs=0.006)
+
+
+@pytest.mark.slow
+def test_generation_cpu_benchmark_prints_both_variants_against_shipped() -> None:
+    result = subprocess.run([sys.executable, "experiments/bench/generation_cpu.py", "--rounds", "1", "--docs", "3"],
+                            cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    assert "SIMULATED" in result.stdout
+    variant = re.compile(r"^  (?P<name>.+?)\s+(?P<cpu>\d+\.\d\d) ms/call \(x(?P<ratio>\d+\.\d\d) of shipped\)\s+"
+                         r"(?P<rate>\d+\.\d) calls/s = (?P<share>\d\.\d\d) of limit$", re.M)
+    rows = {m["name"]: m for m in variant.finditer(result.stdout)}
+    assert list(rows) == ["shipped", "DSPy's input formatting"]
+    assert rows["shipped"]["ratio"] == "1.00"
+    for row in rows.values():
+        assert float(row["cpu"]) > 0 and float(row["share"]) == pytest.approx(float(row["rate"]) / 640, abs=0.006)
+    assert float(rows["DSPy's input formatting"]["ratio"]) == pytest.approx(
+        float(rows["DSPy's input formatting"]["cpu"]) / float(rows["shipped"]["cpu"]), abs=0.01)
