@@ -26,8 +26,8 @@ test: $(STAMP)
 	@# pytest exits 5 when it collected no tests: that must fail, not pass silently.
 	$(BIN)/python -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo 'pytest collected no tests' >&2; exit 1; fi; exit $$rc
 
-# Every benchmark with a target, at its defaults (about 16 minutes on a 2-core VM). The diagnostic
-# experiments/bench/client_cpu.py is run on its own.
+# Every benchmark with a target, at its defaults (about 16 minutes on a 2-core VM). The diagnostics
+# client_cpu.py and generation_cpu.py (what each cut is worth) are run on their own.
 bench: $(STAMP)
 	$(BIN)/python experiments/bench/inner_loop.py
 	$(BIN)/python experiments/bench/throughput.py
