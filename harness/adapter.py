@@ -3,9 +3,9 @@
 DSPy's ChatAdapter rebuilds the system message (JSON schemas of typed fields included) and
 creates a pydantic TypeAdapter for every input value and every typed output value on every
 call; at hundreds of calls per second that is much of a call's cost. The system message depends
-only on the signature, a string input formats to itself, and a TypeAdapter depends only on its
-type (the input value's) or annotation (the output field's), so each is built once. Messages and parsed values are identical to
-``dspy.ChatAdapter``'s (tests/test_adapter.py).
+only on the signature, a string input formats to itself, and a TypeAdapter depends only on the
+input value's type or the output field's annotation, so each is built once. Messages and parsed
+values are identical to ``dspy.ChatAdapter``'s (tests/test_adapter.py).
 """
 
 from __future__ import annotations
