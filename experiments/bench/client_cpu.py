@@ -67,6 +67,18 @@ async def measure(url: str, capacity: int, rounds: int, calls: int) -> dict[str,
     return results
 
 
+def print_variants(results: dict[str, list[tuple[float, float]]], limit: float) -> None:
+    """Per variant, from its (calls/s, CPU ms per call) rounds: the median CPU per call, the median
+    over rounds of (variant / shipped), and the median calls/s as a share of ``limit``."""
+    base = results["shipped"]
+    for name, rows in results.items():
+        rate = statistics.median(r for r, _ in rows)
+        cpu = statistics.median(c for _, c in rows)
+        ratio = statistics.median(c / b for (_, c), (_, b) in zip(rows, base, strict=True))
+        print(f"  {name:<26} {cpu:5.2f} ms/call (x{ratio:4.2f} of shipped)  {rate:6.1f} calls/s = "
+              f"{rate / limit:4.2f} of limit")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency-ms", type=float, default=50.0)
@@ -80,13 +92,7 @@ def main() -> None:
     print(f"client CPU per call over HTTP against serve-sim (SIMULATED replies; latency {args.latency_ms:g} ms, "
           f"capacity {args.capacity}, {2 * args.capacity} callers; {args.rounds} rounds of {args.calls} calls "
           f"per variant, interleaved)")
-    base = results["shipped"]
-    for name, rows in results.items():
-        rate = statistics.median(r for r, _ in rows)
-        cpu = statistics.median(c for _, c in rows)
-        ratio = statistics.median(c / b for (_, c), (_, b) in zip(rows, base, strict=True))
-        print(f"  {name:<26} {cpu:5.2f} ms/call (x{ratio:4.2f} of shipped)  {rate:6.1f} calls/s = "
-              f"{rate / limit:4.2f} of limit")
+    print_variants(results, limit)
 
 
 if __name__ == "__main__":
