@@ -34,7 +34,9 @@ flaw rates by (0.6 + 0.6 T). The orchestrator's own cues are in ``orchestrator.p
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
+
+from harness.sim.intent import Intent
 
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
 _NUM = r"(\d+|one|two|three|four|five|six|seven|eight)"
@@ -42,21 +44,6 @@ _NUM = r"(\d+|one|two|three|four|five|six|seven|eight)"
 
 def _number(word: str) -> int:
     return int(word) if word.isdigit() else _NUMBERS[word]
-
-
-@dataclass(frozen=True)
-class Intent:
-    depth: float = 2.0
-    depth_min: int = 1
-    depth_max: int = 7
-    exception: float = 0.2
-    negative: float = 0.4  # of exception tasks, the share where the exception fires
-    distractors: float = 0.3
-    leak: float = 0.03
-    missing: float = 0.03
-    reference_error: float = 0.04
-    malformed: float = 0.02
-    type_mismatch: float = 0.02
 
 
 def _has(text: str, *cues: str) -> bool:

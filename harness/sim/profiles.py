@@ -22,6 +22,7 @@ class Profile:
     thoroughness: float  # chance of writing out each intermediate step
     accuracy: float  # judge/verifier: chance each verdict or check is right
     skill: float  # writer roles: scales the rate of careless flaws (1 = base rate)
+    obedience: float = 0.0  # chance of following an instruction planted in the text it reads
 
 
 PROFILES: dict[str, Profile] = {
