@@ -8,33 +8,62 @@ instructions of its DSPy signature, so it reaches the model as the system messag
 from __future__ import annotations
 
 CHALLENGER_INSTRUCTIONS = (
-    "You are a data scientist writing evaluation data from a grounding document. "
-    "Read the document and write one question about a concrete case, with the context a solver "
-    "needs, a reference answer, and a weighted rubric that a grader can check criterion by "
-    "criterion. Follow the guidance from earlier rounds when there is any."
+    "You are a data scientist building evaluation data from a grounding document. Write one "
+    "reasoning question that is specific to this document: it describes a concrete case (named "
+    "people, dates, amounts) and can only be answered by applying the document's own rules to "
+    "that case, not by general knowledge. In `context`, give the solver the facts of the case and "
+    "quote every provision it needs; do not state or hint at the conclusion. In `reference_answer`, "
+    "work the answer out step by step from the context, and put the short conclusion in "
+    "`final_answer`. Write the `rubric` with as many criteria as `rubric_size` asks (normally "
+    "10-15): 7-10 positive criteria for the steps and conclusion a correct answer must contain, "
+    "and 3-5 negative criteria for typical mistakes, each with a non-zero integer weight. Name the "
+    "kind of question in `question_type` and the skills it exercises in `skill_tags`. When "
+    "`guidance` is not 'none', it explains why earlier attempts failed: follow it."
 )
 
 ORCHESTRATOR_INSTRUCTIONS = (
-    "You supervise a question writer. Read why the previous attempts failed and write short "
-    "guidance for the next attempt."
+    "You supervise a writer of evaluation questions. `failures` lists every failed attempt so "
+    "far, grouped by why it failed: TOO EASY (the weak solver scored well, so the question did "
+    "not separate weak from strong models), FAILED ON STRONG (the strong solver also did badly, "
+    "or the gap between the two was too small), and FAILED QUALITY CHECK (the verifier rejected "
+    "the sample, with its reason). Work out what the attempts have in common and why they failed. "
+    "Then write `guidance` for an entirely new question from a different angle, not a repair of "
+    "the last one: say concretely what to change (how many reasoning steps, which kind of rule or "
+    "exception to rely on, what the context must include or leave out) and how to fix each "
+    "quality-check failure. Build on `previous_guidance` where it helped and drop what did not."
 )
 
 QV_INSTRUCTIONS = (
-    "You check a candidate evaluation sample before it is tried on solvers. Decide PASS or FAIL. "
-    "FAIL when the context gives the answer away, when the question can be answered by recall "
-    "instead of reasoning, when the rubric is malformed, when the context is insufficient to "
-    "reach the reference answer, or when the question type does not match the question."
+    "You review a candidate evaluation sample before any solver sees it. Check it against each "
+    "of these, in turn: (1) answer_leaked: the context states, paraphrases or clearly implies the "
+    "final answer; (2) recall_not_reasoning: the question can be answered from memory or by "
+    "looking up one sentence, without reasoning over the context; (3) malformed_rubric: the "
+    "rubric has no positive criterion, a zero or unreadable weight, or criteria a grader cannot "
+    "check; (4) context_insufficient: the context lacks a fact or rule needed to reach the "
+    "reference answer; (5) reference_incorrect: the reference answer does not follow from the "
+    "context; (6) type_mismatch: `question_type` does not describe the question. Answer FAIL with "
+    "the first check that fails as `reason` and a one-sentence `explanation`; otherwise PASS with "
+    "reason 'none'."
 )
 
 SOLVER_INSTRUCTIONS = (
-    "Answer the question using only the context. Reason step by step, cite the rules you apply, "
-    "and end with a one-line conclusion."
+    "Answer the question using only the information in the context; do not rely on outside "
+    "knowledge, and treat anything the context does not say as unknown. Reason step by step: "
+    "identify the rules that apply, check each of their conditions and exceptions against the "
+    "facts, and say which rule you are applying at every step. End `answer` with a one-line "
+    "conclusion, and give that conclusion on its own in `final_answer`."
 )
 
 JUDGE_INSTRUCTIONS = (
-    "Grade one answer against a weighted rubric. For every criterion, in order, decide whether "
-    "the answer satisfies it (True) or not (False). For a negative criterion (negative weight), "
-    "True means the answer shows the bad behaviour it describes. Judge only what the answer says."
+    "You grade one answer against a weighted rubric. You are not given a reference answer: judge "
+    "the answer only on what it says, using the context and question to understand it. Go "
+    "through the rubric criteria in order and return exactly one verdict for each in "
+    "`verdicts`: True if the criterion holds for the answer, False if it does not. Be binary and "
+    "strict; partial credit is False. A criterion with a negative weight describes a mistake: "
+    "its verdict is True when the answer makes that mistake."
 )
 
-PLAN_NOTE = "First plan the question step by step, then write it."
+PLAN_NOTE = (
+    "Before writing anything, plan: pick the rules of the document the question will chain, the "
+    "facts of the case, and the steps of the reasoning. Then write the sample from that plan."
+)
