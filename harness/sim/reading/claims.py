@@ -1,0 +1,73 @@
+"""Whether a sentence asserts or implies a person's status: how the QV spots a leaked answer.
+
+A claim needs the person (full, first or last name) and every word of the status (any
+inflection) in one sentence that is neither a provision nor a question nor a hypothesis
+("whether", "if", "suppose"). It is *explicit* when a linking verb stands between the person and
+the status ("is", "qualifies as", "counts as", "has been classified as"), *implied* otherwise
+("the register of chartered agents lists ..."). Polarity follows the negation around it ("is not",
+"was refused", "lacks"). This is the QV's own reading; it knows nothing of how writers phrase leaks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from harness.sim.reading.text import lemmas_of
+
+_PROVISION_RE = re.compile(r"^\s*(?:Rule \d+\.|§\d+\.)")
+_SPLIT_RE = re.compile(r"(?<=[.!?])\s+|\n+")
+_WORD_RE = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
+HYPOTHETICAL = frozenset({"whether", "if", "suppose", "assume", "might", "could", "may", "unclear", "unknown",
+                          "wonder", "perhaps", "hypothetically", "question", "ask", "determine", "decide",
+                          "imagine", "pretend", "hope", "seek", "want", "wish", "aim", "try", "intend", "plan"})
+LINKING = frozenset({"be", "qualify", "count", "classify", "recognise", "recognize", "deem", "designate", "rank",
+                     "regard", "consider", "confirm", "establish", "settle", "hold", "remain", "become", "serve",
+                     "act", "treat", "register", "list", "certify", "find", "declare", "rule", "judge"})
+NEGATIVE = frozenset({"not", "never", "no", "deny", "refuse", "decline", "lack", "fail", "reject", "strip",
+                      "revoke", "ineligible", "disqualify", "exclude", "lose", "without", "nor", "neither"})
+
+
+@dataclass(frozen=True)
+class Claim:
+    sentence: str
+    explicit: bool
+    positive: bool
+
+
+def _lemmas(words: list[str]) -> list[frozenset[str]]:
+    return [lemmas_of(w.lower())[0] for w in words]
+
+
+def _mentions(words: list[str], entity: str) -> list[int]:
+    names = entity.split()
+    full = [i for i in range(len(words) - len(names) + 1) if words[i:i + len(names)] == names]
+    if full:
+        return full
+    return [i for i, w in enumerate(words) if w in names or w.rstrip("s").rstrip("'") in names]
+
+
+@lru_cache(maxsize=2048)
+def claims_about(text: str, entity: str, status: str) -> tuple[Claim, ...]:
+    """Every sentence of ``text`` (bar provisions and questions) that speaks to ``entity``'s ``status``."""
+    wanted = status.lower().split()
+    out = []
+    for sentence in _SPLIT_RE.split(text):
+        sentence = sentence.strip()
+        if not sentence or sentence.endswith("?") or _PROVISION_RE.match(sentence):
+            continue
+        words = _WORD_RE.findall(sentence)
+        lemmas = _lemmas(words)
+        who = _mentions(words, entity)
+        where = [next((i for i, lem in enumerate(lemmas) if part in lem), None) for part in wanted]
+        if not who or None in where:
+            continue
+        if any(lem & HYPOTHETICAL for lem in lemmas):
+            continue
+        first, last = min(who[0], min(where)), max(who[0], min(where))
+        between = lemmas[first:last + 1]
+        explicit = any(lem & LINKING for lem in between)
+        negations = sum(1 for lem in lemmas if lem & NEGATIVE) + sentence.lower().count("n't")
+        out.append(Claim(sentence, explicit, negations % 2 == 0))
+    return tuple(out)
