@@ -29,8 +29,8 @@ The challenger's concepts and what each does to its ``Intent`` (defaults in ``in
 - **Exceptions** (exception, exemption, proviso, carve-out, caveat): asked for, the chance of
   crossing one goes 0.2 -> 0.7 (always / every question: 0.85; merely allowed: 0.45); fewer or
   rare: 0.1; avoided or negated: 0.05.
-- **Distractors** (distractor, decoy, red herring, irrelevant / extraneous / misleading
-  provision, partly met conditions): asked for, expected distractors 0.3 -> 2 (a count sets it;
+- **Distractors** (distractor, decoy, red herring, padding, irrelevant / extraneous /
+  misleading provisions, rules that "do not bear on the answer", partly met conditions): asked for, expected distractors 0.3 -> 2 (a count sets it;
   intensified 3; allowed 1); fewer: 0.1; avoided, negated, or "only relevant provisions": 0.
 - **Self-contained context** (self-contained, standalone, complete or sufficient context, every
   provision the answer needs, nothing missing / omitted): missing-provision rate x0.3; asking to
@@ -40,7 +40,7 @@ The challenger's concepts and what each does to its ``Intent`` (defaults in ``in
   keep out of; or "avoid leaks"): leaked-answer rate x0.2; asking to reveal it: x3.
 - **Verification** (verify, check, double-check, confirm, make sure, re-derive, by the writer;
   or "make sure the reference is correct"): wrong-reference rate x0.3, malformed-rubric and
-  type-label rates x0.5.
+  type-label rates x0.5. Told not to check the reference, or to get it wrong: wrong-reference x3.
 - **Question type labelling** (type / category / label of the question, accurate or matching):
   type-label rate x0.3; asking to mislabel: x3.
 - **Rubric style** (rubric, criteria or weights that are well-formed, valid, non-zero, positive;
@@ -116,7 +116,7 @@ def apply_text(intent: Intent, text: str) -> Intent:
             hi = max(1, b.hi)
             lo = min(lo, hi)
             depth = min(depth, hi - 0.3)
-        for delta in (C.step_direction(toks, used), C.difficulty(toks)):
+        for delta in (C.step_direction(toks, used), C.difficulty(toks, used)):
             (ups if delta > 0 else downs).append(delta)
         if (d := C.rate_direction(toks, S.EXCEPTION)) is not None:
             changes["exception"] = min(intent.exception, 0.1) if d == -0.5 else _EXCEPTION[d]
@@ -126,6 +126,8 @@ def apply_text(intent: Intent, text: str) -> Intent:
             changes["distractors"] = 0.0 if toks[distractor_counts[0][0]].negated else float(min(n, 4))
         elif C.only_relevant(toks):
             changes["distractors"] = 0.0
+        elif (d := C.irrelevance(toks)) is not None:
+            changes["distractors"] = _DISTRACTORS[d]
         elif (d := C.rate_direction(toks, S.DISTRACTOR)) is not None:
             changes["distractors"] = min(intent.distractors, 0.1) if d == -0.5 else _DISTRACTORS[d]
         for name, reading in (("leak", F.secrecy), ("missing", F.completeness), ("type", F.type_labelling),
@@ -142,6 +144,8 @@ def apply_text(intent: Intent, text: str) -> Intent:
         rates["reference_error"] *= 0.3
         rates["malformed"] *= 0.5
         rates["type_mismatch"] *= 0.5
+    elif flaw.get("verify", 0) < 0:
+        rates["reference_error"] = min(0.5, rates["reference_error"] * 3.0)
     for concept, (field, guard, ask) in FLAW_FACTORS.items():
         if concept in flaw:
             rates[field] = min(0.5, rates[field] * (guard if flaw[concept] > 0 else ask))

@@ -17,14 +17,19 @@ Toks = tuple[Token, ...]
 _LO = (("at", "least"), ("minimum",), ("a", "minimum", "of"), ("no", "fewer", "than"), ("no", "less", "than"),
        ("not", "fewer", "than"), ("not", "less", "than"), ("upwards", "of"), ("min",))
 _GT = (("more", "than"), ("over",), ("above",), ("exceed",), ("exceeds",), ("exceeding",), ("beyond",),
-       ("greater", "than"), ("longer", "than"), ("deeper", "than"))
+       ("greater", "than"), ("longer", "than"), ("deeper", "than"), ("harder", "than"), ("tougher", "than"),
+       ("more", "complex", "than"), ("more", "difficult", "than"))
 _HI = (("at", "most"), ("maximum",), ("a", "maximum", "of"), ("no", "more", "than"), ("not", "more", "than"),
        ("up", "to"), ("within",), ("no", "longer", "than"), ("no", "deeper", "than"), ("max",), ("only",),
        ("not", "exceeding"), ("no", "greater", "than"))
-_LT = (("fewer", "than"), ("less", "than"), ("under",), ("below",), ("shorter", "than"))
+_LT = (("fewer", "than"), ("less", "than"), ("under",), ("below",), ("shorter", "than"), ("easier", "than"),
+       ("simpler", "than"))
+_COUNTED_RULES = S.sense("rule provision definition section")  # "chain four rules": four steps
+_CHAINING = S.sense("chain apply combine link use need require involve take span string connect chaining")
+_FILLER = frozenset({"the", "number", "of", "count", "amount", "a", "down", "up", "total"})
 _EXACT = (("exactly",), ("precisely",), ("just",))
 _AFTER_LO = (("or", "more"), ("or", "above"), ("or", "longer"), ("or", "greater"), ("plus",), ("at", "least"),
-             ("minimum",), ("or", "deeper"))
+             ("minimum",), ("or", "deeper"), ("at", "minimum"), ("at", "the", "least"), ("or", "higher"))
 _AFTER_HI = (("or", "fewer"), ("or", "less"), ("or", "under"), ("at", "most"), ("max",), ("maximum",),
              ("or", "shorter"), ("tops",))
 
@@ -84,7 +89,8 @@ def counted(toks: Toks, head: S.Sense, reach: int = 4) -> list[tuple[int, int]]:
     for i, t in enumerate(toks):
         if t.number is None:
             continue
-        if t.word in ("one", "single") and not any(j in heads for j in range(i + 1, i + 3)):
+        ranged = i + 2 < len(toks) and toks[i + 1].word in ("or", "to") and toks[i + 2].number is not None
+        if t.word in ("one", "single") and not ranged and not any(j in heads for j in range(i + 1, i + 3)):
             continue  # "one" is a pronoun unless a head noun follows at once
         ahead = [j for j in _window(toks, i, 0, reach) if j > i]
         nouns = [j for j in ahead if toks[j].lemmas & (S.PROVISION.words | S.DISTRACTOR.words | S.RUBRIC.words
@@ -102,6 +108,8 @@ def bounds(toks: Toks) -> tuple[Bounds, set[int]]:
     b, used = Bounds(), set()
     pairs = counted(toks, S.STEP) + [(i, h) for i, h in counted(toks, S.CHAIN) if "chain" in toks[h].lemmas
                                       or "derivation" in toks[h].lemmas]
+    if not S.DISTRACTOR.at(toks) and _CHAINING.at(toks) and not (S.OMIT.at(toks) or S.MISSING.at(toks)):
+        pairs += counted(toks, _COUNTED_RULES)
     for i, head in sorted(set(pairs)):
         n = toks[i].number
         used.update(range(min(i, head), max(i, head) + 1))
@@ -120,8 +128,11 @@ def bounds(toks: Toks) -> tuple[Bounds, set[int]]:
         elif _starts_with(words, i + 1, _AFTER_HI) or _starts_with(words, head + 1, _AFTER_HI):
             kind = "hi"
         if toks[i].negated and not (p and toks[i - len(p)].shielded):
-            # "do not use more than four" = at most four; a negated exact count says nothing.
+            # "do not use more than four" = at most four; "not in a single step" = more than one;
+            # any other negated exact count says nothing.
             kind = {"lo": "lt", "gt": "hi", "hi": "gt", "lt": "lo"}.get(kind or "exact")
+            if kind is None and n <= 2:
+                kind = "gt"
             if kind is None:
                 continue
         if kind == "lo":
@@ -152,15 +163,28 @@ def step_direction(toks: Toks, used: set[int]) -> float:
     for i in sorted(set(S.STEP.at(toks)) | set(S.CHAIN.at(toks))):
         if i in used:
             continue
-        for j in near(toks, i, S.UP, 3, 3) + near(toks, i, S.DOWN, 3, 3) + ([i] if i in S.UP.at(toks) else []):
+        reach = 3
+        while i - reach - 1 >= 0 and toks[i - reach].word in _FILLER:
+            reach += 1  # "increase the number of steps"
+        for j in near(toks, i, S.UP, reach, 3) + near(toks, i, S.DOWN, reach, 3) + ([i] if i in S.UP.at(toks) else []):
             if j in used or toks[j].number is not None:
                 continue
+            if not toks[j].degree and toks[j].word not in ("more", "fewer") and _descriptive(toks, j):
+                continue  # "when the chain is short": a condition, not a request
             up = j in S.UP.at(toks) and not (j in S.DOWN.at(toks) and toks[j].degree)
+            if j and toks[j - 1].word in _TOO or j > 1 and toks[j - 2].word in _TOO:
+                up = not up  # "far too many inferences": fewer wanted
             value = (1.0 if up else -1.0) * _magnitude(toks, j)
             if toks[j].negated or toks[i].negated and j < i:
-                value = -0.5 * value
+                # "avoid long chains" reverses; "no need for more steps" only cancels
+                value = 0.0 if toks[j].degree == "comp" or toks[j].word in ("more", "fewer") else -0.5 * value
             (ups if value > 0 else downs).append(value)
-    for i, t in enumerate(toks):  # "deeper questions", "shallower": depth adjectives on their own
+    for i, t in enumerate(toks):  # "deeper questions", "shallower", "longer": depth adjectives on their own
+        length = t.degree == "comp" and t.lemmas & {"long", "short", "lengthy"}
+        if length and not (S.STEP.at(toks[i + 1:i + 4]) or S.CHAIN.at(toks[i + 1:i + 4])) and i not in used:
+            value = (1.0 if t.lemmas & {"long", "lengthy"} else -1.0) * _magnitude(toks, i)
+            (ups if value > 0 and not t.negated else downs).append(0.0 if t.negated else value)
+            continue
         if t.lemmas & {"deep", "shallow", "deepen"} and i not in used and not S.STEP.at(toks[i + 1:i + 3]):
             value = (1.0 if t.lemmas & {"deep", "deepen"} else -1.0) * (1.0 if t.degree or "deepen" in t.lemmas else 0.5)
             value = -0.5 * value if t.negated else value
@@ -168,26 +192,35 @@ def step_direction(toks: Toks, used: set[int]) -> float:
     return max(ups) + min(downs)
 
 
-_PAST = frozenset({"was", "were", "found", "seemed", "proved", "had", "did", "got", "turned", "looked"})
+_PAST = frozenset({"was", "were", "found", "seemed", "proved", "had", "did", "got", "turned", "looked", "after",
+                   "when", "if", "once", "whenever", "unless", "since"})
+_TOO = frozenset({"too", "overly", "excessively"})
 
 
-def difficulty(toks: Toks) -> float:
+def _descriptive(toks: Toks, i: int) -> bool:
+    return any(t.word in _PAST for t in toks if t.clause == toks[i].clause)
+
+
+def difficulty(toks: Toks, used: frozenset[int] | set[int] = frozenset()) -> float:
     """Depth change from difficulty words: harder +0.5 (much harder +1), easier/simpler -1;
     "too easy" asks for the opposite; a plain description ("found it easy") asks nothing."""
     if S.STYLE.at(toks):
         return 0.0  # "simple language" is about style, not difficulty
     ups, downs = [0.0], [0.0]
     for i in S.HARD.at(toks) + S.EASY.at(toks):
+        if i in used:
+            continue
         t = toks[i]
         hard = i in S.HARD.at(toks)
-        too = i > 0 and toks[i - 1].word in ("too", "overly", "excessively") and not (
+        too = i > 0 and toks[i - 1].word in _TOO and not (
             i + 1 < len(toks) and toks[i + 1].word == "for")  # "too hard for weak models" asks for it
-        past = any(toks[j].word in _PAST for j in range(len(toks)) if toks[j].clause == t.clause)
-        if past and not too and not t.degree:
-            continue
+        past = _descriptive(toks, i)
+        change = bool(t.lemmas & S.CHANGE_VERBS.words)
+        if past and not too and not t.degree and not change:
+            continue  # a description ("found it easy", "after an easy attempt"), not a request
         if too:
             hard, t = not hard, replace(t, neg=0)
-        comparative = t.degree == "comp" or bool(near(toks, i, S.sense("more less"), 2, 0))
+        comparative = t.degree == "comp" or change or bool(near(toks, i, S.sense("more less"), 2, 0))
         if t.lemmas & {"difficulty", "complexity", "challenge", "hardness"}:
             if not (ups_ := near(toks, i, S.UP, 3, 0)) and not near(toks, i, S.DOWN, 3, 0):
                 continue
@@ -197,7 +230,8 @@ def difficulty(toks: Toks) -> float:
             hard = not hard
         value = (0.5 if hard else (-1.0 if comparative else -0.5)) * _magnitude(toks, i)
         if t.negated or too and toks[i].negated:
-            value = 0.5 * value if too else -0.5 * value
+            # "not too easy" half; "don't make it harder" cancels; "should not be easy" half reversed
+            value = 0.5 * value if too else 0.0 if comparative else -0.5 * value
         (ups if value > 0 else downs).append(value)
     return max(ups) + min(downs)
 
@@ -210,7 +244,7 @@ def rate_direction(toks: Toks, concept: S.Sense) -> float | None:
         if toks[i].word in ("except",):
             continue
         downs = [j for j in near(toks, i, S.DOWN, 3, 0) if not (j and toks[j - 1].word == "at")]
-        if downs or near(toks, i, S.sense("rare rarely seldom occasional"), 3, 2):
+        if downs or near(toks, i, S.sense("rare rarely seldom occasional infrequent"), 3, 3):
             value = -0.5
         elif near(toks, i, S.PERMIT, 4, 4) and not near(toks, i, S.UP, 3, 0):
             value = 0.5
@@ -227,6 +261,24 @@ def rate_direction(toks: Toks, concept: S.Sense) -> float | None:
 def only_relevant(toks: Toks) -> bool:
     """"Only relevant provisions" / "nothing but what the answer needs": no distractors."""
     return any(near(toks, i, S.ONLY, 3, 0) and near(toks, i, S.PROVISION, 0, 3) for i in S.RELEVANT.at(toks))
+
+
+_LIGHT = frozenset({"be", "do", "at", "all", "really", "actually", "directly", "strictly", "even", "in", "any", "way"})
+_MATERIAL = S.sense("anything something everything material text information sentence detail statement")
+
+
+def irrelevance(toks: Toks) -> float | None:
+    """Material described as not bearing on the answer ("rules that do not bear on the answer",
+    "anything that is not needed"): +1 when asked for, -1 when kept out ("free of ...")."""
+    if not (S.PROVISION.at(toks) or _MATERIAL.at(toks)):
+        return None
+    for j in S.BEARING.at(toks):
+        k = j - 1
+        while k >= 0 and toks[k].lemmas & _LIGHT and toks[k].clause == toks[j].clause:
+            k -= 1
+        if k >= 0 and toks[k].word in ("not", "never") and toks[k].clause == toks[j].clause:
+            return -1.0 if (toks[j].neg - 1) % 2 else 1.0
+    return None
 
 
 def polarity(toks: Toks, i: int) -> int:

@@ -9,7 +9,7 @@ from harness.sim.reading import senses as S
 from harness.sim.reading.concepts import Toks, in_clause, near
 from harness.sim.reading.text import analyse
 
-_DISMISS = S.sense("ignore disregard overlook tolerate skip excuse forgive waive")
+_DISMISS = S.DISMISS
 _CHECK_VERBS = S.sense("check fail reject flag penalise penalize worry care bother look examine consider test")
 _SIZE = S.sense("a number of")
 
@@ -33,7 +33,8 @@ def _quality(toks: Toks) -> float | None:
         if toks[i].lemmas & {"check"} and not in_clause(toks, i, S.sense("quality qv verifier")):
             continue
         addressed = in_clause(toks, i, S.ADDRESS) or near(toks, i, S.EVERY, 3, 0)
-        found = 0.0 if toks[i].negated else (1.0 if addressed else 0.5)
+        dismissed = toks[i].negated or in_clause(toks, i, S.DISMISS)
+        found = 0.0 if dismissed else (1.0 if addressed else 0.5)
     return found
 
 
@@ -52,23 +53,30 @@ def orchestrator_style(instructions: str) -> OrchestratorStyle:
         elif C.counted(toks, S.DISTRACTOR):
             distractors = 1.0
         _, used = C.bounds(toks)
-        bias += C.step_direction(toks, used) + C.difficulty(toks)
+        bias += C.step_direction(toks, used) + C.difficulty(toks, used)
+        bias += sum(-0.4 if toks[i].negated else 0.4 for i in S.BOLD.at(toks))
+        bias += sum(0.4 if toks[i].negated else -0.4 for i in S.MODEST.at(toks))
     return OrchestratorStyle(quantify=quantify, address_quality=quality, push_exceptions=exceptions,
                              push_distractors=distractors, harder_bias=max(-1.0, min(1.0, bias / 2)))
 
 
 def _mentions(toks: Toks) -> dict[str, list[int]]:
-    leak = S.LEAK.at(toks) + [j for a in S.ANSWER.at(toks) for j in in_clause(toks, a, S.DISCLOSE)
+    leak = S.LEAK.at(toks) + [j for a in F.answer_nouns(toks) for j in in_clause(toks, a, S.DISCLOSE)
                               + in_clause(toks, a, S.CONCEAL) + in_clause(toks, a, S.DISCLOSE_IN_CONTEXT)]
     context = S.MISSING.at(toks) + [i for i in S.COMPLETE.at(toks)
                                     if in_clause(toks, i, S.CONTEXT) or toks[i].lemmas & {"self-contained", "self"}]
     context += [i for i in S.sense("enough").at(toks) if in_clause(toks, i, S.sense("information provision rule"))]
+    context += [i for i in S.REACH.at(toks) if toks[i].negated]  # "fail if you cannot reach it"
+    if F.completeness(toks):
+        context.append(0)
+    judged = S.RIGHT.at(toks) + S.WRONG.at(toks) + S.CORRECT.at(toks) + S.VERIFY.at(toks)
+    reference = [i for i in S.REFERENCE.at(toks) if judged]
     return {
         "answer_leaked": leak,
         "recall_not_reasoning": S.RECALL.at(toks),
         "malformed_rubric": S.RUBRIC.at(toks),
         "context_insufficient": context,
-        "reference_incorrect": S.REFERENCE.at(toks),
+        "reference_incorrect": reference,
         "type_mismatch": [i for i in S.TYPE.at(toks) if not toks[i].lemmas & {"kind"} or near(toks, i, S.sense("question"), 2, 2)],
     }
 
@@ -88,6 +96,16 @@ def _strictness(toks: Toks) -> float:
         total += -0.3 if toks[i].negated else (0.8 if strong else 0.5)
     for i in S.LENIENT.at(toks):
         total += 0.3 if toks[i].negated else -0.5
+    for i in S.PASS.at(toks):
+        if near(toks, i, S.ONLY, 2, 3) and not toks[i].negated:
+            total += 0.5  # "pass only samples that meet every check"
+        elif toks[i].negated and S.CONDITION.at(toks):
+            total += 0.4  # "do not pass a sample if ..."
+    for i in S.FAIL.at(toks):
+        if near(toks, i, S.ONLY, 2, 3) and not toks[i].negated:
+            total -= 0.5  # "fail only clear problems"
+        elif toks[i].negated and (S.CONDITION.at(toks) or S.sense("because merely just").at(toks)):
+            total -= 0.4  # "don't reject a sample merely because ..."
     for i in S.DOUBT.at(toks):
         if in_clause(toks, i, S.FAIL):
             total += 0.5

@@ -41,13 +41,15 @@ STEP = sense("step hop inference deduction stage link layer level move jump dept
              "reasoning step", "logical step")
 CHAIN = sense("chain derivation reasoning argument deduction inference chaining path")
 UP = sense("much many more numerous several multiple multi multi-step multi-hop long lengthy extended deep "
-           "extra additional further great high increase raise extend lengthen add boost deepen grow stretch",
+           "extra additional further great high increase raise extend lengthen add boost deepen grow stretch big "
+           "large major huge sharp steep jump leap ramp",
            "a lot of", "lots of", "plenty of")
 DOWN = sense("few less short shallow brief low reduce decrease cut shorten lower trim limit minimise "
              "minimize curb simplify single")
 HARD = sense("hard difficult challenging tough demanding complex complicated tricky intricate sophisticated "
              "advanced taxing hardness difficulty challenge complexity")
-EASY = sense("easy simple straightforward basic trivial elementary simplistic shallow")
+EASY = sense("easy simple straightforward basic trivial elementary simplistic shallow simplify ease")
+CHANGE_VERBS = sense("simplify ease complicate toughen harden")  # read as comparatives: a change asked for
 STYLE = sense("language wording phrasing sentence prose style tone vocabulary word english grammar format "
               "formatting name")
 INTENSIFIER = sense("very much far many lot considerably significantly substantially greatly dramatically "
@@ -57,25 +59,28 @@ HEDGE = sense("slightly somewhat marginally bit little touch", "a bit", "a littl
 EXCEPTION = sense("exception exemption proviso carve-out caveat defeater exempt exceptional unless-clause",
                   "carve out", "unless clause")
 DISTRACTOR = sense("distractor decoy herring irrelevant extraneous unrelated superfluous spurious tangential "
-                   "distracting misleading irrelevance noise", "red herring", "partly met", "partially met",
+                   "distracting misleading irrelevance noise unneeded pad padding clutter filler", "red herring", "partly met", "partially met",
                    "partly satisfied", "partially satisfied")
 RELEVANT = sense("relevant pertinent necessary needed required essential")
+BEARING = sense("bear matter affect relevant contribute needed necessary required relate need use")
 PROVISION = sense("provision rule clause definition premise condition section statute fact regulation "
                   "paragraph article")
 ONLY = sense("only just solely exclusively strictly")
 # --- flaws ----------------------------------------------------------------------------------
 ANSWER = sense("answer conclusion result solution outcome verdict status determination")
-NOT_THIS_ANSWER = sense("reference worked model expected gold sample")
+NOT_THIS_ANSWER = sense("reference worked model expected gold sample final")
 DISCLOSE = sense("reveal disclose leak give-away giveaway telegraph hint betray expose presuppose spoil divulge "
                  "away slip", "spell out", "let slip")
 DISCLOSE_IN_CONTEXT = sense("state include contain mention show tell assert announce imply suggest present write "
-                            "put")
+                            "put say give")
 LEAK = sense("leak giveaway spoiler leakage", "give away")
 CONCEAL = sense("hide conceal withhold secret hidden mask obscure unstated undisclosed", "out of")
 CONTEXT = sense("context passage fact premise text document background")
 COMPLETE = sense("self-contained standalone stand-alone complete sufficient exhaustive full",
                  "self contain", "stand alone")
-MISSING = sense("missing lacking absent incomplete insufficient gap unanswerable", "leave out")
+MISSING = sense("missing lacking lack absent incomplete insufficient gap unanswerable", "leave out")
+OUTSIDE = sense("beyond outside external extra besides else", "other than")
+REACH = sense("reach derive deduce solve answerable reachable derivable follow")
 OMIT = sense("omit drop skip cut exclude remove", "leave out")
 EVERY = sense("every all each any whole entire always")
 NEEDED = sense("need require necessary needed required use cite rely depend essential")
@@ -83,6 +88,12 @@ INCLUDE = sense("include quote state give contain list provide cite reproduce ha
 VERIFY = sense("verify check double-check confirm validate re-derive rederive recompute proofread cross-check "
                "audit recheck re-check verification validation", "work out", "double check")
 CORRECT = sense("correct accurate right consistent sound valid error mistake wrong incorrect")
+ASSURE = sense("ensure verify check confirm", "make sure")
+RIGHT = sense("correct correctly accurate accurately right truthful truthfully honest honestly match fit reflect "
+              "describe precise precisely faithful faithfully")
+WRONG = sense("wrong incorrect incorrectly false mistaken erroneous flawed inaccurate inaccurately mislabel "
+              "mislabelled mislabeled mismatched misleading arbitrary random whatever regardless irrespective "
+              "even", "no matter")
 AGENT = sense("grader judge solver reader student model verifier annotator marker evaluator reviewer checker "
               "examiner assessor")
 TYPE = sense("type category kind class label classification", "question type")
@@ -99,6 +110,7 @@ WEAK = sense("weak weaker small smaller tiny less-capable limited lesser cheap c
 SOLVER = sense("solver model system assistant ai llm agent reader student answerer")
 ANSWER_VERB = sense("answer say reply respond output conclude return choose pick select default")
 NO_WORD = sense("quoted-no false negative")
+SURRENDER = sense("fail quit surrender abstain concede", "give up")
 INSERT = sense("insert add embed plant include put write append place slip hide tell instruct note "
                "inject mention leave sneak")
 GRADER = sense("grader judge marker evaluator scorer assessor examiner reviewer grading")
@@ -110,6 +122,10 @@ QUANTITY = sense("number count exact exactly precise precisely specific concrete
                  "numerical explicit figure quantify how-many", "how many")
 VAGUE = sense("relative qualitative vague general loose rough roughly")
 QUALITY = sense("quality qv verifier reason rejection flaw problem defect issue failure check")
+DISMISS = sense("ignore disregard overlook tolerate skip excuse forgive waive")
+BOLD = sense("aggressive aggressively bold boldly drastic drastically dramatic overshoot ambitious escalate")
+MODEST = sense("conservative conservatively cautious cautiously gradual gradually modest modestly gentle gently "
+               "incremental incrementally increment moderate moderately undershoot", "ease off", "back off")
 ADDRESS = sense("address fix remedy explain respond correct resolve solve tackle cure mention repair")
 # --- verifying (QV) -------------------------------------------------------------------------
 RECALL = sense("recall memory memorise memorize memorisation look-up lookup trivia definition retrieval "

@@ -4,8 +4,8 @@ The general-English layer of the reader: nothing here knows the world's concepts
 split into tokens (words, digits, punctuation), each token carries every lemma ``lemminflect``
 gives it (any part of speech, so "steps" is both the noun and the verb *step*), its degree
 ("harder" -> *hard*, comparative) and its value when it is a number ("five", "5", "a dozen").
-Clause boundaries (punctuation, "but", "however", "rather than", a comma or "and" that starts
-a new command) end the scope of a negation:
+Clause boundaries (punctuation, "but", "however", "if", "when", "rather than", a comma or "and"
+that starts a new command) end the scope of a negation:
 
 - verbal negation ("not", "never", "n't", "nor") covers its whole clause, before and after it
   ("the answer must not be revealed");
@@ -38,7 +38,8 @@ VERBAL_NEGATORS = frozenset({"not", "never", "nor", "neither"})
 PREFIX_NEGATORS = frozenset({
     "no", "without", "avoid", "refrain", "skip", "exclude", "eliminate", "prevent", "forbid", "prohibit",
     "ban", "none", "nothing", "stop", "cease", "drop", "remove", "shun", "abstain", "ditch", "forgo", "lack",
-    "rather than", "instead of", "free of", "other than", "in place of",
+    "rather than", "instead of", "free of", "other than", "in place of", "steer clear of", "stay away from",
+    "keep away from", "get rid of", "keep clear of", "do away with",
 })
 # Words that begin a new command or statement after a comma or "and"/"or": they end a scope.
 STARTERS = frozenset({
@@ -51,7 +52,8 @@ STARTERS = frozenset({
     "name", "set", "target", "go", "push", "raise", "lower", "reduce", "increase", "limit", "cap", "allow",
     "favour", "favor", "stick", "steer", "vary", "more", "fewer", "less", "many", "several", "few", "at",
 })
-CLAUSE_WORDS = frozenset({"but", "yet", "however", "although", "though", "whereas", "while", "because", "since"})
+CLAUSE_WORDS = frozenset({"but", "yet", "however", "although", "though", "whereas", "while", "because", "since",
+                          "if", "when", "whenever", "unless", "once"})
 PUNCT_BREAKS = frozenset({";", ":", "(", ")", "?", "!", "—", "–"})
 ANSWER_VERBS = frozenset({"answer", "say", "reply", "respond", "output", "conclude", "return", "choose",
                           "pick", "select", "default"})
@@ -92,8 +94,9 @@ def lemmas_of(word: str) -> tuple[frozenset[str], str]:
         base, degree = IRREGULAR_DEGREE[word]
         return frozenset({word, base}), degree
     if "-" in word:  # a compound keeps its own form and its last part's lemmas ("multi-step" -> step)
-        head, _ = lemmas_of(word.rsplit("-", 1)[1])
-        return frozenset({word, word.replace("-", " "), *head}), ""
+        prefix, last = word.rsplit("-", 1)
+        head, _ = lemmas_of(last)
+        return frozenset({word, word.replace("-", " "), *head, *(f"{prefix}-{h}" for h in head)}), ""
     found = getAllLemmas(word) or getAllLemmasOOV(word, "NOUN")
     out = {word, *(lemma for options in found.values() for lemma in options)}
     if not getAllLemmas(word):
@@ -112,9 +115,12 @@ def _normalise(text: str) -> str:
     text = re.sub(r"\b(can)'t\b|\bcannot\b", "can not", text)
     text = re.sub(r"n't\b", " not", text)
     text = re.sub(r"\b([a-z]+)-free\b", r"free of \1", text)  # "leak-free" -> "free of leak"
+    text = re.sub(r"(?<=[a-z])'s\b", "", text)  # possessives read as the noun
     text = re.sub(r"(\d+)\s*(?:-|–|to)\s*(\d+)", r"\1 to \2", text)
     text = re.sub(rf"\b({_NUMBER_ALT})-(?=[a-z])", r"\1 ", text)  # "five-step" -> "five step"
     text = re.sub(r"'(yes|no)'|\"(yes|no)\"", lambda m: f"quoted-{m.group(1) or m.group(2)}", text)
+    text = re.sub(r"\bno(?=\s*(?:[.!;]|$))", "quoted-no", text)  # a closing "No" is the answer word
+    text = re.sub(r"\"([a-z\- ]{1,30})\"", r"\1", text)  # a quoted word or two reads as the words
     return text
 
 
@@ -177,6 +183,12 @@ def tokens(sentence: str) -> tuple[Token, ...]:
                 end += 1
             for j in range(start, end):
                 neg[j] += 1
+    for i, w in enumerate(words):  # "leave the exceptions out": what stands between is excluded
+        if lemmas_of(w)[0] & {"leave", "keep"} and not shielded[i]:
+            out_at = next((k for k in range(i + 2, min(n, i + 7)) if words[k] == "out" and clause_of[k] == clause_of[i]), None)
+            if out_at is not None and not (out_at + 1 < n and words[out_at + 1] == "of"):
+                for j in range(i + 1, out_at):
+                    neg[j] += 1
     out = []
     for i, w in enumerate(words):
         lem, degree = lemmas_of(w)
