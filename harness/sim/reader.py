@@ -72,7 +72,7 @@ or never to fail or reject any ("never fail a sample unless ..." is leniency, no
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from harness.sim.intent import Intent, OrchestratorStyle, QVStyle
@@ -80,7 +80,7 @@ from harness.sim.reading import concepts as C
 from harness.sim.reading import flaws as F
 from harness.sim.reading import senses as S
 from harness.sim.reading.roles import orchestrator_style, qv_style
-from harness.sim.reading.text import analyse
+from harness.sim.reading.text import sentences, tokens
 
 FLAW_FACTORS = {  # concept -> (guarding factor, asking factor) per flaw rate
     "leak": ("leak", 0.2, 3.0),
@@ -96,6 +96,43 @@ def _clip(x: float, lo: float, hi: float) -> float:
     return max(lo, min(hi, x))
 
 
+@dataclass(frozen=True)
+class SentenceReading:
+    """What one sentence asks of the challenger (cached: writers repeat their sentences)."""
+
+    bounds: C.Bounds
+    deltas: tuple[float, float]
+    exception: float | None
+    distractors: float | None
+    flaws: tuple[tuple[str, int], ...]
+    care: bool
+    weak_hack: float | None
+    judge_hack: float | None
+
+
+@lru_cache(maxsize=8192)
+def read_sentence(sentence: str) -> SentenceReading:
+    toks = tokens(sentence)
+    b, used = C.bounds(toks)
+    exception = None
+    if (d := C.rate_direction(toks, S.EXCEPTION)) is not None:
+        exception = -0.5 if d == -0.5 else _EXCEPTION[d]
+    distractors = None
+    if counts := C.counted(toks, S.DISTRACTOR):
+        distractors = 0.0 if toks[counts[0][0]].negated else float(min(toks[counts[0][0]].number, 4))
+    elif C.only_relevant(toks):
+        distractors = 0.0
+    elif (d := C.irrelevance(toks)) is not None:
+        distractors = _DISTRACTORS[d]
+    elif (d := C.rate_direction(toks, S.DISTRACTOR)) is not None:
+        distractors = -0.5 if d == -0.5 else _DISTRACTORS[d]
+    flaws = tuple((name, value) for name, reading in (
+        ("leak", F.secrecy), ("missing", F.completeness), ("type", F.type_labelling),
+        ("rubric", F.rubric_form), ("verify", F.verification)) if (value := reading(toks)))
+    return SentenceReading(b, (C.step_direction(toks, used), C.difficulty(toks, used)), exception, distractors,
+                           flaws, F.care(toks), F.weak_hack(toks), F.judge_hack(toks))
+
+
 def apply_text(intent: Intent, text: str) -> Intent:
     """``intent`` changed by what ``text`` asks for (later sentences win over earlier ones)."""
     depth, lo, hi = intent.depth, intent.depth_min, intent.depth_max
@@ -103,8 +140,9 @@ def apply_text(intent: Intent, text: str) -> Intent:
     changes: dict[str, float] = {}
     flaw: dict[str, int] = {}
     cared = False
-    for toks in analyse(text):
-        b, used = C.bounds(toks)
+    for sentence in sentences(text):
+        r = read_sentence(sentence)
+        b = r.bounds
         if b.exact is not None:
             depth = float(b.exact)
             lo, hi = min(lo, b.exact), max(hi, b.exact)
@@ -116,29 +154,18 @@ def apply_text(intent: Intent, text: str) -> Intent:
             hi = max(1, b.hi)
             lo = min(lo, hi)
             depth = min(depth, hi - 0.3)
-        for delta in (C.step_direction(toks, used), C.difficulty(toks, used)):
+        for delta in r.deltas:
             (ups if delta > 0 else downs).append(delta)
-        if (d := C.rate_direction(toks, S.EXCEPTION)) is not None:
-            changes["exception"] = min(intent.exception, 0.1) if d == -0.5 else _EXCEPTION[d]
-        distractor_counts = C.counted(toks, S.DISTRACTOR)
-        if distractor_counts:
-            n = toks[distractor_counts[0][0]].number
-            changes["distractors"] = 0.0 if toks[distractor_counts[0][0]].negated else float(min(n, 4))
-        elif C.only_relevant(toks):
-            changes["distractors"] = 0.0
-        elif (d := C.irrelevance(toks)) is not None:
-            changes["distractors"] = _DISTRACTORS[d]
-        elif (d := C.rate_direction(toks, S.DISTRACTOR)) is not None:
-            changes["distractors"] = min(intent.distractors, 0.1) if d == -0.5 else _DISTRACTORS[d]
-        for name, reading in (("leak", F.secrecy), ("missing", F.completeness), ("type", F.type_labelling),
-                              ("rubric", F.rubric_form), ("verify", F.verification)):
-            if value := reading(toks):
-                flaw[name] = value
-        cared = cared or F.care(toks)
-        if (p := F.weak_hack(toks)) is not None:
-            changes["plant_weak_hack"] = p
-        if (p := F.judge_hack(toks)) is not None:
-            changes["plant_judge_hack"] = p
+        if r.exception is not None:  # -0.5: fewer than now
+            changes["exception"] = min(intent.exception, 0.1) if r.exception == -0.5 else r.exception
+        if r.distractors is not None:
+            changes["distractors"] = min(intent.distractors, 0.1) if r.distractors == -0.5 else r.distractors
+        flaw.update(r.flaws)
+        cared = cared or r.care
+        if r.weak_hack is not None:
+            changes["plant_weak_hack"] = r.weak_hack
+        if r.judge_hack is not None:
+            changes["plant_judge_hack"] = r.judge_hack
     rates = {name: getattr(intent, name) for name in ("leak", "missing", "reference_error", "malformed", "type_mismatch")}
     if flaw.get("verify", 0) > 0:
         rates["reference_error"] *= 0.3

@@ -8,7 +8,7 @@ per sample from its profile) and knows only what it reached; it never computes t
 Checks, in order, each with a *confidence* of how well the QV could see the flaw:
 
 - answer leaked: a fact line, or any other sentence, that states or implies the question's
-  status for its person (``reading.claims``): confidence 1 when stated, 0.6 when only implied;
+  status for its person (``reading.claims``): confidence 1 when stated, 0.75 when only implied;
 - recall instead of reasoning: the status is conferred by one definition on plain facts;
 - malformed rubric: no positive weight, a zero weight, duplicates;
 - context insufficient: the reference cites a provision the context lacks. Found by walking
@@ -37,7 +37,7 @@ from harness.sim.reader import read_qv_style
 from harness.sim.reading.claims import claims_about
 from harness.sim.tasks import question_type_of
 
-IMPLIED_LEAK = 0.6
+IMPLIED_LEAK = 0.75
 DEEP_GAP = 0.35
 DEEP_REFERENCE = 0.35
 UNSURE_TYPE = 0.5

@@ -18,8 +18,9 @@ from harness.sim.reading.text import lemmas_of
 
 _PROVISION_RE = re.compile(r"^\s*(?:Rule \d+\.|§\d+\.)")
 _SPLIT_RE = re.compile(r"(?<=[.!?])\s+|\n+")
-_WORD_RE = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
-HYPOTHETICAL = frozenset({"whether", "if", "suppose", "assume", "might", "could", "may", "unclear", "unknown",
+_WORD_RE = re.compile(r"[A-Za-z]+")
+MODAL = frozenset({"might", "could", "may", "would"})  # hypothetical unless negated ("may not" forbids)
+HYPOTHETICAL = frozenset({"whether", "if", "suppose", "assume", "unclear", "unknown",
                           "wonder", "perhaps", "hypothetically", "question", "ask", "determine", "decide",
                           "imagine", "pretend", "hope", "seek", "want", "wish", "aim", "try", "intend", "plan"})
 LINKING = frozenset({"be", "qualify", "count", "classify", "recognise", "recognize", "deem", "designate", "rank",
@@ -53,9 +54,10 @@ def claims_about(text: str, entity: str, status: str) -> tuple[Claim, ...]:
     """Every sentence of ``text`` (bar provisions and questions) that speaks to ``entity``'s ``status``."""
     wanted = status.lower().split()
     out = []
-    for sentence in _SPLIT_RE.split(text):
+    lines = [line for line in text.splitlines() if not _PROVISION_RE.match(line)]
+    for sentence in _SPLIT_RE.split("\n".join(lines)):
         sentence = sentence.strip()
-        if not sentence or sentence.endswith("?") or _PROVISION_RE.match(sentence):
+        if not sentence or sentence.endswith("?"):
             continue
         words = _WORD_RE.findall(sentence)
         lemmas = _lemmas(words)
@@ -64,6 +66,9 @@ def claims_about(text: str, entity: str, status: str) -> tuple[Claim, ...]:
         if not who or None in where:
             continue
         if any(lem & HYPOTHETICAL for lem in lemmas):
+            continue
+        if any(w.lower() in MODAL and (k + 1 >= len(words) or words[k + 1].lower() != "not")
+               for k, w in enumerate(words)):
             continue
         first, last = min(who[0], min(where)), max(who[0], min(where))
         between = lemmas[first:last + 1]

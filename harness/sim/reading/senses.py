@@ -9,6 +9,7 @@ difficulty word, a negation whose scope covers a concept), never by matching who
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from harness.sim.reading.text import Token
 
@@ -20,15 +21,20 @@ class Sense:
 
     def spans(self, toks: tuple[Token, ...]) -> list[tuple[int, int]]:
         """(start, end) of every occurrence in ``toks``."""
-        found = [(i, i + 1) for i, t in enumerate(toks) if not t.lemmas.isdisjoint(self.words)]
-        for phrase in self.phrases:
-            for i in range(len(toks) - len(phrase) + 1):
-                if all(part in toks[i + k].lemmas for k, part in enumerate(phrase)):
-                    found.append((i, i + len(phrase)))
-        return sorted(found)
+        return list(_spans(self, toks))
 
     def at(self, toks: tuple[Token, ...]) -> list[int]:
-        return [start for start, _ in self.spans(toks)]
+        return [start for start, _ in _spans(self, toks)]
+
+
+@lru_cache(maxsize=65536)
+def _spans(sense: Sense, toks: tuple[Token, ...]) -> tuple[tuple[int, int], ...]:
+    found = [(i, i + 1) for i, t in enumerate(toks) if not t.lemmas.isdisjoint(sense.words)]
+    for phrase in sense.phrases:
+        for i in range(len(toks) - len(phrase) + 1):
+            if phrase[0] in toks[i].lemmas and all(part in toks[i + k].lemmas for k, part in enumerate(phrase)):
+                found.append((i, i + len(phrase)))
+    return tuple(sorted(found))
 
 
 def sense(words: str, *phrases: str) -> Sense:
