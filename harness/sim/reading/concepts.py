@@ -21,7 +21,7 @@ _GT = (("more", "than"), ("over",), ("above",), ("exceed",), ("exceeds",), ("exc
        ("more", "complex", "than"), ("more", "difficult", "than"))
 _HI = (("at", "most"), ("maximum",), ("a", "maximum", "of"), ("no", "more", "than"), ("not", "more", "than"),
        ("up", "to"), ("within",), ("no", "longer", "than"), ("no", "deeper", "than"), ("max",), ("only",),
-       ("not", "exceeding"), ("no", "greater", "than"))
+       ("not", "exceeding"), ("no", "greater", "than"), ("down", "to"))
 _LT = (("fewer", "than"), ("less", "than"), ("under",), ("below",), ("shorter", "than"), ("easier", "than"),
        ("simpler", "than"))
 _COUNTED_RULES = S.sense("rule provision definition section")  # "chain four rules": four steps
@@ -123,9 +123,12 @@ def bounds(toks: Toks) -> tuple[Bounds, set[int]]:
         used.update(range(i - len(p), i))
         if kind is not None:
             pass
-        elif words[i].endswith("+") or _starts_with(words, i + 1, _AFTER_LO) or _starts_with(words, head + 1, _AFTER_LO):
+        after = head + 1 + (head + 1 < len(words) and words[head + 1] == ",")  # "three steps, minimum"
+        if kind is not None:
+            pass
+        elif words[i].endswith("+") or _starts_with(words, i + 1, _AFTER_LO) or _starts_with(words, after, _AFTER_LO):
             kind = "lo"
-        elif _starts_with(words, i + 1, _AFTER_HI) or _starts_with(words, head + 1, _AFTER_HI):
+        elif _starts_with(words, i + 1, _AFTER_HI) or _starts_with(words, after, _AFTER_HI):
             kind = "hi"
         if toks[i].negated and not (p and toks[i - len(p)].shielded):
             # "do not use more than four" = at most four; "not in a single step" = more than one;
@@ -167,8 +170,8 @@ def step_direction(toks: Toks, used: set[int]) -> float:
         while i - reach - 1 >= 0 and toks[i - reach].word in _FILLER:
             reach += 1  # "increase the number of steps"
         for j in near(toks, i, S.UP, reach, 3) + near(toks, i, S.DOWN, reach, 3) + ([i] if i in S.UP.at(toks) else []):
-            if j in used or toks[j].number is not None:
-                continue
+            if j in used or toks[j].number is not None or j and toks[j - 1].word == "how":
+                continue  # "how many steps" asks for a number, not for many
             if not toks[j].degree and toks[j].word not in ("more", "fewer") and _descriptive(toks, j):
                 continue  # "when the chain is short": a condition, not a request
             up = j in S.UP.at(toks) and not (j in S.DOWN.at(toks) and toks[j].degree)
@@ -204,12 +207,10 @@ def _descriptive(toks: Toks, i: int) -> bool:
 def difficulty(toks: Toks, used: frozenset[int] | set[int] = frozenset()) -> float:
     """Depth change from difficulty words: harder +0.5 (much harder +1), easier/simpler -1;
     "too easy" asks for the opposite; a plain description ("found it easy") asks nothing."""
-    if S.STYLE.at(toks):
-        return 0.0  # "simple language" is about style, not difficulty
     ups, downs = [0.0], [0.0]
     for i in S.HARD.at(toks) + S.EASY.at(toks):
-        if i in used:
-            continue
+        if i in used or near(toks, i, S.STYLE, 3, 2):
+            continue  # "simple language", "keep the wording plain and simple": style, not difficulty
         t = toks[i]
         hard = i in S.HARD.at(toks)
         too = i > 0 and toks[i - 1].word in _TOO and not (
@@ -221,7 +222,7 @@ def difficulty(toks: Toks, used: frozenset[int] | set[int] = frozenset()) -> flo
         if too:
             hard, t = not hard, replace(t, neg=0)
         comparative = t.degree == "comp" or change or bool(near(toks, i, S.sense("more less"), 2, 0))
-        if t.lemmas & {"difficulty", "complexity", "challenge", "hardness"}:
+        if t.word in ("difficulty", "difficulties", "complexity", "challenge", "challenges", "hardness"):
             if not (ups_ := near(toks, i, S.UP, 3, 0)) and not near(toks, i, S.DOWN, 3, 0):
                 continue
             hard = bool(ups_)
@@ -259,8 +260,23 @@ def rate_direction(toks: Toks, concept: S.Sense) -> float | None:
 
 
 def only_relevant(toks: Toks) -> bool:
-    """"Only relevant provisions" / "nothing but what the answer needs": no distractors."""
-    return any(near(toks, i, S.ONLY, 3, 0) and near(toks, i, S.PROVISION, 0, 3) for i in S.RELEVANT.at(toks))
+    """"Only relevant provisions", "every provision should be needed": no distractors."""
+    if any(near(toks, i, S.ONLY, 3, 0) and near(toks, i, S.PROVISION, 0, 3) for i in S.RELEVANT.at(toks)):
+        return True
+    return any(not toks[i].negated and i and "be" in toks[i - 1].lemmas and near(toks, i, S.PROVISION, 6, 0)
+               and near(toks, i, S.EVERY, 8, 0) for i in S.RELEVANT.at(toks))
+
+
+def judgement(toks: Toks) -> int:
+    """+1 when the sentence calls something too easy / short ("one-step questions are too easy"),
+    -1 when it calls it too hard / long, 0 otherwise."""
+    for i, t in enumerate(toks):
+        if i and toks[i - 1].word in _TOO and not t.negated:
+            if t.lemmas & (S.EASY.words | {"short", "shallow", "simple", "few"}):
+                return 1
+            if t.lemmas & (S.HARD.words | {"long", "deep", "many"}):
+                return -1
+    return 0
 
 
 _LIGHT = frozenset({"be", "do", "at", "all", "really", "actually", "directly", "strictly", "even", "in", "any", "way"})
@@ -272,6 +288,9 @@ def irrelevance(toks: Toks) -> float | None:
     "anything that is not needed"): +1 when asked for, -1 when kept out ("free of ...")."""
     if not (S.PROVISION.at(toks) or _MATERIAL.at(toks)):
         return None
+    if S.SEEM.at(toks) and any(t.word == "but" for t in toks) and any(t.word == "not" for t in toks):
+        seemed = S.SEEM.at(toks)[0]  # "rules that look applicable but are not"
+        return -1.0 if toks[seemed].negated else 1.0
     for j in S.BEARING.at(toks):
         k = j - 1
         while k >= 0 and toks[k].lemmas & _LIGHT and toks[k].clause == toks[j].clause:

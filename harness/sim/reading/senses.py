@@ -42,16 +42,17 @@ def sense(words: str, *phrases: str) -> Sense:
 
 
 # --- depth and difficulty -------------------------------------------------------------------
-STEP = sense("step hop inference deduction stage link layer level move jump depth application multi-step "
+STEP = sense("step hop inference deduction stage link layer level move jump leap depth application multi-step "
              "multistep multi-hop multihop rule-application derivation-step", "rule application",
              "reasoning step", "logical step")
 CHAIN = sense("chain derivation reasoning argument deduction inference chaining path")
 UP = sense("much many more numerous several multiple multi multi-step multi-hop long lengthy extended deep "
            "extra additional further great high increase raise extend lengthen add boost deepen grow stretch big "
-           "large major huge sharp steep jump leap ramp",
+           "large major huge sharp steep jump leap ramp", "step up", "scale up", "dial up", "crank up",
            "a lot of", "lots of", "plenty of")
 DOWN = sense("few less short shallow brief low reduce decrease cut shorten lower trim limit minimise "
-             "minimize curb simplify single")
+             "minimize curb simplify single", "tone down", "dial down", "dial back", "scale back", "scale down",
+             "back off", "ease off")
 HARD = sense("hard difficult challenging tough demanding complex complicated tricky intricate sophisticated "
              "advanced taxing hardness difficulty challenge complexity")
 EASY = sense("easy simple straightforward basic trivial elementary simplistic shallow simplify ease")
@@ -68,13 +69,15 @@ DISTRACTOR = sense("distractor decoy herring irrelevant extraneous unrelated sup
                    "distracting misleading irrelevance noise unneeded pad padding clutter filler", "red herring", "partly met", "partially met",
                    "partly satisfied", "partially satisfied")
 RELEVANT = sense("relevant pertinent necessary needed required essential")
-BEARING = sense("bear matter affect relevant contribute needed necessary required relate need use")
+BEARING = sense("bear matter affect relevant contribute needed necessary required relate need use applicable "
+                "apply pertinent")
+SEEM = sense("look seem appear")
 PROVISION = sense("provision rule clause definition premise condition section statute fact regulation "
                   "paragraph article")
 ONLY = sense("only just solely exclusively strictly")
 # --- flaws ----------------------------------------------------------------------------------
 ANSWER = sense("answer conclusion result solution outcome verdict status determination")
-NOT_THIS_ANSWER = sense("reference worked model expected gold sample final")
+NOT_THIS_ANSWER = sense("reference worked model expected gold sample")
 DISCLOSE = sense("reveal disclose leak give-away giveaway telegraph hint betray expose presuppose spoil divulge "
                  "away slip", "spell out", "let slip")
 DISCLOSE_IN_CONTEXT = sense("state include contain mention show tell assert announce imply suggest present write "
@@ -107,7 +110,7 @@ LABEL = sense("label classify categorize categorise tag type mislabel mislabelle
 RUBRIC = sense("rubric criterion weight scoring grading", "marking scheme", "mark scheme")
 WELL_FORMED = sense("well-formed valid non-zero nonzero positive sensible proper consistent balanced "
                     "meaningful sound", "well formed", "non zero")
-MALFORMED = sense("malformed ill-formed invalid zero broken degenerate", "ill formed")
+MALFORMED = sense("malformed ill-formed invalid zero broken degenerate blank empty unweighted", "ill formed")
 CARE = sense("careful thorough meticulous rigorous precise attentive diligent painstaking care conscientious")
 PERMIT = sense("fine okay ok acceptable allowed allow welcome permit permitted may can optional")
 # --- planted instructions -------------------------------------------------------------------

@@ -39,7 +39,7 @@ PREFIX_NEGATORS = frozenset({
     "no", "without", "avoid", "refrain", "skip", "exclude", "eliminate", "prevent", "forbid", "prohibit",
     "ban", "none", "nothing", "stop", "cease", "drop", "remove", "shun", "abstain", "ditch", "forgo", "lack",
     "rather than", "instead of", "free of", "other than", "in place of", "steer clear of", "stay away from",
-    "keep away from", "get rid of", "keep clear of", "do away with",
+    "keep away from", "get rid of", "keep clear of", "do away with", "leave out", "cut out", "keep out",
 })
 # Words that begin a new command or statement after a comma or "and"/"or": they end a scope.
 STARTERS = frozenset({
