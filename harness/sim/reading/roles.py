@@ -11,14 +11,15 @@ from harness.sim.reading.text import analyse
 
 _DISMISS = S.DISMISS
 _CHECK_VERBS = S.sense("check fail reject flag penalise penalize worry care bother look examine consider test")
-_SIZE = S.sense("a number of")
+_AVOID = S.sense("avoid prevent fix")
+_RELATIVE = S.sense("that which whose who")
 
 
 def _quantify(toks: Toks) -> float | None:
     found = None
     for i in S.QUANTITY.at(toks):
-        if toks[i].word == "number" and i and toks[i - 1].word == "a":
-            continue  # "a number of" means several
+        if toks[i].word == "number" and i and toks[i - 1].word == "a" or toks[i].word.endswith("ed"):
+            continue  # "a number of" means several; "a numbered list" is layout
         stepwise = in_clause(toks, i, S.STEP) or in_clause(toks, i, S.CHAIN) or in_clause(toks, i, S.sense("deep long"))
         found = 0.0 if toks[i].negated else (1.0 if stepwise else 0.6)
     for i in S.VAGUE.at(toks):
@@ -32,8 +33,10 @@ def _quality(toks: Toks) -> float | None:
     for i in S.QUALITY.at(toks):
         if toks[i].lemmas & {"check"} and not in_clause(toks, i, S.sense("quality qv verifier")):
             continue
-        addressed = in_clause(toks, i, S.ADDRESS) or near(toks, i, S.EVERY, 3, 0)
-        dismissed = toks[i].negated or in_clause(toks, i, S.DISMISS)
+        addressed = in_clause(toks, i, S.ADDRESS) or near(toks, i, S.EVERY, 3, 0) or in_clause(toks, i, _AVOID)
+        # "avoid every rejection reason" addresses it; "do not comment on rejections" dismisses it
+        dismissed = in_clause(toks, i, S.DISMISS) or any(
+            t.word in ("not", "never") and t.clause == toks[i].clause for t in toks[:i])
         found = 0.0 if dismissed else (1.0 if addressed else 0.5)
     return found
 
@@ -99,17 +102,17 @@ def _strictness(toks: Toks) -> float:
     for i in S.PASS.at(toks):
         if near(toks, i, S.ONLY, 2, 3) and not toks[i].negated:
             total += 0.5  # "pass only samples that meet every check"
-        elif toks[i].negated and S.CONDITION.at(toks):
-            total += 0.4  # "do not pass a sample if ..."
+        elif toks[i].negated and (S.CONDITION.at(toks) or _RELATIVE.at(toks)) and not near(toks, i, S.UNIVERSAL, 0, 3):
+            total += 0.4  # "do not pass a sample if ...", "... samples that leak"
     for i in S.FAIL.at(toks):
         if near(toks, i, S.ONLY, 2, 3) and not toks[i].negated:
             total -= 0.5  # "fail only clear problems"
-        elif toks[i].negated and (S.CONDITION.at(toks) or S.sense("because merely just").at(toks)):
+        elif toks[i].negated and (S.CONDITION.at(toks) or _RELATIVE.at(toks) or S.sense("because merely just").at(toks)):
             total -= 0.4  # "don't reject a sample merely because ..."
-    for i in S.DOUBT.at(toks):
-        if in_clause(toks, i, S.FAIL):
+    for _ in S.DOUBT.at(toks):  # "when in doubt, fail": the verdict follows in its own clause
+        if [j for j in S.FAIL.at(toks) if not toks[j].negated]:
             total += 0.5
-        elif in_clause(toks, i, S.PASS):
+        elif [j for j in S.PASS.at(toks) if not toks[j].negated]:
             total -= 0.5
     return total
 
