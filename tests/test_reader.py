@@ -50,8 +50,10 @@ def challenger_hit(case: dict) -> bool:
     if concept == "vague":
         return small_intent_effect(intent)
     if concept == "depth":
-        up = intent.depth > DEFAULT.depth + 1e-9 or intent.depth_min > DEFAULT.depth_min
-        down = intent.depth < DEFAULT.depth - 1e-9 or intent.depth_max < DEFAULT.depth_max
+        up = intent.depth > DEFAULT.depth + 1e-9
+        down = intent.depth < DEFAULT.depth - 1e-9
+        if not (up or down):  # the target stayed: the bounds say which way
+            up, down = intent.depth_min > DEFAULT.depth_min, intent.depth_max < DEFAULT.depth_max
         got = "up" if up and not down else "down" if down and not up else "none" if not (up or down) else "mixed"
         if "at_least" in case and not (intent.depth_min >= case["at_least"] and intent.depth >= case["at_least"]):
             return False

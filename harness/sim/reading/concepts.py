@@ -31,7 +31,7 @@ _EXACT = (("exactly",), ("precisely",), ("just",))
 _AFTER_LO = (("or", "more"), ("or", "above"), ("or", "longer"), ("or", "greater"), ("plus",), ("at", "least"),
              ("minimum",), ("or", "deeper"), ("at", "minimum"), ("at", "the", "least"), ("or", "higher"))
 _AFTER_HI = (("or", "fewer"), ("or", "less"), ("or", "under"), ("at", "most"), ("max",), ("maximum",),
-             ("or", "shorter"), ("tops",))
+             ("or", "shorter"), ("tops",), ("only",), ("at", "the", "most"))
 
 
 @dataclass
@@ -97,8 +97,8 @@ def counted(toks: Toks, head: S.Sense, reach: int = 4) -> list[tuple[int, int]]:
                                                       | S.EXCEPTION.words | S.STEP.words | {"question"})]
         if nouns and nouns[0] in heads and not (head is S.STEP and S.DISTRACTOR.at(toks[i:nouns[0]])):
             out.append((i, nouns[0]))
-        elif any(j in heads for j in _window(toks, i, 3, 0) if j < i) and not nouns:
-            out.append((i, max(j for j in _window(toks, i, 3, 0) if j in heads and j < i)))
+        elif any(j in heads for j in _window(toks, i, 4, 0) if j < i) and not nouns:
+            out.append((i, max(j for j in _window(toks, i, 4, 0) if j in heads and j < i)))
     return out
 
 

@@ -44,14 +44,15 @@ def secrecy(toks: Toks) -> int:
     for a in answers:
         verbs = [j for j in in_clause(toks, a, S.DISCLOSE)]
         # A plain verb ("state", "contain") discloses only with the answer as its object or subject.
-        verbs += [j for j in in_clause(toks, a, S.DISCLOSE_IN_CONTEXT) if in_clause(toks, a, S.CONTEXT)
+        verbs += [j for j in in_clause(toks, a, S.DISCLOSE_IN_CONTEXT)
+                  if (in_clause(toks, a, S.CONTEXT) or toks[j].negated or toks[a].negated)
                   and (j < a and all(t.lemmas & _LIGHT for t in toks[j + 1:a]) or a < j)]
         for j in verbs:
             if not is_writer_clause(toks, min(j, a)) and j < a:
                 continue
             result = 1 if toks[j].negated or toks[a].negated else -1
         for j in in_clause(toks, a, S.CONCEAL):
-            result = 0 if toks[j].negated else 1
+            result = -1 if toks[j].negated else 1  # "rather than hiding the answer" reveals it
     return result
 
 

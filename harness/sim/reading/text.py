@@ -34,12 +34,13 @@ IRREGULAR_DEGREE = {
     "fewer": ("few", "comp"), "fewest": ("few", "sup"), "better": ("good", "comp"), "best": ("good", "sup"),
     "worse": ("bad", "comp"), "worst": ("bad", "sup"), "further": ("far", "comp"), "farther": ("far", "comp"),
 }
-VERBAL_NEGATORS = frozenset({"not", "never", "nor", "neither"})
+VERBAL_NEGATORS = frozenset({"not", "never", "neither", "unwelcome", "unwanted", "undesirable", "forbidden",
+                             "prohibited", "banned", "discouraged", "unacceptable", "disallowed"})
 PREFIX_NEGATORS = frozenset({
     "no", "without", "avoid", "refrain", "skip", "exclude", "eliminate", "prevent", "forbid", "prohibit",
     "ban", "none", "nothing", "stop", "cease", "drop", "remove", "shun", "abstain", "ditch", "forgo", "lack",
     "rather than", "instead of", "free of", "other than", "in place of", "steer clear of", "stay away from",
-    "keep away from", "get rid of", "keep clear of", "do away with", "leave out", "cut out", "keep out",
+    "keep away from", "get rid of", "keep clear of", "do away with", "leave out", "cut out", "keep out", "nor",
 })
 # Words that begin a new command or statement after a comma or "and"/"or": they end a scope.
 STARTERS = frozenset({
@@ -116,6 +117,7 @@ def _normalise(text: str) -> str:
     text = re.sub(r"n't\b", " not", text)
     text = re.sub(r"\b([a-z]+)-free\b", r"free of \1", text)  # "leak-free" -> "free of leak"
     text = re.sub(r"(?<=[a-z])'s\b", "", text)  # possessives read as the noun
+    text = re.sub(r"\b(?:not an? (?:problem|issue|concern)|no problem)\b", "fine", text)
     text = re.sub(r"(\d+)\s*(?:-|–|to)\s*(\d+)", r"\1 to \2", text)
     text = re.sub(rf"\b({_NUMBER_ALT})-(?=[a-z])", r"\1 ", text)  # "five-step" -> "five step"
     text = re.sub(r"'(yes|no)'|\"(yes|no)\"", lambda m: f"quoted-{m.group(1) or m.group(2)}", text)
@@ -138,7 +140,8 @@ def _breaks(words: list[str]) -> list[bool]:
     for i, w in enumerate(words):
         nxt = words[i + 1] if i + 1 < len(words) else ""
         new_command = nxt in STARTERS or nxt in CLAUSE_WORDS
-        out[i] = (
+        label = w == ":" and i <= 3  # "Depth: 6", "Exceptions: none"
+        out[i] = not label and (
             w in PUNCT_BREAKS or w in CLAUSE_WORDS or w == '"'
             or w == "," and (new_command or nxt in ("and", "or"))
             or w in ("and", "or") and new_command and not (w == "or" and nxt in _QUANTITY_STARTERS)
@@ -171,6 +174,17 @@ def tokens(sentence: str) -> tuple[Token, ...]:
             continue
         lem = lemmas_of(w)[0]
         span = next((len(p) for p in _PHRASE_NEGATORS if _match(words, i, p)), 0)
+        if w == "nor" and any(words[k] in VERBAL_NEGATORS | PREFIX_NEGATORS for k in range(i) if clause_of[k] == clause_of[i]):
+            continue  # "neither X nor Y", "no X nor Y": one negation over both
+        if i >= 2 and words[i - 1] == ":" and i - 1 <= 3 and w in ("none", "no", "quoted-no", "zero", "never", "nothing"):
+            for j in range(i - 1):
+                neg[j] += 1  # "Exceptions: none."
+            continue
+        if lem & PREFIX_NEGATORS and w.endswith("ed") and any(lemmas_of(words[k])[0] & {"be"} for k in range(max(0, i - 2), i)):
+            for j in range(i):  # passive: "exceptions should be avoided" negates its subject
+                if clause_of[j] == clause_of[i]:
+                    neg[j] += 1
+            continue
         if w in VERBAL_NEGATORS:
             for j in range(n):
                 if clause_of[j] == clause_of[i] and j != i:
