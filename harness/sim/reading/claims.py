@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from lemminflect import getAllLemmas
+
 from harness.sim.reading.text import lemmas_of
 
 _PROVISION_RE = re.compile(r"^\s*(?:Rule \d+\.|§\d+\.)")
@@ -26,6 +28,13 @@ HYPOTHETICAL = frozenset({"whether", "if", "suppose", "assume", "unclear", "unkn
 LINKING = frozenset({"be", "qualify", "count", "classify", "recognise", "recognize", "deem", "designate", "rank",
                      "regard", "consider", "confirm", "establish", "settle", "hold", "remain", "become", "serve",
                      "act", "treat", "register", "list", "certify", "find", "declare", "rule", "judge"})
+STATUS_NOUNS = frozenset({"status", "standing", "title", "designation", "registration", "membership", "licence",
+                          "license", "certificate", "qualification", "position", "role", "capacity", "application",
+                          "file", "record", "name", "rank", "recognition", "eligibility"})
+OTHER_PARTY = frozenset({"for", "with", "to", "by", "from", "against", "alongside", "beside", "behind", "about",
+                         "near", "at", "towards", "toward"})
+DETERMINERS = frozenset({"a", "an", "the", "another", "some", "one", "two", "several", "fellow", "other", "local",
+                         "senior", "junior", "new", "former", "registered", "many", "every", "each", "any"})
 NEGATIVE = frozenset({"not", "never", "no", "deny", "refuse", "decline", "lack", "fail", "reject", "strip",
                       "revoke", "ineligible", "disqualify", "exclude", "lose", "without", "nor", "neither"})
 
@@ -49,6 +58,29 @@ def _mentions(words: list[str], entity: str) -> list[int]:
     return [i for i, w in enumerate(words) if w in names or w.rstrip("s").rstrip("'") in names]
 
 
+def _about_someone_else(words: list[str], who: int, where: list[int], names: int) -> bool:
+    """The sentence relates the person to *another* holder of the status ("met a chartered agent",
+    "works for a chartered agent", "Okafor's brother is a chartered agent"), or not at all."""
+    start, end = min(where), max(where)
+    if end + 1 < len(words) and words[end + 1].lower() in STATUS_NOUNS:
+        return False  # "qualifies for chartered-agent status"
+    after_name = who + names
+    if after_name < len(words) and words[after_name] == "s" and after_name + 1 < len(words):
+        owned = words[after_name + 1].lower()  # "Okafor's brother" (the tokenizer splits the 's)
+        if owned not in STATUS_NOUNS and owned not in {w.lower() for w in words[start:end + 1]}:
+            return True
+    k = start - 1
+    while k >= 0 and words[k].lower() in DETERMINERS:
+        k -= 1
+    if k < 0 or k < who:
+        return False
+    before = words[k].lower()
+    if before in OTHER_PARTY:
+        return True
+    # "hired a chartered agent": the status belongs to the verb's object
+    return "VERB" in getAllLemmas(before) and not lemmas_of(before)[0] & LINKING and k + 1 < start
+
+
 @lru_cache(maxsize=2048)
 def claims_about(text: str, entity: str, status: str) -> tuple[Claim, ...]:
     """Every sentence of ``text`` (bar provisions and questions) that speaks to ``entity``'s ``status``."""
@@ -66,6 +98,9 @@ def claims_about(text: str, entity: str, status: str) -> tuple[Claim, ...]:
         if not who or None in where:
             continue
         if any(lem & HYPOTHETICAL for lem in lemmas):
+            continue
+        span = len(entity.split()) if words[who[0]:who[0] + len(entity.split())] == entity.split() else 1
+        if _about_someone_else(words, who[0], [w for w in where if w is not None], span):
             continue
         if any(w.lower() in MODAL and (k + 1 >= len(words) or words[k + 1].lower() != "not")
                for k, w in enumerate(words)):
