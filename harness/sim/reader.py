@@ -17,15 +17,22 @@ The challenger's concepts and what each does to its ``Intent`` (defaults in ``in
   level, layer, depth, rule application): "at least N" / "N or more" / "a minimum of N" sets
   ``depth_min = N`` and target ``depth >= N + 0.3``; "more than N" the same with N + 1; "at most
   N" / "up to N" / "no more than N" sets ``depth_max = N`` and ``depth <= N - 0.3`` ("fewer than
-  N": N - 1); "exactly N" / "an N-step question" sets ``depth = N``; "N to M" sets both bounds.
-  Negation flips a bound ("do not exceed four" = at most four); a negated exact count says nothing.
+  N": N - 1); "exactly N" / "an N-step question" / "depth: N" sets ``depth = N``; "N to M" sets
+  both bounds; "chain four rules" counts rules as steps. Negation flips a bound ("do not exceed
+  four" = at most four); "not in a single step" is more than one; any other negated exact count
+  says nothing. A count judged too easy ("one-step questions are too easy") becomes a floor above it.
 - **More or fewer steps**, a quantity word or comparative with a step or chain noun ("more
   steps", "longer chains", "multi-hop", "deeper reasoning", "several inferences"): depth +1; with
   an intensifier ("many more", "far longer", "as many as possible") +2; hedged ("slightly
-  longer") +0.5; "fewer steps", "shorter chains", "shallower" -1. Negated: half, reversed.
-- **Difficulty**, without a step noun ("harder", "more challenging", "raise the difficulty"):
-  depth +0.5 (intensified +1); "easier", "simpler" -1, "simple questions" -0.5; negated: half,
-  reversed. Ignored in a clause about style ("simple language").
+  longer") +0.5; "fewer steps", "shorter chains", "shallower" -1; "too many steps" asks for fewer.
+  Negated: a comparative cancels ("no need for more steps"), a plain word reverses at half
+  ("avoid long chains" -0.5). A condition or description ("when the chain is short", "found it
+  easy") asks nothing.
+- **Difficulty**, without a step noun ("harder", "more challenging", "raise the difficulty",
+  "simplify"): depth +0.5 (intensified +1); "easier", "simpler" -1, "simple questions" -0.5;
+  "too easy" asks for harder (+0.5) and "too hard" for easier; negated, a comparative cancels
+  ("don't make it harder") and a plain word reverses at half ("should not be easy" +0.25).
+  Ignored next to a style word ("simple language").
 - **Exceptions** (exception, exemption, proviso, carve-out, caveat): asked for, the chance of
   crossing one goes 0.2 -> 0.7 (always / every question: 0.85; merely allowed: 0.45); fewer or
   rare: 0.1; avoided or negated: 0.05.
@@ -62,12 +69,18 @@ exceptions / distractors when too easy ``push_exceptions`` / ``push_distractors`
 The QV's ``QVStyle``: a check is named when its concept is mentioned and not dismissed ("ignore",
 "skip", "do not check", "don't fail for"): leaked answer (reveal, give away, leak, hide the
 answer), recall (recall, memorised, look up, a single definition), malformed rubric (rubric,
-criteria, weights), insufficient context (missing, insufficient, incomplete, self-contained),
-wrong reference (the reference answer, answer key), type mismatch (question type, category,
-label). ``strictness`` +0.5 for strict / stringent / rigorous / when in doubt fail (+0.8
-intensified), -0.5 for lenient / generous / benefit of the doubt, negated: -0.3 / +0.3, summed and
-clipped to -1..1. ``always_pass`` when it is told to pass or approve every sample unconditionally,
-or never to fail or reject any ("never fail a sample unless ..." is leniency, not always-pass).
+criteria, weights), insufficient context (missing, lacks, insufficient, incomplete,
+self-contained, everything needed, "cannot reach it"), wrong reference (the reference answer or
+answer key judged right / wrong / verified), type mismatch (question type, category, label).
+``strictness`` +0.5 for strict / stringent / rigorous / when in doubt fail / pass only ... (+0.8
+intensified), -0.5 for lenient / generous / benefit of the doubt / fail only ...; "do not pass
+samples that ..." +0.4, "don't reject a sample merely because ..." -0.4; negated strict or
+lenient -0.3 / +0.3; carefulness +0.1; summed and clipped to -1..1. ``always_pass`` when it is
+told to pass or approve every sample unconditionally, or never to fail or reject any ("never fail
+a sample unless ..." is leniency, not always-pass).
+
+Readings are cached per sentence and per text (``functools.lru_cache``); the first call in a
+process loads lemminflect's tables (about 0.6 s).
 """
 
 from __future__ import annotations

@@ -151,9 +151,12 @@ def bounds(toks: Toks) -> tuple[Bounds, set[int]]:
     return b, used
 
 
+_AS_POSSIBLE = S.sense("", "as possible", "as can be")
+
+
 def _magnitude(toks: Toks, j: int) -> float:
     """How strongly a modifier at j is meant: intensified x2, hedged x0.5."""
-    if near(toks, j, S.INTENSIFIER, 2, 0) or near(toks, j, S.INTENSIFIER, 0, 2) and "possible" in toks[j + 1].lemmas:
+    if near(toks, j, S.INTENSIFIER, 2, 0) or near(toks, j, _AS_POSSIBLE, 0, 4):
         return 2.0
     if near(toks, j, S.HEDGE, 2, 0):
         return 0.5
