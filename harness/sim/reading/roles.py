@@ -12,6 +12,7 @@ from harness.sim.reading.text import analyse
 _DISMISS = S.DISMISS
 _CHECK_VERBS = S.sense("check fail reject flag penalise penalize worry care bother look examine consider test")
 _AVOID = S.sense("avoid prevent fix")
+_COMPARE = S.sense("compare agree match follow")
 _RELATIVE = S.sense("that which whose who")
 
 
@@ -72,7 +73,7 @@ def _mentions(toks: Toks) -> dict[str, list[int]]:
     context += [i for i in S.REACH.at(toks) if toks[i].negated]  # "fail if you cannot reach it"
     if F.completeness(toks):
         context.append(0)
-    judged = S.RIGHT.at(toks) + S.WRONG.at(toks) + S.CORRECT.at(toks) + S.VERIFY.at(toks)
+    judged = S.RIGHT.at(toks) + S.WRONG.at(toks) + S.CORRECT.at(toks) + S.VERIFY.at(toks) + _COMPARE.at(toks)
     reference = [i for i in S.REFERENCE.at(toks) if judged]
     return {
         "answer_leaked": leak,
@@ -102,6 +103,8 @@ def _strictness(toks: Toks) -> float:
     for i in S.PASS.at(toks):
         if near(toks, i, S.ONLY, 2, 3) and not toks[i].negated:
             total += 0.5  # "pass only samples that meet every check"
+        elif S.MINOR.at(toks) and S.QUALITY.at(toks) and not toks[i].negated:
+            total -= 0.5  # "let minor problems pass"
         elif toks[i].negated and (S.CONDITION.at(toks) or _RELATIVE.at(toks)) and not near(toks, i, S.UNIVERSAL, 0, 3):
             total += 0.4  # "do not pass a sample if ...", "... samples that leak"
     for i in S.FAIL.at(toks):
@@ -120,11 +123,11 @@ def _strictness(toks: Toks) -> float:
 def _always_pass(toks: Toks) -> bool:
     conditional = S.CONDITION.at(toks)
     for i in S.PASS.at(toks):
-        universal = near(toks, i, S.UNIVERSAL, 4, 4) or near(toks, i, S.sense("everything"), 0, 3)
+        universal = near(toks, i, S.UNIVERSAL, 6, 4)
         if universal and not toks[i].negated and not conditional:
             return True
     for i in S.FAIL.at(toks):
-        never = [t for t in toks if t.word == "never"] or near(toks, i, S.UNIVERSAL, 1, 3)
+        never = [t for t in toks[:i] if t.word in ("never", "no", "none", "nothing")] or near(toks, i, S.UNIVERSAL, 1, 3)
         if toks[i].negated and never and not conditional and not in_clause(toks, i, S.sense("that which whose who")):
             return True
     return False

@@ -57,7 +57,7 @@ HARD = sense("hard difficult challenging tough demanding complex complicated tri
              "advanced taxing hardness difficulty challenge complexity")
 EASY = sense("easy simple straightforward basic trivial elementary simplistic shallow simplify ease")
 CHANGE_VERBS = sense("simplify ease complicate toughen harden")  # read as comparatives: a change asked for
-STYLE = sense("language wording phrasing sentence prose style tone vocabulary word english grammar format "
+STYLE = sense("language wording phrasing sentence prose style vocabulary word english grammar format "
               "formatting name")
 INTENSIFIER = sense("very much far many lot considerably significantly substantially greatly dramatically "
                     "way lots plenty markedly notably", "a lot", "as possible")
@@ -145,7 +145,9 @@ STRICT = sense("strict stringent rigorous harsh severe demanding conservative pi
 LENIENT = sense("lenient generous forgiving permissive relaxed lax charitable gentle soft", "benefit of the doubt")
 PASS = sense("pass approve accept okay ok greenlight")
 FAIL = sense("fail reject flag refuse block deny")
-UNIVERSAL = sense("always every all each everything unconditionally regardless any anything",
+UNIVERSAL = sense("always every all each everything unconditionally regardless any anything whatever ever",
                   "no matter")
 CONDITION = sense("unless if when whenever where only except provided")
-DOUBT = sense("doubt unsure uncertain borderline unclear")
+DOUBT = sense("doubt doubtful unsure uncertain borderline unclear questionable dubious", "side of caution",
+              "err on the side")
+MINOR = sense("minor small trivial cosmetic slight tiny")
