@@ -23,6 +23,8 @@ def _quantify(toks: Toks) -> float | None:
             continue  # "a number of" means several; "a numbered list" is layout
         stepwise = in_clause(toks, i, S.STEP) or in_clause(toks, i, S.CHAIN) or in_clause(toks, i, S.sense("deep long"))
         found = 0.0 if toks[i].negated else (1.0 if stepwise else 0.6)
+    if any(not toks[i].negated for i, _ in C.counted(toks, S.STEP)):
+        found = 1.0  # an example target: "write 'at least five steps'"
     for i in S.VAGUE.at(toks):
         if not toks[i].negated and in_clause(toks, i, S.sense("term word way guidance advice")):
             found = 0.0
@@ -52,7 +54,7 @@ def orchestrator_style(instructions: str) -> OrchestratorStyle:
             quality = q
         if (d := C.rate_direction(toks, S.EXCEPTION)) is not None:
             exceptions = max(0.0, min(1.0, d))
-        if (d := C.rate_direction(toks, S.DISTRACTOR)) is not None:
+        if (d := C.irrelevance(toks)) is not None or (d := C.rate_direction(toks, S.DISTRACTOR)) is not None:
             distractors = max(0.0, min(1.0, d))
         elif C.counted(toks, S.DISTRACTOR):
             distractors = 1.0

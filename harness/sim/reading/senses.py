@@ -128,13 +128,15 @@ MET = sense("met meet satisfied satisfy fulfilled fulfil fulfill true passed ach
             "complete", "full marks", "full credit", "maximum score", "perfect score")
 # --- writing guidance (orchestrator) --------------------------------------------------------
 QUANTITY = sense("number count exact exactly precise precisely specific concrete quantitative numeric "
-                 "numerical explicit figure quantify how-many", "how many")
+                 "numerical explicit figure quantify how-many specify", "how many")
 VAGUE = sense("relative qualitative vague general loose rough roughly")
 QUALITY = sense("quality qv verifier reason rejection flaw problem defect issue failure check")
-DISMISS = sense("ignore disregard overlook tolerate skip excuse forgive waive")
+DISMISS = sense("ignore disregard overlook tolerate skip excuse forgive waive aside", "not your concern",
+                "not your job", "not your business", "not your problem")
 BOLD = sense("aggressive aggressively bold boldly drastic drastically dramatic overshoot ambitious escalate")
 MODEST = sense("conservative conservatively cautious cautiously gradual gradually modest modestly gentle gently "
-               "incremental incrementally increment moderate moderately undershoot", "ease off", "back off")
+               "incremental incrementally increment moderate moderately undershoot", "ease off", "back off",
+               "small step", "small increment", "one step at a time", "little by little")
 ADDRESS = sense("address fix remedy explain respond correct resolve solve tackle cure mention repair")
 # --- verifying (QV) -------------------------------------------------------------------------
 RECALL = sense("recall memory memorise memorize memorisation look-up lookup trivia definition retrieval "

@@ -41,6 +41,7 @@ PREFIX_NEGATORS = frozenset({
     "ban", "none", "nothing", "stop", "cease", "drop", "remove", "shun", "abstain", "ditch", "forgo", "lack",
     "rather than", "instead of", "free of", "other than", "in place of", "steer clear of", "stay away from",
     "keep away from", "get rid of", "keep clear of", "do away with", "leave out", "cut out", "keep out", "nor",
+    "away from",
 })
 # Words that begin a new command or statement after a comma or "and"/"or": they end a scope.
 STARTERS = frozenset({
@@ -59,6 +60,7 @@ PUNCT_BREAKS = frozenset({";", ":", "(", ")", "?", "!", "—", "–"})
 ANSWER_VERBS = frozenset({"answer", "say", "reply", "respond", "output", "conclude", "return", "choose",
                           "pick", "select", "default"})
 _NUMBER_ALT = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+_RELATIVE = frozenset({"that", "which", "who", "whose", "whom"})
 _QUANTITY_STARTERS = frozenset({"more", "fewer", "less", "many", "several", "few", "at"})
 _PHRASE_NEGATORS = tuple(tuple(p.split()) for p in PREFIX_NEGATORS if " " in p)
 _SHIELDED = (("no", "more", "than"), ("not", "more", "than"), ("no", "fewer", "than"), ("not", "fewer", "than"),
@@ -186,7 +188,10 @@ def tokens(sentence: str) -> tuple[Token, ...]:
                     neg[j] += 1
             continue
         if w in VERBAL_NEGATORS:
-            for j in range(n):
+            # The whole clause, but a negation inside a relative clause ("rules that do not apply")
+            # stays inside it.
+            start = max((k for k in range(i) if words[k] in _RELATIVE and clause_of[k] == clause_of[i]), default=0)
+            for j in range(start, n):
                 if clause_of[j] == clause_of[i] and j != i:
                     neg[j] += 1
         elif span or (lem & PREFIX_NEGATORS and w not in ("drops", "lacking")):
@@ -200,7 +205,7 @@ def tokens(sentence: str) -> tuple[Token, ...]:
     for i, w in enumerate(words):  # "leave the exceptions out": what stands between is excluded
         if lemmas_of(w)[0] & {"leave", "keep"} and not shielded[i]:
             out_at = next((k for k in range(i + 2, min(n, i + 7)) if words[k] == "out" and clause_of[k] == clause_of[i]), None)
-            if out_at is not None and not (out_at + 1 < n and words[out_at + 1] == "of"):
+            if out_at is not None:
                 for j in range(i + 1, out_at):
                     neg[j] += 1
     out = []
