@@ -175,6 +175,8 @@ def step_direction(toks: Toks, used: set[int]) -> float:
         for j in near(toks, i, S.UP, reach, 3) + near(toks, i, S.DOWN, reach, 3) + ([i] if i in S.UP.at(toks) else []):
             if j in used or toks[j].number is not None or j and toks[j - 1].word == "how":
                 continue  # "how many steps" asks for a number, not for many
+            if toks[j].word == "few" and j and toks[j - 1].word == "a":
+                continue  # "a few steps" is an amount, not a reduction
             if not toks[j].degree and toks[j].word not in ("more", "fewer") and _descriptive(toks, j):
                 continue  # "when the chain is short": a condition, not a request
             up = j in S.UP.at(toks) and not (j in S.DOWN.at(toks) and toks[j].degree)
@@ -247,7 +249,7 @@ def rate_direction(toks: Toks, concept: S.Sense) -> float | None:
     for i in concept.at(toks):
         if toks[i].word in ("except",):
             continue
-        downs = [j for j in near(toks, i, S.DOWN, 3, 0) if not (j and toks[j - 1].word == "at")]
+        downs = [j for j in near(toks, i, S.DOWN, 3, 0) if not (j and toks[j - 1].word in ("at", "a"))]
         if downs or near(toks, i, S.sense("rare rarely seldom occasional infrequent"), 3, 3):
             value = -0.5
         elif near(toks, i, S.PERMIT, 4, 4) and not near(toks, i, S.UP, 3, 0):
@@ -266,6 +268,9 @@ def only_relevant(toks: Toks) -> bool:
     """"Only relevant provisions", "every provision should be needed": no distractors."""
     if any(near(toks, i, S.ONLY, 3, 0) and near(toks, i, S.PROVISION, 0, 3) for i in S.RELEVANT.at(toks)):
         return True
+    if any(near(toks, i, S.ONLY, 2, 0) and near(toks, i, S.NEEDED, 0, 5) and not toks[i].negated
+           for i in S.PROVISION.at(toks)):
+        return True  # "only the provisions the answer needs"
     return any(not toks[i].negated and i and "be" in toks[i - 1].lemmas and near(toks, i, S.PROVISION, 6, 0)
                and near(toks, i, S.EVERY, 8, 0) for i in S.RELEVANT.at(toks))
 

@@ -14,6 +14,7 @@ from harness.sim.reading.concepts import Toks, in_clause, is_writer_clause, near
 
 _VERB_MARKERS = frozenset({"to", "should", "must", "will", "can", "always", "would", "may", "might"})
 _LIGHT = frozenset({"the", "a", "an", "its", "their", "final", "correct", "actual", "true", "right", "away", "what",
+                    "them", "him", "her", "they",
                     "whether", "any", "out", "clearly", "directly", "explicitly"})
 
 
@@ -46,10 +47,8 @@ def secrecy(toks: Toks) -> int:
         # A plain verb ("state", "contain") discloses only with the answer as its object or subject.
         verbs += [j for j in in_clause(toks, a, S.DISCLOSE_IN_CONTEXT)
                   if (in_clause(toks, a, S.CONTEXT) or toks[j].negated or toks[a].negated)
-                  and (j < a and all(t.lemmas & _LIGHT for t in toks[j + 1:a]) or a < j)]
+                  and (j < a and all(t.lemmas & (_LIGHT | S.AGENT.words) for t in toks[j + 1:a]) or a < j)]
         for j in verbs:
-            if not is_writer_clause(toks, min(j, a)) and j < a:
-                continue
             result = 1 if toks[j].negated or toks[a].negated else -1
         for j in in_clause(toks, a, S.CONCEAL):
             result = -1 if toks[j].negated else 1  # "rather than hiding the answer" reveals it
@@ -78,7 +77,7 @@ def completeness(toks: Toks) -> int:
     omissions = S.MISSING.at(toks) + S.OMIT.at(toks)
     omissions += [i for i, t in enumerate(toks) if "leave" in t.lemmas and any(u.word == "out" for u in toks[i + 1:i + 7])]
     for i in omissions:
-        if not (in_clause(toks, i, S.PROVISION) or in_clause(toks, i, S.CONTEXT) or toks[i].word == "nothing"):
+        if not (S.PROVISION.at(toks) or in_clause(toks, i, S.CONTEXT) or toks[i].word == "nothing"):
             continue
         negated = toks[i].negated or any(toks[j].word in ("no", "nothing", "never") for j in near(toks, i, S.sense("no nothing never"), 3, 0))
         result = 1 if negated else -1

@@ -68,7 +68,8 @@ def orchestrator_style(instructions: str) -> OrchestratorStyle:
 
 def _mentions(toks: Toks) -> dict[str, list[int]]:
     leak = S.LEAK.at(toks) + [j for a in F.answer_nouns(toks) for j in in_clause(toks, a, S.DISCLOSE)
-                              + in_clause(toks, a, S.CONCEAL) + in_clause(toks, a, S.DISCLOSE_IN_CONTEXT)]
+                              + in_clause(toks, a, S.CONCEAL) + in_clause(toks, a, S.DISCLOSE_IN_CONTEXT)
+                              if not toks[j].lemmas & S.DISCLOSE_IN_CONTEXT.words or in_clause(toks, a, S.CONTEXT)]
     context = S.MISSING.at(toks) + [i for i in S.COMPLETE.at(toks)
                                     if in_clause(toks, i, S.CONTEXT) or toks[i].lemmas & {"self-contained", "self"}]
     context += [i for i in S.sense("enough").at(toks) if in_clause(toks, i, S.sense("information provision rule"))]

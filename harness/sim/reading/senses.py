@@ -81,7 +81,7 @@ NOT_THIS_ANSWER = sense("reference worked model expected gold sample")
 DISCLOSE = sense("reveal disclose leak give-away giveaway telegraph hint betray expose presuppose spoil divulge "
                  "away slip", "spell out", "let slip")
 DISCLOSE_IN_CONTEXT = sense("state include contain mention show tell assert announce imply suggest present write "
-                            "put say give")
+                            "put say give read see spot")
 LEAK = sense("leak giveaway spoiler leakage", "give away")
 CONCEAL = sense("hide conceal withhold secret hidden mask obscure unstated undisclosed", "out of")
 CONTEXT = sense("context passage fact premise text document background")

@@ -34,11 +34,11 @@ IRREGULAR_DEGREE = {
     "fewer": ("few", "comp"), "fewest": ("few", "sup"), "better": ("good", "comp"), "best": ("good", "sup"),
     "worse": ("bad", "comp"), "worst": ("bad", "sup"), "further": ("far", "comp"), "farther": ("far", "comp"),
 }
-VERBAL_NEGATORS = frozenset({"not", "never", "neither", "unwelcome", "unwanted", "undesirable", "forbidden",
+VERBAL_NEGATORS = frozenset({"not", "never", "neither", "nobody", "unwelcome", "unwanted", "undesirable", "forbidden",
                              "prohibited", "banned", "discouraged", "unacceptable", "disallowed"})
 PREFIX_NEGATORS = frozenset({
     "no", "without", "avoid", "refrain", "skip", "exclude", "eliminate", "prevent", "forbid", "prohibit",
-    "ban", "none", "nothing", "stop", "cease", "drop", "remove", "shun", "abstain", "ditch", "forgo", "lack",
+    "ban", "none", "nothing", "stop", "cease", "forget", "neglect", "drop", "remove", "shun", "abstain", "ditch", "forgo", "lack",
     "rather than", "instead of", "free of", "other than", "in place of", "steer clear of", "stay away from",
     "keep away from", "get rid of", "keep clear of", "do away with", "leave out", "cut out", "keep out", "nor",
     "away from",
@@ -120,6 +120,8 @@ def _normalise(text: str) -> str:
     text = re.sub(r"\b([a-z]+)-free\b", r"free of \1", text)  # "leak-free" -> "free of leak"
     text = re.sub(r"(?<=[a-z])'s\b", "", text)  # possessives read as the noun
     text = re.sub(r"\b(?:not an? (?:problem|issue|concern)|no problem)\b", "fine", text)
+    text = re.sub(r"\bnothing (?:but|other than|except|besides)\b", "only", text)
+    text = re.sub(r"\bno one\b", "nobody", text)
     text = re.sub(r"(\d+)\s*(?:-|–|to)\s*(\d+)", r"\1 to \2", text)
     text = re.sub(rf"\b({_NUMBER_ALT})-(?=[a-z])", r"\1 ", text)  # "five-step" -> "five step"
     text = re.sub(r"'(yes|no)'|\"(yes|no)\"", lambda m: f"quoted-{m.group(1) or m.group(2)}", text)
