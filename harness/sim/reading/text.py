@@ -7,12 +7,17 @@ gives it (any part of speech, so "steps" is both the noun and the verb *step*), 
 Clause boundaries (punctuation, "but", "however", "if", "when", "rather than", a comma or "and"
 that starts a new command) end the scope of a negation:
 
-- verbal negation ("not", "never", "n't", "nor") covers its whole clause, before and after it
-  ("the answer must not be revealed");
-- a negating word ("no", "without", "avoid", "skip", "instead of", "rather than", "-free")
-  covers what follows it, up to the end of its clause or a coordinated new command.
+- verbal negation ("not", "never", "n't", "nobody", "unwelcome", "forbidden") covers its whole
+  clause, before and after it ("the answer must not be revealed"), but one inside a relative
+  clause stays there ("rules that do not apply");
+- a negating word ("no", "without", "avoid", "skip", "forget", "instead of", "rather than",
+  "steer clear of", "away from", "-free") covers what follows it, up to the end of its clause or
+  a coordinated new command; as a passive participle it covers its subject ("exceptions should
+  be avoided"); "leave / keep X out" covers X; "neither X nor Y" is one negation over both;
+  a label's "none" ("Exceptions: none") covers the label.
 
-Words that look negative but are not ("answer No", "no more than", "no matter") are shielded.
+Words that look negative but are not ("answer No", "no more than", "no matter", "not a problem")
+are shielded.
 """
 
 from __future__ import annotations
