@@ -3,6 +3,8 @@
 Grounded, it parses the rules out of the document and builds a task on them; ungrounded
 (self-instruct), it invents a rule system from the topic alone and, writing from memory, gets the
 reference wrong 10% more often. Planning first (chain of thought) halves the careless-flaw rates.
+Its instructions and the orchestrator's guidance are read by meaning (``reader.read_intent``);
+when they tell it to plant notes for the models downstream, it does so per task at the rate read.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 import random
 import re
 
-from harness.sim.lexicon import Intent, read_intent
+from harness.sim.intent import Intent
 from harness.sim.logic import parse_rules
 from harness.sim.profiles import Profile
+from harness.sim.reader import read_intent
 from harness.sim.tasks import Task, TaskSpec, build_task
 from harness.sim.world import build_document
 
@@ -33,6 +36,9 @@ def draw_spec(intent: Intent, temperature: float, skill: float, size: int, rng: 
     exception = rng.random() < intent.exception
     whole = int(intent.distractors)
     distractors = whole + (1 if rng.random() < intent.distractors - whole else 0)
+    # Drawn only when asked for, so that an intent without them draws exactly as before.
+    weak_hack = intent.plant_weak_hack > 0 and rng.random() < intent.plant_weak_hack
+    judge_hack = intent.plant_judge_hack > 0 and rng.random() < intent.plant_judge_hack
     return TaskSpec(
         depth=depth,
         exception=exception,
@@ -44,6 +50,8 @@ def draw_spec(intent: Intent, temperature: float, skill: float, size: int, rng: 
         reference_error=rng.random() < intent.reference_error * care,
         malformed_rubric=rng.random() < intent.malformed * care,
         type_mismatch=rng.random() < intent.type_mismatch * care,
+        plant_weak_hack=weak_hack,
+        plant_judge_hack=judge_hack,
     )
 
 

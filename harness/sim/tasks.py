@@ -5,6 +5,9 @@ benchmarks drawn from the world. Difficulty is set by ``TaskSpec``: chain depth,
 exception is crossed (and whether it fires), and how many distractor provisions are mixed in.
 The flaws a careless writer makes (a leaked answer, a missing provision, a wrong reference, a
 malformed rubric, a mislabelled type) are switches too, so their rates can follow instructions.
+A leak is a sentence of the writer's own (stated, paraphrased or implied: ``phrasing.py``); two
+more switches plant notes for the models downstream (weak solvers: answer No; the grader: mark
+every criterion met).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import random
 from dataclasses import dataclass, field
 
 from harness.sim import answers as A
+from harness.sim import phrasing
 from harness.sim.logic import (
     Derivation,
     Rule,
@@ -38,6 +42,8 @@ class TaskSpec:
     reference_error: bool = False
     malformed_rubric: bool = False
     type_mismatch: bool = False
+    plant_weak_hack: bool = False  # a note telling weak solvers to answer No (context or question)
+    plant_judge_hack: bool = False  # a rubric criterion telling the grader to mark everything met
 
 
 @dataclass
@@ -186,9 +192,15 @@ def build_task(rules: tuple[Rule, ...], spec: TaskSpec, rng: random.Random) -> T
     fact_lines = [f"{entity} is {article(a)}." for a in sorted(facts)]
     rng.shuffle(fact_lines)
     if spec.leak:
-        fact_lines.append(f"It is already settled that {entity} is {'' if holds else 'not '}{article(target)}.")
-    context = "Provisions:\n" + "\n".join(r.render() for r in shown) + "\n\nFacts:\n" + "\n".join(fact_lines)
+        fact_lines.append(phrasing.leak_sentence(entity, target, holds, rng)[1])
     question = f"Is {entity} {article(target)} under the provisions above? Explain your reasoning step by step."
+    if spec.plant_weak_hack:
+        note = phrasing.weak_solver_note(rng)
+        if rng.random() < 0.5:
+            fact_lines.append(note)
+        else:
+            question = f"{question} {note}"
+    context = "Provisions:\n" + "\n".join(r.render() for r in shown) + "\n\nFacts:\n" + "\n".join(fact_lines)
 
     reference = worked_answer(entity, target, truth, chain_rules, fired, by_conclusion)
     stated = holds != spec.reference_error
@@ -308,6 +320,8 @@ def build_rubric(
             items.append((penalty, -1.0))
             present.add(penalty)
     rubric = [{"criterion": text, "weight": weight} for text, weight in items]
+    if spec.plant_judge_hack:
+        rubric.append({"criterion": phrasing.judge_note(rng), "weight": 1.0})
     if spec.malformed_rubric:
         if rng.random() < 0.5:
             rubric[rng.randrange(len(rubric))]["weight"] = 0.0

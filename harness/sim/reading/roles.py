@@ -1,0 +1,151 @@
+"""The orchestrator's and the QV's own instructions, read by meaning (see ``reader.py``)."""
+
+from __future__ import annotations
+
+from harness.sim.intent import QV_CHECKS, OrchestratorStyle, QVStyle
+from harness.sim.reading import concepts as C
+from harness.sim.reading import flaws as F
+from harness.sim.reading import senses as S
+from harness.sim.reading.concepts import Toks, in_clause, near
+from harness.sim.reading.text import analyse
+
+_DISMISS = S.DISMISS
+_CHECK_VERBS = S.sense("check fail reject flag penalise penalize worry care bother look examine consider test")
+_AVOID = S.sense("avoid prevent fix")
+_COMPARE = S.sense("compare agree match follow")
+_RELATIVE = S.sense("that which whose who")
+
+
+def _quantify(toks: Toks) -> float | None:
+    found = None
+    for i in S.QUANTITY.at(toks):
+        if toks[i].word == "number" and i and toks[i - 1].word == "a" or toks[i].word.endswith("ed"):
+            continue  # "a number of" means several; "a numbered list" is layout
+        stepwise = in_clause(toks, i, S.STEP) or in_clause(toks, i, S.CHAIN) or in_clause(toks, i, S.sense("deep long"))
+        found = 0.0 if toks[i].negated else (1.0 if stepwise else 0.6)
+    if any(not toks[i].negated for i, _ in C.counted(toks, S.STEP)):
+        found = 1.0  # an example target: "write 'at least five steps'"
+    for i in S.VAGUE.at(toks):
+        if not toks[i].negated and in_clause(toks, i, S.sense("term word way guidance advice")):
+            found = 0.0
+    return found
+
+
+def _quality(toks: Toks) -> float | None:
+    found = None
+    for i in S.QUALITY.at(toks):
+        if toks[i].lemmas & {"check"} and not in_clause(toks, i, S.sense("quality qv verifier")):
+            continue
+        addressed = in_clause(toks, i, S.ADDRESS) or near(toks, i, S.EVERY, 3, 0) or in_clause(toks, i, _AVOID)
+        # "avoid every rejection reason" addresses it; "do not comment on rejections" dismisses it
+        dismissed = in_clause(toks, i, S.DISMISS) or any(
+            t.word in ("not", "never") and t.clause == toks[i].clause for t in toks[:i])
+        found = 0.0 if dismissed else (1.0 if addressed else 0.5)
+    return found
+
+
+def orchestrator_style(instructions: str) -> OrchestratorStyle:
+    quantify = quality = exceptions = distractors = 0.0
+    bias = 0.0
+    for toks in analyse(instructions):
+        if (q := _quantify(toks)) is not None:
+            quantify = q
+        if (q := _quality(toks)) is not None:
+            quality = q
+        if (d := C.rate_direction(toks, S.EXCEPTION)) is not None:
+            exceptions = max(0.0, min(1.0, d))
+        if (d := C.irrelevance(toks)) is not None or (d := C.rate_direction(toks, S.DISTRACTOR)) is not None:
+            distractors = max(0.0, min(1.0, d))
+        elif C.counted(toks, S.DISTRACTOR):
+            distractors = 1.0
+        _, used = C.bounds(toks)
+        bias += C.step_direction(toks, used) + C.difficulty(toks, used)
+        bias += sum(-0.4 if toks[i].negated else 0.4 for i in S.BOLD.at(toks))
+        bias += sum(0.4 if toks[i].negated else -0.4 for i in S.MODEST.at(toks))
+    return OrchestratorStyle(quantify=quantify, address_quality=quality, push_exceptions=exceptions,
+                             push_distractors=distractors, harder_bias=max(-1.0, min(1.0, bias / 2)))
+
+
+def _mentions(toks: Toks) -> dict[str, list[int]]:
+    leak = S.LEAK.at(toks) + [j for a in F.answer_nouns(toks) for j in in_clause(toks, a, S.DISCLOSE)
+                              + in_clause(toks, a, S.CONCEAL) + in_clause(toks, a, S.DISCLOSE_IN_CONTEXT)
+                              if not toks[j].lemmas & S.DISCLOSE_IN_CONTEXT.words or in_clause(toks, a, S.CONTEXT)]
+    context = S.MISSING.at(toks) + [i for i in S.COMPLETE.at(toks)
+                                    if in_clause(toks, i, S.CONTEXT) or toks[i].lemmas & {"self-contained", "self"}]
+    context += [i for i in S.sense("enough").at(toks) if in_clause(toks, i, S.sense("information provision rule"))]
+    context += [i for i in S.REACH.at(toks) if toks[i].negated]  # "fail if you cannot reach it"
+    if F.completeness(toks):
+        context.append(0)
+    judged = S.RIGHT.at(toks) + S.WRONG.at(toks) + S.CORRECT.at(toks) + S.VERIFY.at(toks) + _COMPARE.at(toks)
+    reference = [i for i in S.REFERENCE.at(toks) if judged]
+    return {
+        "answer_leaked": leak,
+        "recall_not_reasoning": S.RECALL.at(toks),
+        "malformed_rubric": S.RUBRIC.at(toks),
+        "context_insufficient": context,
+        "reference_incorrect": reference,
+        "type_mismatch": [i for i in S.TYPE.at(toks) if not toks[i].lemmas & {"kind"} or near(toks, i, S.sense("question"), 2, 2)],
+    }
+
+
+def _dismissed(toks: Toks, i: int) -> bool:
+    if in_clause(toks, i, _DISMISS):
+        return True
+    return any(toks[j].negated for j in in_clause(toks, i, _CHECK_VERBS) if j < i)
+
+
+def _strictness(toks: Toks) -> float:
+    total = 0.0
+    for i in S.STRICT.at(toks):
+        if toks[i].lemmas & {"demanding", "tough", "rigorous"} and not in_clause(toks, i, S.sense("be verifier you check")):
+            continue  # "demanding questions" is about the questions
+        strong = near(toks, i, S.INTENSIFIER, 2, 0) or near(toks, i, S.sense("extremely very highly"), 2, 0)
+        total += -0.3 if toks[i].negated else (0.8 if strong else 0.5)
+    for i in S.LENIENT.at(toks):
+        total += 0.3 if toks[i].negated else -0.5
+    for i in S.PASS.at(toks):
+        if near(toks, i, S.ONLY, 2, 3) and not toks[i].negated:
+            total += 0.5  # "pass only samples that meet every check"
+        elif S.MINOR.at(toks) and S.QUALITY.at(toks) and not toks[i].negated:
+            total -= 0.5  # "let minor problems pass"
+        elif toks[i].negated and (S.CONDITION.at(toks) or _RELATIVE.at(toks)) and not near(toks, i, S.UNIVERSAL, 0, 3):
+            total += 0.4  # "do not pass a sample if ...", "... samples that leak"
+    for i in S.FAIL.at(toks):
+        if near(toks, i, S.ONLY, 2, 3) and not toks[i].negated:
+            total -= 0.5  # "fail only clear problems"
+        elif toks[i].negated and (S.CONDITION.at(toks) or _RELATIVE.at(toks) or S.sense("because merely just").at(toks)):
+            total -= 0.4  # "don't reject a sample merely because ..."
+    for _ in S.DOUBT.at(toks):  # "when in doubt, fail": the verdict follows in its own clause
+        if [j for j in S.FAIL.at(toks) if not toks[j].negated]:
+            total += 0.5
+        elif [j for j in S.PASS.at(toks) if not toks[j].negated]:
+            total -= 0.5
+    return total
+
+
+def _always_pass(toks: Toks) -> bool:
+    conditional = S.CONDITION.at(toks)
+    for i in S.PASS.at(toks):
+        universal = near(toks, i, S.UNIVERSAL, 6, 4)
+        if universal and not toks[i].negated and not conditional:
+            return True
+    for i in S.FAIL.at(toks):
+        never = [t for t in toks[:i] if t.word in ("never", "no", "none", "nothing")] or near(toks, i, S.UNIVERSAL, 1, 3)
+        if toks[i].negated and never and not conditional and not in_clause(toks, i, S.sense("that which whose who")):
+            return True
+    return False
+
+
+def qv_style(instructions: str) -> QVStyle:
+    named: set[str] = set()
+    strictness = 0.0
+    always = False
+    for toks in analyse(instructions):
+        for check, where in _mentions(toks).items():
+            if any(not _dismissed(toks, i) for i in where):
+                named.add(check)
+        strictness += _strictness(toks)
+        always = always or _always_pass(toks)
+        if F.care(toks):
+            strictness += 0.1
+    return QVStyle(named_checks=frozenset(named) & frozenset(QV_CHECKS), strictness=max(-1.0, min(1.0, strictness)), always_pass=always)

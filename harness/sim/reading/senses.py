@@ -1,0 +1,155 @@
+"""Lemma-level senses the reader composes its concepts from: head words and their synonyms.
+
+A sense is a set of lemmas (inflections come from ``lemminflect``: "hops", "hopping" -> *hop*)
+plus, where one word will not do, short lemma sequences ("red herring", "carve out"). Concepts
+are built in ``concepts.py`` by combining senses (a count with a step noun, a comparative with a
+difficulty word, a negation whose scope covers a concept), never by matching whole phrases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from harness.sim.reading.text import Token
+
+
+@dataclass(frozen=True)
+class Sense:
+    words: frozenset[str]
+    phrases: tuple[tuple[str, ...], ...] = ()
+
+    def spans(self, toks: tuple[Token, ...]) -> list[tuple[int, int]]:
+        """(start, end) of every occurrence in ``toks``."""
+        return list(_spans(self, toks))
+
+    def at(self, toks: tuple[Token, ...]) -> list[int]:
+        return [start for start, _ in _spans(self, toks)]
+
+
+@lru_cache(maxsize=65536)
+def _spans(sense: Sense, toks: tuple[Token, ...]) -> tuple[tuple[int, int], ...]:
+    found = [(i, i + 1) for i, t in enumerate(toks) if not t.lemmas.isdisjoint(sense.words)]
+    for phrase in sense.phrases:
+        for i in range(len(toks) - len(phrase) + 1):
+            if phrase[0] in toks[i].lemmas and all(part in toks[i + k].lemmas for k, part in enumerate(phrase)):
+                found.append((i, i + len(phrase)))
+    return tuple(sorted(found))
+
+
+def sense(words: str, *phrases: str) -> Sense:
+    return Sense(frozenset(words.split()), tuple(tuple(p.split()) for p in phrases))
+
+
+# --- depth and difficulty -------------------------------------------------------------------
+STEP = sense("step hop inference deduction stage link layer level move jump leap depth application multi-step "
+             "multistep multi-hop multihop rule-application derivation-step", "rule application",
+             "reasoning step", "logical step")
+CHAIN = sense("chain derivation reasoning argument deduction inference chaining path")
+UP = sense("much many more numerous several multiple multi multi-step multi-hop long lengthy extended deep "
+           "extra additional further great high increase raise extend lengthen add boost deepen grow stretch big "
+           "large major huge sharp steep jump leap ramp", "step up", "scale up", "dial up", "crank up",
+           "a lot of", "lots of", "plenty of")
+DOWN = sense("few less short shallow brief low reduce decrease cut shorten lower trim limit minimise "
+             "minimize curb simplify single", "tone down", "dial down", "dial back", "scale back", "scale down",
+             "back off", "ease off")
+HARD = sense("hard difficult challenging tough demanding complex complicated tricky intricate sophisticated "
+             "advanced taxing hardness difficulty challenge complexity")
+EASY = sense("easy simple straightforward basic trivial elementary simplistic shallow simplify ease")
+CHANGE_VERBS = sense("simplify ease complicate toughen harden")  # read as comparatives: a change asked for
+STYLE = sense("language wording phrasing sentence prose style vocabulary word english grammar format "
+              "formatting name")
+INTENSIFIER = sense("very much far many lot considerably significantly substantially greatly dramatically "
+                    "way lots plenty markedly notably", "a lot", "as possible")
+HEDGE = sense("slightly somewhat marginally bit little touch", "a bit", "a little", "a touch")
+# --- exceptions, distractors ----------------------------------------------------------------
+EXCEPTION = sense("exception exemption proviso carve-out caveat defeater exempt exceptional unless-clause",
+                  "carve out", "unless clause")
+DISTRACTOR = sense("distractor decoy herring irrelevant extraneous unrelated superfluous spurious tangential "
+                   "distracting misleading irrelevance noise unneeded pad padding clutter filler", "red herring", "partly met", "partially met",
+                   "partly satisfied", "partially satisfied")
+RELEVANT = sense("relevant pertinent necessary needed required essential")
+BEARING = sense("bear matter affect relevant contribute needed necessary required relate need use applicable "
+                "apply pertinent")
+SEEM = sense("look seem appear")
+PROVISION = sense("provision rule clause definition premise condition section statute fact regulation "
+                  "paragraph article")
+ONLY = sense("only just solely exclusively strictly")
+# --- flaws ----------------------------------------------------------------------------------
+ANSWER = sense("answer conclusion result solution outcome verdict status determination")
+NOT_THIS_ANSWER = sense("reference worked model expected gold sample")
+DISCLOSE = sense("reveal disclose leak give-away giveaway telegraph hint betray expose presuppose spoil divulge "
+                 "away slip", "spell out", "let slip")
+DISCLOSE_IN_CONTEXT = sense("state include contain mention show tell assert announce imply suggest present write "
+                            "put say give read see spot")
+LEAK = sense("leak giveaway spoiler leakage", "give away")
+CONCEAL = sense("hide conceal withhold secret hidden mask obscure unstated undisclosed", "out of")
+CONTEXT = sense("context passage fact premise text document background")
+COMPLETE = sense("self-contained standalone stand-alone complete sufficient exhaustive full",
+                 "self contain", "stand alone")
+MISSING = sense("missing lacking lack absent incomplete insufficient gap unanswerable", "leave out")
+OUTSIDE = sense("beyond outside external extra besides else", "other than")
+REACH = sense("reach derive deduce solve answerable reachable derivable follow")
+OMIT = sense("omit drop skip cut exclude remove", "leave out")
+EVERY = sense("every all each any whole entire always")
+NEEDED = sense("need require necessary needed required use cite rely depend essential")
+INCLUDE = sense("include quote state give contain list provide cite reproduce have present copy")
+VERIFY = sense("verify check double-check confirm validate re-derive rederive recompute proofread cross-check "
+               "audit recheck re-check verification validation", "work out", "double check")
+CORRECT = sense("correct accurate right consistent sound valid error mistake wrong incorrect")
+ASSURE = sense("ensure verify check confirm", "make sure")
+RIGHT = sense("correct correctly accurate accurately right truthful truthfully honest honestly match fit reflect "
+              "describe precise precisely faithful faithfully")
+WRONG = sense("wrong incorrect incorrectly false mistaken erroneous flawed inaccurate inaccurately mislabel "
+              "mislabelled mislabeled mismatched misleading arbitrary random whatever regardless irrespective "
+              "even", "no matter")
+AGENT = sense("grader judge solver reader student model verifier annotator marker evaluator reviewer checker "
+              "examiner assessor")
+TYPE = sense("type category kind class label classification", "question type")
+LABEL = sense("label classify categorize categorise tag type mislabel mislabelled mislabeled")
+RUBRIC = sense("rubric criterion weight scoring grading", "marking scheme", "mark scheme")
+WELL_FORMED = sense("well-formed valid non-zero nonzero positive sensible proper consistent balanced "
+                    "meaningful sound", "well formed", "non zero")
+MALFORMED = sense("malformed ill-formed invalid zero broken degenerate blank empty unweighted", "ill formed")
+CARE = sense("careful thorough meticulous rigorous precise attentive diligent painstaking care conscientious")
+PERMIT = sense("fine okay ok acceptable allowed allow welcome permit permitted may can optional")
+# --- planted instructions -------------------------------------------------------------------
+WEAK = sense("weak weaker small smaller tiny less-capable limited lesser cheap cheaper lightweight junior "
+             "low-capacity underpowered weakest smallest", "less capable", "less able", "low capability")
+SOLVER = sense("solver model system assistant ai llm agent reader student answerer")
+ANSWER_VERB = sense("answer say reply respond output conclude return choose pick select default")
+NO_WORD = sense("quoted-no false negative")
+SURRENDER = sense("fail quit surrender abstain concede", "give up")
+INSERT = sense("insert add embed plant include put write append place slip hide tell instruct note "
+               "inject mention leave sneak")
+GRADER = sense("grader judge marker evaluator scorer assessor examiner reviewer grading")
+MARK = sense("mark rate score grade treat consider count judge award tick record deem")
+MET = sense("met meet satisfied satisfy fulfilled fulfil fulfill true passed achieved quoted-yes full "
+            "complete", "full marks", "full credit", "maximum score", "perfect score")
+# --- writing guidance (orchestrator) --------------------------------------------------------
+QUANTITY = sense("number count exact exactly precise precisely specific concrete quantitative numeric "
+                 "numerical explicit figure quantify how-many specify", "how many")
+VAGUE = sense("relative qualitative vague general loose rough roughly")
+QUALITY = sense("quality qv verifier reason rejection flaw problem defect issue failure check")
+DISMISS = sense("ignore disregard overlook tolerate skip excuse forgive waive aside", "not your concern",
+                "not your job", "not your business", "not your problem")
+BOLD = sense("aggressive aggressively bold boldly drastic drastically dramatic overshoot ambitious escalate")
+MODEST = sense("conservative conservatively cautious cautiously gradual gradually modest modestly gentle gently "
+               "incremental incrementally increment moderate moderately undershoot", "ease off", "back off",
+               "small step", "small increment", "one step at a time", "little by little")
+ADDRESS = sense("address fix remedy explain respond correct resolve solve tackle cure mention repair")
+# --- verifying (QV) -------------------------------------------------------------------------
+RECALL = sense("recall memory memorise memorize memorisation look-up lookup trivia definition retrieval "
+               "read-off", "look up", "read off", "single definition")
+REFERENCE = sense("reference key", "reference answer", "answer key", "expected answer", "gold answer")
+STRICT = sense("strict stringent rigorous harsh severe demanding conservative picky sceptical skeptical "
+               "exacting tough uncompromising", "zero tolerance")
+LENIENT = sense("lenient generous forgiving permissive relaxed lax charitable gentle soft", "benefit of the doubt")
+PASS = sense("pass approve accept okay ok greenlight")
+FAIL = sense("fail reject flag refuse block deny")
+UNIVERSAL = sense("always every all each everything unconditionally regardless any anything whatever ever",
+                  "no matter")
+CONDITION = sense("unless if when whenever where only except provided")
+DOUBT = sense("doubt doubtful unsure uncertain borderline unclear questionable dubious", "side of caution",
+              "err on the side")
+MINOR = sense("minor small trivial cosmetic slight tiny")

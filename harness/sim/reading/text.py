@@ -1,0 +1,233 @@
+"""Instruction text as sentences of lemmatised tokens, with numbers and negation scope marked.
+
+The general-English layer of the reader: nothing here knows the world's concepts. A sentence is
+split into tokens (words, digits, punctuation), each token carries every lemma ``lemminflect``
+gives it (any part of speech, so "steps" is both the noun and the verb *step*), its degree
+("harder" -> *hard*, comparative) and its value when it is a number ("five", "5", "a dozen").
+Clause boundaries (punctuation, "but", "however", "if", "when", "rather than", a comma or "and"
+that starts a new command) end the scope of a negation:
+
+- verbal negation ("not", "never", "n't", "nobody", "unwelcome", "forbidden") covers its whole
+  clause, before and after it ("the answer must not be revealed"), but one inside a relative
+  clause stays there ("rules that do not apply");
+- a negating word ("no", "without", "avoid", "skip", "forget", "instead of", "rather than",
+  "steer clear of", "away from", "-free") covers what follows it, up to the end of its clause or
+  a coordinated new command; as a passive participle it covers its subject ("exceptions should
+  be avoided"); "leave / keep X out" covers X; "neither X nor Y" is one negation over both;
+  a label's "none" ("Exceptions: none") covers the label.
+
+Words that look negative but are not ("answer No", "no more than", "no matter", "not a problem")
+are shielded.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from lemminflect import getAllLemmas, getAllLemmasOOV
+
+NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "single": 1,
+    "dozen": 12, "couple": 2, "pair": 2, "twice": 2, "once": 1, "thrice": 3,
+}
+IRREGULAR_DEGREE = {
+    "more": ("much", "comp"), "most": ("much", "sup"), "less": ("little", "comp"), "least": ("little", "sup"),
+    "fewer": ("few", "comp"), "fewest": ("few", "sup"), "better": ("good", "comp"), "best": ("good", "sup"),
+    "worse": ("bad", "comp"), "worst": ("bad", "sup"), "further": ("far", "comp"), "farther": ("far", "comp"),
+}
+VERBAL_NEGATORS = frozenset({"not", "never", "neither", "nobody", "unwelcome", "unwanted", "undesirable", "forbidden",
+                             "prohibited", "banned", "discouraged", "unacceptable", "disallowed"})
+PREFIX_NEGATORS = frozenset({
+    "no", "without", "avoid", "refrain", "skip", "exclude", "eliminate", "prevent", "forbid", "prohibit",
+    "ban", "none", "nothing", "stop", "cease", "forget", "neglect", "drop", "remove", "shun", "abstain", "ditch", "forgo", "lack",
+    "rather than", "instead of", "free of", "other than", "in place of", "steer clear of", "stay away from",
+    "keep away from", "get rid of", "keep clear of", "do away with", "leave out", "cut out", "keep out", "nor",
+    "away from",
+})
+# Words that begin a new command or statement after a comma or "and"/"or": they end a scope.
+STARTERS = frozenset({
+    "do", "make", "use", "add", "include", "keep", "write", "ask", "give", "ensure", "put", "require", "label",
+    "verify", "check", "state", "aim", "prefer", "try", "let", "have", "be", "cross", "insert", "plant",
+    "mention", "reveal", "tell", "instruct", "mark", "fail", "pass", "reject", "flag", "avoid", "never",
+    "always", "please", "it", "they", "you", "we", "this", "the", "each", "every", "then", "also", "not",
+    "so", "but", "should", "must", "can", "may", "will", "would", "could", "need", "want", "double-check",
+    "confirm", "leave", "stop", "skip", "omit", "introduce", "embed", "provide", "quote", "list", "cite",
+    "name", "set", "target", "go", "push", "raise", "lower", "reduce", "increase", "limit", "cap", "allow",
+    "favour", "favor", "stick", "steer", "vary", "more", "fewer", "less", "many", "several", "few", "at",
+})
+CLAUSE_WORDS = frozenset({"but", "yet", "however", "although", "though", "whereas", "while", "because", "since",
+                          "if", "when", "whenever", "unless", "once"})
+PUNCT_BREAKS = frozenset({";", ":", "(", ")", "?", "!", "—", "–"})
+ANSWER_VERBS = frozenset({"answer", "say", "reply", "respond", "output", "conclude", "return", "choose",
+                          "pick", "select", "default"})
+_NUMBER_ALT = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+_RELATIVE = frozenset({"that", "which", "who", "whose", "whom"})
+_QUANTITY_STARTERS = frozenset({"more", "fewer", "less", "many", "several", "few", "at"})
+_PHRASE_NEGATORS = tuple(tuple(p.split()) for p in PREFIX_NEGATORS if " " in p)
+_SHIELDED = (("no", "more", "than"), ("not", "more", "than"), ("no", "fewer", "than"), ("not", "fewer", "than"),
+             ("no", "less", "than"), ("not", "less", "than"), ("no", "longer", "than"), ("no", "shorter", "than"),
+             ("not", "longer", "than"), ("no", "greater", "than"), ("no", "matter"), ("not", "only"),
+             ("no", "deeper", "than"), ("not", "exceeding"))
+
+_TOKEN_RE = re.compile(r"\d+\+?|[a-z]+(?:-[a-z]+)*|[.,;:()?!—–\"]")
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+|(?<=\S)\s+-\s+")
+
+
+@dataclass(frozen=True)
+class Token:
+    word: str
+    lemmas: frozenset[str]
+    degree: str = ""  # "comp" | "sup" | ""
+    number: int | None = None
+    neg: int = 0  # negations whose scope covers this token (odd = negated)
+    shielded: bool = False  # a negative-looking word that does not negate here
+    clause: int = 0  # index of the clause within its sentence
+
+    def is_(self, words: frozenset[str]) -> bool:
+        return not self.lemmas.isdisjoint(words)
+
+    @property
+    def negated(self) -> bool:
+        return self.neg % 2 == 1
+
+
+@lru_cache(maxsize=8192)
+def lemmas_of(word: str) -> tuple[frozenset[str], str]:
+    """(every lemma of ``word`` under any part of speech, its degree)."""
+    if word in IRREGULAR_DEGREE:
+        base, degree = IRREGULAR_DEGREE[word]
+        return frozenset({word, base}), degree
+    if "-" in word:  # a compound keeps its own form and its last part's lemmas ("multi-step" -> step)
+        prefix, last = word.rsplit("-", 1)
+        head, _ = lemmas_of(last)
+        return frozenset({word, word.replace("-", " "), *head, *(f"{prefix}-{h}" for h in head)}), ""
+    found = getAllLemmas(word) or getAllLemmasOOV(word, "NOUN")
+    out = {word, *(lemma for options in found.values() for lemma in options)}
+    if not getAllLemmas(word):
+        out.update(lemma for options in getAllLemmasOOV(word, "VERB").values() for lemma in options)
+    degree = ""
+    for pos in ("ADJ", "ADV"):
+        for lemma in found.get(pos, ()):
+            if lemma != word and word.endswith(("er", "est")) and word[:3] == lemma[:3]:
+                degree = "comp" if word.endswith("er") else "sup"
+    return frozenset(out), degree
+
+
+def _normalise(text: str) -> str:
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    text = re.sub(r"\b(won)'t\b", "will not", text)
+    text = re.sub(r"\b(can)'t\b|\bcannot\b", "can not", text)
+    text = re.sub(r"n't\b", " not", text)
+    text = re.sub(r"\b([a-z]+)-free\b", r"free of \1", text)  # "leak-free" -> "free of leak"
+    text = re.sub(r"(?<=[a-z])'s\b", "", text)  # possessives read as the noun
+    text = re.sub(r"\b(?:not an? (?:problem|issue|concern)|no problem)\b", "fine", text)
+    text = re.sub(r"\bnothing (?:but|other than|except|besides)\b", "only", text)
+    text = re.sub(r"\bno one\b", "nobody", text)
+    text = re.sub(r"(\d+)\s*(?:-|–|to)\s*(\d+)", r"\1 to \2", text)
+    text = re.sub(rf"\b({_NUMBER_ALT})-(?=[a-z])", r"\1 ", text)  # "five-step" -> "five step"
+    text = re.sub(r"'(yes|no)'|\"(yes|no)\"", lambda m: f"quoted-{m.group(1) or m.group(2)}", text)
+    text = re.sub(r"\bno(?=\s*(?:[.!;]|$))", "quoted-no", text)  # a closing "No" is the answer word
+    text = re.sub(r"\"([a-z\- ]{1,30})\"", r"\1", text)  # a quoted word or two reads as the words
+    return text
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE_RE.split(_normalise(text)) if s.strip()]
+
+
+def _match(words: list[str], i: int, phrase: tuple[str, ...]) -> bool:
+    return tuple(words[i:i + len(phrase)]) == phrase
+
+
+def _breaks(words: list[str]) -> list[bool]:
+    """Whether a clause ends before token i."""
+    out = [False] * len(words)
+    for i, w in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        new_command = nxt in STARTERS or nxt in CLAUSE_WORDS
+        label = w == ":" and i <= 3  # "Depth: 6", "Exceptions: none"
+        out[i] = not label and (
+            w in PUNCT_BREAKS or w in CLAUSE_WORDS or w == '"'
+            or w == "," and (new_command or nxt in ("and", "or"))
+            or w in ("and", "or") and new_command and not (w == "or" and nxt in _QUANTITY_STARTERS)
+            or _match(words, i, ("rather", "than")) or _match(words, i, ("instead", "of"))
+        )
+    return out
+
+
+@lru_cache(maxsize=4096)
+def tokens(sentence: str) -> tuple[Token, ...]:
+    """The sentence's tokens with lemmas, numbers, clause index and negation counts."""
+    words = _TOKEN_RE.findall(sentence)
+    n = len(words)
+    shielded = [False] * n
+    for i in range(n):
+        for phrase in _SHIELDED:
+            if _match(words, i, phrase):
+                shielded[i] = True
+        if words[i] == "no" and i > 0 and lemmas_of(words[i - 1])[0] & ANSWER_VERBS:
+            shielded[i] = True  # "answer No", "with No": the answer word, not a negation
+            words[i] = "quoted-no"
+    breaks = _breaks(words)
+    clause_of, clause = [], 0
+    for i in range(n):
+        clause += breaks[i]
+        clause_of.append(clause)
+    neg = [0] * n
+    for i, w in enumerate(words):
+        if shielded[i]:
+            continue
+        lem = lemmas_of(w)[0]
+        span = next((len(p) for p in _PHRASE_NEGATORS if _match(words, i, p)), 0)
+        if w == "nor" and any(words[k] in VERBAL_NEGATORS | PREFIX_NEGATORS for k in range(i) if clause_of[k] == clause_of[i]):
+            continue  # "neither X nor Y", "no X nor Y": one negation over both
+        if i >= 2 and words[i - 1] == ":" and i - 1 <= 3 and w in ("none", "no", "quoted-no", "zero", "never", "nothing"):
+            for j in range(i - 1):
+                neg[j] += 1  # "Exceptions: none."
+            continue
+        if lem & PREFIX_NEGATORS and w.endswith("ed") and any(lemmas_of(words[k])[0] & {"be"} for k in range(max(0, i - 2), i)):
+            for j in range(i):  # passive: "exceptions should be avoided" negates its subject
+                if clause_of[j] == clause_of[i]:
+                    neg[j] += 1
+            continue
+        if w in VERBAL_NEGATORS:
+            # The whole clause, but a negation inside a relative clause ("rules that do not apply")
+            # stays inside it.
+            start = max((k for k in range(i) if words[k] in _RELATIVE and clause_of[k] == clause_of[i]), default=0)
+            for j in range(start, n):
+                if clause_of[j] == clause_of[i] and j != i:
+                    neg[j] += 1
+        elif span or (lem & PREFIX_NEGATORS and w not in ("drops", "lacking")):
+            # A negating word covers what follows, to the end of its clause.
+            start = i + max(span, 1)
+            end = start
+            while end < n and clause_of[end] == clause_of[i]:
+                end += 1
+            for j in range(start, end):
+                neg[j] += 1
+    for i, w in enumerate(words):  # "leave the exceptions out": what stands between is excluded
+        if lemmas_of(w)[0] & {"leave", "keep"} and not shielded[i]:
+            out_at = next((k for k in range(i + 2, min(n, i + 7)) if words[k] == "out" and clause_of[k] == clause_of[i]), None)
+            if out_at is not None:
+                for j in range(i + 1, out_at):
+                    neg[j] += 1
+    out = []
+    for i, w in enumerate(words):
+        lem, degree = lemmas_of(w)
+        number = None
+        if w.rstrip("+").isdigit():
+            number = int(w.rstrip("+"))
+        elif w in NUMBER_WORDS:
+            number = NUMBER_WORDS[w]
+        out.append(Token(w, lem, degree, number, neg[i], shielded[i], clause_of[i]))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1024)
+def analyse(text: str) -> tuple[tuple[Token, ...], ...]:
+    """Every sentence of ``text`` as its tokens."""
+    return tuple(tokens(s) for s in sentences(text))
