@@ -2,7 +2,9 @@
 
 The simulated orchestrator and analyzer judge difficulty the way a real model reading a prompt
 would: they parse the provisions and facts they were sent and chain forward for at most
-``reach`` rounds, with ``reach`` drawn from their profile per estimate. A chain that ends within
+``reach`` rounds, with ``reach`` drawn from their profile per estimate (applying a provision as
+soon as its conditions hold, unless its exception is already known: a hurried reader does not
+first settle every exception, so a defeated chain can read as one that goes through). A chain that ends within
 reach is counted; one that is still going when reach runs out is reported as "deeper than I can
 follow" (a lower bound, never the exact depth). A chain that stalls without reaching the target
 (an exception fired, a provision is missing) is counted backwards from the target's provisions,
@@ -112,6 +114,8 @@ def estimate_depth(context: str, question: str, profile: Profile, rng: random.Ra
         if rng.random() >= OFF_BY_ONE_SHARE and found >= reach - 1:
             return DepthEstimate(reach + 1, True, exception, unused)
         found = max(1, found + rng.choice((-1, 1)))
+        if found > reach:  # a count past its own reach is no count it could have made
+            return DepthEstimate(reach + 1, True, exception, unused)
     return DepthEstimate(found, False, exception, unused)
 
 

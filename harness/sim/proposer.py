@@ -300,10 +300,10 @@ def implement(gene: str, current: str, analysis: str, rng: random.Random, temper
             continue
         if _COUNT_RE.search(text):  # a new step count replaces any earlier one rather than contradicting it
             sentences = [s for i, s in enumerate(sentences) if i == 0 or not _COUNT_RE.search(s)]
-        if len(sentences) > 1 and rng.random() < 0.2 + 0.2 * temperature:
+        if len(sentences) > 1 and rng.random() < 0.1 + 0.1 * temperature:
             sentences[rng.randrange(1, len(sentences))] = text
         else:
             sentences.append(text)
-    if len(sentences) > 2 and rng.random() < 0.08 + 0.15 * temperature + 0.04 * max(0, len(sentences) - 8):
+    if len(sentences) > 2 and rng.random() < 0.05 + 0.1 * temperature + 0.04 * max(0, len(sentences) - 8):
         del sentences[rng.randrange(1, len(sentences) - 1)]  # an earlier sentence, never the one just added
     return " ".join(sentences)
