@@ -10,7 +10,8 @@ readings are off by one). It writes a root-cause analysis in varied English. Wit
 The **implementer** reads an analysis (its own kind of prose; any other text falls back to
 generic advice) and rewrites one gene: it keeps most of the current text and adds or replaces
 1-3 sentences from ``advice.py`` (which carries its own rate of vague, irrelevant and
-overshooting advice), sometimes dropping an earlier sentence. Temperature widens the choice of
+overshooting advice), now and then the analysis's suggested fix word for word
+(``SUGGESTION_COPY_RATE``), sometimes dropping an earlier sentence. Temperature widens the choice of
 ideas, the spread of the step counts it names and how much it changes. Nothing here knows which
 words any simulated reader responds to: whether a rewrite helps is found by evaluating it.
 """
@@ -27,6 +28,7 @@ from harness.sim.estimate import DepthSummary, estimate_depth, summarize
 from harness.sim.profiles import Profile
 
 MISCAUSE_RATE = 0.10  # the analysis names a wrong main cause
+SUGGESTION_COPY_RATE = 0.15  # the implementer takes the analysis's suggested fix word for word
 CAUSES = ("easy", "hard", "quality")
 
 _ROUND_SPLIT = re.compile(r"\n(?==== round )")
@@ -293,7 +295,7 @@ def implement(gene: str, current: str, analysis: str, rng: random.Random, temper
     k = 1 + (rng.random() < 0.3 + 0.3 * temperature) + (rng.random() < 0.05 + 0.25 * temperature)
     additions = [A.advise(idea, rng, _target(idea, reading, rng, temperature)).text
                  for idea in _pick(_weights(gene, reading), k, rng, temperature)]
-    if gene == "challenger_instructions" and reading.suggestion and rng.random() < 0.3:
+    if gene == "challenger_instructions" and reading.suggestion and rng.random() < SUGGESTION_COPY_RATE:
         additions[-1] = reading.suggestion  # take the analyst's own wording
     for text in additions:
         if text in sentences:
