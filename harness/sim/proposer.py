@@ -34,10 +34,10 @@ CAUSES = ("easy", "hard", "quality")
 _ROUND_SPLIT = re.compile(r"\n(?==== round )")
 _GROUP_WORDS = {"too_easy": "too-easy", "failed_on_strong": "strong-failing", "accepted": "accepted"}
 _COUNT_WORDS = {
-    "too_easy": ("{too easy for the weak solver|solved by the weak solver|too easy}",),
-    "failed_on_strong": ("{failed on the strong solver|too hard for the strong solver|missed by the strong solver}",),
-    "failed_quality_check": ("{rejected by the quality check|failed the quality check|stopped by the verifier}",),
-    "accepted": ("{accepted|kept in the dataset}",),
+    "too_easy": "{too easy for the weak solver|solved by the weak solver|too easy}",
+    "failed_on_strong": "{failed on the strong solver|too hard for the strong solver|missed by the strong solver}",
+    "failed_quality_check": "{rejected by the quality check|failed the quality check|stopped by the verifier}",
+    "accepted": "{accepted|kept in the dataset}",
 }
 _HEADERS = ("Root-cause analysis of the rounds:", "What the round records show:", "Diagnosis of this harness:",
             "Reading through the rounds:")
@@ -107,7 +107,7 @@ def _depth_sentence(group: str, summary: DepthSummary, rng: random.Random) -> st
     return text
 
 
-def _suggestion(cause: str, depths: dict[str, DepthSummary], rng: random.Random) -> str | None:
+def _suggestion(cause: str, depths: dict[str, DepthSummary], reasons: Counter[str], rng: random.Random) -> str | None:
     if cause == "easy":
         easy = depths.get("too_easy")
         return A.advise(A.DEEPER, rng, easy.typical + 1 if easy and rng.random() < 0.6 else None).text
@@ -116,7 +116,8 @@ def _suggestion(cause: str, depths: dict[str, DepthSummary], rng: random.Random)
         steps = hard.typical - 1 if hard and not hard.beyond and rng.random() < 0.6 else None
         return A.advise(A.SHALLOWER, rng, steps).text
     if cause == "quality":
-        return A.advise(rng.choice((A.NO_LEAK, A.SELF_CONTAINED, A.VERIFY_REFERENCE)), rng).text
+        top = next((idea for reason, _ in reasons.most_common() if (idea := A.fix_for(reason))), None)
+        return A.advise(top or rng.choice((A.NO_LEAK, A.SELF_CONTAINED, A.VERIFY_REFERENCE)), rng).text
     return None
 
 
@@ -129,7 +130,7 @@ def analyze(records: str, profile: Profile, rng: random.Random) -> str:
         return lines[0] + "\n" + A.expand("{There are no rounds to read.|No rounds were recorded.}", rng)
     parts = []
     for kind, n in facts.counts.most_common():
-        label = A.expand(_COUNT_WORDS[kind][0], rng, sentence=False) if kind in _COUNT_WORDS else kind.replace("_", " ")
+        label = A.expand(_COUNT_WORDS[kind], rng, sentence=False) if kind in _COUNT_WORDS else kind.replace("_", " ")
         parts.append(f"{n} {label}")
     lines.append(f"Of {total} attempts: " + ", ".join(parts) + ".")
     depths: dict[str, DepthSummary] = {}
@@ -151,7 +152,7 @@ def analyze(records: str, profile: Profile, rng: random.Random) -> str:
     if cause != "none" and rng.random() < MISCAUSE_RATE:
         cause = rng.choice([c for c in CAUSES if c != cause])
     lines.append(f"{rng.choice(_CAUSE_OPENERS)} {A.expand(rng.choice(_CAUSE_TEXT[cause]), rng, sentence=False)}.")
-    if (suggestion := _suggestion(cause, depths, rng)) is not None:
+    if (suggestion := _suggestion(cause, depths, facts.reasons, rng)) is not None:
         lines.append(A.expand("{Suggested fix|What I would try|Recommendation}: ", rng) + suggestion)
     return "\n".join(lines)
 
