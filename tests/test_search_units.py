@@ -22,8 +22,8 @@ from harness.feedback import format_round_records
 from harness.models import build_lm
 from harness.records import RoundRecord
 from harness.sim.engine import SimEngine
-from harness.sim.lexicon import read_intent
-from harness.sim.proposer import analyze, implement
+from harness.sim.profiles import profile
+from harness.sim.proposer import analyze, implement, read_analysis
 from search.bank import PromptBank, attrs_for, resolve, text_id
 from search.config import GENES, GUARDED, KnobRange, SearchSpec, load_sweep_config
 from search.guard import GuardViolation, check, violations
@@ -369,50 +369,33 @@ def test_analyze_counts_every_decision_in_the_records(seed_rounds: list[RoundRec
     assert total >= 4  # at least one round per document
     text = format_round_records(seed_rounds)
     assert text.count("=== round ") == total
-    analysis = analyze(text)
-    lines = analysis.splitlines()
-    assert lines[0] == "Root-cause analysis of the rounds:"
-    for kind, n in decisions.items():
-        assert f"- {kind}: {n} of {total} rounds ({n / total:.0%})." in lines
-    reported = {m.group(1): int(m.group(2)) for m in re.finditer(r"- (\w+): (\d+) of \d+ rounds", analysis)}
-    assert reported == dict(decisions)
-    for m in re.finditer(r"- (\w+) questions needed (\d+)-(\d+) reasoning steps \(median ([\d.]+)\)", analysis):
-        assert m.group(1) in decisions
-        low, high, median = int(m.group(2)), int(m.group(3)), float(m.group(4))
-        assert 1 <= low <= median <= high <= 7
-    too_easy_share = decisions.get("too_easy", 0) / total
-    assert ("questions are too shallow" in analysis) == (too_easy_share > 0.4)
-    assert analyze("") == "Root-cause analysis of the rounds:"
+    analyst = profile("proposer")
+    for salt in range(5):
+        analysis = analyze(text, analyst, random.Random(salt))
+        counts = next(line for line in analysis.splitlines() if line.startswith(f"Of {total} attempts: "))
+        stated = [int(n) for n in re.findall(r"(\d+) [a-z]", counts.split(": ", 1)[1])]
+        assert sorted(stated) == sorted(decisions.values()), (counts, decisions)
+        reading = read_analysis(analysis)
+        assert reading.cause in ("easy", "hard", "quality", "none")
+        assert all(1 <= n <= 9 for n in reading.steps.values())  # estimated, bounded by reach + 1
+    # the demo seed fails mostly as too easy; the analyst says so in most of its draws (not all)
+    causes = Counter(read_analysis(analyze(text, analyst, random.Random(s))).cause for s in range(40))
+    assert decisions.most_common(1)[0][0] == "too_easy"
+    assert causes["easy"] >= 28
+    assert "no rounds" in analyze("", analyst, random.Random(0)).lower()
 
 
-def test_implement_adds_causal_cues(seed_rounds: list[RoundRecord]) -> None:
-    analysis = analyze(format_round_records(seed_rounds))
-    assert "too shallow" in analysis, analysis  # the demo seed's dominant failure: too easy
+def test_implement_keeps_the_text_and_adds_a_few_sentences(seed_rounds: list[RoundRecord]) -> None:
+    analysis = analyze(format_round_records(seed_rounds), profile("proposer"), random.Random(0))
     seed = parse_config({})
-    current = seed.genes.challenger_instructions
-    before = read_intent(current)
-    for salt in range(8):
-        new = implement("challenger_instructions", current, analysis, random.Random(salt), 0.7)
-        assert new.startswith(current)  # keeps the text, adds instructions
-        steps = re.search(r"Write questions that need at least (\d+) reasoning steps\.", new)
-        assert steps, new
-        n = int(steps.group(1))
-        assert 2 <= n <= 7
-        after = read_intent(new)
-        assert after.depth_min == max(before.depth_min, n)
-        assert after.depth > before.depth
-        # a second rewrite replaces the step cue instead of stacking a contradicting one
-        again = implement("challenger_instructions", new, analysis, random.Random(salt + 100), 0.7)
-        assert len(re.findall(r"at least \d+ reasoning steps", again)) == 1
-    orchestrator = implement("orchestrator_instructions", seed.genes.orchestrator_instructions, analysis,
-                             random.Random(0), 0.7)
-    assert "specific" in orchestrator[len(seed.genes.orchestrator_instructions):].lower()
-    qv = implement("qv_instructions", seed.genes.qv_instructions, analysis, random.Random(0), 0.7)
-    assert "Be thorough" in qv and qv.startswith(seed.genes.qv_instructions)
-    # without a too-shallow diagnosis, no step count is imposed
-    calm = implement("challenger_instructions", current, "Root-cause analysis of the rounds:\n- accepted: 3 of 3 rounds.",
-                     random.Random(1), 0.7)
-    assert "reasoning steps" not in calm[len(current):]
+    for gene in GENES:
+        current = getattr(seed.genes, gene)
+        first = re.split(r"(?<=[.!?])\s+", current)[0]
+        rewrites = {implement(gene, current, analysis, random.Random(salt), 0.7) for salt in range(12)}
+        assert len(rewrites) >= 10  # varied, not one fixed rewrite
+        for new in rewrites:
+            assert new.startswith(first) and new != current
+            assert len(new) <= len(current) + 3 * 200  # at most three sentences more
 
 
 # --- operators ----------------------------------------------------------------------------------
@@ -493,9 +476,9 @@ def test_reflective_mutation_rewrites_exactly_one_gene(seed_rounds: list[RoundRe
         differing = [g for g in GENES if proposal.genes[g] != parent.genes[g]]
         assert differing == [proposal.mutated_gene]
         gene = proposal.mutated_gene
-        assert proposal.genes[gene].startswith(parent.genes[gene])
-        assert proposal.analysis.startswith("Root-cause analysis of the rounds:")
-        assert "too_easy" in proposal.analysis
+        first = re.split(r"(?<=[.!?])\s+", parent.genes[gene])[0]
+        assert proposal.genes[gene].startswith(first)  # a rewrite, not a replacement
+        assert read_analysis(proposal.analysis).cause is not None  # the analyzer's own prose, understood
         mutated[gene] += 1
     assert operator.calls == 2 * 9  # an analyzer and an implementer call per proposal
     assert proposals >= 7
@@ -510,7 +493,7 @@ def test_reflective_mutation_only_searches_listed_genes(seed_rounds: list[RoundR
     for salt in range(3):
         proposal = asyncio.run(ReflectiveMutation(lm).propose(FakeContext([parent], spec, random.Random(salt), seed_rounds)))
         assert proposal is not None and proposal.mutated_gene == "orchestrator_instructions"
-        assert "specific" in proposal.genes["orchestrator_instructions"].lower()
+        assert proposal.genes["orchestrator_instructions"] != parent.genes["orchestrator_instructions"]
     assert asyncio.run(ReflectiveMutation(lm).propose(FakeContext([parent], spec_of(genes=[]), random.Random(0)))) is None
 
 

@@ -1,79 +1,100 @@
-"""Simulated orchestrator: reads the grouped failures and writes guidance for the challenger.
+"""Simulated orchestrator: reads the grouped failures and writes guidance for the next attempt.
 
-It re-derives each failed question from its context to see how deep it was. How useful its
-guidance is depends on its instructions:
+It is sent the report of ``harness.feedback.format_failures`` (sections TOO EASY, FAILED ON
+STRONG, FAILED QUALITY CHECK, each attempt with its question and context) and estimates how
+deep the failed questions were by bounded re-derivation with its own profile (``estimate.py``:
+reach and accuracy, so deep chains read only as "deeper than I can follow"). What it writes
+follows its ``OrchestratorStyle``, which the dispatcher reads from its instructions:
 
-- ``specific``, ``concrete``, ``exact``, ``number of steps`` or ``quantitative``: it names step
-  counts ("at least 4 reasoning steps", "at most 3 steps") from the depths it measured;
-- otherwise it speaks in relative terms ("more reasoning steps", "fewer steps"), which the
-  challenger, having no memory of earlier rounds, reads as one step more than its default;
-- ``quality``, ``each reason`` or ``every reason``: it also turns quality-check reasons into
-  fixes ("do not reveal the answer", "keep the context self-contained", "verify ...");
-- ``exception`` / ``distractor``: it asks for them when questions were too easy.
+- ``quantify``: the chance it names step counts (one more than the too-easy questions took,
+  one fewer than the strong-failing ones, from its noisy estimates) instead of speaking in
+  relative terms ("longer derivations", "simpler");
+- ``address_quality``: the chance each quality-check reason gets a fix;
+- ``push_exceptions`` / ``push_distractors``: the chance it asks for an exception or a decoy
+  provision when questions were too easy;
+- ``harder_bias``: shifts the difficulty it asks for beyond the evidence (up to 2 steps).
+
+Every sentence comes from ``advice.py``, in varied words and with that module's rate of vague,
+irrelevant, misread and overshooting advice.
 """
 
 from __future__ import annotations
 
+import random
 import re
 
-from harness.sim.tasks import question_depth
+from harness.sim import advice as A
+from harness.sim.estimate import DepthSummary, estimate_depth, summarize
+from harness.sim.intent import OrchestratorStyle
+from harness.sim.profiles import Profile
 
-SECTIONS = ("TOO EASY", "FAILED ON STRONG", "FAILED QUALITY CHECK")
-QV_FIXES = {
-    "answer_leaked": "Do not reveal the answer anywhere in the context.",
-    "recall_not_reasoning": "Ask for more reasoning steps, not recall of a definition.",
-    "context_insufficient": "Keep the context self-contained: quote every provision the answer needs.",
-    "reference_incorrect": "Verify the reference answer against the provisions before writing it.",
-    "malformed_rubric": "Verify that every rubric criterion has a non-zero weight and some are positive.",
-    "type_mismatch": "Label the question type accurately.",
-}
-
-
-def _sections(report: str) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {name: [] for name in SECTIONS}
-    current = None
-    for block in re.split(r"\n(?=(?:TOO EASY|FAILED ON STRONG|FAILED QUALITY CHECK)\b)", report):
-        for name in SECTIONS:
-            if block.startswith(name):
-                current = name
-        if current:
-            found[current].extend(item for item in re.split(r"\n(?=\[round \d+)", block)[1:])
-    return found
+SECTIONS = {"TOO EASY": "easy", "FAILED ON STRONG": "hard", "FAILED QUALITY CHECK": "quality"}
+_ITEM_SPLIT = re.compile(r"\n(?=\[round \d+)")
+_SECTION_SPLIT = re.compile(r"\n\s*\n(?=TOO EASY|FAILED ON STRONG|FAILED QUALITY CHECK)")
+_OPENERS = (
+    "{Write|Try} {an entirely new|a fresh|a completely different} question {from a different angle|on another "
+    "part of the document}.",
+    "Start over with a {new|different} case{ rather than repairing the last one|}.",
+    "{Next time|For the next attempt}, {pick|choose} a different status to ask about.",
+)
 
 
-def _depth(item: str) -> int | None:
-    if "Question:" not in item:
-        return None
-    return question_depth(item.split("Context:", 1)[-1], item.split("Question:", 1)[-1])
+def read_report(report: str) -> dict[str, list[str]]:
+    """The attempts of each section (a section absent from the report is empty)."""
+    groups: dict[str, list[str]] = {group: [] for group in SECTIONS.values()}
+    for block in _SECTION_SPLIT.split(report.strip()):
+        for title, group in SECTIONS.items():
+            if block.startswith(title):
+                groups[group].extend(_ITEM_SPLIT.split(block)[1:])
+    return groups
 
 
-def write_guidance(instructions: str, report: str) -> str:
-    text = instructions.lower()
-    specific = any(cue in text for cue in ("specific", "concrete", "exact", "number of steps", "quantitative"))
-    fixes_quality = any(cue in text for cue in ("quality", "each reason", "every reason"))
-    groups = _sections(report)
-    easy = [d for d in map(_depth, groups["TOO EASY"]) if d is not None]
-    hard = [d for d in map(_depth, groups["FAILED ON STRONG"]) if d is not None]
-    parts = ["Write an entirely new question from a different angle."]
-    if specific and (easy or hard):
-        low = max(easy) + 1 if easy else None
-        high = min(hard) - 1 if hard else None
+def _summary(items: list[str], profile: Profile, rng: random.Random) -> DepthSummary | None:
+    estimates = []
+    for item in items:
+        if "Question:" not in item:
+            continue
+        question = item.split("Question:", 1)[1].split("\n", 1)[0]
+        context = item.split("Context:", 1)[-1]
+        if (estimate := estimate_depth(context, question, profile, rng)) is not None:
+            estimates.append(estimate)
+    return summarize(estimates)
+
+
+def _chance(p: float, rng: random.Random) -> bool:
+    return rng.random() < p
+
+
+def write_guidance(style: OrchestratorStyle, report: str, profile: Profile, rng: random.Random) -> str:
+    groups = read_report(report)
+    easy, hard = _summary(groups["easy"], profile, rng), _summary(groups["hard"], profile, rng)
+    bias = round(2 * style.harder_bias)
+    parts = [A.expand(rng.choice(_OPENERS), rng)]
+    advice: list[A.Advice] = []
+    if _chance(style.quantify, rng) and (easy or hard):
+        low = easy.high + 1 if easy else None  # one past the deepest the weak solver still managed
+        high = hard.low - 1 if hard and not (hard.beyond and hard.low == hard.high) else None
         if low is not None and high is not None and high < low:
             high = low  # conflicting evidence: aim at the boundary
         if low is not None:
-            parts.append(f"It must need at least {low} reasoning steps.")
+            advice.append(A.advise(A.DEEPER, rng, max(1, low + bias)))
         if high is not None:
-            parts.append(f"Use at most {high} steps.")
-    elif groups["TOO EASY"] and len(groups["TOO EASY"]) >= len(groups["FAILED ON STRONG"]):
-        parts.append("The weak solver found it easy: it needs more reasoning steps.")
-    elif groups["FAILED ON STRONG"]:
-        parts.append("Even the strong solver failed: use fewer steps.")
-    if groups["TOO EASY"]:
-        if "exception" in text:
-            parts.append("Make the chain cross an exception.")
-        if "distractor" in text:
-            parts.append("Add distractor provisions whose conditions are only partly met.")
-    if fixes_quality:
-        reasons = re.findall(r"reason: (\w+)", "\n".join(groups["FAILED QUALITY CHECK"]))
-        parts.extend(QV_FIXES[r] for r in dict.fromkeys(reasons) if r in QV_FIXES)
+            advice.append(A.advise(A.SHALLOWER, rng, max(1, high + bias)))
+    else:  # relative terms: the evidence's direction, overturned only by a strong bias
+        direction = 1 if groups["easy"] and len(groups["easy"]) >= len(groups["hard"]) else -bool(groups["hard"])
+        if direction == 0 or abs(bias) >= 2:
+            direction = max(-1, min(1, direction + bias))
+        if direction:
+            advice.append(A.advise(A.DEEPER if direction > 0 else A.SHALLOWER, rng))
+    if groups["easy"]:
+        if _chance(style.push_exceptions, rng):
+            advice.append(A.advise(A.EXCEPTION, rng))
+        if _chance(style.push_distractors, rng):
+            advice.append(A.advise(A.DISTRACTOR, rng))
+    reasons = re.findall(r"reason: (\S+)", "\n".join(groups["quality"]))
+    for reason in dict.fromkeys(reasons):
+        if (idea := A.fix_for(reason)) is not None and _chance(style.address_quality, rng):
+            advice.append(A.advise(idea, rng))
+    parts.extend(dict.fromkeys(a.text for a in advice))
     return " ".join(parts)
+

@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from harness.rubric import Criterion
-from harness.sim import challenger, judge, learning, orchestrator, proposer, solver, verifier
+from harness.sim import challenger, judge, learning, orchestrator, proposer, reader, solver, verifier
 from harness.sim.profiles import Profile, profile
 
 _OUTPUTS_RE = re.compile(r"^\d+\. `(\w+)`", re.MULTILINE)
@@ -134,9 +134,9 @@ def behave(req: ParsedRequest, rng: random.Random) -> dict[str, Any]:
         verdict, reason, explanation = verifier.verify(req.instructions, sample, req.profile, rng)
         return {"verdict": verdict, "reason": reason, "explanation": explanation}
     if role == "orchestrator":
-        return {"guidance": orchestrator.write_guidance(req.instructions, i.get("failures", ""))}
+        return {"guidance": orchestrator.write_guidance(reader.read_orchestrator_style(req.instructions), i.get("failures", ""), req.profile, rng)}
     if role == "analyzer":
-        return {"analysis": proposer.analyze(i.get("round_records", ""))}
+        return {"analysis": proposer.analyze(i.get("round_records", ""), req.profile, rng)}
     if role == "implementer":
         text = proposer.implement(i.get("gene", ""), i.get("current_text", ""), i.get("analysis", ""), rng, req.temperature)
         return {"new_text": text}
