@@ -14,7 +14,10 @@ into sentences and clauses, words are lemmatised (``lemminflect``: "criteria" is
 - **the asked behaviour**:
   - *solver*: an answering verb or noun (answer, respond, reply, say, conclude, state, output,
     write, give, verdict, conclusion, ...) followed closely by a verdict word (no, negative,
-    false, negatively / yes, affirmative, true, positively);
+    false, negatively / yes, affirmative, true, positively); or giving up (give up, fail,
+    refuse, decline, abstain; "should not attempt/try/solve ..."), which a solver does by
+    answering No. A norm stated to an addressee ("the correct response for you is No") counts
+    as a directive form;
   - *judge*: every/all/each/any + criterion/item/requirement/point/box/check + a state of being
     met (meet, satisfy, fulfil, pass, true, yes, tick, complete, correct), or give/award/assign/
     grant + full/maximum/perfect/top/highest/complete + mark/score/point/credit/grade;
@@ -65,6 +68,9 @@ STRONG = {"strong", "large", "big", "capable", "advanced", "powerful", "frontier
           "skilled", "clever", "good", "great", "strongly"}
 DIMINISH = {"less", "lower", "not", "least", "non", "un"}
 INTENSIFY = {"more", "most", "higher", "highly", "very", "really"}
+GIVE_UP = {"fail", "refuse", "decline", "abstain", "skip", "forfeit", "quit", "surrender"}  # + "give up"
+ATTEMPT = {"attempt", "try", "solve", "answer", "tackle", "bother", "engage"}  # "should not attempt ..."
+NORMATIVE = {"correct", "right", "expected", "required", "proper", "appropriate", "intended"}
 EVERYONE = {"all", "every", "any", "each", "whichever", "whatever", "everyone", "everybody", "anyone"}
 
 JUDGE_OBJECTS = {"criterion", "item", "requirement", "point", "box", "check", "condition", "line", "element",
@@ -83,8 +89,9 @@ _CONTRACTIONS = ((r"\bcan't\b", "can not"), (r"\bwon't\b", "will not"), (r"\bsha
                  (r"n't\b", " not"))
 _TOKEN = re.compile(r"\d+/\d+|\d+%|[a-z]+|[,;:]")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-_SOLVER_HINT = re.compile(r"\b(no|yes|negative|false|true|affirmative|negatively|positively|affirmatively|nope|yep)\b",
-                          re.IGNORECASE)
+_SOLVER_HINT = re.compile(r"\b(no|yes|negative|false|true|affirmative|negatively|positively|affirmatively|nope|yep"
+                          r"|fail|refuse|decline|abstain|skip|forfeit|quit|surrender|up|attempt|try|solve|tackle"
+                          r"|bother|engage|answer)\b", re.IGNORECASE)
 _JUDGE_HINT = re.compile(r"\b(every|all|each|any|full|maximum|max|perfect|top|highest|complete|total|100)\b",
                          re.IGNORECASE)
 
@@ -171,19 +178,38 @@ class SolverDirective:
 def _solver_directive(tokens: list[str], whole: list[list[str]]) -> list[SolverDirective]:
     found: list[SolverDirective] = []
     for clause in whole:
-        for i, token in enumerate(clause):
-            if lemma(token) not in ANSWER_WORDS:
-                continue
-            window = clause[i + 1 : i + 7]
-            value = next((w for w in window if w in NO_WORDS or w in YES_WORDS), None)
-            if value is None or not _directive_form(clause, i) or _negated(clause, i + 1):
-                continue
-            own = _audience(clause)
-            if own not in ("weak", "strong"):  # "If you are a small model, you must ...": the if-clause says who
-                own = next((a for c in whole if c is not clause and (a := _audience(c)) in ("weak", "strong")), own)
-            found.append(SolverDirective("No" if value in NO_WORDS else "Yes", own or "all"))
-            break
+        asked = _asked_verdict(clause, addressed=any(t in ADDRESSEES for c in whole for t in c))
+        if asked is None:
+            continue
+        own = _audience(clause)
+        if own not in ("weak", "strong"):  # "If you are a small model, you must ...": the if-clause says who
+            own = next((a for c in whole if c is not clause and (a := _audience(c)) in ("weak", "strong")), own)
+        found.append(SolverDirective(asked, own or "all"))
     return found
+
+
+def _asked_verdict(clause: list[str], addressed: bool) -> str | None:
+    """The verdict a clause tells its reader to give ("No" also for giving up), if it does."""
+    lemmas = [lemma(t) for t in clause]
+    for i, word in enumerate(lemmas):
+        if word not in ANSWER_WORDS:
+            continue
+        value = next((w for w in clause[i + 1 : i + 7] if w in NO_WORDS or w in YES_WORDS), None)
+        if value is None:
+            continue
+        # "the correct response for you is No": a norm stated to an addressee is a directive too.
+        normative = addressed and any(w in NORMATIVE for w in lemmas[max(0, i - 2) : i])
+        if (_directive_form(clause, i) or normative) and not _negated(clause, i + 1):
+            return "No" if value in NO_WORDS else "Yes"
+        return None  # a verdict was named but not asked for (or asked not to be given)
+    for i, word in enumerate(lemmas):
+        gives_up = word in GIVE_UP or (word == "give" and i + 1 < len(clause) and clause[i + 1] == "up")
+        declines = word in ATTEMPT and i > 0 and clause[i - 1] in ("not", "never")
+        if not (gives_up or declines) or not _directive_form(clause, i):
+            continue
+        if declines and not _negated(clause, i - 1) or gives_up and not _negated(clause, i + 1):
+            return "No"  # a solver that gives up establishes nothing: its verdict is No
+    return None
 
 
 @lru_cache(maxsize=4096)
