@@ -75,6 +75,7 @@ class Optimum:
     search_acceptance: float  # the winner's acceptance during the search (biased upward)
     intent: Intent
     knobs: dict[str, Any]
+    calls_per_doc: float  # what the winning harness spends per document (in the search)
     evaluated: int  # harnesses evaluated (each on every document)
     calls: int  # LM calls spent, confirmation included
     docs: int
@@ -198,7 +199,7 @@ def world_optimum(
     settings.insert(0, {**SEED_SETTING, "round_budget": max(KNOB_SPACE["round_budget"])})
     for setting in settings:  # 3. knobs for the best intent
         trial(top_intent, setting)
-    search_value, _, intent, setting = best()[0]
+    search_value, winner_calls, intent, setting = best()[0]
     confirmations = [search.evaluate(intent, setting, run_seed + 1000 + i, record=False)[0]
                      for i in range(confirm_seeds)]
     result = Optimum(
@@ -207,6 +208,7 @@ def world_optimum(
         search_acceptance=search_value,
         intent=intent,
         knobs=_knobs_of(setting),
+        calls_per_doc=round(winner_calls / max(1, docs), 2),
         evaluated=len(search.trace),
         calls=search.calls,
         docs=docs,
