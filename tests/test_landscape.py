@@ -408,3 +408,28 @@ def test_a_solver_reply_never_depends_on_instructions():
     assert len(replies) == 1
     seeds = {engine.complete(_solver_request(task.context, task.question, s)).message.parts[0].text for s in range(12)}
     assert len(seeds) > 1  # the seed still varies the attempt
+
+
+def test_random_keys_are_the_same_in_every_process():
+    """Interpretations holding sets (the QV's named checks) must not key replies by set order,
+    which follows the per-process string hash."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from dspy.lm15 import Config, Message, Request\n"
+        "from harness.sim.replies import parse_request\n"
+        "system = ('Your output fields are:\\n1. `verdict` (str)\\n2. `reason` (str)\\n3. `explanation` (str)\\n'\n"
+        "          'All interactions...\\nIn adhering to this structure, your objective is: ' + "
+        f"{prompts.QV_INSTRUCTIONS!r})\n"
+        "req = Request(model='sim/qv', messages=(Message.user('[[ ## context ## ]]\\nx'),), system=system,\n"
+        "              config=Config(temperature=0.0, seed=3))\n"
+        "print(parse_request(req).seed_text)\n"
+    )
+    keys = set()
+    for hash_seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+        keys.add(done.stdout)
+    assert len(keys) == 1 and "named_checks={" in keys.pop()

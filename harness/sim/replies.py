@@ -28,6 +28,7 @@ quickly.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import re
@@ -79,12 +80,27 @@ def _read_intent(instructions: str, guidance: str) -> Intent:
     return reader.read_intent(instructions, guidance)
 
 
+def stable_repr(value: Any) -> str:
+    """A repr that is the same in every process: sets are sorted (their order follows the
+    per-process string hash), dataclasses are spelled field by field."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        inner = ", ".join(f"{f.name}={stable_repr(getattr(value, f.name))}" for f in dataclasses.fields(value))
+        return f"{type(value).__name__}({inner})"
+    if isinstance(value, (set, frozenset)):
+        return "{" + ", ".join(sorted(stable_repr(v) for v in value)) + "}"
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(stable_repr(v) for v in value) + ")"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{stable_repr(k)}: {stable_repr(v)}" for k, v in sorted(value.items())) + "}"
+    return repr(value)
+
+
 @lru_cache(maxsize=256)
 def _interpretation(role: str, instructions: str) -> str:
     if role == "qv":
-        return repr(reader.read_qv_style(instructions))
+        return stable_repr(reader.read_qv_style(instructions))
     if role == "orchestrator":
-        return repr(reader.read_orchestrator_style(instructions))
+        return stable_repr(reader.read_orchestrator_style(instructions))
     return instructions
 
 
@@ -96,7 +112,7 @@ def random_key(req: ParsedRequest, seed: Any, user: str, history: str) -> str:
         return f"{head}|{history}|{user}"
     if role == "challenger":
         inputs = {k: v for k, v in sorted(req.inputs.items()) if k != "guidance"}
-        return f"{head}|{','.join(req.outputs)}|{req.intent!r}|{inputs}"
+        return f"{head}|{','.join(req.outputs)}|{stable_repr(req.intent)}|{stable_repr(inputs)}"
     if role in ("qv", "orchestrator"):
         return f"{head}|{_interpretation(role, req.instructions)}|{history}|{user}"
     return f"{head}|{req.instructions}|{history}|{user}"
