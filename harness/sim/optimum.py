@@ -22,8 +22,8 @@ How (all paired: same documents, same run seed, so differences are not re-rolled
 The search stops early when its LM-call budget (comparable to a sweep's) is spent. The optimum
 is over fixed intents: a harness whose guidance adapts per document could in principle beat it,
 so a strategy's fraction of the optimum may exceed 1. Results are cached in the store
-(``<store>/optimum/<hash>.json``) under a content hash of the arguments and of the offline
-world's source, so benchmarks never recompute an unchanged world.
+(``<store>/optimum/<hash>.json``) under a content hash of the arguments and of the source of
+the offline world and the inner loop, so benchmarks never recompute an unchanged world.
 """
 
 from __future__ import annotations
@@ -93,9 +93,11 @@ class Optimum:
 
 
 def _world_source_hash() -> str:
-    """The offline world's code: a cached optimum is stale once any of it changes."""
+    """The offline world's code and the inner loop's (harness/*.py): a cached optimum is stale
+    once any of it changes."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    here = Path(__file__).parent
+    for path in sorted([*here.glob("*.py"), *here.parent.glob("*.py")]):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
