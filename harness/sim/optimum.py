@@ -24,6 +24,8 @@ is over fixed intents: a harness whose guidance adapts per document could in pri
 so a strategy's fraction of the optimum may exceed 1. Results are cached in the store
 (``<store>/optimum/<hash>.json``) under a content hash of the arguments and of the source of
 the offline world and the inner loop, so benchmarks never recompute an unchanged world.
+
+    python -m harness.sim.optimum 1 2 3 4 5 [--docs 20] [--no-cache]
 """
 
 from __future__ import annotations
@@ -221,3 +223,27 @@ def world_optimum(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(result.as_dict(), indent=2) + "\n", encoding="utf-8")
     return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m harness.sim.optimum 1 2 3 4 5 [--docs 20]``: one line per world (SIMULATED)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m harness.sim.optimum", description=main.__doc__)
+    parser.add_argument("worlds", type=int, nargs="+")
+    parser.add_argument("--docs", type=int, default=20)
+    parser.add_argument("--run-seed", type=int, default=0)
+    parser.add_argument("--no-cache", action="store_true")
+    args = parser.parse_args(argv)
+    for world in args.worlds:
+        o = world_optimum(world, args.docs, args.run_seed, cache=not args.no_cache)
+        i = o.intent
+        print(f"world {world} (SIMULATED): acceptance {o.acceptance:.3f} (search {o.search_acceptance:.3f}); "
+              f"intent depth {i.depth:g}, exception {i.exception:g}, negative {i.negative:g}, distractors "
+              f"{i.distractors:g}; knobs {o.knobs}; {o.calls_per_doc:g} calls/doc; {o.evaluated} harnesses, "
+              f"{o.calls} calls, {o.seconds:.1f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
