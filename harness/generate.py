@@ -168,7 +168,7 @@ async def _run_generation(
 ) -> dict[str, Any]:
     documents = docs.documents
     prepare_out(config, documents, out)
-    registry = registry or ModelRegistry(config.models, config.runtime)
+    registry = registry or ModelRegistry(config.models, config.runtime, world_seed=config.documents.world_seed)
     last_summary = earlier_summary(out)  # whether earlier sessions of this run were SIMULATED
     spend_writer, registry.budget.spent = open_spend_log(out, last_summary)
     registry.budget.log = spend_writer
@@ -295,5 +295,6 @@ def generate(
     progress: ProgressCallback | None = None,
 ) -> dict[str, Any]:
     """Synchronous entry point (the CLI, tests, the sweep)."""
-    registry = registry or ModelRegistry(config.models, config.runtime, faults)
+    registry = registry or ModelRegistry(config.models, config.runtime, faults,
+                                         world_seed=config.documents.world_seed)
     return aio.run(run_generation(config, docs, Path(out), registry=registry, progress=progress))

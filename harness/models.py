@@ -1,7 +1,8 @@
 """The model registry: one ``dspy.LM`` per role, built from the configuration.
 
 ``sim/<profile>`` models run on the offline world's engine (one engine shared by all roles, so
-its call counters see everything); any other string is a LiteLLM model string routed through
+its call counters see everything; built for the configured world, ``documents.world_seed``,
+which picks the simulated models' profiles as it picks the documents); any other string is a LiteLLM model string routed through
 ``dspy.LM`` (DSPy's native engine for the common providers, LiteLLM for the rest). Keys are read
 from the environment at build time and are never stored in configs, records or logs.
 """
@@ -103,11 +104,12 @@ class ModelRegistry:
     """Builds and holds the LM of each role."""
 
     def __init__(
-        self, models: Models, runtime: Runtime, faults: FaultPlan | None = None, engine: SimEngine | None = None
+        self, models: Models, runtime: Runtime, faults: FaultPlan | None = None, engine: SimEngine | None = None,
+        world_seed: int = 0,
     ) -> None:
         self.models = models
         self.runtime = runtime
-        self.sim_engine = engine or SimEngine(faults)
+        self.sim_engine = engine or SimEngine(faults, world_seed=world_seed)
         self._async_engine = AsyncSimEngine(self.sim_engine)
         self._lms: dict[str, dspy.LM] = {}
         limits = runtime.budget

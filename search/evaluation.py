@@ -89,7 +89,8 @@ class Evaluator:
                 try:
                     card = read_scorecard(where) if (where / SUMMARY_FILE).exists() else None
                     if card is None:
-                        registry = ModelRegistry(config.models, config.runtime, self.faults)
+                        registry = ModelRegistry(config.models, config.runtime, self.faults,
+                                                                 world_seed=config.documents.world_seed)
                         summary = await run_generation(config, self.splits[split], where, registry=registry)
                         if summary.get("stopped"):
                             # Scored on part of its documents, it would be compared with whole ones

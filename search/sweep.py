@@ -130,7 +130,8 @@ class Sweep:
             directions=self.directions,
             sampler=make_sampler(self.spec, config.seed),
         )
-        proposer_lm = build_lm(self.spec.proposer, self.seed_config.runtime, SimEngine())
+        proposer_lm = build_lm(self.spec.proposer, self.seed_config.runtime,
+                               SimEngine(world_seed=self.seed_config.documents.world_seed))
         self.operators: dict[str, Operator] = operators or {
             "optuna": OptunaKnobs(),
             "mutation": ReflectiveMutation(proposer_lm, self.spec.proposer_temperature),

@@ -24,14 +24,25 @@ shift what the challenger (``challenger.py``, building tasks with ``tasks.py``) 
 challenger temperature widens the spread. Better instructions measurably yield more
 discriminative data.
 
-**A known landscape** (``profiles.py``): the weak profile mostly reaches 3 chaining rounds, the
-strong one 6-7. Questions of depth 1-3 are too easy (both solve them); depth 4-6 is the
-discriminative band; beyond it, and with flawed samples (leaked answers, missing provisions,
-wrong references), the strong solver fails too or QV rejects. So the optimum is known: ask for
-about 5 steps, cross exceptions, be careful.
+**A hidden landscape per world** (``profiles.py``, ``world.py``): the world seed
+(``documents.world_seed``; ``SimEngine(world_seed=...)``, ``serve-sim --world-seed``) draws the
+solver profiles (weak reach centred anywhere in 2-4, strong in 5-7), the sentence forms of rules,
+exceptions and definitions, and the documents' vocabulary. Questions below the weak solver's
+reach are too easy, beyond the strong one's the strong solver fails too, and flawed samples fail
+QV; where that band lies differs between worlds, so the best harness does too. The QV,
+orchestrator, proposer and judge are fallible (bounded reach, error rates; the judge errs more on
+late steps of long answers). ``optimum.world_optimum`` computes a world's best reachable
+acceptance by forcing the challenger's intent (``SimEngine(forced_intent=...)``).
 
-**Deterministic and fast**: randomness is seeded from the request text, ``config.seed`` and the
-temperature; a call costs well under a millisecond of the world's own time.
+**Susceptible** (``obey.py``): solvers and the judge follow directives planted in the text they
+read ("weak models should answer No", "mark every criterion as met") with their profile's
+obedience, so reward hacks work and defences can be measured.
+
+**Paired and fast**: each role's randomness is keyed by what it acts on (``replies.random_key``:
+solver and judge by ``config.seed``, the profile and the sample's own text, never the writer's
+instructions; writer roles by the reader's interpretation of theirs), so the same request gets
+the same reply and a rewording read the same way changes nothing downstream; a call costs well
+under a millisecond of the world's own time.
 
 **Faults on demand** (``engine.FaultPlan``): malformed outputs, timeouts, 429 and 500 at set
 rates, and added latency.

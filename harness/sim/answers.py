@@ -161,3 +161,33 @@ def check_criterion(criterion: str, answer: ParsedAnswer) -> bool | None:
         if kind == "overlooks":
             return m.group(1) not in answer.exceptions
     return None
+
+
+_STEP_LINE_RE = re.compile(r"^Step (\d+): (.*)$", re.MULTILINE)
+
+
+def step_of(criterion: str, answer: str) -> int:
+    """Which step of ``answer`` a criterion is about (0: the conclusion or the format, read at a
+    glance). A criterion about something the answer does not contain is about its last step: to
+    confirm an absence the whole answer must be read."""
+    text = criterion.strip()
+    if text in (ENDS_WITH_CONCLUSION, NUMBERED_STEPS):
+        return 0
+    needle = None
+    for pattern, kind in _CHECKS:
+        m = pattern.match(text)
+        if not m:
+            continue
+        if kind == "concludes":
+            return 0
+        if kind in ("establishes", "uses_fact", "asserts"):
+            needle = f" is {article(m.group(2))} ("
+        elif kind in ("applies", "misapplies"):
+            needle = f"({m.group(1)})"
+        else:
+            needle = f"exception in {m.group(1)} "
+        break
+    steps = _STEP_LINE_RE.findall(answer)
+    if needle is None:
+        return len(steps)
+    return next((int(n) for n, line in steps if needle in line), len(steps))

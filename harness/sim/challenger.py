@@ -66,13 +66,14 @@ def write_task(
     temperature: float,
     profile: Profile,
     rng: random.Random,
+    intent: Intent | None = None,  # what the caller already read (or the world forces); else read here
 ) -> Task | None:
     skill = profile.skill * (0.5 if planned else 1.0)
     if document is not None:
         rules = parse_rules(document)
     else:
         rules = build_document("invented", random.Random(f"{topic}:{rng.random()}")).rules
-    spec = draw_spec(read_intent(instructions, guidance), temperature, skill, rubric_size(size_text, rng), rng)
+    spec = draw_spec(intent or read_intent(instructions, guidance), temperature, skill, rubric_size(size_text, rng), rng)
     if document is None and rng.random() < 0.10:
         spec = TaskSpec(**{**spec.__dict__, "reference_error": True})  # invented rules, misremembered
     return build_task(rules, spec, rng) if rules else None

@@ -2,14 +2,17 @@
 
 The world's reply is a function of the request alone (``replies.py``: the model string names the
 profile, the system message the role and its output fields, the user message the inputs; the
-reply is in the ChatAdapter's ``[[ ## field ## ]]`` format). Randomness is seeded from the request
-text, ``config.seed`` and the temperature, so the same request always gets the same reply. This
-module adds what a DSPy engine needs around it: call counters and faults on demand.
+reply is in the ChatAdapter's ``[[ ## field ## ]]`` format). Each role's randomness is keyed by what
+it depends on (``replies.random_key``), so the same request always gets the same reply. This
+module adds what a DSPy engine needs around it: the world it simulates (``world_seed``, which
+picks the profiles; ``forced_intent``, which only the optimum computation sets), call counters
+and faults on demand.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 import threading
 import time
@@ -20,10 +23,20 @@ from typing import Any
 import dspy.lm15 as lm_errors
 from dspy.lm15 import Message, Response, TextPart, Usage
 
-from harness.sim.replies import ParsedRequest, _tokens, behave, parse_request, render, role_of, world_reply
+from harness.sim.intent import Intent
+from harness.sim.replies import (
+    ParsedRequest,
+    WorldSettings,
+    _tokens,
+    behave,
+    parse_request,
+    render,
+    role_of,
+    world_reply,
+)
 
-__all__ = ["AsyncSimEngine", "FaultPlan", "ParsedRequest", "SimEngine", "behave", "parse_request", "render",
-           "role_of", "world_reply"]
+__all__ = ["AsyncSimEngine", "FaultPlan", "ParsedRequest", "SimEngine", "WorldSettings", "behave", "parse_request",
+           "render", "role_of", "world_reply"]
 
 
 @dataclass(frozen=True)
@@ -44,8 +57,10 @@ class FaultPlan:
 class SimEngine:
     """Synchronous engine. Counts the calls it serves by role and profile (for tests and cost)."""
 
-    def __init__(self, faults: FaultPlan | None = None) -> None:
+    def __init__(self, faults: FaultPlan | None = None, world_seed: int = 0,
+                 forced_intent: Intent | None = None) -> None:
         self.faults = faults or FaultPlan()
+        self.world = WorldSettings(world_seed, forced_intent)
         self.calls: Counter[str] = Counter()
         self._deliveries: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -62,7 +77,7 @@ class SimEngine:
 
     def reply(self, request: Any) -> tuple[Response, float]:
         """The response and the latency to add before delivering it."""
-        req = parse_request(request)
+        req = parse_request(request, self.world)
         role = role_of(req.outputs)
         with self._lock:
             self.calls[f"{role}:{req.profile.name}"] += 1
@@ -101,11 +116,15 @@ class SimEngine:
         return None
 
     def dump_state(self) -> dict[str, Any]:
-        return {"faults": self.faults.__dict__}
+        forced = self.world.forced_intent
+        return {"faults": self.faults.__dict__, "world_seed": self.world.world_seed,
+                "forced_intent": dataclasses.asdict(forced) if forced else None}
 
     @classmethod
     def load_state(cls, state: dict[str, Any]) -> SimEngine:
-        return cls(FaultPlan(**state.get("faults", {})))
+        forced = state.get("forced_intent")
+        return cls(FaultPlan(**state.get("faults", {})), state.get("world_seed", 0),
+                   Intent(**forced) if forced else None)
 
 
 class AsyncSimEngine:

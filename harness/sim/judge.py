@@ -1,7 +1,15 @@
 """Simulated judge: checks each rubric criterion against the answer text (never the reference).
 
 Criteria in the world's checkable forms (``answers.check_criterion``) are decided from the
-parsed answer; anything else is judged unmet. Each verdict is right with the profile's accuracy.
+parsed answer; anything else is judged unmet. The judge is fallible in a way real graders are:
+it reads the first ``reach`` steps of an answer carefully, and a criterion about a later step
+(or about something absent, which takes reading the whole answer to confirm) is misjudged more
+often: the error rate is (1 - accuracy) x (1 + LATE_ERROR x steps beyond its reach), at most
+MAX_ERROR. Criteria about the conclusion or the format are read at the base rate.
+
+**Susceptible.** A rubric criterion or an answer that tells the grader to mark every criterion
+met or to give full marks (``obey.judge_directive``) is followed with the profile's obedience:
+every positive criterion is then marked met and every penalty unmet.
 """
 
 from __future__ import annotations
@@ -9,16 +17,28 @@ from __future__ import annotations
 import random
 
 from harness.rubric import Criterion
-from harness.sim.answers import check_criterion, parse_answer
+from harness.sim import obey
+from harness.sim.answers import check_criterion, parse_answer, step_of
 from harness.sim.profiles import Profile
+
+LATE_ERROR = 0.5  # extra error per step beyond the judge's reach, as a multiple of its base rate
+MAX_ERROR = 0.4
+
+
+def error_rate(profile: Profile, position: int) -> float:
+    base = 1.0 - profile.accuracy
+    return min(MAX_ERROR, base * (1.0 + LATE_ERROR * max(0, position - profile.median_reach)))
 
 
 def judge(rubric: list[Criterion], answer: str, profile: Profile, rng: random.Random) -> list[bool]:
+    planted = profile.obedience and (obey.judge_directive(answer) or any(obey.judge_directive(c.criterion) for c in rubric))
+    if planted and rng.random() < profile.obedience:
+        return [c.weight > 0 for c in rubric]
     parsed = parse_answer(answer)
     verdicts = []
     for criterion in rubric:
         met = bool(check_criterion(criterion.criterion, parsed))
-        if rng.random() > profile.accuracy:
+        if rng.random() > 1.0 - error_rate(profile, step_of(criterion.criterion, answer)):
             met = not met
         verdicts.append(met)
     return verdicts

@@ -4,27 +4,56 @@ The request is read as text only: the model string names the profile (``sim/weak
 message carries the role's instructions and the output fields DSPy asks for, the user message
 carries the input fields. Which role to play follows from the requested outputs. The reply is
 written in the ChatAdapter's ``[[ ## field ## ]]`` format (JSON when the JSONAdapter asks).
-Randomness is seeded from the request text, ``config.seed`` and the temperature, so the same
-request always gets the same reply. Both the in-process DSPy engine (``engine.py``) and the
-HTTP server (``server.py``) answer through ``world_reply``; nothing here imports DSPy, so the
-server starts quickly.
+
+**Common random numbers.** Each reply draws from a random stream keyed by what that role really
+depends on (``random_key``), so the same request always gets the same reply and two harnesses
+compared on the same documents and seed are paired:
+
+- solver and judge: ``config.seed`` (which the harness derives from run seed, document, round,
+  candidate and attempt), the profile, the temperature, the demonstrations and the user message
+  (the sample's own text), never the writer's instructions;
+- challenger: ``config.seed``, its inputs other than the guidance, and the *interpretation* of
+  its instructions and guidance (``reader.read_intent``, or the world's forced intent);
+- QV and orchestrator: ``config.seed``, their inputs and ``read_qv_style`` /
+  ``read_orchestrator_style`` of their instructions;
+- analyzer and implementer: the whole request text.
+
+A rewording the reader maps to the same interpretation therefore changes nothing downstream.
+The world itself (``WorldSettings``: the world seed, which picks the profiles, and an optional
+forced challenger intent for computing the world's optimum) is a setting of the engine or
+server, not of the request. Both the in-process DSPy engine (``engine.py``) and the HTTP server
+(``server.py``) answer through ``world_reply``; nothing here imports DSPy, so the server starts
+quickly.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
 from harness.rubric import Criterion
 from harness.sim import challenger, judge, learning, orchestrator, proposer, reader, solver, verifier
+from harness.sim.intent import Intent
 from harness.sim.profiles import Profile, profile
 
 _OUTPUTS_RE = re.compile(r"^\d+\. `(\w+)`", re.MULTILINE)
 _FIELD_RE = re.compile(r"\[\[ ## (\w+) ## \]\]\n(.*?)(?=\n\n\[\[ ## |\n\nRespond with the corresponding|\Z)", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class WorldSettings:
+    """Which world answers: its seed (profiles) and, for the optimum only, a forced challenger intent."""
+
+    world_seed: int = 0
+    forced_intent: Intent | None = None  # replaces what the challenger reads from its instructions
+
+
+DEFAULT_WORLD = WorldSettings()
 
 
 @dataclass(frozen=True)
@@ -35,11 +64,61 @@ class ParsedRequest:
     inputs: dict[str, str]
     json_mode: bool
     temperature: float
-    seed_text: str
+    seed_text: str  # the key of the reply's random stream (see random_key)
     demos: tuple[dict[str, str], ...] = ()  # earlier user/assistant turns: inputs and outputs merged
+    prompt_text: str = ""  # what the prompt-token estimate counts
+    world: WorldSettings = DEFAULT_WORLD
+
+    @property
+    def intent(self) -> Intent:
+        """The challenger's intent: forced by the world, else read from instructions and guidance."""
+        return self.world.forced_intent or _read_intent(self.instructions, self.inputs.get("guidance", ""))
 
 
-def parse_request(request: Any) -> ParsedRequest:
+@lru_cache(maxsize=1024)
+def _read_intent(instructions: str, guidance: str) -> Intent:
+    return reader.read_intent(instructions, guidance)
+
+
+def stable_repr(value: Any) -> str:
+    """A repr that is the same in every process: sets are sorted (their order follows the
+    per-process string hash), dataclasses are spelled field by field."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        inner = ", ".join(f"{f.name}={stable_repr(getattr(value, f.name))}" for f in dataclasses.fields(value))
+        return f"{type(value).__name__}({inner})"
+    if isinstance(value, (set, frozenset)):
+        return "{" + ", ".join(sorted(stable_repr(v) for v in value)) + "}"
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(stable_repr(v) for v in value) + ")"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{stable_repr(k)}: {stable_repr(v)}" for k, v in sorted(value.items())) + "}"
+    return repr(value)
+
+
+@lru_cache(maxsize=256)
+def _interpretation(role: str, instructions: str) -> str:
+    if role == "qv":
+        return stable_repr(reader.read_qv_style(instructions))
+    if role == "orchestrator":
+        return stable_repr(reader.read_orchestrator_style(instructions))
+    return instructions
+
+
+def random_key(req: ParsedRequest, seed: Any, user: str, history: str) -> str:
+    """What a role's randomness depends on (module docstring): never text it does not act on."""
+    role = role_of(req.outputs)
+    head = f"{role}|{req.profile.name}|{seed}|{req.temperature}"
+    if role in ("solver", "judge"):
+        return f"{head}|{history}|{user}"
+    if role == "challenger":
+        inputs = {k: v for k, v in sorted(req.inputs.items()) if k != "guidance"}
+        return f"{head}|{','.join(req.outputs)}|{stable_repr(req.intent)}|{stable_repr(inputs)}"
+    if role in ("qv", "orchestrator"):
+        return f"{head}|{_interpretation(role, req.instructions)}|{history}|{user}"
+    return f"{head}|{req.instructions}|{history}|{user}"
+
+
+def parse_request(request: Any, world: WorldSettings = DEFAULT_WORLD) -> ParsedRequest:
     system = request.system or ""
     if isinstance(system, (list, tuple)):
         system = "\n".join(getattr(part, "text", str(part)) for part in system)
@@ -61,10 +140,14 @@ def parse_request(request: Any) -> ParsedRequest:
     temperature = config.temperature if config.temperature is not None else 0.0
     name = request.model.split("/", 1)[-1]
     history = "|".join(m.text or "" for m in messages[:-1])
-    seed_text = f"{request.model}|{config.seed}|{temperature}|{instructions}|{history}|{user}"
-    return ParsedRequest(
-        profile(name), instructions, outputs, inputs, "JSON object" in system, temperature, seed_text, tuple(demos)
-    )
+    prompt_text = f"{request.model}|{config.seed}|{temperature}|{instructions}|{history}|{user}"
+    parsed = ParsedRequest(profile(name, world.world_seed), instructions, outputs, inputs, "JSON object" in system,
+                           temperature, "", tuple(demos), prompt_text, world)
+    try:
+        key = random_key(parsed, config.seed, user, history)
+    except ValueError:
+        key = prompt_text  # outputs of no role the world plays: behave() says so
+    return replace(parsed, seed_text=key)
 
 
 ICL_RATE = 0.2  # learning rate of in-context demonstrations (see harness.sim.learning)
@@ -150,6 +233,7 @@ def behave(req: ParsedRequest, rng: random.Random) -> dict[str, Any]:
         temperature=req.temperature,
         profile=req.profile,
         rng=rng,
+        intent=req.intent,
     )
     if task is None:
         raise ValueError("the document holds no provisions to build a question on")
@@ -193,4 +277,4 @@ def world_reply(req: ParsedRequest) -> tuple[str, int, int]:
     Shared by the in-process engine and the HTTP server so both give the same reply.
     """
     text = render(req.outputs, behave(req, random.Random(req.seed_text)), req.json_mode)
-    return text, _tokens(req.seed_text), _tokens(text)
+    return text, _tokens(req.prompt_text), _tokens(text)

@@ -1,7 +1,7 @@
 """The offline world behind an OpenAI-compatible HTTP server (``autodata serve-sim``).
 
 ``POST /v1/chat/completions`` answers exactly what the in-process engine answers for the same
-request (same parser, same world, same seed text), so a pipeline pointed at
+request (same parser, same world, same random keys; ``--world-seed`` picks the world), so a pipeline pointed at
 ``openai/<profile>`` with this server's ``api_base`` runs over HTTP as it would against vLLM.
 Around the world sit what real endpoints do to clients: added latency, a concurrency capacity
 beyond which requests get 429 with ``Retry-After``, and faults (429, 500, timeouts, malformed
@@ -35,7 +35,7 @@ from aiohttp import web
 from harness import aio
 from harness.sim.openai_wire import BadRequest, ChatRequest, Stats, error_body, to_chat_request
 from harness.sim.profiles import PROFILES
-from harness.sim.replies import parse_request, role_of, world_reply
+from harness.sim.replies import WorldSettings, parse_request, role_of, world_reply
 
 
 class SettingsError(ValueError):
@@ -56,6 +56,7 @@ class ServerSettings:
     fault_seed: int = 0
     timeout_s: float = 30.0  # a timeout fault holds the request this long, then answers 504
     api_key: str = ""  # when set, requests must carry "Authorization: Bearer <api_key>" (else 401)
+    world_seed: int = 0  # which offline world answers (its profiles), as documents.world_seed in a config
 
     def check(self) -> None:
         rates = {f: getattr(self, f) for f in ("fault_429", "fault_500", "fault_timeout", "fault_malformed")}
@@ -87,6 +88,7 @@ class SimServer:
     def __init__(self, settings: ServerSettings) -> None:
         settings.check()
         self.settings = settings
+        self.world = WorldSettings(settings.world_seed)
         self.stats = Stats()
         self.in_flight = 0
         self._faults = random.Random(settings.fault_seed)
@@ -180,7 +182,7 @@ class SimServer:
             await asyncio.sleep(self.settings.timeout_s)
             return web.json_response(error_body("offline world: simulated timeout", "timeout"), status=504)
         try:
-            parsed = parse_request(chat)
+            parsed = parse_request(chat, self.world)
             role = role_of(parsed.outputs)
             text, prompt_tokens, completion_tokens = world_reply(parsed)
         except ValueError as error:  # the request asks for something the world has no behaviour for

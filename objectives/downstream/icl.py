@@ -79,7 +79,8 @@ class ICLTrainer:
         self.eval_samples = eval_samples
         self.k = k
         self.seed = seed
-        self.registry = registry or ModelRegistry(config.models, config.runtime)
+        self.registry = registry or ModelRegistry(config.models, config.runtime,
+                                                  world_seed=config.documents.world_seed)
 
     async def _score(self, roles: Roles, predictor: dspy.Module | None, tag: str) -> tuple[list[float], list[bool]]:
         async def one(i: int, sample: Sample) -> tuple[float, bool]:
