@@ -38,7 +38,6 @@ from harness import env
 env.configure_environment()
 
 from harness.sim.optimum import world_optimum  # noqa: E402
-
 from search.config import load_sweep_config  # noqa: E402
 from search.report import build_report  # noqa: E402
 from search.sweep import Sweep  # noqa: E402
