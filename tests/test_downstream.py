@@ -365,3 +365,13 @@ def test_command_setup_errors(tmp_path: Path, dataset):
     bad_template = run_command("train {dataset} {unknown}", dataset)
     assert bad_template.ok is False and bad_template.reason.startswith("bad command template")
     assert run_command("   ", dataset).reason == "empty command"
+
+
+def test_the_sim_trainer_learns_the_configured_worlds_weak_solver() -> None:
+    # World 1's weak solver reaches less far than world 0's (mean reach 2.4 against 3.3), so the
+    # same benchmark scores it lower before any training.
+    from harness.sim.profiles import profile
+
+    zero, one = SimTrainer(seed=0, benchmark_size=300), SimTrainer(seed=0, benchmark_size=300, world_seed=1)
+    assert one.learner == profile("weak", 1) != zero.learner
+    assert one.hard.accuracy(one.learner) < zero.hard.accuracy(zero.learner)

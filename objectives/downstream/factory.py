@@ -17,7 +17,7 @@ def run_downstream(kind: str, config: HarnessConfig, run: RunRecords, out: Path)
     if kind == "sim":
         from objectives.downstream.sim import SimTrainer
 
-        return SimTrainer(seed=config.seed).train(run.accepted)
+        return SimTrainer(seed=config.seed, world_seed=config.documents.world_seed).train(run.accepted)
     if kind == "icl":
         from objectives.downstream.icl import EvalSetError, ICLTrainer, load_eval_samples, world_eval_samples
 

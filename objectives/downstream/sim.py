@@ -54,8 +54,10 @@ class Benchmark:
 class SimTrainer:
     name = "sim"
 
-    def __init__(self, learner: str = "weak", lr: float = 0.1, benchmark_size: int = 1000, seed: int = 0) -> None:
-        self.learner = profile(learner)
+    def __init__(self, learner: str = "weak", lr: float = 0.1, benchmark_size: int = 1000, seed: int = 0,
+                 world_seed: int = 0) -> None:
+        # The learner is the configured world's weak solver: its reach differs between worlds.
+        self.learner = profile(learner, world_seed)
         self.lr = lr
         self.seed = seed
         self.hard = Benchmark.draw(benchmark_size, seed, min_depth=4, max_depth=6)
