@@ -50,6 +50,9 @@ class ModelSpec(Strict):
     temperature: float | None = Field(default=None, ge=0.0, le=2.0)
     max_tokens: int | None = Field(default=None, gt=0)
     engine: Literal["auto", "litellm"] = "auto"
+    # How replies are constrained to the role's JSON schema (harness/structured.py): ``auto`` finds
+    # out once per endpoint; ``off`` keeps DSPy's text format.
+    structured: Literal["auto", "json_schema", "json_object", "off"] = "auto"
 
     @property
     def simulated(self) -> bool:
@@ -181,6 +184,9 @@ class Runtime(Strict):
     # None: on for real endpoints (never pay twice), off for the offline world (cheaper to recompute).
     cache: bool | None = None
     budget: Budget = Budget()
+    # Rounds recorded as ``error`` (no usable sample) do not use up a document's round budget;
+    # this many of them stop the document (a model that cannot write the format never will).
+    errors_per_document: int = Field(default=3, ge=1, le=1000)
 
 
 class HarnessConfig(Strict):
