@@ -14,10 +14,12 @@ Unusable replies never discard good work: a solver or judge that keeps failing l
 attempt (recorded under ``failed_attempts``), the candidate is decided on the attempts that
 scored. A round in which no candidate has a usable sample (or any scored attempt) is recorded as
 ``error`` with its reason; it does not use up the round budget, is not shown to the orchestrator,
-and ``runtime.errors_per_document`` such rounds stop the document. Attempts are cancelled once
-their candidate is decided (the weak check already failed whatever the rest score, or a strong
-attempt scored 0 where that is forbidden), and candidates once another one of the round is
-accepted; cancelled tasks are awaited, so no request is left running unaccounted.
+and ``runtime.errors_per_document`` such rounds stop the document. Work whose result can no longer
+matter is not asked for: attempt i is not judged once attempts 0..i-1 decide the candidate (the
+weak check already failed whatever the rest score, or a strong attempt scored 0 where that is
+forbidden), and candidate i is not tried on the strong solver once an earlier candidate of the
+round was accepted. Both are decided in index order from the replies alone, so the requests a
+run makes do not depend on timing, and no request is ever abandoned in flight.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from harness.config import HarnessConfig
 from harness.documents import Document
 from harness.feedback import format_failures
 from harness.records import Attempt, Candidate, FailedAttempt, QVResult, RoundRecord
-from harness.roles import RoleError, Roles, derive_seed, round_tally
+from harness.roles import RoleError, Roles, Skipped, derive_seed, round_tally
 
 TASK_DESCRIPTION = (
     "Write one question grounded in the document that a strong solver answers well and a weak "
@@ -94,6 +96,12 @@ def majority_answer(answers: list[str]) -> str:
     return max(counts, key=lambda a: (counts[a], -normalized.index(a)))
 
 
+def _raise_first(outcomes: list[object]) -> None:
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+
+
 class InnerLoop:
     def __init__(self, config: HarnessConfig, roles: Roles) -> None:
         self.config = config
@@ -109,49 +117,40 @@ class InnerLoop:
     async def _attempts(
         self, candidate: Candidate, solver: str, sample: object, seed: int, decided: Callable[[list[float]], bool]
     ) -> list[Attempt]:
-        """k attempts of one solver, run concurrently. A failed attempt is recorded and dropped;
-        once ``decided(scores so far)`` holds, the outstanding ones are cancelled (and awaited)."""
+        """k attempts of one solver. Answers are asked for all at once; attempt i's judge is called
+        only once attempts 0..i-1 are known and ``decided(their scores)`` is false, so which
+        requests are made depends on the replies alone, never on which came first (a replay from
+        the cache asks for nothing new). A failed attempt is recorded and dropped."""
         k = self.config.knobs.solver_attempts
+        known = [asyncio.Event() for _ in range(k)]
+        results: dict[int, Attempt | FailedAttempt | None] = {}
 
-        async def one(index: int) -> Attempt | FailedAttempt:
+        async def one(index: int) -> None:
+            async def before_judge() -> bool:
+                for event in known[:index]:
+                    await event.wait()
+                scores = [r.score for i, r in sorted(results.items()) if i < index and isinstance(r, Attempt)]
+                return not (scores and decided(scores)) and all(results.get(i) is not None for i in range(index))
+
             try:
-                return await self.roles.solve_and_judge(solver, index, sample, seed)
+                results[index] = await self.roles.solve_and_judge(solver, index, sample, seed, before_judge=before_judge)
             except RoleError as error:
-                return FailedAttempt(solver=solver, index=index, role=error.role, reason=error.reason, error=str(error))
+                results[index] = FailedAttempt(solver=solver, index=index, role=error.role, reason=error.reason,
+                                               error=str(error))
+            except Skipped:
+                results[index] = None
+            finally:
+                known[index].set()
 
-        tasks = [asyncio.ensure_future(one(i)) for i in range(k)]
-        done: dict[int, Attempt] = {}
-        kept: set[int] = set()
+        outcomes = await asyncio.gather(*(one(i) for i in range(k)), return_exceptions=True)
+        _raise_first(outcomes)  # an endpoint failure or a budget stop stops the round, as before
+        attempts = [r for _, r in sorted(results.items()) if isinstance(r, Attempt)]
+        candidate.failed_attempts.extend(r for _, r in sorted(results.items()) if isinstance(r, FailedAttempt))
+        candidate.cancelled_attempts += sum(1 for r in results.values() if r is None)
+        return attempts
 
-        def keep(result: Attempt | FailedAttempt) -> None:
-            if result.index in kept:
-                return
-            kept.add(result.index)
-            if isinstance(result, Attempt):
-                done[result.index] = result
-            else:
-                candidate.failed_attempts.append(result)
-
-        try:
-            for future in asyncio.as_completed(tasks):
-                result = await future
-                keep(result)
-                if isinstance(result, Attempt) and len(done) < k and decided([a.score for a in done.values()]):
-                    break
-        finally:
-            pending = [t for t in tasks if not t.done()]
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-            for task in tasks:  # every paid-for result is kept, also one that finished before the cancel
-                if task.cancelled() or task.exception() is not None:
-                    candidate.cancelled_attempts += task.cancelled()
-                    continue
-                keep(task.result())
-        candidate.failed_attempts.sort(key=lambda f: (f.solver, f.index))
-        return [done[i] for i in sorted(done)]
-
-    async def _candidate(self, doc: Document, round_number: int, candidate: Candidate, guidance: str) -> Candidate:
+    async def _candidate(self, doc: Document, round_number: int, candidate: Candidate, guidance: str,
+                         before_strong: Callable[[], Awaitable[bool]] | None = None) -> Candidate:
         p, k, rule = self.pipeline, self.config.knobs.solver_attempts, self.config.guarded.acceptance
         index = candidate.index
         seed = self._seed(doc.id, round_number, index)
@@ -190,8 +189,12 @@ class InnerLoop:
                 candidate.decision, candidate.reason = Outcome.TOO_EASY, check.reason
                 return candidate
 
+        if before_strong is not None and not await before_strong():
+            raise Skipped("strong")
+
         def strong_decided(scores: list[float]) -> bool:
-            return p.solver_gate and rule.forbid_strong_zero and min(scores) <= 0.0
+            # Only where the loop stops early anyway (weak first): an ablation without it measures all.
+            return weak_gate and rule.forbid_strong_zero and min(scores) <= 0.0
 
         strong = await self._attempts(candidate, "strong", sample, seed, strong_decided)
         candidate.attempts.extend(strong)
@@ -250,20 +253,24 @@ class InnerLoop:
         self, doc: Document, round_number: int, guidance: str, earlier: list[RoundRecord], budget: int, n: int
     ) -> RoundRecord:
         candidates = [Candidate(index=i, decision="pending") for i in range(n)]
-        tasks = [asyncio.ensure_future(self._candidate(doc, round_number, c, guidance)) for c in candidates]
-        try:
-            for future in asyncio.as_completed(tasks):
-                finished = await future
-                if finished.decision in (Outcome.ACCEPTED, Outcome.KEPT):
-                    break  # the round has its sample: the other candidates are not needed
-        finally:
-            pending = [t for t in tasks if not t.done()]
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-        for candidate, task in zip(candidates, tasks, strict=True):
-            if task.cancelled():
-                candidate.decision, candidate.reason = "cancelled", "another candidate of the round was accepted"
+        finished = [asyncio.Event() for _ in range(n)]
+
+        async def one(candidate: Candidate) -> None:
+            async def before_strong() -> bool:
+                # Candidate i tries the strong solver only if no candidate before it was accepted:
+                # decided by the replies alone, whatever order they came in.
+                for event in finished[:candidate.index]:
+                    await event.wait()
+                return not any(c.decision in (Outcome.ACCEPTED, Outcome.KEPT) for c in candidates[:candidate.index])
+
+            try:
+                await self._candidate(doc, round_number, candidate, guidance, before_strong)
+            except Skipped:
+                candidate.decision, candidate.reason = "cancelled", "an earlier candidate of the round was accepted"
+            finally:
+                finished[candidate.index].set()
+
+        _raise_first(await asyncio.gather(*(one(c) for c in candidates), return_exceptions=True))
         record = RoundRecord(
             doc_id=doc.id,
             round=round_number,

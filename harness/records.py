@@ -62,7 +62,9 @@ class Candidate(BaseModel):
     qv: QVResult | None = None
     attempts: list[Attempt] = Field(default_factory=list)
     failed_attempts: list[FailedAttempt] = Field(default_factory=list)
-    cancelled_attempts: int = 0  # siblings stopped once the candidate's outcome was decided
+    # Attempts not judged (or candidates not tried on the strong solver) because the outcome was
+    # already decided by the ones before them.
+    cancelled_attempts: int = 0
     decision: str  # an Outcome value, "error" (no usable sample or no scored attempt), or "cancelled"
     reason: str = ""
     # For "error": the role and the kind of its last failure ("challenger:unparseable").

@@ -20,6 +20,7 @@ import asyncio
 import contextvars
 import hashlib
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import dspy
@@ -55,6 +56,10 @@ class RoleError(RuntimeError):
         self.role = role
         self.cause = cause
         self.reason = reason
+
+
+class Skipped(Exception):
+    """A call not made because its result is no longer needed (its candidate or round is decided)."""
 
 
 def derive_seed(*parts: Any) -> int:
@@ -262,15 +267,18 @@ class Roles:
         return predictor
 
     async def solve_and_judge(
-        self, solver: str, index: int, sample: Sample, seed: int, predictor: dspy.Module | None = None
+        self, solver: str, index: int, sample: Sample, seed: int, predictor: dspy.Module | None = None,
+        before_judge: Callable[[], Awaitable[bool]] | None = None,
     ) -> Attempt:
         """One scored attempt. An attempt whose answer or verdicts stay unusable after the role's
-        retries is tried again whole (new seeds), up to ``ATTEMPT_TRIES``; then RoleError."""
+        retries is tried again whole (new seeds), up to ``ATTEMPT_TRIES``; then RoleError.
+        ``before_judge`` is awaited once the answer is in: False means the score is no longer
+        needed, and ``Skipped`` is raised instead of calling the judge."""
         last: RoleError | None = None
         for trial in range(ATTEMPT_TRIES):
             salt = (solver, index) if trial == 0 else (solver, index, "again", trial)
             try:
-                return await self._solve_and_judge_once(solver, index, sample, derive_seed(seed, *salt), predictor)
+                return await self._solve_and_judge_once(solver, index, sample, seed, salt, predictor, before_judge)
             except RoleError as error:
                 last = error
                 if error.reason == "unsupported":
@@ -279,12 +287,16 @@ class Roles:
         raise last
 
     async def _solve_and_judge_once(
-        self, solver: str, index: int, sample: Sample, seed: int, predictor: dspy.Module | None
+        self, solver: str, index: int, sample: Sample, seed: int, salt: tuple[Any, ...], predictor: dspy.Module | None,
+        before_judge: Callable[[], Awaitable[bool]] | None,
     ) -> Attempt:
-        p = await self._call(solver, seed, predictor=predictor, context=sample.context, question=sample.question)
+        p = await self._call(solver, derive_seed(seed, *salt), predictor=predictor, context=sample.context, question=sample.question)
+        if before_judge is not None and not await before_judge():
+            self._count("judge", "skipped")
+            raise Skipped(solver)
         j = await self._call(
             "judge",
-            derive_seed(seed, "judge"),
+            derive_seed(seed, *salt, "judge"),
             criteria=len(sample.rubric),
             context=sample.context,
             question=sample.question,

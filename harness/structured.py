@@ -118,11 +118,17 @@ class _Probe(dspy.Signature):
     ok: bool = dspy.OutputField()
 
 
-PROBE_MESSAGES = [{"role": "user", "content": 'Reply with this JSON object and nothing else: {"ok": true}'}]
+PROBE_PROMPT = 'Reply with this JSON object and nothing else: {"ok": true}'
 
 
 def endpoint_key(spec: Any) -> str:
-    return f"{spec.api_base or spec.model.split('/', 1)[0]}|{spec.model}"
+    """What a probe's answer is remembered under: the server (every model it serves is decoded by
+    the same server), or the hosted model."""
+    return spec.api_base.rstrip("/") if spec.api_base else spec.model
+
+
+# What this process has found out, shared by every run in it (sweeps run many generations).
+_FOUND: dict[str, str] = {}
 
 
 def _refused(error: BaseException) -> bool:
@@ -143,11 +149,12 @@ class StructuredModes:
     """The mode of each role's endpoint: configured, or found once (``auto``) and remembered.
 
     ``memory`` maps ``endpoint_key`` to a mode; the generation loads it from, and saves it to,
-    the run directory, so a resumed run probes nothing.
+    the run directory, so a resumed run probes nothing; within a process every run shares what
+    any run found.
     """
 
     def __init__(self, memory: dict[str, str] | None = None) -> None:
-        self.memory: dict[str, str] = dict(memory or {})
+        self.memory: dict[str, str] = {**_FOUND, **(memory or {})}
         self._locks: dict[str, asyncio.Lock] = {}
         self.probes = 0
 
@@ -173,7 +180,7 @@ class StructuredModes:
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:  # one probe per endpoint, however many roles and tasks ask at once
             if key not in self.memory:
-                self.memory[key] = await self._probe(lm, served_by_world)
+                self.memory[key] = _FOUND[key] = await self._probe(lm, served_by_world)
         return self.memory[key]  # type: ignore[return-value]
 
     async def _probe(self, lm: dspy.LM, served_by_world: Callable[[], int]) -> Mode:
@@ -181,7 +188,7 @@ class StructuredModes:
         for mode in ("json_schema", "json_object"):
             self.probes += 1
             try:
-                outputs = await lm.acall(messages=PROBE_MESSAGES, response_format=response_format(mode, _Probe),
+                outputs = await lm.acall(PROBE_PROMPT, response_format=response_format(mode, _Probe),
                                          temperature=0.0, max_tokens=16)
             except BudgetExceeded:
                 raise
