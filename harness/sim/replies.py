@@ -24,7 +24,7 @@ from harness.sim import challenger, judge, learning, orchestrator, proposer, sol
 from harness.sim.profiles import Profile, profile
 
 _OUTPUTS_RE = re.compile(r"^\d+\. `(\w+)`", re.MULTILINE)
-_FIELD_RE = re.compile(r"\[\[ ## (\w+) ## \]\]\n(.*?)(?=\n\n\[\[ ## |\n\nRespond with the corresponding|\Z)", re.DOTALL)
+_FIELD_RE = re.compile(r"\[\[ ## (\w+) ## \]\]\n(.*?)(?=\n\n\[\[ ## |\n\nRespond with (?:the corresponding|a JSON object)|\Z)", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -62,9 +62,9 @@ def parse_request(request: Any) -> ParsedRequest:
     name = request.model.split("/", 1)[-1]
     history = "|".join(m.text or "" for m in messages[:-1])
     seed_text = f"{request.model}|{config.seed}|{temperature}|{instructions}|{history}|{user}"
-    return ParsedRequest(
-        profile(name), instructions, outputs, inputs, "JSON object" in system, temperature, seed_text, tuple(demos)
-    )
+    # JSON when the JSONAdapter's format asks for it or the request carries a response_format.
+    json_mode = "JSON object" in system or getattr(config, "response_format", None) is not None
+    return ParsedRequest(profile(name), instructions, outputs, inputs, json_mode, temperature, seed_text, tuple(demos))
 
 
 ICL_RATE = 0.2  # learning rate of in-context demonstrations (see harness.sim.learning)
