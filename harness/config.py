@@ -233,7 +233,7 @@ class HarnessConfig(Strict):
         return {
             "preset": self.preset,
             "pipeline": self.resolved_pipeline.model_dump(),
-            "models": self.models.model_dump(),
+            "models": _models_identity(self.models),
             "genes": self.genes.model_dump(),
             "knobs": self.knobs.model_dump(),
             "guarded": self.guarded.model_dump(),
@@ -241,6 +241,16 @@ class HarnessConfig(Strict):
 
     def harness_hash(self) -> str:
         return content_hash(self.identity())
+
+
+def _models_identity(models: Models) -> dict[str, Any]:
+    """The role models as identity. ``structured: auto`` (the default) is left out, so a harness
+    named before the setting existed keeps its hash (and its run directories resume)."""
+    dumped = models.model_dump()
+    for spec in dumped.values():
+        if spec.get("structured") == "auto":
+            del spec["structured"]
+    return dumped
 
 
 def content_hash(value: Any, length: int = 12) -> str:
