@@ -98,6 +98,9 @@ def summarize(
         "error_reasons": dict(sorted(error_reasons.items())),
         "failed_attempts": dict(sorted(failed_attempts.items())),
         "cancelled_calls": {role: n for role, n in sorted(cancelled.items()) if n},
+        # Work not asked for because earlier attempts or candidates had decided (harness/loop.py).
+        "attempts_not_judged": sum(c.cancelled_attempts for r in rounds for c in r.candidates),
+        "candidates_cancelled": sum(c.decision == "cancelled" for r in rounds for c in r.candidates),
         "documents_stopped_for_errors": len(stopped_for_errors or []),
         "stopped_for_errors": sorted(stopped_for_errors or []),
         "simulated_roles": simulated_roles,
