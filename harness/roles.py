@@ -214,8 +214,10 @@ class Roles:
             self._count(role, "output_tokens", int(entry.get("completion_tokens") or 0))
         if not replies and not failed and self.registry.cache_enabled(self.registry.spec(role)):
             self._count(role, "cache_hits")
-        if cut:
-            self._count(role, "truncated_replies", len(cut))
+        limit = getattr(self.registry.spec(role), "max_tokens", None)
+        at_limit = sum(1 for e in replies if limit and int(e.get("completion_tokens") or 0) == limit)
+        if cut or at_limit:
+            self._count(role, "truncated_replies", max(len(cut), at_limit))
         return replies
 
     def _truncated(self, spec: Any, replies: list[dict[str, Any]], cut: list[str]) -> bool:
@@ -224,7 +226,8 @@ class Roles:
         if cut and len(cut) >= max(1, len(replies)):
             return True
         limit = getattr(spec, "max_tokens", None)
-        return bool(limit and replies and int(replies[-1].get("completion_tokens") or 0) >= limit)
+        # Exactly the limit: a server that honours it stops there when it cuts a reply.
+        return bool(limit and replies and int(replies[-1].get("completion_tokens") or 0) == limit)
 
     async def challenge(self, *, document: str, title: str, guidance: str, seed: int) -> Sample:
         knobs = self.config.knobs

@@ -355,3 +355,37 @@ def test_roles_raise_with_the_reason_after_their_retries(default_config: Any) ->
     assert caught.value.reason == "echo" and str(caught.value).startswith("weak: echo:")
     assert roles.usage["weak"]["failed.echo"] == PARSE_RETRIES
     assert roles.usage["weak"]["calls"] == roles.usage["weak"]["attempts"] == PARSE_RETRIES
+
+
+def test_a_reply_that_used_the_whole_token_limit_is_truncated(tmp_path: Path) -> None:
+    """The direct wire route gives DSPy no finish reason to warn on: a reply of exactly the role's
+    ``max_tokens`` is read as cut there."""
+    models = {r: {"model": f"sim/{r}"} for r in ROLES}
+    models["weak"] = {"model": "sim/weak", "max_tokens": 13}
+    config = parse_config({"documents": {"count": 1}, "knobs": {"round_budget": 1}, "models": models,
+                           "tracking": {"enabled": False}})
+    registry = ModelRegistry(config.models, config.runtime)
+    calls = {"n": 0}
+
+    def at_the_limit(model: str, text: str) -> tuple[str, str] | None:
+        calls["n"] += model == "sim/weak"
+        # A reply that parses, 52 characters: 13 tokens as the scripted usage counts them, the whole limit.
+        text = "[[ ## answer ## ]]\nYes\n\n[[ ## final_answer ## ]]\nYes"
+        return (text, "stop") if model == "sim/weak" and calls["n"] == 1 else None
+
+    scripted(registry, at_the_limit)
+    summary = generate(config, load_documents(config.documents), tmp_path, registry=registry)
+    assert summary["parse_failures"]["weak"] == {"truncated": 1}
+    assert summary["truncated_replies"]["weak"] == 1
+
+
+def test_the_sweep_report_flags_candidates_of_mostly_error_rounds(tmp_path: Path) -> None:
+    from search.report import _errors_entry, error_rounds
+
+    config = parse_config({"documents": {"count": 2}, "knobs": {"round_budget": 1}, "tracking": {"enabled": False}})
+    generate(config, load_documents(config.documents), tmp_path / "broken", faults=FaultPlan(malformed=1.0))
+    generate(config, load_documents(config.documents), tmp_path / "fine")
+    broken = _errors_entry(*error_rounds([tmp_path / "broken", tmp_path / "missing"]))
+    fine = _errors_entry(*error_rounds([tmp_path / "fine"]))
+    assert broken == {"error_rounds": 6, "rounds": 6, "error_share": 1.0, "mostly_errors": True}
+    assert fine["error_rounds"] == 0 and fine["rounds"] == 2 and fine["mostly_errors"] is False
