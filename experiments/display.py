@@ -13,6 +13,17 @@ from harness.generate import Progress as RunProgress
 SIM_LABEL = "[bold yellow]SIMULATED[/] (offline world: numbers describe the simulator, not any real model)"
 
 
+def simulation_label(summary: dict[str, Any]) -> str:
+    """The SIMULATED label where it applies: the whole run, or the roles the offline world played."""
+    if not summary.get("simulated"):
+        return "real endpoints"
+    simulated, real = summary.get("simulated_roles"), summary.get("real_roles")
+    if not real or simulated is None:
+        return SIM_LABEL
+    return (f"[bold yellow]SIMULATED[/] roles (offline world): {', '.join(simulated)}; "
+            f"real models: {', '.join(real)}")
+
+
 class GenerationProgress:
     """A progress bar over documents with accepted count, acceptance rate and calls/s."""
 
@@ -64,27 +75,42 @@ SUMMARY_ROWS = (
     ("gap mean (dataset)", "gap_mean"),
     ("rounds per accepted", "rounds_per_accepted"),
     ("failure reasons", "failure_reasons"),
+    ("error rounds", "error_rounds"),
+    ("documents stopped for errors", "documents_stopped_for_errors"),
+    ("unusable replies", "parse_failures_total"),
     ("LM calls", "calls_total"),
 )
 
 
+def _parse_failures(summary: dict[str, Any]) -> str:
+    failures = summary.get("parse_failures") or {}
+    return "; ".join(f"{role}: {_fmt(reasons)}" for role, reasons in failures.items()) or "none"
+
+
+
 def summary_table(summaries: dict[str, dict[str, Any]], title: str) -> Table:
     """One column per run (e.g. per preset), one row per summary key."""
-    simulated = any(s.get("simulated") for s in summaries.values())
-    caption = SIM_LABEL if simulated else "real endpoints"
+    labels = {simulation_label(s) for s in summaries.values()}
+    caption = labels.pop() if len(labels) == 1 else SIM_LABEL
     table = Table(title=title, caption=caption, show_lines=False)
     table.add_column("metric", style="bold")
     for name in summaries:
         table.add_column(name, justify="right")
     for label, key in SUMMARY_ROWS:
         table.add_row(label, *(_fmt(s.get(key)) for s in summaries.values()))
+    if any(s.get("parse_failures") for s in summaries.values()):
+        table.add_row("unusable replies by role", *(_parse_failures(s) for s in summaries.values()))
     return table
 
 
 def scorecard_table(card: Any, title: str) -> Table:
     """The scorecard grouped by objective, with each metric's direction."""
     arrows = {"maximize": "up", "minimize": "down", "none": ""}
-    table = Table(title=title, caption=f"{SIM_LABEL if card.simulated else 'real endpoints'}; cost: {card.cost_note}")
+    label = simulation_label({"simulated": card.simulated, "simulated_roles": card.simulated_roles or None,
+                              "real_roles": None})
+    if card.simulated and card.simulated_roles and len(card.simulated_roles) < 6:
+        label = f"[bold yellow]SIMULATED[/] roles (offline world): {', '.join(card.simulated_roles)}"
+    table = Table(title=title, caption=f"{label}; cost: {card.cost_note}")
     table.add_column("group", style="dim")
     table.add_column("metric", style="bold")
     table.add_column("value", justify="right")
@@ -93,6 +119,8 @@ def scorecard_table(card: Any, title: str) -> Table:
         if metric.value is None and metric.group in ("downstream", "diversity") and name != "downstream_reward":
             continue
         table.add_row(metric.group, name, _fmt(metric.value), arrows[metric.direction])
+    for role, reasons in card.parse_failures.items():
+        table.add_row("reliability", f"unusable replies ({role})", _fmt(reasons), "down")
     if card.downstream is not None:
         d = card.downstream
         status = "ok" if d.ok else f"[red]FAILED[/]: {d.reason}"
@@ -174,4 +202,9 @@ def report_table(report: dict[str, Any]) -> Table:
                       _fmt(row["test_acceptance"]))
     gain = report["gain"]
     table.add_row("gain", "", "", f"{gain['validation_acceptance']:+.3f}", f"{gain['test_acceptance']:+.3f}")
+    flagged = report.get("mostly_errors") or []
+    if flagged:
+        table.caption = ((table.caption + "; ") if table.caption else "") + (
+            f"[bold red]mostly error rounds[/] (no usable sample; their scores say nothing): trials "
+            f"{', '.join(map(str, flagged))}")
     return table

@@ -50,6 +50,9 @@ class ModelSpec(Strict):
     temperature: float | None = Field(default=None, ge=0.0, le=2.0)
     max_tokens: int | None = Field(default=None, gt=0)
     engine: Literal["auto", "litellm"] = "auto"
+    # How replies are constrained to the role's JSON schema (harness/structured.py): ``auto`` finds
+    # out once per endpoint; ``off`` keeps DSPy's text format.
+    structured: Literal["auto", "json_schema", "json_object", "off"] = "auto"
 
     @property
     def simulated(self) -> bool:
@@ -181,6 +184,9 @@ class Runtime(Strict):
     # None: on for real endpoints (never pay twice), off for the offline world (cheaper to recompute).
     cache: bool | None = None
     budget: Budget = Budget()
+    # Rounds recorded as ``error`` (no usable sample) do not use up a document's round budget;
+    # this many of them stop the document (a model that cannot write the format never will).
+    errors_per_document: int = Field(default=3, ge=1, le=1000)
 
 
 class HarnessConfig(Strict):
@@ -227,7 +233,7 @@ class HarnessConfig(Strict):
         return {
             "preset": self.preset,
             "pipeline": self.resolved_pipeline.model_dump(),
-            "models": self.models.model_dump(),
+            "models": _models_identity(self.models),
             "genes": self.genes.model_dump(),
             "knobs": self.knobs.model_dump(),
             "guarded": self.guarded.model_dump(),
@@ -235,6 +241,16 @@ class HarnessConfig(Strict):
 
     def harness_hash(self) -> str:
         return content_hash(self.identity())
+
+
+def _models_identity(models: Models) -> dict[str, Any]:
+    """The role models as identity. ``structured: auto`` (the default) is left out, so a harness
+    named before the setting existed keeps its hash (and its run directories resume)."""
+    dumped = models.model_dump()
+    for spec in dumped.values():
+        if spec.get("structured") == "auto":
+            del spec["structured"]
+    return dumped
 
 
 def content_hash(value: Any, length: int = 12) -> str:

@@ -2,7 +2,8 @@
 
 Groups: TOO EASY (weak mean), FAILED ON STRONG (weak, strong, gap), FAILED QUALITY CHECK (the
 QV reason). Errors (unparseable outputs, timeouts) are not feedback and never appear here.
-Each attempt is shown whole (context and question), not summarised.
+Each attempt is shown whole (context and question), not summarised. The full round records
+(``format_round_records``, for the analyzer) also name the attempts no model reply could score.
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ def format_round_records(rounds: Iterable[RoundRecord], max_chars: int | None = 
             if candidate.sample is not None:
                 lines += [f"Question: {candidate.sample.question}", f"Context:\n{candidate.sample.context}"]
             lines.append(f"Decision: {candidate.decision} ({candidate.reason})")
+            if candidate.failed_attempts:  # what the models could not produce, for the analyzer
+                lines.append("Unusable attempts: " + ", ".join(
+                    f"{f.solver} {f.index} ({f.role}: {f.reason})" for f in candidate.failed_attempts))
             if candidate.qv is not None and not candidate.qv.passed:
                 lines.append(f"QV reason: {candidate.qv.reason}")
             weak, strong = candidate.scores("weak"), candidate.scores("strong")

@@ -2,9 +2,12 @@
 
 Layout of ``OUT/``: ``run.json`` (what this directory holds), ``config.resolved.json``,
 ``rounds.jsonl`` (one line per round, flushed), ``accepted.jsonl`` (the final dataset, flushed),
-``spend.jsonl`` (one line per paid endpoint reply, flushed), ``summary.json`` (written at the
-end). Started again with the same arguments, a generation reads its records back, rebuilds each
-document's state from them, and runs only what is missing.
+``spend.jsonl`` (one line per paid endpoint reply, flushed), ``structured.json`` (the output
+mode found per endpoint, so a rerun probes nothing), ``summary.json`` (written at the end).
+Started again with the same arguments, a generation reads its records back, rebuilds each
+document's state from them, and runs only what is missing. The summary's session counters
+(elapsed time, endpoint requests) add up over sessions: a rerun that makes no request leaves the
+finished run's numbers as they were.
 """
 
 from __future__ import annotations
@@ -27,16 +30,17 @@ from harness.config import HarnessConfig
 from harness.documents import Document, DocumentSet
 from harness.endpoint.budget import Spend
 from harness.endpoint.errors import BudgetExceeded, EndpointError
-from harness.loop import InnerLoop, document_finished
+from harness.loop import InnerLoop, document_finished, stopped_for_errors
 from harness.models import ModelRegistry
 from harness.records import AcceptedSample, JsonlWriter, RoundRecord, read_jsonl
 from harness.roles import Roles
 from harness.secrets import redact
 from harness.sim.engine import FaultPlan
-from harness.summary import endpoint_summary, summarize
+from harness.structured import StructuredModes
+from harness.summary import endpoint_summary, merge_counts, summarize
 
 ROUNDS_FILE, ACCEPTED_FILE, SUMMARY_FILE, RUN_FILE = "rounds.jsonl", "accepted.jsonl", "summary.json", "run.json"
-SPEND_FILE = "spend.jsonl"
+SPEND_FILE, STRUCTURED_FILE = "spend.jsonl", "structured.json"
 
 
 class RunMismatchError(ValueError):
@@ -172,7 +176,9 @@ async def _run_generation(
     last_summary = earlier_summary(out)  # whether earlier sessions of this run were SIMULATED
     spend_writer, registry.budget.spent = open_spend_log(out, last_summary)
     registry.budget.log = spend_writer
-    roles = Roles(config, registry)
+    structured_path = out / STRUCTURED_FILE
+    modes = StructuredModes(json.loads(structured_path.read_text(encoding="utf-8")) if structured_path.exists() else {})
+    roles = Roles(config, registry, modes)
     loop = InnerLoop(config, roles)
     prior = load_rounds(out)
     started = time.perf_counter()
@@ -180,7 +186,8 @@ async def _run_generation(
     rounds_writer = JsonlWriter(out / ROUNDS_FILE)
     accepted_writer = JsonlWriter(out / ACCEPTED_FILE)
     accepted_ids = {row.get("id") for row in read_jsonl(out / ACCEPTED_FILE)}
-    state = {"done": 0, "accepted": len(accepted_ids), "rounds": sum(len(r) for r in prior.values())}
+    state = {"done": 0, "accepted": len(accepted_ids), "rounds": sum(len(r) for r in prior.values()),
+             "rounds_this_session": 0}
 
     def keep(record: RoundRecord) -> None:
         if not record.in_dataset:
@@ -206,6 +213,7 @@ async def _run_generation(
         rounds_writer.write(record)
         keep(record)
         state["rounds"] += 1
+        state["rounds_this_session"] += 1
         report()
 
     semaphore = asyncio.Semaphore(config.runtime.concurrency)
@@ -228,6 +236,7 @@ async def _run_generation(
         accepted_writer.close()
         registry.budget.log = None
         spend_writer.close()
+        write_json_atomic(structured_path, modes.memory)
     failures = [o for o in outcomes if isinstance(o, BaseException)]
     budget_stops = [f for f in failures if isinstance(f, BudgetExceeded)]
     endpoint_errors = [f for f in failures if isinstance(f, EndpointError)]
@@ -239,6 +248,8 @@ async def _run_generation(
     all_rounds = [r for records in load_rounds(out).values() for r in records if r.doc_id in {d.id for d in documents}]
     accepted = [AcceptedSample.model_validate(row) for row in read_jsonl(out / ACCEPTED_FILE)]
     accepted = [a for a in accepted if a.doc_id in {d.id for d in documents}]
+    by_doc = load_rounds(out)
+    simulated_roles = simulated_role_names(config, registry, last_summary)
     summary = summarize(
         all_rounds,
         accepted,
@@ -246,15 +257,25 @@ async def _run_generation(
         preset=config.preset,
         seed=config.seed,
         harness_hash=config.harness_hash(),
-        # Also SIMULATED when an endpoint turned out to be the offline world (serve-sim), now or
-        # in an earlier session of this run.
-        simulated=config.simulated or registry.stats.total("simulated") > 0 or bool(last_summary.get("simulated")),
+        # SIMULATED where a role was played by the offline world (sim/ model, or serve-sim behind
+        # an api_base), now or in an earlier session of this run.
+        simulated=bool(simulated_roles),
         skipped=docs.skipped,
         models={role: spec.model for role, spec in config.models.items()},
+        simulated_roles=simulated_roles,
+        stopped_for_errors=[d.id for d in documents if stopped_for_errors(by_doc.get(d.id, []), config)],
     )
-    summary["elapsed_s"] = round(time.perf_counter() - started, 3)
+    session_s = round(time.perf_counter() - started, 3)
+    session_endpoint = endpoint_summary(registry.stats)
+    summary["elapsed_this_session_s"] = session_s
+    # A session that sent nothing and recorded nothing leaves the run's elapsed time as it was.
+    idle = last_summary and session_endpoint["requests"] == 0 and state["rounds_this_session"] == 0
+    summary["elapsed_s"] = round(float(last_summary.get("elapsed_s") or 0.0) + (0.0 if idle else session_s), 3)
     summary["calls_this_session"] = {role: v.get("calls", 0) for role, v in roles.usage.items()}
-    summary["endpoint"] = endpoint_summary(registry.stats)
+    summary["endpoint_this_session"] = session_endpoint
+    summary["endpoint"] = merge_counts(last_summary.get("endpoint") or {}, session_endpoint)
+    summary["sessions"] = int(last_summary.get("sessions") or (1 if last_summary else 0)) + 1
+    summary["structured_modes"] = dict(modes.memory)
     summary["spent"] = registry.budget.spent.as_dict()
     summary["budget"] = registry.budget.limits()
     summary["stopped"] = stopped
@@ -263,6 +284,17 @@ async def _run_generation(
     if endpoint_errors:
         raise endpoint_errors[0]
     return summary
+
+
+def simulated_role_names(config: HarnessConfig, registry: ModelRegistry, last_summary: dict[str, Any]) -> list[str]:
+    """Roles played by the offline world: a ``sim/`` model, a model whose replies came from it
+    (serve-sim), or a role an earlier session of this run found simulated."""
+    served = {model for model, counts in registry.stats.counts.items() if counts.get("simulated")}
+    earlier = set(last_summary.get("simulated_roles") or [])
+    if last_summary.get("simulated") and "simulated_roles" not in last_summary:
+        earlier = {role for role, _ in config.models.items()}  # a summary from before roles were told apart
+    return sorted(role for role, spec in config.models.items()
+                  if spec.simulated or spec.model in served or role in earlier)
 
 
 def open_spend_log(out: Path, last_summary: dict[str, Any]) -> tuple[JsonlWriter, Spend]:

@@ -9,6 +9,17 @@ with stages switched off (see ``presets.py``).
 
 Every round is handed to ``on_round`` as soon as it is complete, so the caller can persist it
 before the next round starts; ``prior`` rounds (read back on resume) rebuild the loop's state.
+
+Unusable replies never discard good work: a solver or judge that keeps failing loses that one
+attempt (recorded under ``failed_attempts``), the candidate is decided on the attempts that
+scored. A round in which no candidate has a usable sample (or any scored attempt) is recorded as
+``error`` with its reason; it does not use up the round budget, is not shown to the orchestrator,
+and ``runtime.errors_per_document`` such rounds stop the document. Work whose result can no longer
+matter is not asked for: attempt i is not judged once attempts 0..i-1 decide the candidate (the
+weak check already failed whatever the rest score, or a strong attempt scored 0 where that is
+forbidden), and candidate i is not tried on the strong solver once an earlier candidate of the
+round was accepted. Both are decided in index order from the replies alone, so the requests a
+run makes do not depend on timing, and no request is ever abandoned in flight.
 """
 
 from __future__ import annotations
@@ -23,8 +34,8 @@ from harness.acceptance import Outcome
 from harness.config import HarnessConfig
 from harness.documents import Document
 from harness.feedback import format_failures
-from harness.records import Candidate, QVResult, RoundRecord
-from harness.roles import RoleError, Roles, derive_seed, round_tally
+from harness.records import Attempt, Candidate, FailedAttempt, QVResult, RoundRecord
+from harness.roles import RoleError, Roles, Skipped, derive_seed, round_tally
 
 TASK_DESCRIPTION = (
     "Write one question grounded in the document that a strong solver answers well and a weak "
@@ -48,13 +59,28 @@ class DocumentOutcome:
         return bool(self.final and self.final.in_dataset)
 
 
+def is_error_round(record: RoundRecord) -> bool:
+    return record.decision == "error"
+
+
+def rounds_used(rounds: list[RoundRecord]) -> int:
+    """Rounds that count against the round budget: every round but the ``error`` ones."""
+    return sum(1 for r in rounds if not is_error_round(r))
+
+
+def stopped_for_errors(rounds: list[RoundRecord], config: HarnessConfig) -> bool:
+    """The document hit ``runtime.errors_per_document`` without a sample: it is given up."""
+    errors = sum(1 for r in rounds if is_error_round(r))
+    return errors >= config.runtime.errors_per_document and not any(r.chosen is not None for r in rounds)
+
+
 def document_finished(rounds: list[RoundRecord], config: HarnessConfig) -> bool:
     if not rounds:
         return False
     pipeline = config.resolved_pipeline
     budget = 1 if pipeline.one_shot else config.knobs.round_budget
     last = rounds[-1]
-    return last.chosen is not None or len(rounds) >= budget
+    return last.chosen is not None or rounds_used(rounds) >= budget or stopped_for_errors(rounds, config)
 
 
 def normalize_answer(answer: str) -> str:
@@ -70,6 +96,12 @@ def majority_answer(answers: list[str]) -> str:
     return max(counts, key=lambda a: (counts[a], -normalized.index(a)))
 
 
+def _raise_first(outcomes: list[object]) -> None:
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+
+
 class InnerLoop:
     def __init__(self, config: HarnessConfig, roles: Roles) -> None:
         self.config = config
@@ -82,39 +114,100 @@ class InnerLoop:
         # numbers wherever their requests agree, so comparisons (ablations, sweeps) are paired.
         return derive_seed(self.config.seed, *parts)
 
-    async def _candidate(self, doc: Document, round_number: int, index: int, guidance: str) -> Candidate:
+    async def _attempts(
+        self, candidate: Candidate, solver: str, sample: object, seed: int, decided: Callable[[list[float]], bool]
+    ) -> list[Attempt]:
+        """k attempts of one solver. Answers are asked for all at once; attempt i's judge is called
+        only once attempts 0..i-1 are known and ``decided(their scores)`` is false, so which
+        requests are made depends on the replies alone, never on which came first (a replay from
+        the cache asks for nothing new). A failed attempt is recorded and dropped."""
+        k = self.config.knobs.solver_attempts
+        known = [asyncio.Event() for _ in range(k)]
+        results: dict[int, Attempt | FailedAttempt | None] = {}
+
+        async def one(index: int) -> None:
+            async def before_judge() -> bool:
+                for event in known[:index]:
+                    await event.wait()
+                scores = [r.score for i, r in sorted(results.items()) if i < index and isinstance(r, Attempt)]
+                return not (scores and decided(scores)) and all(results.get(i) is not None for i in range(index))
+
+            try:
+                results[index] = await self.roles.solve_and_judge(solver, index, sample, seed, before_judge=before_judge)
+            except RoleError as error:
+                results[index] = FailedAttempt(solver=solver, index=index, role=error.role, reason=error.reason,
+                                               error=str(error))
+            except Skipped:
+                results[index] = None
+            finally:
+                known[index].set()
+
+        outcomes = await asyncio.gather(*(one(i) for i in range(k)), return_exceptions=True)
+        _raise_first(outcomes)  # an endpoint failure or a budget stop stops the round, as before
+        attempts = [r for _, r in sorted(results.items()) if isinstance(r, Attempt)]
+        candidate.failed_attempts.extend(r for _, r in sorted(results.items()) if isinstance(r, FailedAttempt))
+        candidate.cancelled_attempts += sum(1 for r in results.values() if r is None)
+        return attempts
+
+    async def _candidate(self, doc: Document, round_number: int, candidate: Candidate, guidance: str,
+                         before_strong: Callable[[], Awaitable[bool]] | None = None) -> Candidate:
         p, k, rule = self.pipeline, self.config.knobs.solver_attempts, self.config.guarded.acceptance
+        index = candidate.index
         seed = self._seed(doc.id, round_number, index)
         try:
             sample = await self.roles.challenge(document=doc.text, title=doc.title, guidance=guidance, seed=seed)
         except RoleError as error:
-            return Candidate(index=index, decision="error", reason=str(error))
-        candidate = Candidate(index=index, sample=sample, decision="pending")
-        try:
-            if p.qv_gate:
-                candidate.qv = await self.roles.verify(sample, self._seed(doc.id, round_number, index, "qv"))
-                if not candidate.qv.passed:
-                    candidate.decision, candidate.reason = Outcome.FAILED_QUALITY, candidate.qv.reason
-                    return candidate
-            weak = await asyncio.gather(*(self.roles.solve_and_judge("weak", i, sample, seed) for i in range(k)))
-            candidate.attempts.extend(weak)
-            weak_scores = [a.score for a in weak]
-            if p.solver_gate and p.weak_first:
-                check = rule.weak_check(weak_scores)
-                if not check.passed:
-                    candidate.decision, candidate.reason = Outcome.TOO_EASY, check.reason
-                    return candidate
-            strong = await asyncio.gather(*(self.roles.solve_and_judge("strong", i, sample, seed) for i in range(k)))
-            candidate.attempts.extend(strong)
-        except RoleError as error:
             candidate.decision, candidate.reason = "error", str(error)
+            candidate.error_kind = f"{error.role}:{error.reason}"
             return candidate
+        candidate.sample = sample
+        if p.qv_gate:
+            try:
+                candidate.qv = await self.roles.verify(sample, self._seed(doc.id, round_number, index, "qv"))
+            except RoleError as error:
+                candidate.decision, candidate.reason = "error", str(error)
+                candidate.error_kind = f"{error.role}:{error.reason}"
+                return candidate
+            if not candidate.qv.passed:
+                candidate.decision, candidate.reason = Outcome.FAILED_QUALITY, candidate.qv.reason
+                return candidate
+        weak_gate = p.solver_gate and p.weak_first
+
+        def weak_decided(scores: list[float]) -> bool:
+            # The weak check only gets harder to pass as scores rise: failing with every missing
+            # attempt at 0 means failing whatever they score.
+            return weak_gate and not rule.weak_check(scores + [0.0] * (k - len(scores))).passed
+
+        weak = await self._attempts(candidate, "weak", sample, seed, weak_decided)
+        candidate.attempts.extend(weak)
+        if not weak:
+            return self._no_scores(candidate, "weak")
+        weak_scores = [a.score for a in weak]
+        if weak_gate:
+            check = rule.weak_check(weak_scores)
+            if not check.passed:
+                candidate.decision, candidate.reason = Outcome.TOO_EASY, check.reason
+                return candidate
+
+        if before_strong is not None and not await before_strong():
+            raise Skipped("strong")
+
+        def strong_decided(scores: list[float]) -> bool:
+            # Only where the loop stops early anyway (weak first): an ablation without it measures all.
+            return weak_gate and rule.forbid_strong_zero and min(scores) <= 0.0
+
+        strong = await self._attempts(candidate, "strong", sample, seed, strong_decided)
+        candidate.attempts.extend(strong)
+        if not strong:
+            return self._no_scores(candidate, "strong")
         strong_scores = [a.score for a in strong]
         if p.solver_gate:
             outcome, reason = rule.decide(weak_scores, strong_scores)
             candidate.decision, candidate.reason = outcome, reason
         else:
             candidate.decision, candidate.reason = Outcome.KEPT, "no solver gate: scores measured only"
+        if candidate.failed_attempts:
+            candidate.reason += f" ({len(candidate.failed_attempts)} of {2 * k} attempts unusable)"
         if p.consistency_filter and candidate.decision in (Outcome.KEPT, Outcome.ACCEPTED):
             majority = majority_answer([a.final_answer for a in strong])
             reference = normalize_answer(sample.final_answer)
@@ -124,11 +217,20 @@ class InnerLoop:
                 candidate.decision, candidate.reason = Outcome.FILTERED, f"strong majority '{majority}' != reference"
         return candidate
 
+    @staticmethod
+    def _no_scores(candidate: Candidate, solver: str) -> Candidate:
+        failed = [f for f in candidate.failed_attempts if f.solver == solver]
+        last = failed[-1] if failed else None
+        candidate.decision = "error"
+        candidate.reason = f"no {solver} attempt could be scored" + (f" (last: {last.error})" if last else "")
+        candidate.error_kind = f"{last.role}:{last.reason}" if last else f"{solver}:unparseable"
+        return candidate
+
     async def run(self, doc: Document, prior: list[RoundRecord], on_round: OnRound) -> DocumentOutcome:
         rounds = list(prior)
         budget = 1 if self.pipeline.one_shot else self.config.knobs.round_budget
         n = self.config.knobs.challengers_per_round
-        guidance = (rounds[-1].next_guidance if rounds else None) or "none"
+        guidance = (rounds[-1].next_guidance or rounds[-1].guidance if rounds else None) or "none"
         while not document_finished(rounds, self.config):
             round_number = len(rounds) + 1
             started = time.perf_counter()
@@ -150,7 +252,25 @@ class InnerLoop:
     async def _round(
         self, doc: Document, round_number: int, guidance: str, earlier: list[RoundRecord], budget: int, n: int
     ) -> RoundRecord:
-        candidates = await asyncio.gather(*(self._candidate(doc, round_number, i, guidance) for i in range(n)))
+        candidates = [Candidate(index=i, decision="pending") for i in range(n)]
+        finished = [asyncio.Event() for _ in range(n)]
+
+        async def one(candidate: Candidate) -> None:
+            async def before_strong() -> bool:
+                # Candidate i tries the strong solver only if no candidate before it was accepted:
+                # decided by the replies alone, whatever order they came in.
+                for event in finished[:candidate.index]:
+                    await event.wait()
+                return not any(c.decision in (Outcome.ACCEPTED, Outcome.KEPT) for c in candidates[:candidate.index])
+
+            try:
+                await self._candidate(doc, round_number, candidate, guidance, before_strong)
+            except Skipped:
+                candidate.decision, candidate.reason = "cancelled", "an earlier candidate of the round was accepted"
+            finally:
+                finished[candidate.index].set()
+
+        _raise_first(await asyncio.gather(*(one(c) for c in candidates), return_exceptions=True))
         record = RoundRecord(
             doc_id=doc.id,
             round=round_number,
@@ -158,7 +278,7 @@ class InnerLoop:
             preset=self.config.preset,
             seed=self.config.seed,
             guidance=guidance,
-            candidates=list(candidates),
+            candidates=candidates,
             decision="pending",
         )
         self._decide(record)
@@ -171,7 +291,8 @@ class InnerLoop:
             record.in_dataset = record.final_qv.passed
         elif record.chosen is not None:
             record.in_dataset = True
-        if record.chosen is None and round_number < budget and self.pipeline.feedback:
+        used = rounds_used([*earlier, record])
+        if record.chosen is None and not is_error_round(record) and used < budget and self.pipeline.feedback:
             try:
                 record.next_guidance = await self.roles.orchestrate(
                     task=TASK_DESCRIPTION,
@@ -190,5 +311,8 @@ class InnerLoop:
             best = max(winners, key=lambda c: ((c.mean("strong") or 0) - (c.mean("weak") or 0), -c.index))
             record.chosen, record.decision = best.index, best.decision
             return
-        decisions = [c.decision for c in record.candidates]
+        decisions = [c.decision for c in record.candidates if c.decision != "cancelled"]
         record.decision = decisions[0] if len(set(decisions)) == 1 else "mixed"
+        if all(c.decision in ("error", "cancelled") for c in record.candidates):
+            record.decision = "error"
+            record.error = "; ".join(sorted({c.error_kind or "unknown" for c in record.candidates if c.decision == "error"}))

@@ -46,13 +46,29 @@ class Attempt(BaseModel):
     score: float
 
 
+class FailedAttempt(BaseModel):
+    """A solver attempt that produced no usable answer or verdicts after its retries."""
+
+    solver: str
+    index: int
+    role: str  # the role whose reply was unusable: the solver or the judge
+    reason: str  # a reply_checks.REASONS value
+    error: str = ""
+
+
 class Candidate(BaseModel):
     index: int
     sample: Sample | None = None
     qv: QVResult | None = None
     attempts: list[Attempt] = Field(default_factory=list)
-    decision: str  # an Outcome value, or "error"
+    failed_attempts: list[FailedAttempt] = Field(default_factory=list)
+    # Attempts not judged (or candidates not tried on the strong solver) because the outcome was
+    # already decided by the ones before them.
+    cancelled_attempts: int = 0
+    decision: str  # an Outcome value, "error" (no usable sample or no scored attempt), or "cancelled"
     reason: str = ""
+    # For "error": the role and the kind of its last failure ("challenger:unparseable").
+    error_kind: str | None = None
     consistency: dict[str, Any] | None = None
 
     def scores(self, solver: str) -> list[float]:
@@ -77,6 +93,9 @@ class RoundRecord(BaseModel):
     final_qv: QVResult | None = None
     in_dataset: bool = False
     next_guidance: str | None = None
+    # Why the round is "error" (every candidate lacks a usable sample or score): it then does not
+    # use up the document's round budget (runtime.errors_per_document caps such rounds).
+    error: str | None = None
     usage: dict[str, dict[str, int]] = Field(default_factory=dict)
     elapsed_s: float = 0.0
 

@@ -1,23 +1,34 @@
 """The six roles as DSPy modules, each bound to its own LM and instructions.
 
 Every call is asynchronous (``acall``), carries a seed derived from (run seed, document, round,
-role, attempt), and is retried when the model's output cannot be parsed or fails validation
-(a judge returning the wrong number of verdicts, say): errors are retried, never fed back.
+role, attempt), asks for the role's JSON schema where its endpoint takes one (harness/structured.py;
+the JSONAdapter's format then, the ChatAdapter's text format otherwise), and is retried with a new
+seed when the reply is unusable: unparseable, cut at the token limit, or failing the role's check
+(harness/reply_checks.py: an empty answer, a wrong number of verdicts, an echoed placeholder...).
+Errors are retried, never fed back; each failure is counted per role under ``failed.<reason>``.
 Endpoint failures were already retried by the engine (harness/endpoint); the ones left, and a
 budget stop, propagate and stop the round without recording it.
-Usage (calls, tokens, cache hits) is tallied per role.
+
+Usage is tallied per role from DSPy's usage tracker around each attempt, so every reply counts,
+a failed one and the ChatAdapter's JSON fallback too: ``calls`` are requests that got a reply
+(what ``spend.jsonl`` charges), ``attempts`` role calls, ``cache_hits`` attempts served from cache.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import hashlib
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import dspy
+from dspy.utils.exceptions import AdapterParseError, LMUnsupportedFeatureError
+from dspy.utils.usage_tracker import track_usage
 
-from harness import prompts
+from harness import prompts, reply_checks
+from harness.adapter import adapter_for, truncations
 from harness.config import HarnessConfig
 from harness.endpoint.errors import BudgetExceeded, EndpointError
 from harness.models import ModelRegistry
@@ -25,8 +36,10 @@ from harness.records import Attempt, QVResult, Sample
 from harness.rubric import rubric_score
 from harness.secrets import scrub
 from harness.signatures import Challenge, ChallengeUngrounded, Judge, Orchestrate, Solve, VerifyQuality
+from harness.structured import StructuredModes, response_format
 
 PARSE_RETRIES = 3
+ATTEMPT_TRIES = 2  # a solver attempt whose answer or verdicts stay unusable is tried again, alone
 
 # The usage tally of the round being run; asyncio tasks inherit it, so concurrent documents
 # each count their own calls.
@@ -34,13 +47,19 @@ round_tally: contextvars.ContextVar[dict | None] = contextvars.ContextVar("round
 
 
 class RoleError(RuntimeError):
-    """A role kept failing (unparseable output or transport errors) after its retries."""
+    """A role kept failing (unusable output) after its retries; ``reason`` is the last failure's kind
+    (``reply_checks.REASONS``)."""
 
-    def __init__(self, role: str, cause: BaseException) -> None:
+    def __init__(self, role: str, cause: BaseException, reason: str = "unparseable") -> None:
         first = str(cause).splitlines()[0] if str(cause) else ""
-        super().__init__(scrub(f"{role}: {type(cause).__name__}: {first}"))  # errors reach records
+        super().__init__(scrub(f"{role}: {reason}: {type(cause).__name__}: {first}"[:500]))  # errors reach records
         self.role = role
         self.cause = cause
+        self.reason = reason
+
+
+class Skipped(Exception):
+    """A call not made because its result is no longer needed (its candidate or round is decided)."""
 
 
 def derive_seed(*parts: Any) -> int:
@@ -58,21 +77,36 @@ def endpoint_failure(error: BaseException) -> EndpointError | BudgetExceeded | N
     return None
 
 
-def _usage_of(prediction: Any) -> dict[str, int]:
-    usage = prediction.get_lm_usage() if hasattr(prediction, "get_lm_usage") else None
-    if not usage:
-        return {}
-    totals: dict[str, int] = defaultdict(int)
-    for entry in usage.values():
-        totals["input_tokens"] += int(entry.get("prompt_tokens") or 0)
-        totals["output_tokens"] += int(entry.get("completion_tokens") or 0)
-    return dict(totals)
+def _replies(tracker: Any) -> list[dict[str, Any]]:
+    """Usage of every reply DSPy received inside a tracker (cached replies are not tracked)."""
+    return [entry for entries in tracker.usage_data.values() for entry in entries]
+
+
+def failure_reason(error: BaseException) -> str:
+    """The kind of a failed parse (``reply_checks.REASONS``)."""
+    if isinstance(error, reply_checks.ReplyProblem):
+        return error.reason
+    if isinstance(error, LMUnsupportedFeatureError):
+        return "unsupported"
+    if isinstance(error, AdapterParseError):
+        text = str(error)
+        if "field rubric" in text:
+            return "bad_rubric"
+        if "empty or null response" in text:
+            return "empty"
+    return "unparseable"
+
+
+def signature_of(predictor: dspy.Module) -> type[dspy.Signature]:
+    """The signature a predictor sends (ChainOfThought's inner Predict adds ``reasoning``)."""
+    inner = getattr(predictor, "predict", predictor)
+    return inner.signature
 
 
 class Roles:
     """Holds one predictor per role and calls them with retries and usage accounting."""
 
-    def __init__(self, config: HarnessConfig, registry: ModelRegistry) -> None:
+    def __init__(self, config: HarnessConfig, registry: ModelRegistry, structured: StructuredModes | None = None) -> None:
         self.config = config
         self.registry = registry
         genes, guarded, pipeline = config.genes, config.guarded, config.resolved_pipeline
@@ -92,6 +126,7 @@ class Roles:
         for role, predictor in self.predictors.items():
             predictor.set_lm(registry.lm(role))
         self.usage: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.structured = structured or StructuredModes()
 
     def _count(self, role: str, key: str, value: int = 1) -> None:
         self.usage[role][key] += value
@@ -100,37 +135,99 @@ class Roles:
             tally.setdefault(role, {}).setdefault(key, 0)
             tally[role][key] += value
 
+    def _check(self, role: str, predictor: dspy.Module, prediction: Any, inputs: dict[str, Any],
+               criteria: int | None) -> None:
+        signature = signature_of(predictor)
+        names = [*signature.input_fields, *signature.output_fields]
+        if role == "challenger":
+            reply_checks.check_challenge(prediction, names)
+        elif role == "qv":
+            reply_checks.check_verification(prediction, names)
+        elif role in ("weak", "strong"):
+            reply_checks.check_answer(prediction, names)
+        elif role == "judge":
+            reply_checks.check_verdicts(prediction, criteria or 0)
+        elif role == "orchestrator":
+            reply_checks.check_guidance(prediction, names, inputs, signature.instructions)
+
     async def _call(
-        self, role: str, seed: int, validate: Any = None, predictor: dspy.Module | None = None, **inputs: Any
+        self, role: str, seed: int, predictor: dspy.Module | None = None, criteria: int | None = None, **inputs: Any
     ) -> Any:
         predictor = predictor or self.predictors[role]
+        spec, lm = self.registry.spec(role), self.registry.lm(role)
         temperature = self.registry.temperature(role, self.config.knobs.challenger_temperature)
+        signature = signature_of(predictor)
         last: BaseException | None = None
+        reason = "unparseable"
         for retry in range(PARSE_RETRIES):
             config = self.registry.call_config(role, derive_seed(seed, retry) if retry else seed, temperature)
-            try:
-                prediction = await predictor.acall(config=config, **inputs)
-                if validate is not None:
-                    validate(prediction)
-            except Exception as error:  # unparseable or invalid output: retried, never fed back
-                self._count(role, "errors")
-                stop = endpoint_failure(error)
-                if stop is not None:
-                    # The engine already retried what can be retried: this stops the round
-                    # unrecorded (resumable), it is not a bad output to try again.
-                    raise (stop.for_role(role) if isinstance(stop, EndpointError) else stop) from None
-                last = error
-                continue
-            finally:
-                self._count(role, "calls")
-            tokens = _usage_of(prediction)
-            if tokens:
-                for key, value in tokens.items():
-                    self._count(role, key, value)
-            elif self.registry.cache_enabled(self.registry.spec(role)):
-                self._count(role, "cache_hits")
-            return prediction
-        raise RoleError(role, last or RuntimeError("no attempt made"))
+            prediction, error = None, None
+            with track_usage() as tracker, truncations() as cut:
+                try:
+                    mode = await self.structured.mode(spec, lm, lambda: self.registry.stats.total("simulated"))
+                    schema = response_format(mode, signature, verdicts=criteria)
+                    if schema is not None:
+                        config["response_format"] = schema
+                    with adapter_for(schema is not None):
+                        prediction = await predictor.acall(config=config, **inputs)
+                except asyncio.CancelledError:
+                    # A sibling decided the candidate: what this attempt received still counts.
+                    self._tally(role, tracker, cut, failed=True)
+                    self._count(role, "cancelled")
+                    raise
+                except Exception as failure:  # unparseable output: retried, never fed back
+                    stop = endpoint_failure(failure)
+                    if stop is not None:
+                        self._tally(role, tracker, cut, failed=True)
+                        self._count(role, "errors")
+                        # The engine already retried what can be retried: this stops the round
+                        # unrecorded (resumable), it is not a bad output to try again.
+                        raise (stop.for_role(role) if isinstance(stop, EndpointError) else stop) from None
+                    error = failure
+            replies = self._tally(role, tracker, cut, failed=error is not None)
+            if error is None and self._truncated(spec, replies, cut):
+                error = reply_checks.ReplyProblem("truncated", "the reply was cut at the token limit")
+            elif error is not None and cut:
+                error = reply_checks.ReplyProblem("truncated", f"the reply was cut at the token limit ({error})")
+            if error is None:
+                try:
+                    self._check(role, predictor, prediction, inputs, criteria)
+                except reply_checks.ReplyProblem as problem:
+                    error = problem
+            if error is None:
+                return prediction
+            reason = failure_reason(error)
+            self._count(role, "errors")
+            self._count(role, f"failed.{reason}")
+            last = error
+            if reason == "unsupported":
+                break  # the same request cannot be sent by any seed
+        raise RoleError(role, last or RuntimeError("no attempt made"), reason)
+
+    def _tally(self, role: str, tracker: Any, cut: list[str], failed: bool) -> list[dict[str, Any]]:
+        """Counts one attempt: its replies and their tokens (failed or not), a cache hit, truncations."""
+        replies = _replies(tracker)
+        self._count(role, "attempts")
+        for entry in replies:
+            self._count(role, "calls")
+            self._count(role, "input_tokens", int(entry.get("prompt_tokens") or 0))
+            self._count(role, "output_tokens", int(entry.get("completion_tokens") or 0))
+        if not replies and not failed and self.registry.cache_enabled(self.registry.spec(role)):
+            self._count(role, "cache_hits")
+        limit = getattr(self.registry.spec(role), "max_tokens", None)
+        at_limit = sum(1 for e in replies if limit and int(e.get("completion_tokens") or 0) == limit)
+        if cut or at_limit:
+            self._count(role, "truncated_replies", max(len(cut), at_limit))
+        return replies
+
+    def _truncated(self, spec: Any, replies: list[dict[str, Any]], cut: list[str]) -> bool:
+        """Whether the reply that was read ended at the token limit: DSPy warned for every reply of
+        the attempt, or the last one used the whole ``max_tokens`` (a route DSPy does not warn on)."""
+        if cut and len(cut) >= max(1, len(replies)):
+            return True
+        limit = getattr(spec, "max_tokens", None)
+        # Exactly the limit: a server that honours it stops there when it cuts a reply.
+        return bool(limit and replies and int(replies[-1].get("completion_tokens") or 0) == limit)
 
     async def challenge(self, *, document: str, title: str, guidance: str, seed: int) -> Sample:
         knobs = self.config.knobs
@@ -173,20 +270,37 @@ class Roles:
         return predictor
 
     async def solve_and_judge(
-        self, solver: str, index: int, sample: Sample, seed: int, predictor: dspy.Module | None = None
+        self, solver: str, index: int, sample: Sample, seed: int, predictor: dspy.Module | None = None,
+        before_judge: Callable[[], Awaitable[bool]] | None = None,
     ) -> Attempt:
-        p = await self._call(
-            solver, derive_seed(seed, solver, index), predictor=predictor, context=sample.context, question=sample.question
-        )
+        """One scored attempt. An attempt whose answer or verdicts stay unusable after the role's
+        retries is tried again whole (new seeds), up to ``ATTEMPT_TRIES``; then RoleError.
+        ``before_judge`` is awaited once the answer is in: False means the score is no longer
+        needed, and ``Skipped`` is raised instead of calling the judge."""
+        last: RoleError | None = None
+        for trial in range(ATTEMPT_TRIES):
+            salt = (solver, index) if trial == 0 else (solver, index, "again", trial)
+            try:
+                return await self._solve_and_judge_once(solver, index, sample, seed, salt, predictor, before_judge)
+            except RoleError as error:
+                last = error
+                if error.reason == "unsupported":
+                    break
+        assert last is not None
+        raise last
 
-        def check(j: Any) -> None:
-            if len(j.verdicts) != len(sample.rubric):
-                raise ValueError(f"judge gave {len(j.verdicts)} verdicts for {len(sample.rubric)} criteria")
-
+    async def _solve_and_judge_once(
+        self, solver: str, index: int, sample: Sample, seed: int, salt: tuple[Any, ...], predictor: dspy.Module | None,
+        before_judge: Callable[[], Awaitable[bool]] | None,
+    ) -> Attempt:
+        p = await self._call(solver, derive_seed(seed, *salt), predictor=predictor, context=sample.context, question=sample.question)
+        if before_judge is not None and not await before_judge():
+            self._count("judge", "skipped")
+            raise Skipped(solver)
         j = await self._call(
             "judge",
-            derive_seed(seed, solver, index, "judge"),
-            validate=check,
+            derive_seed(seed, *salt, "judge"),
+            criteria=len(sample.rubric),
             context=sample.context,
             question=sample.question,
             rubric=sample.rubric,
@@ -197,7 +311,7 @@ class Roles:
             solver=solver,
             index=index,
             answer=p.answer,
-            final_answer=p.final_answer,
+            final_answer=p.final_answer or "",
             verdicts=verdicts,
             score=rubric_score(sample.rubric, verdicts),
         )

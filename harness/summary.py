@@ -1,4 +1,10 @@
-"""``summary.json``: what a generation produced, computed from its round records alone."""
+"""``summary.json``: what a generation produced, computed from its round records alone.
+
+Besides the outcome it says what went wrong and where: unusable replies per role and reason
+(``parse_failures``, see harness/reply_checks.py), rounds recorded as ``error`` and why,
+documents given up after ``runtime.errors_per_document`` error rounds, and which roles were
+played by the offline world (``simulated_roles``) and which by real models (``real_roles``).
+"""
 
 from __future__ import annotations
 
@@ -26,6 +32,8 @@ def summarize(
     simulated: bool,
     skipped: list[str],
     models: dict[str, str],
+    simulated_roles: list[str] | None = None,
+    stopped_for_errors: list[str] | None = None,
 ) -> dict[str, Any]:
     failures: Counter[str] = Counter({kind: 0 for kind in FAILURE_KINDS})
     qv_reasons: Counter[str] = Counter()
@@ -39,12 +47,29 @@ def summarize(
             failures["final_qv_rejected"] += 1
     calls: Counter[str] = Counter()
     tokens: dict[str, dict[str, int]] = {}
+    parse_failures: dict[str, Counter[str]] = {}
+    truncated: Counter[str] = Counter()
+    cancelled: Counter[str] = Counter()
     for record in rounds:
         for role, usage in record.usage.items():
             calls[role] += usage.get("calls", 0)
             entry = tokens.setdefault(role, {"input": 0, "output": 0})
             entry["input"] += usage.get("input_tokens", 0)
             entry["output"] += usage.get("output_tokens", 0)
+            truncated[role] += usage.get("truncated_replies", 0)
+            cancelled[role] += usage.get("cancelled", 0)
+            for key, value in usage.items():
+                if key.startswith("failed.") and value:
+                    parse_failures.setdefault(role, Counter())[key.removeprefix("failed.")] += value
+    error_rounds = [r for r in rounds if r.decision == "error"]
+    error_reasons = Counter(r.error or "unknown" for r in error_rounds)
+    failed_attempts: Counter[str] = Counter()
+    for record in rounds:
+        for candidate in record.candidates:
+            for failure in candidate.failed_attempts:
+                failed_attempts[f"{failure.role}:{failure.reason}"] += 1
+    simulated_roles = sorted(simulated_roles if simulated_roles is not None else
+                             [role for role, model in models.items() if model.startswith("sim/")])
     docs_with_sample = len({a.doc_id for a in accepted})
     weak = [a.weak_mean for a in accepted if a.weak_mean is not None]
     strong = [a.strong_mean for a in accepted if a.strong_mean is not None]
@@ -66,11 +91,34 @@ def summarize(
         "rounds_per_accepted": round(len(rounds) / len(accepted), 4) if accepted else None,
         "failure_reasons": dict(failures),
         "qv_reasons": dict(qv_reasons),
+        "parse_failures": {role: dict(sorted(c.items())) for role, c in sorted(parse_failures.items())},
+        "parse_failures_total": sum(sum(c.values()) for c in parse_failures.values()),
+        "truncated_replies": {role: n for role, n in sorted(truncated.items()) if n},
+        "error_rounds": len(error_rounds),
+        "error_reasons": dict(sorted(error_reasons.items())),
+        "failed_attempts": dict(sorted(failed_attempts.items())),
+        "cancelled_calls": {role: n for role, n in sorted(cancelled.items()) if n},
+        # Work not asked for because earlier attempts or candidates had decided (harness/loop.py).
+        "attempts_not_judged": sum(c.cancelled_attempts for r in rounds for c in r.candidates),
+        "candidates_cancelled": sum(c.decision == "cancelled" for r in rounds for c in r.candidates),
+        "documents_stopped_for_errors": len(stopped_for_errors or []),
+        "stopped_for_errors": sorted(stopped_for_errors or []),
+        "simulated_roles": simulated_roles,
+        "real_roles": sorted(role for role in models if role not in simulated_roles),
         "calls": dict(calls),
         "calls_total": sum(calls.values()),
         "tokens": tokens,
         "models": models,
     }
+
+
+def merge_counts(earlier: Any, now: Any) -> Any:
+    """Counters of two sessions added key by key (nested dictionaries too)."""
+    if isinstance(earlier, dict) and isinstance(now, dict):
+        return {k: merge_counts(earlier.get(k), now.get(k)) for k in {**earlier, **now}}
+    if isinstance(earlier, int | float) and isinstance(now, int | float) and not isinstance(now, bool):
+        return earlier + now
+    return now if now is not None else earlier
 
 
 def endpoint_summary(stats: CallStats) -> dict[str, Any]:

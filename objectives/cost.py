@@ -3,12 +3,20 @@
 The offline world has no price: its dollars are 0 and the record says so (``priced: false``
 for those roles). Real models are priced with ``litellm.cost_per_token`` on the local map
 (``LITELLM_LOCAL_MODEL_COST_MAP=True``); a model LiteLLM does not know is reported unpriced.
+
+Every reply counts, a failed parse and the ChatAdapter's JSON fallback too (harness/roles.py
+tallies them per role). When the run's ``spend.jsonl`` is given, it is the source of the totals
+(it is what the budget charged, reply by reply, in every session); replies the round records
+do not hold (a round stopped by an endpoint failure or a budget stop, redone on resume) are
+reported as ``unrecorded_calls``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from harness.endpoint.budget import Spend
 from harness.records import RoundRecord
 
 
@@ -33,6 +41,9 @@ class Cost:
     tokens_per_accepted: float | None = None
     dollars_per_accepted: float | None = None
     simulated_unpriced: bool = False
+    source: str = "rounds"  # or "spend.jsonl"
+    unrecorded_calls: int = 0
+    unrecorded_tokens: int = 0
 
 
 def price(model: str, input_tokens: int, output_tokens: int) -> tuple[float, bool, str]:
@@ -50,7 +61,8 @@ def price(model: str, input_tokens: int, output_tokens: int) -> tuple[float, boo
     return float(prompt + completion), True, "LiteLLM local price map"
 
 
-def cost(rounds: list[RoundRecord], models: dict[str, str], accepted: int) -> Cost:
+def cost(rounds: list[RoundRecord], models: dict[str, str], accepted: int,
+         spend_rows: list[dict[str, Any]] | None = None) -> Cost:
     roles: dict[str, RoleCost] = {}
     for record in rounds:
         for role, usage in record.usage.items():
@@ -66,6 +78,13 @@ def cost(rounds: list[RoundRecord], models: dict[str, str], accepted: int) -> Co
     total.output_tokens = sum(r.output_tokens for r in roles.values())
     total.dollars = sum(r.dollars for r in roles.values())
     total.simulated_unpriced = any(models.get(role, "").startswith("sim/") for role in roles)
+    if spend_rows:
+        spent = Spend.from_log(spend_rows)
+        total.unrecorded_calls = max(0, spent.calls - total.calls)
+        total.unrecorded_tokens = max(0, spent.tokens - total.input_tokens - total.output_tokens)
+        total.calls, total.input_tokens, total.output_tokens = spent.calls, spent.input_tokens, spent.output_tokens
+        total.dollars = max(total.dollars, spent.dollars)
+        total.source = "spend.jsonl"
     if accepted:
         total.calls_per_accepted = total.calls / accepted
         total.tokens_per_accepted = (total.input_tokens + total.output_tokens) / accepted

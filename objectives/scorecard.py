@@ -1,5 +1,9 @@
 """The scorecard: every objective of a generation in one typed record, each with a direction.
 
+It also says what went wrong: unusable replies per role and reason (``parse_failures``), and the
+share of rounds recorded as ``error`` (``error_round_rate``); cost totals come from the run's
+``spend.jsonl`` when it has one, so they agree with what the budget charged.
+
 ``scalar(weights)`` folds chosen metrics into one number to maximize (a minimized metric counts
 negatively); ``vector(names)`` gives values and directions for multi-objective search. The
 default scalar is the acceptance rate, the paper's meta-optimization signal.
@@ -11,6 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from harness.generate import SPEND_FILE
+from harness.records import RoundRecord, read_jsonl
 from objectives.cost import cost
 from objectives.discrimination import DIFFICULTY_BINS, discrimination
 from objectives.diversity import Embedder, diversity
@@ -40,6 +46,8 @@ METRICS: dict[str, tuple[str, Direction]] = {
     "pairwise_similarity": ("diversity", "minimize"),
     "near_duplicate_rate": ("diversity", "minimize"),
     "embedding_dispersion": ("diversity", "maximize"),
+    "error_round_rate": ("reliability", "minimize"),
+    "parse_failure_rate": ("reliability", "minimize"),
     "calls": ("cost", "minimize"),
     "input_tokens": ("cost", "minimize"),
     "output_tokens": ("cost", "minimize"),
@@ -72,6 +80,10 @@ class Scorecard(BaseModel):
     difficulty_bins: list[str] = Field(default_factory=list)
     cost_by_role: dict[str, dict[str, Any]] = Field(default_factory=dict)
     cost_note: str = ""
+    parse_failures: dict[str, dict[str, int]] = Field(default_factory=dict)
+    error_rounds: int = 0
+    unrecorded_calls: int = 0
+    simulated_roles: list[str] = Field(default_factory=list)
     downstream: DownstreamResult | None = None
     complete: bool = True
     problems: list[str] = Field(default_factory=list)
@@ -103,6 +115,18 @@ class Scorecard(BaseModel):
         return values, directions
 
 
+def parse_failures(rounds: list[RoundRecord]) -> dict[str, dict[str, int]]:
+    """Unusable replies per role and reason (``failed.<reason>`` in the rounds' usage)."""
+    out: dict[str, dict[str, int]] = {}
+    for record in rounds:
+        for role, usage in record.usage.items():
+            for key, value in usage.items():
+                if key.startswith("failed.") and value:
+                    entry = out.setdefault(role, {})
+                    entry[key.removeprefix("failed.")] = entry.get(key.removeprefix("failed."), 0) + value
+    return {role: dict(sorted(v.items())) for role, v in sorted(out.items())}
+
+
 def _metric(name: str, value: float | int | None) -> Metric:
     group, direction = METRICS[name]
     return Metric(value=None if value is None else float(value), group=group, direction=direction)
@@ -114,7 +138,11 @@ def build_scorecard(run: RunRecords, downstream: DownstreamResult | None = None,
     d = discrimination(run.rounds, run.accepted, run.documents)
     q = quality(run.rounds, knobs.get("rubric_min", 1), knobs.get("rubric_max", 50))
     v = diversity([f"{a.sample.question}\n{a.sample.context}" for a in run.accepted], embedder=embedder)
-    c = cost(run.rounds, run.models, len(run.accepted))
+    spend_rows = read_jsonl(run.out / SPEND_FILE) if run.out is not None else None
+    c = cost(run.rounds, run.models, len(run.accepted), spend_rows)
+    failures = parse_failures(run.rounds)
+    attempts = sum(u.get("attempts", 0) for r in run.rounds for u in r.usage.values())
+    errors = sum(1 for r in run.rounds if r.decision == "error")
     values: dict[str, float | int | None] = {
         "acceptance_rate": d.acceptance_rate,
         "accepted": d.accepted,
@@ -133,6 +161,8 @@ def build_scorecard(run: RunRecords, downstream: DownstreamResult | None = None,
         "pairwise_similarity": v.pairwise_similarity,
         "near_duplicate_rate": v.near_duplicate_rate,
         "embedding_dispersion": v.embedding_dispersion,
+        "error_round_rate": errors / len(run.rounds) if run.rounds else None,
+        "parse_failure_rate": sum(sum(v.values()) for v in failures.values()) / attempts if attempts else None,
         "calls": c.calls,
         "input_tokens": c.input_tokens,
         "output_tokens": c.output_tokens,
@@ -162,7 +192,12 @@ def build_scorecard(run: RunRecords, downstream: DownstreamResult | None = None,
         difficulty_histogram=d.difficulty_histogram,
         difficulty_bins=[f"{i * width:.1f}-{(i + 1) * width:.1f}" for i in range(DIFFICULTY_BINS)],
         cost_by_role={role: vars(rc) for role, rc in c.roles.items()},
-        cost_note="offline world: dollars are 0 (simulated, unpriced)" if c.simulated_unpriced else "LiteLLM local price map",
+        cost_note=("offline world: dollars are 0 (simulated, unpriced)" if c.simulated_unpriced else "LiteLLM local price map")
+        + f"; totals from {c.source}",
+        parse_failures=failures,
+        error_rounds=errors,
+        unrecorded_calls=c.unrecorded_calls,
+        simulated_roles=list(run.summary.get("simulated_roles") or []),
         downstream=downstream,
         complete=not problems,
         problems=problems,

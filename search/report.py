@@ -1,17 +1,40 @@
-"""The sweep's final report: seed against best on validation and on the held-out test split."""
+"""The sweep's final report: seed against best on validation and on the held-out test split.
+
+Candidates whose rounds were mostly ``error`` (no usable sample: a model that cannot write the
+format) are flagged (``mostly_errors``): their acceptance of 0 says nothing about their genes.
+"""
 
 from __future__ import annotations
 
 import difflib
+from pathlib import Path
 from typing import Any
 
-from harness.generate import write_json_atomic
+from harness.generate import load_rounds, write_json_atomic
 from search.callbacks import TestEvaluated
 from search.operators.base import Member
 from search.space import build_harness
 from search.sweep import Sweep
 
 TOP_K = 3  # best harnesses also evaluated on test
+MOSTLY_ERRORS = 0.5  # share of a candidate's rounds recorded as error above which it is flagged
+
+
+def error_rounds(directories: list[Path]) -> tuple[int, int]:
+    """(error rounds, rounds) over the generations in ``directories`` that exist."""
+    errors = total = 0
+    for where in directories:
+        if where.exists():
+            for records in load_rounds(where).values():
+                total += len(records)
+                errors += sum(1 for r in records if r.decision == "error")
+    return errors, total
+
+
+def _errors_entry(errors: int, total: int) -> dict[str, Any]:
+    share = errors / total if total else None
+    return {"error_rounds": errors, "rounds": total, "error_share": share,
+            "mostly_errors": share is not None and share > MOSTLY_ERRORS}
 
 
 def gene_diff(seed: dict[str, str], best: dict[str, str]) -> dict[str, str]:
@@ -75,6 +98,13 @@ async def build_report(sweep: Sweep) -> dict[str, Any]:
         config = build_harness(sweep.seed_config, member.knobs, member.genes)
         sweep.emit(TestEvaluated(member.number, role, str(sweep.evaluator.directory(config, "test")),
                                  evaluated[member.number]["test_acceptance"]))
+    reliability: dict[int, dict[str, Any]] = {}
+    for number, member in members.items():
+        config = build_harness(sweep.seed_config, member.knobs, member.genes)
+        dirs = [sweep.evaluator.directory(config, split) for split in ("train", "validation", "test")]
+        reliability[number] = _errors_entry(*error_rounds(dirs))
+    for number, row in evaluated.items():
+        row.update(reliability.get(number, {}))
     seed_genes = members[seed_number].genes
     spent = sweep.spent()
     report = {
@@ -101,9 +131,11 @@ async def build_report(sweep: Sweep) -> dict[str, Any]:
             {"trial": t.number, "state": t.state.name.lower(), "operator": t.user_attrs.get("operator"),
              "parents": t.user_attrs.get("parents"), "mutated_gene": t.user_attrs.get("mutated_gene"),
              "train_score": t.user_attrs.get("train_score"), "validation_score": t.user_attrs.get("validation_score"),
-             "accepted": bool(t.user_attrs.get("accepted")), "rejected": t.user_attrs.get("rejected")}
+             "accepted": bool(t.user_attrs.get("accepted")), "rejected": t.user_attrs.get("rejected"),
+             **reliability.get(t.number, {})}
             for t in sorted(trials.values(), key=lambda t: t.number)
         ],
+        "mostly_errors": sorted(n for n, r in reliability.items() if r["mostly_errors"]),
     }
     write_json_atomic(sweep.out / "report.json", report)
     return report

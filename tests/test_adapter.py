@@ -118,3 +118,58 @@ def test_input_values_format_as_in_dspy() -> None:
                 ours, dspys = outcome(format_value, field, value), outcome(format_field_value, field, value)
                 assert ours == dspys, (field.annotation, value)
     assert outcome(format_value, text_field, [_Opaque()]) == ("error", "TypeError")
+
+
+# --- the JSON format: what a call sends with a JSON schema, and the ChatAdapter's fallback ------
+
+class JSONRecorder(harness.adapter.CachingJSONAdapter):
+    def __init__(self) -> None:
+        super().__init__()
+        self.formats: list[tuple[Any, list, dict, list]] = []
+        self.parses: list[tuple[Any, str]] = []
+
+    def format(self, signature: Any, demos: list, inputs: dict) -> list:
+        messages = super().format(signature, demos, inputs)
+        self.formats.append((signature, list(demos), dict(inputs), messages))
+        return messages
+
+    def parse(self, signature: Any, completion: str) -> dict[str, Any]:
+        self.parses.append((signature, completion))
+        return super().parse(signature, completion)
+
+
+@pytest.fixture(scope="module")
+def recorded_json(tmp_path_factory: pytest.TempPathFactory) -> tuple[JSONRecorder, dict]:
+    """A whole generation with every role asked for its JSON schema (``structured: json_schema``)."""
+    recorder = JSONRecorder()
+    original = harness.adapter._SHARED_JSON
+    harness.adapter._SHARED_JSON = recorder
+    roles = ("challenger", "qv", "weak", "strong", "judge", "orchestrator")
+    try:
+        config = parse_config({"documents": {"count": 3}, "tracking": {"enabled": False},
+                               "models": {r: {"model": f"sim/{r}", "structured": "json_schema"} for r in roles}})
+        summary = generate(config, load_documents(config.documents), Path(tmp_path_factory.mktemp("adapter-json")))
+    finally:
+        harness.adapter._SHARED_JSON = original
+    return recorder, summary
+
+
+def test_structured_messages_are_identical_to_dspy_json_adapter(recorded_json: tuple[JSONRecorder, dict]) -> None:
+    recorder, summary = recorded_json
+    assert summary["rounds"] > 0 and summary["parse_failures"] == {}
+    outputs = {frozenset(sig.output_fields) for sig, *_ in recorder.formats}
+    for role_output in ("rubric", "verdict", "answer", "verdicts", "guidance"):
+        assert any(role_output in names for names in outputs), role_output
+    stock = dspy.JSONAdapter()
+    for signature, demos, inputs, messages in recorder.formats:
+        assert stock.format(signature, demos, inputs) == messages, list(signature.output_fields)
+    # The fallback of the text format is the same JSON format, not a second one.
+    assert CachingChatAdapter()._make_json_adapter_fallback() is harness.adapter._SHARED_JSON
+
+
+def test_structured_replies_parse_as_in_dspy_json_adapter(recorded_json: tuple[JSONRecorder, dict]) -> None:
+    recorder, _ = recorded_json
+    assert recorder.parses and all(completion.lstrip().startswith("{") for _, completion in recorder.parses)
+    stock, ours = dspy.JSONAdapter(), harness.adapter.CachingJSONAdapter()
+    for signature, completion in recorder.parses:
+        assert ours.parse(signature, completion) == stock.parse(signature, completion), list(signature.output_fields)

@@ -87,7 +87,10 @@ def test_twenty_percent_faults_change_nothing_but_the_counters(servers, tmp_path
     assert served["fault_timeout"] > 0 and errors["timeout"] == served["fault_timeout"]
     faults = sum(served[k] for k in FAULTS)
     assert 0.12 < faults / served["total"] < 0.28  # about 20% of requests
-    assert noisy["endpoint"]["retries"] == sum(errors.values())
+    # Every failure is retried but the one refusal of the structured-output probe (serve-sim
+    # takes no response_format: the text format is kept, harness/structured.py).
+    assert errors.get("bad_request", 0) <= 1
+    assert noisy["endpoint"]["retries"] == sum(errors.values()) - errors.get("bad_request", 0)
     assert noisy["endpoint"]["ok"] == served["ok"] == clean["endpoint"]["ok"]  # same calls answered
 
 

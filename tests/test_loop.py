@@ -45,13 +45,20 @@ def test_too_easy_candidates_never_reach_the_strong_solver(agentic_run):
     assert too_easy, "the run must contain too-easy candidates for this test to mean anything"
     for candidate in too_easy:
         assert candidate.scores("strong") == []
-        assert len(candidate.scores("weak")) == k
+        # Attempts after the ones that already fail the weak check are not judged.
+        assert len(candidate.scores("weak")) + candidate.cancelled_attempts == k
         assert not config.guarded.acceptance.weak_check(candidate.scores("weak")).passed
+        if candidate.cancelled_attempts:
+            shown = candidate.scores("weak")
+            assert not config.guarded.acceptance.weak_check(shown + [0.0] * candidate.cancelled_attempts).passed
+            assert config.guarded.acceptance.weak_check(shown[:-1] + [0.0] * (k - len(shown) + 1)).passed
     for candidate in candidates:
         if candidate.decision == Outcome.FAILED_QUALITY:
             assert candidate.attempts == []  # QV FAIL ends the round before any solver
         if candidate.decision in PASSED_WEAK:
-            assert len(candidate.scores("weak")) == len(candidate.scores("strong")) == k
+            assert len(candidate.scores("weak")) == k
+            assert len(candidate.scores("strong")) + candidate.cancelled_attempts == k
+    assert any(c.cancelled_attempts for c in too_easy), "early decisions must save judge calls in this run"
 
 
 def test_engine_calls_match_the_records_exactly(agentic_run):
@@ -65,7 +72,9 @@ def test_engine_calls_match_the_records_exactly(agentic_run):
     assert passed_weak > 0
     assert calls["solver:strong"] == k * passed_weak
     assert calls["solver:weak"] == k * solved
-    assert calls["judge:judge"] == k * (solved + passed_weak)
+    # Every answer is asked for; an answer is judged unless the attempts before it decided.
+    assert calls["judge:judge"] == sum(len(c.attempts) for c in candidates)
+    assert calls["judge:judge"] + sum(c.cancelled_attempts for c in candidates) == k * (solved + passed_weak)
     assert calls["challenger:challenger"] == len(candidates)
     with_qv = sum(c.qv is not None for c in candidates) + sum(r.final_qv is not None for r in records)
     assert calls["qv:qv"] == with_qv

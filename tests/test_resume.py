@@ -180,6 +180,12 @@ def test_rerunning_a_finished_generation_makes_no_new_rounds(uninterrupted: Path
     assert after["acceptance_rate"] == before["acceptance_rate"]
     assert after["rounds"] == before["rounds"]
     assert sum(after["calls_this_session"].values()) == 0  # nothing was recomputed
+    # ...and the finished run's counters stand: nothing is overwritten with this session's zeros.
+    assert after["endpoint_this_session"]["requests"] == 0
+    assert after["endpoint"] == before["endpoint"] and after["endpoint"]["requests"] > 0
+    assert after["elapsed_s"] == before["elapsed_s"] > 0
+    assert after["spent"] == before["spent"]
+    assert after["sessions"] == before["sessions"] + 1
 
 
 def test_resuming_into_a_run_with_another_seed_is_refused(tmp_path: Path, store: Path) -> None:

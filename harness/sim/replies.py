@@ -42,7 +42,7 @@ from harness.sim.intent import Intent
 from harness.sim.profiles import Profile, profile
 
 _OUTPUTS_RE = re.compile(r"^\d+\. `(\w+)`", re.MULTILINE)
-_FIELD_RE = re.compile(r"\[\[ ## (\w+) ## \]\]\n(.*?)(?=\n\n\[\[ ## |\n\nRespond with the corresponding|\Z)", re.DOTALL)
+_FIELD_RE = re.compile(r"\[\[ ## (\w+) ## \]\]\n(.*?)(?=\n\n\[\[ ## |\n\nRespond with (?:the corresponding|a JSON object)|\Z)", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,9 @@ def parse_request(request: Any, world: WorldSettings = DEFAULT_WORLD) -> ParsedR
     name = request.model.split("/", 1)[-1]
     history = "|".join(m.text or "" for m in messages[:-1])
     prompt_text = f"{request.model}|{config.seed}|{temperature}|{instructions}|{history}|{user}"
-    parsed = ParsedRequest(profile(name, world.world_seed), instructions, outputs, inputs, "JSON object" in system,
+    # JSON when the JSONAdapter's format asks for it or the request carries a response_format.
+    json_mode = "JSON object" in system or getattr(config, "response_format", None) is not None
+    parsed = ParsedRequest(profile(name, world.world_seed), instructions, outputs, inputs, json_mode,
                            temperature, "", tuple(demos), prompt_text, world)
     try:
         key = random_key(parsed, config.seed, user, history)

@@ -1,0 +1,217 @@
+"""Structured outputs: the JSON schema each role's reply must follow, and how an endpoint is asked for it.
+
+The schema of a signature is DSPy's own structured-output schema for it (the one its JSONAdapter
+sends, ``_get_structured_outputs_response_format``), with ``$ref``s inlined and bounds added:
+every string gets a ``maxLength`` and every array a ``maxItems`` (a rubric 1-50 criteria, a
+judge's verdicts exactly one per criterion). A base model under a grammar loops inside a string
+until ``max_tokens`` (STACK.md section 8); the bounds end such a reply early and cheaply.
+
+How the schema travels depends on the endpoint (``ModelSpec.structured``):
+
+- ``json_schema``: ``response_format: {"type": "json_schema", "json_schema": {"name", "schema"}}``
+  (OpenAI, vLLM, Ollama; DSPy's native client carries it);
+- ``json_object``: ``response_format: {"type": "json_object", "schema": ...}`` (llama-cpp-python's
+  server, which answers ``json_schema`` with HTTP 500 and constrains ``json_object`` to the schema);
+- ``off``: no ``response_format``; the ChatAdapter's text format, as before;
+- ``auto``: the offline world and its server keep the text format (no decoding to constrain); a
+  hosted model takes ``json_schema`` when LiteLLM's ``supports_response_schema`` says so; an
+  ``api_base`` server is probed once, ``json_schema`` first, then ``json_object``, and the answer
+  is remembered per endpoint (and in the run directory, so a rerun sends no probe).
+
+The prompt is DSPy's JSONAdapter format whenever a schema is sent (``adapter.CachingJSONAdapter``),
+the same format the ChatAdapter falls back to: one JSON prompt format, not a second one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any, Literal
+
+import dspy
+
+from harness.endpoint.errors import BudgetExceeded, EndpointError
+
+Mode = Literal["json_schema", "json_object", "off"]
+Setting = Literal["auto", "json_schema", "json_object", "off"]
+MODES: tuple[Mode, ...] = ("json_schema", "json_object", "off")
+
+RUBRIC_MIN, RUBRIC_MAX = 1, 50
+# Characters per output string, by field name (a generous ceiling for real models, a short one
+# for fields that are short by nature); other strings get DEFAULT_MAX_CHARS.
+MAX_CHARS = {
+    "context": 6000, "question": 1500, "reference_answer": 4000, "final_answer": 200, "question_type": 80,
+    "criterion": 300, "explanation": 800, "answer": 3000, "guidance": 1500, "reasoning": 3000,
+}
+DEFAULT_MAX_CHARS = 1000
+MAX_ITEMS = {"rubric": RUBRIC_MAX, "skill_tags": 8, "verdicts": RUBRIC_MAX}
+DEFAULT_MAX_ITEMS = 20
+ITEM_CHARS = {"skill_tags": 60}
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(copy.deepcopy(defs[ref.removeprefix("#/$defs/")]), defs)
+        return {k: _inline(v, defs) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
+
+
+def _bound(node: dict[str, Any], name: str) -> None:
+    kind = node.get("type")
+    if kind == "string" and "enum" not in node:
+        node.setdefault("maxLength", MAX_CHARS.get(name, DEFAULT_MAX_CHARS))
+    elif kind == "array":
+        node.setdefault("maxItems", MAX_ITEMS.get(name, DEFAULT_MAX_ITEMS))
+        if name == "rubric":
+            node.setdefault("minItems", RUBRIC_MIN)
+        items = node.get("items")
+        if isinstance(items, dict):
+            if items.get("type") == "string":
+                items.setdefault("maxLength", ITEM_CHARS.get(name, DEFAULT_MAX_CHARS))
+            else:
+                _bound(items, name)
+    elif kind == "object":
+        for key, child in (node.get("properties") or {}).items():
+            if isinstance(child, dict):
+                _bound(child, key)
+
+
+@lru_cache(maxsize=64)
+def _schema_text(signature: type[dspy.Signature]) -> str:
+    from dspy.adapters.json_adapter import _get_structured_outputs_response_format
+
+    schema = _get_structured_outputs_response_format(signature).model_json_schema()
+    schema = _inline(schema, schema.get("$defs", {}))
+    _bound(schema, "")
+    return json.dumps(schema)
+
+
+def output_schema(signature: type[dspy.Signature], verdicts: int | None = None) -> dict[str, Any]:
+    """The bounded JSON schema of a signature's outputs; ``verdicts`` pins the judge's list length."""
+    schema = json.loads(_schema_text(signature))
+    field = schema.get("properties", {}).get("verdicts")
+    if verdicts is not None and isinstance(field, dict):
+        field["minItems"] = field["maxItems"] = verdicts
+    return schema
+
+
+def response_format(mode: Mode, signature: type[dspy.Signature], verdicts: int | None = None) -> dict[str, Any] | None:
+    """The ``response_format`` a call of ``signature`` carries in ``mode`` (None: no schema is sent)."""
+    if mode == "off":
+        return None
+    schema = output_schema(signature, verdicts)
+    if mode == "json_object":
+        return {"type": "json_object", "schema": schema}
+    return {"type": "json_schema", "json_schema": {"name": signature.__name__, "schema": schema}}
+
+
+class _Probe(dspy.Signature):
+    """Reply with ok set to true."""
+
+    ok: bool = dspy.OutputField()
+
+
+PROBE_PROMPT = 'Reply with this JSON object and nothing else: {"ok": true}'
+
+
+def endpoint_key(spec: Any) -> str:
+    """What a probe's answer is remembered under: the server (every model it serves is decoded by
+    the same server), or the hosted model."""
+    return spec.api_base.rstrip("/") if spec.api_base else spec.model
+
+
+# What this process has found out, shared by every run in it (sweeps run many generations).
+_FOUND: dict[str, str] = {}
+
+
+def _refused(error: BaseException) -> bool:
+    """Whether a probe's failure means "this format is not accepted" (not: the endpoint is down)."""
+    from dspy.utils.exceptions import LMUnsupportedFeatureError
+
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, EndpointError):
+            return seen.kind in ("bad_request", "server_error")
+        if isinstance(seen, (LMUnsupportedFeatureError, ValueError, TypeError)):
+            return True  # DSPy's client cannot carry the format at all
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+class StructuredModes:
+    """The mode of each role's endpoint: configured, or found once (``auto``) and remembered.
+
+    ``memory`` maps ``endpoint_key`` to a mode; the generation loads it from, and saves it to,
+    the run directory, so a resumed run probes nothing; within a process every run shares what
+    any run found.
+    """
+
+    def __init__(self, memory: dict[str, str] | None = None) -> None:
+        self.memory: dict[str, str] = {**_FOUND, **(memory or {})}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self.probes = 0
+
+    def known(self, spec: Any) -> Mode | None:
+        setting = getattr(spec, "structured", "auto")
+        if setting != "auto":
+            return setting
+        if spec.simulated:
+            return "off"
+        remembered = self.memory.get(endpoint_key(spec))
+        if remembered in MODES:
+            return remembered  # type: ignore[return-value]
+        if not spec.api_base:
+            return "json_schema" if _litellm_supports_schema(spec.model) else "off"
+        return None
+
+    async def mode(self, spec: Any, lm: dspy.LM, served_by_world: Callable[[], int] = lambda: 0) -> Mode:
+        """``served_by_world`` counts replies the offline world wrote (serve-sim behind an ``api_base``)."""
+        known = self.known(spec)
+        if known is not None:
+            return known
+        key = endpoint_key(spec)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:  # one probe per endpoint, however many roles and tasks ask at once
+            if key not in self.memory:
+                self.memory[key] = _FOUND[key] = await self._probe(lm, served_by_world)
+        return self.memory[key]  # type: ignore[return-value]
+
+    async def _probe(self, lm: dspy.LM, served_by_world: Callable[[], int]) -> Mode:
+        before = served_by_world()
+        for mode in ("json_schema", "json_object"):
+            self.probes += 1
+            try:
+                outputs = await lm.acall(PROBE_PROMPT, response_format=response_format(mode, _Probe),
+                                         temperature=0.0, max_tokens=16)
+            except BudgetExceeded:
+                raise
+            except Exception as error:
+                if _refused(error):
+                    continue
+                raise
+            text = outputs[0] if outputs and isinstance(outputs[0], str) else str((outputs or [""])[0])
+            if served_by_world() > before:
+                return "off"  # serve-sim: the offline world reads the text format natively
+            try:
+                if isinstance(json.loads(text), dict):
+                    return mode
+            except (json.JSONDecodeError, TypeError):
+                continue
+        return "off"
+
+
+@lru_cache(maxsize=64)
+def _litellm_supports_schema(model: str) -> bool:
+    try:
+        import litellm
+
+        return bool(litellm.supports_response_schema(model=model))
+    except Exception:  # a model LiteLLM does not know: the text format
+        return False
