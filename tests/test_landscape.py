@@ -340,20 +340,22 @@ def test_world_optimum_searches_caches_and_beats_the_seed_intent(tmp_path, monke
 
 # --- common random numbers ------------------------------------------------------------------------
 
+# The seed gene plus one piece of advice in two wordings (the reader maps each pair to one intent,
+# which differs from the seed gene's).
 GENE_PAIRS = [
     (prompts.CHALLENGER_INSTRUCTIONS + " Each question must need at least 5 reasoning steps.",
-     "Write evaluation data from the grounding document: one concrete case with the context a solver needs, a "
-     "reference answer and a weighted rubric. Questions need at least five reasoning steps."),
+     prompts.CHALLENGER_INSTRUCTIONS + " Every question should require no fewer than five inference steps."),
     (prompts.CHALLENGER_INSTRUCTIONS + " Make the chain cross an exception.",
-     prompts.CHALLENGER_INSTRUCTIONS.replace("data scientist", "careful analyst") + " Include an exception on the chain."),
+     prompts.CHALLENGER_INSTRUCTIONS + " The reasoning should pass through at least one exception clause."),
 ]
 
 
 def _same_intent_pair() -> tuple[str, str]:
+    seed = reader.read_intent(prompts.CHALLENGER_INSTRUCTIONS)
     for a, b in GENE_PAIRS:
-        if a != b and reader.read_intent(a) == reader.read_intent(b) and reader.read_intent(a) != reader.read_intent(""):
+        if a != b and reader.read_intent(a) == reader.read_intent(b) != seed:
             return a, b
-    raise AssertionError("no gene pair the reader maps to one (non-default) intent: update GENE_PAIRS")
+    raise AssertionError("no gene pair the reader maps to one intent other than the seed gene's: update GENE_PAIRS")
 
 
 def _rows(path: Path) -> list[str]:
