@@ -163,15 +163,7 @@ def test_guidance_acts_on_top_of_instructions():
     assert statistics.mean(t.depth for t in guided) < statistics.mean(t.depth for t in default) - 0.5
 
 
-def test_do_not_reveal_lowers_the_leak_rate():
-    def leak_rate(guidance: str) -> float:
-        tasks = challenger_tasks(prompts.CHALLENGER_INSTRUCTIONS, guidance=guidance, n=1500, temperature=1.0)
-        return sum("It is already settled that" in t.context for t in tasks) / len(tasks)
-
-    base = leak_rate("none")
-    guided = leak_rate("Do not reveal the answer anywhere in the context.")
-    assert base >= 0.02
-    assert guided <= base * 0.5
+# Leaks are written in varied sentences now; tests/test_writers.py measures the leak rate by meaning.
 
 
 # --- rule 4: a known landscape ------------------------------------------------------------
@@ -303,8 +295,10 @@ def test_always_malformed_ends_in_errors_not_feedback(tmp_path, counted_generati
     docs = sim_docs(config, 2)
     summary, registry = counted_generation(config, docs, tmp_path / "broken", faults=FaultPlan(malformed=1.0))
     assert summary["accepted"] == 0
-    assert summary["rounds"] == 4  # the budget is spent; the run still finishes
-    assert summary["failure_reasons"]["error"] == 4
+    # Error rounds do not use the round budget; the cap on errors per document (3) stops each one.
+    assert summary["rounds"] == 2 * config.runtime.errors_per_document == 6
+    assert summary["failure_reasons"]["error"] == 6
+    assert summary["documents_stopped_for_errors"] == 2
     rounds = [r for records in load_rounds(tmp_path / "broken").values() for r in records]
     assert all(r.decision == "error" and r.next_guidance is None and r.guidance == "none" for r in rounds)
     assert registry.sim_engine.calls["solver:weak"] == 0  # nothing reached the solvers
@@ -354,11 +348,12 @@ def test_unparseable_replies_are_retried_then_raise(default_config):
     # Two garbage deliveries = one failed role call (DSPy's ChatAdapter, then its JSONAdapter fallback).
     result = asyncio.run(roles.verify(sample, seed=7))
     assert result.verdict in ("PASS", "FAIL")
-    assert (roles.usage["qv"]["calls"], roles.usage["qv"]["errors"]) == (2, 1)
+    # Every reply counts as a call, failed or not: 2 garbage, then the good one.
+    assert (roles.usage["qv"]["calls"], roles.usage["qv"]["attempts"], roles.usage["qv"]["errors"]) == (3, 2, 1)
     assert len(seeds) == 3 and seeds[0] == seeds[1] == 7 and seeds[2] != 7  # the retry draws a new seed
 
     garbage["left"] = 10**6
-    with pytest.raises(RoleError, match="^qv: "):
+    with pytest.raises(RoleError, match="^qv: unparseable: "):
         asyncio.run(roles.verify(sample, seed=8))
     assert roles.usage["qv"]["errors"] == 1 + PARSE_RETRIES
-    assert roles.usage["qv"]["calls"] == 2 + PARSE_RETRIES
+    assert roles.usage["qv"]["calls"] == 3 + 2 * PARSE_RETRIES  # each failed attempt: ChatAdapter + JSON fallback
