@@ -39,7 +39,7 @@ IRREGULAR_DEGREE = {
     "fewer": ("few", "comp"), "fewest": ("few", "sup"), "better": ("good", "comp"), "best": ("good", "sup"),
     "worse": ("bad", "comp"), "worst": ("bad", "sup"), "further": ("far", "comp"), "farther": ("far", "comp"),
 }
-VERBAL_NEGATORS = frozenset({"not", "never", "neither", "nobody", "unwelcome", "unwanted", "undesirable", "forbidden",
+VERBAL_NEGATORS = frozenset({"not", "never", "neither", "nobody", "needless", "unwelcome", "unwanted", "undesirable", "forbidden",
                              "prohibited", "banned", "discouraged", "unacceptable", "disallowed"})
 PREFIX_NEGATORS = frozenset({
     "no", "without", "avoid", "refrain", "skip", "exclude", "eliminate", "prevent", "forbid", "prohibit",
@@ -66,6 +66,9 @@ ANSWER_VERBS = frozenset({"answer", "say", "reply", "respond", "output", "conclu
                           "pick", "select", "default"})
 _NUMBER_ALT = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _RELATIVE = frozenset({"that", "which", "who", "whose", "whom"})
+_OVER_VERBS = frozenset({"simplify", "complicate", "engineer", "extend", "stretch", "elaborate", "reach"})
+_NOT_OVER = frozenset({"all", "come", "look", "ride", "view", "see", "head", "time", "lap", "turn", "night", "sight"})
+_ROLE_NOUNS = frozenset({"part", "place", "role", "room", "bearing", "say", "business"})
 _QUANTITY_STARTERS = frozenset({"more", "fewer", "less", "many", "several", "few", "at"})
 _PHRASE_NEGATORS = tuple(tuple(p.split()) for p in PREFIX_NEGATORS if " " in p)
 _SHIELDED = (("no", "more", "than"), ("not", "more", "than"), ("no", "fewer", "than"), ("not", "fewer", "than"),
@@ -86,6 +89,7 @@ class Token:
     neg: int = 0  # negations whose scope covers this token (odd = negated)
     shielded: bool = False  # a negative-looking word that does not negate here
     clause: int = 0  # index of the clause within its sentence
+    relaxed: bool = False  # under a negated necessity ("need not"): permitted not to, not forbidden
 
     def is_(self, words: frozenset[str]) -> bool:
         return not self.lemmas.isdisjoint(words)
@@ -105,6 +109,13 @@ def lemmas_of(word: str) -> tuple[frozenset[str], str]:
         prefix, last = word.rsplit("-", 1)
         head, _ = lemmas_of(last)
         return frozenset({word, word.replace("-", " "), *head, *(f"{prefix}-{h}" for h in head)}), ""
+    if word.startswith("over") and len(word) > 7 and word[4:] not in _NOT_OVER:
+        stem = getAllLemmas(word[4:])
+        if "ADJ" in stem or stem.get("VERB", ("",))[0] in _OVER_VERBS:
+            # "oversimplify", "overlong", "overcomplicated": the stem's sense judged excessive, as "too simple"
+            own = getAllLemmas(word) or getAllLemmasOOV(word, "VERB")
+            lemmas = {word, "too", *(x for v in stem.values() for x in v), *(x for v in own.values() for x in v)}
+            return frozenset(lemmas), ""
     found = getAllLemmas(word) or getAllLemmasOOV(word, "NOUN")
     out = {word, *(lemma for options in found.values() for lemma in options)}
     if not getAllLemmas(word):
@@ -127,6 +138,12 @@ def _normalise(text: str) -> str:
     text = re.sub(r"\b(?:not an? (?:problem|issue|concern)|no problem)\b", "fine", text)
     text = re.sub(r"\bnothing (?:but|other than|except|besides)\b", "only", text)
     text = re.sub(r"\bno one\b", "nobody", text)
+    # Negated necessity ("need not", "it is not necessary to", "there is no need to", "does not
+    # have to") relaxes a demand rather than forbidding it: one marker word, read in ``tokens``.
+    text = re.sub(r"\b(?:(?:there|it) (?:is|was) )?no (?:need|requirement|obligation) (?:to|for)\b"
+                  r"|\b(?:need|needs) not\b|\b(?:do|does|did|will|should) not (?:need|have|has) to\b"
+                  r"|\b(?:it|this) (?:is|was) not (?:necessary|required|essential|mandatory|obligatory)(?: (?:to|for|that))?\b"
+                  r"|\b(?:is|are|be) not (?:required|obliged|necessary) to\b|\bnot necessarily\b", "needless", text)
     text = re.sub(r"(\d+)\s*(?:-|–|to)\s*(\d+)", r"\1 to \2", text)
     text = re.sub(rf"\b({_NUMBER_ALT})-(?=[a-z])", r"\1 ", text)  # "five-step" -> "five step"
     text = re.sub(r"'(yes|no)'|\"(yes|no)\"", lambda m: f"quoted-{m.group(1) or m.group(2)}", text)
@@ -178,11 +195,15 @@ def tokens(sentence: str) -> tuple[Token, ...]:
         clause += breaks[i]
         clause_of.append(clause)
     neg = [0] * n
+    inside = -1  # the end of the last phrase negator: "keep away from" is one negation, not two
     for i, w in enumerate(words):
-        if shielded[i]:
+        if shielded[i] or i < inside:
             continue
         lem = lemmas_of(w)[0]
-        span = next((len(p) for p in _PHRASE_NEGATORS if _match(words, i, p)), 0)
+        span = max((len(p) for p in _PHRASE_NEGATORS if _match(words, i, p)), default=0)
+        inside = i + span
+        if w == "no" and i + 1 < n and words[i + 1] in _ROLE_NOUNS and i and words[i - 1] not in ("with", "and", ","):
+            w = "not"  # "should play no part", "have no place": the clause's predicate is negated
         if w == "nor" and any(words[k] in VERBAL_NEGATORS | PREFIX_NEGATORS for k in range(i) if clause_of[k] == clause_of[i]):
             continue  # "neither X nor Y", "no X nor Y": one negation over both
         if i >= 2 and words[i - 1] == ":" and i - 1 <= 3 and w in ("none", "no", "quoted-no", "zero", "never", "nothing"):
@@ -215,6 +236,7 @@ def tokens(sentence: str) -> tuple[Token, ...]:
             if out_at is not None:
                 for j in range(i + 1, out_at):
                     neg[j] += 1
+    relaxed = {clause_of[i] for i, w in enumerate(words) if w == "needless"}
     out = []
     for i, w in enumerate(words):
         lem, degree = lemmas_of(w)
@@ -223,7 +245,7 @@ def tokens(sentence: str) -> tuple[Token, ...]:
             number = int(w.rstrip("+"))
         elif w in NUMBER_WORDS:
             number = NUMBER_WORDS[w]
-        out.append(Token(w, lem, degree, number, neg[i], shielded[i], clause_of[i]))
+        out.append(Token(w, lem, degree, number, neg[i], shielded[i], clause_of[i], clause_of[i] in relaxed))
     return tuple(out)
 
 
