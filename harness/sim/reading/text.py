@@ -138,6 +138,15 @@ def _normalise(text: str) -> str:
     text = re.sub(r"\b(?:not an? (?:problem|issue|concern)|no problem)\b", "fine", text)
     text = re.sub(r"\bnothing (?:but|other than|except|besides)\b", "only", text)
     text = re.sub(r"\bno one\b", "nobody", text)
+    text = re.sub(r"\b(?:has|have|had|having) (?:nothing|little) to do with\b", "do not bear on", text)
+    # A named conditional clause ('an "except where" clause', '"unless" conditions') is an exception.
+    text = re.sub(r"\"?\b(?:unless|except(?: where| when| if)?|save where|provided that)\"?[ -]"
+                  r"(?:clause|condition|proviso|exception|case)(s?)\b", r"unless-clause\1", text)
+    text = re.sub(r"\"(?:unless|except)\"", "unless-clause", text)
+    # "other than the true one", "different from the correct label": a wrong one
+    text = re.sub(r"\b(?:other than|different from|besides) the (?:true|correct|right|actual|real|proper|accurate|"
+                  r"appropriate) (?:one|type|label|answer|category)\b", "that is wrong", text)
+    text = re.sub(r"\b(?:let|wave)s? ((?:\w+ ){0,3}?)through\b", r"pass \1", text)  # "let the sample through"
     # Negated necessity ("need not", "it is not necessary to", "there is no need to", "does not
     # have to") relaxes a demand rather than forbidding it: one marker word, read in ``tokens``.
     text = re.sub(r"\b(?:(?:there|it) (?:is|was) )?no (?:need|requirement|obligation) (?:to|for)\b"
@@ -186,7 +195,9 @@ def tokens(sentence: str) -> tuple[Token, ...]:
         for phrase in _SHIELDED:
             if _match(words, i, phrase):
                 shielded[i] = True
-        if words[i] == "no" and i > 0 and lemmas_of(words[i - 1])[0] & ANSWER_VERBS:
+        answered = i > 0 and lemmas_of(words[i - 1])[0] & ANSWER_VERBS or i > 1 and words[i - 1] in (
+            "with", "simply", "just", "only") and lemmas_of(words[i - 2])[0] & ANSWER_VERBS  # "respond with No"
+        if words[i] == "no" and answered and (i + 1 >= n or words[i + 1] not in ("more", "fewer", "less", "longer")):
             shielded[i] = True  # "answer No", "with No": the answer word, not a negation
             words[i] = "quoted-no"
     breaks = _breaks(words)
@@ -245,6 +256,8 @@ def tokens(sentence: str) -> tuple[Token, ...]:
             number = int(w.rstrip("+"))
         elif w in NUMBER_WORDS:
             number = NUMBER_WORDS[w]
+        if number == 0:
+            lem = lem | {"zero"}  # "a weight of 0"
         out.append(Token(w, lem, degree, number, neg[i], shielded[i], clause_of[i], clause_of[i] in relaxed))
     return tuple(out)
 
