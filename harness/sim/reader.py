@@ -159,9 +159,9 @@ def apply_text(intent: Intent, text: str) -> Intent:
     for sentence in sentences(text):
         r = read_sentence(sentence)
         b = r.bounds
-        if b.exact is not None:
+        if b.exact is not None:  # an exact count: that depth, and nothing far from it
             depth = float(b.exact)
-            lo, hi = min(lo, b.exact), max(hi, b.exact)
+            lo, hi = max(1, b.exact - 1), b.exact + 1
         if b.lo is not None:
             lo = b.lo
             hi = max(hi, lo)  # a later floor overrides an earlier, lower ceiling

@@ -25,13 +25,16 @@ _HI = (("at", "most"), ("maximum",), ("a", "maximum", "of"), ("no", "more", "tha
 _LT = (("fewer", "than"), ("less", "than"), ("under",), ("below",), ("shorter", "than"), ("easier", "than"),
        ("simpler", "than"))
 _COUNTED_RULES = S.sense("rule provision definition section")  # "chain four rules": four steps
-_CHAINING = S.sense("chain apply combine link use need require involve take span string connect chaining")
+# Verbs that make a count of rules a count of steps ("chain four rules", "a single rule settles it").
+_CHAINING = S.sense("chain apply combine link use need require involve take span string connect chaining settle "
+                    "resolve decide answer solve determine suffice establish")
 _FILLER = frozenset({"the", "number", "of", "count", "amount", "a", "down", "up", "total"})
 _EXACT = (("exactly",), ("precisely",), ("just",))
 _AFTER_LO = (("or", "more"), ("or", "above"), ("or", "longer"), ("or", "greater"), ("plus",), ("at", "least"),
              ("minimum",), ("or", "deeper"), ("at", "minimum"), ("at", "the", "least"), ("or", "higher"))
 _AFTER_HI = (("or", "fewer"), ("or", "less"), ("or", "under"), ("at", "most"), ("max",), ("maximum",),
-             ("or", "shorter"), ("tops",), ("only",), ("at", "the", "most"))
+             ("or", "shorter"), ("tops",), ("only",), ("at", "the", "most"), ("and", "no", "more"), ("no", "more"),
+             (",", "and", "no", "more"), (",", "no", "more"), ("and", "not", "more"))
 
 
 @dataclass
@@ -108,8 +111,8 @@ def bounds(toks: Toks) -> tuple[Bounds, set[int]]:
     b, used = Bounds(), set()
     pairs = counted(toks, S.STEP) + [(i, h) for i, h in counted(toks, S.CHAIN) if "chain" in toks[h].lemmas
                                       or "derivation" in toks[h].lemmas]
-    if not S.DISTRACTOR.at(toks) and _CHAINING.at(toks) and not (S.OMIT.at(toks) or S.MISSING.at(toks)):
-        pairs += counted(toks, _COUNTED_RULES)
+    if not pairs and not S.DISTRACTOR.at(toks) and _CHAINING.at(toks) and not (S.OMIT.at(toks) or S.MISSING.at(toks)):
+        pairs += counted(toks, _COUNTED_RULES)  # a named step count wins over rules counted in passing
     for i, head in sorted(set(pairs)):
         n = toks[i].number
         used.update(range(min(i, head), max(i, head) + 1))
@@ -177,7 +180,8 @@ def step_direction(toks: Toks, used: set[int]) -> float:
                 continue  # "how many steps" asks for a number, not for many
             if toks[j].word == "few" and j and toks[j - 1].word == "a":
                 continue  # "a few steps" is an amount, not a reduction
-            if not toks[j].degree and toks[j].word not in ("more", "fewer") and _descriptive(toks, j):
+            change = bool(toks[j].lemmas & S.CHANGE.words)
+            if not toks[j].degree and toks[j].word not in ("more", "fewer") and not change and _descriptive(toks, j):
                 continue  # "when the chain is short": a condition, not a request
             up = j in S.UP.at(toks) and not (j in S.DOWN.at(toks) and toks[j].degree)
             if j and toks[j - 1].word in _TOO or j > 1 and toks[j - 2].word in _TOO:
@@ -185,8 +189,12 @@ def step_direction(toks: Toks, used: set[int]) -> float:
             value = (1.0 if up else -1.0) * _magnitude(toks, j)
             if toks[j].negated or toks[i].negated and j < i:
                 # "avoid long chains" reverses; "no need for more steps" only cancels
-                value = 0.0 if toks[j].degree == "comp" or toks[j].word in ("more", "fewer") else -0.5 * value
+                # a change verb is a comparative: "there is no need to increase the steps" keeps them
+                value = 0.0 if toks[j].degree == "comp" or toks[j].word in ("more", "fewer") or change else -0.5 * value
             (ups if value > 0 else downs).append(value)
+    for i in S.INTERMEDIATE.at(toks):  # intermediate results reused later: a longer chain
+        if not _descriptive(toks, i) or S.sense("require need involve").at(toks):
+            (ups if not toks[i].negated else downs).append(1.0 if not toks[i].negated else -0.5)
     for i, t in enumerate(toks):  # "deeper questions", "shallower", "longer": depth adjectives on their own
         length = t.degree == "comp" and t.lemmas & {"long", "short", "lengthy"}
         if length and not (S.STEP.at(toks[i + 1:i + 4]) or S.CHAIN.at(toks[i + 1:i + 4])) and i not in used:
@@ -218,7 +226,7 @@ def difficulty(toks: Toks, used: frozenset[int] | set[int] = frozenset()) -> flo
             continue  # "simple language", "keep the wording plain and simple": style, not difficulty
         t = toks[i]
         hard = i in S.HARD.at(toks)
-        too = i > 0 and toks[i - 1].word in _TOO and not (
+        too = (i > 0 and toks[i - 1].word in _TOO or "too" in t.lemmas) and not (
             i + 1 < len(toks) and toks[i + 1].word == "for")  # "too hard for weak models" asks for it
         past = _descriptive(toks, i)
         change = bool(t.lemmas & S.CHANGE_VERBS.words)
@@ -228,17 +236,28 @@ def difficulty(toks: Toks, used: frozenset[int] | set[int] = frozenset()) -> flo
             hard, t = not hard, replace(t, neg=0)
         comparative = t.degree == "comp" or change or bool(near(toks, i, S.sense("more less"), 2, 0))
         if t.word in ("difficulty", "difficulties", "complexity", "challenge", "challenges", "hardness"):
-            if not (ups_ := near(toks, i, S.UP, 3, 0)) and not near(toks, i, S.DOWN, 3, 0):
+            # "raise the difficulty", "push difficulty up", "ease up on the difficulty"
+            ups_ = near(toks, i, S.UP, 3, 0) + [j for j in _window(toks, i, 0, 2) if toks[j].word in ("up", "upward", "higher")]
+            downs_ = near(toks, i, S.DOWN, 3, 0) + [j for j in _window(toks, i, 0, 2) if toks[j].word in ("down", "downward", "lower")]
+            downs_ += [j for j in _window(toks, i, 4, 0) if toks[j].word in ("ease", "relax") and toks[j + 1].word in ("up", "off")]
+            if not ups_ and not downs_:
                 continue
-            hard = bool(ups_)
+            hard = bool(ups_) and not downs_
             comparative = True
         if "less" in {toks[j].word for j in near(toks, i, S.sense("less"), 2, 0)}:
             hard = not hard
         value = (0.5 if hard else (-1.0 if comparative else -0.5)) * _magnitude(toks, i)
-        if t.negated or too and toks[i].negated:
+        if too and toks[i].negated and in_clause(toks, i, S.sense("can could")):
+            value = -value  # "questions can never be too hard": there is no such excess, so more of it
+        elif t.negated or too and toks[i].negated:
             # "not too easy" half; "don't make it harder" cancels; "should not be easy" half reversed
             value = 0.5 * value if too else 0.0 if comparative else -0.5 * value
         (ups if value > 0 else downs).append(value)
+    for i in S.EXCESS.at(toks):  # "the reasoning was excessive", "these are getting convoluted": less wanted
+        about = S.STEP.at(toks) + S.CHAIN.at(toks) + S.HARD.at(toks) + S.sense("question task item these they it").at(toks)
+        others = S.EXCEPTION.at(toks) + S.DISTRACTOR.at(toks) + S.PROVISION.at(toks) + S.STYLE.at(toks)
+        if about and not others and not toks[i].negated:
+            downs.append(-1.0)
     return max(ups) + min(downs)
 
 
@@ -271,8 +290,13 @@ def only_relevant(toks: Toks) -> bool:
     if any(near(toks, i, S.ONLY, 2, 0) and near(toks, i, S.NEEDED, 0, 5) and not toks[i].negated
            for i in S.PROVISION.at(toks)):
         return True  # "only the provisions the answer needs"
-    return any(not toks[i].negated and i and "be" in toks[i - 1].lemmas and near(toks, i, S.PROVISION, 6, 0)
-               and near(toks, i, S.EVERY, 8, 0) for i in S.RELEVANT.at(toks))
+    if any(not toks[i].negated and i and "be" in toks[i - 1].lemmas and near(toks, i, S.PROVISION, 6, 0)
+           and near(toks, i, S.EVERY, 8, 0) for i in S.RELEVANT.at(toks)):
+        return True
+    # "every provision in the context must bear on the answer"
+    return any(not toks[i].negated and near(toks, i, S.sense("must should shall need"), 2, 0)
+               and near(toks, i, S.PROVISION, 7, 0) and near(toks, i, S.EVERY, 8, 0)
+               for i in S.sense("bear matter contribute relate").at(toks))
 
 
 def judgement(toks: Toks) -> int:
