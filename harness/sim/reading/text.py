@@ -138,6 +138,7 @@ def _normalise(text: str) -> str:
     text = re.sub(r"\b(?:not an? (?:problem|issue|concern)|no problem)\b", "fine", text)
     text = re.sub(r"\bnothing (?:but|other than|except|besides)\b", "only", text)
     text = re.sub(r"\bno one\b", "nobody", text)
+    text = re.sub(r"\byes ?/ ?no\b|\byes-or-no\b|\byes or no\b", "yes-no", text)  # a question form, not a negation
     text = re.sub(r"\b(?:has|have|had|having) (?:nothing|little) to do with\b", "do not bear on", text)
     # A named conditional clause ('an "except where" clause', '"unless" conditions') is an exception.
     text = re.sub(r"\"?\b(?:unless|except(?: where| when| if)?|save where|provided that)\"?[ -]"
@@ -175,7 +176,8 @@ def _breaks(words: list[str]) -> list[bool]:
     for i, w in enumerate(words):
         nxt = words[i + 1] if i + 1 < len(words) else ""
         new_command = nxt in STARTERS or nxt in CLAUSE_WORDS
-        label = w == ":" and i <= 3  # "Depth: 6", "Exceptions: none"
+        # "Depth: 6", "Exceptions: none" (a label, not a command: "Avoid mislabelling: ..." breaks)
+        label = w == ":" and i <= 3 and words[0] not in STARTERS and (words[0] == "no" or not lemmas_of(words[0])[0] & PREFIX_NEGATORS)
         out[i] = not label and (
             w in PUNCT_BREAKS or w in CLAUSE_WORDS or w == '"'
             or w == "," and (new_command or nxt in ("and", "or"))
