@@ -14,12 +14,16 @@ _CHECK_VERBS = S.sense("check fail reject flag penalise penalize worry care both
 _AVOID = S.sense("avoid prevent fix")
 _COMPARE = S.sense("compare agree match follow")
 _RELATIVE = S.sense("that which whose who")
+_OVERSHOOT = S.sense("beyond above past over")
+_EVIDENCE = S.sense("evidence failure result data justify warrant suggest need necessary show indicate call")
+_DIFFER = S.sense("different differ disagree diverge contradict")
 
 
 def _quantify(toks: Toks) -> float | None:
     found = None
     for i in S.QUANTITY.at(toks):
-        if toks[i].word == "number" and i and toks[i - 1].word == "a" or toks[i].word.endswith("ed"):
+        if toks[i].word == "number" and i and toks[i - 1].word == "a" and i + 1 < len(toks) and toks[i + 1].word == "of" \
+                or toks[i].word.endswith("ed"):
             continue  # "a number of" means several; "a numbered list" is layout
         stepwise = in_clause(toks, i, S.STEP) or in_clause(toks, i, S.CHAIN) or in_clause(toks, i, S.sense("deep long"))
         found = 0.0 if toks[i].negated else (1.0 if stepwise else 0.6)
@@ -38,7 +42,7 @@ def _quality(toks: Toks) -> float | None:
             continue
         addressed = in_clause(toks, i, S.ADDRESS) or near(toks, i, S.EVERY, 3, 0) or in_clause(toks, i, _AVOID)
         # "avoid every rejection reason" addresses it; "do not comment on rejections" dismisses it
-        dismissed = in_clause(toks, i, S.DISMISS) or any(
+        dismissed = in_clause(toks, i, S.DISMISS) or toks[i].relaxed or any(
             t.word in ("not", "never") and t.clause == toks[i].clause for t in toks[:i])
         found = 0.0 if dismissed else (1.0 if addressed else 0.5)
     return found
@@ -62,6 +66,9 @@ def orchestrator_style(instructions: str) -> OrchestratorStyle:
         bias += C.step_direction(toks, used) + C.difficulty(toks, used)
         bias += sum(-0.4 if toks[i].negated else 0.4 for i in S.BOLD.at(toks))
         bias += sum(0.4 if toks[i].negated else -0.4 for i in S.MODEST.at(toks))
+        for i in _OVERSHOOT.at(toks):  # "aim well above what the evidence suggests"; negated: stay within it
+            if near(toks, i, _EVIDENCE, 0, 5):
+                bias += -0.4 if toks[i].negated else 0.4
     return OrchestratorStyle(quantify=quantify, address_quality=quality, push_exceptions=exceptions,
                              push_distractors=distractors, harder_bias=max(-1.0, min(1.0, bias / 2)))
 
@@ -76,7 +83,8 @@ def _mentions(toks: Toks) -> dict[str, list[int]]:
     context += [i for i in S.REACH.at(toks) if toks[i].negated]  # "fail if you cannot reach it"
     if F.completeness(toks):
         context.append(0)
-    judged = S.RIGHT.at(toks) + S.WRONG.at(toks) + S.CORRECT.at(toks) + S.VERIFY.at(toks) + _COMPARE.at(toks)
+    judged = S.RIGHT.at(toks) + S.WRONG.at(toks) + S.CORRECT.at(toks) + S.VERIFY.at(toks) + _COMPARE.at(toks) \
+        + _DIFFER.at(toks)
     reference = [i for i in S.REFERENCE.at(toks) if judged]
     return {
         "answer_leaked": leak,
@@ -103,18 +111,23 @@ def _strictness(toks: Toks) -> float:
         total += -0.3 if toks[i].negated else (0.8 if strong else 0.5)
     for i in S.LENIENT.at(toks):
         total += 0.3 if toks[i].negated else -0.5
+    specific = any(_mentions(toks).values())  # "pass only if the context does not leak" names a check
     for i in S.PASS.at(toks):
         if near(toks, i, S.ONLY, 2, 3) and not toks[i].negated:
-            total += 0.5  # "pass only samples that meet every check"
+            total += 0 if specific else 0.5  # "pass only samples that meet every check"
         elif S.MINOR.at(toks) and S.QUALITY.at(toks) and not toks[i].negated:
             total -= 0.5  # "let minor problems pass"
         elif toks[i].negated and (S.CONDITION.at(toks) or _RELATIVE.at(toks)) and not near(toks, i, S.UNIVERSAL, 0, 3):
-            total += 0.4  # "do not pass a sample if ...", "... samples that leak"
+            total += 0 if specific else 0.4  # "do not pass a sample if ..."
     for i in S.FAIL.at(toks):
         if near(toks, i, S.ONLY, 2, 3) and not toks[i].negated:
             total -= 0.5  # "fail only clear problems"
-        elif toks[i].negated and (S.CONDITION.at(toks) or _RELATIVE.at(toks) or S.sense("because merely just").at(toks)):
-            total -= 0.4  # "don't reject a sample merely because ..."
+        elif toks[i].negated and (S.CONDITION.at(toks) or _RELATIVE.at(toks) or S.sense("because merely just").at(toks)
+                                  or S.MINOR.at(toks)):
+            total -= 0.4  # "don't reject a sample merely because ...", "refrain from failing over minor issues"
+    for i in S.TRACE.at(toks):  # "treat any hint of the conclusion as a leak and fail it": zero tolerance
+        if near(toks, i, S.sense("any even slightest least"), 2, 0) and [j for j in S.FAIL.at(toks) if not toks[j].negated]:
+            total += 0.5
     for _ in S.DOUBT.at(toks):  # "when in doubt, fail": the verdict follows in its own clause
         if [j for j in S.FAIL.at(toks) if not toks[j].negated]:
             total += 0.5
@@ -125,8 +138,9 @@ def _strictness(toks: Toks) -> float:
 
 def _always_pass(toks: Toks) -> bool:
     conditional = S.CONDITION.at(toks)
+    regardless = S.sense("regardless whatever", "no matter", "in every case", "in all case").at(toks)
     for i in S.PASS.at(toks):
-        universal = near(toks, i, S.UNIVERSAL, 6, 4)
+        universal = near(toks, i, S.UNIVERSAL, 6, 4) or regardless
         if universal and not toks[i].negated and not conditional:
             return True
     for i in S.FAIL.at(toks):
