@@ -68,6 +68,7 @@ _NUMBER_ALT = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _RELATIVE = frozenset({"that", "which", "who", "whose", "whom"})
 _OVER_VERBS = frozenset({"simplify", "complicate", "engineer", "extend", "stretch", "elaborate", "reach"})
 _NOT_OVER = frozenset({"all", "come", "look", "ride", "view", "see", "head", "time", "lap", "turn", "night", "sight"})
+_MODALS = frozenset({"must", "should", "shall", "will", "would", "can", "may", "might", "ought"})
 _ROLE_NOUNS = frozenset({"part", "place", "role", "room", "bearing", "say", "business"})
 _QUANTITY_STARTERS = frozenset({"more", "fewer", "less", "many", "several", "few", "at"})
 _PHRASE_NEGATORS = tuple(tuple(p.split()) for p in PREFIX_NEGATORS if " " in p)
@@ -232,7 +233,9 @@ def tokens(sentence: str) -> tuple[Token, ...]:
             # The whole clause, but a negation inside a relative clause ("rules that do not apply")
             # stays inside it.
             start = max((k for k in range(i) if words[k] in _RELATIVE and clause_of[k] == clause_of[i]), default=0)
-            for j in range(start, n):
+            # ... and ends where the main verb resumes ("a sample whose type does not fit | must be failed")
+            end = next((k for k in range(i + 2, n) if start and words[k] in _MODALS), n)
+            for j in range(start, end):
                 if clause_of[j] == clause_of[i] and j != i:
                     neg[j] += 1
         elif span or (lem & PREFIX_NEGATORS and w not in ("drops", "lacking")):
