@@ -28,13 +28,18 @@ _COUNTED_RULES = S.sense("rule provision definition section")  # "chain four rul
 # Verbs that make a count of rules a count of steps ("chain four rules", "a single rule settles it").
 _CHAINING = S.sense("chain apply combine link use need require involve take span string connect chaining settle "
                     "resolve decide answer solve determine suffice establish")
-_FILLER = frozenset({"the", "number", "of", "count", "amount", "a", "down", "up", "total"})
+_FILLER = frozenset({"the", "number", "of", "count", "amount", "a", "down", "up", "total", "in", "on", "back", "off"})
+_NO_MORE = (("and", "no", "more"), (",", "and", "no", "more"), ("and", "nothing", "more"),
+            (",", "and", "nothing", "more"), (",", "no", "more"))
+_COUNTED_THINGS = frozenset({"question", "questions", "item", "items", "task", "tasks", "chain", "chains", "problem",
+                             "problems"})
 _EXACT = (("exactly",), ("precisely",), ("just",))
 _AFTER_LO = (("or", "more"), ("or", "above"), ("or", "longer"), ("or", "greater"), ("plus",), ("at", "least"),
              ("minimum",), ("or", "deeper"), ("at", "minimum"), ("at", "the", "least"), ("or", "higher"))
 _AFTER_HI = (("or", "fewer"), ("or", "less"), ("or", "under"), ("at", "most"), ("max",), ("maximum",),
              ("or", "shorter"), ("tops",), ("only",), ("at", "the", "most"), ("and", "no", "more"), ("no", "more"),
-             (",", "and", "no", "more"), (",", "no", "more"), ("and", "not", "more"))
+             (",", "and", "no", "more"), (",", "no", "more"), ("and", "not", "more"), ("and", "nothing", "more"),
+             (",", "and", "nothing", "more"), ("and", "no", "further"))
 
 
 @dataclass
@@ -126,13 +131,18 @@ def bounds(toks: Toks) -> tuple[Bounds, set[int]]:
         used.update(range(i - len(p), i))
         if kind is not None:
             pass
-        after = head + 1 + (head + 1 < len(words) and words[head + 1] == ",")  # "three steps, minimum"
+        after = head + 1
+        while after < len(words) and words[after] in _COUNTED_THINGS:
+            after += 1  # "three-step questions or fewer"
+        after += after < len(words) and words[after] == ","  # "three steps, minimum"
         if kind is not None:
             pass
         elif words[i].endswith("+") or _starts_with(words, i + 1, _AFTER_LO) or _starts_with(words, after, _AFTER_LO):
             kind = "lo"
         elif _starts_with(words, i + 1, _AFTER_HI) or _starts_with(words, after, _AFTER_HI):
             kind = "hi"
+            if _starts_with(words, after, _NO_MORE) or _starts_with(words, i + 1, _NO_MORE):
+                b.exact = n  # "three-step questions, and no more": that count, capped
         if toks[i].negated and not (p and toks[i - len(p)].shielded):
             # "do not use more than four" = at most four; "not in a single step" = more than one;
             # any other negated exact count says nothing.
@@ -181,10 +191,11 @@ def step_direction(toks: Toks, used: set[int]) -> float:
             if toks[j].word == "few" and j and toks[j - 1].word == "a":
                 continue  # "a few steps" is an amount, not a reduction
             change = bool(toks[j].lemmas & S.CHANGE.words)
-            if not toks[j].degree and toks[j].word not in ("more", "fewer") and not change and _descriptive(toks, j):
+            excess = "too" in toks[j].lemmas or j and toks[j - 1].word in _TOO  # a judgement, past or not
+            if not toks[j].degree and toks[j].word not in ("more", "fewer") and not (change or excess) and _descriptive(toks, j):
                 continue  # "when the chain is short": a condition, not a request
             up = j in S.UP.at(toks) and not (j in S.DOWN.at(toks) and toks[j].degree)
-            if j and toks[j - 1].word in _TOO or j > 1 and toks[j - 2].word in _TOO:
+            if j and toks[j - 1].word in _TOO or j > 1 and toks[j - 2].word in _TOO or "too" in toks[j].lemmas:
                 up = not up  # "far too many inferences": fewer wanted
             value = (1.0 if up else -1.0) * _magnitude(toks, j)
             if toks[j].negated or toks[i].negated and j < i:

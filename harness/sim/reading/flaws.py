@@ -78,12 +78,12 @@ def completeness(toks: Toks) -> int:
             continue
         if outside := S.OUTSIDE.at(toks):  # "never need anything beyond the context"
             result = 1 if toks[i].negated or toks[outside[0]].negated else -1
-        elif S.EVERY.at(toks) or S.sense("everything").at(toks):  # "everything needed is in the context"
-            result = 0 if toks[i].negated else 1
+        elif (S.EVERY.at(toks) or S.sense("everything").at(toks)) and not toks[i].negated:
+            result = 1  # "everything needed is in the context"
     omissions = S.MISSING.at(toks) + S.OMIT.at(toks)
     omissions += [i for i, t in enumerate(toks) if "leave" in t.lemmas and any(u.word == "out" for u in toks[i + 1:i + 7])]
     for i in omissions:
-        if not (S.PROVISION.at(toks) or in_clause(toks, i, S.CONTEXT) or toks[i].word == "nothing" or S.NEEDED.at(toks)):
+        if not (S.PROVISION.at(toks) or in_clause(toks, i, S.CONTEXT) or S.sense("nothing").at(toks) or S.NEEDED.at(toks)):
             continue
         if [a for a in answer_nouns(toks) if toks[a].clause == toks[i].clause] and not S.NEEDED.at(toks):
             continue  # "keep the conclusion unstated": the answer, not a provision, is kept out
@@ -117,7 +117,8 @@ def type_labelling(toks: Toks) -> int:
     typed = [i for i in S.TYPE.at(toks) if near(toks, i, S.sense("question task sample field"), 3, 3)
              or toks[i].lemmas & {"label", "category", "classification"}]
     if not typed:
-        typed = S.sense("mislabel mislabelled mislabeled mislabelling mislabeling classify categorise categorize").at(toks)
+        typed = S.sense("mislabel mislabelled mislabeled mislabelling mislabeling misclassify misclassified classify "
+                        "categorise categorize").at(toks)
     if not typed or not is_writer_clause(toks, typed[0]):
         return 0
     for j in S.sense("mislabel mislabelled mislabeled").at(toks) + S.WRONG.at(toks) + S.sense("always every").at(toks):

@@ -14,7 +14,8 @@ _CHECK_VERBS = S.sense("check fail reject flag penalise penalize worry care both
 _AVOID = S.sense("avoid prevent fix")
 _COMPARE = S.sense("compare agree match follow")
 _RELATIVE = S.sense("that which whose who")
-_OVERSHOOT = S.sense("beyond above past over")
+_OVERSHOOT = S.sense("beyond above past over", "more than")
+_NAMING = S.sense("state give name specify say write provide include mention")
 _EVIDENCE = S.sense("evidence failure result data justify warrant suggest need necessary show indicate call")
 _DIFFER = S.sense("different differ disagree diverge contradict")
 
@@ -22,8 +23,8 @@ _DIFFER = S.sense("different differ disagree diverge contradict")
 def _quantify(toks: Toks) -> float | None:
     found = None
     for i in S.QUANTITY.at(toks):
-        if toks[i].word == "number" and i and toks[i - 1].word == "a" and i + 1 < len(toks) and toks[i + 1].word == "of" \
-                or toks[i].word.endswith("ed"):
+        several = toks[i].word == "number" and i and toks[i - 1].word == "a" and i + 1 < len(toks) and toks[i + 1].word == "of"
+        if several and not (i > 1 and toks[i - 2].lemmas & _NAMING.words) or toks[i].word.endswith("ed"):
             continue  # "a number of" means several; "a numbered list" is layout
         stepwise = in_clause(toks, i, S.STEP) or in_clause(toks, i, S.CHAIN) or in_clause(toks, i, S.sense("deep long"))
         found = 0.0 if toks[i].negated else (1.0 if stepwise else 0.6)

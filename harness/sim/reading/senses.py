@@ -63,7 +63,7 @@ EXCESS = sense("excessive excess overkill bloated convoluted overlong overwrough
 INTERMEDIATE = sense("intermediate interim sub-conclusion subconclusion sub-result", "feed into", "build on",
                      "feeding the next", "feed the next")
 HARD = sense("hard difficult challenging tough demanding complex complicated tricky intricate sophisticated "
-             "advanced taxing hardness difficulty challenge complexity")
+             "advanced taxing hardness difficulty challenge complexity complicate toughen")
 EASY = sense("easy simple straightforward basic trivial elementary simplistic shallow simplify ease")
 CHANGE_VERBS = sense("simplify ease complicate toughen harden")  # read as comparatives: a change asked for
 STYLE = sense("language wording phrasing sentence prose style vocabulary word english grammar format "

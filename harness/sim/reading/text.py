@@ -68,6 +68,9 @@ _NUMBER_ALT = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _RELATIVE = frozenset({"that", "which", "who", "whose", "whom"})
 _OVER_VERBS = frozenset({"simplify", "complicate", "engineer", "extend", "stretch", "elaborate", "reach"})
 _NOT_OVER = frozenset({"all", "come", "look", "ride", "view", "see", "head", "time", "lap", "turn", "night", "sight"})
+_PRONOUNS = frozenset({"you", "they", "we", "he", "she", "i"})
+_NOUNISH = frozenset({"rule", "provision", "fact", "definition", "thing", "anything", "everything", "something",
+                      "sentence", "detail", "step", "answer", "question", "sample", "clause", "condition", "word"})
 _MODALS = frozenset({"must", "should", "shall", "will", "would", "can", "may", "might", "ought"})
 _ROLE_NOUNS = frozenset({"part", "place", "role", "room", "bearing", "say", "business"})
 _QUANTITY_STARTERS = frozenset({"more", "fewer", "less", "many", "several", "few", "at"})
@@ -142,7 +145,7 @@ def _normalise(text: str) -> str:
     text = re.sub(r"\byes ?/ ?no\b|\byes-or-no\b|\byes or no\b", "yes-no", text)  # a question form, not a negation
     text = re.sub(r"\b(?:has|have|had|having) (?:nothing|little) to do with\b", "do not bear on", text)
     # A named conditional clause ('an "except where" clause', '"unless" conditions') is an exception.
-    text = re.sub(r"\"?\b(?:unless|except(?: where| when| if)?|save where|provided that)\"?[ -]"
+    text = re.sub(r"[\"']?\b(?:unless|except(?: where| when| if)?|save where|provided that)[\"']?[ -]"
                   r"(?:clause|condition|proviso|exception|case)(s?)\b", r"unless-clause\1", text)
     text = re.sub(r"\"(?:unless|except)\"", "unless-clause", text)
     # "other than the true one", "different from the correct label": a wrong one
@@ -233,6 +236,11 @@ def tokens(sentence: str) -> tuple[Token, ...]:
             # The whole clause, but a negation inside a relative clause ("rules that do not apply")
             # stays inside it.
             start = max((k for k in range(i) if words[k] in _RELATIVE and clause_of[k] == clause_of[i]), default=0)
+            # a relative clause without its pronoun: "any rule you have not quoted"
+            subject = next((k for k in range(i - 1, max(0, i - 3) - 1, -1) if words[k] in _PRONOUNS), None)
+            if subject and subject > 1 and clause_of[subject] == clause_of[i] and words[subject - 1] not in _PRONOUNS \
+                    and lemmas_of(words[subject - 1])[0] & _NOUNISH:
+                start = max(start, subject)
             # ... and ends where the main verb resumes ("a sample whose type does not fit | must be failed")
             end = next((k for k in range(i + 2, n) if start and words[k] in _MODALS), n)
             for j in range(start, end):
