@@ -29,6 +29,7 @@ _COUNTED_RULES = S.sense("rule provision definition section")  # "chain four rul
 _CHAINING = S.sense("chain apply combine link use need require involve take span string connect chaining settle "
                     "resolve decide answer solve determine suffice establish")
 _FILLER = frozenset({"the", "number", "of", "count", "amount", "a", "down", "up", "total", "in", "on", "back", "off"})
+_CAP = frozenset({"cap", "limit", "restrict", "confine", "hold"})
 _NO_MORE = (("and", "no", "more"), (",", "and", "no", "more"), ("and", "nothing", "more"),
             (",", "and", "nothing", "more"), (",", "no", "more"))
 _COUNTED_THINGS = frozenset({"question", "questions", "item", "items", "task", "tasks", "chain", "chains", "problem",
@@ -128,6 +129,10 @@ def bounds(toks: Toks) -> tuple[Bounds, set[int]]:
         if i >= 2 and toks[i - 2].number is not None and words[i - 1] in ("to", "and", "or"):
             continue  # the second number of a range, read with the first
         kind, p = _bound_before(words, i)
+        cap = [k for k in range(max(0, i - 5), i - 1) if toks[k].lemmas & _CAP] if i and words[i - 1] in ("at", "to") else []
+        if kind is None and cap:
+            kind, p = "hi", (words[i - 1],)  # "cap the depth at four", "limit questions to three steps"
+            used.update(range(cap[0], i))  # the cap verb made the bound: not also a "limit" on depth
         used.update(range(i - len(p), i))
         if kind is not None:
             pass
