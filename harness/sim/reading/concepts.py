@@ -243,7 +243,8 @@ def difficulty(toks: Toks, used: frozenset[int] | set[int] = frozenset()) -> flo
         t = toks[i]
         hard = i in S.HARD.at(toks)
         too = (i > 0 and toks[i - 1].word in _TOO or "too" in t.lemmas) and not (
-            i + 1 < len(toks) and toks[i + 1].word == "for")  # "too hard for weak models" asks for it
+            i + 2 < len(toks) and toks[i + 1].word == "for" and (S.WEAK.at(toks[i + 2:i + 5]) or S.sense("strong").at(toks[i + 2:i + 5])))
+        # "too hard for weak models" asks for it; "too hard for everyone" does not
         past = _descriptive(toks, i)
         change = bool(t.lemmas & S.CHANGE_VERBS.words)
         if past and not too and not t.degree and not change:
@@ -251,7 +252,7 @@ def difficulty(toks: Toks, used: frozenset[int] | set[int] = frozenset()) -> flo
         if too:
             hard, t = not hard, replace(t, neg=0)
         comparative = t.degree == "comp" or change or bool(near(toks, i, S.sense("more less"), 2, 0))
-        if t.word in ("difficulty", "difficulties", "complexity", "challenge", "challenges", "hardness"):
+        if t.word in ("difficulty", "difficulties", "complexity", "challenge", "challenges", "hardness", "bar"):
             # "raise the difficulty", "push difficulty up", "ease up on the difficulty"
             ups_ = near(toks, i, S.UP, 3, 0) + [j for j in _window(toks, i, 0, 2) if toks[j].word in ("up", "upward", "higher")]
             downs_ = near(toks, i, S.DOWN, 3, 0) + [j for j in _window(toks, i, 0, 2) if toks[j].word in ("down", "downward", "lower")]
@@ -269,6 +270,10 @@ def difficulty(toks: Toks, used: frozenset[int] | set[int] = frozenset()) -> flo
             # "not too easy" half; "don't make it harder" cancels; "should not be easy" half reversed
             value = 0.5 * value if too else 0.0 if comparative else -0.5 * value
         (ups if value > 0 else downs).append(value)
+    for i in S.TAX.at(toks):  # "stretch the solver further", "challenge the models more"
+        if near(toks, i, S.AGENT, 0, 3) and not _descriptive(toks, i):
+            value = 0.0 if toks[i].negated else 0.5 * (2.0 if near(toks, i, S.sense("further more harder much"), 0, 5) else 1.0)
+            ups.append(value)
     for i in S.EXCESS.at(toks):  # "the reasoning was excessive", "these are getting convoluted": less wanted
         about = S.STEP.at(toks) + S.CHAIN.at(toks) + S.HARD.at(toks) + S.sense("question task item these they it").at(toks)
         others = S.EXCEPTION.at(toks) + S.DISTRACTOR.at(toks) + S.PROVISION.at(toks) + S.STYLE.at(toks)
@@ -303,7 +308,7 @@ def only_relevant(toks: Toks) -> bool:
     """"Only relevant provisions", "every provision should be needed": no distractors."""
     if any(near(toks, i, S.ONLY, 3, 0) and near(toks, i, S.PROVISION, 0, 3) for i in S.RELEVANT.at(toks)):
         return True
-    if any(near(toks, i, S.ONLY, 2, 0) and near(toks, i, S.NEEDED, 0, 5) and not toks[i].negated
+    if any(near(toks, i, S.ONLY, 3, 0) and near(toks, i, S.NEEDED, 0, 5) and not toks[i].negated
            for i in S.PROVISION.at(toks)):
         return True  # "only the provisions the answer needs"
     if any(not toks[i].negated and i and "be" in toks[i - 1].lemmas and near(toks, i, S.PROVISION, 6, 0)

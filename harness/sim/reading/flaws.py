@@ -103,8 +103,8 @@ def verification(toks: Toks) -> int:
         for j in near(toks, i, S.WRONG, 4, 4):
             if not toks[j].lemmas & {"even", "whatever", "regardless", "random", "arbitrary"}:
                 return 1 if toks[j].negated else -1
-        for j in near(toks, i, S.RIGHT, 0, 4):
-            return -1 if toks[j].negated else 1
+        for j in near(toks, i, S.RIGHT, 0, 4) + [k for k in in_clause(toks, i, S.RIGHT) if k > i and "be" in toks[k - 1].lemmas]:
+            return -1 if toks[j].negated else 1  # "... the reference answer again to be sure it is right"
     for i in S.VERIFY.at(toks):
         if is_writer_clause(toks, i):
             return -1 if toks[i].negated and references else 0 if toks[i].negated else 1

@@ -78,7 +78,8 @@ def _mentions(toks: Toks) -> dict[str, list[int]]:
     leak = S.LEAK.at(toks) + [j for a in F.answer_nouns(toks) for j in in_clause(toks, a, S.DISCLOSE)
                               + in_clause(toks, a, S.CONCEAL) + in_clause(toks, a, S.DISCLOSE_IN_CONTEXT)
                               if not toks[j].lemmas & S.DISCLOSE_IN_CONTEXT.words or in_clause(toks, a, S.CONTEXT)]
-    context = S.MISSING.at(toks) + [i for i in S.COMPLETE.at(toks)
+    context = [i for i in S.MISSING.at(toks) if not near(toks, i, S.RUBRIC, 0, 2)]  # not "a missing weight"
+    context += [i for i in S.COMPLETE.at(toks)
                                     if in_clause(toks, i, S.CONTEXT) or toks[i].lemmas & {"self-contained", "self"}]
     context += [i for i in S.sense("enough").at(toks) if in_clause(toks, i, S.sense("information provision rule"))]
     context += [i for i in S.REACH.at(toks) if toks[i].negated]  # "fail if you cannot reach it"
@@ -121,7 +122,8 @@ def _strictness(toks: Toks) -> float:
         elif toks[i].negated and (S.CONDITION.at(toks) or _RELATIVE.at(toks)) and not near(toks, i, S.UNIVERSAL, 0, 3):
             total += 0 if specific else 0.4  # "do not pass a sample if ..."
     for i in S.FAIL.at(toks):
-        if near(toks, i, S.ONLY, 2, 3) and not toks[i].negated:
+        only = [j for j in near(toks, i, S.ONLY, 2, 3) if not _RELATIVE.at(toks[min(i, j):max(i, j)])]
+        if only and not toks[i].negated:  # "fail only ..." (not "reject questions that only test ...")
             total -= 0.5  # "fail only clear problems"
         elif toks[i].negated and (S.CONDITION.at(toks) or _RELATIVE.at(toks) or S.sense("because merely just").at(toks)
                                   or S.MINOR.at(toks)):

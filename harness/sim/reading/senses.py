@@ -63,7 +63,7 @@ EXCESS = sense("excessive excess overkill bloated convoluted overlong overwrough
 INTERMEDIATE = sense("intermediate interim sub-conclusion subconclusion sub-result", "feed into", "build on",
                      "feeding the next", "feed the next")
 HARD = sense("hard difficult challenging tough demanding complex complicated tricky intricate sophisticated "
-             "advanced taxing hardness difficulty challenge complexity complicate toughen")
+             "advanced taxing hardness difficulty challenge complexity complicate toughen involved elaborate bar")
 EASY = sense("easy simple straightforward basic trivial elementary simplistic shallow simplify ease")
 CHANGE_VERBS = sense("simplify ease complicate toughen harden")  # read as comparatives: a change asked for
 STYLE = sense("language wording phrasing sentence prose style vocabulary word english grammar format "
@@ -76,7 +76,7 @@ EXCEPTION = sense("exception exemption proviso carve-out caveat defeater exempt 
                   "qualification qualifier derogation", "carve out", "unless clause", "saving clause")
 DISTRACTOR = sense("distractor decoy herring irrelevant extraneous unrelated superfluous spurious tangential "
                    "distracting misleading irrelevance noise unneeded pad padding clutter filler inapplicable non-applicable "
-                   "immaterial", "not applicable", "red herring", "partly met", "partially met",
+                   "immaterial beside-the-point off-topic off-point peripheral inessential nonessential non-essential", "not applicable", "red herring", "partly met", "partially met",
                    "partly satisfied", "partially satisfied")
 RELEVANT = sense("relevant pertinent necessary needed required essential")
 BEARING = sense("bear matter affect relevant contribute needed necessary required relate need use applicable "
@@ -105,17 +105,19 @@ PRESUME = sense("assume presume presuppose expect rely count suppose")
 KNOW = sense("know knowledge familiar remember recall aware")
 OUTSIDE = sense("beyond outside external extra besides else", "other than")
 REACH = sense("reach derive deduce solve answerable reachable derivable follow")
-OMIT = sense("omit drop skip cut exclude remove", "leave out")
+OMIT = sense("omit drop skip cut exclude remove withhold", "leave out", "hold back", "keep back")
 EVERY = sense("every all each any whole entire always")
 NEEDED = sense("need require necessary needed required use cite rely depend essential")
 INCLUDE = sense("include quote state give contain list provide cite reproduce have present copy")
 VERIFY = sense("verify check double-check confirm validate re-derive rederive recompute proofread cross-check "
-               "audit recheck re-check verification validation", "work out", "double check")
+               "audit recheck re-check verification validation", "work out", "double check", "work through", "go over")
 # Asking for a reference answer that is wrong on purpose, or one nobody checked.
 CORRUPT = sense("flip invert reverse negate contradict falsify corrupt sabotage garble swap")
 UNCHECKED = sense("unchecked unverified unconfirmed untested unvalidated unreviewed")
 CORRECT = sense("correct accurate right consistent sound valid error mistake wrong incorrect")
-ASSURE = sense("ensure verify check confirm", "make sure")
+ASSURE = sense("ensure verify check confirm", "make sure", "be sure", "make certain", "be certain")
+# Verbs that put the solver to work: "stretch the solver", "challenge the models more".
+TAX = sense("stretch challenge tax strain test push")
 RIGHT = sense("correct correctly accurate accurately right truthful truthfully honest honestly match fit reflect "
               "describe precise precisely faithful faithfully")
 WRONG = sense("wrong incorrect incorrectly false mistaken erroneous flawed inaccurate inaccurately mislabel "
