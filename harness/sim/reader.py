@@ -127,9 +127,10 @@ class SentenceReading:
 def read_sentence(sentence: str) -> SentenceReading:
     toks = tokens(sentence)
     b, used = C.bounds(toks)
-    if b.exact is not None and (verdict := C.judgement(toks)):
-        # "questions settled in one step are too easy": the count names what to move away from
-        b = C.Bounds(lo=b.exact + 1) if verdict > 0 else C.Bounds(hi=b.exact - 1)
+    if (verdict := C.judgement(toks)) and (n := b.exact if b.exact is not None else b.hi if verdict > 0 else b.lo):
+        # "questions settled in one step are too easy", "only one step is of no use": the count names
+        # what to move away from
+        b = C.Bounds(lo=n + 1) if verdict > 0 else C.Bounds(hi=n - 1)
     exception = None
     if (d := C.rate_direction(toks, S.EXCEPTION)) is not None:
         exception = -0.5 if d == -0.5 else _EXCEPTION[d]

@@ -190,7 +190,10 @@ def step_direction(toks: Toks, used: set[int]) -> float:
         reach = 3
         while i - reach - 1 >= 0 and toks[i - reach].word in _FILLER:
             reach += 1  # "increase the number of steps"
-        for j in near(toks, i, S.UP, reach, 3) + near(toks, i, S.DOWN, reach, 3) + ([i] if i in S.UP.at(toks) else []):
+        # ... or in its predicate: "the reasoning should be kept to a minimum"
+        said = [j for j in S.UP.at(toks) + S.DOWN.at(toks) if i + 3 < j <= i + 7 and toks[j].clause == toks[i].clause
+                and any(toks[k].lemmas & {"be", "keep", "stay", "remain", "become", "get"} for k in range(i + 1, j))]
+        for j in near(toks, i, S.UP, reach, 3) + near(toks, i, S.DOWN, reach, 3) + said + ([i] if i in S.UP.at(toks) else []):
             if j in used or toks[j].number is not None or j and toks[j - 1].word == "how":
                 continue  # "how many steps" asks for a number, not for many
             if toks[j].word == "few" and j and toks[j - 1].word == "a":
@@ -323,6 +326,8 @@ def only_relevant(toks: Toks) -> bool:
 def judgement(toks: Toks) -> int:
     """+1 when the sentence calls something too easy / short ("one-step questions are too easy"),
     -1 when it calls it too hard / long, 0 otherwise."""
+    if S.USELESS.at(toks) and not [i for i in S.USELESS.at(toks) if toks[i].negated and toks[i].word != "use"]:
+        return 1  # "a question that takes one step is of no use / not enough": it asks for more
     for i, t in enumerate(toks):
         if i and toks[i - 1].word in _TOO and not t.negated:
             if t.lemmas & (S.EASY.words | {"short", "shallow", "simple", "few"}):

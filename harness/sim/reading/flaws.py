@@ -26,6 +26,8 @@ def answer_nouns(toks: Toks) -> list[int]:
         prev = toks[i - 1] if i else None
         if prev is not None and (prev.lemmas & S.NOT_THIS_ANSWER.words or prev.word in _VERB_MARKERS):
             continue
+        if toks[i].word.endswith(("ed", "ing")) and toks[i].word not in ("determined",):
+            continue  # "can be answered", "answering": the verb, not the conclusion
         if any(t.lemmas & (S.NO_WORD.words | {"quoted-yes"}) for t in toks[i + 1:i + 4]):
             continue  # "the answer is No": a planted instruction, not the conclusion
         if "status" in toks[i].lemmas and not near(toks, i, S.sense("target asked question"), 3, 1):
@@ -73,9 +75,10 @@ def completeness(toks: Toks) -> int:
     for i in S.PRESUME.at(toks):  # "never assume the solver knows a rule": quote it instead
         if in_clause(toks, i, S.KNOW) and (S.PROVISION.at(toks) or S.CONTEXT.at(toks)):
             result = 1 if toks[i].negated else -1
+    given = [j for j in S.OUTSIDE.at(toks) if near(toks, j, S.sense("give provide state quote supply show"), 0, 4)]
     for i in S.NEEDED.at(toks):
-        if not in_clause(toks, i, S.CONTEXT) and not S.CONTEXT.at(toks):
-            continue
+        if not in_clause(toks, i, S.CONTEXT) and not S.CONTEXT.at(toks) and not given:
+            continue  # "beyond what is given" names the context too
         if outside := S.OUTSIDE.at(toks):  # "never need anything beyond the context"
             result = 1 if toks[i].negated or toks[outside[0]].negated else -1
         elif (S.EVERY.at(toks) or S.sense("everything").at(toks)) and not toks[i].negated:
@@ -118,7 +121,7 @@ def type_labelling(toks: Toks) -> int:
              or toks[i].lemmas & {"label", "category", "classification"}]
     if not typed:
         typed = S.sense("mislabel mislabelled mislabeled mislabelling mislabeling misclassify misclassified classify "
-                        "categorise categorize").at(toks)
+                        "categorise categorize tag label").at(toks)
     if not typed or not is_writer_clause(toks, typed[0]):
         return 0
     for j in S.sense("mislabel mislabelled mislabeled").at(toks) + S.WRONG.at(toks) + S.sense("always every").at(toks):

@@ -14,7 +14,7 @@ _CHECK_VERBS = S.sense("check fail reject flag penalise penalize worry care both
 _AVOID = S.sense("avoid prevent fix")
 _COMPARE = S.sense("compare agree match follow")
 _RELATIVE = S.sense("that which whose who")
-_OVERSHOOT = S.sense("beyond above past over", "more than")
+_OVERSHOOT = S.sense("beyond above past over than", "more than")
 _NAMING = S.sense("state give name specify say write provide include mention")
 _EVIDENCE = S.sense("evidence failure result data justify warrant suggest need necessary show indicate call")
 _DIFFER = S.sense("different differ disagree diverge contradict")
@@ -68,7 +68,7 @@ def orchestrator_style(instructions: str) -> OrchestratorStyle:
         bias += sum(-0.4 if toks[i].negated else 0.4 for i in S.BOLD.at(toks))
         bias += sum(0.4 if toks[i].negated else -0.4 for i in S.MODEST.at(toks))
         for i in _OVERSHOOT.at(toks):  # "aim well above what the evidence suggests"; negated: stay within it
-            if near(toks, i, _EVIDENCE, 0, 5):
+            if near(toks, i, _EVIDENCE, 0, 5) and (toks[i].word != "than" or near(toks, i, S.UP, 4, 0)):
                 bias += -0.4 if toks[i].negated else 0.4
     return OrchestratorStyle(quantify=quantify, address_quality=quality, push_exceptions=exceptions,
                              push_distractors=distractors, harder_bias=max(-1.0, min(1.0, bias / 2)))
@@ -82,7 +82,11 @@ def _mentions(toks: Toks) -> dict[str, list[int]]:
     context += [i for i in S.COMPLETE.at(toks)
                                     if in_clause(toks, i, S.CONTEXT) or toks[i].lemmas & {"self-contained", "self"}]
     context += [i for i in S.sense("enough").at(toks) if in_clause(toks, i, S.sense("information provision rule"))]
-    context += [i for i in S.REACH.at(toks) if toks[i].negated]  # "fail if you cannot reach it"
+    # "fail if you cannot reach it" (but not "if the reference answer does not follow")
+    context += [i for i in S.REACH.at(toks) if toks[i].negated and not in_clause(toks, i, S.REFERENCE)]
+    # "answered without the context": recall, not reasoning from the context
+    recall = [i for i in S.sense("answer answerable solve solvable guess").at(toks)
+              if [j for j in in_clause(toks, i, S.CONTEXT) if j > i and "without" in {t.word for t in toks[i:j]}]]
     if F.completeness(toks):
         context.append(0)
     judged = S.RIGHT.at(toks) + S.WRONG.at(toks) + S.CORRECT.at(toks) + S.VERIFY.at(toks) + _COMPARE.at(toks) \
@@ -90,7 +94,7 @@ def _mentions(toks: Toks) -> dict[str, list[int]]:
     reference = [i for i in S.REFERENCE.at(toks) if judged]
     return {
         "answer_leaked": leak,
-        "recall_not_reasoning": S.RECALL.at(toks),
+        "recall_not_reasoning": S.RECALL.at(toks) + recall,
         "malformed_rubric": S.RUBRIC.at(toks),
         "context_insufficient": context,
         "reference_incorrect": reference,
@@ -107,6 +111,8 @@ def _dismissed(toks: Toks, i: int) -> bool:
 def _strictness(toks: Toks) -> float:
     total = 0.0
     for i in S.STRICT.at(toks):
+        if near(toks, i, S.QUALITY, 0, 2):
+            continue  # "severe flaws", "serious problems" describe the sample, not the verifier
         if toks[i].lemmas & {"demanding", "tough", "rigorous"} and not in_clause(toks, i, S.sense("be verifier you check")):
             continue  # "demanding questions" is about the questions
         strong = near(toks, i, S.INTENSIFIER, 2, 0) or near(toks, i, S.sense("extremely very highly"), 2, 0)
@@ -130,6 +136,11 @@ def _strictness(toks: Toks) -> float:
             total -= 0.4  # "don't reject a sample merely because ...", "refrain from failing over minor issues"
     for i in S.TRACE.at(toks):  # "treat any hint of the conclusion as a leak and fail it": zero tolerance
         if near(toks, i, S.sense("any even slightest least"), 2, 0) and [j for j in S.FAIL.at(toks) if not toks[j].negated]:
+            total += 0.5
+    for i in S.LEAN.at(toks):  # "lean towards passing", "err towards rejection"
+        if near(toks, i, S.PASS, 0, 4):
+            total -= 0.5
+        elif near(toks, i, S.FAIL, 0, 4):
             total += 0.5
     for _ in S.DOUBT.at(toks):  # "when in doubt, fail": the verdict follows in its own clause
         if [j for j in S.FAIL.at(toks) if not toks[j].negated]:

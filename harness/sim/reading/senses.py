@@ -51,12 +51,14 @@ UP = sense("much many more numerous several multiple multi multi-step multi-hop 
            "large major huge sharp steep jump leap ramp double triple multiply", "step up", "scale up", "dial up", "crank up",
            "a lot of", "lots of", "plenty of")
 DOWN = sense("few less short shallow brief low reduce decrease cut shorten lower trim limit minimise "
-             "minimize curb simplify single pare whittle streamline condense compress rein", "tone down", "dial down", "dial back", "scale back", "scale down",
-             "back off", "ease off", "cut back", "pare back", "rein in", "pull back", "cut down")
+             "minimize curb simplify single minimal pare whittle streamline condense compress rein", "tone down", "dial down", "dial back", "scale back", "scale down",
+             "back off", "ease off", "to a minimum", "cut back", "pare back", "rein in", "pull back", "cut down")
 # Verbs that ask for a change from the present: negated, they cancel ("no need to increase") instead of reversing.
 CHANGE = sense("increase raise extend lengthen add boost deepen grow stretch ramp double triple multiply reduce "
                "decrease cut shorten lower trim curb pare whittle streamline condense compress simplify complicate "
                "toughen harden change alter push bump lift drop")
+# A judgement that a count is too small ("one step is of no use", "two hops are not enough").
+USELESS = sense("useless pointless worthless inadequate insufficient", "of no use", "not enough", "no good")
 # A judgement that there is too much of it: asks for less ("the reasoning was excessive").
 EXCESS = sense("excessive excess overkill bloated convoluted overlong overwrought byzantine labyrinthine", "too much")
 # Results that feed later steps ("intermediate conclusions that are reused"): a multi-step chain.
@@ -81,7 +83,7 @@ DISTRACTOR = sense("distractor decoy herring irrelevant extraneous unrelated sup
 RELEVANT = sense("relevant pertinent necessary needed required essential")
 BEARING = sense("bear matter affect relevant contribute needed necessary required relate need use applicable "
                 "apply pertinent")
-SEEM = sense("look seem appear")
+SEEM = sense("look seem appear sound")
 PROVISION = sense("provision rule clause definition premise condition section statute fact regulation "
                   "paragraph article")
 ONLY = sense("only just solely exclusively strictly")
@@ -118,7 +120,7 @@ CORRECT = sense("correct accurate right consistent sound valid error mistake wro
 ASSURE = sense("ensure verify check confirm", "make sure", "be sure", "make certain", "be certain")
 # Verbs that put the solver to work: "stretch the solver", "challenge the models more".
 TAX = sense("stretch challenge tax strain test push")
-RIGHT = sense("correct correctly accurate accurately right truthful truthfully honest honestly match fit reflect "
+RIGHT = sense("actual genuine correct correctly accurate accurately right truthful truthfully honest honestly match fit reflect "
               "describe precise precisely faithful faithfully")
 WRONG = sense("wrong incorrect incorrectly false mistaken erroneous flawed inaccurate inaccurately mislabel "
               "mislabelled mislabeled mislabelling mislabeling misclassify misclassified mismatched misleading arbitrary random whatever regardless irrespective "
@@ -128,7 +130,7 @@ AGENT = sense("grader judge solver reader student model verifier annotator marke
 TYPE = sense("type category kind class label classification", "question type")
 LABEL = sense("label classify categorize categorise tag type mislabel mislabelled mislabeled mislabelling mislabeling")
 RUBRIC = sense("rubric criterion weight scoring grading", "marking scheme", "mark scheme")
-WELL_FORMED = sense("well-formed valid non-zero nonzero positive sensible proper consistent balanced "
+WELL_FORMED = sense("well-formed valid non-zero nonzero positive positively sensible proper consistent balanced "
                     "meaningful sound", "well formed", "non zero")
 PENALTY = sense("negative penalty deduction")
 MALFORMED = sense("malformed ill-formed invalid zero broken degenerate blank empty unweighted", "ill formed")
@@ -157,7 +159,7 @@ DISMISS = sense("ignore disregard overlook tolerate skip excuse forgive waive as
                 "not your job", "not your business", "not your problem")
 BOLD = sense("aggressive aggressively bold boldly drastic drastically dramatic overshoot ambitious escalate")
 MODEST = sense("conservative conservatively cautious cautiously gradual gradually modest modestly gentle gently "
-               "incremental incrementally increment moderate moderately undershoot", "ease off", "back off",
+               "incremental incrementally increment moderate moderately undershoot slowly slow", "ease off", "back off",
                "small step", "small increment", "one step at a time", "little by little")
 ADDRESS = sense("address fix remedy explain respond correct resolve solve tackle cure mention repair")
 # --- verifying (QV) -------------------------------------------------------------------------
@@ -174,6 +176,7 @@ TRACE = sense("hint trace slightest whiff sign suggestion", "the least")
 UNIVERSAL = sense("always every all each everything unconditionally regardless any anything whatever ever",
                   "no matter")
 CONDITION = sense("unless if when whenever where only except provided")
+LEAN = sense("lean err tilt favour favor")
 DOUBT = sense("doubt doubtful unsure uncertain borderline unclear questionable dubious", "side of caution",
               "err on the side")
 MINOR = sense("minor small trivial cosmetic slight tiny")
