@@ -9,15 +9,22 @@ that starts a new command) end the scope of a negation:
 
 - verbal negation ("not", "never", "n't", "nobody", "unwelcome", "forbidden") covers its whole
   clause, before and after it ("the answer must not be revealed"), but one inside a relative
-  clause stays there ("rules that do not apply");
+  clause stays there ("rules that do not apply", "any rule you have not quoted") and ends where
+  the main verb's modal resumes ("a sample whose type does not fit | must be failed");
+- a negated necessity ("need not", "there is no need to", "it is not necessary to", "does not
+  have to") is read as one verbal negation whose clause is marked *relaxed* (permitted not to,
+  rather than forbidden); "play no part", "have no place" negate their clause like "not";
 - a negating word ("no", "without", "avoid", "skip", "forget", "instead of", "rather than",
   "steer clear of", "away from", "-free") covers what follows it, up to the end of its clause or
   a coordinated new command; as a passive participle it covers its subject ("exceptions should
   be avoided"); "leave / keep X out" covers X; "neither X nor Y" is one negation over both;
   a label's "none" ("Exceptions: none") covers the label.
 
-Words that look negative but are not ("answer No", "no more than", "no matter", "not a problem")
-are shielded.
+Words that look negative but are not ("answer No", "respond with No", "no more than", "no
+matter", "not a problem", "yes/no") are shielded. A word built on "over-" ("oversimplify",
+"overlong") carries its stem's lemmas and the pseudo-lemma *too*: an excess. A colon after a
+short label ("Depth: 6", "No padding:") keeps the label in the sentence's scope; after a command
+("Avoid mislabelling:") it ends the clause.
 """
 
 from __future__ import annotations
