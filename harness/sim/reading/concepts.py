@@ -29,7 +29,7 @@ _COUNTED_RULES = S.sense("rule provision definition section")  # "chain four rul
 _CHAINING = S.sense("chain apply combine link use need require involve take span string connect chaining settle "
                     "resolve decide answer solve determine suffice establish")
 _FILLER = frozenset({"the", "number", "of", "count", "amount", "a", "down", "up", "total", "in", "on", "back", "off"})
-_CAP = frozenset({"cap", "limit", "restrict", "confine", "hold"})
+_CAP = frozenset({"cap", "limit", "restrict", "confine", "hold", "keep"})
 _NO_MORE = (("and", "no", "more"), (",", "and", "no", "more"), ("and", "nothing", "more"),
             (",", "and", "nothing", "more"), (",", "no", "more"))
 _COUNTED_THINGS = frozenset({"question", "questions", "item", "items", "task", "tasks", "chain", "chains", "problem",
@@ -122,6 +122,8 @@ def bounds(toks: Toks) -> tuple[Bounds, set[int]]:
     for i, head in sorted(set(pairs)):
         n = toks[i].number
         used.update(range(min(i, head), max(i, head) + 1))
+        if head + 1 < len(toks) and toks[head + 1].lemmas & {"long", "deep"}:
+            used.add(head + 1)  # "four steps long" is the count, not a request for length
         if i + 2 < len(toks) and words[i + 1] in ("to", "and", "or") and toks[i + 2].number is not None:
             second = toks[i + 2].number
             b.lo, b.hi = min(n, second), max(n, second)
@@ -129,9 +131,11 @@ def bounds(toks: Toks) -> tuple[Bounds, set[int]]:
         if i >= 2 and toks[i - 2].number is not None and words[i - 1] in ("to", "and", "or"):
             continue  # the second number of a range, read with the first
         kind, p = _bound_before(words, i)
-        cap = [k for k in range(max(0, i - 5), i - 1) if toks[k].lemmas & _CAP] if i and words[i - 1] in ("at", "to") else []
+        prep = i - 1 - (i > 1 and words[i - 1] == "a")  # "keep every question to a couple of hops"
+        cap = [k for k in range(max(0, prep - 4), prep) if toks[k].lemmas & _CAP and (words[prep] == "to" or toks[k].word != "keep")
+               ] if prep >= 0 and words[prep] in ("at", "to") else []
         if kind is None and cap:
-            kind, p = "hi", (words[i - 1],)  # "cap the depth at four", "limit questions to three steps"
+            kind, p = "hi", tuple(words[prep:i])  # "cap the depth at four", "limit questions to three steps"
             used.update(range(cap[0], i))  # the cap verb made the bound: not also a "limit" on depth
         used.update(range(i - len(p), i))
         if kind is not None:
@@ -222,7 +226,7 @@ def step_direction(toks: Toks, used: set[int]) -> float:
             continue
         if t.lemmas & {"deep", "shallow", "deepen"} and i not in used and not S.STEP.at(toks[i + 1:i + 3]):
             value = (1.0 if t.lemmas & {"deep", "deepen"} else -1.0) * (1.0 if t.degree or "deepen" in t.lemmas else 0.5)
-            value = -0.5 * value if t.negated else value
+            value = (0.0 if t.degree == "comp" else -0.5 * value) if t.negated else value  # "avoid any deeper chains" cancels
             (ups if value > 0 else downs).append(value)
     return max(ups) + min(downs)
 

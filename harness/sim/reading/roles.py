@@ -14,6 +14,7 @@ _CHECK_VERBS = S.sense("check fail reject flag penalise penalize worry care both
 _AVOID = S.sense("avoid prevent fix")
 _COMPARE = S.sense("compare agree match follow")
 _RELATIVE = S.sense("that which whose who")
+_VERDICT_OBJECTS = frozenset({"sample", "question", "item", "one", "submission", "task", "verdict", "fail", "failure"})
 _OVERSHOOT = S.sense("beyond above past over than", "more than")
 _NAMING = S.sense("state give name specify say write provide include mention")
 _EVIDENCE = S.sense("evidence failure result data justify warrant suggest need necessary show indicate call")
@@ -64,7 +65,8 @@ def orchestrator_style(instructions: str) -> OrchestratorStyle:
         elif C.counted(toks, S.DISTRACTOR):
             distractors = 1.0
         _, used = C.bounds(toks)
-        bias += C.step_direction(toks, used) + C.difficulty(toks, used)
+        if not (S.BOLD.at(toks) or S.MODEST.at(toks)):  # "increase difficulty cautiously": the manner is the bias
+            bias += C.step_direction(toks, used) + C.difficulty(toks, used)
         bias += sum(-0.4 if toks[i].negated else 0.4 for i in S.BOLD.at(toks))
         bias += sum(0.4 if toks[i].negated else -0.4 for i in S.MODEST.at(toks))
         for i in _OVERSHOOT.at(toks):  # "aim well above what the evidence suggests"; negated: stay within it
@@ -82,6 +84,9 @@ def _mentions(toks: Toks) -> dict[str, list[int]]:
     context += [i for i in S.COMPLETE.at(toks)
                                     if in_clause(toks, i, S.CONTEXT) or toks[i].lemmas & {"self-contained", "self"}]
     context += [i for i in S.sense("enough").at(toks) if in_clause(toks, i, S.sense("information provision rule"))]
+    # "if something the solver needs is not in the context"
+    context += [i for i in S.NEEDED.at(toks) if in_clause(toks, i, S.CONTEXT) and any(
+        t.word == "not" and t.clause == toks[i].clause for t in toks)]
     # "fail if you cannot reach it" (but not "if the reference answer does not follow")
     context += [i for i in S.REACH.at(toks) if toks[i].negated and not in_clause(toks, i, S.REFERENCE)]
     # "answered without the context": recall, not reasoning from the context
@@ -150,15 +155,21 @@ def _strictness(toks: Toks) -> float:
     return total
 
 
+_STANDARD = S.sense("fine good acceptable ok okay correct valid sound reasonable adequate decent usable")
+
+
 def _always_pass(toks: Toks) -> bool:
-    conditional = S.CONDITION.at(toks)
+    # "pass anything that is roughly fine" sets a standard (leniency), not an unconditional pass
+    conditional = S.CONDITION.at(toks) + [j for j in _STANDARD.at(toks) if _RELATIVE.at(toks[:j])]
     regardless = S.sense("regardless whatever", "no matter", "in every case", "in all case").at(toks)
     for i in S.PASS.at(toks):
         universal = near(toks, i, S.UNIVERSAL, 6, 4) or regardless
         if universal and not toks[i].negated and not conditional:
             return True
     for i in S.FAIL.at(toks):
-        never = [t for t in toks[:i] if t.word in ("never", "no", "none", "nothing")] or near(toks, i, S.UNIVERSAL, 1, 3)
+        # "never fail", "fail nothing", "no sample should be failed" (not "a rubric with no positive criterion")
+        never = [k for k, t in enumerate(toks[:i]) if t.word == "never" or t.word in ("no", "none", "nothing") and (
+            t.word != "no" or toks[k + 1].lemmas & _VERDICT_OBJECTS)] or near(toks, i, S.UNIVERSAL, 1, 3)
         if toks[i].negated and never and not conditional and not in_clause(toks, i, S.sense("that which whose who")):
             return True
     return False

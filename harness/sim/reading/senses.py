@@ -91,7 +91,7 @@ ONLY = sense("only just solely exclusively strictly")
 ANSWER = sense("answer conclusion result solution outcome verdict status determination")
 NOT_THIS_ANSWER = sense("reference worked model expected gold sample")
 DISCLOSE = sense("reveal disclose leak give-away giveaway telegraph hint betray expose presuppose spoil divulge "
-                 "away slip", "spell out", "let slip")
+                 "away slip obvious evident apparent guessable", "spell out", "let slip")
 DISCLOSE_IN_CONTEXT = sense("state include contain mention show tell assert announce imply suggest present write "
                             "put say give read see spot summarise summarize recap restate repeat")
 LEAK = sense("leak giveaway spoiler leakage", "give away")
@@ -155,7 +155,7 @@ QUANTITY = sense("number count exact exactly precise precisely specific concrete
                  "numerical explicit figure quantify how-many specify", "how many")
 VAGUE = sense("relative qualitative vague general loose rough roughly")
 QUALITY = sense("quality qv verifier reason rejection flaw problem defect issue failure check")
-DISMISS = sense("ignore disregard overlook tolerate skip excuse forgive waive aside", "not your concern",
+DISMISS = sense("ignore disregard overlook tolerate skip excuse forgive waive aside", "no attention", "no heed", "not your concern",
                 "not your job", "not your business", "not your problem")
 BOLD = sense("aggressive aggressively bold boldly drastic drastically dramatic overshoot ambitious escalate")
 MODEST = sense("conservative conservatively cautious cautiously gradual gradually modest modestly gentle gently "
@@ -169,7 +169,8 @@ RECALL = sense("recall memory memorise memorize memorisation look-up lookup triv
 REFERENCE = sense("reference key", "reference answer", "answer key", "expected answer", "gold answer")
 STRICT = sense("strict stringent rigorous harsh severe demanding conservative picky sceptical skeptical "
                "exacting tough uncompromising", "zero tolerance")
-LENIENT = sense("lenient generous forgiving permissive relaxed lax charitable gentle soft", "benefit of the doubt")
+LENIENT = sense("lenient generous forgiving permissive relaxed lax charitable gentle soft roughly", "benefit of the doubt",
+                "good enough", "more or less")
 PASS = sense("pass approve accept okay ok greenlight approval acceptance")
 FAIL = sense("fail reject flag refuse block deny rejection")
 TRACE = sense("hint trace slightest whiff sign suggestion", "the least")
