@@ -22,9 +22,10 @@ The challenger's concepts and what each does to its ``Intent`` (defaults in ``in
 - **Number of steps**, a count with a step noun (step, hop, inference, deduction, stage, link,
   level, layer, depth, rule application): "at least N" / "N or more" / "a minimum of N" sets
   ``depth_min = N`` and target ``depth >= N + 0.3``; "more than N" the same with N + 1; "at most
-  N" / "up to N" / "no more than N" / "cap the depth at N" sets ``depth_max = N`` and ``depth <= N
+  N" / "up to N" / "no more than N" / "cap the depth at N" / "keep it to N" sets ``depth_max = N`` and ``depth <= N
   - 0.3`` ("fewer than N": N - 1); "exactly N" / "an N-step question" / "depth: N" sets ``depth =
-  N`` within N - 1 .. N + 1 ("N, and no more" also caps at N); "N to M" sets both bounds; "chain
+  N`` within N - 1 .. N + 1 ("N, and no more" also caps at N; "four steps long" is the count
+  alone); "N to M" sets both bounds; "chain
   four rules", "a single rule settles it" count rules as steps unless a step count is named.
   Negation flips a bound ("do not exceed four" = at most four); "not in a single step" / "avoid
   questions one rule settles" is more than one; any other negated exact count says nothing. A
@@ -67,10 +68,10 @@ The challenger's concepts and what each does to its ``Intent`` (defaults in ``in
   unstated, not to include all the rules the answer needs, or that they need not all be quoted, or
   to presume the solver knows one: x3.
 - **Not revealing the answer** (a disclosure verb - reveal, disclose, leak, give away, hint,
-  state, mention, tell, summarise or restate in the context - with the conclusion as object,
-  negated; or hide / conceal / keep out of; or "avoid leaks"): leaked-answer rate x0.2; asking to
-  reveal it ("tell the solver in the context what the conclusion is", "close the context by
-  summarising the determination"): x3.
+  state, mention, tell, summarise or restate in the context, make it obvious - with the
+  conclusion as object, negated; or hide / conceal / keep out of; or "avoid leaks"): leaked-answer
+  rate x0.2; asking to reveal it ("tell the solver in the context what the conclusion is", "close
+  the context by summarising the determination", "the facts should make the answer obvious"): x3.
 - **Verification** (verify, check, double-check, confirm, make sure, re-derive, by the writer;
   or "make sure the reference is correct", "work through it again to be sure it is right"):
   wrong-reference rate x0.3, malformed-rubric and type-label rates x0.5. Told not to check the
@@ -100,7 +101,9 @@ when too easy ``push_exceptions`` / ``push_distractors`` 1 (allowed 0.5; negated
 ``harder_bias`` is the challenger's depth and difficulty reading plus 0.4 per bold word
 (aggressive, overshoot) or overshooting the evidence ("aim above what the evidence suggests"),
 minus 0.4 per cautious word (conservative, gradual, slowly, back off) or negated overshoot ("do
-not push difficulty beyond what the failures justify"), halved and clipped to -1..1.
+not push difficulty beyond what the failures justify"), halved and clipped to -1..1. A sentence
+with a bold or cautious word is read for its manner only ("increase difficulty cautiously" is
+caution, not a push).
 
 The QV's ``QVStyle``: a check is named when its concept is mentioned and not dismissed ("ignore",
 "skip", "do not check", "don't fail for"): leaked answer (reveal, give away, leak, hide the
@@ -112,13 +115,15 @@ answer key judged right / wrong / verified, or "a different answer than the refe
 mismatch (question type, category, label). ``strictness`` +0.5 for strict / stringent /
 rigorous / harsh / when in doubt fail / err or lean towards rejection / pass only samples that
 clear every check / fail any hint of it (+0.8 intensified), -0.5 for lenient / generous / benefit
-of the doubt / lean towards passing / fail only ...; "do not pass samples that ..." +0.4 unless it
+of the doubt / good enough / roughly fine / lean towards passing / fail only ...; "do not pass samples that ..." +0.4 unless it
 names a check (then it only names the check: "pass only if the context does not leak"), "don't
 reject a sample merely because ..." / "over minor issues" -0.4; negated strict or lenient -0.3 /
 +0.3; carefulness +0.1; summed and clipped to -1..1. Strict words that describe the sample
 ("severe flaws") do not count. ``always_pass`` when it is told to pass, approve or let through
 every sample unconditionally ("regardless of what you find"), or never to fail or reject any
-("never fail a sample unless ..." is leniency, not always-pass).
+("never fail a sample unless ..." and "pass anything that is roughly fine" are leniency, and "a
+rubric with no positive criterion must be failed" a check, not always-pass). A check is
+dismissed also by "pay no attention to" and by a relaxed mention ("need not be checked").
 
 Readings are cached per sentence and per text (``functools.lru_cache``); the first call in a
 process loads lemminflect's tables (about 0.6 s).
