@@ -63,7 +63,8 @@ The challenger's concepts and what each does to its ``Intent`` (defaults in ``in
   are needed" or "every provision must bear on the answer": 0.
 - **Self-contained context** (self-contained, standalone, complete or sufficient context, the
   context alone, every provision the answer needs, nothing missing / omitted / to fill in, no
-  need for anything beyond what is given, never presume the solver knows a rule):
+  need for anything beyond what is given or for outside help, never presume the solver knows a
+  rule):
   missing-provision rate x0.3; asking to leave a provision out, hold it back or leave it
   unstated, not to include all the rules the answer needs, or that they need not all be quoted, or
   to presume the solver knows one: x3.
@@ -115,7 +116,8 @@ answer key judged right / wrong / verified, or "a different answer than the refe
 mismatch (question type, category, label). ``strictness`` +0.5 for strict / stringent /
 rigorous / harsh / when in doubt fail / err or lean towards rejection / pass only samples that
 clear every check / fail any hint of it (+0.8 intensified), -0.5 for lenient / generous / benefit
-of the doubt / good enough / roughly fine / lean towards passing / fail only ...; "do not pass samples that ..." +0.4 unless it
+of the doubt / good enough / roughly fine / lean towards passing / fail only ... / pass unless ...
+(fail unless ...: +0.5; neither when the sentence names a check); "do not pass samples that ..." +0.4 unless it
 names a check (then it only names the check: "pass only if the context does not leak"), "don't
 reject a sample merely because ..." / "over minor issues" -0.4; negated strict or lenient -0.3 /
 +0.3; carefulness +0.1; summed and clipped to -1..1. Strict words that describe the sample

@@ -72,6 +72,9 @@ def completeness(toks: Toks) -> int:
         if near(toks, i, S.EVERY, 3, 0) and (in_clause(toks, i, S.NEEDED) or in_clause(toks, i, S.INCLUDE)):
             # "do not include all the rules the answer relies on", "need not quote every provision": some left out
             result = -1 if toks[i].negated else 1
+    for j in S.OUTSIDE.at(toks):  # "answerable without outside help"; "let it need outside knowledge"
+        if near(toks, j, S.sense("help knowledge information source research"), 0, 2):
+            result = 1 if toks[j].negated else -1
     for i in S.PRESUME.at(toks):  # "never assume the solver knows a rule": quote it instead
         if in_clause(toks, i, S.KNOW) and (S.PROVISION.at(toks) or S.CONTEXT.at(toks)):
             result = 1 if toks[i].negated else -1
@@ -121,7 +124,7 @@ def type_labelling(toks: Toks) -> int:
              or toks[i].lemmas & {"label", "category", "classification"}]
     if not typed:
         typed = S.sense("mislabel mislabelled mislabeled mislabelling mislabeling misclassify misclassified classify "
-                        "categorise categorize tag label").at(toks)
+                        "categorise categorize tag label call").at(toks)
     if not typed or not is_writer_clause(toks, typed[0]):
         return 0
     for j in S.sense("mislabel mislabelled mislabeled").at(toks) + S.WRONG.at(toks) + S.sense("always every").at(toks):

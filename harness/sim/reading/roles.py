@@ -125,6 +125,11 @@ def _strictness(toks: Toks) -> float:
     for i in S.LENIENT.at(toks):
         total += 0.3 if toks[i].negated else -0.5
     specific = any(_mentions(toks).values())  # "pass only if the context does not leak" names a check
+    if S.sense("unless").at(toks) and not specific:  # the default verdict: "pass samples unless ..." is lenient, "fail unless" strict
+        if [j for j in S.PASS.at(toks) if not toks[j].negated]:
+            total -= 0.5
+        elif [j for j in S.FAIL.at(toks) if not toks[j].negated]:
+            total += 0.5
     for i in S.PASS.at(toks):
         if near(toks, i, S.ONLY, 2, 3) and not toks[i].negated:
             total += 0 if specific else 0.5  # "pass only samples that meet every check"

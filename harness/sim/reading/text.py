@@ -151,6 +151,7 @@ def _normalise(text: str) -> str:
     text = re.sub(r"\bno one\b", "nobody", text)
     text = re.sub(r"\byes ?/ ?no\b|\byes-or-no\b|\byes or no\b", "yes-no", text)  # a question form, not a negation
     text = re.sub(r"\b(?:has|have|had|having) (?:nothing|little) to do with\b", "do not bear on", text)
+    text = re.sub(r"\b(?:beside|off) the point\b|\boff topic\b", "beside-the-point", text)
     # A named conditional clause ('an "except where" clause', '"unless" conditions') is an exception.
     text = re.sub(r"[\"']?\b(?:unless|except(?: where| when| if)?|save where|provided that)[\"']?[ -]"
                   r"(?:clause|condition|proviso|exception|case)(s?)\b", r"unless-clause\1", text)
