@@ -51,7 +51,8 @@ The challenger's concepts and what each does to its ``Intent`` (defaults in ``in
   it; negated, a comparative cancels ("don't make it harder"), a plain word reverses at half
   ("should not be easy" +0.25), a negated excess at half ("don't oversimplify" +0.25). Ignored
   next to a style word ("simple language").
-- **Exceptions** (exception, exemption, proviso, carve-out, caveat, qualification, derogation; a
+- **Exceptions** (exception, exemption, proviso, carve-out, caveat, a qualification to a rule
+  - not a qualification alone, which the documents use as a status -, derogation; a
   named conditional clause: an "except where" clause, "unless" conditions): asked for, the chance
   of crossing one goes 0.2 -> 0.7 (always / every question: 0.85; merely allowed: 0.45); fewer or
   rare: 0.1; avoided or negated ("should play no part", "keep away from"): 0.05.
@@ -104,7 +105,8 @@ when too easy ``push_exceptions`` / ``push_distractors`` 1 (allowed 0.5; negated
 minus 0.4 per cautious word (conservative, gradual, slowly, back off) or negated overshoot ("do
 not push difficulty beyond what the failures justify"), halved and clipped to -1..1. A sentence
 with a bold or cautious word is read for its manner only ("increase difficulty cautiously" is
-caution, not a push).
+caution, not a push), and such a word counts only in a sentence about difficulty, steps, changes,
+solvers or guidance ("read the document slowly" says nothing).
 
 The QV's ``QVStyle``: a check is named when its concept is mentioned and not dismissed ("ignore",
 "skip", "do not check", "don't fail for"): leaked answer (reveal, give away, leak, hide the

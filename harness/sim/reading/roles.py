@@ -67,8 +67,11 @@ def orchestrator_style(instructions: str) -> OrchestratorStyle:
         _, used = C.bounds(toks)
         if not (S.BOLD.at(toks) or S.MODEST.at(toks)):  # "increase difficulty cautiously": the manner is the bias
             bias += C.step_direction(toks, used) + C.difficulty(toks, used)
-        bias += sum(-0.4 if toks[i].negated else 0.4 for i in S.BOLD.at(toks))
-        bias += sum(0.4 if toks[i].negated else -0.4 for i in S.MODEST.at(toks))
+        about = S.HARD.at(toks) + S.EASY.at(toks) + S.STEP.at(toks) + S.CHAIN.at(toks) + S.CHANGE.at(toks) + S.sense(
+            "question adjust adjustment solver writer guidance advice round increase").at(toks)
+        if about:  # "be conservative with exclamation marks" is about something else
+            bias += sum(-0.4 if toks[i].negated else 0.4 for i in S.BOLD.at(toks))
+            bias += sum(0.4 if toks[i].negated else -0.4 for i in S.MODEST.at(toks))
         for i in _OVERSHOOT.at(toks):  # "aim well above what the evidence suggests"; negated: stay within it
             if near(toks, i, _EVIDENCE, 0, 5) and (toks[i].word != "than" or near(toks, i, S.UP, 4, 0)):
                 bias += -0.4 if toks[i].negated else 0.4
@@ -122,7 +125,7 @@ def _strictness(toks: Toks) -> float:
             continue  # "demanding questions" is about the questions
         strong = near(toks, i, S.INTENSIFIER, 2, 0) or near(toks, i, S.sense("extremely very highly"), 2, 0)
         total += -0.3 if toks[i].negated else (0.8 if strong else 0.5)
-    for i in S.LENIENT.at(toks):
+    for i in S.LENIENT.at(toks) + (S.ROUGHLY.at(toks) if S.PASS.at(toks) else []):
         total += 0.3 if toks[i].negated else -0.5
     specific = any(_mentions(toks).values())  # "pass only if the context does not leak" names a check
     if S.sense("unless").at(toks) and not specific:  # the default verdict: "pass samples unless ..." is lenient, "fail unless" strict

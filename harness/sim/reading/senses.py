@@ -62,8 +62,9 @@ USELESS = sense("useless pointless worthless inadequate insufficient", "of no us
 # A judgement that there is too much of it: asks for less ("the reasoning was excessive").
 EXCESS = sense("excessive excess overkill bloated convoluted overlong overwrought byzantine labyrinthine", "too much")
 # Results that feed later steps ("intermediate conclusions that are reused"): a multi-step chain.
-INTERMEDIATE = sense("intermediate interim sub-conclusion subconclusion sub-result", "feed into", "build on",
-                     "feeding the next", "feed the next")
+INTERMEDIATE = sense("sub-conclusion subconclusion sub-result", "intermediate conclusion", "intermediate result",
+                     "intermediate fact", "intermediate finding", "intermediate step", "interim conclusion", "interim result",
+                     "feed into", "build on", "feeding the next", "feed the next")
 HARD = sense("hard difficult challenging tough demanding complex complicated tricky intricate sophisticated "
              "advanced taxing hardness difficulty challenge complexity complicate toughen involved elaborate bar")
 EASY = sense("easy simple straightforward basic trivial elementary simplistic shallow simplify ease")
@@ -74,8 +75,9 @@ INTENSIFIER = sense("very much far many lot considerably significantly substanti
                     "way lots plenty markedly notably", "a lot", "as possible")
 HEDGE = sense("slightly somewhat marginally bit little touch", "a bit", "a little", "a touch")
 # --- exceptions, distractors ----------------------------------------------------------------
-EXCEPTION = sense("exception exemption proviso carve-out caveat defeater exempt exceptional unless-clause "
-                  "qualification qualifier derogation", "carve out", "unless clause", "saving clause")
+EXCEPTION = sense("exception exemption proviso carve-out caveat defeater exempt exceptional unless-clause derogation",
+                  "carve out", "unless clause", "saving clause", "qualification to", "qualifier to", "qualification of the rule",
+                  "qualification of the provision")  # "qualification" alone is a status in the documents
 DISTRACTOR = sense("distractor decoy herring irrelevant extraneous unrelated superfluous spurious tangential "
                    "distracting misleading irrelevance noise unneeded pad padding clutter filler inapplicable non-applicable "
                    "immaterial beside-the-point off-topic off-point peripheral inessential nonessential non-essential", "not applicable", "red herring", "partly met", "partially met",
@@ -169,8 +171,8 @@ RECALL = sense("recall memory memorise memorize memorisation look-up lookup triv
 REFERENCE = sense("reference key", "reference answer", "answer key", "expected answer", "gold answer")
 STRICT = sense("strict stringent rigorous harsh severe demanding conservative picky sceptical skeptical "
                "exacting tough uncompromising", "zero tolerance")
-LENIENT = sense("lenient generous forgiving permissive relaxed lax charitable gentle soft roughly", "benefit of the doubt",
-                "good enough", "more or less")
+LENIENT = sense("lenient generous forgiving permissive relaxed lax charitable gentle soft", "benefit of the doubt")
+ROUGHLY = sense("roughly mostly broadly", "good enough", "more or less")  # lenient only next to a verdict
 PASS = sense("pass approve accept okay ok greenlight approval acceptance")
 FAIL = sense("fail reject flag refuse block deny rejection")
 TRACE = sense("hint trace slightest whiff sign suggestion", "the least")
