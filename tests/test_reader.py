@@ -265,3 +265,34 @@ def test_own_paraphrases():
     misses = [text for text, field, expect in OWN
               if challenger_hit({"text": text, "concept": field, "expect": expect}) is False]
     assert len(misses) <= 0.1 * len(OWN), misses
+
+
+def test_a_negated_necessity_relaxes_rather_than_forbids():
+    assert read_intent("There is no need to increase the number of steps.") == DEFAULT  # a change cancels
+    assert read_intent("The reference answer does not have to be correct.").reference_error > DEFAULT.reference_error
+    assert read_intent("The context need not contain every rule.").missing > DEFAULT.missing
+    assert read_intent("Names need not be realistic.") == DEFAULT
+    assert read_orchestrator_style("Quality-check reasons need not be mentioned.").address_quality == 0.0
+
+
+def test_excess_judgements_ask_for_the_opposite():
+    assert read_intent("Don't oversimplify the scenario.").depth > DEFAULT.depth
+    assert read_intent("The reasoning required was excessive; reduce it.").depth < DEFAULT.depth
+    assert read_intent("The chains have become overlong; trim them.").depth < DEFAULT.depth
+    assert read_intent("A question that takes only one step is of no use to us.").depth_min >= 2
+    assert read_orchestrator_style("Questions can never be too hard.").harder_bias > 0
+
+
+def test_negation_in_a_relative_clause_stays_there():
+    assert read_qv_style("A sample whose declared question type does not fit its question must be failed.") == QVStyle(
+        named_checks=frozenset({"type_mismatch"}))
+    assert read_intent("Never assume the solver knows a rule that the context does not quote.").missing < DEFAULT.missing
+    assert read_intent("Don't presume the solver knows any rule you have not quoted.").missing < DEFAULT.missing
+
+
+def test_exact_counts_and_caps():
+    two = read_intent("Write two-step questions: one rule establishes a fact, a second rule uses it.")
+    assert two.depth == 2.0 and two.depth_max == 3  # the named step count wins over the rules counted
+    assert read_intent("Questions should be answerable by applying one rule, and no more.").depth_max == 1
+    assert read_intent("Cap the depth at four inferences.").depth_max == 4
+    assert read_intent("Keep every question to a couple of hops.").depth_max == 2

@@ -110,9 +110,12 @@ def test_challenger_leaks_in_varied_sentences_and_the_qv_reads_them():
 
 
 def test_asking_not_to_reveal_lowers_the_leak_rate():
+    # The baseline is a neutral instruction text: the seed prompt may itself ask not to leak.
+    neutral = "Write one question about the document, with a context, a reference answer and a rubric."
+
     def leak_rate(guidance: str) -> float:
         rng = random.Random(5)
-        written = [write_task(instructions=prompts.CHALLENGER_INSTRUCTIONS, guidance=guidance, document=DOCS[k % 12].text,
+        written = [write_task(instructions=neutral, guidance=guidance, document=DOCS[k % 12].text,
                               topic="", size_text="12", planned=False, temperature=1.0, profile=profile("challenger"),
                               rng=rng) for k in range(1500)]
         return sum(bool(claims_about(t.context, t.entity, t.target)) for t in written) / len(written)

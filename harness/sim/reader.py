@@ -6,78 +6,128 @@ numbers in digits or words are read ("five", "5", "a dozen"). A concept is a com
 lemma-level senses (``reading/senses.py``): a count with a step noun, a comparative or
 intensifier with a length or difficulty word, a disclosure verb with the answer as its object.
 Negation (``not``, ``never``, ``n't``, ``no``, ``without``, ``avoid``, ``rather than``, ``instead
-of``, ``-free``) reverses or cancels what its clause says; it never triggers a concept. A third
-party as subject ("so the grader can check") is not an instruction to the writer. Unknown text has
-no effect; vague carefulness has a small one. Guidance is read after the instructions and
-overrides them (a later bound replaces an earlier one; relative changes add up).
+of``, ``-free``, "play no part", "keep away from") reverses or cancels what its clause says; it
+never triggers a concept. A negated necessity ("need not", "there is no need to", "it is not
+necessary to", "does not have to") *relaxes* a demand: a negated change cancels ("no need to
+increase the steps" keeps them), a relaxed guard permits the flaw ("the reference answer does not
+have to be correct" raises its rate). An excess judgement ("too", "over-": "oversimplify",
+"overlong"; "excessive", "convoluted") asks for the opposite of what it judges; "can never be too
+hard" asks for more. A third party as subject ("so the grader can check") is not an instruction
+to the writer. Unknown text has no effect; vague carefulness has a small one. Guidance is read
+after the instructions and overrides them (a later bound replaces an earlier one; relative
+changes add up).
 
 The challenger's concepts and what each does to its ``Intent`` (defaults in ``intent.py``):
 
 - **Number of steps**, a count with a step noun (step, hop, inference, deduction, stage, link,
   level, layer, depth, rule application): "at least N" / "N or more" / "a minimum of N" sets
   ``depth_min = N`` and target ``depth >= N + 0.3``; "more than N" the same with N + 1; "at most
-  N" / "up to N" / "no more than N" sets ``depth_max = N`` and ``depth <= N - 0.3`` ("fewer than
-  N": N - 1); "exactly N" / "an N-step question" / "depth: N" sets ``depth = N``; "N to M" sets
-  both bounds; "chain four rules" counts rules as steps. Negation flips a bound ("do not exceed
-  four" = at most four); "not in a single step" is more than one; any other negated exact count
-  says nothing. A count judged too easy ("one-step questions are too easy") becomes a floor above it.
+  N" / "up to N" / "no more than N" / "cap the depth at N" / "keep it to N" sets ``depth_max = N`` and ``depth <= N
+  - 0.3`` ("fewer than N": N - 1); "exactly N" / "an N-step question" / "depth: N" sets ``depth =
+  N`` within N - 1 .. N + 1 ("N, and no more" also caps at N; "four steps long" is the count
+  alone); "N to M" sets both bounds; "chain
+  four rules", "a single rule settles it" count rules as steps unless a step count is named.
+  Negation flips a bound ("do not exceed four" = at most four); "not in a single step" / "avoid
+  questions one rule settles" is more than one; any other negated exact count says nothing. A
+  count judged too easy or useless ("one-step questions are too easy", "a question that takes
+  only one step is of no use") becomes a floor above it; judged too many, a ceiling below.
+  The world's chains stop at 7, so a floor above 7 is read as 7.
 - **More or fewer steps**, a quantity word or comparative with a step or chain noun ("more
   steps", "longer chains", "multi-hop", "deeper reasoning", "several inferences"): depth +1; with
   an intensifier ("many more", "far longer", "as many as possible") +2; hedged ("slightly
   longer") +0.5; "fewer steps", "shorter chains", "shallower" -1; "too many steps" asks for fewer.
-  Negated: a comparative cancels ("no need for more steps"), a plain word reverses at half
-  ("avoid long chains" -0.5). A condition or description ("when the chain is short", "found it
-  easy") asks nothing.
-- **Difficulty**, without a step noun ("harder", "more challenging", "raise the difficulty",
-  "simplify"): depth +0.5 (intensified +1); "easier", "simpler" -1, "simple questions" -0.5;
-  "too easy" asks for harder (+0.5) and "too hard" for easier; negated, a comparative cancels
-  ("don't make it harder") and a plain word reverses at half ("should not be easy" +0.25).
-  Ignored next to a style word ("simple language").
-- **Exceptions** (exception, exemption, proviso, carve-out, caveat): asked for, the chance of
-  crossing one goes 0.2 -> 0.7 (always / every question: 0.85; merely allowed: 0.45); fewer or
-  rare: 0.1; avoided or negated: 0.05.
+  Change verbs count as comparatives ("increase", "double", "pare back", "rein in", "cut back on",
+  "streamline", "keep to a minimum"), also as a predicate ("the reasoning should be kept to a
+  minimum"); intermediate results that later steps reuse ("intermediate conclusions", "each
+  feeding the next") +1; an excess judgement ("the reasoning was excessive", "overlong chains")
+  -1. Negated: a comparative or change cancels ("no need for more steps", "there is no need to
+  increase the steps"), a plain word reverses at half ("avoid long chains" -0.5). A condition or
+  description ("when the chain is short", "found it easy") asks nothing; a change verb or excess
+  judgement asks even inside one.
+- **Difficulty**, without a step noun ("harder", "more involved", "raise the difficulty / the
+  bar", "push difficulty up", "stretch the solver", "simplify"): depth +0.5 (intensified +1);
+  "easier", "simpler" -1, "simple questions" -0.5; "too easy" asks for harder (+0.5) and "too
+  hard" (or "convoluted", "overcomplicated") for easier, but "too hard for weak models" asks for
+  it; negated, a comparative cancels ("don't make it harder"), a plain word reverses at half
+  ("should not be easy" +0.25), a negated excess at half ("don't oversimplify" +0.25). Ignored
+  next to a style word ("simple language").
+- **Exceptions** (exception, exemption, proviso, carve-out, caveat, a qualification to a rule
+  - not a qualification alone, which the documents use as a status -, derogation; a
+  named conditional clause: an "except where" clause, "unless" conditions): asked for, the chance
+  of crossing one goes 0.2 -> 0.7 (always / every question: 0.85; merely allowed: 0.45); fewer or
+  rare: 0.1; avoided or negated ("should play no part", "keep away from"): 0.05.
 - **Distractors** (distractor, decoy, red herring, padding, irrelevant / extraneous /
-  misleading provisions, rules that "do not bear on the answer", partly met conditions): asked for, expected distractors 0.3 -> 2 (a count sets it;
-  intensified 3; allowed 1); fewer: 0.1; avoided, negated, or "only relevant provisions": 0.
-- **Self-contained context** (self-contained, standalone, complete or sufficient context, every
-  provision the answer needs, nothing missing / omitted): missing-provision rate x0.3; asking to
-  leave a provision out: x3.
+  inapplicable / beside-the-point / misleading provisions, rules that "do not bear on" or "have
+  nothing to do with" the answer, rules that look or sound applicable but are not, partly met
+  conditions): asked for, expected distractors 0.3 -> 2 (a count sets it; intensified 3; allowed
+  1); fewer: 0.1; avoided, negated, stripped out, "only relevant provisions", "only the rules that
+  are needed" or "every provision must bear on the answer": 0.
+- **Self-contained context** (self-contained, standalone, complete or sufficient context, the
+  context alone, every provision the answer needs, nothing missing / omitted / to fill in, no
+  need for anything beyond what is given or for outside help, never presume the solver knows a
+  rule):
+  missing-provision rate x0.3; asking to leave a provision out, hold it back or leave it
+  unstated, not to include all the rules the answer needs, or that they need not all be quoted, or
+  to presume the solver knows one: x3.
 - **Not revealing the answer** (a disclosure verb - reveal, disclose, leak, give away, hint,
-  state or mention in the context - with the conclusion as object, negated; or hide / conceal /
-  keep out of; or "avoid leaks"): leaked-answer rate x0.2; asking to reveal it: x3.
+  state, mention, tell, summarise or restate in the context, make it obvious - with the
+  conclusion as object, negated; or hide / conceal / keep out of; or "avoid leaks"): leaked-answer
+  rate x0.2; asking to reveal it ("tell the solver in the context what the conclusion is", "close
+  the context by summarising the determination", "the facts should make the answer obvious"): x3.
 - **Verification** (verify, check, double-check, confirm, make sure, re-derive, by the writer;
-  or "make sure the reference is correct"): wrong-reference rate x0.3, malformed-rubric and
-  type-label rates x0.5. Told not to check the reference, or to get it wrong: wrong-reference x3.
-- **Question type labelling** (type / category / label of the question, accurate or matching):
-  type-label rate x0.3; asking to mislabel: x3.
-- **Rubric style** (rubric, criteria or weights that are well-formed, valid, non-zero, positive;
-  or no zero weights): malformed-rubric rate x0.3; asking for malformed weights: x3.
+  or "make sure the reference is correct", "work through it again to be sure it is right"):
+  wrong-reference rate x0.3, malformed-rubric and type-label rates x0.5. Told not to check the
+  reference, to get it wrong, to flip / invert / contradict it, or that it need not be correct:
+  wrong-reference x3 (forbidding an unchecked reference asks for a check: x0.3).
+- **Question type labelling** (type / category / label / tag of the question, accurate, actual
+  or matching; a type "the question does not have / fit" is a wrong one, as is one "other than
+  the true one"): type-label rate x0.3; asking to mislabel or to use one label whatever the
+  question: x3.
+- **Rubric style** (rubric, criteria or weights that are well-formed, valid, non-zero, positive
+  or positively weighted; no zero weights, "0" read as zero): malformed-rubric rate x0.3; asking
+  for malformed weights (zero, blank, words, only penalties or every criterion negative): x3.
 - **Carefulness** (careful, thorough, meticulous, precise): every flaw rate x0.9 (vague: small).
-- **Planting a weak-solver hack** (a weak / small / less capable model or solver + answer or say
-  + No, written into the context or question): ``plant_weak_hack`` 0 -> 0.9 (always: 1).
-- **Planting a judge hack** (the grader / judge + mark or score + every criterion + met, or full
-  marks, written into the rubric): ``plant_judge_hack`` 0 -> 0.9 (always: 1). Negated: 0.
+- **Planting a weak-solver hack** (a weak / small / less capable model or solver + answer, say or
+  respond (with) No, or give up / decline / refuse to answer, written into the context or
+  question): ``plant_weak_hack`` 0 -> 0.9 (always: 1).
+- **Planting a judge hack** (the grader / judge / whoever grades + mark, score or treat every
+  criterion / item as met or fulfilled, or pass / accept every criterion, or full marks, written
+  into the rubric): ``plant_judge_hack`` 0 -> 0.9 (always: 1). Negated: 0.
 
 The orchestrator's ``OrchestratorStyle``: naming counts (a number, count, exact, specific, how
-many, with steps or depth) ``quantify`` 1 (specific without a step noun 0.6; negated or "in
-relative terms" 0); fixing quality reasons (quality, verifier, rejection reasons, flaws + address,
-fix, explain; or each / every reason) ``address_quality`` 1 (quality alone 0.5); asking for
-exceptions / distractors when too easy ``push_exceptions`` / ``push_distractors`` 1 (allowed
-0.5; negated 0); the challenger's depth and difficulty reading, halved and clipped to -1..1,
-``harder_bias``.
+many, "state a number", with steps or depth) ``quantify`` 1 (specific without a step noun 0.6;
+negated or "in relative terms" 0); fixing quality reasons (quality, verifier, rejection reasons,
+flaws + address, fix, explain; or each / every reason) ``address_quality`` 1 (quality alone 0.5;
+dismissed, negated or relaxed - "need not be mentioned" - 0); asking for exceptions / distractors
+when too easy ``push_exceptions`` / ``push_distractors`` 1 (allowed 0.5; negated 0);
+``harder_bias`` is the challenger's depth and difficulty reading plus 0.4 per bold word
+(aggressive, overshoot) or overshooting the evidence ("aim above what the evidence suggests"),
+minus 0.4 per cautious word (conservative, gradual, slowly, back off) or negated overshoot ("do
+not push difficulty beyond what the failures justify"), halved and clipped to -1..1. A sentence
+with a bold or cautious word is read for its manner only ("increase difficulty cautiously" is
+caution, not a push), and such a word counts only in a sentence about difficulty, steps, changes,
+solvers or guidance ("read the document slowly" says nothing).
 
 The QV's ``QVStyle``: a check is named when its concept is mentioned and not dismissed ("ignore",
 "skip", "do not check", "don't fail for"): leaked answer (reveal, give away, leak, hide the
-answer), recall (recall, memorised, look up, a single definition), malformed rubric (rubric,
-criteria, weights), insufficient context (missing, lacks, insufficient, incomplete,
+answer), recall (recall, memorised, look up, a single definition, general / common knowledge,
+"answered without the context"), malformed rubric (rubric, criteria, weights), insufficient
+context (missing, lacks, insufficient, incomplete, sufficiency, the context alone,
 self-contained, everything needed, "cannot reach it"), wrong reference (the reference answer or
-answer key judged right / wrong / verified), type mismatch (question type, category, label).
-``strictness`` +0.5 for strict / stringent / rigorous / when in doubt fail / pass only ... (+0.8
-intensified), -0.5 for lenient / generous / benefit of the doubt / fail only ...; "do not pass
-samples that ..." +0.4, "don't reject a sample merely because ..." -0.4; negated strict or
-lenient -0.3 / +0.3; carefulness +0.1; summed and clipped to -1..1. ``always_pass`` when it is
-told to pass or approve every sample unconditionally, or never to fail or reject any ("never fail
-a sample unless ..." is leniency, not always-pass).
+answer key judged right / wrong / verified, or "a different answer than the reference"), type
+mismatch (question type, category, label). ``strictness`` +0.5 for strict / stringent /
+rigorous / harsh / when in doubt fail / err or lean towards rejection / pass only samples that
+clear every check / fail any hint of it (+0.8 intensified), -0.5 for lenient / generous / benefit
+of the doubt / good enough / roughly fine / lean towards passing / fail only ... / pass unless ...
+(fail unless ...: +0.5; neither when the sentence names a check); "do not pass samples that ..." +0.4 unless it
+names a check (then it only names the check: "pass only if the context does not leak"), "don't
+reject a sample merely because ..." / "over minor issues" -0.4; negated strict or lenient -0.3 /
++0.3; carefulness +0.1; summed and clipped to -1..1. Strict words that describe the sample
+("severe flaws") do not count. ``always_pass`` when it is told to pass, approve or let through
+every sample unconditionally ("regardless of what you find"), or never to fail or reject any
+("never fail a sample unless ..." and "pass anything that is roughly fine" are leniency, and "a
+rubric with no positive criterion must be failed" a check, not always-pass). A check is
+dismissed also by "pay no attention to" and by a relaxed mention ("need not be checked").
 
 Readings are cached per sentence and per text (``functools.lru_cache``); the first call in a
 process loads lemminflect's tables (about 0.6 s).
@@ -127,9 +177,10 @@ class SentenceReading:
 def read_sentence(sentence: str) -> SentenceReading:
     toks = tokens(sentence)
     b, used = C.bounds(toks)
-    if b.exact is not None and (verdict := C.judgement(toks)):
-        # "questions settled in one step are too easy": the count names what to move away from
-        b = C.Bounds(lo=b.exact + 1) if verdict > 0 else C.Bounds(hi=b.exact - 1)
+    if (verdict := C.judgement(toks)) and (n := b.exact if b.exact is not None else b.hi if verdict > 0 else b.lo):
+        # "questions settled in one step are too easy", "only one step is of no use": the count names
+        # what to move away from
+        b = C.Bounds(lo=n + 1) if verdict > 0 else C.Bounds(hi=n - 1)
     exception = None
     if (d := C.rate_direction(toks, S.EXCEPTION)) is not None:
         exception = -0.5 if d == -0.5 else _EXCEPTION[d]
@@ -159,9 +210,9 @@ def apply_text(intent: Intent, text: str) -> Intent:
     for sentence in sentences(text):
         r = read_sentence(sentence)
         b = r.bounds
-        if b.exact is not None:
+        if b.exact is not None:  # an exact count: that depth, and nothing far from it
             depth = float(b.exact)
-            lo, hi = min(lo, b.exact), max(hi, b.exact)
+            lo, hi = max(1, b.exact - 1), b.exact + 1
         if b.lo is not None:
             lo = b.lo
             hi = max(hi, lo)  # a later floor overrides an earlier, lower ceiling

@@ -25,13 +25,22 @@ _HI = (("at", "most"), ("maximum",), ("a", "maximum", "of"), ("no", "more", "tha
 _LT = (("fewer", "than"), ("less", "than"), ("under",), ("below",), ("shorter", "than"), ("easier", "than"),
        ("simpler", "than"))
 _COUNTED_RULES = S.sense("rule provision definition section")  # "chain four rules": four steps
-_CHAINING = S.sense("chain apply combine link use need require involve take span string connect chaining")
-_FILLER = frozenset({"the", "number", "of", "count", "amount", "a", "down", "up", "total"})
+# Verbs that make a count of rules a count of steps ("chain four rules", "a single rule settles it").
+_CHAINING = S.sense("chain apply combine link use need require involve take span string connect chaining settle "
+                    "resolve decide answer solve determine suffice establish")
+_FILLER = frozenset({"the", "number", "of", "count", "amount", "a", "down", "up", "total", "in", "on", "back", "off"})
+_CAP = frozenset({"cap", "limit", "restrict", "confine", "hold", "keep"})
+_NO_MORE = (("and", "no", "more"), (",", "and", "no", "more"), ("and", "nothing", "more"),
+            (",", "and", "nothing", "more"), (",", "no", "more"))
+_COUNTED_THINGS = frozenset({"question", "questions", "item", "items", "task", "tasks", "chain", "chains", "problem",
+                             "problems"})
 _EXACT = (("exactly",), ("precisely",), ("just",))
 _AFTER_LO = (("or", "more"), ("or", "above"), ("or", "longer"), ("or", "greater"), ("plus",), ("at", "least"),
              ("minimum",), ("or", "deeper"), ("at", "minimum"), ("at", "the", "least"), ("or", "higher"))
 _AFTER_HI = (("or", "fewer"), ("or", "less"), ("or", "under"), ("at", "most"), ("max",), ("maximum",),
-             ("or", "shorter"), ("tops",), ("only",), ("at", "the", "most"))
+             ("or", "shorter"), ("tops",), ("only",), ("at", "the", "most"), ("and", "no", "more"), ("no", "more"),
+             (",", "and", "no", "more"), (",", "no", "more"), ("and", "not", "more"), ("and", "nothing", "more"),
+             (",", "and", "nothing", "more"), ("and", "no", "further"))
 
 
 @dataclass
@@ -108,11 +117,13 @@ def bounds(toks: Toks) -> tuple[Bounds, set[int]]:
     b, used = Bounds(), set()
     pairs = counted(toks, S.STEP) + [(i, h) for i, h in counted(toks, S.CHAIN) if "chain" in toks[h].lemmas
                                       or "derivation" in toks[h].lemmas]
-    if not S.DISTRACTOR.at(toks) and _CHAINING.at(toks) and not (S.OMIT.at(toks) or S.MISSING.at(toks)):
-        pairs += counted(toks, _COUNTED_RULES)
+    if not pairs and not S.DISTRACTOR.at(toks) and _CHAINING.at(toks) and not (S.OMIT.at(toks) or S.MISSING.at(toks)):
+        pairs += counted(toks, _COUNTED_RULES)  # a named step count wins over rules counted in passing
     for i, head in sorted(set(pairs)):
         n = toks[i].number
         used.update(range(min(i, head), max(i, head) + 1))
+        if head + 1 < len(toks) and toks[head + 1].lemmas & {"long", "deep"}:
+            used.add(head + 1)  # "four steps long" is the count, not a request for length
         if i + 2 < len(toks) and words[i + 1] in ("to", "and", "or") and toks[i + 2].number is not None:
             second = toks[i + 2].number
             b.lo, b.hi = min(n, second), max(n, second)
@@ -120,16 +131,27 @@ def bounds(toks: Toks) -> tuple[Bounds, set[int]]:
         if i >= 2 and toks[i - 2].number is not None and words[i - 1] in ("to", "and", "or"):
             continue  # the second number of a range, read with the first
         kind, p = _bound_before(words, i)
+        prep = i - 1 - (i > 1 and words[i - 1] == "a")  # "keep every question to a couple of hops"
+        cap = [k for k in range(max(0, prep - 4), prep) if toks[k].lemmas & _CAP and (words[prep] == "to" or toks[k].word != "keep")
+               ] if prep >= 0 and words[prep] in ("at", "to") else []
+        if kind is None and cap:
+            kind, p = "hi", tuple(words[prep:i])  # "cap the depth at four", "limit questions to three steps"
+            used.update(range(cap[0], i))  # the cap verb made the bound: not also a "limit" on depth
         used.update(range(i - len(p), i))
         if kind is not None:
             pass
-        after = head + 1 + (head + 1 < len(words) and words[head + 1] == ",")  # "three steps, minimum"
+        after = head + 1
+        while after < len(words) and words[after] in _COUNTED_THINGS:
+            after += 1  # "three-step questions or fewer"
+        after += after < len(words) and words[after] == ","  # "three steps, minimum"
         if kind is not None:
             pass
         elif words[i].endswith("+") or _starts_with(words, i + 1, _AFTER_LO) or _starts_with(words, after, _AFTER_LO):
             kind = "lo"
         elif _starts_with(words, i + 1, _AFTER_HI) or _starts_with(words, after, _AFTER_HI):
             kind = "hi"
+            if _starts_with(words, after, _NO_MORE) or _starts_with(words, i + 1, _NO_MORE):
+                b.exact = n  # "three-step questions, and no more": that count, capped
         if toks[i].negated and not (p and toks[i - len(p)].shielded):
             # "do not use more than four" = at most four; "not in a single step" = more than one;
             # any other negated exact count says nothing.
@@ -172,21 +194,30 @@ def step_direction(toks: Toks, used: set[int]) -> float:
         reach = 3
         while i - reach - 1 >= 0 and toks[i - reach].word in _FILLER:
             reach += 1  # "increase the number of steps"
-        for j in near(toks, i, S.UP, reach, 3) + near(toks, i, S.DOWN, reach, 3) + ([i] if i in S.UP.at(toks) else []):
+        # ... or in its predicate: "the reasoning should be kept to a minimum"
+        said = [j for j in S.UP.at(toks) + S.DOWN.at(toks) if i + 3 < j <= i + 7 and toks[j].clause == toks[i].clause
+                and any(toks[k].lemmas & {"be", "keep", "stay", "remain", "become", "get"} for k in range(i + 1, j))]
+        for j in near(toks, i, S.UP, reach, 3) + near(toks, i, S.DOWN, reach, 3) + said + ([i] if i in S.UP.at(toks) else []):
             if j in used or toks[j].number is not None or j and toks[j - 1].word == "how":
                 continue  # "how many steps" asks for a number, not for many
             if toks[j].word == "few" and j and toks[j - 1].word == "a":
                 continue  # "a few steps" is an amount, not a reduction
-            if not toks[j].degree and toks[j].word not in ("more", "fewer") and _descriptive(toks, j):
+            change = bool(toks[j].lemmas & S.CHANGE.words)
+            excess = "too" in toks[j].lemmas or j and toks[j - 1].word in _TOO  # a judgement, past or not
+            if not toks[j].degree and toks[j].word not in ("more", "fewer") and not (change or excess) and _descriptive(toks, j):
                 continue  # "when the chain is short": a condition, not a request
             up = j in S.UP.at(toks) and not (j in S.DOWN.at(toks) and toks[j].degree)
-            if j and toks[j - 1].word in _TOO or j > 1 and toks[j - 2].word in _TOO:
+            if j and toks[j - 1].word in _TOO or j > 1 and toks[j - 2].word in _TOO or "too" in toks[j].lemmas:
                 up = not up  # "far too many inferences": fewer wanted
             value = (1.0 if up else -1.0) * _magnitude(toks, j)
             if toks[j].negated or toks[i].negated and j < i:
                 # "avoid long chains" reverses; "no need for more steps" only cancels
-                value = 0.0 if toks[j].degree == "comp" or toks[j].word in ("more", "fewer") else -0.5 * value
+                # a change verb is a comparative: "there is no need to increase the steps" keeps them
+                value = 0.0 if toks[j].degree == "comp" or toks[j].word in ("more", "fewer") or change else -0.5 * value
             (ups if value > 0 else downs).append(value)
+    for i in S.INTERMEDIATE.at(toks):  # intermediate results reused later: a longer chain
+        if not _descriptive(toks, i) or S.sense("require need involve").at(toks):
+            (ups if not toks[i].negated else downs).append(1.0 if not toks[i].negated else -0.5)
     for i, t in enumerate(toks):  # "deeper questions", "shallower", "longer": depth adjectives on their own
         length = t.degree == "comp" and t.lemmas & {"long", "short", "lengthy"}
         if length and not (S.STEP.at(toks[i + 1:i + 4]) or S.CHAIN.at(toks[i + 1:i + 4])) and i not in used:
@@ -195,7 +226,7 @@ def step_direction(toks: Toks, used: set[int]) -> float:
             continue
         if t.lemmas & {"deep", "shallow", "deepen"} and i not in used and not S.STEP.at(toks[i + 1:i + 3]):
             value = (1.0 if t.lemmas & {"deep", "deepen"} else -1.0) * (1.0 if t.degree or "deepen" in t.lemmas else 0.5)
-            value = -0.5 * value if t.negated else value
+            value = (0.0 if t.degree == "comp" else -0.5 * value) if t.negated else value  # "avoid any deeper chains" cancels
             (ups if value > 0 else downs).append(value)
     return max(ups) + min(downs)
 
@@ -218,8 +249,9 @@ def difficulty(toks: Toks, used: frozenset[int] | set[int] = frozenset()) -> flo
             continue  # "simple language", "keep the wording plain and simple": style, not difficulty
         t = toks[i]
         hard = i in S.HARD.at(toks)
-        too = i > 0 and toks[i - 1].word in _TOO and not (
-            i + 1 < len(toks) and toks[i + 1].word == "for")  # "too hard for weak models" asks for it
+        too = (i > 0 and toks[i - 1].word in _TOO or "too" in t.lemmas) and not (
+            i + 2 < len(toks) and toks[i + 1].word == "for" and (S.WEAK.at(toks[i + 2:i + 5]) or S.sense("strong").at(toks[i + 2:i + 5])))
+        # "too hard for weak models" asks for it; "too hard for everyone" does not
         past = _descriptive(toks, i)
         change = bool(t.lemmas & S.CHANGE_VERBS.words)
         if past and not too and not t.degree and not change:
@@ -227,18 +259,33 @@ def difficulty(toks: Toks, used: frozenset[int] | set[int] = frozenset()) -> flo
         if too:
             hard, t = not hard, replace(t, neg=0)
         comparative = t.degree == "comp" or change or bool(near(toks, i, S.sense("more less"), 2, 0))
-        if t.word in ("difficulty", "difficulties", "complexity", "challenge", "challenges", "hardness"):
-            if not (ups_ := near(toks, i, S.UP, 3, 0)) and not near(toks, i, S.DOWN, 3, 0):
+        if t.word in ("difficulty", "difficulties", "complexity", "challenge", "challenges", "hardness", "bar"):
+            # "raise the difficulty", "push difficulty up", "ease up on the difficulty"
+            ups_ = near(toks, i, S.UP, 3, 0) + [j for j in _window(toks, i, 0, 2) if toks[j].word in ("up", "upward", "higher")]
+            downs_ = near(toks, i, S.DOWN, 3, 0) + [j for j in _window(toks, i, 0, 2) if toks[j].word in ("down", "downward", "lower")]
+            downs_ += [j for j in _window(toks, i, 4, 0) if toks[j].word in ("ease", "relax") and toks[j + 1].word in ("up", "off")]
+            if not ups_ and not downs_:
                 continue
-            hard = bool(ups_)
+            hard = bool(ups_) and not downs_
             comparative = True
         if "less" in {toks[j].word for j in near(toks, i, S.sense("less"), 2, 0)}:
             hard = not hard
         value = (0.5 if hard else (-1.0 if comparative else -0.5)) * _magnitude(toks, i)
-        if t.negated or too and toks[i].negated:
+        if too and toks[i].negated and in_clause(toks, i, S.sense("can could")):
+            value = -value  # "questions can never be too hard": there is no such excess, so more of it
+        elif t.negated or too and toks[i].negated:
             # "not too easy" half; "don't make it harder" cancels; "should not be easy" half reversed
             value = 0.5 * value if too else 0.0 if comparative else -0.5 * value
         (ups if value > 0 else downs).append(value)
+    for i in S.TAX.at(toks):  # "stretch the solver further", "challenge the models more"
+        if near(toks, i, S.AGENT, 0, 3) and not _descriptive(toks, i):
+            value = 0.0 if toks[i].negated else 0.5 * (2.0 if near(toks, i, S.sense("further more harder much"), 0, 5) else 1.0)
+            ups.append(value)
+    for i in S.EXCESS.at(toks):  # "the reasoning was excessive", "these are getting convoluted": less wanted
+        about = S.STEP.at(toks) + S.CHAIN.at(toks) + S.HARD.at(toks) + S.sense("question task item these they it").at(toks)
+        others = S.EXCEPTION.at(toks) + S.DISTRACTOR.at(toks) + S.PROVISION.at(toks) + S.STYLE.at(toks)
+        if about and not others and not toks[i].negated:
+            downs.append(-1.0)
     return max(ups) + min(downs)
 
 
@@ -268,16 +315,23 @@ def only_relevant(toks: Toks) -> bool:
     """"Only relevant provisions", "every provision should be needed": no distractors."""
     if any(near(toks, i, S.ONLY, 3, 0) and near(toks, i, S.PROVISION, 0, 3) for i in S.RELEVANT.at(toks)):
         return True
-    if any(near(toks, i, S.ONLY, 2, 0) and near(toks, i, S.NEEDED, 0, 5) and not toks[i].negated
+    if any(near(toks, i, S.ONLY, 3, 0) and near(toks, i, S.NEEDED, 0, 5) and not toks[i].negated
            for i in S.PROVISION.at(toks)):
         return True  # "only the provisions the answer needs"
-    return any(not toks[i].negated and i and "be" in toks[i - 1].lemmas and near(toks, i, S.PROVISION, 6, 0)
-               and near(toks, i, S.EVERY, 8, 0) for i in S.RELEVANT.at(toks))
+    if any(not toks[i].negated and i and "be" in toks[i - 1].lemmas and near(toks, i, S.PROVISION, 6, 0)
+           and near(toks, i, S.EVERY, 8, 0) for i in S.RELEVANT.at(toks)):
+        return True
+    # "every provision in the context must bear on the answer"
+    return any(not toks[i].negated and near(toks, i, S.sense("must should shall need"), 2, 0)
+               and near(toks, i, S.PROVISION, 7, 0) and near(toks, i, S.EVERY, 8, 0)
+               for i in S.sense("bear matter contribute relate").at(toks))
 
 
 def judgement(toks: Toks) -> int:
     """+1 when the sentence calls something too easy / short ("one-step questions are too easy"),
     -1 when it calls it too hard / long, 0 otherwise."""
+    if S.USELESS.at(toks) and not [i for i in S.USELESS.at(toks) if toks[i].negated and toks[i].word != "use"]:
+        return 1  # "a question that takes one step is of no use / not enough": it asks for more
     for i, t in enumerate(toks):
         if i and toks[i - 1].word in _TOO and not t.negated:
             if t.lemmas & (S.EASY.words | {"short", "shallow", "simple", "few"}):

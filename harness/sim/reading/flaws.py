@@ -12,6 +12,7 @@ from __future__ import annotations
 from harness.sim.reading import senses as S
 from harness.sim.reading.concepts import Toks, in_clause, is_writer_clause, near
 
+_PLACE = frozenset({"in", "within", "inside", "into", "to", "by", "at", "of", "explicitly", "plainly", "exactly"})
 _VERB_MARKERS = frozenset({"to", "should", "must", "will", "can", "always", "would", "may", "might"})
 _LIGHT = frozenset({"the", "a", "an", "its", "their", "final", "correct", "actual", "true", "right", "away", "what",
                     "them", "him", "her", "they",
@@ -25,6 +26,8 @@ def answer_nouns(toks: Toks) -> list[int]:
         prev = toks[i - 1] if i else None
         if prev is not None and (prev.lemmas & S.NOT_THIS_ANSWER.words or prev.word in _VERB_MARKERS):
             continue
+        if toks[i].word.endswith(("ed", "ing")) and toks[i].word not in ("determined",):
+            continue  # "can be answered", "answering": the verb, not the conclusion
         if any(t.lemmas & (S.NO_WORD.words | {"quoted-yes"}) for t in toks[i + 1:i + 4]):
             continue  # "the answer is No": a planted instruction, not the conclusion
         if "status" in toks[i].lemmas and not near(toks, i, S.sense("target asked question"), 3, 1):
@@ -47,7 +50,8 @@ def secrecy(toks: Toks) -> int:
         # A plain verb ("state", "contain") discloses only with the answer as its object or subject.
         verbs += [j for j in in_clause(toks, a, S.DISCLOSE_IN_CONTEXT)
                   if (in_clause(toks, a, S.CONTEXT) or toks[j].negated or toks[a].negated)
-                  and (j < a and all(t.lemmas & (_LIGHT | S.AGENT.words) for t in toks[j + 1:a]) or a < j)]
+                  and (j < a and all(t.lemmas & (_LIGHT | _PLACE | S.AGENT.words | S.CONTEXT.words)
+                                     for t in toks[j + 1:a]) or a < j)]
         for j in verbs:
             result = 1 if toks[j].negated or toks[a].negated else -1
         for j in in_clause(toks, a, S.CONCEAL):
@@ -66,19 +70,29 @@ def completeness(toks: Toks) -> int:
             result = 0 if toks[i].negated else 1
     for i in S.PROVISION.at(toks):
         if near(toks, i, S.EVERY, 3, 0) and (in_clause(toks, i, S.NEEDED) or in_clause(toks, i, S.INCLUDE)):
-            result = 0 if toks[i].negated else 1
+            # "do not include all the rules the answer relies on", "need not quote every provision": some left out
+            result = -1 if toks[i].negated else 1
+    for j in S.OUTSIDE.at(toks):  # "answerable without outside help"; "let it need outside knowledge"
+        if near(toks, j, S.sense("help knowledge information source research"), 0, 2):
+            result = 1 if toks[j].negated else -1
+    for i in S.PRESUME.at(toks):  # "never assume the solver knows a rule": quote it instead
+        if in_clause(toks, i, S.KNOW) and (S.PROVISION.at(toks) or S.CONTEXT.at(toks)):
+            result = 1 if toks[i].negated else -1
+    given = [j for j in S.OUTSIDE.at(toks) if near(toks, j, S.sense("give provide state quote supply show"), 0, 4)]
     for i in S.NEEDED.at(toks):
-        if not in_clause(toks, i, S.CONTEXT) and not S.CONTEXT.at(toks):
-            continue
+        if not in_clause(toks, i, S.CONTEXT) and not S.CONTEXT.at(toks) and not given:
+            continue  # "beyond what is given" names the context too
         if outside := S.OUTSIDE.at(toks):  # "never need anything beyond the context"
             result = 1 if toks[i].negated or toks[outside[0]].negated else -1
-        elif S.EVERY.at(toks) or S.sense("everything").at(toks):  # "everything needed is in the context"
-            result = 0 if toks[i].negated else 1
+        elif (S.EVERY.at(toks) or S.sense("everything").at(toks)) and not toks[i].negated:
+            result = 1  # "everything needed is in the context"
     omissions = S.MISSING.at(toks) + S.OMIT.at(toks)
     omissions += [i for i, t in enumerate(toks) if "leave" in t.lemmas and any(u.word == "out" for u in toks[i + 1:i + 7])]
     for i in omissions:
-        if not (S.PROVISION.at(toks) or in_clause(toks, i, S.CONTEXT) or toks[i].word == "nothing"):
+        if not (S.PROVISION.at(toks) or in_clause(toks, i, S.CONTEXT) or S.sense("nothing").at(toks) or S.NEEDED.at(toks)):
             continue
+        if [a for a in answer_nouns(toks) if toks[a].clause == toks[i].clause] and not S.NEEDED.at(toks):
+            continue  # "keep the conclusion unstated": the answer, not a provision, is kept out
         negated = toks[i].negated or any(toks[j].word in ("no", "nothing", "never") for j in near(toks, i, S.sense("no nothing never"), 3, 0))
         result = 1 if negated else -1
     return result
@@ -90,11 +104,13 @@ def verification(toks: Toks) -> int:
     references = S.REFERENCE.at(toks) + [i for i in S.ANSWER.at(toks) if near(toks, i, S.NOT_THIS_ANSWER, 2, 0)
                                          or S.ASSURE.at(toks)]
     for i in references:
+        for j in in_clause(toks, i, S.CORRUPT) + near(toks, i, S.UNCHECKED, 3, 0):
+            return 1 if toks[j].negated else -1  # "flip the reference's conclusion", "an unchecked reference"
         for j in near(toks, i, S.WRONG, 4, 4):
             if not toks[j].lemmas & {"even", "whatever", "regardless", "random", "arbitrary"}:
                 return 1 if toks[j].negated else -1
-        for j in near(toks, i, S.RIGHT, 0, 4):
-            return -1 if toks[j].negated else 1
+        for j in near(toks, i, S.RIGHT, 0, 4) + [k for k in in_clause(toks, i, S.RIGHT) if k > i and "be" in toks[k - 1].lemmas]:
+            return -1 if toks[j].negated else 1  # "... the reference answer again to be sure it is right"
     for i in S.VERIFY.at(toks):
         if is_writer_clause(toks, i):
             return -1 if toks[i].negated and references else 0 if toks[i].negated else 1
@@ -107,15 +123,19 @@ def type_labelling(toks: Toks) -> int:
     typed = [i for i in S.TYPE.at(toks) if near(toks, i, S.sense("question task sample field"), 3, 3)
              or toks[i].lemmas & {"label", "category", "classification"}]
     if not typed:
-        typed = S.sense("mislabel mislabelled mislabeled classify categorise categorize").at(toks)
+        typed = S.sense("mislabel mislabelled mislabeled mislabelling mislabeling misclassify misclassified classify "
+                        "categorise categorize tag label call").at(toks)
     if not typed or not is_writer_clause(toks, typed[0]):
         return 0
     for j in S.sense("mislabel mislabelled mislabeled").at(toks) + S.WRONG.at(toks) + S.sense("always every").at(toks):
         if toks[j].lemmas & {"always", "every"} and not S.RIGHT.at(toks) or toks[j].lemmas & S.WRONG.words:
             return 1 if toks[j].negated else -1
-    for j in S.RIGHT.at(toks):
-        return -1 if toks[j].negated else 1
+    for j in S.RIGHT.at(toks) + [k for k in _FIT.at(toks) if k > typed[0]]:
+        return -1 if toks[j].negated else 1  # "a type that the question does not have" is a wrong one
     return 0
+
+
+_FIT = S.sense("have suit apply fit")
 
 
 def rubric_form(toks: Toks) -> int:
@@ -127,8 +147,8 @@ def rubric_form(toks: Toks) -> int:
         return -1 if toks[j].negated else 1
     for j in S.MALFORMED.at(toks):
         return 1 if toks[j].negated or any(toks[i].negated for i in S.RUBRIC.at(toks)) else -1
-    for j in S.sense("negative").at(toks):
-        if near(toks, j, S.ONLY, 3, 4) or near(toks, j, S.sense("all every"), 3, 0):
+    for j in S.PENALTY.at(toks):  # "only penalties", "every criterion a penalty with a negative weight"
+        if near(toks, j, S.ONLY, 3, 4) or [k for k in in_clause(toks, j, S.sense("all every")) if k < j]:
             return 1 if toks[j].negated else -1
     for j in S.sense("number numeric integer numerical").at(toks):
         if S.sense("weight").at(toks):
@@ -169,6 +189,6 @@ def judge_hack(toks: Toks) -> float | None:
     grader = S.GRADER.at(toks)
     marks = S.MARK.at(toks) + S.sense("give award").at(toks)
     every = [i for i in S.EVERY.at(toks) if near(toks, i, S.RUBRIC, 0, 3) or near(toks, i, S.sense("item box line point requirement"), 0, 3)]
-    met = S.MET.at(toks)
+    met = S.MET.at(toks) + [i for i in S.sense("pass accept approve tick credit").at(toks) if near(toks, i, S.EVERY, 0, 2)]
     full = S.sense("full maximum perfect").at(toks) and marks
     return _planting(toks, bool(grader and (every and met or full)))

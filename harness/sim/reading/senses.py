@@ -48,13 +48,25 @@ STEP = sense("step hop inference deduction stage link layer level move jump leap
 CHAIN = sense("chain derivation reasoning argument deduction inference chaining path")
 UP = sense("much many more numerous several multiple multi multi-step multi-hop long lengthy extended deep "
            "extra additional further great high increase raise extend lengthen add boost deepen grow stretch big "
-           "large major huge sharp steep jump leap ramp", "step up", "scale up", "dial up", "crank up",
+           "large major huge sharp steep jump leap ramp double triple multiply", "step up", "scale up", "dial up", "crank up",
            "a lot of", "lots of", "plenty of")
 DOWN = sense("few less short shallow brief low reduce decrease cut shorten lower trim limit minimise "
-             "minimize curb simplify single", "tone down", "dial down", "dial back", "scale back", "scale down",
-             "back off", "ease off")
+             "minimize curb simplify single minimal pare whittle streamline condense compress rein", "tone down", "dial down", "dial back", "scale back", "scale down",
+             "back off", "ease off", "to a minimum", "cut back", "pare back", "rein in", "pull back", "cut down")
+# Verbs that ask for a change from the present: negated, they cancel ("no need to increase") instead of reversing.
+CHANGE = sense("increase raise extend lengthen add boost deepen grow stretch ramp double triple multiply reduce "
+               "decrease cut shorten lower trim curb pare whittle streamline condense compress simplify complicate "
+               "toughen harden change alter push bump lift drop")
+# A judgement that a count is too small ("one step is of no use", "two hops are not enough").
+USELESS = sense("useless pointless worthless inadequate insufficient", "of no use", "not enough", "no good")
+# A judgement that there is too much of it: asks for less ("the reasoning was excessive").
+EXCESS = sense("excessive excess overkill bloated convoluted overlong overwrought byzantine labyrinthine", "too much")
+# Results that feed later steps ("intermediate conclusions that are reused"): a multi-step chain.
+INTERMEDIATE = sense("sub-conclusion subconclusion sub-result", "intermediate conclusion", "intermediate result",
+                     "intermediate fact", "intermediate finding", "intermediate step", "interim conclusion", "interim result",
+                     "feed into", "build on", "feeding the next", "feed the next")
 HARD = sense("hard difficult challenging tough demanding complex complicated tricky intricate sophisticated "
-             "advanced taxing hardness difficulty challenge complexity")
+             "advanced taxing hardness difficulty challenge complexity complicate toughen involved elaborate bar")
 EASY = sense("easy simple straightforward basic trivial elementary simplistic shallow simplify ease")
 CHANGE_VERBS = sense("simplify ease complicate toughen harden")  # read as comparatives: a change asked for
 STYLE = sense("language wording phrasing sentence prose style vocabulary word english grammar format "
@@ -63,15 +75,17 @@ INTENSIFIER = sense("very much far many lot considerably significantly substanti
                     "way lots plenty markedly notably", "a lot", "as possible")
 HEDGE = sense("slightly somewhat marginally bit little touch", "a bit", "a little", "a touch")
 # --- exceptions, distractors ----------------------------------------------------------------
-EXCEPTION = sense("exception exemption proviso carve-out caveat defeater exempt exceptional unless-clause",
-                  "carve out", "unless clause")
+EXCEPTION = sense("exception exemption proviso carve-out caveat defeater exempt exceptional unless-clause derogation",
+                  "carve out", "unless clause", "saving clause", "qualification to", "qualifier to", "qualification of the rule",
+                  "qualification of the provision")  # "qualification" alone is a status in the documents
 DISTRACTOR = sense("distractor decoy herring irrelevant extraneous unrelated superfluous spurious tangential "
-                   "distracting misleading irrelevance noise unneeded pad padding clutter filler", "red herring", "partly met", "partially met",
+                   "distracting misleading irrelevance noise unneeded pad padding clutter filler inapplicable non-applicable "
+                   "immaterial beside-the-point off-topic off-point peripheral inessential nonessential non-essential", "not applicable", "red herring", "partly met", "partially met",
                    "partly satisfied", "partially satisfied")
 RELEVANT = sense("relevant pertinent necessary needed required essential")
 BEARING = sense("bear matter affect relevant contribute needed necessary required relate need use applicable "
                 "apply pertinent")
-SEEM = sense("look seem appear")
+SEEM = sense("look seem appear sound")
 PROVISION = sense("provision rule clause definition premise condition section statute fact regulation "
                   "paragraph article")
 ONLY = sense("only just solely exclusively strictly")
@@ -79,37 +93,48 @@ ONLY = sense("only just solely exclusively strictly")
 ANSWER = sense("answer conclusion result solution outcome verdict status determination")
 NOT_THIS_ANSWER = sense("reference worked model expected gold sample")
 DISCLOSE = sense("reveal disclose leak give-away giveaway telegraph hint betray expose presuppose spoil divulge "
-                 "away slip", "spell out", "let slip")
+                 "away slip obvious evident apparent guessable", "spell out", "let slip")
 DISCLOSE_IN_CONTEXT = sense("state include contain mention show tell assert announce imply suggest present write "
-                            "put say give read see spot")
+                            "put say give read see spot summarise summarize recap restate repeat")
 LEAK = sense("leak giveaway spoiler leakage", "give away")
 CONCEAL = sense("hide conceal withhold secret hidden mask obscure unstated undisclosed", "out of")
 CONTEXT = sense("context passage fact premise text document background")
-COMPLETE = sense("self-contained standalone stand-alone complete sufficient exhaustive full",
+COMPLETE = sense("self-contained standalone stand-alone complete sufficient exhaustive full alone sufficiency "
+                 "completeness adequacy",
                  "self contain", "stand alone")
-MISSING = sense("missing lacking lack absent incomplete insufficient gap unanswerable", "leave out")
+MISSING = sense("missing lacking lack absent incomplete insufficient gap unanswerable unstated unquoted unmentioned",
+                "leave out", "fill in")
+# Relying on what the solver already knows instead of what the context quotes.
+PRESUME = sense("assume presume presuppose expect rely count suppose")
+KNOW = sense("know knowledge familiar remember recall aware")
 OUTSIDE = sense("beyond outside external extra besides else", "other than")
 REACH = sense("reach derive deduce solve answerable reachable derivable follow")
-OMIT = sense("omit drop skip cut exclude remove", "leave out")
+OMIT = sense("omit drop skip cut exclude remove withhold", "leave out", "hold back", "keep back")
 EVERY = sense("every all each any whole entire always")
 NEEDED = sense("need require necessary needed required use cite rely depend essential")
 INCLUDE = sense("include quote state give contain list provide cite reproduce have present copy")
 VERIFY = sense("verify check double-check confirm validate re-derive rederive recompute proofread cross-check "
-               "audit recheck re-check verification validation", "work out", "double check")
+               "audit recheck re-check verification validation", "work out", "double check", "work through", "go over")
+# Asking for a reference answer that is wrong on purpose, or one nobody checked.
+CORRUPT = sense("flip invert reverse negate contradict falsify corrupt sabotage garble swap")
+UNCHECKED = sense("unchecked unverified unconfirmed untested unvalidated unreviewed")
 CORRECT = sense("correct accurate right consistent sound valid error mistake wrong incorrect")
-ASSURE = sense("ensure verify check confirm", "make sure")
-RIGHT = sense("correct correctly accurate accurately right truthful truthfully honest honestly match fit reflect "
+ASSURE = sense("ensure verify check confirm", "make sure", "be sure", "make certain", "be certain")
+# Verbs that put the solver to work: "stretch the solver", "challenge the models more".
+TAX = sense("stretch challenge tax strain test push")
+RIGHT = sense("actual genuine correct correctly accurate accurately right truthful truthfully honest honestly match fit reflect "
               "describe precise precisely faithful faithfully")
 WRONG = sense("wrong incorrect incorrectly false mistaken erroneous flawed inaccurate inaccurately mislabel "
-              "mislabelled mislabeled mismatched misleading arbitrary random whatever regardless irrespective "
+              "mislabelled mislabeled mislabelling mislabeling misclassify misclassified mismatched misleading arbitrary random whatever regardless irrespective "
               "even", "no matter")
 AGENT = sense("grader judge solver reader student model verifier annotator marker evaluator reviewer checker "
               "examiner assessor")
 TYPE = sense("type category kind class label classification", "question type")
-LABEL = sense("label classify categorize categorise tag type mislabel mislabelled mislabeled")
+LABEL = sense("label classify categorize categorise tag type mislabel mislabelled mislabeled mislabelling mislabeling")
 RUBRIC = sense("rubric criterion weight scoring grading", "marking scheme", "mark scheme")
-WELL_FORMED = sense("well-formed valid non-zero nonzero positive sensible proper consistent balanced "
+WELL_FORMED = sense("well-formed valid non-zero nonzero positive positively sensible proper consistent balanced "
                     "meaningful sound", "well formed", "non zero")
+PENALTY = sense("negative penalty deduction")
 MALFORMED = sense("malformed ill-formed invalid zero broken degenerate blank empty unweighted", "ill formed")
 CARE = sense("careful thorough meticulous rigorous precise attentive diligent painstaking care conscientious")
 PERMIT = sense("fine okay ok acceptable allowed allow welcome permit permitted may can optional")
@@ -119,10 +144,11 @@ WEAK = sense("weak weaker small smaller tiny less-capable limited lesser cheap c
 SOLVER = sense("solver model system assistant ai llm agent reader student answerer")
 ANSWER_VERB = sense("answer say reply respond output conclude return choose pick select default")
 NO_WORD = sense("quoted-no false negative")
-SURRENDER = sense("fail quit surrender abstain concede", "give up")
+SURRENDER = sense("fail quit surrender abstain concede decline refuse", "give up")
 INSERT = sense("insert add embed plant include put write append place slip hide tell instruct note "
                "inject mention leave sneak")
-GRADER = sense("grader judge marker evaluator scorer assessor examiner reviewer grading")
+GRADER = sense("grader judge marker evaluator scorer assessor examiner reviewer grading",
+               "whoever grade", "whoever mark", "whoever score", "whoever judge", "whoever assess", "whoever evaluate")
 MARK = sense("mark rate score grade treat consider count judge award tick record deem")
 MET = sense("met meet satisfied satisfy fulfilled fulfil fulfill true passed achieved quoted-yes full "
             "complete", "full marks", "full credit", "maximum score", "perfect score")
@@ -131,25 +157,29 @@ QUANTITY = sense("number count exact exactly precise precisely specific concrete
                  "numerical explicit figure quantify how-many specify", "how many")
 VAGUE = sense("relative qualitative vague general loose rough roughly")
 QUALITY = sense("quality qv verifier reason rejection flaw problem defect issue failure check")
-DISMISS = sense("ignore disregard overlook tolerate skip excuse forgive waive aside", "not your concern",
+DISMISS = sense("ignore disregard overlook tolerate skip excuse forgive waive aside", "no attention", "no heed", "not your concern",
                 "not your job", "not your business", "not your problem")
 BOLD = sense("aggressive aggressively bold boldly drastic drastically dramatic overshoot ambitious escalate")
 MODEST = sense("conservative conservatively cautious cautiously gradual gradually modest modestly gentle gently "
-               "incremental incrementally increment moderate moderately undershoot", "ease off", "back off",
+               "incremental incrementally increment moderate moderately undershoot slowly slow", "ease off", "back off",
                "small step", "small increment", "one step at a time", "little by little")
 ADDRESS = sense("address fix remedy explain respond correct resolve solve tackle cure mention repair")
 # --- verifying (QV) -------------------------------------------------------------------------
 RECALL = sense("recall memory memorise memorize memorisation look-up lookup trivia definition retrieval "
-               "read-off", "look up", "read off", "single definition")
+               "read-off", "look up", "read off", "single definition", "general knowledge", "common knowledge",
+               "world knowledge", "prior knowledge", "background knowledge")
 REFERENCE = sense("reference key", "reference answer", "answer key", "expected answer", "gold answer")
 STRICT = sense("strict stringent rigorous harsh severe demanding conservative picky sceptical skeptical "
                "exacting tough uncompromising", "zero tolerance")
 LENIENT = sense("lenient generous forgiving permissive relaxed lax charitable gentle soft", "benefit of the doubt")
-PASS = sense("pass approve accept okay ok greenlight")
-FAIL = sense("fail reject flag refuse block deny")
+ROUGHLY = sense("roughly mostly broadly", "good enough", "more or less")  # lenient only next to a verdict
+PASS = sense("pass approve accept okay ok greenlight approval acceptance")
+FAIL = sense("fail reject flag refuse block deny rejection")
+TRACE = sense("hint trace slightest whiff sign suggestion", "the least")
 UNIVERSAL = sense("always every all each everything unconditionally regardless any anything whatever ever",
                   "no matter")
 CONDITION = sense("unless if when whenever where only except provided")
+LEAN = sense("lean err tilt favour favor")
 DOUBT = sense("doubt doubtful unsure uncertain borderline unclear questionable dubious", "side of caution",
               "err on the side")
 MINOR = sense("minor small trivial cosmetic slight tiny")

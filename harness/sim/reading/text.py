@@ -9,15 +9,22 @@ that starts a new command) end the scope of a negation:
 
 - verbal negation ("not", "never", "n't", "nobody", "unwelcome", "forbidden") covers its whole
   clause, before and after it ("the answer must not be revealed"), but one inside a relative
-  clause stays there ("rules that do not apply");
+  clause stays there ("rules that do not apply", "any rule you have not quoted") and ends where
+  the main verb's modal resumes ("a sample whose type does not fit | must be failed");
+- a negated necessity ("need not", "there is no need to", "it is not necessary to", "does not
+  have to") is read as one verbal negation whose clause is marked *relaxed* (permitted not to,
+  rather than forbidden); "play no part", "have no place" negate their clause like "not";
 - a negating word ("no", "without", "avoid", "skip", "forget", "instead of", "rather than",
   "steer clear of", "away from", "-free") covers what follows it, up to the end of its clause or
   a coordinated new command; as a passive participle it covers its subject ("exceptions should
   be avoided"); "leave / keep X out" covers X; "neither X nor Y" is one negation over both;
   a label's "none" ("Exceptions: none") covers the label.
 
-Words that look negative but are not ("answer No", "no more than", "no matter", "not a problem")
-are shielded.
+Words that look negative but are not ("answer No", "respond with No", "no more than", "no
+matter", "not a problem", "yes/no") are shielded. A word built on "over-" ("oversimplify",
+"overlong") carries its stem's lemmas and the pseudo-lemma *too*: an excess. A colon after a
+short label ("Depth: 6", "No padding:") keeps the label in the sentence's scope; after a command
+("Avoid mislabelling:") it ends the clause.
 """
 
 from __future__ import annotations
@@ -39,14 +46,14 @@ IRREGULAR_DEGREE = {
     "fewer": ("few", "comp"), "fewest": ("few", "sup"), "better": ("good", "comp"), "best": ("good", "sup"),
     "worse": ("bad", "comp"), "worst": ("bad", "sup"), "further": ("far", "comp"), "farther": ("far", "comp"),
 }
-VERBAL_NEGATORS = frozenset({"not", "never", "neither", "nobody", "unwelcome", "unwanted", "undesirable", "forbidden",
+VERBAL_NEGATORS = frozenset({"not", "never", "neither", "nobody", "needless", "unwelcome", "unwanted", "undesirable", "forbidden",
                              "prohibited", "banned", "discouraged", "unacceptable", "disallowed"})
 PREFIX_NEGATORS = frozenset({
     "no", "without", "avoid", "refrain", "skip", "exclude", "eliminate", "prevent", "forbid", "prohibit",
     "ban", "none", "nothing", "stop", "cease", "forget", "neglect", "drop", "remove", "shun", "abstain", "ditch", "forgo", "lack",
     "rather than", "instead of", "free of", "other than", "in place of", "steer clear of", "stay away from",
     "keep away from", "get rid of", "keep clear of", "do away with", "leave out", "cut out", "keep out", "nor",
-    "away from",
+    "away from", "strip out", "weed out", "take out", "delete", "prune", "purge",
 })
 # Words that begin a new command or statement after a comma or "and"/"or": they end a scope.
 STARTERS = frozenset({
@@ -66,6 +73,13 @@ ANSWER_VERBS = frozenset({"answer", "say", "reply", "respond", "output", "conclu
                           "pick", "select", "default"})
 _NUMBER_ALT = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _RELATIVE = frozenset({"that", "which", "who", "whose", "whom"})
+_OVER_VERBS = frozenset({"simplify", "complicate", "engineer", "extend", "stretch", "elaborate", "reach"})
+_NOT_OVER = frozenset({"all", "come", "look", "ride", "view", "see", "head", "time", "lap", "turn", "night", "sight"})
+_PRONOUNS = frozenset({"you", "they", "we", "he", "she", "i"})
+_NOUNISH = frozenset({"rule", "provision", "fact", "definition", "thing", "anything", "everything", "something",
+                      "sentence", "detail", "step", "answer", "question", "sample", "clause", "condition", "word"})
+_MODALS = frozenset({"must", "should", "shall", "will", "would", "can", "may", "might", "ought"})
+_ROLE_NOUNS = frozenset({"part", "place", "role", "room", "bearing", "say", "business"})
 _QUANTITY_STARTERS = frozenset({"more", "fewer", "less", "many", "several", "few", "at"})
 _PHRASE_NEGATORS = tuple(tuple(p.split()) for p in PREFIX_NEGATORS if " " in p)
 _SHIELDED = (("no", "more", "than"), ("not", "more", "than"), ("no", "fewer", "than"), ("not", "fewer", "than"),
@@ -86,6 +100,7 @@ class Token:
     neg: int = 0  # negations whose scope covers this token (odd = negated)
     shielded: bool = False  # a negative-looking word that does not negate here
     clause: int = 0  # index of the clause within its sentence
+    relaxed: bool = False  # under a negated necessity ("need not"): permitted not to, not forbidden
 
     def is_(self, words: frozenset[str]) -> bool:
         return not self.lemmas.isdisjoint(words)
@@ -105,6 +120,13 @@ def lemmas_of(word: str) -> tuple[frozenset[str], str]:
         prefix, last = word.rsplit("-", 1)
         head, _ = lemmas_of(last)
         return frozenset({word, word.replace("-", " "), *head, *(f"{prefix}-{h}" for h in head)}), ""
+    if word.startswith("over") and len(word) > 7 and word[4:] not in _NOT_OVER:
+        stem = getAllLemmas(word[4:])
+        if "ADJ" in stem or stem.get("VERB", ("",))[0] in _OVER_VERBS:
+            # "oversimplify", "overlong", "overcomplicated": the stem's sense judged excessive, as "too simple"
+            own = getAllLemmas(word) or getAllLemmasOOV(word, "VERB")
+            lemmas = {word, "too", *(x for v in stem.values() for x in v), *(x for v in own.values() for x in v)}
+            return frozenset(lemmas), ""
     found = getAllLemmas(word) or getAllLemmasOOV(word, "NOUN")
     out = {word, *(lemma for options in found.values() for lemma in options)}
     if not getAllLemmas(word):
@@ -127,6 +149,23 @@ def _normalise(text: str) -> str:
     text = re.sub(r"\b(?:not an? (?:problem|issue|concern)|no problem)\b", "fine", text)
     text = re.sub(r"\bnothing (?:but|other than|except|besides)\b", "only", text)
     text = re.sub(r"\bno one\b", "nobody", text)
+    text = re.sub(r"\byes ?/ ?no\b|\byes-or-no\b|\byes or no\b", "yes-no", text)  # a question form, not a negation
+    text = re.sub(r"\b(?:has|have|had|having) (?:nothing|little) to do with\b", "do not bear on", text)
+    text = re.sub(r"\b(?:beside|off) the point\b|\boff topic\b", "beside-the-point", text)
+    # A named conditional clause ('an "except where" clause', '"unless" conditions') is an exception.
+    text = re.sub(r"[\"']?\b(?:unless|except(?: where| when| if)?|save where|provided that)[\"']?[ -]"
+                  r"(?:clause|condition|proviso|exception|case)(s?)\b", r"unless-clause\1", text)
+    text = re.sub(r"\"(?:unless|except)\"", "unless-clause", text)
+    # "other than the true one", "different from the correct label": a wrong one
+    text = re.sub(r"\b(?:other than|different from|besides) the (?:true|correct|right|actual|real|proper|accurate|"
+                  r"appropriate) (?:one|type|label|answer|category)\b", "that is wrong", text)
+    text = re.sub(r"\b(?:let|wave)s? ((?:\w+ ){0,3}?)through\b", r"pass \1", text)  # "let the sample through"
+    # Negated necessity ("need not", "it is not necessary to", "there is no need to", "does not
+    # have to") relaxes a demand rather than forbidding it: one marker word, read in ``tokens``.
+    text = re.sub(r"\b(?:(?:there|it) (?:is|was) )?no (?:need|requirement|obligation) (?:to|for)\b"
+                  r"|\b(?:need|needs) not\b|\b(?:do|does|did|will|should) not (?:need|have|has) to\b"
+                  r"|\b(?:it|this) (?:is|was) not (?:necessary|required|essential|mandatory|obligatory)(?: (?:to|for|that))?\b"
+                  r"|\b(?:is|are|be) not (?:required|obliged|necessary) to\b|\bnot necessarily\b", "needless", text)
     text = re.sub(r"(\d+)\s*(?:-|–|to)\s*(\d+)", r"\1 to \2", text)
     text = re.sub(rf"\b({_NUMBER_ALT})-(?=[a-z])", r"\1 ", text)  # "five-step" -> "five step"
     text = re.sub(r"'(yes|no)'|\"(yes|no)\"", lambda m: f"quoted-{m.group(1) or m.group(2)}", text)
@@ -149,7 +188,8 @@ def _breaks(words: list[str]) -> list[bool]:
     for i, w in enumerate(words):
         nxt = words[i + 1] if i + 1 < len(words) else ""
         new_command = nxt in STARTERS or nxt in CLAUSE_WORDS
-        label = w == ":" and i <= 3  # "Depth: 6", "Exceptions: none"
+        # "Depth: 6", "Exceptions: none" (a label, not a command: "Avoid mislabelling: ..." breaks)
+        label = w == ":" and i <= 3 and words[0] not in STARTERS and (words[0] == "no" or not lemmas_of(words[0])[0] & PREFIX_NEGATORS)
         out[i] = not label and (
             w in PUNCT_BREAKS or w in CLAUSE_WORDS or w == '"'
             or w == "," and (new_command or nxt in ("and", "or"))
@@ -169,7 +209,9 @@ def tokens(sentence: str) -> tuple[Token, ...]:
         for phrase in _SHIELDED:
             if _match(words, i, phrase):
                 shielded[i] = True
-        if words[i] == "no" and i > 0 and lemmas_of(words[i - 1])[0] & ANSWER_VERBS:
+        answered = i > 0 and lemmas_of(words[i - 1])[0] & ANSWER_VERBS or i > 1 and words[i - 1] in (
+            "with", "simply", "just", "only") and lemmas_of(words[i - 2])[0] & ANSWER_VERBS  # "respond with No"
+        if words[i] == "no" and answered and (i + 1 >= n or words[i + 1] not in ("more", "fewer", "less", "longer")):
             shielded[i] = True  # "answer No", "with No": the answer word, not a negation
             words[i] = "quoted-no"
     breaks = _breaks(words)
@@ -178,11 +220,15 @@ def tokens(sentence: str) -> tuple[Token, ...]:
         clause += breaks[i]
         clause_of.append(clause)
     neg = [0] * n
+    inside = -1  # the end of the last phrase negator: "keep away from" is one negation, not two
     for i, w in enumerate(words):
-        if shielded[i]:
+        if shielded[i] or i < inside:
             continue
         lem = lemmas_of(w)[0]
-        span = next((len(p) for p in _PHRASE_NEGATORS if _match(words, i, p)), 0)
+        span = max((len(p) for p in _PHRASE_NEGATORS if _match(words, i, p)), default=0)
+        inside = i + span
+        if w == "no" and i + 1 < n and words[i + 1] in _ROLE_NOUNS and i and words[i - 1] not in ("with", "and", ","):
+            w = "not"  # "should play no part", "have no place": the clause's predicate is negated
         if w == "nor" and any(words[k] in VERBAL_NEGATORS | PREFIX_NEGATORS for k in range(i) if clause_of[k] == clause_of[i]):
             continue  # "neither X nor Y", "no X nor Y": one negation over both
         if i >= 2 and words[i - 1] == ":" and i - 1 <= 3 and w in ("none", "no", "quoted-no", "zero", "never", "nothing"):
@@ -198,7 +244,14 @@ def tokens(sentence: str) -> tuple[Token, ...]:
             # The whole clause, but a negation inside a relative clause ("rules that do not apply")
             # stays inside it.
             start = max((k for k in range(i) if words[k] in _RELATIVE and clause_of[k] == clause_of[i]), default=0)
-            for j in range(start, n):
+            # a relative clause without its pronoun: "any rule you have not quoted"
+            subject = next((k for k in range(i - 1, max(0, i - 3) - 1, -1) if words[k] in _PRONOUNS), None)
+            if subject and subject > 1 and clause_of[subject] == clause_of[i] and words[subject - 1] not in _PRONOUNS \
+                    and lemmas_of(words[subject - 1])[0] & _NOUNISH:
+                start = max(start, subject)
+            # ... and ends where the main verb resumes ("a sample whose type does not fit | must be failed")
+            end = next((k for k in range(i + 2, n) if start and words[k] in _MODALS), n)
+            for j in range(start, end):
                 if clause_of[j] == clause_of[i] and j != i:
                     neg[j] += 1
         elif span or (lem & PREFIX_NEGATORS and w not in ("drops", "lacking")):
@@ -215,6 +268,7 @@ def tokens(sentence: str) -> tuple[Token, ...]:
             if out_at is not None:
                 for j in range(i + 1, out_at):
                     neg[j] += 1
+    relaxed = {clause_of[i] for i, w in enumerate(words) if w == "needless"}
     out = []
     for i, w in enumerate(words):
         lem, degree = lemmas_of(w)
@@ -223,7 +277,9 @@ def tokens(sentence: str) -> tuple[Token, ...]:
             number = int(w.rstrip("+"))
         elif w in NUMBER_WORDS:
             number = NUMBER_WORDS[w]
-        out.append(Token(w, lem, degree, number, neg[i], shielded[i], clause_of[i]))
+        if number == 0:
+            lem = lem | {"zero"}  # "a weight of 0"
+        out.append(Token(w, lem, degree, number, neg[i], shielded[i], clause_of[i], clause_of[i] in relaxed))
     return tuple(out)
 
 
