@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -50,10 +51,23 @@ class ModelSpec(Strict):
     temperature: float | None = Field(default=None, ge=0.0, le=2.0)
     max_tokens: int | None = Field(default=None, gt=0)
     engine: Literal["auto", "litellm"] = "auto"
+    # Endpoint facts (harness/context_window.py, harness/endpoint/client.py). ``context_window``:
+    # the model's window in tokens when the endpoint does not report it (None: asked of LiteLLM's
+    # model info or the server, else learned from its first context_length_exceeded).
+    # ``token_limit_param``: the name the reply cap goes out under; auto is max_tokens for an
+    # OpenAI-compatible api_base (llama.cpp, vLLM, Ollama read it; llama-cpp-python ignores
+    # max_completion_tokens) and DSPy's own choice for hosted providers.
+    context_window: int | None = Field(default=None, ge=16)
+    token_limit_param: Literal["auto", "max_tokens", "max_completion_tokens"] = "auto"
 
     @property
     def simulated(self) -> bool:
         return self.model.startswith("sim/")
+
+    def base_url(self) -> str | None:
+        """``api_base`` with ``${VAR}`` replaced from the environment, at call time (the config and
+        its harness hash keep the variable, so a server on another port is the same harness)."""
+        return expand_env(self.api_base, "api_base") if self.api_base else None
 
     @property
     def takes_seed(self) -> bool:
@@ -235,6 +249,20 @@ class HarnessConfig(Strict):
 
     def harness_hash(self) -> str:
         return content_hash(self.identity())
+
+
+_ENV_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def expand_env(value: str, where: str) -> str:
+    """``${VAR}`` replaced by the variable's value; an unset or empty variable is a ConfigError."""
+    def one(match: re.Match[str]) -> str:
+        found = os.environ.get(match.group(1))
+        if not found:
+            raise ConfigError(f"{where}: environment variable {match.group(1)} is not set (used in {value!r})")
+        return found
+
+    return _ENV_VAR.sub(one, value)
 
 
 def content_hash(value: Any, length: int = 12) -> str:

@@ -132,7 +132,7 @@ class EndpointEngine:
             except BaseException:
                 self.budget.cancel()
                 raise
-            overloaded = succeeded = False
+            overloaded = succeeded = timed_out = False
             try:
                 self.stats.add(self.model, "requests")
                 # asyncio.timeout, not wait_for: wait_for runs the call in a Task of its own,
@@ -142,11 +142,14 @@ class EndpointEngine:
                 succeeded = True
             except Exception as error:  # sorted by kind; fatal ones and exhausted retries raise
                 failure: BaseException = error
-                overloaded = classify(error) == "rate_limit"
+                kind = classify(error)
+                overloaded, timed_out = kind == "rate_limit", kind == "timeout"
             finally:
                 if not succeeded:
                     self.budget.cancel()
-                await self.limiter.release(ticket, overloaded=overloaded, succeeded=succeeded)
+                # A timeout is overload too: the limiter halves the limit and keeps the request
+                # counted until the server is likely done with it, so the retry waits for that.
+                await self.limiter.release(ticket, overloaded=overloaded, succeeded=succeeded, timed_out=timed_out)
             if succeeded:
                 return response
             await asyncio.sleep(attempts.after(failure))
