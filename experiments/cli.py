@@ -391,6 +391,36 @@ def serve_sim(
         fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
 
 
+@app.command("serve-local")
+def serve_local(
+    port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8080,
+    venv: Annotated[Path | None, typer.Option(help="the server's environment (default .venv-real, or $AUTODATA_REAL_VENV)")] = None,
+    n_ctx: Annotated[int, typer.Option(help="context window in tokens")] = 4096,
+    n_threads: Annotated[int, typer.Option(help="CPU threads")] = 2,
+    model: Annotated[str | None, typer.Option(help="a GGUF file (default: Gemma 3 270M from its package)")] = None,
+) -> None:
+    """Serve the real small model (Gemma 3 270M, llama-cpp-python) on 127.0.0.1; prints its base URL first; Ctrl-C stops it."""
+    from experiments.serve_local import LocalServer, LocalServerError, venv_python
+    from experiments.ui import stopped_by_signals
+
+    server = LocalServer(port, venv_python(venv), n_ctx=n_ctx, n_threads=n_threads, model=model)
+    with stopped_by_signals():
+        try:
+            server.start()
+        except LocalServerError as error:
+            fail(str(error))
+        try:
+            print(server.url, flush=True)  # the first line on stdout: the base URL (api_base)
+            assert server.process is not None
+            code = server.process.wait()
+            if code:
+                fail(f"the local server exited with code {code}")
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.stop()
+
+
 @app.command()
 def compare(
     experiment: Annotated[str, typer.Argument(help="MLflow experiment (the config's name)")],
