@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from harness.context_window import learn
 from harness.endpoint.budget import BudgetGuard
 from harness.endpoint.errors import FATAL, EndpointError, classify, describe
 from harness.endpoint.limiter import AdaptiveLimiter
@@ -69,7 +70,13 @@ class _Attempts:
     def after(self, error: BaseException) -> float:
         e = self.engine
         kind = classify(error)
+        tokens = None
+        if kind == "bad_request" and (tokens := learn(e.endpoint if "://" in e.endpoint else None, e.model, str(error))):
+            kind = "context_length"
         e.stats.add(e.model, f"error.{kind}")
+        if tokens:
+            raise EndpointError(kind, e.model, e.endpoint, f"{describe(kind, error)}; its window, {tokens} tokens, "
+                                "is kept: the next run refuses such documents before any call") from error
         if kind in FATAL:
             raise EndpointError(kind, e.model, e.endpoint, describe(kind, error)) from error
         if kind == "rate_limit":

@@ -1,0 +1,320 @@
+"""The preflight: one tiny request per distinct role model, before a run spends anything.
+
+For each real role model (roles sharing one model and endpoint share the check), in order:
+
+- the role's real predictor (its DSPy signature and instructions, through the project's adapter:
+  ``harness.roles.Roles``) is called once on a tiny input, with the role's own reply cap, DSPy's
+  cache off and a budget of its own (the run's budget is not touched). That says whether the endpoint is reachable and the key accepted, whether the
+  reply parses in the text format (mode ``chat``), and the tokens per second it was written at;
+- on an OpenAI-compatible ``api_base``, structured output is probed with the same signature's
+  output fields as a JSON schema (strings and lists bounded, so a grammar-constrained reply
+  ends): ``response_format`` of type ``json_schema`` first, then ``json_object`` with a
+  ``schema`` (llama-cpp-python answers ``json_schema`` with HTTP 500 and constrains
+  ``json_object``+schema). The first mode whose reply parses is remembered per endpoint
+  (``structured_mode``). A hosted model's support is LiteLLM's ``supports_response_schema``;
+- the context window (harness/context_window.py), and the server's slot count where it reports
+  one (llama.cpp's ``/props`` ``total_slots``), which sets the endpoint limiter's capacity.
+
+A role whose endpoint is unreachable, refuses the key, or whose replies parse in no mode
+``fails``: run commands stop before any spend (exit 2). Simulated roles are reported as
+"simulated" without a call. Results are kept in the store (``preflight.json``) for
+``REUSE_S``: a rerun of a finished run makes no request at all; ``autodata check`` always
+probes afresh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from typing import Any, get_origin
+
+from harness.config import HarnessConfig, ModelSpec, Runtime, content_hash
+from harness.context_window import window
+from harness.endpoint.errors import EndpointError
+
+PROBE_TOKENS = 256  # the structured probe's reply cap when the role sets none
+REUSE_S = 6 * 3600.0
+STRING_BOUND, LIST_BOUND = 60, 2
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+_STRUCTURED: dict[str, str | None] = {}  # endpoint -> the structured mode that worked (None: none)
+
+_RUBRIC = [{"criterion": "concludes that Ann is a senior pilot", "weight": 1.0}]
+# Written the way the offline world's documents state their provisions, so serve-sim (the offline
+# world over HTTP) can answer it as any model would.
+_CONTEXT = ('THE HARBOUR RULES. §1. "licensed pilot" means a person who is a registered agent. '
+            '§2. "senior pilot" means a person who is a licensed pilot and a trusted broker. '
+            'Ann is a registered agent and a trusted broker.')
+_QUESTION = "Is Ann a senior pilot?"
+
+
+def tiny_inputs(role: str, config: HarnessConfig) -> dict[str, Any]:
+    from harness.rubric import Criterion
+
+    rubric = [Criterion(**c) for c in _RUBRIC]
+    if role == "challenger":
+        inputs: dict[str, Any] = {"guidance": "none", "rubric_size": "between 1 and 2 criteria"}
+        inputs["document" if config.resolved_pipeline.grounded else "topic"] = _CONTEXT
+        return inputs
+    if role == "qv":
+        return {"context": _CONTEXT, "question": _QUESTION, "reference_answer": "Ann is a licensed pilot (§1), so a senior pilot (§2).",
+                "final_answer": "Yes",
+                "rubric": rubric, "question_type": "arithmetic"}
+    if role in ("weak", "strong"):
+        return {"context": _CONTEXT, "question": _QUESTION}
+    if role == "judge":
+        return {"context": _CONTEXT, "question": _QUESTION, "rubric": rubric, "answer": "Yes: §1 then §2."}
+    return {"task": "write one exam question about the harbour rules", "previous_guidance": "none",
+            "failures": "one attempt: the question gave its answer away"}
+
+
+@dataclass
+class Check:
+    roles: list[str]
+    model: str
+    endpoint: str
+    simulated: bool = False
+    reachable: bool | None = None
+    authenticated: bool | None = None
+    chat_format: bool | None = None  # the reply parsed in the text format
+    structured: str | None = None  # the mode the endpoint accepted: json_schema | json_object+schema
+    structured_follows: bool | None = None
+    tokens_per_s: float | None = None
+    context_window: str = "unknown"
+    slots: int | None = None
+    problem: str = ""
+    cached: bool = False
+    details: list[str] = field(default_factory=list)
+
+    @property
+    def mode(self) -> str | None:
+        if self.chat_format:
+            return "chat"
+        return self.structured if self.structured_follows else None
+
+    @property
+    def fails(self) -> bool:
+        return not self.simulated and (not self.reachable or not self.authenticated or self.mode is None)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def structured_mode(endpoint: str) -> str | None:
+    """The structured-output mode the preflight found working on ``endpoint`` (None: none, or unprobed)."""
+    return _STRUCTURED.get(endpoint)
+
+
+def _bounded(schema: Any) -> Any:
+    """The schema with every string and list bounded (a constrained reply then always ends)."""
+    if isinstance(schema, dict):
+        out = {k: _bounded(v) for k, v in schema.items()}
+        if out.get("type") == "string" and "enum" not in out:
+            out.setdefault("maxLength", STRING_BOUND)
+        if out.get("type") == "array":
+            out.setdefault("maxItems", LIST_BOUND)
+            out.setdefault("minItems", 1)
+        return out
+    if isinstance(schema, list):
+        return [_bounded(v) for v in schema]
+    return schema
+
+
+def output_schema(signature: Any) -> dict[str, Any]:
+    from pydantic import TypeAdapter
+
+    properties = {}
+    for name, info in signature.output_fields.items():
+        annotation = info.annotation
+        if get_origin(annotation) is None and annotation is str:
+            properties[name] = {"type": "string"}
+        else:
+            properties[name] = TypeAdapter(annotation).json_schema()
+    return _bounded({"type": "object", "properties": properties, "required": list(properties),
+                     "additionalProperties": False})
+
+
+def _post(base: str, body: dict[str, Any], key: str | None, timeout: float) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(f"{base.rstrip('/')}/chat/completions", data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json",
+                                              "Authorization": f"Bearer {key or 'not-needed'}"})
+    try:
+        with _OPENER.open(request, timeout=timeout) as reply:
+            return reply.status, json.loads(reply.read())
+    except urllib.error.HTTPError as error:
+        return error.code, {}
+    except (OSError, ValueError):
+        return 0, {}
+
+
+def _follows(reply: dict[str, Any], schema: dict[str, Any]) -> bool:
+    try:
+        text = reply["choices"][0]["message"]["content"]
+        value = json.loads(text)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return False
+    return isinstance(value, dict) and all(name in value for name in schema["required"])
+
+
+def probe_structured(spec: ModelSpec, signature: Any, runtime: Runtime) -> tuple[str | None, bool | None]:
+    """(mode the endpoint accepts, whether its reply followed the schema) for ``spec``."""
+    from harness.endpoint.client import api_key
+
+    base = spec.base_url()
+    if not base:
+        import litellm
+
+        try:
+            return ("json_schema" if litellm.supports_response_schema(model=spec.model) else None), None
+        except Exception:
+            return None, None
+    schema = output_schema(signature)
+    fields = ", ".join(schema["required"])
+    body = {"model": spec.model.split("/", 1)[1], "temperature": 0.0, "seed": 0,
+            "max_tokens": spec.max_tokens or PROBE_TOKENS,
+            "messages": [{"role": "system", "content": f"Reply with one JSON object with the fields {fields}."},
+                         {"role": "user", "content": f"{_CONTEXT}\n{_QUESTION}"}]}
+    formats = [("json_schema", {"type": "json_schema", "json_schema": {"name": "reply", "schema": schema, "strict": True}}),
+               ("json_object+schema", {"type": "json_object", "schema": schema})]
+    accepted = None
+    for mode, response_format in formats:
+        status, reply = _post(base, {**body, "response_format": response_format}, api_key(spec), runtime.timeout_s)
+        if status == 200:
+            accepted = accepted or mode
+            if _follows(reply, schema):
+                return mode, True
+    return accepted, False
+
+
+def _slots(spec: ModelSpec) -> int | None:
+    base = spec.base_url()
+    if not base:
+        return None
+    try:
+        with _OPENER.open(f"{base.rstrip('/').removesuffix('/v1')}/props", timeout=5) as reply:
+            slots = json.loads(reply.read()).get("total_slots")
+        return int(slots) if isinstance(slots, int) and slots > 0 else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+async def _chat_probe(check: Check, role: str, config: HarnessConfig, roles: Any) -> None:
+    from dspy.utils.exceptions import AdapterParseError
+
+    from harness.adapter import call_settings
+    from harness.roles import endpoint_failure
+
+    predictor = roles.predictors[role]
+    started = time.monotonic()
+    try:
+        with call_settings():
+            prediction = await predictor.acall(config={"temperature": 0.0, "seed": 0}, **tiny_inputs(role, config))
+    except Exception as error:  # sorted below: endpoint problems, and replies that do not parse
+        stop = endpoint_failure(error)
+        if isinstance(stop, EndpointError):
+            check.reachable = stop.kind not in ("connection",)
+            check.authenticated = stop.kind != "auth" if check.reachable else None
+            check.problem = str(stop)
+            return
+        check.reachable = check.authenticated = True
+        check.chat_format = False
+        kind = "parse" if isinstance(error, AdapterParseError) else type(error).__name__
+        check.details.append(f"chat reply did not parse ({kind})")
+        return
+    check.reachable = check.authenticated = True
+    check.chat_format = True
+    usage = prediction.get_lm_usage() or {}
+    completion = sum(int(u.get("completion_tokens") or 0) for u in usage.values())
+    elapsed = time.monotonic() - started
+    if completion and elapsed > 0:
+        check.tokens_per_s = round(completion / elapsed, 1)
+
+
+def _store_path() -> Any:
+    from harness.env import store_dir
+
+    return store_dir() / "preflight.json"
+
+
+def _key(spec: ModelSpec, role: str, config: HarnessConfig) -> str:
+    signature = getattr(config.genes, f"{role}_instructions", None) or role
+    return content_hash({"spec": spec.model_dump(), "base": spec.base_url(), "role": role, "text": signature})
+
+
+def _remembered() -> dict[str, Any]:
+    try:
+        return json.loads(_store_path().read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _apply(check: Check, spec: ModelSpec, runtime: Runtime) -> None:
+    """What the checks learned, where the run will use it: the structured mode, the capacity."""
+    _STRUCTURED[check.endpoint] = check.structured if check.structured_follows else None
+    if check.slots:
+        from harness.endpoint.client import START_IN_FLIGHT
+        from harness.endpoint.limiter import limiter_for
+
+        limiter_for(check.endpoint, runtime.max_in_flight, initial=START_IN_FLIGHT if spec.api_base else None,
+                    ghost_s=runtime.timeout_s).learn_capacity(check.slots)
+
+
+def preflight(config: HarnessConfig, fresh: bool = False) -> list[Check]:
+    """One check per distinct role model (see the module docstring)."""
+    from harness.endpoint.client import endpoint_label
+    from harness.models import ModelRegistry
+    from harness.roles import Roles
+
+    groups: dict[str, tuple[ModelSpec, list[str]]] = {}
+    for role, spec in config.models.items():
+        groups.setdefault(json.dumps(spec.model_dump(), sort_keys=True), (spec, []))[1].append(role)
+    roles = None
+    if any(not spec.simulated for _, spec in config.models.items()):
+        runtime = config.runtime.model_copy(update={"cache": False, "num_retries": 1})
+        roles = Roles(config, ModelRegistry(config.models, runtime))
+    remembered = {} if fresh else _remembered()
+    checks = []
+    for spec, members in groups.values():
+        if spec.simulated:
+            checks.append(Check(members, spec.model, "offline world", simulated=True))
+            continue
+        role = members[0]
+        check = Check(members, spec.model, endpoint_label(spec))
+        key = _key(spec, role, config)
+        entry = remembered.get(key)
+        if entry and time.time() - float(entry.get("at", 0)) < REUSE_S and not Check(**entry["check"]).fails:
+            check = Check(**{**entry["check"], "roles": members, "cached": True})
+        else:
+            asyncio.run(_chat_probe(check, role, config, roles))
+            if check.reachable and check.authenticated:
+                signature = roles.predictors[role].signature if roles else None
+                check.structured, check.structured_follows = probe_structured(spec, signature, config.runtime)
+                check.context_window = str(window(spec))
+                check.slots = _slots(spec)
+            remembered[key] = {"at": time.time(), "check": check.as_dict()}
+        _apply(check, spec, config.runtime)
+        checks.append(check)
+    path = _store_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(remembered, indent=1, sort_keys=True))
+    return checks
+
+
+def failures(checks: list[Check]) -> list[str]:
+    """One line per failing role model, for the user."""
+    out = []
+    for check in checks:
+        if not check.fails:
+            continue
+        who = f"role{'s' if len(check.roles) > 1 else ''} {', '.join(check.roles)} (model {check.model} at {check.endpoint})"
+        if not check.reachable:
+            out.append(f"{who}: not reachable: {check.problem}")
+        elif not check.authenticated:
+            out.append(f"{who}: not authenticated: {check.problem}")
+        else:
+            out.append(f"{who}: cannot produce its output format (no reply parsed as text, and structured output "
+                       f"{'was not followed' if check.structured else 'is not supported'})")
+    return out
