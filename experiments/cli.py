@@ -174,6 +174,7 @@ def generate(
     config: Annotated[Path, typer.Argument(help="experiment YAML")],
     preset: Annotated[str | None, typer.Option(help="self-instruct | grounded-self-instruct | cot-self-instruct | agentic")] = None,
     docs: Annotated[int | None, typer.Option(help="number of documents to use")] = None,
+    docs_folder: Annotated[Path | None, typer.Option(help="a folder of .txt documents (instead of the config's documents)")] = None,
     seed: Annotated[int | None, typer.Option(help="run seed")] = None,
     out: Annotated[Path | None, typer.Option(help="output directory (default out/<name>/<preset>-seed<seed>)")] = None,
     downstream: Annotated[str | None, typer.Option(help="downstream reward: none | sim | icl | command")] = None,
@@ -184,6 +185,8 @@ def generate(
     from objectives.evaluate import EXIT_INCOMPLETE, score_run
 
     overrides = _overrides(preset, seed, docs)
+    if docs_folder is not None:
+        overrides.update({"documents.source": "folder", "documents.path": str(docs_folder.resolve())})
     if downstream is not None:
         overrides["downstream.kind"] = downstream
     cfg, documents = _prepare(config, overrides)

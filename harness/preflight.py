@@ -1,6 +1,7 @@
 """The preflight: one tiny request per distinct role model, before a run spends anything.
 
-For each real role model (roles sharing one model and endpoint share the check), in order:
+For each real role model and output format (the two solvers share one check when they share a
+model), in order:
 
 - the role's real predictor (its DSPy signature and instructions, through the project's adapter:
   ``harness.roles.Roles``) is called once on a tiny input, with the role's own reply cap, DSPy's
@@ -38,7 +39,7 @@ from harness.endpoint.errors import EndpointError
 
 PROBE_TOKENS = 256  # the structured probe's reply cap when the role sets none
 REUSE_S = 6 * 3600.0
-STRING_BOUND, LIST_BOUND = 60, 2
+STRING_BOUND, LIST_BOUND = 24, 1  # the structured probe's bounds: a short reply is enough to judge
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 _STRUCTURED: dict[str, str | None] = {}  # endpoint -> the structured mode that worked (None: none)
 
@@ -123,6 +124,17 @@ def _bounded(schema: Any) -> Any:
     return schema
 
 
+def _inline(schema: Any, defs: dict[str, Any]) -> Any:
+    """The schema with its ``$ref``s replaced by their definitions (not every server resolves them)."""
+    if isinstance(schema, dict):
+        if "$ref" in schema:
+            return _inline(defs[schema["$ref"].rsplit("/", 1)[-1]], defs)
+        return {k: _inline(v, defs) for k, v in schema.items() if k not in ("$defs", "title", "description")}
+    if isinstance(schema, list):
+        return [_inline(v, defs) for v in schema]
+    return schema
+
+
 def output_schema(signature: Any) -> dict[str, Any]:
     from pydantic import TypeAdapter
 
@@ -132,7 +144,8 @@ def output_schema(signature: Any) -> dict[str, Any]:
         if get_origin(annotation) is None and annotation is str:
             properties[name] = {"type": "string"}
         else:
-            properties[name] = TypeAdapter(annotation).json_schema()
+            schema = TypeAdapter(annotation).json_schema()
+            properties[name] = _inline(schema, schema.get("$defs", {}))
     return _bounded({"type": "object", "properties": properties, "required": list(properties),
                      "additionalProperties": False})
 
@@ -159,8 +172,10 @@ def _follows(reply: dict[str, Any], schema: dict[str, Any]) -> bool:
     return isinstance(value, dict) and all(name in value for name in schema["required"])
 
 
-def probe_structured(spec: ModelSpec, signature: Any, runtime: Runtime) -> tuple[str | None, bool | None]:
-    """(mode the endpoint accepts, whether its reply followed the schema) for ``spec``."""
+def probe_structured(spec: ModelSpec, signature: Any, runtime: Runtime, check: Check | None = None
+                     ) -> tuple[str | None, bool | None]:
+    """(mode the endpoint accepts, whether its reply followed the schema) for ``spec``; the reply's
+    tokens per second go into ``check`` when it has none yet."""
     from harness.endpoint.client import api_key
 
     base = spec.base_url()
@@ -181,7 +196,11 @@ def probe_structured(spec: ModelSpec, signature: Any, runtime: Runtime) -> tuple
                ("json_object+schema", {"type": "json_object", "schema": schema})]
     accepted = None
     for mode, response_format in formats:
+        started = time.monotonic()
         status, reply = _post(base, {**body, "response_format": response_format}, api_key(spec), runtime.timeout_s)
+        completion = int((reply.get("usage") or {}).get("completion_tokens") or 0)
+        if status == 200 and check is not None and not check.tokens_per_s and completion:
+            check.tokens_per_s = round(completion / max(time.monotonic() - started, 1e-6), 1)
         if status == 200:
             accepted = accepted or mode
             if _follows(reply, schema):
@@ -202,15 +221,17 @@ def _slots(spec: ModelSpec) -> int | None:
 
 
 async def _chat_probe(check: Check, role: str, config: HarnessConfig, roles: Any) -> None:
+    import dspy
     from dspy.utils.exceptions import AdapterParseError
 
-    from harness.adapter import call_settings
+    from harness.adapter import CachingChatAdapter, call_settings
     from harness.roles import endpoint_failure
 
     predictor = roles.predictors[role]
     started = time.monotonic()
     try:
-        with call_settings():
+        # One request: the text format alone (the run's adapter would try DSPy's JSON format next).
+        with call_settings(), dspy.context(adapter=CachingChatAdapter(use_json_adapter_fallback=False)):
             prediction = await predictor.acall(config={"temperature": 0.0, "seed": 0}, **tiny_inputs(role, config))
     except Exception as error:  # sorted below: endpoint problems, and replies that do not parse
         stop = endpoint_failure(error)
@@ -268,12 +289,14 @@ def preflight(config: HarnessConfig, fresh: bool = False) -> list[Check]:
     from harness.models import ModelRegistry
     from harness.roles import Roles
 
+    # One check per model and output format: the two solvers share theirs (one signature).
     groups: dict[str, tuple[ModelSpec, list[str]]] = {}
     for role, spec in config.models.items():
-        groups.setdefault(json.dumps(spec.model_dump(), sort_keys=True), (spec, []))[1].append(role)
+        form = "solver" if role in ("weak", "strong") else role
+        groups.setdefault(json.dumps([spec.model_dump(), form], sort_keys=True), (spec, []))[1].append(role)
     roles = None
     if any(not spec.simulated for _, spec in config.models.items()):
-        runtime = config.runtime.model_copy(update={"cache": False, "num_retries": 1})
+        runtime = config.runtime.model_copy(update={"cache": False, "num_retries": 0})
         roles = Roles(config, ModelRegistry(config.models, runtime))
     remembered = {} if fresh else _remembered()
     checks = []
@@ -291,7 +314,7 @@ def preflight(config: HarnessConfig, fresh: bool = False) -> list[Check]:
             asyncio.run(_chat_probe(check, role, config, roles))
             if check.reachable and check.authenticated:
                 signature = roles.predictors[role].signature if roles else None
-                check.structured, check.structured_follows = probe_structured(spec, signature, config.runtime)
+                check.structured, check.structured_follows = probe_structured(spec, signature, config.runtime, check)
                 check.context_window = str(window(spec))
                 check.slots = _slots(spec)
             remembered[key] = {"at": time.time(), "check": check.as_dict()}
