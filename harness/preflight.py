@@ -238,7 +238,7 @@ async def _chat_probe(check: Check, role: str, config: HarnessConfig, roles: Any
         if isinstance(stop, EndpointError):
             check.reachable = stop.kind not in ("connection",)
             check.authenticated = stop.kind != "auth" if check.reachable else None
-            check.problem = str(stop)
+            check.problem = stop.detail
             return
         check.reachable = check.authenticated = True
         check.chat_format = False
@@ -332,11 +332,13 @@ def failures(checks: list[Check]) -> list[str]:
     for check in checks:
         if not check.fails:
             continue
-        who = f"role{'s' if len(check.roles) > 1 else ''} {', '.join(check.roles)} (model {check.model} at {check.endpoint})"
+        who = ", ".join(f"role '{role}'" for role in check.roles) + f" (model {check.model} at {check.endpoint})"
         if not check.reachable:
             out.append(f"{who}: not reachable: {check.problem}")
         elif not check.authenticated:
             out.append(f"{who}: not authenticated: {check.problem}")
+        elif check.problem:
+            out.append(f"{who}: the endpoint refused the probe: {check.problem}")
         else:
             out.append(f"{who}: cannot produce its output format (no reply parsed as text, and structured output "
                        f"{'was not followed' if check.structured else 'is not supported'})")

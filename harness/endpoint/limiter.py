@@ -17,17 +17,21 @@ far above capacity still comes down within a few windows, since each window's 42
 
 Self-hosted servers (llama.cpp, llama-cpp-python, Ollama) do not answer 429: they queue, and
 a request over their capacity just waits, then times out. So an ``api_base`` endpoint starts at
-``initial`` (2 in flight) in *slow start* (one more slot per success, doubling per round trip) and
-grows only while latency holds: the latency of each success is kept per concurrency level (how
-many requests were in flight when it was admitted, itself included, as a moving average); when
-a level's average passes ``latency_tolerance`` times the lowest measured level's, extra
-requests only queue at the server, so the limit is capped one below that level (re-probed after
-``reprobe`` successes). A one-slot server shows it at level 2 within a few calls. A timeout
-counts as overload: it halves the limit (once per window) and the timed-out request stays
-counted as a *ghost* in flight (the server is most likely still working on it) until a request
-admitted after it succeeds or one more timeout has passed, so its retry is not sent while the
-server is still busy with it. ``learn_capacity`` sets the capacity when it was measured (the
-preflight, harness/preflight.py).
+``initial`` (harness/endpoint/client.py: 1 in flight) and grows only while latency holds. The
+latency of each success is kept per concurrency level (requests in flight when it was admitted,
+itself included; a moving average). The limit moves up one level (doubling in *slow start*,
+until the first cut) only once the current level has ``MIN_SAMPLES`` successes whose latency is
+within ``latency_tolerance`` (1.5) times that of the level it came from: on a server with k
+slots, more than k requests only queue there, and their latency grows with the queue (it
+doubles from 1 to 2 in flight on a one-slot server), while the client's own load raises it by
+little per step. When it does not hold, the
+limit goes back to the highest level that held and stays (one level up is tried again after
+``reprobe`` successes). A one-slot server is found in about six calls (three at 1, three at 2).
+A timeout counts as overload: it halves the limit (once per window), caps it there, and the
+timed-out request stays counted as a *ghost* in flight (the server is most likely still working
+on it) until a request admitted after it succeeds or one more timeout has passed, so its retry is
+not sent while the server is still busy with it. ``learn_capacity`` sets the capacity when it
+was measured (the server's ``/props``, read by the preflight: harness/preflight.py).
 """
 
 from __future__ import annotations
@@ -84,12 +88,12 @@ class AdaptiveLimiter:
         self.ceiling, self.floor, self.backoff = ceiling, floor, backoff
         start = ceiling if initial is None else max(floor, min(initial, ceiling))
         self.limit = float(start)
-        self.slow_start = start < ceiling  # grow one slot per success until the first cut
+        self.slow_start = start < ceiling  # double per measured level until the first cut
         self.cap = ceiling  # learned: the limit above which latency rose (or the measured capacity)
         # The latency check is for endpoints started low (self-hosted servers queue rather than
         # answer 429); a hosted API's latency varies with reply length far more than with load.
         if latency_tolerance is None:
-            latency_tolerance = 1.6 if self.slow_start else 0.0
+            latency_tolerance = 1.5 if self.slow_start else 0.0
         self.latency_tolerance, self.reprobe, self.ghost_s = latency_tolerance, reprobe, ghost_s
         self.in_flight = 0
         self.epoch = 0  # bumped on every cut
@@ -98,6 +102,8 @@ class AdaptiveLimiter:
         self.timeouts = 0
         self.peak = 0
         self._levels: dict[int, _Level] = {}
+        self._base_level = 0  # the lowest level measured: what latency is compared with
+        self._good = 0  # the highest level whose latency held
         self._since_cap = 0
         self._seq = 0
         self._ghosts: list[_Ghost] = []
@@ -163,33 +169,52 @@ class AdaptiveLimiter:
             self.cuts += 1
         self.slow_start = False
 
-    def _observe(self, ticket: Ticket) -> None:
-        """A success's latency, by the level it was admitted at; caps the limit when latency rose."""
-        if not self.latency_tolerance:
-            return
+    def _set_level(self, level: int) -> None:
+        """Moves the limit to ``level``, to be measured afresh there."""
+        if level != int(self.limit) and level != self._base_level:
+            self._levels.pop(level, None)
+        self.limit = float(level)
+
+    def _step(self, ticket: Ticket) -> None:
+        """Latency-aware growth: the limit moves up one level (doubling in slow start) only once
+        the current level has ``MIN_SAMPLES`` successes and their latency holds against the lowest
+        level's; when it does not, the limit goes back to the highest level that held, and stays
+        there (one level up is tried again after ``reprobe`` successes)."""
         level = self._levels.setdefault(ticket.level, _Level())
         level.add(time.monotonic() - ticket.started)
-        measured = [(n, lv) for n, lv in sorted(self._levels.items()) if lv.count >= self.MIN_SAMPLES]
-        if len(measured) < 2 or measured[-1][0] != ticket.level or ticket.level <= measured[0][0]:
+        if self._base_level == 0 and level.count >= self.MIN_SAMPLES:
+            self._base_level = ticket.level
+        current = int(self.limit)
+        measured = self._levels.get(current)
+        if self.cap < self.ceiling and current >= self.cap:
+            self._since_cap += 1
+            if self._since_cap >= self.reprobe:  # conditions change: measure one level up again
+                self._since_cap = 0
+                self.cap += 1
+                self._set_level(self.cap)
             return
-        base = measured[0][1].mean
-        if level.mean > self.latency_tolerance * base and ticket.level - 1 < self.cap:
-            self.cap = max(self.floor, ticket.level - 1)
-            self.limit = min(self.limit, float(self.cap))
+        if ticket.level != current or measured is None or measured.count < self.MIN_SAMPLES or not self._base_level:
+            return
+        # Against the level it came from: queueing doubles latency with each doubling of the
+        # level, while a client's own CPU load (or noise) raises it by little per step.
+        held = self._levels.get(self._good) or self._levels[self._base_level]
+        if current > self._base_level and measured.mean > self.latency_tolerance * held.mean:
+            self.cap = max(self.floor, self._good or self._base_level)
+            self._set_level(self.cap)
             self.slow_start = False
             self.latency_cuts += 1
             self.epoch += 1
             self._since_cap = 0
+            return
+        self._good = max(self._good, current)
+        target = current * 2 if self.slow_start else current + 1
+        self._set_level(min(target, self.cap, self.ceiling))
 
-    def _grow(self) -> None:
-        if self.cap < self.ceiling:
-            self._since_cap += 1
-            if self._since_cap >= self.reprobe:  # conditions change: measure the next level again
-                self.cap += 1
-                self._levels.pop(self.cap, None)
-                self._since_cap = 0
-        step = 1.0 if self.slow_start else 1.0 / self.limit
-        self.limit = min(float(self.cap), float(self.ceiling), self.limit + step)
+    def _grow(self, ticket: Ticket) -> None:
+        if self.latency_tolerance:
+            self._step(ticket)
+            return
+        self.limit = min(float(self.ceiling), self.limit + 1.0 / self.limit)  # AIMD: about one per window
 
     def learn_capacity(self, slots: int) -> None:
         """The endpoint's capacity, measured (harness/preflight.py): the limit and its cap."""
@@ -208,14 +233,16 @@ class AdaptiveLimiter:
                 self.timeouts += 1
                 self._ghosts.append(_Ghost(ticket.seq, time.monotonic() + self.ghost_s))
                 self._cut(ticket, 0.5)
+                if self.latency_tolerance:  # stay below the level that timed out until re-probed
+                    self.cap = max(self.floor, int(self.limit))
+                    self._since_cap = 0
                 self._expire_later()
             elif overloaded:
                 self._cut(ticket, self.backoff)
             elif succeeded:
                 # FIFO servers: a request admitted after a ghost has finished, so the ghost has too.
                 self._ghosts = [g for g in self._ghosts if g.seq > ticket.seq]
-                self._observe(ticket)
-                self._grow()
+                self._grow(ticket)
             self._wake()
 
     def _expire_later(self) -> None:
