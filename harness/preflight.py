@@ -110,11 +110,13 @@ def structured_mode(endpoint: str) -> str | None:
 
 
 def _bounded(schema: Any) -> Any:
-    """The schema with every string and list bounded (a constrained reply then always ends)."""
+    """The schema with every string, list and number bounded (a constrained reply then ends)."""
     if isinstance(schema, dict):
         out = {k: _bounded(v) for k, v in schema.items()}
         if out.get("type") == "string" and "enum" not in out:
             out.setdefault("maxLength", STRING_BOUND)
+        if out.get("type") in ("number", "integer"):  # digits loop as strings do: a few small values
+            out = {"type": "integer", "enum": [-2, -1, 0, 1, 2, 3]}
         if out.get("type") == "array":
             out.setdefault("maxItems", LIST_BOUND)
             out.setdefault("minItems", 1)

@@ -2,7 +2,7 @@
 
 It records every request body, serves one request at a time when ``slots`` is 1 (the others
 queue, as llama-cpp-python does), answers ``response_format`` of type ``json_schema`` with HTTP
-500 and ``json_object`` + schema with a reply, and refuses a prompt over ``n_ctx`` tokens (an
+500 and ``json_object`` + schema with a reply that follows the schema, and refuses a prompt over ``n_ctx`` tokens (an
 estimate of 4 characters per token) with a 400 ``context_length_exceeded`` naming the limit.
 ``reply(body)`` writes each answer's text.
 """
@@ -26,11 +26,28 @@ def chat_adapter_reply(body: dict[str, Any]) -> str:
     return "\n\n".join(f"[[ ## {name} ## ]]\n{name} text" for name in names) + "\n\n[[ ## completed ## ]]"
 
 
+def following(schema: dict[str, Any]) -> Any:
+    """A value that follows ``schema`` (what a grammar-constrained server returns)."""
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object":
+        return {name: following(sub) for name, sub in schema.get("properties", {}).items()}
+    if kind == "array":
+        return [following(schema.get("items", {"type": "string"}))]
+    if kind == "boolean":
+        return True
+    if kind in ("number", "integer"):
+        return 1
+    return "x"
+
+
 class FakeOpenAI:
     def __init__(self, reply: Callable[[dict[str, Any]], str] = chat_adapter_reply, slots: int = 8,
                  service_s: float = 0.0, n_ctx: int = 4096, models: list[str] | None = None,
-                 props: dict[str, Any] | None = None) -> None:
+                 props: dict[str, Any] | None = None, schemas: bool = True) -> None:
         self.reply, self.service_s, self.n_ctx = reply, service_s, n_ctx
+        self.schemas = schemas  # False: response_format is accepted and ignored
         self.models = models or ["gemma-3-270m"]
         self.props = props
         self.bodies: list[dict[str, Any]] = []
@@ -88,7 +105,8 @@ class FakeOpenAI:
                 self.in_flight += 1
                 self.max_in_flight = max(self.max_in_flight, self.in_flight)
             time.sleep(self.service_s)
-            text = self.reply(body)
+            schema = fmt.get("schema") if fmt.get("type") == "json_object" and self.schemas else None
+            text = json.dumps(following(schema)) if schema else self.reply(body)
             with self._lock:
                 self.in_flight -= 1
         return 200, {"id": "x", "object": "chat.completion", "created": 0, "model": body.get("model", ""),
