@@ -37,7 +37,7 @@ from harness.config import HarnessConfig, ModelSpec, Runtime, content_hash
 from harness.context_window import window
 from harness.endpoint.errors import EndpointError
 
-PROBE_TOKENS = 256  # the structured probe's reply cap when the role sets none
+PROBE_TOKENS = 200  # the structured probe's reply cap (or the role's, when lower): ~120 tokens suffice
 REUSE_S = 6 * 3600.0
 STRING_BOUND, LIST_BOUND = 24, 1  # the structured probe's bounds: a short reply is enough to judge
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -191,7 +191,7 @@ def probe_structured(spec: ModelSpec, signature: Any, runtime: Runtime, check: C
     schema = output_schema(signature)
     fields = ", ".join(schema["required"])
     body = {"model": spec.model.split("/", 1)[1], "temperature": 0.0, "seed": 0,
-            "max_tokens": spec.max_tokens or PROBE_TOKENS,
+            "max_tokens": min(spec.max_tokens or PROBE_TOKENS, PROBE_TOKENS),
             "messages": [{"role": "system", "content": f"Reply with one JSON object with the fields {fields}."},
                          {"role": "user", "content": f"{_CONTEXT}\n{_QUESTION}"}]}
     formats = [("json_schema", {"type": "json_schema", "json_schema": {"name": "reply", "schema": schema, "strict": True}}),
