@@ -7,6 +7,10 @@ DSPy's retry loop is off (``num_retries=0``): retries happen here, where they ca
 ``Retry-After``, cut the endpoint's concurrency on a 429, be counted by kind, and wait outside
 the limiter so a backing-off call never holds a slot. DSPy's request cache sits in front of this
 engine, so an identical request (model, messages, parameters, seed) never reaches it twice.
+A timed-out attempt tells the limiter it timed out (overload: the limit is cut, and the request
+stays counted until the server is likely done with it, so its retry waits for that). A 400 that
+names the context window is its own fatal kind, ``context_length``, and the window is kept
+(harness/context_window.py).
 """
 
 from __future__ import annotations
