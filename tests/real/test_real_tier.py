@@ -79,8 +79,12 @@ def test_weak_solver_real_other_roles_simulated(served: Served, store: Path, tmp
     config = tmp_path / "weak_only.yaml"
     config.write_text(yaml.safe_dump(data))
     out = tmp_path / "weak-only"
+    started = time.monotonic()
     result = autodata(served, store, "generate", config, "--out", out, "--no-track")
+    elapsed = time.monotonic() - started
     assert "Traceback" not in result.stdout + result.stderr
     assert result.returncode == 0, result.stdout + result.stderr
     summary = check_run(out, documents=2, round_budget=2)
     assert summary["endpoint"]["requests"] > 0
+    print(f"weak solver real, 2 documents: {elapsed:.0f} s, {summary['endpoint']['requests']} requests, "
+          f"rounds {summary['rounds']}, endpoint errors {summary['endpoint']['errors']}")
