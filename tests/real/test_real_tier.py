@@ -30,6 +30,7 @@ def check_run(out: Path, documents: int, round_budget: int) -> dict:
     summary = json.loads((out / "summary.json").read_text())
     records = rounds(out)
     by_doc: dict[str, int] = {}
+    errored = 0
     for record in records:
         by_doc[record["doc_id"]] = by_doc.get(record["doc_id"], 0) + 1
         assert record["candidates"], record
@@ -37,8 +38,10 @@ def check_run(out: Path, documents: int, round_budget: int) -> dict:
             assert candidate["decision"], candidate  # every round recorded with a decision
             if candidate["decision"] == "error":
                 assert candidate["reason"], candidate  # and an error says why
+                errored += 1
     assert len(by_doc) == documents and all(n >= min(round_budget, 1) for n in by_doc.values()), by_doc
     assert summary["documents_finished"] == documents and summary["stopped"] is None
+    assert summary["failure_reasons"].get("error", 0) == errored  # failures counted in the summary
     errors = summary["endpoint"]["errors"]
     assert errors.get("timeout", 0) == 0, errors  # no request timed out: the limiter found the one slot
     return summary
