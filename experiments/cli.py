@@ -70,7 +70,67 @@ def _prepare(config_path: Path, overrides: dict[str, Any]) -> tuple[HarnessConfi
         say("warning:", "yellow", warning)
     if not docs.documents:
         fail(f"{config_path}: documents: no usable documents")
+    _preflight(config)
+    _refuse_oversized(config, docs)
+    if not docs.documents:
+        fail(f"{config_path}: documents: every document is too long for the challenger's context window")
     return config, docs
+
+
+def preflight_table(checks: list[Any], title: str) -> Any:
+    """The preflight's rows (harness/preflight.py), one per distinct role model."""
+    from rich.table import Table
+
+    def mark(value: bool | None) -> str:
+        return "-" if value is None else ("yes" if value else "[bold red]no[/]")
+
+    table = Table(title=title, caption=" ".join(sorted({f"{c.model} at {c.endpoint};" for c in checks})).rstrip(";"))
+    for name in ("roles", "model", "reachable", "auth", "format", "tok/s", "window", "structured"):
+        table.add_column(name, justify="right" if name == "tok/s" else "left", overflow="fold")
+    for c in checks:
+        model = c.model.split("/", 1)[-1]
+        if c.simulated:
+            table.add_row(", ".join(c.roles), model, "simulated", "-", "simulated", "-", "-", "-")
+            continue
+        follows = f"yes ({c.mode})" if c.mode else ("[bold red]no[/]" if c.reachable and c.authenticated else "-")
+        if c.structured_follows is None:
+            structured = "-"
+        else:
+            structured = f"{c.structured} {'followed' if c.structured_follows else 'not followed'}" \
+                if c.structured else "not supported"
+        tps = f"{c.tokens_per_s:.0f}" if c.tokens_per_s else "-"
+        table.add_row(", ".join(c.roles) + (" (cached)" if c.cached else ""), model, mark(c.reachable),
+                      mark(c.authenticated), follows, tps, c.context_window, structured)
+    return table
+
+
+def _preflight(config: HarnessConfig, fresh: bool = False, always_print: bool = False) -> list[Any]:
+    """The preflight for real roles (simulated ones make no call); exit 2 when a role cannot work."""
+    from harness.config import ConfigError as EnvError
+    from harness.preflight import failures, preflight
+
+    if not always_print and all(spec.simulated for _, spec in config.models.items()):
+        return []
+    try:
+        checks = preflight(config, fresh=fresh)
+    except EnvError as error:
+        fail(str(error))
+    if always_print or any(not c.cached for c in checks if not c.simulated) or failures(checks):
+        console.print(preflight_table(checks, f"preflight: {config.name}"))
+    problems = failures(checks)
+    if problems:
+        fail("preflight: " + "; ".join(problems) + " (nothing was spent)")
+    return checks
+
+
+def _refuse_oversized(config: HarnessConfig, docs: DocumentSet) -> None:
+    """Documents too long for the challenger's context window are refused before any call."""
+    from harness.context_window import refuse_oversized
+
+    kept, refused = refuse_oversized(config, docs.documents)
+    for refusal in refused:
+        say("refused:", "yellow", str(refusal))
+    docs.documents, docs.refused = kept, [r.as_dict() for r in refused]
 
 
 def _run(config: HarnessConfig, docs: DocumentSet, out: Path, label: str) -> dict[str, Any]:
@@ -80,7 +140,13 @@ def _run(config: HarnessConfig, docs: DocumentSet, out: Path, label: str) -> dic
 
     try:
         with GenerationProgress(console, len(docs.documents), label) as bar:
-            return generate(config, docs, out, progress=bar.update)
+            summary = generate(config, docs, out, progress=bar.update)
+        if docs.refused:  # counted with the run: refused before any call (harness/context_window.py)
+            from harness.generate import write_json_atomic
+
+            summary["documents_refused"] = docs.refused
+            write_json_atomic(out / "summary.json", summary)
+        return summary
     except RunMismatchError as error:
         fail(str(error))
     except EndpointError as error:
@@ -108,6 +174,7 @@ def generate(
     config: Annotated[Path, typer.Argument(help="experiment YAML")],
     preset: Annotated[str | None, typer.Option(help="self-instruct | grounded-self-instruct | cot-self-instruct | agentic")] = None,
     docs: Annotated[int | None, typer.Option(help="number of documents to use")] = None,
+    docs_folder: Annotated[Path | None, typer.Option(help="a folder of .txt documents (instead of the config's documents)")] = None,
     seed: Annotated[int | None, typer.Option(help="run seed")] = None,
     out: Annotated[Path | None, typer.Option(help="output directory (default out/<name>/<preset>-seed<seed>)")] = None,
     downstream: Annotated[str | None, typer.Option(help="downstream reward: none | sim | icl | command")] = None,
@@ -118,6 +185,8 @@ def generate(
     from objectives.evaluate import EXIT_INCOMPLETE, score_run
 
     overrides = _overrides(preset, seed, docs)
+    if docs_folder is not None:
+        overrides.update({"documents.source": "folder", "documents.path": str(docs_folder.resolve())})
     if downstream is not None:
         overrides["downstream.kind"] = downstream
     cfg, documents = _prepare(config, overrides)
@@ -247,6 +316,8 @@ def sweep(
     problems = missing_credentials(sweep_config.harness.models)
     if problems:
         fail("; ".join(map(str, problems)))
+    if worker is None:
+        _preflight(sweep_config.harness)
     out = out or Path("out") / study_name(sweep_config)
     storage = storage or default_storage()
     tracking = sweep_config.harness.tracking
@@ -393,6 +464,55 @@ def serve_sim(
 
 
 @app.command()
+def check(config: Annotated[Path, typer.Argument(help="experiment or sweep YAML")]) -> None:
+    """The preflight on its own: one tiny request per role model; a table of what each endpoint can do."""
+    try:
+        cfg = load_config(config)
+    except ConfigError as error:
+        try:  # a sweep YAML: check its seed harness
+            from search.config import load_sweep_config
+
+            cfg = load_sweep_config(config).harness
+        except ConfigError:
+            fail(str(error))
+    problems = missing_credentials(cfg.models)
+    if problems:
+        fail("; ".join(map(str, problems)))
+    _preflight(cfg, fresh=True, always_print=True)
+    console.print("preflight: every role can produce its output format")
+
+
+@app.command("serve-local")
+def serve_local(
+    port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8080,
+    venv: Annotated[Path | None, typer.Option(help="the server's environment (default .venv-real, or $AUTODATA_REAL_VENV)")] = None,
+    n_ctx: Annotated[int, typer.Option(help="context window in tokens")] = 4096,
+    n_threads: Annotated[int, typer.Option(help="CPU threads")] = 2,
+    model: Annotated[str | None, typer.Option(help="a GGUF file (default: Gemma 3 270M from its package)")] = None,
+) -> None:
+    """Serve the real small model (Gemma 3 270M, llama-cpp-python) on 127.0.0.1; prints its base URL first; Ctrl-C stops it."""
+    from experiments.serve_local import LocalServer, LocalServerError, venv_python
+    from experiments.ui import stopped_by_signals
+
+    server = LocalServer(port, venv_python(venv), n_ctx=n_ctx, n_threads=n_threads, model=model)
+    with stopped_by_signals():
+        try:
+            server.start()
+        except LocalServerError as error:
+            fail(str(error))
+        try:
+            print(server.url, flush=True)  # the first line on stdout: the base URL (api_base)
+            assert server.process is not None
+            code = server.process.wait()
+            if code:
+                fail(f"the local server exited with code {code}")
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.stop()
+
+
+@app.command()
 def compare(
     experiment: Annotated[str, typer.Argument(help="MLflow experiment (the config's name)")],
     plot: Annotated[Path | None, typer.Option(help="also draw score by candidate (and the Pareto front) to a PNG")] = None,
@@ -462,6 +582,7 @@ def ablate(
     problems = missing_credentials(ablation.harness.models)
     if problems:
         fail("; ".join(map(str, problems)))
+    _preflight(ablation.harness)
     out = out or Path("out") / f"ablation-{ablation.spec.name}"
     out.mkdir(parents=True, exist_ok=True)
     total = len(ablation.cells) * len(ablation.spec.seeds)

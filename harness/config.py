@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -53,10 +54,23 @@ class ModelSpec(Strict):
     # How replies are constrained to the role's JSON schema (harness/structured.py): ``auto`` finds
     # out once per endpoint; ``off`` keeps DSPy's text format.
     structured: Literal["auto", "json_schema", "json_object", "off"] = "auto"
+    # Endpoint facts (harness/context_window.py, harness/endpoint/client.py). ``context_window``:
+    # the model's window in tokens when the endpoint does not report it (None: asked of LiteLLM's
+    # model info or the server, else learned from its first context_length_exceeded).
+    # ``token_limit_param``: the name the reply cap goes out under; auto is max_tokens for an
+    # OpenAI-compatible api_base (llama.cpp, vLLM, Ollama read it; llama-cpp-python ignores
+    # max_completion_tokens) and DSPy's own choice for hosted providers.
+    context_window: int | None = Field(default=None, ge=16)
+    token_limit_param: Literal["auto", "max_tokens", "max_completion_tokens"] = "auto"
 
     @property
     def simulated(self) -> bool:
         return self.model.startswith("sim/")
+
+    def base_url(self) -> str | None:
+        """``api_base`` with ``${VAR}`` replaced from the environment, at call time (the config and
+        its harness hash keep the variable, so a server on another port is the same harness)."""
+        return expand_env(self.api_base, "api_base") if self.api_base else None
 
     @property
     def takes_seed(self) -> bool:
@@ -244,13 +258,28 @@ class HarnessConfig(Strict):
 
 
 def _models_identity(models: Models) -> dict[str, Any]:
-    """The role models as identity. ``structured: auto`` (the default) is left out, so a harness
-    named before the setting existed keeps its hash (and its run directories resume)."""
+    """The role models as identity. Endpoint settings at their defaults (``structured: auto``, no
+    ``context_window``, ``token_limit_param: auto``) are left out, so a harness named before they
+    existed keeps its hash (and its run directories resume)."""
+    defaults = {"structured": "auto", "context_window": None, "token_limit_param": "auto"}
     dumped = models.model_dump()
     for spec in dumped.values():
-        if spec.get("structured") == "auto":
-            del spec["structured"]
+        for name, default in defaults.items():
+            if name in spec and spec[name] == default:
+                del spec[name]
     return dumped
+_ENV_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def expand_env(value: str, where: str) -> str:
+    """``${VAR}`` replaced by the variable's value; an unset or empty variable is a ConfigError."""
+    def one(match: re.Match[str]) -> str:
+        found = os.environ.get(match.group(1))
+        if not found:
+            raise ConfigError(f"{where}: environment variable {match.group(1)} is not set (used in {value!r})")
+        return found
+
+    return _ENV_VAR.sub(one, value)
 
 
 def content_hash(value: Any, length: int = 12) -> str:

@@ -2,6 +2,8 @@
 
 Unusable documents (empty, binary, not UTF-8) are skipped with a warning and counted; a
 missing folder or a malformed JSONL line is an error naming the file (and line and field).
+Documents longer than the challenger model's context window are refused before any call
+(harness/context_window.py) and listed in ``DocumentSet.refused``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ class Document:
 class DocumentSet:
     documents: list[Document]
     skipped: list[str] = field(default_factory=list)  # one warning per skipped document
+    # Documents too long for the challenger's context window: refused before any call, not
+    # chunked (the rule and why: harness/context_window.py); one record each, for the summary.
+    refused: list[dict] = field(default_factory=list)
 
 
 def _decode(raw: bytes, where: str, skipped: list[str]) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from types import SimpleNamespace
 
 import dspy.lm15 as lm15
@@ -136,7 +137,7 @@ class Script:
 
 
 def engine(script: Script, budget: BudgetGuard | None = None, retries: int = 3) -> EndpointEngine:
-    return EndpointEngine("openai/m", "http://h/v1", script, None, AdaptiveLimiter(4), budget or BudgetGuard(),
+    return EndpointEngine("openai/m", "http://h/v1", script, None, AdaptiveLimiter(4, ghost_s=0.01), budget or BudgetGuard(),
                           CallStats(), RetryPolicy(retries=retries, base_delay_s=0.001), (0.5, 1.0))
 
 
@@ -150,7 +151,7 @@ def test_transient_failures_are_retried_counted_and_charged_once() -> None:
     assert (counts["error.server_error"], counts["error.rate_limit"], counts["error.malformed"],
             counts["error.timeout"]) == (1, 1, 1, 1)
     assert e.budget.spent.calls == 1 and e.budget.spent.dollars == pytest.approx(7 * 0.5 + 3 * 1.0)
-    assert e.limiter.cuts == 1 and e.limiter.in_flight == 0
+    assert e.limiter.cuts == 2 and e.limiter.timeouts == 1 and e.limiter.in_flight == 0  # the 429 and the timeout
 
 
 def test_retries_run_out_and_fatal_errors_stop_at_once() -> None:
@@ -203,11 +204,16 @@ def test_a_stuck_endpoint_does_not_block_another() -> None:
 
 def test_a_call_past_its_timeout_is_retried_then_fails_as_timeout() -> None:
     async def scenario() -> None:
-        slow = EndpointEngine("openai/a", "http://a/v1", Hang(), None, AdaptiveLimiter(2), BudgetGuard(),
+        slow = EndpointEngine("openai/a", "http://a/v1", Hang(), None, AdaptiveLimiter(2, ghost_s=0.3), BudgetGuard(),
                               CallStats(), RetryPolicy(retries=1, timeout_s=0.05, base_delay_s=0.001), None)
+        started = time.monotonic()
         with pytest.raises(EndpointError, match="gave up after 2 failed attempts: timeout") as caught:
             await slow.complete(object())
         assert caught.value.kind == "timeout" and slow.stats.counts["openai/a"]["error.timeout"] == 2
+        # The timeout cut the limit to 1, held by the timed-out request's ghost: the retry waited
+        # for it to expire instead of joining the server's queue behind it.
+        assert slow.limiter.limit == 1.0 and slow.limiter.timeouts == 2
+        assert time.monotonic() - started >= 0.3
 
     run(scenario())
 
@@ -260,3 +266,86 @@ def test_a_silent_http_endpoint_is_cut_by_the_call_timeout_on_both_paths() -> No
     for stats in (async_stats, sync_stats):
         counts = stats.counts["openai/weak"]
         assert (counts["requests"], counts["error.timeout"], counts["retries"], counts["ok"]) == (2, 2, 1, 0)
+
+
+class Serial:
+    """An endpoint with one slot (llama-cpp-python): requests queue and are served one at a time."""
+
+    def __init__(self, service_s: float = 0.02, first_s: float | None = None, slots: int = 1) -> None:
+        self.service_s, self.first_s = service_s, first_s
+        self.lock = asyncio.Semaphore(slots)
+        self.calls = 0
+        self.busy = 0
+        self.most_busy = 0  # requests the server held at once (being served or queued)
+        self.overlaps = 0  # requests that arrived while an abandoned one was still being served
+
+    async def complete(self, request: object) -> object:
+        self.calls += 1
+        self.busy += 1
+        self.most_busy = max(self.most_busy, self.busy)
+        first = self.calls == 1
+        try:
+            async with self.lock:
+                await asyncio.sleep(self.first_s if first and self.first_s else self.service_s)
+        finally:
+            self.busy -= 1
+        return SimpleNamespace(usage=SimpleNamespace(input_tokens=7, output_tokens=3))
+
+
+def test_an_api_base_limiter_grows_level_by_level_while_latency_holds() -> None:
+    """A parallel endpoint (constant latency): from 1 in flight, doubling per measured level."""
+    async def scenario() -> AdaptiveLimiter:
+        limiter = AdaptiveLimiter(32, initial=1)
+        fast = EndpointEngine("openai/a", "http://a/v1", Serial(0.01, slots=64), None, limiter, BudgetGuard(),
+                              CallStats(), RetryPolicy(), None)
+
+        async def caller() -> None:
+            for _ in range(20):
+                await fast.complete(object())
+
+        await asyncio.gather(*(caller() for _ in range(40)))
+        return limiter
+
+    limiter = run(scenario())
+    assert limiter.limit == 32.0 and limiter.latency_cuts == 0 and limiter.peak == 32
+
+
+def test_a_one_slot_server_is_found_in_a_few_calls() -> None:
+    async def scenario() -> tuple[Serial, AdaptiveLimiter, list[float]]:
+        server = Serial()
+        limiter = AdaptiveLimiter(8, initial=1)
+        e = EndpointEngine("openai/a", "http://a/v1", server, None, limiter, BudgetGuard(), CallStats(),
+                           RetryPolicy(), None)
+        limits: list[float] = []
+
+        async def caller() -> None:
+            for _ in range(5):
+                await e.complete(object())
+                limits.append(limiter.limit)
+
+        await asyncio.gather(*(caller() for _ in range(8)))
+        return server, limiter, limits
+
+    server, limiter, limits = run(scenario())
+    assert limiter.latency_cuts == 1 and limiter.cap == 1 and limiter.limit == 1.0
+    assert limits.index(2.0) < 4 and 1.0 in limits[4:10]  # 3 calls at 1, 3 at 2, then back to 1
+    assert limits[10:] == [1.0] * 30 and server.most_busy <= 2  # never more than one queued
+
+
+def test_a_timed_out_request_is_not_retried_while_the_server_still_serves_it() -> None:
+    """The first request takes 0.4 s on a one-slot server; the client gives up after 0.1 s. Its
+    retry (and every other call) waits until the server is done with it, not queue behind it."""
+    async def scenario() -> tuple[Serial, EndpointEngine]:
+        server = Serial(service_s=0.01, first_s=0.4)
+        limiter = AdaptiveLimiter(4, initial=2, ghost_s=0.4)
+        e = EndpointEngine("openai/a", "http://a/v1", server, None, limiter, BudgetGuard(), CallStats(),
+                           RetryPolicy(retries=2, timeout_s=0.1, base_delay_s=0.001), None)
+        await asyncio.gather(*(e.complete(object()) for _ in range(6)))
+        return server, e
+
+    server, e = run(scenario())
+    counts = e.stats.counts["openai/a"]
+    assert counts["ok"] == 6 and counts["error.timeout"] >= 1 and e.limiter.timeouts >= 1
+    assert e.limiter.limit <= 1.0 and e.limiter.cap == 1  # a timeout is overload: cut, and capped there
+    # Only the abandoned request and the one already in flight beside it ever overlapped.
+    assert server.most_busy <= 2

@@ -54,8 +54,11 @@ def test_a_learned_shape_sends_the_bytes_dspy_builds_for_every_call_of_that_shap
     inner, _, wire = client._inner_engines(spec, Runtime())
     assert isinstance(wire, ChatWire)
     lm = dspy.LM(spec.model, api_base=spec.api_base, api_key="k")
+    # max_tokens: DSPy's body names it max_completion_tokens; the wire writes the same bytes (the
+    # endpoint's transport renames it for servers that read max_tokens: test below).
     carried = [{"temperature": 1.0, "seed": 3}, {"top_p": 0.9, "stop": ["x", "y"]},
-               {"presence_penalty": 0.1, "frequency_penalty": -0.2, "temperature": 0.0}]
+               {"presence_penalty": 0.1, "frequency_penalty": -0.2, "temperature": 0.0},
+               {"max_tokens": 100, "seed": 1}]
     for kwargs in carried:
         legacy, request = _dspy_request(lm, MESSAGES, kwargs)
         assert wire.ready(legacy, shape(legacy)) is None  # not yet verified: DSPy's path
@@ -67,8 +70,8 @@ def test_a_learned_shape_sends_the_bytes_dspy_builds_for_every_call_of_that_shap
         provider, routed = inner._target(request2)
         built, _ = provider._inner._build(routed, stream=False, policy=provider.adaptations)
         assert wire.ready(legacy2, shape(legacy2)) == built.body
-    # DSPy writes these differently from the call (max_completion_tokens; 1.0 for an int top_p).
-    for kwargs in ({"max_tokens": 100, "seed": 1}, {"top_p": 1}):
+    # DSPy writes this differently from the call (1.0 for an int top_p).
+    for kwargs in ({"top_p": 1},):
         legacy, request = _dspy_request(lm, MESSAGES, kwargs)
         wire.learn(legacy, shape(legacy), inner, request)
         assert wire.ready(legacy, shape(legacy)) is None and shape(legacy) in wire.refused
@@ -162,3 +165,57 @@ def test_each_event_loop_gets_its_own_connections() -> None:
             for _ in range(3):
                 asyncio.run(_answers(predictor, 4))
             assert stats.as_dict() == {"openai/weak": {"ok": 12, "requests": 12, "simulated": 12}}, direct
+
+
+def _solve_calls(spec: ModelSpec, n: int = 3) -> list[dspy.Prediction]:
+    lm = build_lm(spec, Runtime(num_retries=0), SimEngine(), cache=False)
+    predictor = dspy.Predict(Solve)
+    predictor.set_lm(lm)
+
+    async def calls() -> list[dspy.Prediction]:
+        with call_settings():
+            return [await predictor.acall(context="c", question=f"q{i}", config={"seed": i, "temperature": 0.5})
+                    for i in range(n)]
+
+    return asyncio.run(calls()), lm
+
+
+SOLVED = "[[ ## answer ## ]]\nworked\n\n[[ ## final_answer ## ]]\nYes\n\n[[ ## completed ## ]]"
+
+
+@pytest.mark.parametrize("engine", ["auto", "litellm"])
+def test_the_reply_cap_goes_out_as_max_tokens_to_an_api_base_on_every_route(engine: str) -> None:
+    """llama-cpp-python reads only max_tokens (it ignores DSPy's max_completion_tokens): the first
+    call (DSPy's path), the direct route after it, and LiteLLM all send the role's cap under it."""
+    from openai_fake import FakeOpenAI
+
+    _LIMITERS.clear()
+    with FakeOpenAI(reply=lambda body: SOLVED) as fake:
+        predictions, lm = _solve_calls(ModelSpec(model="openai/gemma", api_base=fake.url, max_tokens=77, engine=engine))
+    assert [p.final_answer for p in predictions] == ["Yes"] * 3
+    assert [b.get("max_tokens") for b in fake.bodies] == [77, 77, 77]
+    assert not any("max_completion_tokens" in b for b in fake.bodies)
+    wire = lm._async_engine_spec.wire
+    assert (wire is not None and len(wire.verified) == 1) == (engine == "auto")  # the capped shape went direct
+
+
+def test_token_limit_param_keeps_openais_name_where_configured() -> None:
+    from openai_fake import FakeOpenAI
+
+    _LIMITERS.clear()
+    with FakeOpenAI(reply=lambda body: SOLVED) as fake:
+        _solve_calls(ModelSpec(model="openai/gemma", api_base=fake.url, max_tokens=50,
+                               token_limit_param="max_completion_tokens"), n=2)
+    assert [b.get("max_completion_tokens") for b in fake.bodies] == [50, 50]
+    assert not any("max_tokens" in b for b in fake.bodies)
+
+
+def test_engine_litellm_runs_against_serve_sim() -> None:
+    """It crashed with 'Unknown engine client options: [num_retries]' before any call."""
+    _LIMITERS.clear()
+    with ServerProcess() as server:
+        predictions, lm = _solve_calls(ModelSpec(model="openai/weak", api_base=server.url, engine="litellm"), n=4)
+        served = server.stats()
+    assert len(predictions) == 4 and all(p.final_answer for p in predictions)
+    assert served["ok"] == 4
+    assert type(lm._async_engine_spec.inner).__name__.startswith("AsyncLiteLLMEngine")

@@ -1,4 +1,13 @@
-"""Builds the engine pair for one role's real endpoint from its model spec."""
+"""Builds the engine pair for one role's real endpoint from its model spec.
+
+The reply cap goes out under the name the endpoint reads (``token_limit``): DSPy's native client
+writes ``max_completion_tokens``, which llama-cpp-python accepts and ignores (every reply then
+ran to the context limit), so for an OpenAI-compatible ``api_base`` the transport renames it to
+``max_tokens`` unless the model's ``token_limit_param`` says otherwise. LiteLLM (``engine:
+litellm``) sends the name it is given. An ``api_base`` endpoint's limiter starts at
+``START_IN_FLIGHT`` and grows while latency holds (harness/endpoint/limiter.py); hosted
+providers start at the ceiling, as they answer 429 when over their limit.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +36,38 @@ def api_key(spec: ModelSpec) -> str | None:
 
 
 def endpoint_label(spec: ModelSpec) -> str:
-    return spec.api_base or spec.model.split("/", 1)[0]
+    return spec.base_url() or spec.model.split("/", 1)[0]
+
+
+START_IN_FLIGHT = 1  # an api_base's first limit, its latency the baseline; a one-slot server is found in ~6 calls
+
+
+def token_limit(spec: ModelSpec) -> str | None:
+    """The name the reply cap must go out under, or None to leave DSPy's choice."""
+    if spec.token_limit_param != "auto":
+        return spec.token_limit_param
+    return "max_tokens" if spec.api_base else None
+
+
+class RenamedLimit:
+    """A transport that sends DSPy's ``max_completion_tokens`` as ``name`` (the body is rewritten
+    only when it carries the key: a JSON string cannot hold the quoted key unescaped)."""
+
+    KEY = b'"max_completion_tokens":'
+
+    def __init__(self, inner: Any, name: str) -> None:
+        self.inner, self.name = inner, name
+
+    def stream(self, request: Any) -> Any:
+        body = getattr(request, "body", None)
+        if isinstance(body, bytes) and self.KEY in body:
+            from dataclasses import replace
+
+            request = replace(request, body=body.replace(self.KEY, f'"{self.name}":'.encode(), 1))
+        return self.inner.stream(request)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
 
 
 def _inner_engines(spec: ModelSpec, runtime: Runtime) -> tuple[object, object, ChatWire | None]:
@@ -37,6 +77,7 @@ def _inner_engines(spec: ModelSpec, runtime: Runtime) -> tuple[object, object, C
     from dspy.lm15 import RouterConfig, UnknownModelError, UnsupportedFeatureError
 
     key = api_key(spec)
+    base = spec.base_url()
     try:
         provider = LM15Engine(RouterConfig(env={})).resolve(spec.model).provider
     except (UnknownModelError, UnsupportedFeatureError):
@@ -44,18 +85,39 @@ def _inner_engines(spec: ModelSpec, runtime: Runtime) -> tuple[object, object, C
     if provider is None or spec.engine == "litellm":
         from dspy.clients.engines.litellm_engine import AsyncLiteLLMEngine, LiteLLMEngine
 
-        options = {"api_base": spec.api_base, "api_key": key, "num_retries": 0, "timeout": runtime.timeout_s}
+        # LiteLLM's engine takes client options only; it turns LiteLLM's own retries off itself.
+        options = {"api_base": base, "api_key": key, "timeout": runtime.timeout_s}
         options = {k: v for k, v in options.items() if v is not None}
-        return AsyncLiteLLMEngine(**options), LiteLLMEngine(**options), None
+        name = token_limit(spec)
+        return _renaming(AsyncLiteLLMEngine, name)(**options), _renaming(LiteLLMEngine, name)(**options), None
     keys = {"api_keys": {provider: key} if key else None,
-            "base_urls": {provider: spec.api_base} if spec.api_base else None}
-    if not spec.api_base:
+            "base_urls": {provider: base} if base else None}
+    if not base:
         config = RouterConfig(**keys, timeouts=timeouts_for(runtime.timeout_s))
         return AsyncLM15Engine(config), LM15Engine(config), None
-    async_transport, sync_transport = _transports(spec.api_base, runtime)
+    async_transport, sync_transport = _transports(base, runtime)
+    if (name := token_limit(spec)) and name != "max_completion_tokens":
+        async_transport, sync_transport = RenamedLimit(async_transport, name), RenamedLimit(sync_transport, name)
     wire = ChatWire() if provider == "openai-chat" and DIRECT_WIRE else None
     return (AsyncLM15Engine(RouterConfig(**keys, transport=async_transport)),
             LM15Engine(RouterConfig(**keys, transport=sync_transport)), wire)
+
+
+def _renaming(engine: type, name: str | None) -> type:
+    """DSPy's LiteLLM engine class, sending the reply cap as ``name`` (its typed request writes
+    ``max_completion_tokens``, which LiteLLM passes on as it is)."""
+    if name is None or name == "max_completion_tokens":
+        return engine
+
+    class Renamed(engine):  # type: ignore[misc, valid-type]
+        def _arguments(self, request: Any, *, streaming: bool = False) -> dict[str, Any]:
+            data = super()._arguments(request, streaming=streaming)
+            if "max_completion_tokens" in data:
+                data[name] = data.pop("max_completion_tokens")
+            return data
+
+    Renamed.__name__ = f"{engine.__name__}[{name}]"
+    return Renamed
 
 
 DIRECT_WIRE = True  # False sends every call through DSPy's full path (experiments/bench/client_cpu.py compares)
@@ -122,11 +184,12 @@ class LoopTransports:
 
 def engine_pair(model: str, label: str, inner: object, inner_sync: object, runtime: Runtime,
                 budget: BudgetGuard, stats: CallStats, rates: tuple[float, float] | None = None,
-                wire: ChatWire | None = None) -> tuple[SyncFace, EndpointEngine]:
-    """The engine pair DSPy takes, around any inner client (an endpoint's, or the offline world)."""
+                wire: ChatWire | None = None, start: int | None = None) -> tuple[SyncFace, EndpointEngine]:
+    """The engine pair DSPy takes, around any inner client (an endpoint's, or the offline world);
+    ``start``: the endpoint limiter's first limit (None: its ceiling)."""
     policy = RetryPolicy(retries=runtime.num_retries, timeout_s=runtime.timeout_s)
-    engine = EndpointEngine(model, label, inner, inner_sync, limiter_for(label, runtime.max_in_flight),
-                            budget, stats, policy, rates, wire)
+    limiter = limiter_for(label, runtime.max_in_flight, initial=start, ghost_s=runtime.timeout_s)
+    engine = EndpointEngine(model, label, inner, inner_sync, limiter, budget, stats, policy, rates, wire)
     return SyncFace(engine), engine
 
 
@@ -134,4 +197,4 @@ def endpoint_engines(spec: ModelSpec, runtime: Runtime, budget: BudgetGuard, sta
                      ) -> tuple[SyncFace, EndpointEngine]:
     inner, inner_sync, wire = _inner_engines(spec, runtime)
     return engine_pair(spec.model, endpoint_label(spec), inner, inner_sync, runtime, budget, stats,
-                       token_rates(spec.model), wire)
+                       token_rates(spec.model), wire, START_IN_FLIGHT if spec.api_base else None)

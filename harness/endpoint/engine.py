@@ -7,6 +7,10 @@ DSPy's retry loop is off (``num_retries=0``): retries happen here, where they ca
 ``Retry-After``, cut the endpoint's concurrency on a 429, be counted by kind, and wait outside
 the limiter so a backing-off call never holds a slot. DSPy's request cache sits in front of this
 engine, so an identical request (model, messages, parameters, seed) never reaches it twice.
+A timed-out attempt tells the limiter it timed out (overload: the limit is cut, and the request
+stays counted until the server is likely done with it, so its retry waits for that). A 400 that
+names the context window is its own fatal kind, ``context_length``, and the window is kept
+(harness/context_window.py).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from harness.context_window import learn
 from harness.endpoint.budget import BudgetGuard
 from harness.endpoint.errors import FATAL, EndpointError, classify, describe
 from harness.endpoint.limiter import AdaptiveLimiter
@@ -69,7 +74,13 @@ class _Attempts:
     def after(self, error: BaseException) -> float:
         e = self.engine
         kind = classify(error)
+        tokens = None
+        if kind == "bad_request" and (tokens := learn(e.endpoint if "://" in e.endpoint else None, e.model, str(error))):
+            kind = "context_length"
         e.stats.add(e.model, f"error.{kind}")
+        if tokens:
+            raise EndpointError(kind, e.model, e.endpoint, f"{describe(kind, error)}; its window, {tokens} tokens, "
+                                "is kept: the next run refuses such documents before any call") from error
         if kind in FATAL:
             raise EndpointError(kind, e.model, e.endpoint, describe(kind, error)) from error
         if kind == "rate_limit":
@@ -132,7 +143,7 @@ class EndpointEngine:
             except BaseException:
                 self.budget.cancel()
                 raise
-            overloaded = succeeded = False
+            overloaded = succeeded = timed_out = False
             try:
                 self.stats.add(self.model, "requests")
                 # asyncio.timeout, not wait_for: wait_for runs the call in a Task of its own,
@@ -142,11 +153,14 @@ class EndpointEngine:
                 succeeded = True
             except Exception as error:  # sorted by kind; fatal ones and exhausted retries raise
                 failure: BaseException = error
-                overloaded = classify(error) == "rate_limit"
+                kind = classify(error)
+                overloaded, timed_out = kind == "rate_limit", kind == "timeout"
             finally:
                 if not succeeded:
                     self.budget.cancel()
-                await self.limiter.release(ticket, overloaded=overloaded, succeeded=succeeded)
+                # A timeout is overload too: the limiter halves the limit and keeps the request
+                # counted until the server is likely done with it, so the retry waits for that.
+                await self.limiter.release(ticket, overloaded=overloaded, succeeded=succeeded, timed_out=timed_out)
             if succeeded:
                 return response
             await asyncio.sleep(attempts.after(failure))

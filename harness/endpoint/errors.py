@@ -2,7 +2,9 @@
 
 ``transient`` kinds (rate limit, server error, timeout, malformed body, refused connection) are
 retried with backoff inside the engine; ``fatal`` kinds (authentication, wrong address or model,
-bad request) stop the run with a message naming the role and model, as does a budget stop.
+bad request, a prompt over the context window) stop the run with a message naming the role and
+model, as does a budget stop. A context-length refusal that names the window teaches it
+(harness/context_window.py), so the next run refuses the document before sending it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import dspy.lm15 as lm15
 from dspy._vendor.lm15.transports import ConnectTimeout, ReadTimeout, WriteTimeout
 
 TRANSIENT = ("rate_limit", "server_error", "timeout", "malformed", "connection")
-FATAL = ("auth", "not_found", "bad_request")
+FATAL = ("auth", "not_found", "bad_request", "context_length")
 
 
 class EndpointError(RuntimeError):
@@ -87,6 +89,7 @@ def describe(kind: str, error: BaseException) -> str:
         "not_found": "not found: check api_base and the model name",
         "connection": "cannot connect: is the server running, and is api_base right?",
         "bad_request": "the endpoint rejected the request",
+        "context_length": "the prompt is longer than the model's context window",
     }
     head = hints.get(kind, kind.replace("_", " "))
     return f"{head} ({type(error).__name__}: {first})" if first else head

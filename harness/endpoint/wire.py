@@ -69,10 +69,16 @@ def shape(legacy: dict[str, Any]) -> Shape | None:
     return frozenset((k, type(v)) for k, v in params)
 
 
+# DSPy's body names the reply cap ``max_completion_tokens`` (OpenAI's name) for a call's
+# ``max_tokens``; the endpoint's transport renames it where the server reads another name
+# (harness/endpoint/client.py), on this route and DSPy's alike.
+_BODY_NAME = {"max_completion_tokens": "max_tokens"}
+
+
 def body(legacy: dict[str, Any], order: tuple[str, ...], model: str) -> bytes:
     """The call's JSON body with its keys in ``order`` (DSPy's), serialized as DSPy serializes it."""
     values = {**legacy, "model": model}
-    return json_dumps({key: values[key] for key in order})
+    return json_dumps({key: values[_BODY_NAME.get(key, key)] for key in order})
 
 
 class ChatWire:
@@ -112,7 +118,8 @@ class ChatWire:
         order = tuple(sent) if isinstance(sent, dict) else ()
         # Byte for byte: a resumed run that re-sends a call must send what the first run sent.
         sized = any(name.lower() == "content-length" for name, _ in built.headers)  # the transport sizes each body
-        if adaptations or sized or set(order) != {k for k, _ in keys} | {"model", "messages"} \
+        named = {_BODY_NAME.get(key, key) for key in order}
+        if adaptations or sized or named != {k for k, _ in keys} | {"model", "messages"} \
                 or body(legacy, order, routed.model) != built.body:
             self.refused.add(keys)
             return

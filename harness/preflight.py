@@ -1,0 +1,347 @@
+"""The preflight: one tiny request per distinct role model, before a run spends anything.
+
+For each real role model and output format (the two solvers share one check when they share a
+model), in order:
+
+- the role's real predictor (its DSPy signature and instructions, through the project's adapter:
+  ``harness.roles.Roles``) is called once on a tiny input, with the role's own reply cap, DSPy's
+  cache off and a budget of its own (the run's budget is not touched). That says whether the endpoint is reachable and the key accepted, whether the
+  reply parses in the text format (mode ``chat``), and the tokens per second it was written at;
+- on an OpenAI-compatible ``api_base``, structured output is probed with the same signature's
+  output fields as a JSON schema (strings and lists bounded, so a grammar-constrained reply
+  ends): ``response_format`` of type ``json_schema`` first, then ``json_object`` with a
+  ``schema`` (llama-cpp-python answers ``json_schema`` with HTTP 500 and constrains
+  ``json_object``+schema). The first mode whose reply parses is remembered per endpoint
+  (``structured_mode``). A hosted model's support is LiteLLM's ``supports_response_schema``;
+- the context window (harness/context_window.py), and the server's slot count where it reports
+  one (llama.cpp's ``/props`` ``total_slots``), which sets the endpoint limiter's capacity.
+
+A role whose endpoint is unreachable, refuses the key, or whose replies parse in no mode
+``fails``: run commands stop before any spend (exit 2). Simulated roles are reported as
+"simulated" without a call. Results are kept in the store (``preflight.json``) for
+``REUSE_S``: a rerun of a finished run makes no request at all; ``autodata check`` always
+probes afresh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from typing import Any, get_origin
+
+from harness.config import HarnessConfig, ModelSpec, Runtime, content_hash
+from harness.context_window import window
+from harness.endpoint.errors import EndpointError
+
+PROBE_TOKENS = 200  # the structured probe's reply cap (or the role's, when lower): ~120 tokens suffice
+REUSE_S = 6 * 3600.0
+STRING_BOUND, LIST_BOUND = 24, 1  # the structured probe's bounds: a short reply is enough to judge
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+_STRUCTURED: dict[str, str | None] = {}  # endpoint -> the structured mode that worked (None: none)
+
+_RUBRIC = [{"criterion": "concludes that Ann is a senior pilot", "weight": 1.0}]
+# Written the way the offline world's documents state their provisions, so serve-sim (the offline
+# world over HTTP) can answer it as any model would.
+_CONTEXT = ('THE HARBOUR RULES. §1. "licensed pilot" means a person who is a registered agent. '
+            '§2. "senior pilot" means a person who is a licensed pilot and a trusted broker. '
+            'Ann is a registered agent and a trusted broker.')
+_QUESTION = "Is Ann a senior pilot?"
+
+
+def tiny_inputs(role: str, config: HarnessConfig) -> dict[str, Any]:
+    from harness.rubric import Criterion
+
+    rubric = [Criterion(**c) for c in _RUBRIC]
+    if role == "challenger":
+        inputs: dict[str, Any] = {"guidance": "none", "rubric_size": "between 1 and 2 criteria"}
+        inputs["document" if config.resolved_pipeline.grounded else "topic"] = _CONTEXT
+        return inputs
+    if role == "qv":
+        return {"context": _CONTEXT, "question": _QUESTION, "reference_answer": "Ann is a licensed pilot (§1), so a senior pilot (§2).",
+                "final_answer": "Yes",
+                "rubric": rubric, "question_type": "arithmetic"}
+    if role in ("weak", "strong"):
+        return {"context": _CONTEXT, "question": _QUESTION}
+    if role == "judge":
+        return {"context": _CONTEXT, "question": _QUESTION, "rubric": rubric, "answer": "Yes: §1 then §2."}
+    return {"task": "write one exam question about the harbour rules", "previous_guidance": "none",
+            "failures": "one attempt: the question gave its answer away"}
+
+
+@dataclass
+class Check:
+    roles: list[str]
+    model: str
+    endpoint: str
+    simulated: bool = False
+    reachable: bool | None = None
+    authenticated: bool | None = None
+    chat_format: bool | None = None  # the reply parsed in the text format
+    structured: str | None = None  # the mode the endpoint accepted: json_schema | json_object+schema
+    structured_follows: bool | None = None
+    tokens_per_s: float | None = None
+    context_window: str = "unknown"
+    slots: int | None = None
+    problem: str = ""
+    cached: bool = False
+    details: list[str] = field(default_factory=list)
+
+    @property
+    def mode(self) -> str | None:
+        if self.chat_format:
+            return "chat"
+        return self.structured if self.structured_follows else None
+
+    @property
+    def fails(self) -> bool:
+        return not self.simulated and (not self.reachable or not self.authenticated or self.mode is None)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def structured_mode(endpoint: str) -> str | None:
+    """The structured-output mode the preflight found working on ``endpoint`` (None: none, or unprobed)."""
+    return _STRUCTURED.get(endpoint)
+
+
+def _bounded(schema: Any) -> Any:
+    """The schema with every string, list and number bounded (a constrained reply then ends)."""
+    if isinstance(schema, dict):
+        out = {k: _bounded(v) for k, v in schema.items()}
+        if out.get("type") == "string" and "enum" not in out:
+            out.setdefault("maxLength", STRING_BOUND)
+        if out.get("type") in ("number", "integer"):  # digits loop as strings do: a few small values
+            out = {"type": "integer", "enum": [-2, -1, 0, 1, 2, 3]}
+        if out.get("type") == "array":
+            out.setdefault("maxItems", LIST_BOUND)
+            out.setdefault("minItems", 1)
+        return out
+    if isinstance(schema, list):
+        return [_bounded(v) for v in schema]
+    return schema
+
+
+def _inline(schema: Any, defs: dict[str, Any]) -> Any:
+    """The schema with its ``$ref``s replaced by their definitions (not every server resolves them)."""
+    if isinstance(schema, dict):
+        if "$ref" in schema:
+            return _inline(defs[schema["$ref"].rsplit("/", 1)[-1]], defs)
+        return {k: _inline(v, defs) for k, v in schema.items() if k not in ("$defs", "title", "description")}
+    if isinstance(schema, list):
+        return [_inline(v, defs) for v in schema]
+    return schema
+
+
+def output_schema(signature: Any) -> dict[str, Any]:
+    from pydantic import TypeAdapter
+
+    properties = {}
+    for name, info in signature.output_fields.items():
+        annotation = info.annotation
+        if get_origin(annotation) is None and annotation is str:
+            properties[name] = {"type": "string"}
+        else:
+            schema = TypeAdapter(annotation).json_schema()
+            properties[name] = _inline(schema, schema.get("$defs", {}))
+    return _bounded({"type": "object", "properties": properties, "required": list(properties),
+                     "additionalProperties": False})
+
+
+def _post(base: str, body: dict[str, Any], key: str | None, timeout: float) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(f"{base.rstrip('/')}/chat/completions", data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json",
+                                              "Authorization": f"Bearer {key or 'not-needed'}"})
+    try:
+        with _OPENER.open(request, timeout=timeout) as reply:
+            return reply.status, json.loads(reply.read())
+    except urllib.error.HTTPError as error:
+        return error.code, {}
+    except (OSError, ValueError):
+        return 0, {}
+
+
+def _follows(reply: dict[str, Any], schema: dict[str, Any]) -> bool:
+    try:
+        text = reply["choices"][0]["message"]["content"]
+        value = json.loads(text, strict=False)  # a raw newline inside a string: still the format
+    except (KeyError, IndexError, TypeError, ValueError):
+        return False
+    return isinstance(value, dict) and all(name in value for name in schema["required"])
+
+
+def probe_structured(spec: ModelSpec, signature: Any, runtime: Runtime, check: Check | None = None
+                     ) -> tuple[str | None, bool | None]:
+    """(mode the endpoint accepts, whether its reply followed the schema) for ``spec``; the reply's
+    tokens per second go into ``check`` when it has none yet."""
+    from harness.endpoint.client import api_key
+
+    base = spec.base_url()
+    if not base:
+        import litellm
+
+        try:
+            return ("json_schema" if litellm.supports_response_schema(model=spec.model) else None), None
+        except Exception:
+            return None, None
+    schema = output_schema(signature)
+    fields = ", ".join(schema["required"])
+    body = {"model": spec.model.split("/", 1)[1], "temperature": 0.0, "seed": 0,
+            "max_tokens": min(spec.max_tokens or PROBE_TOKENS, PROBE_TOKENS),
+            "messages": [{"role": "system", "content": f"Reply with one JSON object with the fields {fields}."},
+                         {"role": "user", "content": f"{_CONTEXT}\n{_QUESTION}"}]}
+    formats = [("json_schema", {"type": "json_schema", "json_schema": {"name": "reply", "schema": schema, "strict": True}}),
+               ("json_object+schema", {"type": "json_object", "schema": schema})]
+    accepted = None
+    for mode, response_format in formats:
+        started = time.monotonic()
+        status, reply = _post(base, {**body, "response_format": response_format}, api_key(spec), runtime.timeout_s)
+        completion = int((reply.get("usage") or {}).get("completion_tokens") or 0)
+        if status == 200 and check is not None and not check.tokens_per_s and completion:
+            check.tokens_per_s = round(completion / max(time.monotonic() - started, 1e-6), 1)
+        if status == 200:
+            accepted = accepted or mode
+            if _follows(reply, schema):
+                return mode, True
+    return accepted, False
+
+
+def _slots(spec: ModelSpec) -> int | None:
+    base = spec.base_url()
+    if not base:
+        return None
+    try:
+        with _OPENER.open(f"{base.rstrip('/').removesuffix('/v1')}/props", timeout=5) as reply:
+            slots = json.loads(reply.read()).get("total_slots")
+        return int(slots) if isinstance(slots, int) and slots > 0 else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+async def _chat_probe(check: Check, role: str, config: HarnessConfig, roles: Any) -> None:
+    import dspy
+    from dspy.utils.exceptions import AdapterParseError
+
+    from harness.adapter import CachingChatAdapter, call_settings
+    from harness.roles import endpoint_failure
+
+    predictor = roles.predictors[role]
+    started = time.monotonic()
+    try:
+        # One request: the text format alone (the run's adapter would try DSPy's JSON format next).
+        with call_settings(), dspy.context(adapter=CachingChatAdapter(use_json_adapter_fallback=False)):
+            prediction = await predictor.acall(config={"temperature": 0.0, "seed": 0}, **tiny_inputs(role, config))
+    except Exception as error:  # sorted below: endpoint problems, and replies that do not parse
+        stop = endpoint_failure(error)
+        if isinstance(stop, EndpointError):
+            check.reachable = stop.kind not in ("connection",)
+            check.authenticated = stop.kind != "auth" if check.reachable else None
+            check.problem = stop.detail
+            return
+        check.reachable = check.authenticated = True
+        check.chat_format = False
+        kind = "parse" if isinstance(error, AdapterParseError) else type(error).__name__
+        check.details.append(f"chat reply did not parse ({kind})")
+        return
+    check.reachable = check.authenticated = True
+    check.chat_format = True
+    usage = prediction.get_lm_usage() or {}
+    completion = sum(int(u.get("completion_tokens") or 0) for u in usage.values())
+    elapsed = time.monotonic() - started
+    if completion and elapsed > 0:
+        check.tokens_per_s = round(completion / elapsed, 1)
+
+
+def _store_path() -> Any:
+    from harness.env import store_dir
+
+    return store_dir() / "preflight.json"
+
+
+def _key(spec: ModelSpec, role: str, config: HarnessConfig) -> str:
+    signature = getattr(config.genes, f"{role}_instructions", None) or role
+    return content_hash({"spec": spec.model_dump(), "base": spec.base_url(), "role": role, "text": signature})
+
+
+def _remembered() -> dict[str, Any]:
+    try:
+        return json.loads(_store_path().read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _apply(check: Check, spec: ModelSpec, runtime: Runtime) -> None:
+    """What the checks learned, where the run will use it: the structured mode, the capacity."""
+    _STRUCTURED[check.endpoint] = check.structured if check.structured_follows else None
+    if check.slots:
+        from harness.endpoint.client import START_IN_FLIGHT
+        from harness.endpoint.limiter import limiter_for
+
+        limiter_for(check.endpoint, runtime.max_in_flight, initial=START_IN_FLIGHT if spec.api_base else None,
+                    ghost_s=runtime.timeout_s).learn_capacity(check.slots)
+
+
+def preflight(config: HarnessConfig, fresh: bool = False) -> list[Check]:
+    """One check per distinct role model (see the module docstring)."""
+    from harness.endpoint.client import endpoint_label
+    from harness.models import ModelRegistry
+    from harness.roles import Roles
+
+    # One check per model and output format: the two solvers share theirs (one signature).
+    groups: dict[str, tuple[ModelSpec, list[str]]] = {}
+    for role, spec in config.models.items():
+        form = "solver" if role in ("weak", "strong") else role
+        groups.setdefault(json.dumps([spec.model_dump(), form], sort_keys=True), (spec, []))[1].append(role)
+    roles = None
+    if any(not spec.simulated for _, spec in config.models.items()):
+        runtime = config.runtime.model_copy(update={"cache": False, "num_retries": 0})
+        roles = Roles(config, ModelRegistry(config.models, runtime))
+    remembered = {} if fresh else _remembered()
+    checks = []
+    for spec, members in groups.values():
+        if spec.simulated:
+            checks.append(Check(members, spec.model, "offline world", simulated=True))
+            continue
+        role = members[0]
+        check = Check(members, spec.model, endpoint_label(spec))
+        key = _key(spec, role, config)
+        entry = remembered.get(key)
+        if entry and time.time() - float(entry.get("at", 0)) < REUSE_S and not Check(**entry["check"]).fails:
+            check = Check(**{**entry["check"], "roles": members, "cached": True})
+        else:
+            asyncio.run(_chat_probe(check, role, config, roles))
+            if check.reachable and check.authenticated:
+                signature = roles.predictors[role].signature if roles else None
+                check.structured, check.structured_follows = probe_structured(spec, signature, config.runtime, check)
+                check.context_window = str(window(spec))
+                check.slots = _slots(spec)
+            remembered[key] = {"at": time.time(), "check": check.as_dict()}
+        _apply(check, spec, config.runtime)
+        checks.append(check)
+    path = _store_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(remembered, indent=1, sort_keys=True))
+    return checks
+
+
+def failures(checks: list[Check]) -> list[str]:
+    """One line per failing role model, for the user."""
+    out = []
+    for check in checks:
+        if not check.fails:
+            continue
+        who = ", ".join(f"role '{role}'" for role in check.roles) + f" (model {check.model} at {check.endpoint})"
+        if not check.reachable:
+            out.append(f"{who}: not reachable: {check.problem}")
+        elif not check.authenticated:
+            out.append(f"{who}: not authenticated: {check.problem}")
+        elif check.problem:
+            out.append(f"{who}: the endpoint refused the probe: {check.problem}")
+        else:
+            out.append(f"{who}: cannot produce its output format (no reply parsed as text, and structured output "
+                       f"{'was not followed' if check.structured else 'is not supported'})")
+    return out

@@ -1,0 +1,128 @@
+"""The preflight (harness/preflight.py, ``autodata check``): one tiny request per role model."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from openai_fake import FakeOpenAI, chat_adapter_reply
+
+from harness import context_window
+from harness.config import load_config, parse_config
+from harness.endpoint.limiter import _LIMITERS
+from harness.preflight import failures, output_schema, preflight
+from harness.signatures import Challenge
+from harness.sim.server_process import ServerProcess
+
+REPO = Path(__file__).resolve().parents[1]
+ROLES = ("challenger", "qv", "weak", "strong", "judge", "orchestrator")
+
+
+@pytest.fixture(autouse=True)
+def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTODATA_STORE", str(tmp_path / "store"))
+    context_window.forget()
+    _LIMITERS.clear()
+
+
+def cli(*args: str | Path, store: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    env = {**os.environ, "AUTODATA_STORE": str(store), "PYTHONPATH": str(REPO), "COLUMNS": "160"}
+    return subprocess.run([sys.executable, "-m", "experiments.cli", *map(str, args)], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def on(url: str, roles: tuple[str, ...] = ROLES, **spec: object) -> dict:
+    return {"models": {role: {"model": "openai/gemma-3-270m", "api_base": url, **spec} for role in roles}}
+
+
+def test_autodata_check_prints_the_table_for_serve_sim(tmp_path: Path) -> None:
+    with ServerProcess() as server:
+        data = yaml.safe_load((REPO / "experiments/configs/serve_sim.yaml").read_text())
+        for spec in data["models"].values():
+            spec["api_base"] = server.url
+        config = tmp_path / "serve_sim.yaml"
+        config.write_text(yaml.safe_dump(data))
+        result = cli("check", config, store=tmp_path / "store")
+        served = server.stats()
+    assert result.returncode == 0, result.stdout + result.stderr
+    for role in ROLES:  # six models (openai/<profile>): six checks
+        assert f"│ {role} " in result.stdout, result.stdout
+    assert result.stdout.count("yes (chat)") == 6 and "every role can produce its output format" in result.stdout
+    # One text-format request per check, plus the two structured probes (serve-sim follows neither).
+    assert served["total"] == 6 * 3, served
+
+
+def test_a_role_that_cannot_follow_its_format_stops_the_run_before_any_spend(tmp_path: Path) -> None:
+    with FakeOpenAI(reply=lambda body: "I am a base model and I write prose.", schemas=False) as server:
+        config = tmp_path / "bad.yaml"
+        config.write_text(yaml.safe_dump({"name": "bad", **on(server.url, ("weak",), max_tokens=20),
+                                          "tracking": {"enabled": False}, "documents": {"count": 1}}))
+        result = cli("generate", config, "--out", tmp_path / "out", "--no-track", store=tmp_path / "store")
+        probes = len(server.bodies)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: preflight: role 'weak'")
+    assert "cannot produce its output format" in lines[0] and "nothing was spent" in lines[0]
+    assert "simulated" in result.stdout  # the other roles: reported, no call
+    assert probes == 3  # the text format, then json_schema (500) and json_object+schema (ignored)
+    assert not (tmp_path / "out" / "rounds.jsonl").exists()
+
+
+def test_checks_group_roles_report_modes_and_are_reused_by_the_next_run(tmp_path: Path) -> None:
+    with FakeOpenAI(reply=chat_adapter_reply, props={"n_ctx": 2048, "total_slots": 1}) as server:
+        config = parse_config({**on(server.url, ("weak", "strong", "judge"), max_tokens=64)})
+        checks = preflight(config)
+        first = len(server.bodies)
+        again = preflight(config)
+        assert len(server.bodies) == first  # a rerun makes no request
+        fresh_checks = preflight(config, fresh=True)
+        assert len(server.bodies) == 2 * first
+    by_roles = {", ".join(c.roles): c for c in checks}
+    assert set(by_roles) == {"weak, strong", "judge", "challenger", "qv", "orchestrator"}
+    solver, judge = by_roles["weak, strong"], by_roles["judge"]
+    assert solver.mode == "chat" and solver.reachable and solver.authenticated and solver.tokens_per_s
+    assert solver.structured == "json_object+schema" and solver.structured_follows  # json_schema was a 500
+    assert solver.context_window == "2048 (server /props)" and solver.slots == 1
+    # The judge's verdicts do not parse from the fake's text reply; its structured reply does.
+    assert judge.chat_format is False and judge.mode == "json_object+schema"
+    assert by_roles["qv"].simulated and not failures(checks)
+    assert all(c.cached for c in again if not c.simulated) and not any(c.cached for c in fresh_checks)
+    assert first == 2 * 3  # two real checks, three requests each
+    limiter = _LIMITERS[server.url]
+    assert limiter.cap == 1 and limiter.limit == 1.0  # the server's one slot, from /props
+
+
+def test_an_unreachable_endpoint_names_every_role_on_it() -> None:
+    config = parse_config(on("http://127.0.0.1:9/v1", ("judge",)))
+    checks = preflight(config, fresh=True)
+    (problem,) = failures(checks)
+    assert problem.startswith("role 'judge' (model openai/gemma-3-270m at http://127.0.0.1:9/v1): not reachable")
+    assert "cannot connect" in problem
+
+
+def test_the_structured_probe_bounds_every_string_list_and_number() -> None:
+    schema = output_schema(Challenge)
+    assert schema["required"] == list(Challenge.output_fields)
+    rubric = schema["properties"]["rubric"]
+    assert rubric["maxItems"] == 1 and "$ref" not in str(schema)
+    assert rubric["items"]["properties"]["criterion"]["maxLength"] == 24
+    assert rubric["items"]["properties"]["weight"]["enum"]
+    assert schema["properties"]["question"] == {"type": "string", "maxLength": 24}
+
+
+def test_real_small_config_expands_the_port_at_call_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.config import ConfigError
+
+    config = load_config(REPO / "experiments/configs/real_small.yaml")
+    spec = config.models.challenger
+    assert spec.api_base == "http://127.0.0.1:${AUTODATA_LOCAL_PORT}/v1"  # the hash keeps the variable
+    monkeypatch.setenv("AUTODATA_LOCAL_PORT", "8123")
+    assert spec.base_url() == "http://127.0.0.1:8123/v1"
+    monkeypatch.delenv("AUTODATA_LOCAL_PORT")
+    with pytest.raises(ConfigError, match="AUTODATA_LOCAL_PORT is not set"):
+        spec.base_url()
