@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import subprocess
@@ -81,16 +82,25 @@ def test_loop_ablation_effects_and_resume(tmp_path):
 
     results = asyncio.run(run())
     base, no_feedback, no_gate = (results[c.name] for c in ablation.cells)
+    cells = tmp_path / "out" / "cells"
+
+    def first_rounds(cell: str, seed: int) -> dict[str, str]:
+        lines = (cells / cell / f"seed{seed}" / "rounds.jsonl").read_text(encoding="utf-8").splitlines()
+        return {r["doc_id"]: r["decision"] for r in map(json.loads, lines) if r["round"] == 1}
+
     for seed in (0, 1, 2):
-        # Weak-first gating only saves calls: same decisions (paired seeds), more calls per sample.
-        assert no_gate[seed]["acceptance_rate"] == base[seed]["acceptance_rate"]
+        # Weak-first gating only saves calls: the first round's decisions are the same (paired seeds).
+        # Later rounds may differ: with the gate, a candidate's weak attempts stop being judged once
+        # they decide it, so the orchestrator reads a weak mean over fewer attempts and may advise
+        # differently.
+        assert first_rounds("weak_first=False", seed) == first_rounds(ablation.cells[0].name, seed)
+        assert no_gate[seed]["acceptance_rate"] == pytest.approx(base[seed]["acceptance_rate"], abs=0.2)
         if base[seed]["calls_per_accepted"] is not None:
             assert no_gate[seed]["calls_per_accepted"] > base[seed]["calls_per_accepted"]
     mean = lambda cell: sum(cell[s]["acceptance_rate"] for s in cell) / len(cell)  # noqa: E731
     assert mean(no_feedback) < mean(base)  # without the orchestrator's guidance fewer documents succeed
 
     # Resume: a finished cell is never run again; a missing one is.
-    cells = tmp_path / "out" / "cells"
     kept = cells / ablation.cells[0].name / "seed0" / "scorecard.json"
     before = kept.stat().st_mtime_ns
     removed = cells / "feedback=False" / "seed1"

@@ -9,7 +9,11 @@ Per group the benchmark prints the mean acceptance over its wordings, the spread
 the seed harness. Reworded advice acts alike when the spread between wordings is of the order of
 that noise; advice with the opposite label should move acceptance the other way.
 
-    .venv/bin/python experiments/bench/rewording.py [--world 0] [--docs 40] [--seeds 11 12 13] [--per-group 6]
+With the seed knobs (5 rounds), the orchestrator's guidance after each failed round acts on top of
+the challenger's instructions, so their effect is diluted; ``--rounds 1`` measures the instructions
+alone.
+
+    .venv/bin/python experiments/bench/rewording.py [--world 0] [--docs 40] [--seeds 11 12 13] [--per-group 6] [--rounds 5]
 """
 
 from __future__ import annotations
@@ -54,16 +58,17 @@ def advice(concept: str, expect: str, limit: int, path: Path = CASES) -> list[st
     return texts[:limit]
 
 
-def acceptance(gene: str, world: int, docs: int, seed: int) -> float:
+def acceptance(gene: str, world: int, docs: int, seed: int, rounds: int) -> float:
     config = parse_config({"seed": seed, "documents": {"count": docs, "world_seed": world},
-                           "genes": {"challenger_instructions": gene}})
+                           "genes": {"challenger_instructions": gene}, "knobs": {"round_budget": rounds}})
     with tempfile.TemporaryDirectory() as tmp:
         return generate(config, load_documents(config.documents), Path(tmp) / "out")["acceptance_rate"]
 
 
-def measure(texts: list[str], world: int, docs: int, seeds: list[int]) -> list[Wording]:
+def measure(texts: list[str], world: int, docs: int, seeds: list[int], rounds: int = 5) -> list[Wording]:
     base = prompts.CHALLENGER_INSTRUCTIONS
-    return [Wording(t, [acceptance(f"{base} {t}" if t else base, world, docs, s) for s in seeds]) for t in texts]
+    return [Wording(t, [acceptance(f"{base} {t}" if t else base, world, docs, s, rounds) for s in seeds])
+            for t in texts]
 
 
 def seed_noise(wordings: list[Wording]) -> float:
@@ -78,14 +83,16 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=40)
     parser.add_argument("--seeds", type=int, nargs="+", default=[11, 12, 13])
     parser.add_argument("--per-group", type=int, default=6)
+    parser.add_argument("--rounds", type=int, default=5, help="round budget (1: the instructions alone)")
     args = parser.parse_args()
-    seed = measure([""], args.world, args.docs, args.seeds)[0]
-    print(f"rewording (offline world {args.world}, SIMULATED): {args.docs} documents, run seeds {args.seeds}; "
+    seed = measure([""], args.world, args.docs, args.seeds, args.rounds)[0]
+    print(f"rewording (offline world {args.world}, SIMULATED): {args.docs} documents, {args.rounds} rounds, "
+          f"run seeds {args.seeds}; "
           f"seed harness acceptance {seed.mean:.3f} {seed.acceptance}")
     print(f"  {'advice (held-out wordings)':26s} {'n':>2s} {'mean':>6s} {'vs seed':>8s} {'sd between':>11s} "
           f"{'range':>13s} {'seed noise':>11s}")
     for concept, expect in GROUPS:
-        wordings = measure(advice(concept, expect, args.per_group), args.world, args.docs, args.seeds)
+        wordings = measure(advice(concept, expect, args.per_group), args.world, args.docs, args.seeds, args.rounds)
         means = [w.mean for w in wordings]
         between = statistics.stdev(means) if len(means) > 1 else 0.0
         mean = statistics.fmean(means)
