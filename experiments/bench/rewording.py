@@ -1,8 +1,8 @@
 """Benchmark: does advice act by meaning? Reworded advice against the original (offline world, SIMULATED).
 
-The advice comes from the held-out reader cases (tests/data/reader_cases_heldout.yaml), written by
-an independent reader who never saw the world's code: each group is every sentence there with one
-label (say, "depth up": asks for deeper questions, in that writer's many wordings). Each sentence is
+The advice comes from the reader cases written by independent readers who never saw the world's
+code (tests/data/reader_cases_{heldout,dev2,dev}.yaml): each group is every sentence there with
+one label (say, "depth up, at least 5 steps", in those writers' many wordings). Each sentence is
 appended to the seed challenger gene, and the harness runs on the same documents and run seeds.
 Per group the benchmark prints the mean acceptance over its wordings, the spread between wordings
 (their standard deviation and range), and the noise of a single wording across run seeds, next to
@@ -35,9 +35,15 @@ from harness.config import parse_config  # noqa: E402
 from harness.documents import load_documents  # noqa: E402
 from harness.generate import generate  # noqa: E402
 
-CASES = Path(__file__).resolve().parents[2] / "tests" / "data" / "reader_cases_heldout.yaml"
-GROUPS = (("depth", "up"), ("depth", "down"), ("exception", "up"), ("exception", "down"),
-          ("distractors", "up"), ("distractors", "down"), ("unknown", "none"), ("vague", "small"))
+DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
+CASES = tuple(DATA / f"reader_cases_{name}.yaml" for name in ("heldout", "dev2", "dev"))
+COUNTS = ("at_least", "at_most", "exactly")
+# (concept, expect, the step count the advice names, if any)
+GROUPS: tuple[tuple[str, str, dict[str, int] | None], ...] = (
+    ("depth", "up", {"at_least": 5}), ("depth", "up", {"at_least": 4}), ("depth", "down", {"at_most": 3}),
+    ("depth", "up", None), ("depth", "down", None), ("exception", "up", None), ("exception", "down", None),
+    ("distractors", "up", None), ("distractors", "down", None), ("unknown", "none", None), ("vague", "small", None),
+)
 
 
 @dataclass
@@ -50,11 +56,15 @@ class Wording:
         return statistics.fmean(self.acceptance)
 
 
-def advice(concept: str, expect: str, limit: int, path: Path = CASES) -> list[str]:
-    """The held-out wordings with one label and no step count (a count would be another advice)."""
-    cases = yaml.safe_load(path.read_text(encoding="utf-8"))["challenger"]
-    texts = [c["text"] for c in cases if c["concept"] == concept and c["expect"] == expect
-             and not any(k in c for k in ("at_least", "at_most", "exactly"))]
+def advice(concept: str, expect: str, counts: dict[str, int] | None, limit: int,
+           paths: tuple[Path, ...] = CASES) -> list[str]:
+    """The independent wordings with one label and exactly the step count given (none: no count)."""
+    texts: list[str] = []
+    for path in paths:
+        for case in yaml.safe_load(path.read_text(encoding="utf-8"))["challenger"]:
+            named = {k: case[k] for k in COUNTS if k in case}
+            if case["concept"] == concept and case["expect"] == expect and named == (counts or {}):
+                texts.append(case["text"])
     return texts[:limit]
 
 
@@ -91,12 +101,14 @@ def main() -> None:
           f"seed harness acceptance {seed.mean:.3f} {seed.acceptance}")
     print(f"  {'advice (held-out wordings)':26s} {'n':>2s} {'mean':>6s} {'vs seed':>8s} {'sd between':>11s} "
           f"{'range':>13s} {'seed noise':>11s}")
-    for concept, expect in GROUPS:
-        wordings = measure(advice(concept, expect, args.per_group), args.world, args.docs, args.seeds, args.rounds)
+    for concept, expect, counts in GROUPS:
+        wordings = measure(advice(concept, expect, counts, args.per_group), args.world, args.docs, args.seeds,
+                           args.rounds)
         means = [w.mean for w in wordings]
         between = statistics.stdev(means) if len(means) > 1 else 0.0
         mean = statistics.fmean(means)
-        print(f"  {concept + ' ' + expect:26s} {len(wordings):2d} {mean:6.3f} {mean - seed.mean:+8.3f} "
+        label = f"{concept} {expect}" + "".join(f" {k.replace('_', ' ')} {v}" for k, v in (counts or {}).items())
+        print(f"  {label:26s} {len(wordings):2d} {mean:6.3f} {mean - seed.mean:+8.3f} "
               f"{between:11.3f} {min(means):6.3f}-{max(means):.3f} {seed_noise(wordings) / len(args.seeds) ** 0.5:11.3f}",
               flush=True)
     print("  (seed noise: the standard error of one wording's mean over the run seeds)")
