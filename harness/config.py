@@ -57,11 +57,11 @@ class ModelSpec(Strict):
     # Endpoint facts (harness/context_window.py, harness/endpoint/client.py). ``context_window``:
     # the model's window in tokens when the endpoint does not report it (None: asked of LiteLLM's
     # model info or the server, else learned from its first context_length_exceeded).
-    # ``token_limit_param``: the name the reply cap goes out under; auto is max_tokens for an
+    # ``reply_cap_name``: the name the reply cap goes out under; auto is max_tokens for an
     # OpenAI-compatible api_base (llama.cpp, vLLM, Ollama read it; llama-cpp-python ignores
     # max_completion_tokens) and DSPy's own choice for hosted providers.
     context_window: int | None = Field(default=None, ge=16)
-    token_limit_param: Literal["auto", "max_tokens", "max_completion_tokens"] = "auto"
+    reply_cap_name: Literal["auto", "max_tokens", "max_completion_tokens"] = "auto"
 
     @property
     def simulated(self) -> bool:
@@ -259,9 +259,9 @@ class HarnessConfig(Strict):
 
 def _models_identity(models: Models) -> dict[str, Any]:
     """The role models as identity. Endpoint settings at their defaults (``structured: auto``, no
-    ``context_window``, ``token_limit_param: auto``) are left out, so a harness named before they
+    ``context_window``, ``reply_cap_name: auto``) are left out, so a harness named before they
     existed keeps its hash (and its run directories resume)."""
-    defaults = {"structured": "auto", "context_window": None, "token_limit_param": "auto"}
+    defaults = {"structured": "auto", "context_window": None, "reply_cap_name": "auto"}
     dumped = models.model_dump()
     for spec in dumped.values():
         for name, default in defaults.items():

@@ -199,13 +199,13 @@ def test_the_reply_cap_goes_out_as_max_tokens_to_an_api_base_on_every_route(engi
     assert (wire is not None and len(wire.verified) == 1) == (engine == "auto")  # the capped shape went direct
 
 
-def test_token_limit_param_keeps_openais_name_where_configured() -> None:
+def test_reply_cap_name_keeps_openais_name_where_configured() -> None:
     from openai_fake import FakeOpenAI
 
     _LIMITERS.clear()
     with FakeOpenAI(reply=lambda body: SOLVED) as fake:
         _solve_calls(ModelSpec(model="openai/gemma", api_base=fake.url, max_tokens=50,
-                               token_limit_param="max_completion_tokens"), n=2)
+                               reply_cap_name="max_completion_tokens"), n=2)
     assert [b.get("max_completion_tokens") for b in fake.bodies] == [50, 50]
     assert not any("max_tokens" in b for b in fake.bodies)
 

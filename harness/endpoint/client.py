@@ -3,7 +3,7 @@
 The reply cap goes out under the name the endpoint reads (``token_limit``): DSPy's native client
 writes ``max_completion_tokens``, which llama-cpp-python accepts and ignores (every reply then
 ran to the context limit), so for an OpenAI-compatible ``api_base`` the transport renames it to
-``max_tokens`` unless the model's ``token_limit_param`` says otherwise. LiteLLM (``engine:
+``max_tokens`` unless the model's ``reply_cap_name`` says otherwise. LiteLLM (``engine:
 litellm``) sends the name it is given. An ``api_base`` endpoint's limiter starts at
 ``START_IN_FLIGHT`` and grows while latency holds (harness/endpoint/limiter.py); hosted
 providers start at the ceiling, as they answer 429 when over their limit.
@@ -44,8 +44,8 @@ START_IN_FLIGHT = 1  # an api_base's first limit, its latency the baseline; a on
 
 def token_limit(spec: ModelSpec) -> str | None:
     """The name the reply cap must go out under, or None to leave DSPy's choice."""
-    if spec.token_limit_param != "auto":
-        return spec.token_limit_param
+    if spec.reply_cap_name != "auto":
+        return spec.reply_cap_name
     return "max_tokens" if spec.api_base else None
 
 
