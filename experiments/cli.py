@@ -160,10 +160,13 @@ def _run(config: HarnessConfig, docs: DocumentSet, out: Path, label: str) -> dic
 
 def _endpoint_line(summary: dict[str, Any]) -> None:
     """Calls, retries and failures by kind, and what was spent (the summary holds them all)."""
+    from experiments.display import tokens_label
+
     endpoint, spent = summary.get("endpoint") or {}, summary.get("spent") or {}
     errors = ", ".join(f"{k} {v}" for k, v in (endpoint.get("errors") or {}).items()) or "none"
+    tokens = tokens_label(bool(summary.get("simulated")))
     console.print(f"endpoint: {endpoint.get('requests', 0)} requests, {endpoint.get('retries', 0)} retried, "
-                  f"failed attempts: {errors}; spent: {spent.get('calls', 0)} calls, {spent.get('tokens', 0)} tokens, "
+                  f"failed attempts: {errors}; spent: {spent.get('calls', 0)} calls, {spent.get('tokens', 0)} {tokens}, "
                   f"${spent.get('dollars', 0.0):.4f}")
     if summary.get("stopped"):
         say("stopped:", "bold red", f"{summary['stopped']} (finished rounds are kept; raise the limit and run again)")
@@ -302,7 +305,7 @@ def sweep(
 
     import optuna
 
-    from experiments.display import SweepProgress, report_table
+    from experiments.display import SweepProgress, report_table, tokens_label
     from search.config import load_sweep_config
     from search.report import build_report
     from search.storage import default_storage
@@ -372,7 +375,8 @@ def sweep(
     lineage = " <- ".join(f"#{step['trial']} {step['operator']}" for step in report["lineage"])
     console.print(f"lineage: {lineage}", markup=False)
     console.print(f"budget spent: {spent.candidates} candidates, {spent.calls:.0f} LM calls, "
-                  f"{spent.tokens:.0f} tokens, ${spent.dollars:.2f}, {spent.wall_s:.0f} s; "
+                  f"{spent.tokens:.0f} {tokens_label(bool(report.get('simulated')))}, ${spent.dollars:.2f}, "
+                  f"{spent.wall_s:.0f} s; "
                   f"{spent.rejected} proposals rejected by the guard")
     console.print(f"report in [bold]{out / 'report.json'}[/]")
 

@@ -13,6 +13,11 @@ from harness.generate import Progress as RunProgress
 SIM_LABEL = "[bold yellow]SIMULATED[/] (offline world: numbers describe the simulator, not any real model)"
 
 
+def tokens_label(simulated: bool) -> str:
+    """Simulated replies are counted at characters / 4, not by a tokenizer: say so where shown."""
+    return "tokens (estimated: simulated replies count characters / 4)" if simulated else "tokens"
+
+
 def simulation_label(summary: dict[str, Any]) -> str:
     """The SIMULATED label where it applies: the whole run, or the roles the offline world played."""
     if not summary.get("simulated"):
