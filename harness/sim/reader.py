@@ -142,7 +142,8 @@ from harness.sim.intent import Intent, OrchestratorStyle, QVStyle
 from harness.sim.reading import concepts as C
 from harness.sim.reading import flaws as F
 from harness.sim.reading import senses as S
-from harness.sim.reading.roles import orchestrator_style, qv_style
+from harness.sim.reading.qv import qv_style
+from harness.sim.reading.roles import orchestrator_style
 from harness.sim.reading.text import sentences, tokens
 
 FLAW_FACTORS = {  # concept -> (guarding factor, asking factor) per flaw rate
