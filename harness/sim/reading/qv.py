@@ -30,6 +30,7 @@ _LIGHT = frozenset({"the", "a", "an", "its", "their", "final", "correct", "actua
 _LIST_EDGE = frozenset({",", ":", "(", ")", "and", "or", ".", "check", "checks", "test", "tests", "for"})
 _STANDARD = S.sense("fine good acceptable ok okay correct valid sound reasonable adequate decent usable")
 _TRACES = S.TRACE.words | S.ZERO.words | {"of"}
+_ALLOWED = S.sense("fine okay ok acceptable allowed permitted tolerable welcome")  # a flaw judged acceptable
 _SAMPLE = S.sense("sample submission question item")
 
 
@@ -99,6 +100,8 @@ def mentions(toks: Toks) -> dict[str, list[int]]:
 
 def _verdict_refused(toks: Toks, i: int) -> bool:
     """A verdict verb negated, or with a negative object ("pass nothing that ...", "let nothing through")."""
+    if [j for j in in_clause(toks, i, S.DISAPPROVE) if j > i and not toks[j].negated]:
+        return True  # "approving every sample by default is wrong"
     return toks[i].negated or i + 1 < len(toks) and toks[i + 1].word in _NEGATIVE_OBJECT and not toks[i + 1].shielded
 
 
@@ -137,8 +140,16 @@ def _switched_off(toks: Toks, i: int) -> bool:
     if [j for j in in_clause(toks, i, S.UNCONCERN) if toks[j].negated or toks[j].relaxed]:
         return True  # "don't worry about", "is not your concern", "does not matter"
     checks = in_clause(toks, i, _CHECK_VERBS) + in_clause(toks, i, S.INSPECT)
-    if [j for j in checks if j < i and toks[j].negated or toks[j].relaxed]:
-        return True  # "do not check", "no need to verify", "need not be checked"
+    if [j for j in checks if j < i and toks[j].negated or toks[j].relaxed
+            or j > i and toks[j].negated and toks[j - 1].lemmas & {"need", "require", "want"}]:
+        return True  # "do not check", "no need to verify", "need not be checked", "labels don't need checking"
+    start = min(j for j, t in enumerate(toks) if t.clause == toks[i].clause)
+    if start and toks[start].word in ("if", "when", "though") and toks[start - 1].word == "even" and [
+            j for j in S.PASS.at(toks) if j < start and not _verdict_refused(toks, j)]:
+        return True  # "a sample may pass even if its rubric has a zero weight"
+    if [j for j in in_clause(toks, i, _ALLOWED) if not toks[j].negated] and [
+            j for j in in_clause(toks, i, S.MINOR) if not toks[j].negated]:
+        return True  # "small omissions in the context are acceptable"
     if [j for j in in_clause(toks, i, S.LENIENT) if not toks[j].negated]:
         return True  # "give the writer the benefit of the doubt on the question type"
     # Passing despite the flaw: "you may pass samples with minor rubric issues", "small leaks may still pass"
@@ -197,7 +208,9 @@ def _strictness(toks: Toks, specific: bool) -> float:
     for i in S.FAIL.at(toks):
         only = [j for j in near(toks, i, S.ONLY, 2, 3) if not _RELATIVE.at(toks[min(i, j):max(i, j)])]
         # "only the most glaring problems warrant a FAIL"
-        only += [j for j in in_clause(toks, i, S.ONLY) if j < i and [k for k in in_clause(toks, i, S.SEVERE) if k > j]]
+        # "reserve a FAIL for serious defects only"
+        if in_clause(toks, i, S.SEVERE) and (in_clause(toks, i, S.ONLY) or S.sense("reserve keep save").at(toks)):
+            only += in_clause(toks, i, S.SEVERE)
         if only and not toks[i].negated:
             total -= 0.5  # "fail only clear problems"
         elif toks[i].negated and (S.CONDITION.at(toks) or _RELATIVE.at(toks) or S.sense("because merely just for over").at(toks)
@@ -205,6 +218,7 @@ def _strictness(toks: Toks, specific: bool) -> float:
             total -= 0.4  # "don't reject a sample merely because ...", "refrain from failing over minor issues"
     for i in S.RARELY.at(toks) + S.FREELY.at(toks):  # "rarely fail", "seldom pass", "reject freely"
         sign = 1 if i in S.FREELY.at(toks) else -1
+        sign = -sign if toks[i].negated else sign  # "do not hesitate to reject"
         if near(toks, i, S.FAIL, 3, 3):
             total += 0.5 * sign
         elif near(toks, i, S.PASS, 3, 3):
@@ -218,6 +232,8 @@ def _strictness(toks: Toks, specific: bool) -> float:
             total -= 0.5
         elif near(toks, i, S.FAIL, 0, 4):
             total += 0.5
+    if not S.PASS.at(toks) and not S.FAIL.at(toks) and [j for j in _ALLOWED.at(toks) if not toks[j].negated] and S.MINOR.at(toks):
+        total -= 0.5  # "small omissions are acceptable", "minor rubric issues are fine"
     for _ in S.DOUBT.at(toks)[:1]:  # "when in doubt, fail"; "let nothing questionable through"
         if fails or refused_passes:
             total += 0.5

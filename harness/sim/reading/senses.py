@@ -179,10 +179,12 @@ STRICT = sense("strict stringent rigorous harsh severe demanding conservative pi
                "intolerant", "zero tolerance", "come down hard", "hard on", "crack down", "high standard", "high bar",
                "raise the bar", "bar be raise", "bar have be raise")
 LENIENT = sense("lenient generous forgiving permissive relaxed lax charitable gentle soft slack tolerance tolerant "
-                "leeway latitude indulgent", "benefit of the doubt", "go easy", "easy on", "go light", "light on",
+                "leeway latitude indulgent easygoing easy-going mild", "benefit of the doubt", "go easy", "easy on", "go light", "light on",
                 "light touch", "low bar", "lower the bar")
 # How often a verdict is given: "rarely fail" is lenient, "fail freely" strict.
-RARELY = sense("rarely seldom sparingly reluctantly infrequently", "hardly ever", "only occasionally")
+RARELY = sense("rarely seldom sparingly reluctantly infrequently hesitate hesitant reluctant", "hardly ever", "only occasionally")
+# Judging a verdict wrong refuses it ("approving every sample by default is wrong").
+DISAPPROVE = sense("wrong unacceptable mistake forbidden", "not acceptable")
 FREELY = sense("freely readily liberally", "without hesitation", "quick to")
 # Grounds of a problem that only a severe one passes: "only the most glaring problems warrant a FAIL".
 SEVERE = sense("egregious glaring obvious serious severe clear major blatant flagrant gross fatal critical")
@@ -191,7 +193,7 @@ INSPECT = sense("check verify confirm ensure inspect examine review audit scruti
                 "compare re-derive rederive recompute test screen detect catch spot double-check cross-check "
                 "consider", "make sure", "look for", "look at", "watch for", "watch out", "work out", "be sure",
                 "pay attention")
-CHECK_NOUN = sense("check checks test tests criterion", "the check")
+CHECK_NOUN = sense("check checks test tests", "the check")
 NORM = sense("must should shall ought require required", "have to", "has to", "need to")
 # What the QV writes itself: a sentence about these is about its report, not about judging.
 OUTPUT = sense("explanation reason reply response comment feedback report note summary output message tone length "
@@ -202,7 +204,7 @@ REPORTING = sense("write quote cite mention refer summarise summarize name descr
 FLAWED = sense("issue problem flaw defect mistake error slip glitch imperfect imperfection off wrong incorrect "
                "malformed broken mislabel mislabelled mislabeled missing lacking leak leakage small minor slight "
                "trivial cosmetic")
-SUFFICE = sense("enough suffice sufficient adequate")
+SUFFICE = sense("enough suffice sufficient adequate inadequate insufficient omission gap")
 UNDECIDABLE = sense("undecidable indeterminate underdetermined unresolvable unanswerable undetermined")
 QUOTED = sense("quote state give include provide contain mention supply list")
 CARE_QV = sense("careful carefully thorough thoroughly meticulous meticulously diligent diligently attentive "
@@ -217,7 +219,7 @@ SHORT_NAMES = {
     "type_mismatch": sense("type label category classification", "question type"),
 }
 ROUGHLY = sense("roughly mostly broadly", "good enough", "more or less")  # lenient only next to a verdict
-PASS = sense("pass approve accept okay ok greenlight approval acceptance")
+PASS = sense("pass approve accept okay ok greenlight approval acceptance rubber-stamp")
 FAIL = sense("fail reject flag refuse block deny rejection")
 TRACE = sense("hint trace slightest whiff sign suggestion", "the least")
 ZERO = sense("any even slightest least first single")
