@@ -129,7 +129,8 @@ The QV's ``QVStyle`` (``reading/qv.py``), read sentence by sentence:
   ("quote the rubric criterion in your explanation", "write the rubric in full sentences") names
   nothing.
 - **Switched off.** A mention is not named, and its sentence moves ``strictness`` by -0.2, when
-  a dismissal covers it ("ignore", "skip", "forget about", "pay no attention to"; negated concern:
+  a dismissal covers it ("ignore", "skip", "forget about", "pay no attention to", "leave it alone";
+  negated concern:
   "don't worry about", "not your concern", "doesn't matter"), an inspection verb before it is
   negated or relaxed ("do not check", "no need to verify", "need not be checked", "don't need
   checking"), it is judged leniently ("the benefit of the doubt on the question type"), or the QV

@@ -31,6 +31,8 @@ _LIST_EDGE = frozenset({",", ":", "(", ")", "and", "or", ".", "check", "checks",
 _STANDARD = S.sense("fine good acceptable ok okay correct valid sound reasonable adequate decent usable")
 _TRACES = S.TRACE.words | S.ZERO.words | {"of"}
 _ALLOWED = S.sense("fine okay ok acceptable allowed permitted tolerable welcome")  # a flaw judged acceptable
+_FREE_RELATIVE = S.sense("whatever whichever anything everything")  # "pass whatever is reasonable": a standard
+_NEGATORS = frozenset({"not", "never", "no", "needless"})  # right before the predicate: "is not important"
 _SAMPLE = S.sense("sample submission question item")
 
 
@@ -137,7 +139,8 @@ def _reporting(toks: Toks, i: int) -> bool:
 def _switched_off(toks: Toks, i: int) -> bool:
     if [j for j in in_clause(toks, i, S.DISMISS_QV) if not toks[j].negated]:
         return True  # "ignore", "skip", "forget about", "pay no attention to"
-    if [j for j in in_clause(toks, i, S.UNCONCERN) if toks[j].negated or toks[j].relaxed]:
+    if [j for j in in_clause(toks, i, S.UNCONCERN) if (toks[j].negated or toks[j].relaxed)
+            and {t.word for t in toks[max(0, j - 3):j]} & _NEGATORS]:
         return True  # "don't worry about", "is not your concern", "does not matter"
     checks = in_clause(toks, i, _CHECK_VERBS) + in_clause(toks, i, S.INSPECT)
     if [j for j in checks if j < i and toks[j].negated or toks[j].relaxed
@@ -150,6 +153,9 @@ def _switched_off(toks: Toks, i: int) -> bool:
     if [j for j in in_clause(toks, i, _ALLOWED) if not toks[j].negated] and [
             j for j in in_clause(toks, i, S.MINOR) if not toks[j].negated]:
         return True  # "small omissions in the context are acceptable"
+    if [j for j in range(i) if toks[j].word == "leave" and toks[j].clause == toks[i].clause] and [
+            j for j in in_clause(toks, i, S.sense("alone")) if j > i]:
+        return True  # "leave the question type alone"
     if [j for j in in_clause(toks, i, S.LENIENT) if not toks[j].negated]:
         return True  # "give the writer the benefit of the doubt on the question type"
     # Passing despite the flaw: "you may pass samples with minor rubric issues", "small leaks may still pass"
@@ -248,7 +254,7 @@ def _always_pass(toks: Toks, specific: bool) -> bool:
     if specific:
         return False  # "pass every sample that has a well-formed rubric" is a check
     # "pass anything that is roughly fine" sets a standard (leniency), not an unconditional pass
-    conditional = S.CONDITION.at(toks) + [j for j in _STANDARD.at(toks) if _RELATIVE.at(toks[:j])]
+    conditional = S.CONDITION.at(toks) + [j for j in _STANDARD.at(toks) if _RELATIVE.at(toks[:j]) or _FREE_RELATIVE.at(toks[:j])]
     regardless = S.sense("regardless whatever", "no matter", "in every case", "in all case").at(toks)
     for i in S.PASS.at(toks):
         universal = near(toks, i, S.UNIVERSAL, 6, 4) or regardless

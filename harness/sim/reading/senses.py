@@ -179,7 +179,7 @@ STRICT = sense("strict stringent rigorous harsh severe demanding conservative pi
                "intolerant", "zero tolerance", "come down hard", "hard on", "crack down", "high standard", "high bar",
                "raise the bar", "bar be raise", "bar have be raise")
 LENIENT = sense("lenient generous forgiving permissive relaxed lax charitable gentle soft slack tolerance tolerant "
-                "leeway latitude indulgent easygoing easy-going mild", "benefit of the doubt", "go easy", "easy on", "go light", "light on",
+                "leeway latitude indulgent easygoing easy-going mild kind kindly", "benefit of the doubt", "go easy", "easy on", "go light", "light on",
                 "light touch", "low bar", "lower the bar")
 # How often a verdict is given: "rarely fail" is lenient, "fail freely" strict.
 RARELY = sense("rarely seldom sparingly reluctantly infrequently hesitate hesitant reluctant", "hardly ever", "only occasionally")
@@ -197,7 +197,7 @@ CHECK_NOUN = sense("check checks test tests", "the check")
 NORM = sense("must should shall ought require required", "have to", "has to", "need to")
 # What the QV writes itself: a sentence about these is about its report, not about judging.
 OUTPUT = sense("explanation reason reply response comment feedback report note summary output message tone length "
-               "wording language sentence prose spelling format style letter verb word")
+               "wording language sentence prose spelling format style letter verb word font layout")
 REPORTING = sense("write quote cite mention refer summarise summarize name describe explain repeat restate copy "
                   "begin start end use")
 # Wording that puts a problem in the sample (a flaw) rather than its absence.
@@ -223,7 +223,7 @@ PASS = sense("pass approve accept okay ok greenlight approval acceptance rubber-
 FAIL = sense("fail reject flag refuse block deny rejection")
 TRACE = sense("hint trace slightest whiff sign suggestion", "the least")
 ZERO = sense("any even slightest least first single")
-UNIVERSAL = sense("always every all each everything unconditionally regardless any anything whatever ever",
+UNIVERSAL = sense("always every all each everything unconditionally regardless any anything whatever ever blanket",
                   "no matter")
 CONDITION = sense("unless if when whenever where only except provided")
 LEAN = sense("lean err tilt favour favor")

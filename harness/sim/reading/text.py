@@ -9,7 +9,8 @@ that starts a new command) end the scope of a negation:
 
 - verbal negation ("not", "never", "n't", "nobody", "unwelcome", "forbidden") covers its whole
   clause, before and after it ("the answer must not be revealed"), but one inside a relative
-  clause stays there ("rules that do not apply", "any rule you have not quoted") and ends where
+  clause stays there ("rules that do not apply", "a sample where rules are not given", "any rule you
+  have not quoted") and ends where
   the main verb's modal resumes ("a sample whose type does not fit | must be failed");
 - a negated necessity ("need not", "there is no need to", "it is not necessary to", "does not
   have to") is read as one verbal negation whose clause is marked *relaxed* (permitted not to,
@@ -72,7 +73,7 @@ PUNCT_BREAKS = frozenset({";", ":", "(", ")", "?", "!", "—", "–"})
 ANSWER_VERBS = frozenset({"answer", "say", "reply", "respond", "output", "conclude", "return", "choose",
                           "pick", "select", "default"})
 _NUMBER_ALT = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
-_RELATIVE = frozenset({"that", "which", "who", "whose", "whom"})
+_RELATIVE = frozenset({"that", "which", "who", "whose", "whom", "where"})
 _OVER_VERBS = frozenset({"simplify", "complicate", "engineer", "extend", "stretch", "elaborate", "reach"})
 _NOT_OVER = frozenset({"all", "come", "look", "ride", "view", "see", "head", "time", "lap", "turn", "night", "sight"})
 _PRONOUNS = frozenset({"you", "they", "we", "he", "she", "i"})
