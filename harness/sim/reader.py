@@ -130,8 +130,7 @@ The QV's ``QVStyle`` (``reading/qv.py``), read sentence by sentence:
   nothing.
 - **Switched off.** A mention is not named, and its sentence moves ``strictness`` by -0.2, when
   a dismissal covers it ("ignore", "skip", "forget about", "pay no attention to", "leave it alone";
-  negated concern:
-  "don't worry about", "not your concern", "doesn't matter"), an inspection verb before it is
+  negated concern: "don't worry about", "not your concern", "doesn't matter"), an inspection verb before it is
   negated or relaxed ("do not check", "no need to verify", "need not be checked", "don't need
   checking"), it is judged leniently ("the benefit of the doubt on the question type"), or the QV
   may pass a sample despite it: a PASS in its clause with a flaw word next to it ("you may pass

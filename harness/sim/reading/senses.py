@@ -191,8 +191,9 @@ SEVERE = sense("egregious glaring obvious serious severe clear major blatant fla
 # Inspecting the sample: a check asked for when a concept is its object.
 INSPECT = sense("check verify confirm ensure inspect examine review audit scrutinise scrutinize assess evaluate "
                 "compare re-derive rederive recompute test screen detect catch spot double-check cross-check "
-                "consider", "make sure", "look for", "look at", "watch for", "watch out", "work out", "be sure",
-                "pay attention")
+                "consider focus prioritise prioritize attention emphasise emphasize", "make sure", "look for",
+                "look at", "watch for", "watch out", "work out", "be sure", "concentrate on", "attend to",
+                "keep an eye", "be alert", "be wary", "guard against", "on the lookout", "look out")
 CHECK_NOUN = sense("check checks test tests", "the check")
 NORM = sense("must should shall ought require required", "have to", "has to", "need to")
 # What the QV writes itself: a sentence about these is about its report, not about judging.
