@@ -112,7 +112,7 @@ The QV's ``QVStyle`` (``reading/qv.py``), read sentence by sentence:
 
 - **Mentions.** Each check has a concept: leaked answer (a disclosure verb with the conclusion as
   its object - "the context states the answer", not "the facts given ... reach the answer" -,
-  hide / keep out, leak), recall (recall, memory, trivia, look up, general knowledge, "answered
+  "already settles the conclusion", hide / keep out, leak), recall (recall, memory, trivia, look up, general knowledge, "answered
   without the context"), malformed rubric (rubric, criteria, weights), insufficient context
   (missing, lacks, omission, self-contained, everything needed, facts or rules not enough /
   inadequate / not sufficing, a question left undecidable, a rule that is not quoted, "cannot
@@ -122,7 +122,7 @@ The QV's ``QVStyle`` (``reading/qv.py``), read sentence by sentence:
   six checks: leak, recall, rubric, sufficiency, reference, type"; "the leak and type checks").
 - **Named only when asked for.** A mention names its check only when the sentence asks for
   something to be checked or failed on: an inspection verb (check, verify, make sure, look for,
-  compare, ...), the noun "check", a FAIL verb, a refused or conditional PASS ("do not pass
+  compare, focus on, guard against, rule out, avoid, ...), the noun "check", a FAIL verb, a refused or conditional PASS ("do not pass
   samples that ...", "pass every sample that has a well-formed rubric"), a norm on the sample
   ("the rubric must ..."), a question ("Does the context imply the conclusion?"), or strictness
   or care about it ("be extra careful about leaks"). A mention in what the QV is told to write
@@ -153,8 +153,9 @@ The QV's ``QVStyle`` (``reading/qv.py``), read sentence by sentence:
   "don't reject merely because ..." / "for" / "over minor issues" -0.4; minor problems allowed to
   pass or judged acceptable -0.5; care (careful, thorough, closely) +0.1. Conditions that name a
   check ("pass only if the context does not leak") set no strictness. Strict and lenient words
-  in a clause about what the QV writes ("be conservative in the length of your explanations")
-  do not count, nor strict words that describe the sample ("severe flaws").
+  in a clause about what the QV writes ("be conservative in the length of your explanations") or
+  about the questions' depth ("go easy on the depth") do not count, nor strict words that
+  describe the sample ("severe flaws"); overlapping lenient phrases count once.
 - **Always pass** when told to pass, approve or let through every sample unconditionally
   ("regardless of what you find", "no matter what"), or never to fail or reject any; never in a
   sentence that names a check ("approve any sample whose reference answer is right"), and not

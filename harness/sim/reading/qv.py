@@ -33,6 +33,7 @@ _TRACES = S.TRACE.words | S.ZERO.words | {"of"}
 _ALLOWED = S.sense("fine okay ok acceptable allowed permitted tolerable welcome")  # a flaw judged acceptable
 _FREE_RELATIVE = S.sense("whatever whichever anything everything")  # "pass whatever is reasonable": a standard
 _NEGATORS = frozenset({"not", "never", "no", "needless"})  # right before the predicate: "is not important"
+_DEPTH = S.sense("depth difficulty")
 _SAMPLE = S.sense("sample submission question item")
 
 
@@ -43,6 +44,7 @@ def _disclosures(toks: Toks) -> list[int]:
         if toks[a].word.endswith(("ed", "ing")):
             continue  # "can be answered": the verb
         out += in_clause(toks, a, S.DISCLOSE) + in_clause(toks, a, S.CONCEAL)
+        out += [j for j in in_clause(toks, a, S.SETTLE) if j < a and near(toks, j, S.sense("already"), 2, 0)]
         if in_clause(toks, a, S.CONTEXT):  # "the context states the answer", not "the facts given ... reach the answer"
             out += [j for j in in_clause(toks, a, S.DISCLOSE_IN_CONTEXT)
                     if a < j or all(t.word in _LIGHT or t.lemmas & (S.CONTEXT.words | S.DISCLOSE_IN_CONTEXT.words | _TRACES)
@@ -113,9 +115,16 @@ def _about_writing(toks: Toks, i: int) -> bool:
         and not in_clause(toks, i, _SAMPLE)
 
 
+def _off_topic(toks: Toks, i: int) -> bool:
+    """A manner word about the report or about the questions' depth ("go easy on the depth"), not about judging."""
+    return _about_writing(toks, i) or bool(in_clause(toks, i, S.STEP) or in_clause(toks, i, _DEPTH))
+
+
 def _asks_check(toks: Toks) -> bool:
     """The sentence asks for something to be checked or failed on."""
     if [i for i in S.INSPECT.at(toks) if not toks[i].negated and not toks[i].relaxed] or S.CHECK_NOUN.at(toks):
+        return True
+    if [i for i in S.sense("avoid prevent exclude", "steer clear").at(toks) if not toks[i].negated]:
         return True
     if S.FAIL.at(toks) or toks and toks[-1].word == "?":
         return True
@@ -184,15 +193,19 @@ def _strictness(toks: Toks, specific: bool) -> float:
     total = 0.0
     strict_spans = S.STRICT.spans(toks)
     for i in S.STRICT.at(toks):
-        if near(toks, i, S.QUALITY, 0, 2) or _about_writing(toks, i):
+        if near(toks, i, S.QUALITY, 0, 2) or _off_topic(toks, i):
             continue  # "severe flaws" describe the sample; "a conservative tone" is about the report
         if toks[i].lemmas & {"demanding", "tough", "rigorous"} and not in_clause(toks, i, S.sense("be verifier you check")):
             continue  # "demanding questions" is about the questions
         strong = near(toks, i, S.INTENSIFIER, 2, 0) or near(toks, i, S.sense("extremely very highly"), 2, 0)
         total += -0.3 if toks[i].negated else (0.8 if strong else 0.5)
-    lenient = [i for i in S.LENIENT.at(toks) if not any(a <= i < b for a, b in strict_spans)]
+    lenient, covered = [], -1
+    for a, b in S.LENIENT.spans(toks):  # "go easy on" is one lenient word, not two
+        if a >= covered and not any(x <= a < y for x, y in strict_spans):
+            lenient.append(a)
+            covered = b
     for i in lenient + (S.ROUGHLY.at(toks) if S.PASS.at(toks) else []):
-        if not _about_writing(toks, i):
+        if not _off_topic(toks, i):
             total += 0.3 if toks[i].negated else -0.5
     if S.sense("unless").at(toks) and not specific:  # "pass samples unless ..." is lenient, "fail unless" strict
         if [j for j in S.PASS.at(toks) if not toks[j].negated]:

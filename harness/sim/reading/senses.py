@@ -193,7 +193,8 @@ INSPECT = sense("check verify confirm ensure inspect examine review audit scruti
                 "compare re-derive rederive recompute test screen detect catch spot double-check cross-check "
                 "consider focus prioritise prioritize attention emphasise emphasize", "make sure", "look for",
                 "look at", "watch for", "watch out", "work out", "be sure", "concentrate on", "attend to",
-                "keep an eye", "be alert", "be wary", "guard against", "on the lookout", "look out")
+                "keep an eye", "be alert", "be wary", "guard against", "on the lookout", "look out", "rule out", "weed out",
+                "screen out")
 CHECK_NOUN = sense("check checks test tests", "the check")
 NORM = sense("must should shall ought require required", "have to", "has to", "need to")
 # What the QV writes itself: a sentence about these is about its report, not about judging.
@@ -205,10 +206,12 @@ REPORTING = sense("write quote cite mention refer summarise summarize name descr
 FLAWED = sense("issue problem flaw defect mistake error slip glitch imperfect imperfection off wrong incorrect "
                "malformed broken mislabel mislabelled mislabeled missing lacking leak leakage small minor slight "
                "trivial cosmetic")
+# The context deciding the question before the solver does: "the context already settles the conclusion".
+SETTLE = sense("settle decide determine resolve answer")
 SUFFICE = sense("enough suffice sufficient adequate inadequate insufficient omission gap")
 UNDECIDABLE = sense("undecidable indeterminate underdetermined unresolvable unanswerable undetermined")
 QUOTED = sense("quote state give include provide contain mention supply list")
-CARE_QV = sense("careful carefully thorough thoroughly meticulous meticulously diligent diligently attentive "
+CARE_QV = sense("rigorous rigorously careful carefully thorough thoroughly meticulous meticulously diligent diligently attentive "
                 "attentively scrupulous scrupulously closely painstaking care")
 # Short names of the checks, as a list of them gives them ("leak, recall, rubric, sufficiency").
 SHORT_NAMES = {
