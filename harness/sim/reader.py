@@ -113,7 +113,7 @@ The QV's ``QVStyle`` (``reading/qv.py``), read sentence by sentence:
 - **Mentions.** Each check has a concept: leaked answer (a disclosure verb with the conclusion as
   its object - "the context states the answer", not "the facts given ... reach the answer" -,
   "already settles the conclusion", hide / keep out, leak), recall (recall, memory, trivia, look up, general knowledge, "answered
-  without the context"), malformed rubric (rubric, criteria, weights), insufficient context
+  without the context", "by someone who never read the context"), malformed rubric (rubric, criteria, weights), insufficient context
   (missing, lacks, omission, self-contained, everything needed, facts or rules not enough /
   inadequate / not sufficing, a question left undecidable, a rule that is not quoted, "cannot
   reach it"), wrong reference (the reference answer or key judged right / wrong / verified, or
@@ -129,7 +129,8 @@ The QV's ``QVStyle`` (``reading/qv.py``), read sentence by sentence:
   ("quote the rubric criterion in your explanation", "write the rubric in full sentences") names
   nothing.
 - **Switched off.** A mention is not named, and its sentence moves ``strictness`` by -0.2, when
-  a dismissal covers it ("ignore", "skip", "forget about", "pay no attention to", "leave it alone";
+  a dismissal covers it ("ignore", "skip", "forget about", "pay no attention to", "leave it alone", "the rubric
+  check is off / disabled";
   negated concern: "don't worry about", "not your concern", "doesn't matter"), an inspection verb before it is
   negated or relaxed ("do not check", "no need to verify", "need not be checked", "don't need
   checking"), it is judged leniently ("the benefit of the doubt on the question type"), or the QV
@@ -139,14 +140,15 @@ The QV's ``QVStyle`` (``reading/qv.py``), read sentence by sentence:
   off its check's other mentions in the clause.
 - **Strictness**, summed over sentences and clipped to -1..1. Sense families: strict (strict,
   rigorous, harsh, picky, unforgiving, high standard / raise the bar, come down hard on, zero
-  tolerance) +0.5 (+0.8 intensified); lenient (lenient, generous, relaxed, tolerance, slack, go
-  easy / light on, benefit of the doubt, low bar) -0.5; negated either way -0.3 / +0.3. Verdict
+  tolerance) +0.5 (+0.8 intensified); lenient (lenient, generous, merciful, relaxed, tolerance, slack,
+  go easy / light on, benefit of the doubt, low bar) -0.5; negated either way -0.3 / +0.3. Verdict
   compositions: the frequency of a verdict ("rarely / seldom fail", "hesitate to reject" -0.5;
   "fail freely", "quick to reject", "do not hesitate to reject" +0.5); a refused verdict - a
   negated verb, a negative object ("pass nothing that ...", "let nothing questionable through")
   or a judgement ("approving every sample is wrong") - with a restriction ("that", "if", "with")
-  +0.4, or universal ("don't always pass", "do not pass everything") +0.4; zero tolerance
-  (any / even / the first + hint / sign / minor, with a FAIL or a refused PASS) +0.5; doubt with
+  +0.4, or universal ("don't always pass", "do not pass everything", "don't approve blindly") +0.4; zero tolerance
+  (any / even / single / the first + hint / sign / minor / flaw, with a FAIL or a refused PASS)
+  +0.5; doubt with
   the verdict it gets ("when in doubt, fail" +0.5, "... pass" -0.5); "fail only ...", "only the
   most glaring problems warrant a FAIL", "reserve a FAIL for serious defects" -0.5; "pass samples
   unless ..." -0.5 and "fail unless ..." +0.5; "pass only samples that clear every check" +0.5;

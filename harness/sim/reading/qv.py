@@ -26,7 +26,7 @@ _VERDICT_OBJECTS = frozenset({"sample", "question", "item", "one", "submission",
 _NEGATIVE_OBJECT = frozenset({"nothing", "none", "no"})
 _LIGHT = frozenset({"the", "a", "an", "its", "their", "final", "correct", "actual", "true", "right", "away", "what",
                     "them", "it", "whether", "any", "out", "clearly", "directly", "explicitly", "in", "within", "to",
-                    "or", "and", "even", "partly", "indirectly"})
+                    "or", "and", "even", "partly", "indirectly", "at", "on", "towards", "toward"})
 _LIST_EDGE = frozenset({",", ":", "(", ")", "and", "or", ".", "check", "checks", "test", "tests", "for"})
 _STANDARD = S.sense("fine good acceptable ok okay correct valid sound reasonable adequate decent usable")
 _TRACES = S.TRACE.words | S.ZERO.words | {"of"}
@@ -34,7 +34,15 @@ _ALLOWED = S.sense("fine okay ok acceptable allowed permitted tolerable welcome"
 _FREE_RELATIVE = S.sense("whatever whichever anything everything")  # "pass whatever is reasonable": a standard
 _NEGATORS = frozenset({"not", "never", "no", "needless"})  # right before the predicate: "is not important"
 _DEPTH = S.sense("depth difficulty")
+_CONSULT = frozenset({"read", "see", "consult", "use", "look", "open"})
+_FLAW_NOUNS = S.sense("flaw defect problem issue error mistake")
 _SAMPLE = S.sense("sample submission question item")
+
+
+def _object_of(toks: Toks, j: int, a: int) -> bool:
+    """The answer at ``a`` is the object of the verb at ``j`` (only light words between)."""
+    return all(t.word in _LIGHT or t.lemmas & (S.CONTEXT.words | S.DISCLOSE_IN_CONTEXT.words | S.DISCLOSE.words | _TRACES)
+               for t in toks[j + 1:a])
 
 
 def _disclosures(toks: Toks) -> list[int]:
@@ -43,12 +51,10 @@ def _disclosures(toks: Toks) -> list[int]:
     for a in [i for i in S.ANSWER.at(toks) if not (i and toks[i - 1].lemmas & S.NOT_THIS_ANSWER.words)]:
         if toks[a].word.endswith(("ed", "ing")):
             continue  # "can be answered": the verb
-        out += in_clause(toks, a, S.DISCLOSE) + in_clause(toks, a, S.CONCEAL)
+        out += [j for j in in_clause(toks, a, S.DISCLOSE) if a < j or _object_of(toks, j, a)] + in_clause(toks, a, S.CONCEAL)
         out += [j for j in in_clause(toks, a, S.SETTLE) if j < a and near(toks, j, S.sense("already"), 2, 0)]
         if in_clause(toks, a, S.CONTEXT):  # "the context states the answer", not "the facts given ... reach the answer"
-            out += [j for j in in_clause(toks, a, S.DISCLOSE_IN_CONTEXT)
-                    if a < j or all(t.word in _LIGHT or t.lemmas & (S.CONTEXT.words | S.DISCLOSE_IN_CONTEXT.words | _TRACES)
-                                    for t in toks[j + 1:a])]
+            out += [j for j in in_clause(toks, a, S.DISCLOSE_IN_CONTEXT) if a < j or _object_of(toks, j, a)]
     return out
 
 
@@ -83,8 +89,10 @@ def mentions(toks: Toks) -> dict[str, list[int]]:
     # "fail if you cannot reach it" (but not "if the reference answer does not follow")
     context += [i for i in S.REACH.at(toks) if toks[i].negated and not in_clause(toks, i, S.REFERENCE)]
     # "answered without the context": recall, not reasoning from the context
+    # "answered without the context", "answered by someone who never read the context"
     recall = [i for i in S.sense("answer answerable solve solvable guess").at(toks)
-              if [j for j in in_clause(toks, i, S.CONTEXT) if j > i and "without" in {t.word for t in toks[i:j]}]]
+              if [j for j in in_clause(toks, i, S.CONTEXT) if j > i and ("without" in {t.word for t in toks[i:j]} or [
+                  k for k in range(i, j) if toks[k].negated and toks[k].lemmas & _CONSULT])]]
     if F.completeness(toks):
         context.append(0)
     judged = S.RIGHT.at(toks) + S.WRONG.at(toks) + S.CORRECT.at(toks) + S.VERIFY.at(toks) + _COMPARE.at(toks) \
@@ -242,7 +250,8 @@ def _strictness(toks: Toks, specific: bool) -> float:
             total += 0.5 * sign
         elif near(toks, i, S.PASS, 3, 3):
             total -= 0.5 * sign
-    for i in S.TRACE.at(toks) + S.MINOR.at(toks):  # "fail at the first sign of trouble", "even a minor flaw": zero tolerance
+    # "fail at the first sign of trouble", "even a minor flaw", "a single flaw is enough to fail": zero tolerance
+    for i in S.TRACE.at(toks) + S.MINOR.at(toks) + _FLAW_NOUNS.at(toks):
         if near(toks, i, S.ZERO, 3, 0) and (fails or refused_passes):
             total += 0.5
             break

@@ -160,8 +160,9 @@ QUALITY = sense("quality qv verifier reason rejection flaw problem defect issue 
 DISMISS = sense("ignore disregard overlook tolerate skip excuse forgive waive aside", "no attention", "no heed", "not your concern",
                 "not your job", "not your business", "not your problem")
 # Switching a check off, for the QV: also "forget about it", "it does not matter", "leave it aside".
-DISMISS_QV = sense("ignore disregard overlook tolerate skip excuse forgive waive aside forget unimportant",
-                   "no attention", "no heed")
+DISMISS_QV = sense("ignore disregard overlook tolerate skip excuse forgive waive aside forget unimportant disabled "
+                   "deactivated suspended", "no attention", "no heed", "switch off", "turn off", "check be off",
+                   "checks be off")
 # ... and, negated, "don't worry about it", "it is not your concern", "it does not matter".
 UNCONCERN = sense("matter important worry bother concern", "care about", "your job", "your business", "your problem")
 BOLD = sense("aggressive aggressively bold boldly drastic drastically dramatic overshoot ambitious escalate")
@@ -179,7 +180,7 @@ STRICT = sense("strict stringent rigorous harsh severe demanding conservative pi
                "intolerant", "zero tolerance", "come down hard", "hard on", "crack down", "high standard", "high bar",
                "raise the bar", "bar be raise", "bar have be raise")
 LENIENT = sense("lenient generous forgiving permissive relaxed lax charitable gentle soft slack tolerance tolerant "
-                "leeway latitude indulgent easygoing easy-going mild kind kindly", "benefit of the doubt", "go easy", "easy on", "go light", "light on",
+                "leeway latitude indulgent easygoing easy-going mild kind kindly merciful mercy", "benefit of the doubt", "go easy", "easy on", "go light", "light on",
                 "light touch", "low bar", "lower the bar")
 # How often a verdict is given: "rarely fail" is lenient, "fail freely" strict.
 RARELY = sense("rarely seldom sparingly reluctantly infrequently hesitate hesitant reluctant", "hardly ever", "only occasionally")
@@ -227,7 +228,8 @@ PASS = sense("pass approve accept okay ok greenlight approval acceptance rubber-
 FAIL = sense("fail reject flag refuse block deny rejection")
 TRACE = sense("hint trace slightest whiff sign suggestion", "the least")
 ZERO = sense("any even slightest least first single")
-UNIVERSAL = sense("always every all each everything unconditionally regardless any anything whatever ever blanket",
+UNIVERSAL = sense("always every all each everything unconditionally regardless any anything whatever ever blanket "
+                  "blindly automatically uncritically",
                   "no matter")
 CONDITION = sense("unless if when whenever where only except provided")
 LEAN = sense("lean err tilt favour favor")
