@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.sim.intent import Intent, OrchestratorStyle, QVStyle
+from harness.sim.intent import QV_CHECKS, Intent, OrchestratorStyle, QVStyle
 from harness.sim.reader import read_intent, read_orchestrator_style, read_qv_style
 
 DATA = Path(__file__).parent / "data"
@@ -311,3 +311,56 @@ def test_exact_counts_and_caps():
     assert read_intent("Questions should be answerable by applying one rule, and no more.").depth_max == 1
     assert read_intent("Cap the depth at four inferences.").depth_max == 4
     assert read_intent("Keep every question to a couple of hops.").depth_max == 2
+
+
+# --- the QV: a check named only when asked for, switched-off checks, short names, verdicts ----
+
+@pytest.mark.parametrize("text", ["Write the rubric in full sentences.", "Quote the rubric criterion you relied on.",
+                                  "Mention the question type in your verdict.", "Summarise the context in one line."])
+def test_qv_names_no_check_in_what_it_is_told_to_write(text: str):
+    assert read_qv_style(text) == QVStyle()
+
+
+@pytest.mark.parametrize("text", ["Don't worry about rubric formatting.", "Ignore question type labels.",
+                                  "No need to verify the reference answer.", "The reference answer need not be checked.",
+                                  "You may pass samples with minor rubric issues.", "Leaks are not your concern.",
+                                  "A sample may pass even if its rubric has a zero weight."])
+def test_a_switched_off_check_is_not_named_and_leans_lenient(text: str):
+    style = read_qv_style(text)
+    assert style.named_checks == frozenset() and -1.0 <= style.strictness < 0 and not style.always_pass
+
+
+def test_a_check_switched_off_in_one_clause_stays_named_in_another():
+    style = read_qv_style("Ignore the rubric; check only for leaks.")
+    assert style.named_checks == frozenset({"answer_leaked"}) and abs(style.strictness) < 0.3
+
+
+def test_short_names_in_a_list_of_checks():
+    style = read_qv_style("Run all six checks: leak, recall, rubric, sufficiency, reference, type.")
+    assert style.named_checks == frozenset(QV_CHECKS)
+    assert read_qv_style("Run the leak and type checks.").named_checks == frozenset({"answer_leaked", "type_mismatch"})
+    assert read_qv_style("Write the reference answer at the top of your reply.").named_checks == frozenset()
+
+
+@pytest.mark.parametrize(("text", "sign"), [("Rarely fail samples.", -1), ("Fail freely.", 1),
+                                            ("Do not hesitate to reject weak samples.", 1), ("go easy on the writer", -1),
+                                            ("Pass nothing that has even a minor flaw.", 1), ("Let nothing questionable through.", 1),
+                                            ("When in doubt, pass.", -1), ("Don't always pass; actually check each sample.", 1),
+                                            ("Hold every sample to a high standard.", 1), ("Be unforgiving.", 1),
+                                            ("Only the most glaring problems warrant a FAIL.", -1)])
+def test_qv_strictness_from_verdict_compositions(text: str, sign: int):
+    style = read_qv_style(text)
+    assert style.strictness * sign >= 0.3 and not style.always_pass and not style.named_checks
+
+
+def test_manner_words_about_the_report_are_not_strictness():
+    assert read_qv_style("Be conservative in the length of your explanations.") == QVStyle()
+    assert read_qv_style("Be conservative.").strictness > 0
+
+
+def test_a_sentence_that_names_a_check_is_not_always_pass():
+    assert read_qv_style("Pass every sample that has a well-formed rubric.") == QVStyle(
+        named_checks=frozenset({"malformed_rubric"}))
+    assert not read_qv_style("Approve any sample whose reference answer is right.").always_pass
+    assert read_qv_style("Return PASS for every sample you see.").always_pass
+    assert not read_qv_style("Approving every sample by default is wrong.").always_pass

@@ -108,26 +108,60 @@ with a bold or cautious word is read for its manner only ("increase difficulty c
 caution, not a push), and such a word counts only in a sentence about difficulty, steps, changes,
 solvers or guidance ("read the document slowly" says nothing).
 
-The QV's ``QVStyle``: a check is named when its concept is mentioned and not dismissed ("ignore",
-"skip", "do not check", "don't fail for"): leaked answer (reveal, give away, leak, hide the
-answer), recall (recall, memorised, look up, a single definition, general / common knowledge,
-"answered without the context"), malformed rubric (rubric, criteria, weights), insufficient
-context (missing, lacks, insufficient, incomplete, sufficiency, the context alone,
-self-contained, everything needed, "cannot reach it"), wrong reference (the reference answer or
-answer key judged right / wrong / verified, or "a different answer than the reference"), type
-mismatch (question type, category, label). ``strictness`` +0.5 for strict / stringent /
-rigorous / harsh / when in doubt fail / err or lean towards rejection / pass only samples that
-clear every check / fail any hint of it (+0.8 intensified), -0.5 for lenient / generous / benefit
-of the doubt / good enough / roughly fine / lean towards passing / fail only ... / pass unless ...
-(fail unless ...: +0.5; neither when the sentence names a check); "do not pass samples that ..." +0.4 unless it
-names a check (then it only names the check: "pass only if the context does not leak"), "don't
-reject a sample merely because ..." / "over minor issues" -0.4; negated strict or lenient -0.3 /
-+0.3; carefulness +0.1; summed and clipped to -1..1. Strict words that describe the sample
-("severe flaws") do not count. ``always_pass`` when it is told to pass, approve or let through
-every sample unconditionally ("regardless of what you find"), or never to fail or reject any
-("never fail a sample unless ..." and "pass anything that is roughly fine" are leniency, and "a
-rubric with no positive criterion must be failed" a check, not always-pass). A check is
-dismissed also by "pay no attention to" and by a relaxed mention ("need not be checked").
+The QV's ``QVStyle`` (``reading/qv.py``), read sentence by sentence:
+
+- **Mentions.** Each check has a concept: leaked answer (a disclosure verb with the conclusion as
+  its object - "the context states the answer", not "the facts given ... reach the answer" -,
+  "already settles the conclusion", hide / keep out, leak), recall (recall, memory, trivia, look up,
+  general knowledge, "answered without the context", "by someone who never read the context"),
+  malformed rubric (rubric, criteria, weights), insufficient context (missing, lacks, omission,
+  self-contained, everything needed, facts or rules not enough / inadequate / not sufficing, a
+  question left undecidable, a rule that is not quoted, "cannot reach it"), wrong reference (the
+  reference answer or key judged right / wrong / verified, or compared), type mismatch (question
+  type, category, label). In a list of checks (a sentence with "check(s)", an inspection verb or a
+  FAIL) a check's short name names it as an item ("run all six checks: leak, recall, rubric,
+  sufficiency, reference, type"; "the leak and type checks").
+- **Named only when asked for.** A mention names its check only when the sentence asks for something
+  to be checked or failed on: an inspection verb (check, verify, make sure, look for, compare, focus
+  on, guard against, rule out, avoid, ...), the noun "check", a FAIL verb, a refused or conditional
+  PASS ("do not pass samples that ...", "pass every sample that has a well-formed rubric"), a norm
+  on the sample ("the rubric must ..."), a question ("Does the context imply the conclusion?"), or
+  strictness or care about it ("be extra careful about leaks"). A mention in what the QV is told to
+  write ("quote the rubric criterion in your explanation", "write the rubric in full sentences")
+  names nothing.
+- **Switched off.** A mention is not named, and its sentence moves ``strictness`` by -0.2, when a
+  dismissal covers it ("ignore", "skip", "forget about", "pay no attention to", "leave it alone",
+  "the rubric check is off / disabled"; negated concern: "don't worry about", "not your concern",
+  "doesn't matter"), an inspection verb before it is negated or relaxed ("do not check", "no need to
+  verify", "need not be checked", "don't need checking"), it is judged leniently ("the benefit of
+  the doubt on the question type"), or the QV may pass a sample despite it: a PASS in its clause
+  with a flaw word next to it ("you may pass samples with minor rubric issues"), a concessive clause
+  after a PASS ("may pass even if its rubric has a zero weight"), or a minor flaw judged acceptable.
+  One switched-off mention switches off its check's other mentions in the clause.
+- **Strictness**, summed over sentences and clipped to -1..1. Sense families: strict (strict,
+  rigorous, harsh, picky, unforgiving, high standard / raise the bar, come down hard on, zero
+  tolerance) +0.5 (+0.8 intensified); lenient (lenient, generous, merciful, relaxed, tolerance,
+  slack, go easy / light on, benefit of the doubt, low bar) -0.5; negated either way -0.3 / +0.3.
+  Verdict compositions: the frequency of a verdict ("rarely / seldom fail", "hesitate to reject"
+  -0.5; "fail freely", "quick to reject", "do not hesitate to reject" +0.5); a refused verdict - a
+  negated verb, a negative object ("pass nothing that ...", "let nothing questionable through") or a
+  judgement ("approving every sample is wrong") - with a restriction ("that", "if", "with") +0.4, or
+  universal ("don't always pass", "do not pass everything", "don't approve blindly") +0.4; zero
+  tolerance (any / even / single / the first + hint / sign / minor / flaw, with a FAIL or a refused
+  PASS) +0.5; doubt with the verdict it gets ("when in doubt, fail" +0.5, "... pass" -0.5); "fail
+  only ...", "only the most glaring problems warrant a FAIL", "reserve a FAIL for serious defects"
+  -0.5; "pass samples unless ..." -0.5 and "fail unless ..." +0.5; "pass only samples that clear
+  every check" +0.5; "don't reject merely because ..." / "for" / "over minor issues" -0.4; minor
+  problems allowed to pass or judged acceptable -0.5; care (careful, thorough, closely) +0.1.
+  Conditions that name a check ("pass only if the context does not leak") set no strictness. Strict
+  and lenient words in a clause about what the QV writes ("be conservative in the length of your
+  explanations") or about the questions' depth ("go easy on the depth") do not count, nor strict
+  words that describe the sample ("severe flaws"); overlapping lenient phrases count once.
+- **Always pass** when told to pass, approve or let through every sample unconditionally
+  ("regardless of what you find", "no matter what"), or never to fail or reject any; never in a
+  sentence that names a check ("approve any sample whose reference answer is right"), and not for
+  "never fail a sample unless ...", "pass anything that is roughly fine" (leniency) or "a rubric
+  with no positive criterion must be failed" (a check).
 
 Readings are cached per sentence and per text (``functools.lru_cache``); the first call in a
 process loads lemminflect's tables (about 0.6 s).
@@ -142,7 +176,8 @@ from harness.sim.intent import Intent, OrchestratorStyle, QVStyle
 from harness.sim.reading import concepts as C
 from harness.sim.reading import flaws as F
 from harness.sim.reading import senses as S
-from harness.sim.reading.roles import orchestrator_style, qv_style
+from harness.sim.reading.qv import qv_style
+from harness.sim.reading.roles import orchestrator_style
 from harness.sim.reading.text import sentences, tokens
 
 FLAW_FACTORS = {  # concept -> (guarding factor, asking factor) per flaw rate

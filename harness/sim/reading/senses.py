@@ -159,6 +159,12 @@ VAGUE = sense("relative qualitative vague general loose rough roughly")
 QUALITY = sense("quality qv verifier reason rejection flaw problem defect issue failure check")
 DISMISS = sense("ignore disregard overlook tolerate skip excuse forgive waive aside", "no attention", "no heed", "not your concern",
                 "not your job", "not your business", "not your problem")
+# Switching a check off, for the QV: also "forget about it", "it does not matter", "leave it aside".
+DISMISS_QV = sense("ignore disregard overlook tolerate skip excuse forgive waive aside forget unimportant disabled "
+                   "deactivated suspended", "no attention", "no heed", "switch off", "turn off", "check be off",
+                   "checks be off")
+# ... and, negated, "don't worry about it", "it is not your concern", "it does not matter".
+UNCONCERN = sense("matter important worry bother concern", "care about", "your job", "your business", "your problem")
 BOLD = sense("aggressive aggressively bold boldly drastic drastically dramatic overshoot ambitious escalate")
 MODEST = sense("conservative conservatively cautious cautiously gradual gradually modest modestly gentle gently "
                "incremental incrementally increment moderate moderately undershoot slowly slow", "ease off", "back off",
@@ -170,13 +176,60 @@ RECALL = sense("recall memory memorise memorize memorisation look-up lookup triv
                "world knowledge", "prior knowledge", "background knowledge")
 REFERENCE = sense("reference key", "reference answer", "answer key", "expected answer", "gold answer")
 STRICT = sense("strict stringent rigorous harsh severe demanding conservative picky sceptical skeptical "
-               "exacting tough uncompromising", "zero tolerance")
-LENIENT = sense("lenient generous forgiving permissive relaxed lax charitable gentle soft", "benefit of the doubt")
+               "exacting tough uncompromising fussy nitpicky ruthless merciless unsparing unforgiving uncharitable "
+               "intolerant", "zero tolerance", "come down hard", "hard on", "crack down", "high standard", "high bar",
+               "raise the bar", "bar be raise", "bar have be raise")
+LENIENT = sense("lenient generous forgiving permissive relaxed lax charitable gentle soft slack tolerance tolerant "
+                "leeway latitude indulgent easygoing easy-going mild kind kindly merciful mercy", "benefit of the doubt", "go easy", "easy on", "go light", "light on",
+                "light touch", "low bar", "lower the bar")
+# How often a verdict is given: "rarely fail" is lenient, "fail freely" strict.
+RARELY = sense("rarely seldom sparingly reluctantly infrequently hesitate hesitant reluctant", "hardly ever", "only occasionally")
+# Judging a verdict wrong refuses it ("approving every sample by default is wrong").
+DISAPPROVE = sense("wrong unacceptable mistake forbidden", "not acceptable")
+FREELY = sense("freely readily liberally", "without hesitation", "quick to")
+# Grounds of a problem that only a severe one passes: "only the most glaring problems warrant a FAIL".
+SEVERE = sense("egregious glaring obvious serious severe clear major blatant flagrant gross fatal critical")
+# Inspecting the sample: a check asked for when a concept is its object.
+INSPECT = sense("check verify confirm ensure inspect examine review audit scrutinise scrutinize assess evaluate "
+                "compare re-derive rederive recompute test screen detect catch spot double-check cross-check "
+                "consider focus prioritise prioritize attention emphasise emphasize", "make sure", "look for",
+                "look at", "watch for", "watch out", "work out", "be sure", "concentrate on", "attend to",
+                "keep an eye", "be alert", "be wary", "guard against", "on the lookout", "look out", "rule out", "weed out",
+                "screen out")
+CHECK_NOUN = sense("check checks test tests", "the check")
+NORM = sense("must should shall ought require required", "have to", "has to", "need to")
+# What the QV writes itself: a sentence about these is about its report, not about judging.
+OUTPUT = sense("explanation reason reply response comment feedback report note summary output message tone length "
+               "wording language sentence prose spelling format style letter verb word font layout")
+REPORTING = sense("write quote cite mention refer summarise summarize name describe explain repeat restate copy "
+                  "begin start end use")
+# Wording that puts a problem in the sample (a flaw) rather than its absence.
+FLAWED = sense("issue problem flaw defect mistake error slip glitch imperfect imperfection off wrong incorrect "
+               "malformed broken mislabel mislabelled mislabeled missing lacking leak leakage small minor slight "
+               "trivial cosmetic")
+# The context deciding the question before the solver does: "the context already settles the conclusion".
+SETTLE = sense("settle decide determine resolve answer")
+SUFFICE = sense("enough suffice sufficient adequate inadequate insufficient omission gap")
+UNDECIDABLE = sense("undecidable indeterminate underdetermined unresolvable unanswerable undetermined")
+QUOTED = sense("quote state give include provide contain mention supply list")
+CARE_QV = sense("rigorous rigorously careful carefully thorough thoroughly meticulous meticulously diligent diligently attentive "
+                "attentively scrupulous scrupulously closely painstaking care")
+# Short names of the checks, as a list of them gives them ("leak, recall, rubric, sufficiency").
+SHORT_NAMES = {
+    "answer_leaked": sense("leak leakage leaks disclosure giveaway spoiler"),
+    "recall_not_reasoning": sense("recall memory memorisation trivia lookup look-up"),
+    "malformed_rubric": sense("rubric rubrics weight weights scoring"),
+    "context_insufficient": sense("sufficiency insufficiency completeness self-containedness"),
+    "reference_incorrect": sense("reference correctness", "answer key"),
+    "type_mismatch": sense("type label category classification", "question type"),
+}
 ROUGHLY = sense("roughly mostly broadly", "good enough", "more or less")  # lenient only next to a verdict
-PASS = sense("pass approve accept okay ok greenlight approval acceptance")
+PASS = sense("pass approve accept okay ok greenlight approval acceptance rubber-stamp")
 FAIL = sense("fail reject flag refuse block deny rejection")
 TRACE = sense("hint trace slightest whiff sign suggestion", "the least")
-UNIVERSAL = sense("always every all each everything unconditionally regardless any anything whatever ever",
+ZERO = sense("any even slightest least first single")
+UNIVERSAL = sense("always every all each everything unconditionally regardless any anything whatever ever blanket "
+                  "blindly automatically uncritically",
                   "no matter")
 CONDITION = sense("unless if when whenever where only except provided")
 LEAN = sense("lean err tilt favour favor")

@@ -9,7 +9,8 @@ that starts a new command) end the scope of a negation:
 
 - verbal negation ("not", "never", "n't", "nobody", "unwelcome", "forbidden") covers its whole
   clause, before and after it ("the answer must not be revealed"), but one inside a relative
-  clause stays there ("rules that do not apply", "any rule you have not quoted") and ends where
+  clause stays there ("rules that do not apply", "a sample where rules are not given", "any rule you
+  have not quoted") and ends where
   the main verb's modal resumes ("a sample whose type does not fit | must be failed");
 - a negated necessity ("need not", "there is no need to", "it is not necessary to", "does not
   have to") is read as one verbal negation whose clause is marked *relaxed* (permitted not to,
@@ -24,7 +25,8 @@ Words that look negative but are not ("answer No", "respond with No", "no more t
 matter", "not a problem", "yes/no") are shielded. A word built on "over-" ("oversimplify",
 "overlong") carries its stem's lemmas and the pseudo-lemma *too*: an excess. A colon after a
 short label ("Depth: 6", "No padding:") keeps the label in the sentence's scope; after a command
-("Avoid mislabelling:") it ends the clause.
+("Avoid mislabelling:", "Inspect the rubric: no zero weights" - a verb that is not also a noun)
+it ends the clause.
 """
 
 from __future__ import annotations
@@ -72,7 +74,7 @@ PUNCT_BREAKS = frozenset({";", ":", "(", ")", "?", "!", "—", "–"})
 ANSWER_VERBS = frozenset({"answer", "say", "reply", "respond", "output", "conclude", "return", "choose",
                           "pick", "select", "default"})
 _NUMBER_ALT = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
-_RELATIVE = frozenset({"that", "which", "who", "whose", "whom"})
+_RELATIVE = frozenset({"that", "which", "who", "whose", "whom", "where"})
 _OVER_VERBS = frozenset({"simplify", "complicate", "engineer", "extend", "stretch", "elaborate", "reach"})
 _NOT_OVER = frozenset({"all", "come", "look", "ride", "view", "see", "head", "time", "lap", "turn", "night", "sight"})
 _PRONOUNS = frozenset({"you", "they", "we", "he", "she", "i"})
@@ -182,6 +184,14 @@ def _match(words: list[str], i: int, phrase: tuple[str, ...]) -> bool:
     return tuple(words[i:i + len(phrase)]) == phrase
 
 
+def _labels(words: list[str]) -> bool:
+    """The sentence opens with a short label ("Depth:", "No padding:"), not a command ("Inspect the rubric:")."""
+    if words[0] in STARTERS or words[0] != "no" and lemmas_of(words[0])[0] & PREFIX_NEGATORS:
+        return False
+    pos = getAllLemmas(words[0])
+    return not ("VERB" in pos and "NOUN" not in pos)
+
+
 def _breaks(words: list[str]) -> list[bool]:
     """Whether a clause ends before token i."""
     out = [False] * len(words)
@@ -189,7 +199,7 @@ def _breaks(words: list[str]) -> list[bool]:
         nxt = words[i + 1] if i + 1 < len(words) else ""
         new_command = nxt in STARTERS or nxt in CLAUSE_WORDS
         # "Depth: 6", "Exceptions: none" (a label, not a command: "Avoid mislabelling: ..." breaks)
-        label = w == ":" and i <= 3 and words[0] not in STARTERS and (words[0] == "no" or not lemmas_of(words[0])[0] & PREFIX_NEGATORS)
+        label = w == ":" and i <= 3 and _labels(words)
         out[i] = not label and (
             w in PUNCT_BREAKS or w in CLAUSE_WORDS or w == '"'
             or w == "," and (new_command or nxt in ("and", "or"))
@@ -231,7 +241,8 @@ def tokens(sentence: str) -> tuple[Token, ...]:
             w = "not"  # "should play no part", "have no place": the clause's predicate is negated
         if w == "nor" and any(words[k] in VERBAL_NEGATORS | PREFIX_NEGATORS for k in range(i) if clause_of[k] == clause_of[i]):
             continue  # "neither X nor Y", "no X nor Y": one negation over both
-        if i >= 2 and words[i - 1] == ":" and i - 1 <= 3 and w in ("none", "no", "quoted-no", "zero", "never", "nothing"):
+        if i >= 2 and words[i - 1] == ":" and i - 1 <= 3 and _labels(words) and w in ("none", "no", "quoted-no", "zero", "never",
+                                                                               "nothing"):
             for j in range(i - 1):
                 neg[j] += 1  # "Exceptions: none."
             continue
