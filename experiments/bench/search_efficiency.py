@@ -66,7 +66,7 @@ class Run:
 def run(strategy: str, world: int, seed: int, calls: int, candidates: int) -> Run:
     overrides = {
         "seed": seed,
-        "documents.world_seed": world,
+        "harness.documents.world_seed": world,
         "search.operators": STRATEGIES[strategy],
         "search.budget": {"candidates": candidates, "calls": calls},
         "search.concurrency": 1,  # the order of candidates is then the same on any machine
