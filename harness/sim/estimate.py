@@ -23,7 +23,7 @@ import statistics
 from dataclasses import dataclass
 
 from harness.sim.logic import Rule, parse_facts, parse_question, parse_rules
-from harness.sim.profiles import Profile
+from harness.sim.profiles import Profile, draw_reach
 
 OFF_BY_ONE_SHARE = 0.7  # of misreadings, the share that is off by one step (the rest: "too deep")
 
@@ -34,15 +34,6 @@ class DepthEstimate:
     beyond: bool = False  # "deeper than I can follow"
     exception: bool = False  # some provision in the context carries an exception
     unused: int = 0  # provisions that played no part in the chain followed
-
-
-def draw_reach(profile: Profile, rng: random.Random) -> int:
-    roll, acc = rng.random(), 0.0
-    for reach, p in profile.reach:
-        acc += p
-        if roll < acc:
-            return reach
-    return profile.reach[-1][0]
 
 
 def _forward(rules: tuple[Rule, ...], facts: frozenset[str], target: str, reach: int) -> tuple[int | None, bool, set[str]]:

@@ -110,3 +110,13 @@ def profile(name: str, world_seed: int = 0) -> Profile:
         return world_profiles(world_seed)[name]
     except KeyError:
         raise KeyError(f"unknown offline-world profile 'sim/{name}'; known: {', '.join(sorted(PROFILES))}") from None
+
+
+def draw_reach(profile: Profile, rng: random.Random) -> int:
+    """How many chaining rounds one attempt (or one reading) of this profile manages."""
+    roll, acc = rng.random(), 0.0
+    for reach, p in profile.reach:
+        acc += p
+        if roll < acc:
+            return reach
+    return profile.reach[-1][0]

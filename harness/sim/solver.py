@@ -20,16 +20,7 @@ import random
 from harness.sim import answers as A
 from harness.sim import obey
 from harness.sim.logic import parse_facts, parse_question, parse_rules
-from harness.sim.profiles import Profile
-
-
-def draw_reach(profile: Profile, rng: random.Random) -> int:
-    roll, acc = rng.random(), 0.0
-    for reach, p in profile.reach:
-        acc += p
-        if roll < acc:
-            return reach
-    return profile.reach[-1][0]
+from harness.sim.profiles import Profile, draw_reach
 
 
 def solve(context: str, question: str, profile: Profile, rng: random.Random) -> tuple[str, str]:

@@ -32,7 +32,7 @@ from harness.rubric import rubric_problems
 from harness.sim.answers import parse_answer
 from harness.sim.intent import QV_CHECKS
 from harness.sim.logic import Rule, parse_facts, parse_question, parse_rules
-from harness.sim.profiles import Profile
+from harness.sim.profiles import Profile, draw_reach
 from harness.sim.reader import read_qv_style
 from harness.sim.reading.claims import claims_about
 from harness.sim.tasks import question_type_of
@@ -51,15 +51,6 @@ class Reached:
     holds: dict[str, int]
     because: dict[str, Rule]
     complete: bool
-
-
-def draw_reach(profile: Profile, rng: random.Random) -> int:
-    roll, acc = rng.random(), 0.0
-    for reach, p in profile.reach:
-        acc += p
-        if roll < acc:
-            return reach
-    return profile.reach[-1][0]
 
 
 def chain_forward(rules: tuple[Rule, ...], facts: frozenset[str], reach: int) -> Reached:
