@@ -42,7 +42,10 @@ from harness import signature_fields
 from harness.rubric import Criterion
 
 
-class CachingChatAdapter(dspy.ChatAdapter):
+class _CachedFormat:
+    """A signature's system message and output requirements, built once per signature (the same
+    text DSPy builds on every call); mixed into both adapters before DSPy's class."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._system: dict[type, str] = {}
@@ -59,6 +62,8 @@ class CachingChatAdapter(dspy.ChatAdapter):
             self._requirements[signature] = super().user_message_output_requirements(signature)
         return self._requirements[signature]
 
+
+class CachingChatAdapter(_CachedFormat, dspy.ChatAdapter):
     def format_user_message_content(
         self,
         signature: type[dspy.Signature],
@@ -114,29 +119,13 @@ class CachingChatAdapter(dspy.ChatAdapter):
         return fields
 
 
-class CachingJSONAdapter(dspy.JSONAdapter):
+class CachingJSONAdapter(_CachedFormat, dspy.JSONAdapter):
     """``dspy.JSONAdapter``'s messages, built once per signature, and its parse with the lenient
     reading of rubrics and verdicts. It never sets ``response_format`` itself: the role does
     (harness/structured.py), in the wire spelling its endpoint takes."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._system: dict[type, str] = {}
-        self._requirements: dict[type, str | None] = {}
-
     def _prepare_response_format(self, lm: Any, lm_kwargs: dict[str, Any], signature: Any) -> None:
         return None
-
-    def format_system_message(self, signature: type[dspy.Signature]) -> str:
-        cached = self._system.get(signature)
-        if cached is None:
-            cached = self._system[signature] = super().format_system_message(signature)
-        return cached
-
-    def user_message_output_requirements(self, signature: type[dspy.Signature]) -> str | None:
-        if signature not in self._requirements:
-            self._requirements[signature] = super().user_message_output_requirements(signature)
-        return self._requirements[signature]
 
     format_user_message_content = CachingChatAdapter.format_user_message_content
 
