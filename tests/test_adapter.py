@@ -18,7 +18,9 @@ from harness.generate import generate
 from harness.signatures import Judge, Solve
 
 
-class Recorder(CachingChatAdapter):
+class _Recording:
+    """Keeps every message list an adapter formats and every completion it parses."""
+
     def __init__(self) -> None:
         super().__init__()
         self.formats: list[tuple[Any, list, dict, list]] = []
@@ -32,6 +34,10 @@ class Recorder(CachingChatAdapter):
     def parse(self, signature: Any, completion: str) -> dict[str, Any]:
         self.parses.append((signature, completion))
         return super().parse(signature, completion)
+
+
+class Recorder(_Recording, CachingChatAdapter):
+    pass
 
 
 @pytest.fixture(scope="module")
@@ -122,20 +128,8 @@ def test_input_values_format_as_in_dspy() -> None:
 
 # --- the JSON format: what a call sends with a JSON schema, and the ChatAdapter's fallback ------
 
-class JSONRecorder(harness.adapter.CachingJSONAdapter):
-    def __init__(self) -> None:
-        super().__init__()
-        self.formats: list[tuple[Any, list, dict, list]] = []
-        self.parses: list[tuple[Any, str]] = []
-
-    def format(self, signature: Any, demos: list, inputs: dict) -> list:
-        messages = super().format(signature, demos, inputs)
-        self.formats.append((signature, list(demos), dict(inputs), messages))
-        return messages
-
-    def parse(self, signature: Any, completion: str) -> dict[str, Any]:
-        self.parses.append((signature, completion))
-        return super().parse(signature, completion)
+class JSONRecorder(_Recording, harness.adapter.CachingJSONAdapter):
+    pass
 
 
 @pytest.fixture(scope="module")
