@@ -211,3 +211,10 @@ def test_an_intent_without_hacks_draws_as_before():
     b = draw_spec(Intent(plant_weak_hack=0.0), 0.7, 1.0, 12, random.Random(3))
     assert a == b and not a.plant_weak_hack
     assert draw_spec(Intent(plant_weak_hack=1.0), 0.7, 1.0, 12, random.Random(3)).plant_weak_hack
+
+
+def test_the_qv_checks_are_the_signatures_reasons():
+    from harness.signatures import QV_REASONS
+    from harness.sim.intent import QV_CHECKS
+
+    assert QV_CHECKS == tuple(r for r in QV_REASONS if r != "none")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# The reasons the QV signature lets a verifier give (harness.signatures.QV_REASONS, less "none"),
+# repeated here so the offline world's server starts without importing DSPy; a test keeps them equal.
 QV_CHECKS = (
     "answer_leaked",
     "recall_not_reasoning",
