@@ -217,4 +217,4 @@ def test_the_qv_checks_are_the_signatures_reasons():
     from harness.signatures import QV_REASONS
     from harness.sim.intent import QV_CHECKS
 
-    assert QV_CHECKS == tuple(r for r in QV_REASONS if r != "none")
+    assert tuple(r for r in QV_REASONS if r != "none") == QV_CHECKS
