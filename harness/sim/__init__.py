@@ -12,17 +12,18 @@ trader.``). Statuses sit in layers, so chains of 1 to 7 rule applications exist.
 **Text is the only channel.** A role is played by a DSPy engine (``engine.py``) that reads only
 the request: the model string (``sim/<profile>``) names the profile, the system message carries
 the instructions and the requested output fields (which say which role to play), the user
-message the inputs. Replies are in the ChatAdapter's field format. Solvers (``solver.py``)
-parse the provisions and facts they were sent and chain forward for a bounded number of rounds;
-the judge (``judge.py``) parses the answer and checks each rubric criterion against it; the
-verifier (``verifier.py``) re-derives the answer from the context; the orchestrator
-(``orchestrator.py``) re-derives each failed question to measure how deep it was.
+message the inputs. Replies are in the ChatAdapter's field format (JSON when asked). Solvers
+(``solver.py``) parse the provisions and facts they were sent and chain forward for a bounded
+number of rounds; the judge (``judge.py``) parses the answer and checks each rubric criterion
+against it; the verifier (``verifier.py``) re-derives the chain within its own reach.
 
-**Instructions act causally** through a documented lexicon (``lexicon.py``): "at least 5
-reasoning steps", "exception", "distractor", "self-contained", "do not reveal", "verify" each
-shift what the challenger (``challenger.py``, building tasks with ``tasks.py``) writes; the
-challenger temperature widens the spread. Better instructions measurably yield more
-discriminative data.
+**Instructions act by meaning** (``reader.py``, ``reading/``): the challenger, QV and
+orchestrator read their instructions into records (``intent.py``) through lemmas, senses and
+negation scope, not cue strings; reader.py's docstring lists every concept and its strength.
+
+**No oracle** (``orchestrator.py``, ``proposer.py``, ``advice.py``, ``estimate.py``): the
+advisors estimate depths by bounded re-derivation and write varied advice of their own, some of
+it useless or harmful; they share no code or vocabulary with the reader.
 
 **A hidden landscape per world** (``profiles.py``, ``world.py``): the world seed
 (``documents.world_seed``; ``SimEngine(world_seed=...)``, ``serve-sim --world-seed``) draws the
