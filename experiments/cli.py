@@ -136,11 +136,12 @@ def _refuse_oversized(config: HarnessConfig, docs: DocumentSet) -> None:
 def _run(config: HarnessConfig, docs: DocumentSet, out: Path, label: str) -> dict[str, Any]:
     from experiments.display import GenerationProgress
     from harness.generate import generate
+    from harness.preflight import take_record
     from objectives.evaluate import EXIT_INCOMPLETE
 
     try:
         with GenerationProgress(console, len(docs.documents), label) as bar:
-            summary = generate(config, docs, out, progress=bar.update)
+            summary = generate(config, docs, out, progress=bar.update, preflight=take_record())
         if docs.refused:  # counted with the run: refused before any call (harness/context_window.py)
             from harness.generate import write_json_atomic
 

@@ -23,7 +23,8 @@ A role whose endpoint is unreachable, refuses the key, or whose replies parse in
 ``fails``: run commands stop before any spend (exit 2). Simulated roles are reported as
 "simulated" without a call. Results are kept in the store (``preflight.json``) for
 ``REUSE_S``: a rerun of a finished run makes no request at all; ``autodata check`` always
-probes afresh.
+probes afresh. Its requests are not charged to a run's budget, but every one is accounted for:
+``take_record`` hands what was sent to the run, whose summary shows it (``summary["preflight"]``).
 """
 
 from __future__ import annotations
@@ -91,6 +92,7 @@ class Check:
     problem: str = ""
     cached: bool = False
     requests: int = 0  # what this check sent (its HTTP probes; the text-format call counts as one)
+    ok: int = 0  # of which answered (HTTP 200)
     tokens: int = 0
     details: list[str] = field(default_factory=list)
 
@@ -149,6 +151,7 @@ def probe_structured(spec: ModelSpec, signature: Any, runtime: Runtime, check: C
                                                 api_key(spec), runtime.timeout_s)
         if check is not None:
             check.requests += 1
+            check.ok += status == 200
             check.tokens += int((reply.get("usage") or {}).get("total_tokens") or 0)
         completion = int((reply.get("usage") or {}).get("completion_tokens") or 0)
         if status == 200 and check is not None and not check.tokens_per_s and completion:
@@ -188,6 +191,7 @@ async def _chat_probe(check: Check, role: str, config: HarnessConfig, roles: Any
     predictor = roles.predictors[role]
     started = time.monotonic()
     check.requests += 1
+    check.ok += 1
     try:
         # One request: the text format alone (the run's adapter would try DSPy's JSON format next).
         with call_settings(), dspy.context(adapter=CachingChatAdapter(use_json_adapter_fallback=False)):
@@ -195,6 +199,7 @@ async def _chat_probe(check: Check, role: str, config: HarnessConfig, roles: Any
     except Exception as error:  # sorted below: endpoint problems, and replies that do not parse
         stop = endpoint_failure(error)
         if isinstance(stop, EndpointError):
+            check.ok -= 1  # no reply came: not answered
             check.reachable = stop.kind not in ("connection",)
             check.authenticated = stop.kind != "auth" if check.reachable else None
             check.problem = stop.detail
@@ -255,6 +260,26 @@ def _apply(check: Check, spec: ModelSpec, runtime: Runtime) -> None:
                     ghost_s=runtime.timeout_s).learn_capacity(check.slots)
 
 
+# What preflights of this process sent since a run last took it (``take_record``): the requests
+# are made before the run and outside its budget, but a run's summary accounts for them.
+_SENT: dict[str, Any] = {}
+
+
+def take_record() -> dict[str, Any] | None:
+    """What the preflights since the last call sent: ``{"requests", "ok", "tokens", "cached"}``
+    (``cached``: every real check was reused, nothing sent); None when no preflight ran."""
+    record = dict(_SENT) if _SENT else None
+    _SENT.clear()
+    return record
+
+
+def _count(checks: list[Check]) -> None:
+    sent = [c for c in checks if not c.simulated and not c.cached]
+    for name in ("requests", "ok", "tokens"):
+        _SENT[name] = int(_SENT.get(name, 0)) + sum(getattr(c, name) for c in sent)
+    _SENT["cached"] = bool(_SENT.get("cached", True)) and not sent
+
+
 def preflight(config: HarnessConfig, fresh: bool = False) -> list[Check]:
     """One check per distinct role model (see the module docstring)."""
     from harness.endpoint.client import endpoint_label
@@ -308,6 +333,7 @@ def preflight(config: HarnessConfig, fresh: bool = False) -> list[Check]:
     path = _store_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(remembered, indent=1, sort_keys=True))
+    _count(checks)
     return checks
 
 

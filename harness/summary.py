@@ -112,6 +112,16 @@ def summarize(
     }
 
 
+def preflight_summary(sessions: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the preflights of every session sent (before the run, outside its budget): requests,
+    of which answered (``ok``), tokens, and whether the last session's was reused (``cached``)."""
+    return {"requests": sum(int(s.get("requests") or 0) for s in sessions),
+            "ok": sum(int(s.get("ok") or 0) for s in sessions),
+            "tokens": sum(int(s.get("tokens") or 0) for s in sessions),
+            "cached": bool(sessions[-1].get("cached")) if sessions else False,
+            "sessions": len(sessions)}
+
+
 def merge_counts(earlier: Any, now: Any) -> Any:
     """Counters of two sessions added key by key (nested dictionaries too)."""
     if isinstance(earlier, dict) and isinstance(now, dict):
