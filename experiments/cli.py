@@ -141,12 +141,8 @@ def _run(config: HarnessConfig, docs: DocumentSet, out: Path, label: str) -> dic
 
     try:
         with GenerationProgress(console, len(docs.documents), label) as bar:
+            # The summary counts docs.refused (refused before any call: harness/context_window.py).
             summary = generate(config, docs, out, progress=bar.update, preflight=take_record())
-        if docs.refused:  # counted with the run: refused before any call (harness/context_window.py)
-            from harness.generate import write_json_atomic
-
-            summary["documents_refused"] = docs.refused
-            write_json_atomic(out / "summary.json", summary)
         return summary
     except RunMismatchError as error:
         fail(str(error))

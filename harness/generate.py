@@ -5,7 +5,9 @@ Layout of ``OUT/``: ``run.json`` (what this directory holds), ``config.resolved.
 ``spend.jsonl`` (one line per paid endpoint reply, flushed), ``structured.json`` (the output
 mode found per endpoint, so a rerun probes nothing), ``preflight.jsonl`` (what each session's
 preflight sent before the run: outside the budget, but in the summary's ``preflight``),
-``summary.json`` (written at the end).
+``refused.jsonl`` (documents an endpoint refused during the run as over its context window:
+each ends there, is not sent again, and is counted with those refused before any call in the
+summary's ``documents_refused``), ``summary.json`` (written at the end).
 Started again with the same arguments, a generation reads its records back, rebuilds each
 document's state from them, and runs only what is missing. The summary's session counters
 (elapsed time, endpoint requests) add up over sessions: a rerun that makes no request leaves the
@@ -39,10 +41,18 @@ from harness.roles import Roles
 from harness.secrets import redact
 from harness.sim.engine import FaultPlan
 from harness.structured import StructuredModes
-from harness.summary import endpoint_summary, merge_counts, preflight_summary, summarize
+from harness.summary import (
+    endpoint_summary,
+    merge_counts,
+    preflight_summary,
+    refused_documents,
+    refused_in_run,
+    summarize,
+)
 
 ROUNDS_FILE, ACCEPTED_FILE, SUMMARY_FILE, RUN_FILE = "rounds.jsonl", "accepted.jsonl", "summary.json", "run.json"
 SPEND_FILE, STRUCTURED_FILE, PREFLIGHT_FILE = "spend.jsonl", "structured.json", "preflight.jsonl"
+REFUSED_FILE = "refused.jsonl"
 
 
 class RunMismatchError(ValueError):
@@ -226,11 +236,22 @@ async def _run_generation(
 
     semaphore = asyncio.Semaphore(config.runtime.concurrency)
 
+    refused_writer = JsonlWriter(out / REFUSED_FILE)
+    refused_ids = {row.get("document") for row in read_jsonl(out / REFUSED_FILE)}
+
     async def one(doc: Document) -> None:
         earlier = prior.get(doc.id, [])
-        if not document_finished(earlier, config):
+        if not document_finished(earlier, config) and doc.id not in refused_ids:
             async with semaphore:
-                await loop.run(doc, earlier, on_round)
+                try:
+                    await loop.run(doc, earlier, on_round)
+                except EndpointError as error:
+                    if error.kind != "context_length":
+                        raise
+                    # Over the model's window (now learned, harness/context_window.py): this
+                    # document ends as refused; the others go on.
+                    refused_writer.write(refused_in_run(doc.id, error))
+                    refused_ids.add(doc.id)
         state["done"] += 1
         report()
 
@@ -242,6 +263,7 @@ async def _run_generation(
     finally:
         rounds_writer.close()
         accepted_writer.close()
+        refused_writer.close()
         registry.budget.log = None
         spend_writer.close()
         write_json_atomic(structured_path, modes.memory)
@@ -285,6 +307,7 @@ async def _run_generation(
     summary["sessions"] = int(last_summary.get("sessions") or (1 if last_summary else 0)) + 1
     summary["structured_modes"] = dict(modes.memory)
     summary["preflight"] = preflight_summary(read_jsonl(out / PREFLIGHT_FILE))
+    summary["documents_refused"] = refused_documents(docs.refused, read_jsonl(out / REFUSED_FILE))
     summary["spent"] = registry.budget.spent.as_dict()
     summary["budget"] = registry.budget.limits()
     summary["stopped"] = stopped
