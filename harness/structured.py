@@ -124,14 +124,36 @@ def output_schema(signature: type[dspy.Signature], verdicts: int | None = None, 
     return schema
 
 
+# llama.cpp's grammar parser refuses a string bound much over 1,000 characters ("number of rules
+# that are going to be repeated ... exceeds sane defaults"), and llama-cpp-python 0.3.36's server
+# then dies (SIGSEGV): measured on Gemma 3 270M, a bound of 1000 works and 1200 kills the server.
+# A reply cap bounds a string anyway: about CHARS_PER_TOKEN characters per reply token (a wider
+# bound only makes the server's grammar larger, and it is built for every request).
+JSON_OBJECT_MAX_CHARS = 1000
+CHARS_PER_TOKEN = 6
+
+
+def _capped(node: Any, chars: int) -> Any:
+    if isinstance(node, dict):
+        out = {k: _capped(v, chars) for k, v in node.items()}
+        if isinstance(out.get("maxLength"), int):
+            out["maxLength"] = min(out["maxLength"], chars)
+        return out
+    if isinstance(node, list):
+        return [_capped(v, chars) for v in node]
+    return node
+
+
 def response_format(mode: Mode, signature: type[dspy.Signature], verdicts: int | None = None,
-                    tight: bool = False) -> dict[str, Any] | None:
-    """The ``response_format`` a call of ``signature`` carries in ``mode`` (None: no schema is sent)."""
+                    tight: bool = False, reply_tokens: int | None = None) -> dict[str, Any] | None:
+    """The ``response_format`` a call of ``signature`` carries in ``mode`` (None: no schema is sent);
+    ``reply_tokens``: the call's reply cap, which bounds every string's length too."""
     if mode == "off":
         return None
     schema = output_schema(signature, verdicts, tight)
-    if mode == "json_object":
-        return {"type": "json_object", "schema": schema}
+    if mode == "json_object":  # llama.cpp's grammar: see JSON_OBJECT_MAX_CHARS
+        chars = min(JSON_OBJECT_MAX_CHARS, CHARS_PER_TOKEN * reply_tokens if reply_tokens else JSON_OBJECT_MAX_CHARS)
+        return {"type": "json_object", "schema": _capped(schema, max(chars, 16))}
     return {"type": "json_schema", "json_schema": {"name": signature.__name__, "schema": schema}}
 
 
