@@ -169,7 +169,7 @@ PROBE_PROMPT = 'Reply with this JSON object and nothing else: {"ok": true}'
 def endpoint_key(spec: Any) -> str:
     """What a probe's answer is remembered under: the server (every model it serves is decoded by
     the same server), or the hosted model."""
-    return spec.api_base.rstrip("/") if spec.api_base else spec.model
+    return spec.base_url().rstrip("/") if spec.api_base else spec.model  # the address a call goes to
 
 
 # What this process has found out, shared by every run in it (sweeps run many generations), and
