@@ -136,16 +136,13 @@ def _refuse_oversized(config: HarnessConfig, docs: DocumentSet) -> None:
 def _run(config: HarnessConfig, docs: DocumentSet, out: Path, label: str) -> dict[str, Any]:
     from experiments.display import GenerationProgress
     from harness.generate import generate
+    from harness.preflight import take_record
     from objectives.evaluate import EXIT_INCOMPLETE
 
     try:
         with GenerationProgress(console, len(docs.documents), label) as bar:
-            summary = generate(config, docs, out, progress=bar.update)
-        if docs.refused:  # counted with the run: refused before any call (harness/context_window.py)
-            from harness.generate import write_json_atomic
-
-            summary["documents_refused"] = docs.refused
-            write_json_atomic(out / "summary.json", summary)
+            # The summary counts docs.refused (refused before any call: harness/context_window.py).
+            summary = generate(config, docs, out, progress=bar.update, preflight=take_record())
         return summary
     except RunMismatchError as error:
         fail(str(error))

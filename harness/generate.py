@@ -3,7 +3,11 @@
 Layout of ``OUT/``: ``run.json`` (what this directory holds), ``config.resolved.json``,
 ``rounds.jsonl`` (one line per round, flushed), ``accepted.jsonl`` (the final dataset, flushed),
 ``spend.jsonl`` (one line per paid endpoint reply, flushed), ``structured.json`` (the output
-mode found per endpoint, so a rerun probes nothing), ``summary.json`` (written at the end).
+mode found per endpoint, so a rerun probes nothing), ``preflight.jsonl`` (what each session's
+preflight sent before the run: outside the budget, but in the summary's ``preflight``),
+``refused.jsonl`` (documents an endpoint refused during the run as over its context window:
+each ends there, is not sent again, and is counted with those refused before any call in the
+summary's ``documents_refused``), ``summary.json`` (written at the end).
 Started again with the same arguments, a generation reads its records back, rebuilds each
 document's state from them, and runs only what is missing. The summary's session counters
 (elapsed time, endpoint requests) add up over sessions: a rerun that makes no request leaves the
@@ -37,10 +41,18 @@ from harness.roles import Roles
 from harness.secrets import redact
 from harness.sim.engine import FaultPlan
 from harness.structured import StructuredModes
-from harness.summary import endpoint_summary, merge_counts, summarize
+from harness.summary import (
+    endpoint_summary,
+    merge_counts,
+    preflight_summary,
+    refused_documents,
+    refused_in_run,
+    summarize,
+)
 
 ROUNDS_FILE, ACCEPTED_FILE, SUMMARY_FILE, RUN_FILE = "rounds.jsonl", "accepted.jsonl", "summary.json", "run.json"
-SPEND_FILE, STRUCTURED_FILE = "spend.jsonl", "structured.json"
+SPEND_FILE, STRUCTURED_FILE, PREFLIGHT_FILE = "spend.jsonl", "structured.json", "preflight.jsonl"
+REFUSED_FILE = "refused.jsonl"
 
 
 class RunMismatchError(ValueError):
@@ -157,9 +169,11 @@ async def run_generation(
     *,
     registry: ModelRegistry | None = None,
     progress: ProgressCallback | None = None,
+    preflight: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """``preflight``: what this session's preflight sent (harness/preflight.py ``take_record``)."""
     with call_settings():
-        return await _run_generation(config, docs, out, registry=registry, progress=progress)
+        return await _run_generation(config, docs, out, registry=registry, progress=progress, preflight=preflight)
 
 
 async def _run_generation(
@@ -169,9 +183,13 @@ async def _run_generation(
     *,
     registry: ModelRegistry | None,
     progress: ProgressCallback | None,
+    preflight: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     documents = docs.documents
     prepare_out(config, documents, out)
+    if preflight is not None:  # written first: a killed session's preflight still counts
+        with JsonlWriter(out / PREFLIGHT_FILE) as writer:
+            writer.write(preflight)
     registry = registry or ModelRegistry(config.models, config.runtime, world_seed=config.documents.world_seed)
     last_summary = earlier_summary(out)  # whether earlier sessions of this run were SIMULATED
     spend_writer, registry.budget.spent = open_spend_log(out, last_summary)
@@ -218,11 +236,22 @@ async def _run_generation(
 
     semaphore = asyncio.Semaphore(config.runtime.concurrency)
 
+    refused_writer = JsonlWriter(out / REFUSED_FILE)
+    refused_ids = {row.get("document") for row in read_jsonl(out / REFUSED_FILE)}
+
     async def one(doc: Document) -> None:
         earlier = prior.get(doc.id, [])
-        if not document_finished(earlier, config):
+        if not document_finished(earlier, config) and doc.id not in refused_ids:
             async with semaphore:
-                await loop.run(doc, earlier, on_round)
+                try:
+                    await loop.run(doc, earlier, on_round)
+                except EndpointError as error:
+                    if error.kind != "context_length":
+                        raise
+                    # Over the model's window (now learned, harness/context_window.py): this
+                    # document ends as refused; the others go on.
+                    refused_writer.write(refused_in_run(doc.id, error))
+                    refused_ids.add(doc.id)
         state["done"] += 1
         report()
 
@@ -234,6 +263,7 @@ async def _run_generation(
     finally:
         rounds_writer.close()
         accepted_writer.close()
+        refused_writer.close()
         registry.budget.log = None
         spend_writer.close()
         write_json_atomic(structured_path, modes.memory)
@@ -276,6 +306,8 @@ async def _run_generation(
     summary["endpoint"] = merge_counts(last_summary.get("endpoint") or {}, session_endpoint)
     summary["sessions"] = int(last_summary.get("sessions") or (1 if last_summary else 0)) + 1
     summary["structured_modes"] = dict(modes.memory)
+    summary["preflight"] = preflight_summary(read_jsonl(out / PREFLIGHT_FILE))
+    summary["documents_refused"] = refused_documents(docs.refused, read_jsonl(out / REFUSED_FILE))
     summary["spent"] = registry.budget.spent.as_dict()
     summary["budget"] = registry.budget.limits()
     summary["stopped"] = stopped
@@ -325,8 +357,9 @@ def generate(
     faults: FaultPlan | None = None,
     registry: ModelRegistry | None = None,
     progress: ProgressCallback | None = None,
+    preflight: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Synchronous entry point (the CLI, tests, the sweep)."""
     registry = registry or ModelRegistry(config.models, config.runtime, faults,
                                          world_seed=config.documents.world_seed)
-    return aio.run(run_generation(config, docs, Path(out), registry=registry, progress=progress))
+    return aio.run(run_generation(config, docs, Path(out), registry=registry, progress=progress, preflight=preflight))

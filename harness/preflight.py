@@ -7,12 +7,15 @@ model), in order:
   ``harness.roles.Roles``) is called once on a tiny input, with the role's own reply cap, DSPy's
   cache off and a budget of its own (the run's budget is not touched). That says whether the endpoint is reachable and the key accepted, whether the
   reply parses in the text format (mode ``chat``), and the tokens per second it was written at;
-- on an OpenAI-compatible ``api_base``, structured output is probed with the same signature's
-  output fields as a JSON schema (strings and lists bounded, so a grammar-constrained reply
-  ends): ``response_format`` of type ``json_schema`` first, then ``json_object`` with a
-  ``schema`` (llama-cpp-python answers ``json_schema`` with HTTP 500 and constrains
-  ``json_object``+schema). The first mode whose reply parses is remembered per endpoint
-  (``structured_mode``). A hosted model's support is LiteLLM's ``supports_response_schema``;
+- on an OpenAI-compatible ``api_base``, structured output is probed by ``structured.probe`` (the
+  probe a run would send) with the same signature's schema (``structured.output_schema`` with
+  its tight bounds, so a grammar-constrained reply ends): ``response_format`` of type
+  ``json_schema`` first, then ``json_object`` with a ``schema`` (llama-cpp-python answers
+  ``json_schema`` with HTTP 500 and constrains ``json_object``+schema). The endpoint's first
+  check finds the mode (``off`` when no reply follows); later checks on the same endpoint probe
+  only that mode. The mode is recorded with ``structured.remember``, where a run's
+  ``StructuredModes`` reads it, so the run sends no probe of its own. A hosted model's support
+  is LiteLLM's ``supports_response_schema``;
 - the context window (harness/context_window.py), and the server's slot count where it reports
   one (llama.cpp's ``/props`` ``total_slots``), which sets the endpoint limiter's capacity.
 
@@ -20,7 +23,8 @@ A role whose endpoint is unreachable, refuses the key, or whose replies parse in
 ``fails``: run commands stop before any spend (exit 2). Simulated roles are reported as
 "simulated" without a call. Results are kept in the store (``preflight.json``) for
 ``REUSE_S``: a rerun of a finished run makes no request at all; ``autodata check`` always
-probes afresh.
+probes afresh. Its requests are not charged to a run's budget, but every one is accounted for:
+``take_record`` hands what was sent to the run, whose summary shows it (``summary["preflight"]``).
 """
 
 from __future__ import annotations
@@ -31,17 +35,16 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass, field
-from typing import Any, get_origin
+from typing import Any
 
+from harness import structured
 from harness.config import HarnessConfig, ModelSpec, Runtime, content_hash
 from harness.context_window import window
 from harness.endpoint.errors import EndpointError
 
 PROBE_TOKENS = 200  # the structured probe's reply cap (or the role's, when lower): ~120 tokens suffice
 REUSE_S = 6 * 3600.0
-STRING_BOUND, LIST_BOUND = 24, 1  # the structured probe's bounds: a short reply is enough to judge
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-_STRUCTURED: dict[str, str | None] = {}  # endpoint -> the structured mode that worked (None: none)
 
 _RUBRIC = [{"criterion": "concludes that Ann is a senior pilot", "weight": 1.0}]
 # Written the way the offline world's documents state their provisions, so serve-sim (the offline
@@ -81,13 +84,16 @@ class Check:
     reachable: bool | None = None
     authenticated: bool | None = None
     chat_format: bool | None = None  # the reply parsed in the text format
-    structured: str | None = None  # the mode the endpoint accepted: json_schema | json_object+schema
+    structured: str | None = None  # the mode the endpoint accepted: json_schema | json_object (with a schema)
     structured_follows: bool | None = None
     tokens_per_s: float | None = None
     context_window: str = "unknown"
     slots: int | None = None
     problem: str = ""
     cached: bool = False
+    requests: int = 0  # what this check sent (its HTTP probes; the text-format call counts as one)
+    ok: int = 0  # of which answered (HTTP 200)
+    tokens: int = 0
     details: list[str] = field(default_factory=list)
 
     @property
@@ -104,54 +110,6 @@ class Check:
         return asdict(self)
 
 
-def structured_mode(endpoint: str) -> str | None:
-    """The structured-output mode the preflight found working on ``endpoint`` (None: none, or unprobed)."""
-    return _STRUCTURED.get(endpoint)
-
-
-def _bounded(schema: Any) -> Any:
-    """The schema with every string, list and number bounded (a constrained reply then ends)."""
-    if isinstance(schema, dict):
-        out = {k: _bounded(v) for k, v in schema.items()}
-        if out.get("type") == "string" and "enum" not in out:
-            out.setdefault("maxLength", STRING_BOUND)
-        if out.get("type") in ("number", "integer"):  # digits loop as strings do: a few small values
-            out = {"type": "integer", "enum": [-2, -1, 0, 1, 2, 3]}
-        if out.get("type") == "array":
-            out.setdefault("maxItems", LIST_BOUND)
-            out.setdefault("minItems", 1)
-        return out
-    if isinstance(schema, list):
-        return [_bounded(v) for v in schema]
-    return schema
-
-
-def _inline(schema: Any, defs: dict[str, Any]) -> Any:
-    """The schema with its ``$ref``s replaced by their definitions (not every server resolves them)."""
-    if isinstance(schema, dict):
-        if "$ref" in schema:
-            return _inline(defs[schema["$ref"].rsplit("/", 1)[-1]], defs)
-        return {k: _inline(v, defs) for k, v in schema.items() if k not in ("$defs", "title", "description")}
-    if isinstance(schema, list):
-        return [_inline(v, defs) for v in schema]
-    return schema
-
-
-def output_schema(signature: Any) -> dict[str, Any]:
-    from pydantic import TypeAdapter
-
-    properties = {}
-    for name, info in signature.output_fields.items():
-        annotation = info.annotation
-        if get_origin(annotation) is None and annotation is str:
-            properties[name] = {"type": "string"}
-        else:
-            schema = TypeAdapter(annotation).json_schema()
-            properties[name] = _inline(schema, schema.get("$defs", {}))
-    return _bounded({"type": "object", "properties": properties, "required": list(properties),
-                     "additionalProperties": False})
-
-
 def _post(base: str, body: dict[str, Any], key: str | None, timeout: float) -> tuple[int, dict[str, Any]]:
     request = urllib.request.Request(f"{base.rstrip('/')}/chat/completions", data=json.dumps(body).encode(),
                                      headers={"Content-Type": "application/json",
@@ -165,18 +123,11 @@ def _post(base: str, body: dict[str, Any], key: str | None, timeout: float) -> t
         return 0, {}
 
 
-def _follows(reply: dict[str, Any], schema: dict[str, Any]) -> bool:
-    try:
-        text = reply["choices"][0]["message"]["content"]
-        value = json.loads(text, strict=False)  # a raw newline inside a string: still the format
-    except (KeyError, IndexError, TypeError, ValueError):
-        return False
-    return isinstance(value, dict) and all(name in value for name in schema["required"])
-
-
-def probe_structured(spec: ModelSpec, signature: Any, runtime: Runtime, check: Check | None = None
+def probe_structured(spec: ModelSpec, signature: Any, runtime: Runtime, check: Check | None = None,
+                     modes: tuple[structured.Mode, ...] = ("json_schema", "json_object")
                      ) -> tuple[str | None, bool | None]:
-    """(mode the endpoint accepts, whether its reply followed the schema) for ``spec``; the reply's
+    """(mode the endpoint accepts, whether its reply followed the schema) for ``spec``, by
+    ``structured.probe`` over a plain HTTP post with the preflight's tight bounds; the reply's
     tokens per second go into ``check`` when it has none yet."""
     from harness.endpoint.client import api_key
 
@@ -188,26 +139,34 @@ def probe_structured(spec: ModelSpec, signature: Any, runtime: Runtime, check: C
             return ("json_schema" if litellm.supports_response_schema(model=spec.model) else None), None
         except Exception:
             return None, None
-    schema = output_schema(signature)
-    fields = ", ".join(schema["required"])
+    fields = ", ".join(structured.output_schema(signature, tight=True)["required"])
     body = {"model": spec.model.split("/", 1)[1], "temperature": 0.0, "seed": 0,
             "max_tokens": min(spec.max_tokens or PROBE_TOKENS, PROBE_TOKENS),
             "messages": [{"role": "system", "content": f"Reply with one JSON object with the fields {fields}."},
                          {"role": "user", "content": f"{_CONTEXT}\n{_QUESTION}"}]}
-    formats = [("json_schema", {"type": "json_schema", "json_schema": {"name": "reply", "schema": schema, "strict": True}}),
-               ("json_object+schema", {"type": "json_object", "schema": schema})]
-    accepted = None
-    for mode, response_format in formats:
+
+    async def send(mode: structured.Mode, response_format: dict[str, Any]) -> str | None:
         started = time.monotonic()
-        status, reply = _post(base, {**body, "response_format": response_format}, api_key(spec), runtime.timeout_s)
+        status, reply = await asyncio.to_thread(_post, base, {**body, "response_format": response_format},
+                                                api_key(spec), runtime.timeout_s)
+        if check is not None:
+            check.requests += 1
+            check.ok += status == 200
+            check.tokens += int((reply.get("usage") or {}).get("total_tokens") or 0)
         completion = int((reply.get("usage") or {}).get("completion_tokens") or 0)
         if status == 200 and check is not None and not check.tokens_per_s and completion:
             check.tokens_per_s = round(completion / max(time.monotonic() - started, 1e-6), 1)
-        if status == 200:
-            accepted = accepted or mode
-            if _follows(reply, schema):
-                return mode, True
-    return accepted, False
+        if status != 200:
+            return None
+        try:
+            return str(reply["choices"][0]["message"]["content"])
+        except (KeyError, IndexError, TypeError):
+            return ""
+
+    if not modes:
+        return None, None
+    mode, accepted = asyncio.run(structured.probe(send, signature, modes, tight=True))
+    return (mode, True) if mode != "off" else (accepted, False)
 
 
 def _slots(spec: ModelSpec) -> int | None:
@@ -231,6 +190,8 @@ async def _chat_probe(check: Check, role: str, config: HarnessConfig, roles: Any
 
     predictor = roles.predictors[role]
     started = time.monotonic()
+    check.requests += 1
+    check.ok += 1
     try:
         # One request: the text format alone (the run's adapter would try DSPy's JSON format next).
         with call_settings(), dspy.context(adapter=CachingChatAdapter(use_json_adapter_fallback=False)):
@@ -238,6 +199,7 @@ async def _chat_probe(check: Check, role: str, config: HarnessConfig, roles: Any
     except Exception as error:  # sorted below: endpoint problems, and replies that do not parse
         stop = endpoint_failure(error)
         if isinstance(stop, EndpointError):
+            check.ok -= 1  # no reply came: not answered
             check.reachable = stop.kind not in ("connection",)
             check.authenticated = stop.kind != "auth" if check.reachable else None
             check.problem = stop.detail
@@ -251,6 +213,7 @@ async def _chat_probe(check: Check, role: str, config: HarnessConfig, roles: Any
     check.chat_format = True
     usage = prediction.get_lm_usage() or {}
     completion = sum(int(u.get("completion_tokens") or 0) for u in usage.values())
+    check.tokens += sum(int(u.get("total_tokens") or 0) for u in usage.values())
     elapsed = time.monotonic() - started
     if completion and elapsed > 0:
         check.tokens_per_s = round(completion / elapsed, 1)
@@ -274,15 +237,47 @@ def _remembered() -> dict[str, Any]:
         return {}
 
 
+def _modes(spec: ModelSpec, found: dict[str, structured.Mode]) -> tuple[structured.Mode, ...]:
+    """The structured modes to probe for ``spec``: its setting's, else the one its endpoint was
+    found to take by an earlier check of this preflight, else both in order."""
+    setting = getattr(spec, "structured", "auto")
+    if setting != "auto":
+        return () if setting == "off" else (setting,)
+    known = found.get(structured.endpoint_key(spec))
+    if known is not None:
+        return () if known == "off" else (known,)
+    return ("json_schema", "json_object")
+
+
 def _apply(check: Check, spec: ModelSpec, runtime: Runtime) -> None:
-    """What the checks learned, where the run will use it: the structured mode, the capacity."""
-    _STRUCTURED[check.endpoint] = check.structured if check.structured_follows else None
+    """What the checks learned, where the run will use it: the structured mode (the memory a run's
+    ``StructuredModes`` reads, so the run probes nothing), the capacity."""
     if check.slots:
         from harness.endpoint.client import START_IN_FLIGHT
         from harness.endpoint.limiter import limiter_for
 
         limiter_for(check.endpoint, runtime.max_in_flight, initial=START_IN_FLIGHT if spec.api_base else None,
                     ghost_s=runtime.timeout_s).learn_capacity(check.slots)
+
+
+# What preflights of this process sent since a run last took it (``take_record``): the requests
+# are made before the run and outside its budget, but a run's summary accounts for them.
+_SENT: dict[str, Any] = {}
+
+
+def take_record() -> dict[str, Any] | None:
+    """What the preflights since the last call sent: ``{"requests", "ok", "tokens", "cached"}``
+    (``cached``: every real check was reused, nothing sent); None when no preflight ran."""
+    record = dict(_SENT) if _SENT else None
+    _SENT.clear()
+    return record
+
+
+def _count(checks: list[Check]) -> None:
+    sent = [c for c in checks if not c.simulated and not c.cached]
+    for name in ("requests", "ok", "tokens"):
+        _SENT[name] = int(_SENT.get(name, 0)) + sum(getattr(c, name) for c in sent)
+    _SENT["cached"] = bool(_SENT.get("cached", True)) and not sent
 
 
 def preflight(config: HarnessConfig, fresh: bool = False) -> list[Check]:
@@ -302,6 +297,8 @@ def preflight(config: HarnessConfig, fresh: bool = False) -> list[Check]:
         roles = Roles(config, ModelRegistry(config.models, runtime))
     remembered = {} if fresh else _remembered()
     checks = []
+    found: dict[str, structured.Mode] = {}  # endpoint -> the mode its first check found
+    firsts: dict[str, tuple[str | None, bool | None]] = {}  # endpoint -> that check's findings
     for spec, members in groups.values():
         if spec.simulated:
             checks.append(Check(members, spec.model, "offline world", simulated=True))
@@ -316,15 +313,27 @@ def preflight(config: HarnessConfig, fresh: bool = False) -> list[Check]:
             asyncio.run(_chat_probe(check, role, config, roles))
             if check.reachable and check.authenticated:
                 signature = roles.predictors[role].signature if roles else None
-                check.structured, check.structured_follows = probe_structured(spec, signature, config.runtime, check)
+                modes = _modes(spec, found)
+                if modes or spec.structured != "auto" or structured.endpoint_key(spec) not in found:
+                    check.structured, check.structured_follows = probe_structured(
+                        spec, signature, config.runtime, check, modes)
+                else:  # the endpoint follows no schema: what its first check found, not probed again
+                    check.structured, check.structured_follows = firsts[structured.endpoint_key(spec)]
                 check.context_window = str(window(spec))
                 check.slots = _slots(spec)
             remembered[key] = {"at": time.time(), "check": check.as_dict()}
+        endpoint = structured.endpoint_key(spec)
+        if spec.api_base and spec.structured == "auto" and endpoint not in found and check.structured_follows is not None:
+            # What a run's StructuredModes reads: the run sends no probe of its own.
+            found[endpoint] = check.structured if check.structured_follows else "off"  # type: ignore[assignment]
+            firsts[endpoint] = (check.structured, check.structured_follows)
+            structured.remember(spec, found[endpoint])
         _apply(check, spec, config.runtime)
         checks.append(check)
     path = _store_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(remembered, indent=1, sort_keys=True))
+    _count(checks)
     return checks
 
 

@@ -165,7 +165,7 @@ class Roles:
             with track_usage() as tracker, truncations() as cut:
                 try:
                     mode = await self.structured.mode(spec, lm, lambda: self.registry.stats.total("simulated"))
-                    schema = response_format(mode, signature, verdicts=criteria)
+                    schema = response_format(mode, signature, verdicts=criteria, reply_tokens=spec.max_tokens)
                     if schema is not None:
                         config["response_format"] = schema
                     with adapter_for(schema is not None):

@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -50,6 +50,10 @@ DEFAULT_MAX_CHARS = 1000
 MAX_ITEMS = {"rubric": RUBRIC_MAX, "skill_tags": 8, "verdicts": RUBRIC_MAX}
 DEFAULT_MAX_ITEMS = 20
 ITEM_CHARS = {"skill_tags": 60}
+# The preflight's probe (``tight``): a short reply is enough to judge whether the schema is
+# followed, so every string is short, every list has one item, and numbers are a few small
+# integers (digits loop under a grammar as strings do).
+TIGHT_CHARS, TIGHT_ITEMS, TIGHT_NUMBERS = 24, 1, [-2, -1, 0, 1, 2, 3]
 
 
 def _inline(node: Any, defs: dict[str, Any]) -> Any:
@@ -60,6 +64,21 @@ def _inline(node: Any, defs: dict[str, Any]) -> Any:
         return {k: _inline(v, defs) for k, v in node.items() if k != "$defs"}
     if isinstance(node, list):
         return [_inline(v, defs) for v in node]
+    return node
+
+
+def _tighten(node: Any) -> Any:
+    if isinstance(node, dict):
+        out = {k: _tighten(v) for k, v in node.items() if k not in ("title", "description")}
+        if out.get("type") == "string" and "enum" not in out:
+            out["maxLength"] = TIGHT_CHARS
+        elif out.get("type") in ("number", "integer"):
+            out = {"type": "integer", "enum": TIGHT_NUMBERS}
+        elif out.get("type") == "array":
+            out["maxItems"], out["minItems"] = TIGHT_ITEMS, 1
+        return out
+    if isinstance(node, list):
+        return [_tighten(v) for v in node]
     return node
 
 
@@ -93,22 +112,48 @@ def _schema_text(signature: type[dspy.Signature]) -> str:
     return json.dumps(schema)
 
 
-def output_schema(signature: type[dspy.Signature], verdicts: int | None = None) -> dict[str, Any]:
-    """The bounded JSON schema of a signature's outputs; ``verdicts`` pins the judge's list length."""
+def output_schema(signature: type[dspy.Signature], verdicts: int | None = None, tight: bool = False) -> dict[str, Any]:
+    """The bounded JSON schema of a signature's outputs; ``verdicts`` pins the judge's list length;
+    ``tight``: the preflight's bounds (``TIGHT_*``), for a probe whose reply only has to show the form."""
     schema = json.loads(_schema_text(signature))
+    if tight:
+        return _tighten(schema)
     field = schema.get("properties", {}).get("verdicts")
     if verdicts is not None and isinstance(field, dict):
         field["minItems"] = field["maxItems"] = verdicts
     return schema
 
 
-def response_format(mode: Mode, signature: type[dspy.Signature], verdicts: int | None = None) -> dict[str, Any] | None:
-    """The ``response_format`` a call of ``signature`` carries in ``mode`` (None: no schema is sent)."""
+# llama.cpp's grammar parser refuses a string bound much over 1,000 characters ("number of rules
+# that are going to be repeated ... exceeds sane defaults"), and llama-cpp-python 0.3.36's server
+# then dies (SIGSEGV): measured on Gemma 3 270M, a bound of 1000 works and 1200 kills the server.
+# A reply cap bounds a string anyway: about CHARS_PER_TOKEN characters per reply token (a wider
+# bound only makes the server's grammar larger, and it is built for every request).
+JSON_OBJECT_MAX_CHARS = 1000
+CHARS_PER_TOKEN = 6
+
+
+def _capped(node: Any, chars: int) -> Any:
+    if isinstance(node, dict):
+        out = {k: _capped(v, chars) for k, v in node.items()}
+        if isinstance(out.get("maxLength"), int):
+            out["maxLength"] = min(out["maxLength"], chars)
+        return out
+    if isinstance(node, list):
+        return [_capped(v, chars) for v in node]
+    return node
+
+
+def response_format(mode: Mode, signature: type[dspy.Signature], verdicts: int | None = None,
+                    tight: bool = False, reply_tokens: int | None = None) -> dict[str, Any] | None:
+    """The ``response_format`` a call of ``signature`` carries in ``mode`` (None: no schema is sent);
+    ``reply_tokens``: the call's reply cap, which bounds every string's length too."""
     if mode == "off":
         return None
-    schema = output_schema(signature, verdicts)
-    if mode == "json_object":
-        return {"type": "json_object", "schema": schema}
+    schema = output_schema(signature, verdicts, tight)
+    if mode == "json_object":  # llama.cpp's grammar: see JSON_OBJECT_MAX_CHARS
+        chars = min(JSON_OBJECT_MAX_CHARS, CHARS_PER_TOKEN * reply_tokens if reply_tokens else JSON_OBJECT_MAX_CHARS)
+        return {"type": "json_object", "schema": _capped(schema, max(chars, 16))}
     return {"type": "json_schema", "json_schema": {"name": signature.__name__, "schema": schema}}
 
 
@@ -124,11 +169,54 @@ PROBE_PROMPT = 'Reply with this JSON object and nothing else: {"ok": true}'
 def endpoint_key(spec: Any) -> str:
     """What a probe's answer is remembered under: the server (every model it serves is decoded by
     the same server), or the hosted model."""
-    return spec.api_base.rstrip("/") if spec.api_base else spec.model
+    return spec.base_url().rstrip("/") if spec.api_base else spec.model  # the address a call goes to
 
 
-# What this process has found out, shared by every run in it (sweeps run many generations).
+# What this process has found out, shared by every run in it (sweeps run many generations), and
+# what the preflight found (harness/preflight.py): a run's ``StructuredModes`` probes only what
+# is in neither.
 _FOUND: dict[str, str] = {}
+
+
+def remember(spec: Any, mode: Mode) -> None:
+    """Records ``mode`` as the one ``spec``'s endpoint takes (the preflight's finding, or a probe's)."""
+    _FOUND[endpoint_key(spec)] = mode
+
+
+def found(spec: Any) -> Mode | None:
+    mode = _FOUND.get(endpoint_key(spec))
+    return mode if mode in MODES else None  # type: ignore[return-value]
+
+
+def follows(text: Any, required: list[str] | None = None) -> bool:
+    """Whether a reply is one JSON object (with the ``required`` fields, when given)."""
+    try:
+        value = json.loads(text, strict=False)  # a raw newline inside a string: still the format
+    except (TypeError, ValueError):
+        return False
+    return isinstance(value, dict) and all(name in value for name in required or ())
+
+
+# A probe's transport: sends one request carrying ``response_format`` and returns the reply's
+# text, or None when the endpoint refused the format (it raises when the endpoint is down).
+Send = Callable[[Mode, dict[str, Any]], Awaitable[str | None]]
+
+
+async def probe(send: Send, signature: type[dspy.Signature] | None = None,
+                modes: tuple[Mode, ...] = ("json_schema", "json_object"), tight: bool = False) -> tuple[Mode, Mode | None]:
+    """(the first of ``modes`` whose reply follows ``signature``'s schema, else "off"; the first the
+    endpoint accepted, followed or not). The one probe both a run (``StructuredModes``) and the
+    preflight use; each brings its transport."""
+    accepted: Mode | None = None
+    for mode in modes:
+        schema = output_schema(signature or _Probe, tight=tight)
+        text = await send(mode, response_format(mode, signature or _Probe, tight=tight) or {})
+        if text is None:
+            continue
+        accepted = accepted or mode
+        if follows(text, list(schema.get("required", [])) if signature else None):
+            return mode, accepted
+    return "off", accepted
 
 
 def _refused(error: BaseException) -> bool:
@@ -164,7 +252,7 @@ class StructuredModes:
             return setting
         if spec.simulated:
             return "off"
-        remembered = self.memory.get(endpoint_key(spec))
+        remembered = self.memory.get(endpoint_key(spec)) or found(spec)  # found: by the preflight, since
         if remembered in MODES:
             return remembered  # type: ignore[return-value]
         if not spec.api_base:
@@ -185,26 +273,29 @@ class StructuredModes:
 
     async def _probe(self, lm: dspy.LM, served_by_world: Callable[[], int]) -> Mode:
         before = served_by_world()
-        for mode in ("json_schema", "json_object"):
+
+        async def send(mode: Mode, rf: dict[str, Any]) -> str | None:
             self.probes += 1
             try:
-                outputs = await lm.acall(PROBE_PROMPT, response_format=response_format(mode, _Probe),
-                                         temperature=0.0, max_tokens=16)
+                outputs = await lm.acall(PROBE_PROMPT, response_format=rf, temperature=0.0, max_tokens=16)
             except BudgetExceeded:
                 raise
             except Exception as error:
                 if _refused(error):
-                    continue
+                    return None
                 raise
-            text = outputs[0] if outputs and isinstance(outputs[0], str) else str((outputs or [""])[0])
-            if served_by_world() > before:
-                return "off"  # serve-sim: the offline world reads the text format natively
-            try:
-                if isinstance(json.loads(text), dict):
-                    return mode
-            except (json.JSONDecodeError, TypeError):
-                continue
-        return "off"
+            if served_by_world() > before:  # serve-sim: the offline world reads the text format natively
+                raise _World
+            return outputs[0] if outputs and isinstance(outputs[0], str) else str((outputs or [""])[0])
+
+        try:
+            return (await probe(send))[0]
+        except _World:
+            return "off"
+
+
+class _World(Exception):
+    """The probe was answered by the offline world (serve-sim), which reads the text format."""
 
 
 @lru_cache(maxsize=64)

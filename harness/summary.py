@@ -2,7 +2,8 @@
 
 Besides the outcome it says what went wrong and where: unusable replies per role and reason
 (``parse_failures``, see harness/reply_checks.py), rounds recorded as ``error`` and why,
-documents given up after ``runtime.errors_per_document`` error rounds, and which roles were
+documents given up after ``runtime.errors_per_document`` error rounds, documents refused as over
+a model's context window (before any call, or by the endpoint during the run), which roles were
 played by the offline world (``simulated_roles``) and which by real models (``real_roles``).
 """
 
@@ -110,6 +111,32 @@ def summarize(
         "tokens": tokens,
         "models": models,
     }
+
+
+def preflight_summary(sessions: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the preflights of every session sent (before the run, outside its budget): requests,
+    of which answered (``ok``), tokens, and whether the last session's was reused (``cached``)."""
+    return {"requests": sum(int(s.get("requests") or 0) for s in sessions),
+            "ok": sum(int(s.get("ok") or 0) for s in sessions),
+            "tokens": sum(int(s.get("tokens") or 0) for s in sessions),
+            "cached": bool(sessions[-1].get("cached")) if sessions else False,
+            "sessions": len(sessions)}
+
+
+def refused_in_run(document: str, error: Any) -> dict[str, Any]:
+    """The record of a document an endpoint refused as over its context window (an
+    ``EndpointError`` of kind ``context_length``), in the form of a refusal before any call."""
+    from harness.context_window import limit_in
+
+    return {"document": document, "role": error.role, "model": error.model, "tokens": None,
+            "window": limit_in(error.detail), "source": "learned", "during_run": True, "detail": error.detail}
+
+
+def refused_documents(before_call: list[dict[str, Any]], in_run: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every refused document once: those refused before any call (this session's estimate, which a
+    learned window extends to documents an earlier session had sent), then those refused in a run."""
+    seen = {r["document"] for r in before_call}
+    return [*before_call, *(r for r in in_run if r["document"] not in seen)]
 
 
 def merge_counts(earlier: Any, now: Any) -> Any:

@@ -144,3 +144,34 @@ def test_a_run_refuses_the_long_document_completes_and_runs_again(tmp_path: Path
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert [r["document"] for r in summary["documents_refused"]] == ["zz-long"]
     assert summary["documents"] == 2
+
+
+def test_a_400_over_the_window_during_a_run_ends_that_document_only(tmp_path: Path) -> None:
+    """Nothing reports the window, so the long document is sent: the server's 400 ends that
+    document as refused (recorded, counted, the window learned), not the run; a rerun sends it
+    no request."""
+    from harness.config import HarnessConfig
+    from harness.documents import DocumentSet, from_world
+    from harness.generate import generate
+
+    world = from_world(2, 0, 0).documents
+    with FakeOpenAI(n_ctx=4096) as server:
+        config = HarnessConfig.model_validate({
+            "name": "ctx-run", **real_challenger(server.url, max_tokens=200),
+            "knobs": {"round_budget": 1, "solver_attempts": 1}, "tracking": {"enabled": False}})
+        docs = DocumentSet([*world, Document("zz-long", LONG[:40000])])
+        first = generate(config, docs, tmp_path / "out")
+        long_bodies = [b for b in server.bodies if any(LONG[:200] in m["content"] for m in b["messages"])]
+        sent = len(server.bodies)
+        again = generate(config, docs, tmp_path / "out")
+        resent = len(server.bodies) - sent
+    assert first["stopped"] is None and first["documents_finished"] == 3
+    (refusal,) = first["documents_refused"]
+    assert (refusal["document"], refusal["role"], refusal["window"], refusal["during_run"]) == \
+        ("zz-long", "challenger", 4096, True)
+    assert len(long_bodies) == 1  # fatal for that document: not retried
+    assert {r["doc_id"] for r in map(json.loads, (tmp_path / "out" / "rounds.jsonl").read_text().splitlines())} \
+        == {d.id for d in world}  # the other documents ran
+    assert context_window.window(ModelSpec(model="openai/gemma-3-270m", api_base=server.url)) \
+        == context_window.Window(4096, "learned")
+    assert again["documents_refused"] == first["documents_refused"] and resent == 0

@@ -87,9 +87,10 @@ def test_twenty_percent_faults_change_nothing_but_the_counters(servers, tmp_path
     assert served["fault_timeout"] > 0 and errors["timeout"] == served["fault_timeout"]
     faults = sum(served[k] for k in FAULTS)
     assert 0.12 < faults / served["total"] < 0.28  # about 20% of requests
-    # Every failure is retried but the one refusal of the structured-output probe (serve-sim
-    # takes no response_format: the text format is kept, harness/structured.py).
-    assert errors.get("bad_request", 0) <= 1
+    # Every failure is retried but the two refusals of the structured-output probe, json_schema
+    # and json_object (serve-sim answers no prompt outside its roles: the text format is kept,
+    # harness/structured.py).
+    assert errors.get("bad_request", 0) <= 2
     assert noisy["endpoint"]["retries"] == sum(errors.values()) - errors.get("bad_request", 0)
     assert noisy["endpoint"]["ok"] == served["ok"] == clean["endpoint"]["ok"]  # same calls answered
 
@@ -135,9 +136,17 @@ def test_sigkill_over_http_loses_nothing_and_repeats_no_finished_call(servers, t
     assert accepted_set(out) == accepted_set(tmp_path / "reference")
     assert len(read_jsonl(out / "rounds.jsonl")) == len(read_jsonl(tmp_path / "reference" / "rounds.jsonl"))
     served = slow.stats()
+    summary = json.loads((out / "summary.json").read_text())
+    # The CLI's preflight ran before the run (outside its budget); the in-process reference had
+    # none and probed the structured mode itself (two requests, both refused: not in "ok").
+    preflight = summary["preflight"]
+    assert preflight["sessions"] == 2 and preflight["cached"] and preflight["requests"] == 6 + 2
+    # serve-sim answers the six text-format checks; the two structured probes are no prompt of any
+    # role it plays (a 400, which says: no structured output here).
+    assert preflight["ok"] == 6
     # Only calls in flight at the kill can be asked again (their replies never reached the cache).
     assert served["repeated"] <= data["runtime"]["max_in_flight"]
-    assert served["ok"] == reference_ok + served["repeated"], (served, killed_at)
+    assert served["ok"] == reference_ok + preflight["ok"] + served["repeated"], (served, killed_at)
     # The killed session's spend counts too (from spend.jsonl; it never wrote a summary): every
     # reply the server sent was charged, except those still in flight when the client died.
     spent = json.loads((out / "summary.json").read_text())["spent"]["calls"]
@@ -155,14 +164,20 @@ def test_a_budget_stops_the_run_cleanly_and_a_larger_one_resumes_it(servers, tmp
     assert "call limit reached" in result.stderr and "Traceback" not in result.stdout + result.stderr
     summary = json.loads((out / "summary.json").read_text())
     assert summary["stopped"].startswith("call limit reached") and summary["documents_finished"] < 6
-    assert summary["spent"]["calls"] == plain.stats()["ok"] <= 60
+    # The preflight's requests came before the run, outside its budget, and are recorded apart.
+    preflight = summary["preflight"]
+    assert (preflight["requests"], preflight["ok"], preflight["cached"]) == (6 + 2, 6, False)
+    assert summary["spent"]["calls"] + preflight["ok"] == plain.stats()["ok"]
+    assert summary["spent"]["calls"] <= 60
     assert summary["budget"]["calls"] == 60
     data["runtime"]["budget"] = {"calls": 100_000}
     result = run_cli("generate", write(tmp_path, data), "--out", out, "--no-track", store=store)
     assert result.returncode == 0, result.stdout + result.stderr
     summary = json.loads((out / "summary.json").read_text())
     assert summary["stopped"] is None and summary["documents_finished"] == 6
-    assert summary["spent"]["calls"] == plain.stats()["ok"]  # both sessions, counted once each
+    assert summary["preflight"]["requests"] == 6 + 2 and summary["preflight"]["cached"]  # the rerun's: reused
+    # Both sessions, counted once each, and the first session's preflight.
+    assert summary["spent"]["calls"] + summary["preflight"]["ok"] == plain.stats()["ok"]
     assert plain.stats()["repeated"] == 0
 
 

@@ -11,12 +11,13 @@ import pytest
 import yaml
 from openai_fake import FakeOpenAI, chat_adapter_reply
 
-from harness import context_window
+from harness import context_window, structured
 from harness.config import load_config, parse_config
 from harness.endpoint.limiter import _LIMITERS
-from harness.preflight import failures, output_schema, preflight
+from harness.preflight import failures, preflight
 from harness.signatures import Challenge
 from harness.sim.server_process import ServerProcess
+from harness.structured import StructuredModes
 
 REPO = Path(__file__).resolve().parents[1]
 ROLES = ("challenger", "qv", "weak", "strong", "judge", "orchestrator")
@@ -27,6 +28,7 @@ def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AUTODATA_STORE", str(tmp_path / "store"))
     context_window.forget()
     _LIMITERS.clear()
+    structured._FOUND.clear()
 
 
 def cli(*args: str | Path, store: Path, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -52,8 +54,9 @@ def test_autodata_check_prints_the_table_for_serve_sim(tmp_path: Path) -> None:
     for role in ROLES:  # six models (openai/<profile>): six checks
         assert f"│ {role} " in result.stdout, result.stdout
     assert result.stdout.count("yes (chat)") == 6 and "every role can produce its output format" in result.stdout
-    # One text-format request per check, plus the two structured probes (serve-sim follows neither).
-    assert served["total"] == 6 * 3, served
+    # One text-format request per check, plus the two structured probes of the endpoint's first
+    # check (serve-sim follows neither: the other checks send none).
+    assert served["total"] == 6 + 2, served
 
 
 def test_a_role_that_cannot_follow_its_format_stops_the_run_before_any_spend(tmp_path: Path) -> None:
@@ -69,7 +72,7 @@ def test_a_role_that_cannot_follow_its_format_stops_the_run_before_any_spend(tmp
     assert len(lines) == 1 and lines[0].startswith("error: preflight: role 'weak'")
     assert "cannot produce its output format" in lines[0] and "nothing was spent" in lines[0]
     assert "simulated" in result.stdout  # the other roles: reported, no call
-    assert probes == 3  # the text format, then json_schema (500) and json_object+schema (ignored)
+    assert probes == 3  # the text format, then json_schema (500) and json_object with a schema (ignored)
     assert not (tmp_path / "out" / "rounds.jsonl").exists()
 
 
@@ -86,13 +89,17 @@ def test_checks_group_roles_report_modes_and_are_reused_by_the_next_run(tmp_path
     assert set(by_roles) == {"weak, strong", "judge", "challenger", "qv", "orchestrator"}
     solver, judge = by_roles["weak, strong"], by_roles["judge"]
     assert solver.mode == "chat" and solver.reachable and solver.authenticated and solver.tokens_per_s
-    assert solver.structured == "json_object+schema" and solver.structured_follows  # json_schema was a 500
+    assert solver.structured == "json_object" and solver.structured_follows  # json_schema was a 500
     assert solver.context_window == "2048 (server /props)" and solver.slots == 1
     # The judge's verdicts do not parse from the fake's text reply; its structured reply does.
-    assert judge.chat_format is False and judge.mode == "json_object+schema"
+    assert judge.chat_format is False and judge.mode == "json_object"
     assert by_roles["qv"].simulated and not failures(checks)
     assert all(c.cached for c in again if not c.simulated) and not any(c.cached for c in fresh_checks)
-    assert first == 2 * 3  # two real checks, three requests each
+    # The solvers' check: text, json_schema (500), json_object; the judge's: text, then only the
+    # mode the endpoint was found to take.
+    assert first == 3 + 2 and [c.requests for c in checks if not c.simulated] == [3, 2]
+    assert structured.found(config.models.judge) == "json_object"  # where a run's StructuredModes reads it
+    assert StructuredModes().known(config.models.judge) == "json_object"  # so the run sends no probe
     limiter = _LIMITERS[server.url]
     assert limiter.cap == 1 and limiter.limit == 1.0  # the server's one slot, from /props
 
@@ -106,7 +113,7 @@ def test_an_unreachable_endpoint_names_every_role_on_it() -> None:
 
 
 def test_the_structured_probe_bounds_every_string_list_and_number() -> None:
-    schema = output_schema(Challenge)
+    schema = structured.output_schema(Challenge, tight=True)
     assert schema["required"] == list(Challenge.output_fields)
     rubric = schema["properties"]["rubric"]
     assert rubric["maxItems"] == 1 and "$ref" not in str(schema)

@@ -68,7 +68,9 @@ def test_rubric_and_verdict_bounds() -> None:
 
 def test_each_mode_is_spelled_as_its_servers_take_it() -> None:
     assert response_format("off", Solve) is None
-    assert response_format("json_object", Solve) == {"type": "json_object", "schema": output_schema(Solve)}
+    sent = response_format("json_object", Solve)
+    assert sent["type"] == "json_object" and sent["schema"]["required"] == output_schema(Solve)["required"]
+    assert sent["schema"]["properties"]["answer"]["maxLength"] == 1000  # llama.cpp's grammar (test below)
     # llama-cpp-python's server: json_object + schema; OpenAI, vLLM, Ollama: json_schema.
     assert response_format("json_schema", Solve) == {
         "type": "json_schema", "json_schema": {"name": "Solve", "schema": output_schema(Solve)}}
@@ -174,3 +176,21 @@ def test_a_mode_the_client_cannot_carry_is_counted_not_crashed(tmp_path: Path) -
     assert summary["documents_stopped_for_errors"] == 2
     assert summary["parse_failures"] == {"challenger": {"unsupported": 4}}  # not retried: no seed helps
     assert summary["error_reasons"] == {"challenger:unsupported": 4}
+
+
+def test_json_object_bounds_every_string_as_llama_cpp_can_build_it() -> None:
+    """llama-cpp-python's server dies on a string bound of 1200 (1000 works): json_object (its
+    mode) keeps every bound at or under 1000, and under what the reply cap can write."""
+    from harness.signatures import Challenge
+    from harness.structured import CHARS_PER_TOKEN, JSON_OBJECT_MAX_CHARS
+
+    def bounds(node: Any) -> list[int]:
+        if isinstance(node, dict):
+            return ([node["maxLength"]] if "maxLength" in node else []) + [b for v in node.values() for b in bounds(v)]
+        return [b for v in node for b in bounds(v)] if isinstance(node, list) else []
+
+    wide = bounds(response_format("json_schema", Challenge)["json_schema"]["schema"])
+    assert max(wide) == 6000  # the context: OpenAI and vLLM build any bound
+    assert max(bounds(response_format("json_object", Challenge)["schema"])) == JSON_OBJECT_MAX_CHARS == 1000
+    capped = bounds(response_format("json_object", Challenge, reply_tokens=64)["schema"])
+    assert max(capped) == 64 * CHARS_PER_TOKEN and min(capped) == min(wide)  # short bounds stay

@@ -30,7 +30,7 @@ def test_shape_takes_text_chat_with_known_parameters_only() -> None:
         == frozenset({("temperature", float), ("seed", int)})
     assert shape({"messages": MESSAGES, "temperature": 1}) == frozenset({("temperature", int)})  # 1 is not 1.0
     refused = [
-        {"messages": MESSAGES, "response_format": {"type": "json_object"}},  # not carried
+        {"messages": MESSAGES, "response_format": {"type": "json_object", "extra": 1}},  # not carried
         {"messages": MESSAGES, "tools": []},
         {"messages": MESSAGES, "logprobs": True},
         {"messages": MESSAGES, "temperature": 3.0},  # out of range: DSPy's own check must see it
@@ -219,3 +219,49 @@ def test_engine_litellm_runs_against_serve_sim() -> None:
     assert len(predictions) == 4 and all(p.final_answer for p in predictions)
     assert served["ok"] == 4
     assert type(lm._async_engine_spec.inner).__name__.startswith("AsyncLiteLLMEngine")
+
+
+@pytest.mark.parametrize("mode", ["json_object", "json_schema"])
+def test_a_structured_call_goes_direct_with_its_schema_and_its_reply_parses(mode: str) -> None:
+    """DSPy's canonical request cannot carry llama.cpp's json_object + schema: the direct route
+    verifies the call's shape without the format and sends the format as the server reads it."""
+    from openai_fake import FakeOpenAI
+
+    from harness.adapter import adapter_for
+    from harness.structured import response_format
+
+    _LIMITERS.clear()
+    spec = ModelSpec(model="openai/gemma", api_base="http://127.0.0.1:9/v1", max_tokens=64)
+    with FakeOpenAI(schemas=True) as fake:
+        spec = spec.model_copy(update={"api_base": fake.url})
+        lm = build_lm(spec, Runtime(num_retries=0), SimEngine(), cache=False)
+        predictor = dspy.Predict(Solve)
+        predictor.set_lm(lm)
+        rf = response_format(mode, Solve)
+
+        async def calls() -> list[dspy.Prediction]:
+            with call_settings(), adapter_for(True):
+                return [await predictor.acall(context="c", question=f"q{i}",
+                                              config={"seed": i, "temperature": 0.5, "response_format": rf})
+                        for i in range(2)]
+
+        if mode == "json_schema":  # llama-cpp-python's answer to json_schema: HTTP 500, sent as it was
+            with pytest.raises(Exception):  # noqa: B017, PT011 - DSPy wraps the endpoint's error
+                asyncio.run(calls())
+            assert fake.bodies and fake.bodies[0]["response_format"] == rf
+            return
+        predictions = asyncio.run(calls())
+    assert [b["response_format"] for b in fake.bodies] == [rf, rf]  # the schema went out on every call
+    assert rf["schema"]["properties"]["final_answer"]["maxLength"] == 200
+    assert [p.final_answer for p in predictions] == ["x", "x"]  # the fake's schema-following reply, parsed
+    assert len(lm._async_engine_spec.wire.verified) == 1  # verified without the format: direct from the first
+
+
+def test_shape_carries_the_two_structured_formats_and_nothing_else() -> None:
+    schema = {"type": "object", "properties": {}}
+    base = {"messages": MESSAGES, "temperature": 0.5}
+    assert shape({**base, "response_format": {"type": "json_object", "schema": schema}}) == shape(base)
+    assert shape({**base, "response_format": {"type": "json_schema", "json_schema": {"name": "S", "schema": schema}}}) \
+        == shape(base)
+    assert shape({**base, "response_format": {"type": "json_schema"}}) is None
+    assert shape({**base, "response_format": {"type": "text"}}) is None

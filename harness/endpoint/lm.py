@@ -16,11 +16,15 @@ cache store, so a stored result is always complete, as in DSPy.
 
 On an OpenAI-compatible ``api_base``, a call whose shape the endpoint's ``ChatWire`` has verified
 against DSPy's own request skips DSPy's canonical round trip (``_execute_wire``); the first call
-of each shape goes DSPy's way and is what the verification compares with.
+of each shape goes DSPy's way and is what the verification compares with. A call carrying a
+``response_format`` is verified on its shape without the format (DSPy's request for it is built,
+not sent) and goes direct from its first call: DSPy cannot carry llama.cpp's ``json_object`` with
+a ``schema``.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import dspy
@@ -31,7 +35,7 @@ from dspy.clients.errors import error_boundary
 from dspy.dsp.utils.settings import settings
 from dspy.utils.callback import with_callbacks
 
-from harness.endpoint.wire import shape
+from harness.endpoint.wire import bare, shape
 
 
 class InlineLM(dspy.LM):
@@ -53,6 +57,15 @@ async def _execute(lm: dspy.LM, call: Any) -> Any:
     wire = getattr(engine, "wire", None)
     direct = wire is not None and settings.send_stream is None and lm.model_type == "chat"
     keys = shape(call.legacy) if direct else None
+    if direct and keys is not None and call.legacy.get("response_format") is not None \
+            and wire.ready(call.legacy, keys) is None:
+        # A structured call: verified without its format (which DSPy's request may not carry),
+        # building DSPy's request is pure; then sent directly, format included.
+        plain = replace(call, legacy=bare(call.legacy))
+        with error_boundary(lm.model):
+            _, request, _ = execution._engine(lm, plain, True)
+        if request is not None:
+            wire.learn(plain.legacy, keys, engine.inner, request)
     if direct and (payload := wire.ready(call.legacy, keys)) is not None:
         return await _execute_wire(lm, call, engine, payload)
     backend, request, provider = execution._engine(lm, call, True)

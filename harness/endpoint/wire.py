@@ -15,6 +15,11 @@ wire only after one call of that shape went through DSPy's path and the body DSP
 was byte for byte this one (keys in DSPy's order, serialized by DSPy's own function), with
 nothing adapted; the address and headers are the ones DSPy built.
 A shape this module does not carry, or one whose body differed, always takes DSPy's path.
+
+``response_format`` is the one exception: DSPy's canonical request cannot carry llama.cpp's
+``{"type": "json_object", "schema": ...}`` at all, so a structured call's shape is verified
+without it (``bare``) and the format (``json_schema`` or ``json_object``, with its schema) is
+appended to the verified body as the OpenAI-compatible server reads it (``carried_format``).
 """
 
 from __future__ import annotations
@@ -53,6 +58,26 @@ class _Route:
     model: str  # the model name on the wire
 
 
+def carried_format(value: Any) -> bool:
+    """Whether ``value`` is a ``response_format`` this route sends as it is: a JSON schema under
+    ``json_schema`` (OpenAI, vLLM, Ollama), or ``json_object`` with or without a ``schema``
+    (llama-cpp-python's server)."""
+    if not isinstance(value, dict):
+        return False
+    if value.get("type") == "json_schema":
+        inner = value.get("json_schema")
+        return value.keys() == {"type", "json_schema"} and isinstance(inner, dict) \
+            and isinstance(inner.get("name"), str) and isinstance(inner.get("schema"), dict)
+    if value.get("type") == "json_object":
+        return value.keys() <= {"type", "schema"} and isinstance(value.get("schema", {}), dict)
+    return False
+
+
+def bare(legacy: dict[str, Any]) -> dict[str, Any]:
+    """The call without its ``response_format``: what is verified against DSPy's request."""
+    return {k: v for k, v in legacy.items() if k != "response_format"}
+
+
 def shape(legacy: dict[str, Any]) -> Shape | None:
     """The parameters of a call, with their types (``1`` and ``1.0`` are written differently), when
     this module can carry its body; None for any other call."""
@@ -63,7 +88,9 @@ def shape(legacy: dict[str, Any]) -> Shape | None:
         if (not isinstance(message, dict) or message.keys() != {"role", "content"}
                 or message["role"] not in _ROLES or not isinstance(message["content"], str)):
             return None
-    params = [(k, v) for k, v in legacy.items() if k not in _NOT_BODY and v is not None]
+    if legacy.get("response_format") is not None and not carried_format(legacy["response_format"]):
+        return None
+    params = [(k, v) for k, v in legacy.items() if k not in _NOT_BODY and k != "response_format" and v is not None]
     if not all(k in CARRIED and CARRIED[k](v) for k, v in params):
         return None
     return frozenset((k, type(v)) for k, v in params)
@@ -76,9 +103,13 @@ _BODY_NAME = {"max_completion_tokens": "max_tokens"}
 
 
 def body(legacy: dict[str, Any], order: tuple[str, ...], model: str) -> bytes:
-    """The call's JSON body with its keys in ``order`` (DSPy's), serialized as DSPy serializes it."""
+    """The call's JSON body with its keys in ``order`` (DSPy's), serialized as DSPy serializes it,
+    and its ``response_format`` last (see the module docstring)."""
     values = {**legacy, "model": model}
-    return json_dumps({key: values[_BODY_NAME.get(key, key)] for key in order})
+    out = {key: values[_BODY_NAME.get(key, key)] for key in order}
+    if legacy.get("response_format") is not None:
+        out["response_format"] = legacy["response_format"]
+    return json_dumps(out)
 
 
 class ChatWire:
@@ -120,7 +151,7 @@ class ChatWire:
         sized = any(name.lower() == "content-length" for name, _ in built.headers)  # the transport sizes each body
         named = {_BODY_NAME.get(key, key) for key in order}
         if adaptations or sized or named != {k for k, _ in keys} | {"model", "messages"} \
-                or body(legacy, order, routed.model) != built.body:
+                or body(bare(legacy), order, routed.model) != built.body:
             self.refused.add(keys)
             return
         self.route = self.route or _Route(provider, replace(built, body=b""), routed.model)

@@ -12,6 +12,8 @@ from pathlib import Path
 import yaml
 from tier import REPO, Served, cli_env
 
+from harness.reply_checks import REASONS
+
 REAL_SMALL = REPO / "experiments/configs/real_small.yaml"
 WEAK_ONLY = Path(__file__).with_name("weak_only.yaml")
 DECISIONS = {"accepted", "error", "failed_quality_check", "too_easy", "too_hard", "not_discriminative"}
@@ -42,6 +44,13 @@ def check_run(out: Path, documents: int, round_budget: int) -> dict:
     assert len(by_doc) == documents and all(n >= min(round_budget, 1) for n in by_doc.values()), by_doc
     assert summary["documents_finished"] == documents and summary["stopped"] is None
     assert summary["failure_reasons"].get("error", 0) == errored  # failures counted in the summary
+    # Unusable replies, per role and per reason (harness/reply_checks.py): every error round comes
+    # from at least one, and each is counted under a known reason.
+    parse = summary["parse_failures"]
+    assert all(role in summary["models"] and reasons and set(reasons) <= set(REASONS) and min(reasons.values()) > 0
+               for role, reasons in parse.items()), parse
+    assert summary["parse_failures_total"] == sum(sum(r.values()) for r in parse.values())
+    assert summary["parse_failures_total"] >= errored or not errored, (parse, errored)
     errors = summary["endpoint"]["errors"]
     assert errors.get("timeout", 0) == 0, errors  # no request timed out: the limiter found the one slot
     return summary
@@ -53,7 +62,7 @@ def test_check_prints_the_table_for_the_gemma_server(served: Served, store: Path
     assert result.returncode == 0, result.stdout + result.stderr
     assert "preflight: real-small" in result.stdout and "gemma-3-270m" in result.stdout
     assert "4096 (server /props)" in result.stdout  # the window, from the server
-    assert "json_object+schema" in result.stdout  # llama-cpp-python's constrained mode; json_schema is a 500
+    assert "json_object followed" in result.stdout  # llama-cpp-python's constrained mode; json_schema is a 500
 
 
 def test_every_role_real_completes_and_a_rerun_makes_no_request(served: Served, store: Path, tmp_path: Path) -> None:
@@ -65,8 +74,10 @@ def test_every_role_real_completes_and_a_rerun_makes_no_request(served: Served, 
     assert "Traceback" not in output
     assert first.returncode == 0, output
     summary = check_run(out, documents=2, round_budget=2)
+    assert summary["structured_modes"] == {served.url: "json_object"}  # found by the preflight, not re-probed
     print(f"all roles real, 2 documents: {elapsed:.0f} s, {summary['endpoint']['requests']} requests, "
-          f"rounds {summary['rounds']}, endpoint errors {summary['endpoint']['errors']}")
+          f"rounds {summary['rounds']}, endpoint errors {summary['endpoint']['errors']}, "
+          f"parse failures {summary['parse_failures']}, preflight {summary['preflight']}")
     before = served.requests()
     again = autodata(served, store, "generate", REAL_SMALL, "--out", out, "--no-track")
     assert again.returncode == 0, again.stdout + again.stderr
@@ -90,4 +101,5 @@ def test_weak_solver_real_other_roles_simulated(served: Served, store: Path, tmp
     summary = check_run(out, documents=2, round_budget=2)
     assert summary["endpoint"]["requests"] > 0
     print(f"weak solver real, 2 documents: {elapsed:.0f} s, {summary['endpoint']['requests']} requests, "
-          f"rounds {summary['rounds']}, endpoint errors {summary['endpoint']['errors']}")
+          f"rounds {summary['rounds']}, endpoint errors {summary['endpoint']['errors']}, "
+          f"parse failures {summary['parse_failures']}, preflight {summary['preflight']}")
