@@ -46,7 +46,7 @@ test-real: $(STAMP)
 	AUTODATA_REAL_VENV=$(abspath $(REAL_VENV)) $(BIN)/python -m pytest -q -ra -s tests/real; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo 'pytest collected no real-tier tests' >&2; exit 1; fi; exit $$rc
 
-# Every benchmark with a target, at its defaults (about 16 minutes on a 2-core VM). The diagnostics
+# Every benchmark with a target, at its defaults (about 45 minutes on a 2-core VM; search efficiency over five worlds takes 42). The diagnostics
 # client_cpu.py and generation_cpu.py (what each cut is worth) are run on their own.
 bench: $(STAMP)
 	$(BIN)/python experiments/bench/inner_loop.py
