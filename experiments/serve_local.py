@@ -12,13 +12,13 @@ SIGTERM stops the whole group with SIGINT (uvicorn's clean shutdown), then SIGKI
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+from experiments.process_group import stop_group
 from harness.env import REPO_ROOT
 
 LAUNCHER = Path(__file__).with_name("local_server.py")
@@ -88,16 +88,7 @@ class LocalServer:
             raise
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGINT)
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-        except ProcessLookupError:
-            pass
+        stop_group(self.process, grace_s=20)
 
     def __enter__(self) -> LocalServer:
         return self.start()

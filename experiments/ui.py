@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
+from experiments.process_group import stop_group
 from harness.env import store_dir
 
 HEALTH_TIMEOUT_S = 90.0
@@ -99,16 +100,7 @@ class UIServer:
         raise RuntimeError(f"the MLflow UI did not answer {self.url}/health within {HEALTH_TIMEOUT_S:.0f} s")
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGINT)
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-        except ProcessLookupError:
-            pass
+        stop_group(self.process, grace_s=30)
 
     def __enter__(self) -> UIServer:
         return self.start()
