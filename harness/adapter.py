@@ -42,6 +42,14 @@ from harness import signature_fields
 from harness.rubric import Criterion
 
 
+def _complete(signature: type[dspy.Signature], fields: dict[str, Any], completion: str, adapter: str) -> dict[str, Any]:
+    """The parsed fields with the signature's defaults; every output field present, or DSPy's error."""
+    fields = apply_output_field_defaults(signature, fields)
+    if fields.keys() != signature.output_fields.keys():
+        raise AdapterParseError(adapter_name=adapter, signature=signature, lm_response=completion, parsed_result=fields)
+    return fields
+
+
 class _CachedFormat:
     """A signature's system message and output requirements, built once per signature (the same
     text DSPy builds on every call); mixed into both adapters before DSPy's class."""
@@ -112,11 +120,7 @@ class CachingChatAdapter(_CachedFormat, dspy.ChatAdapter):
                         message=f"Failed to parse field {name} with value {value} from the LM response. "
                                 f"Error message: {error}",
                     ) from None
-        fields = apply_output_field_defaults(signature, fields)
-        if fields.keys() != outputs.keys():
-            raise AdapterParseError(adapter_name="ChatAdapter", signature=signature, lm_response=completion,
-                                    parsed_result=fields)
-        return fields
+        return _complete(signature, fields, completion, "ChatAdapter")
 
 
 class CachingJSONAdapter(_CachedFormat, dspy.JSONAdapter):
@@ -151,11 +155,7 @@ class CachingJSONAdapter(_CachedFormat, dspy.JSONAdapter):
                     adapter_name="JSONAdapter", signature=signature, lm_response=completion,
                     message=f"Failed to parse field {name}: {error}", parsed_result=fields,
                 ) from None
-        fields = apply_output_field_defaults(signature, fields)
-        if fields.keys() != outputs.keys():
-            raise AdapterParseError(adapter_name="JSONAdapter", signature=signature, lm_response=completion,
-                                    parsed_result=fields)
-        return fields
+        return _complete(signature, fields, completion, "JSONAdapter")
 
 
 _NUMBER = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*(?:points?|pts?)?\s*$", re.IGNORECASE)
