@@ -84,7 +84,11 @@ def preflight_table(checks: list[Any], title: str) -> Any:
     def mark(value: bool | None) -> str:
         return "-" if value is None else ("yes" if value else "[bold red]no[/]")
 
-    table = Table(title=title, caption=" ".join(sorted({f"{c.model} at {c.endpoint};" for c in checks})).rstrip(";"))
+    where = " ".join(sorted({f"{c.model} at {c.endpoint};" for c in checks})).rstrip(";")
+    world = [c for c in checks if c.offline_world]
+    if world:  # serve-sim behind an api_base: its speed is the offline world's, not a model's
+        where += "\nSIMULATED: " + ", ".join(sorted({c.model for c in world})) + " answered by the offline world (serve-sim)"
+    table = Table(title=title, caption=where)
     for name in ("roles", "model", "reachable", "auth", "format", "tok/s", "window", "structured"):
         table.add_column(name, justify="right" if name == "tok/s" else "left", overflow="fold")
     for c in checks:
@@ -99,13 +103,16 @@ def preflight_table(checks: list[Any], title: str) -> Any:
             structured = f"{c.structured} {'followed' if c.structured_follows else 'not followed'}" \
                 if c.structured else "not supported"
         tps = f"{c.tokens_per_s:.0f}" if c.tokens_per_s else "-"
+        if c.offline_world:
+            tps = f"{tps} SIMULATED"
         table.add_row(", ".join(c.roles) + (" (cached)" if c.cached else ""), model, mark(c.reachable),
                       mark(c.authenticated), follows, tps, c.context_window, structured)
     return table
 
 
-def _preflight(config: HarnessConfig, fresh: bool = False, always_print: bool = False) -> list[Any]:
-    """The preflight for real roles (simulated ones make no call); exit 2 when a role cannot work."""
+def _preflight(config: HarnessConfig, fresh: bool = False, always_print: bool = False, where: str = "") -> list[Any]:
+    """The preflight for real roles (simulated ones make no call); exit 2 when a role cannot work;
+    ``where`` prefixes the one-line error (an ablation names its cell)."""
     from harness.config import ConfigError as EnvError
     from harness.preflight import failures, preflight
 
@@ -119,7 +126,7 @@ def _preflight(config: HarnessConfig, fresh: bool = False, always_print: bool = 
         console.print(preflight_table(checks, f"preflight: {config.name}"))
     problems = failures(checks)
     if problems:
-        fail("preflight: " + "; ".join(problems) + " (nothing was spent)")
+        fail(f"{where}preflight: " + "; ".join(problems) + " (nothing was spent)")
     return checks
 
 
@@ -254,6 +261,7 @@ def presets(
     out: Annotated[Path | None, typer.Option(help="parent output directory")] = None,
     seeds: Annotated[int, typer.Option(help="number of seeds (seed, seed+1, ...)", min=1)] = 1,
     downstream: Annotated[str | None, typer.Option(help="also compare downstream reward: sim | icl | command")] = None,
+    track: Annotated[bool, typer.Option("--track/--no-track", help="log each run to MLflow, as generate does")] = True,
 ) -> None:
     """Run several presets on the same documents and seeds; print their results side by side.
 
@@ -273,6 +281,12 @@ def presets(
         for name, cfg, documents in prepared:
             targets[name] = (out or Path("out") / cfg.name) / f"{name}-seed{cfg.seed}"
             summaries[name] = _run(cfg, documents, targets[name], name)
+            if track and cfg.tracking.enabled:
+                from experiments.tracking import log_generation
+
+                experiment = cfg.tracking.experiment or cfg.name
+                run_id = log_generation(experiment, cfg, targets[name], score_run(targets[name], cfg))
+                console.print(f"MLflow: experiment [bold]{experiment}[/], run {run_id} ({name}, seed {cfg.seed})")
         console.print(summary_table(summaries, f"autodata presets: {prepared[0][1].name}, seed {run_seed}"))
         if len(summaries) >= 2 and all(s.get("gap_mean") is not None for s in summaries.values()):
             first, last = list(summaries)[0], list(summaries)[-1]
@@ -580,10 +594,17 @@ def ablate(
         ablation = load_ablation(config)
     except ConfigError as error:
         fail(str(error))
-    problems = missing_credentials(ablation.harness.models)
-    if problems:
-        fail("; ".join(map(str, problems)))
-    _preflight(ablation.harness)
+    # Every cell is checked like a run before any call: a factor may name another model.
+    for name, harness in ablation.cell_harnesses():
+        problems = missing_credentials(harness.models)
+        if problems:
+            fail(f"{config}: cell '{name}': " + "; ".join(map(str, problems)))
+    checked: set[str] = set()
+    for name, harness in ablation.cell_harnesses():
+        probed = json.dumps({k: harness.identity()[k] for k in ("models", "genes")}, sort_keys=True)
+        if probed not in checked:  # what the preflight probes: cells differing only in knobs share one
+            checked.add(probed)
+            _preflight(harness, where=f"{config}: cell '{name}': ")
     out = out or Path("out") / f"ablation-{ablation.spec.name}"
     out.mkdir(parents=True, exist_ok=True)
     total = len(ablation.cells) * len(ablation.spec.seeds)
@@ -597,14 +618,15 @@ def ablate(
                 return await run_ablation(ablation, out, lambda cell, seed: bar.advance(task))
 
         results = aio.run(run())
-    simulated = ablation.harness.simulated
+    simulated_roles = ablation.simulated_roles(out)
+    simulated = bool(simulated_roles)
     summary = summarize(ablation, results)
     paths = write_outputs(ablation, summary, out, simulated)
     for rich_table in table(ablation, summary, simulated):
         console.print(rich_table)
     console.print(f"results in {', '.join(str(p) for p in paths)}")
     if track:
-        parent = log_mlflow(ablation, results, out, paths, simulated)
+        parent = log_mlflow(ablation, results, out, paths, simulated_roles)
         console.print(f"MLflow: experiment [bold]{ablation.spec.name}[/], parent run {parent}")
 
 

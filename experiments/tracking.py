@@ -25,6 +25,7 @@ import mlflow
 from mlflow import MlflowClient
 from mlflow.entities import Dataset, DatasetInput, InputTag, Metric, Param, RunTag
 
+from harness import provenance
 from harness.config import HarnessConfig
 from harness.env import store_dir
 from harness.generate import git_commit, package_versions
@@ -61,8 +62,17 @@ def _process_tags() -> tuple[tuple[str, str], ...]:
     return tuple(tags.items())
 
 
-def common_tags(simulated: bool) -> dict[str, str]:
-    return {"simulated": str(simulated).lower(), **dict(_process_tags())}
+def common_tags(simulated: bool, roles: list[str] | None = None) -> dict[str, str]:
+    """Tags every run carries: whether the offline world played any role (and which), the commit
+    and package versions. ``simulated`` comes from ``harness.provenance`` or a run's records."""
+    tags = {"simulated": str(simulated).lower(), **dict(_process_tags())}
+    if simulated and roles:
+        tags["simulated_roles"] = ",".join(roles)
+    return tags
+
+
+def card_tags(card: Scorecard) -> dict[str, str]:
+    return common_tags(card.simulated, card.simulated_roles)
 
 
 def scorecard_metrics(card: Scorecard, prefix: str = "") -> dict[str, float]:
@@ -171,7 +181,7 @@ def start_traces(experiment: str) -> str:
 def log_generation(experiment: str, config: HarnessConfig, out: Path, card: Scorecard, run_id: str | None = None) -> str:
     """A single generation as one run: params, scorecard metrics, genes, records, dataset."""
     logger = Logger(experiment)
-    tags = {**common_tags(card.simulated), "autodata.kind": "generation", "autodata.out": str(out.resolve())}
+    tags = {**card_tags(card), "autodata.kind": "generation", "autodata.out": str(out.resolve())}
     if run_id is None:
         run_id = logger.create_run(f"{config.preset}-seed{config.seed}", tags)
     else:
@@ -196,9 +206,12 @@ class SweepTracker:
         self.knobs = knobs
         self.study = study
         self.parent = self.logger.find_run(**{"autodata.study": study, "autodata.kind": "sweep"})
+        # What the preflight saw answering (serve-sim included); a simulated evaluation turns it on later.
+        self.simulated = set(provenance.simulated_roles(seed_config))
         if self.parent is None:
             self.parent = self.logger.create_run(
-                study, {**common_tags(seed_config.simulated), "autodata.kind": "sweep", "autodata.study": study})
+                study, {**common_tags(bool(self.simulated), sorted(self.simulated)), "autodata.kind": "sweep",
+                        "autodata.study": study})
             self.logger.batch(self.parent, params={"search." + k: json.dumps(v)[:6000] for k, v in search.items()})
         else:
             self.logger.client.update_run(self.parent, status="RUNNING")
@@ -242,8 +255,10 @@ class SweepTracker:
         attrs = event.attrs
         split = "validation" if event.validation_score is not None else "train"
         parents = attrs.get("parents") or []
+        where = event.evaluations.get(split)
+        card = Scorecard.model_validate_json((Path(where) / "scorecard.json").read_text()) if where else None
         tags = {
-            **common_tags(self.seed_config.simulated),
+            **(card_tags(card) if card is not None else common_tags(bool(self.simulated), sorted(self.simulated))),
             "autodata.kind": "candidate", "autodata.study": self.study, "autodata.trial": str(event.number),
             "autodata.split": split, "autodata.state": event.state, "autodata.operator": event.operator,
             "autodata.accepted": str(event.accepted).lower(),
@@ -260,10 +275,9 @@ class SweepTracker:
         if event.validation_score is not None:
             metrics["validation_score"] = event.validation_score
         metrics.update({f"cost_{k}": v for k, v in event.cost.items()})
-        where = event.evaluations.get(split)
-        card = Scorecard.model_validate_json((Path(where) / "scorecard.json").read_text()) if where else None
         if card is not None:
             metrics.update(scorecard_metrics(card))
+            self._note_simulated(card)
         self.logger.batch(run_id, params=harness_params(config, self.knobs), metrics=metrics)
         texts = {"mutation/analysis.txt": attrs["analysis"]} if attrs.get("analysis") else {}
         self.logger.artifacts(run_id, genes=config.genes.model_dump(), texts=texts,
@@ -282,17 +296,24 @@ class SweepTracker:
         if self.logger.find_run(**{"autodata.study": self.study, "autodata.trial": str(event.number),
                                    "autodata.split": "test"}):
             return  # already logged by an earlier run of this sweep's report
-        tags = {**common_tags(self.seed_config.simulated), "autodata.kind": "candidate", "autodata.study": self.study,
+        card = Scorecard.model_validate_json((Path(event.out) / "scorecard.json").read_text())
+        tags = {**card_tags(card), "autodata.kind": "candidate", "autodata.study": self.study,
                 "autodata.trial": str(event.number), "autodata.split": "test", "autodata.role": event.role}
         if validation_run := self.run_of(event.number):
             tags["autodata.validation_run_id"] = validation_run
         run_id = self.logger.create_run(f"test-{event.role}-{event.number}", tags, parent=self.parent)
-        card = Scorecard.model_validate_json((Path(event.out) / "scorecard.json").read_text())
+        self._note_simulated(card)
         # Like every child: the harness's params and gene texts (from the evaluation's resolved config).
         config = HarnessConfig.model_validate(json.loads((Path(event.out) / "config.resolved.json").read_text())["config"])
         self.logger.batch(run_id, params=harness_params(config, self.knobs), metrics=scorecard_metrics(card))
         self.logger.artifacts(run_id, genes=config.genes.model_dump(), evaluation=Path(event.out))
         self.logger.finish(run_id)
+
+    def _note_simulated(self, card: Scorecard) -> None:
+        """The parent is simulated as soon as one evaluation was (a worker may have made no preflight)."""
+        if card.simulated and not set(card.simulated_roles) <= self.simulated:
+            self.simulated.update(card.simulated_roles)
+            self.logger.batch(self.parent, tags=common_tags(True, sorted(self.simulated)))
 
     def flush(self) -> list[str]:
         """Wait for everything queued; the errors of logging that failed (logging never stops a sweep)."""
@@ -313,7 +334,9 @@ class SweepTracker:
                        "seed_test_acceptance": report["seed"]["test_acceptance"],
                        "best_validation_acceptance": report["best"]["validation_acceptance"] or 0.0,
                        "best_test_acceptance": report["best"]["test_acceptance"]}
-            self.logger.batch(self.parent, metrics=metrics, tags={"autodata.best_trial": str(report["best"]["trial"])})
+            tags = {"autodata.best_trial": str(report["best"]["trial"]),
+                    **common_tags(bool(report.get("simulated")), report.get("simulated_roles"))}
+            self.logger.batch(self.parent, metrics=metrics, tags=tags)
             self.logger.artifacts(self.parent, texts={"report.json": json.dumps(report, indent=2, default=str)})
         self.logger.finish(self.parent)
         return failures

@@ -10,6 +10,7 @@ import difflib
 from pathlib import Path
 from typing import Any
 
+from harness import provenance
 from harness.generate import load_rounds, write_json_atomic
 from search.callbacks import TestEvaluated
 from search.operators.base import Member
@@ -75,9 +76,12 @@ async def build_report(sweep: Sweep) -> dict[str, Any]:
         if member not in chosen:
             chosen.append(member)
 
+    seen: set[str] = set()  # roles the offline world played in the evaluations reported
+
     async def on_test(member: Member) -> dict[str, Any]:
         config = build_harness(sweep.seed_config, member.knobs, member.genes)
         test = await sweep.evaluator.evaluate(config, "test")
+        seen.update(test.scorecard.simulated_roles)
         attrs = trials[member.number].user_attrs
         return {
             "trial": member.number,
@@ -107,8 +111,10 @@ async def build_report(sweep: Sweep) -> dict[str, Any]:
         row.update(reliability.get(number, {}))
     seed_genes = members[seed_number].genes
     spent = sweep.spent()
+    simulated_roles = provenance.simulated_roles(sweep.seed_config, seen)
     report = {
-        "simulated": sweep.seed_config.simulated,
+        "simulated": bool(simulated_roles),
+        "simulated_roles": simulated_roles,
         "study": sweep.study.study_name,
         "objectives": [{"metric": o.metric, "direction": o.resolved_direction} for o in sweep.spec.objectives],
         "splits": sweep.spec.splits.model_dump(),

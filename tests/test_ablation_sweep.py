@@ -12,6 +12,7 @@ from test_ablation import cli
 
 from experiments.ablation import load_ablation
 from harness.config import ConfigError
+from harness.provenance import simulated_roles
 from search.config import SweepConfig
 
 REPO = Path(__file__).resolve().parent.parent
@@ -39,7 +40,7 @@ def test_operator_factors_build_one_sweep_per_cell():
         assert isinstance(cell.config, SweepConfig)
         assert not cell.config.harness.tracking.enabled  # the ablation logs cells, not candidates
         assert cell.config.search.genes == ablation.base.search.genes  # only the factor differs
-    assert len(ablation.spec.seeds) >= 3 and ablation.harness.simulated
+    assert len(ablation.spec.seeds) >= 3 and simulated_roles(ablation.harness)
 
 
 def test_grid_of_sweep_factors_and_plain_paths(tmp_path):
