@@ -140,3 +140,20 @@ def test_an_ablation_cell_naming_a_model_without_its_key_stops_before_any_call(s
     assert_usage_error(done, "ablation.yaml", "cell 'weak=", "role 'weak'", "AUTODATA_TEST_MISSING_KEY")
     assert server.stats()["total"] == 0  # not even the base's preflight ran
     assert not (tmp_path / "out").exists()
+
+
+def test_in_context_downstream_against_serve_sim_is_labelled(server: ServerProcess, tmp_path: Path) -> None:
+    from harness.documents import load_documents
+    from harness.generate import generate
+    from objectives.downstream.icl import ICLTrainer, world_eval_samples
+    from objectives.run import load_run
+
+    data = harness(server.url, "labels-icl")
+    data["knobs"] = {"round_budget": 4}
+    data["documents"] = {"count": 4}
+    config = parse_config(data)
+    generate(config, load_documents(config.documents), tmp_path / "out")
+    accepted = load_run(tmp_path / "out").accepted
+    assert accepted, "no accepted sample to show as a demonstration"
+    result = ICLTrainer(config, world_eval_samples(3), k=1).train(accepted)
+    assert result.ok and result.simulated and result.details["simulated_roles"] == ["judge", "weak"]
