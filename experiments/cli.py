@@ -310,8 +310,13 @@ def sweep(
     seed: Annotated[int | None, typer.Option(help="sweep seed")] = None,
     worker: Annotated[int | None, typer.Option(hidden=True, help="run as helper worker number N: no report")] = None,
     track: Annotated[bool, typer.Option("--track/--no-track", help="log the sweep to MLflow")] = True,
+    resume: Annotated[str | None, typer.Option(help="continue this study (refused if its configuration differs)")] = None,
+    new: Annotated[bool, typer.Option("--new", help="start a fresh study even if this configuration has one")] = False,
 ) -> None:
-    """Meta-optimize the data scientist: evolve harness variants and report the best against the seed."""
+    """Meta-optimize the data scientist: evolve harness variants and report the best against the seed.
+
+    The study is named by what the sweep searches (search/study.py): the same configuration
+    continues its study, a changed one starts a new study and says so."""
     import subprocess
 
     import optuna
@@ -319,8 +324,9 @@ def sweep(
     from experiments.display import SweepProgress, report_table, tokens_label
     from search.config import load_sweep_config
     from search.report import build_report
-    from search.storage import default_storage
-    from search.sweep import Sweep, study_name
+    from search.storage import default_storage, open_storage
+    from search.study import StudyError, choose_study
+    from search.sweep import Sweep
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # the progress bar and report say what matters
     try:
@@ -332,9 +338,19 @@ def sweep(
         fail("; ".join(map(str, problems)))
     if worker is None:
         _preflight(sweep_config.harness)
-    out = out or Path("out") / study_name(sweep_config)
     storage = storage or default_storage()
+    try:
+        study = choose_study(open_storage(storage), sweep_config, resume, new)
+    except StudyError as error:
+        fail(str(error))
+    if worker is None:
+        say("study:", "bold", study.note)
+    out = out or Path("out") / study.name
     tracking = sweep_config.harness.tracking
+    try:  # the study exists before any helper worker resumes it
+        runner = Sweep(sweep_config, out, storage=storage, worker_index=worker or 0, study=study.name)
+    except (ValueError, DocumentError) as error:
+        fail(f"{config}: {str(error).splitlines()[0]}")
     helpers = []
     if workers > 1 and worker is None:
         if track and tracking.enabled:
@@ -345,12 +361,8 @@ def sweep(
 
             ensure_experiment(MlflowClient(), tracking.experiment or sweep_config.name)
         argv = [sys.executable, "-m", "experiments.cli", "sweep", str(config), "--storage", storage,
-                "--out", str(out), "--seed", str(sweep_config.seed)]
+                "--out", str(out), "--seed", str(sweep_config.seed), "--resume", study.name]
         helpers = [subprocess.Popen([*argv, "--worker", str(i)], stdout=subprocess.DEVNULL) for i in range(1, workers)]
-    try:
-        runner = Sweep(sweep_config, out, storage=storage, worker_index=worker or 0)
-    except (ValueError, DocumentError) as error:
-        fail(f"{config}: {str(error).splitlines()[0]}")
     tracker = None
     if track and tracking.enabled:
         from experiments.tracking import SweepTracker
@@ -359,7 +371,7 @@ def sweep(
             import mlflow
 
             mlflow.dspy.autolog()
-        tracker = SweepTracker(tracking.experiment or sweep_config.name, study_name(sweep_config),
+        tracker = SweepTracker(tracking.experiment or sweep_config.name, study.name,
                                sweep_config.harness, list(sweep_config.search.knobs),
                                sweep_config.search.model_dump(mode="json"))
         runner.callbacks.append(tracker)
@@ -368,7 +380,11 @@ def sweep(
         if tracker is not None:
             tracker.close()
         return
-    with SweepProgress(console, sweep_config.search.budget.candidates, study_name(sweep_config)) as bar:
+    before = runner.spent()
+    if (reason := runner.exhausted(before)) is not None:
+        say("study:", "bold", f"{study.name} has already spent its budget ({reason}): nothing to add "
+            "(raise search.budget to continue it, or --new for a fresh study)")
+    with SweepProgress(console, sweep_config.search.budget.candidates, study.name) as bar:
         runner.callbacks.append(bar)
         spent = aio.run(runner.run())
     for helper in helpers:
@@ -385,10 +401,11 @@ def sweep(
         console.print(diff, highlight=False, markup=False)
     lineage = " <- ".join(f"#{step['trial']} {step['operator']}" for step in report["lineage"])
     console.print(f"lineage: {lineage}", markup=False)
-    console.print(f"budget spent: {spent.candidates} candidates, {spent.calls:.0f} LM calls, "
-                  f"{spent.tokens:.0f} {tokens_label(bool(report.get('simulated')))}, ${spent.dollars:.2f}, "
-                  f"{spent.wall_s:.0f} s; "
+    console.print(f"budget spent in study {study.name}: {spent.candidates} candidates, {spent.calls:.0f} LM calls, "
+                  f"{spent.tokens:.0f} {tokens_label(bool(report.get('simulated')))}, ${spent.dollars:.2f}; "
                   f"{spent.rejected} proposals rejected by the guard")
+    console.print(f"this invocation: {spent.candidates - before.candidates} candidates, "
+                  f"{spent.calls - before.calls:.0f} LM calls, {spent.wall_s:.0f} s")
     console.print(f"report in [bold]{out / 'report.json'}[/]")
 
 

@@ -141,10 +141,10 @@ def sweep(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     experiment = client.get_experiment_by_name("tracked")
     assert experiment is not None, "the sweep logged no MLflow experiment named after its config"
     runs = client.search_runs([experiment.experiment_id], max_results=1000)
-    study = optuna.load_study(study_name="tracked-seed0", storage=open_storage(storage))
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    study = optuna.load_study(study_name=report["study"], storage=open_storage(storage))
     return SimpleNamespace(root=root, store=store, out=out, storage=storage, argv=argv, result=result, client=client, experiment=experiment, runs=runs, study=study,
-                           trials=study.get_trials(),
-                           report=json.loads((out / "report.json").read_text(encoding="utf-8")))
+                           trials=study.get_trials(), report=report)
 
 
 def split_runs(sweep: SimpleNamespace) -> tuple[Any, list[Any], list[Any]]:
@@ -159,8 +159,9 @@ def split_runs(sweep: SimpleNamespace) -> tuple[Any, list[Any], list[Any]]:
 @pytest.mark.slow
 def test_sweep_logs_one_parent_and_one_child_per_candidate(sweep: SimpleNamespace) -> None:
     parent, candidates, tests = split_runs(sweep)
-    assert parent.info.run_name == "tracked-seed0"
-    assert parent.data.tags["autodata.study"] == "tracked-seed0"
+    assert sweep.report["study"].startswith("tracked-seed0-")  # named by what it searches (search/study.py)
+    assert parent.info.run_name == sweep.report["study"]
+    assert parent.data.tags["autodata.study"] == sweep.report["study"]
     assert parent.info.status == "FINISHED"
     assert "mlflow.parentRunId" not in parent.data.tags
     # Every other run of the experiment is a child of that parent: candidates and test evaluations.
@@ -168,7 +169,7 @@ def test_sweep_logs_one_parent_and_one_child_per_candidate(sweep: SimpleNamespac
     for run in candidates + tests:
         assert run.data.tags["mlflow.parentRunId"] == parent.info.run_id, run.info.run_name
         assert run.data.tags["autodata.kind"] == "candidate"
-        assert run.data.tags["autodata.study"] == "tracked-seed0"
+        assert run.data.tags["autodata.study"] == sweep.report["study"]
         assert run.info.status == "FINISHED"
 
     # One child per completed or screened-out trial of the Optuna study, and no other.

@@ -136,10 +136,10 @@ def swept(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     experiment = client.get_experiment_by_name(NAME)
     runs = client.search_runs([experiment.experiment_id])
     candidates = [r for r in runs if r.data.tags.get("autodata.split") in ("train", "validation")]
-    study = optuna.load_study(study_name=f"{NAME}-seed0", storage=open_storage(storage))
+    report = json.loads((root / "out" / "report.json").read_text(encoding="utf-8"))
+    study = optuna.load_study(study_name=report["study"], storage=open_storage(storage))
     return SimpleNamespace(root=root, store=store, client=client, experiment=experiment, runs=runs,
-                           candidates=candidates, study=study,
-                           report=json.loads((root / "out" / "report.json").read_text(encoding="utf-8")))
+                           candidates=candidates, study=study, report=report)
 
 
 @pytest.fixture(scope="module")
