@@ -312,6 +312,9 @@ async def _run_generation(
     summary["budget"] = registry.budget.limits()
     summary["stopped"] = stopped
     summary["documents_finished"] = state["done"]  # fewer than "documents" when the run stopped early
+    # Which documents this run covers: a directory may hold more (an earlier, larger run on it), and
+    # the scorecard must count the same rounds and samples as this summary.
+    summary["document_ids"] = sorted(d.id for d in documents)
     write_json_atomic(out / SUMMARY_FILE, summary)
     if endpoint_errors:
         raise endpoint_errors[0]
