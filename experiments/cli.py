@@ -430,9 +430,8 @@ def ui(
                 return
             console.print(f"MLflow UI: [bold]{server.url}[/]  (store {os.environ['MLFLOW_TRACKING_URI']}; "
                           "Ctrl-C stops it)")
-            console.print("an experiment's runs, flat and best first: "
-                          f"{server.url}/#/experiments/<id>/runs?orderByKey=metrics.%60acceptance_rate%60"
-                          "&orderByAsc=false", markup=False, highlight=False)
+            for line in _view_lines(server.url):
+                console.print(line, markup=False, highlight=False)
             server.process.wait()
         except KeyboardInterrupt:
             pass
@@ -440,24 +439,55 @@ def ui(
             server.stop()
 
 
+def _views(base: str) -> list[tuple[str, str, str | None]]:
+    """(experiment, its saved view's URL, a sweep's seed-against-best URL or None): experiments/views.py."""
+    import mlflow
+
+    from experiments.views import VIEW_TAG, view_url
+
+    found = []
+    for experiment in mlflow.search_experiments():
+        if VIEW_TAG not in experiment.tags:
+            continue
+        parents = mlflow.search_runs([experiment.experiment_id], filter_string="tags.`autodata.kind` = 'sweep'",
+                                     order_by=["attributes.start_time DESC"], max_results=1)
+        column = "tags.autodata.seed_vs_best"
+        pair = parents[column].iloc[0] if not parents.empty and column in parents else None
+        found.append((experiment.name, f"{base}/{view_url(experiment.experiment_id)}",
+                      f"{base}/{pair}" if isinstance(pair, str) else None))
+    return found
+
+
+def _view_lines(base: str) -> list[str]:
+    lines = []
+    for name, view, pair in _views(base):
+        lines.append(f"{name}: {view}")
+        if pair:
+            lines.append(f"{name}, seed against best (gene texts side by side): {pair}")
+    return lines
+
+
 def _screenshot(server: Any, path: Path, experiment: str | None) -> None:
+    """The experiment's saved view to ``path``; for a sweep, seed against best to ``<path>-seed-vs-best.png``."""
     import mlflow
 
     from experiments.ui import screenshot
 
-    url = server.url
+    shots = [(server.url, path)]
     if experiment:
-        found = mlflow.get_experiment_by_name(experiment)
-        if found is None:
+        if mlflow.get_experiment_by_name(experiment) is None:
             fail(f"no MLflow experiment named '{experiment}'")
-        runs = mlflow.search_runs([found.experiment_id], filter_string="tags.`autodata.split` = 'validation'")
-        ids = json.dumps(list(runs["run_id"])[:20]) if not runs.empty else "[]"
-        url = f"{server.url}/#/compare-runs?runs={ids}&experiments={json.dumps([found.experiment_id])}"
-    try:
-        written = screenshot(url, path)
-    except (FileNotFoundError, RuntimeError) as error:
-        fail(str(error))
-    console.print(f"screenshot of {url} written to {written}")
+        for name, view, pair in _views(server.url):
+            if name == experiment:
+                shots = [(view, path)]
+                if pair:
+                    shots.append((pair, path.with_name(f"{path.stem}-seed-vs-best{path.suffix}")))
+    for url, target in shots:
+        try:
+            written = screenshot(url, target, height=1600 if "compare-runs" in url else 1000)
+        except (FileNotFoundError, RuntimeError) as error:
+            fail(str(error))
+        console.print(f"screenshot of {url} written to {written}")
 
 
 @app.command("serve-sim")
@@ -547,46 +577,56 @@ def serve_local(
 @app.command()
 def compare(
     experiment: Annotated[str, typer.Argument(help="MLflow experiment (the config's name)")],
-    plot: Annotated[Path | None, typer.Option(help="also draw score by candidate (and the Pareto front) to a PNG")] = None,
-    limit: Annotated[int, typer.Option(help="rows to show", min=1)] = 20,
-    metric: Annotated[str, typer.Option(help="rank by this scorecard metric")] = "acceptance_rate",
+    plot: Annotated[Path | None, typer.Option(help="also draw the comparison to a PNG (one line per sweep)")] = None,
+    limit: Annotated[int, typer.Option(help="rows to show per sweep or group", min=1)] = 20,
+    metric: Annotated[str, typer.Option(help="rank by this scorecard metric, in its own direction")] = "acceptance_rate",
+    split: Annotated[str, typer.Option(help="sweep candidates: rank on this split (validation | test | train)")] = "validation",
 ) -> None:
-    """The experiment's candidates and generations from MLflow, best first."""
+    """The experiment's sweeps (each study apart), generations and ablation cells from MLflow, best first."""
     from rich.table import Table
 
-    from experiments.compare import ExperimentNotFoundError, ranked, runs
+    from experiments.compare import ExperimentNotFoundError, UnknownMetricError, direction, runs, sections
     from experiments.compare import plot as draw
 
     try:
         frame = runs(experiment)
-    except ExperimentNotFoundError as error:
+        found = sections(frame, metric, split) if not frame.empty else []
+    except (ExperimentNotFoundError, UnknownMetricError) as error:
         fail(str(error))
-    if frame.empty:
-        fail(f"experiment '{experiment}' has no candidate or generation runs")
-    frame = ranked(frame, metric)
+    if not found:
+        fail(f"experiment '{experiment}' has no candidate, generation or ablation runs")
     simulated = (frame.get("tags.simulated") == "true").any()
-    table = Table(title=f"{experiment}: {len(frame)} runs, best first by {metric}",
-                  caption="SIMULATED (offline world)" if simulated else None)
-    columns = [("run", "tags.mlflow.runName"), ("split", "tags.autodata.split"), ("operator", "tags.autodata.operator"),
-               ("kept", "tags.autodata.accepted"), (metric.replace("_rate", ""), f"metrics.{metric}"), ("gap", "metrics.gap_mean"),
-               ("weak", "metrics.weak_mean"), ("calls", "metrics.calls")]
-    for name, _ in columns:
-        text = name in ("run", "split", "operator")
-        table.add_column(name, justify="left" if text else "right", no_wrap=True)
-    for _, row in frame.head(limit).iterrows():
-        cells = []
-        for name, column in columns:
-            value = row.get(column)
-            if value is None or value != value:
-                cells.append("-")
-            elif name == "calls":
-                cells.append(f"{value:.0f}")
-            else:
-                cells.append(f"{value:.3f}" if isinstance(value, float) else str(value))
-        table.add_row(*cells)
-    console.print(table)
+    better = "higher" if direction(metric) == "maximize" else "lower"
+    short = metric.replace("_rate", "")
+    for section in found:
+        ranked_by = f"{split}/{metric}" if section.kind == "sweep" else metric
+        table = Table(title=f"{experiment}: {section.title}, best first by {ranked_by} ({better} is better)",
+                      caption="SIMULATED (offline world)" if simulated else None)
+        sweep = section.kind == "sweep"
+        prefix = f"metrics.{split}/" if sweep else "metrics."
+        if sweep:  # columns narrow enough for 80 characters: the title names the metric
+            columns = [("trial", "tags.autodata.trial"), ("operator", "tags.autodata.operator"),
+                       ("kept", "tags.autodata.accepted"), (split[:3], "value"), ("test", "test_value")]
+        else:
+            columns = [("run", "tags.mlflow.runName"), (short[:12], "value")]
+        columns += [("gap", f"{prefix}gap_mean"), ("weak", f"{prefix}weak_mean"),
+                    ("calls/acc", f"{prefix}calls_per_accepted")]
+        for name, _ in columns:
+            table.add_column(name, justify="left" if name in ("run", "operator", "kept") else "right", no_wrap=True)
+        for _, row in section.rows.head(limit).iterrows():
+            cells = []
+            for name, column in columns:
+                value = row.get(column)
+                if value is None or value != value:
+                    cells.append("-")
+                elif name == "calls/acc":
+                    cells.append(f"{value:.1f}")
+                else:
+                    cells.append(f"{value:.3f}" if isinstance(value, float) else str(value))
+            table.add_row(*cells)
+        console.print(table)
     if plot is not None:
-        console.print(f"plot written to {draw(experiment, frame, plot)}")
+        console.print(f"plot written to {draw(experiment, frame, plot, metric)}")
 
 
 @app.command()

@@ -91,6 +91,7 @@ async def build_report(sweep: Sweep) -> dict[str, Any]:
             "validation_score": member.score,
             "validation_values": list(member.values),
             "test_acceptance": test.acceptance,
+            "test_calls_per_accepted": test.scorecard.value("calls_per_accepted"),
             "test_score": test.score,
             "test_values": list(test.values),
             "knobs": member.knobs,
@@ -129,6 +130,7 @@ async def build_report(sweep: Sweep) -> dict[str, Any]:
         },
         "best_genes_diff": gene_diff(seed_genes, best.genes),
         "best_genes": best.genes,
+        "seed_genes": seed_genes,
         "best_knobs_diff": {k: {"seed": members[seed_number].knobs.get(k), "best": v}
                             for k, v in best.knobs.items() if members[seed_number].knobs.get(k) != v},
         "lineage": lineage(sweep, best.number),
