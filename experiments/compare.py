@@ -9,6 +9,7 @@ ablation cells carry plain names. The metric's direction comes from the scorecar
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,19 +106,21 @@ def _objectives(experiment: str, study: str) -> list[dict[str, Any]]:
     return json.loads(frame.iloc[0]["params.search.objectives"])
 
 
-def plot(experiment: str, frame: pd.DataFrame, path: Path, metric: str = "acceptance_rate") -> Path:
+def plot(experiment: str, frame: pd.DataFrame, path: Path, metric: str = "acceptance_rate",
+         objectives_of: Callable[[str], list[dict[str, Any]]] | None = None) -> Path:
     """Sweeps: ``metric`` on validation by candidate index, one best-so-far line per sweep (and the
-    Pareto front of a two-objective sweep); generations and ablation cells: one bar per run."""
+    Pareto front of a two-objective sweep); generations and ablation cells: one bar per run.
+    ``objectives_of(study)``: a sweep's objectives (default: from its parent run in MLflow)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    objectives_of = objectives_of or (lambda study: _objectives(experiment, study))
     found = sections(frame, metric)
-    sweeps = [s for s in found if s.kind == "sweep"]
+    sweeps = [s for s in found if s.kind == "sweep" and not s.rows.empty]
     others = [s for s in found if s.kind != "sweep"]
-    pareto = [s for s in sweeps if len(_objectives(experiment, s.rows["tags.autodata.study"].iloc[0])) > 1] \
-        if sweeps and not sweeps[0].rows.empty else []
+    pareto = [s for s in sweeps if len(objectives_of(s.rows["tags.autodata.study"].iloc[0])) > 1]
     panels = (1 if sweeps else 0) + (1 if pareto else 0) + len(others)
     if panels == 0:
         raise ValueError(f"experiment '{experiment}' has no run to plot")
@@ -137,7 +140,7 @@ def plot(experiment: str, frame: pd.DataFrame, path: Path, metric: str = "accept
         ax.legend(fontsize=8)
     for section in pareto:
         ax = next(slots)
-        objectives = _objectives(experiment, section.rows["tags.autodata.study"].iloc[0])[:2]
+        objectives = objectives_of(section.rows["tags.autodata.study"].iloc[0])[:2]
         names = [f"metrics.validation/{o['metric']}" for o in objectives]
         directions = [o.get("direction", "maximize") for o in objectives]
         points = section.rows[names].dropna().to_numpy().tolist()

@@ -4,6 +4,7 @@ continues an old study, and an unchanged one continues its own (search/study.py)
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import optuna
@@ -69,7 +70,7 @@ def test_a_changed_knob_range_starts_a_new_study_and_an_unchanged_resume_adds_no
     store, storage = tmp_path / "store", f"sqlite:///{tmp_path / 'optuna.db'}"
     common = {"train": 2, "validation": 3, "test": 3, "candidates": 3, "concurrency": 1}
     first_cfg = sweep_yaml(tmp_path, "again", **common)
-    done = run_cli("sweep", first_cfg, "--storage", storage, "--out", tmp_path / "out1", "--no-track", store=store)
+    done = run_cli("sweep", first_cfg, "--storage", storage, "--out", tmp_path / "out1", store=store)
     assert done.returncode == 0, done.stdout + done.stderr
     first = json.loads((tmp_path / "out1" / "report.json").read_text())
     assert "new study" in done.stderr
@@ -77,7 +78,7 @@ def test_a_changed_knob_range_starts_a_new_study_and_an_unchanged_resume_adds_no
     narrower = "    challenger_temperature: {low: 0.2, high: 1.2}\n    round_budget: {low: 4, high: 6}\n"
     (tmp_path / "changed").mkdir()
     second_cfg = sweep_yaml(tmp_path / "changed", "again", knobs=narrower, **common)
-    done = run_cli("sweep", second_cfg, "--storage", storage, "--out", tmp_path / "out2", "--no-track", store=store)
+    done = run_cli("sweep", second_cfg, "--storage", storage, "--out", tmp_path / "out2", store=store)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "new study" in done.stderr and "differs" in done.stderr and first["study"] in done.stderr
     second = json.loads((tmp_path / "out2" / "report.json").read_text())
@@ -98,3 +99,47 @@ def test_a_changed_knob_range_starts_a_new_study_and_an_unchanged_resume_adds_no
 
     refused = run_cli("sweep", second_cfg, "--storage", storage, "--resume", first["study"], "--no-track", store=store)
     assert_usage_error(refused, "--resume", first["study"], "another configuration")
+
+    # Two sweeps in one experiment: compare shows them apart, each best first, and plots one line each.
+    compared = run_cli("compare", "again", "--plot", tmp_path / "again.png", store=store)
+    assert compared.returncode == 0, compared.stdout + compared.stderr
+    text = " ".join(compared.stdout.split())
+    assert f"study {first['study']}:" in text and f"study {second['study']}:" in text
+    assert text.count("best first by validation/acceptance_rate (higher is better)") == 2
+    assert (tmp_path / "again.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_comparison_plot_draws_one_line_per_sweep() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from experiments import compare
+
+    def candidate(study: str, trial: int, value: float) -> dict:
+        return {"tags.autodata.kind": "candidate", "tags.autodata.study": study, "tags.autodata.sweep": "s",
+                "tags.autodata.split": "validation", "tags.autodata.trial": str(trial),
+                "tags.mlflow.runName": f"candidate-{trial}", "metrics.validation/acceptance_rate": value}
+
+    frame = pd.DataFrame([candidate("a", 0, 0.5), candidate("a", 1, 0.7), candidate("a", 2, 0.6),
+                          candidate("b", 0, 0.4), candidate("b", 1, 0.3)])
+    found = compare.sections(frame, "acceptance_rate")
+    assert [s.title.split(":")[0] for s in found] == ["sweep s, study a", "sweep s, study b"]
+    assert list(found[0].rows["value"]) == [0.7, 0.6, 0.5]  # best first
+    lowest_first = compare.sections(frame.assign(**{"metrics.validation/calls_per_accepted": [9, 3, 5, 1, 2]}),
+                                    "calls_per_accepted")
+    assert list(lowest_first[0].rows["value"]) == [3, 5, 9]
+    figures: list = []
+    original = plt.close
+    plt.close = lambda figure=None: (figures.append(figure), original(figure))  # type: ignore[assignment]
+    try:
+        compare.plot("exp", frame, Path(tempfile.mkdtemp()) / "p.png",
+                     objectives_of=lambda study: [{"metric": "acceptance_rate", "direction": "maximize"}])
+    finally:
+        plt.close = original  # type: ignore[assignment]
+    steps = [line for line in figures[0].axes[0].get_lines() if "best so far" in str(line.get_label())]
+    assert sorted(line.get_label() for line in steps) == ["a (best so far)", "b (best so far)"]
+    best_a = next(line for line in steps if line.get_label().startswith("a"))
+    assert list(best_a.get_ydata()) == [0.5, 0.7, 0.7]

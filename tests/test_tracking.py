@@ -813,3 +813,12 @@ def test_accepted_dataset_entity_matches_what_mlflow_infers(tmp_path: Path) -> N
         "num_rows": 3, "num_elements": 24}
     assert built.source_type == "code" and built.name == f"accepted-{tmp_path.name}"
     assert json.loads(built.source)["tags"]["autodata.dataset"].endswith("accepted.jsonl")
+
+
+@pytest.mark.slow
+def test_compare_of_an_experiment_with_generations_only_ranks_and_plots_them(planted: SimpleNamespace) -> None:
+    plot = planted.store.parent / "generations.png"
+    result = ok(run_cli("compare", "planted-gen", "--plot", plot, store=planted.store, timeout=120))
+    assert "generations: 1 runs, best first by acceptance_rate (higher is better)" in " ".join(result.stdout.split())
+    assert "agentic-seed0" in result.stdout
+    assert plot.read_bytes()[:4] == b"\x89PNG"
