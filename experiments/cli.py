@@ -32,6 +32,22 @@ errors = Console(stderr=True)
 EXIT_USAGE = 2
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from autodata import __version__
+
+        print(f"autodata {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_print_version,
+                                          help="print the version and exit")] = False,
+) -> None:
+    """Agentic synthetic-data generation and its meta-optimization."""
+
+
 def say(label: str, style: str, message: str) -> None:
     """One line on stderr; the message is plain text (a path with [brackets] is not markup)."""
     errors.print(Text.assemble((label, style), " ", message), highlight=False, soft_wrap=True)
@@ -389,7 +405,8 @@ def sweep(
                   f"{spent.tokens:.0f} {tokens_label(bool(report.get('simulated')))}, ${spent.dollars:.2f}, "
                   f"{spent.wall_s:.0f} s; "
                   f"{spent.rejected} proposals rejected by the guard")
-    console.print(f"report in [bold]{out / 'report.json'}[/]")
+    console.print(f"report in [bold]{out / 'report.json'}[/]; the best harness in [bold]{report['best_config']}[/] "
+                  "(autodata generate runs it)")
 
 
 @app.command()
@@ -628,6 +645,30 @@ def ablate(
     if track:
         parent = log_mlflow(ablation, results, out, paths, simulated_roles)
         console.print(f"MLflow: experiment [bold]{ablation.spec.name}[/], parent run {parent}")
+
+
+@app.command("export")
+def export_command(
+    source: Annotated[Path, typer.Argument(help="a generation's output directory, or a sweep's (its best harness)")],
+    format: Annotated[str, typer.Option("--format", help="jsonl | parquet | hf (datasets' save_to_disk)")] = "jsonl",
+    to: Annotated[Path | None, typer.Option(help="output directory (default SOURCE/export-FORMAT)")] = None,
+) -> None:
+    """Write the dataset (accepted, chat view for SFT/GRPO, rejected with reasons) and its dataset card."""
+    import datasets
+
+    import autodata
+    from experiments.export import ExportError
+
+    datasets.disable_progress_bars()
+    try:
+        result = autodata.export(source, format, to)
+    except ExportError as error:
+        fail(str(error))
+    console.print(f"exported {result.source_note}", markup=False, highlight=False)
+    for view, files in result.files.items():
+        console.print(f"  {view}: {result.counts[view]} rows in {', '.join(str(f) for f in files)}", markup=False)
+    console.print(f"  dataset card: {result.card}" + (" (SIMULATED roles: " + ", ".join(result.simulated_roles) + ")"
+                                                      if result.simulated_roles else ""), markup=False)
 
 
 @app.command()
