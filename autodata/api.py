@@ -9,7 +9,6 @@ call again with the same arguments.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -172,12 +171,8 @@ def ablate(config: str | Path, out: str | Path | None = None, *, track: bool = T
     from harness.adapter import call_settings
 
     ablation = load_ablation(config)
-    checked: set[str] = set()
-    for name, harness in ablation.cell_harnesses():
-        probed = json.dumps({k: harness.identity()[k] for k in ("models", "genes")}, sort_keys=True)
-        if probed not in checked:  # what the preflight probes: cells differing only in knobs share one
-            checked.add(probed)
-            check_ready(harness, where=f"{config}: cell '{name}': ")
+    for name, harness in ablation.probed_harnesses():  # every model set of the cells (keys, then preflight)
+        check_ready(harness, where=f"{config}: cell '{name}': ")
     out = Path(out) if out is not None else Path("out") / f"ablation-{ablation.spec.name}"
     out.mkdir(parents=True, exist_ok=True)
 

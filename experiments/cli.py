@@ -633,12 +633,8 @@ def ablate(
         problems = missing_credentials(harness.models)
         if problems:
             fail(f"{config}: cell '{name}': " + "; ".join(map(str, problems)))
-    checked: set[str] = set()
-    for name, harness in ablation.cell_harnesses():
-        probed = json.dumps({k: harness.identity()[k] for k in ("models", "genes")}, sort_keys=True)
-        if probed not in checked:  # what the preflight probes: cells differing only in knobs share one
-            checked.add(probed)
-            _preflight(harness, where=f"{config}: cell '{name}': ")
+    for name, harness in ablation.probed_harnesses():
+        _preflight(harness, where=f"{config}: cell '{name}': ")
     out = out or Path("out") / f"ablation-{ablation.spec.name}"
     out.mkdir(parents=True, exist_ok=True)
     total = len(ablation.cells) * len(ablation.spec.seeds)
