@@ -361,7 +361,9 @@ def failures(checks: list[Check]) -> list[str]:
         grouped.setdefault((check.endpoint, problem), []).append(check)
     out = []
     for (endpoint, problem), group in grouped.items():
-        roles = ", ".join(f"role '{role}'" for check in group for role in check.roles)
-        models = sorted({check.model for check in group})
-        out.append(f"{roles} (model{'s' if len(models) > 1 else ''} {', '.join(models)} at {endpoint}): {problem}")
+        who = [", ".join(f"role '{role}'" for role in check.roles) + f" (model {check.model}" for check in group]
+        if len(who) == 1:
+            out.append(f"{who[0]} at {endpoint}): {problem}")
+        else:
+            out.append(f"{'), '.join(who)}) at {endpoint}: {problem}")
     return out

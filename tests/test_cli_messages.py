@@ -49,7 +49,10 @@ def test_one_cause_at_one_endpoint_is_one_line() -> None:
     checks = [_unreachable(role, f"openai/{role}") for role in ("challenger", "qv", "weak")]
     (line,) = failures(checks)
     assert line.count("is the server running") == 1
-    assert line.startswith("role 'challenger', role 'qv', role 'weak' (models openai/challenger, openai/qv, openai/weak")
+    assert line.startswith("role 'challenger' (model openai/challenger), role 'qv' (model openai/qv), "
+                           "role 'weak' (model openai/weak) at http://127.0.0.1:8000/v1: not reachable: cannot connect")
+    (single,) = failures(checks[:1])
+    assert single.startswith("role 'challenger' (model openai/challenger at http://127.0.0.1:8000/v1): not reachable")
 
 
 def test_the_check_table_fits_80_columns_without_breaking_words() -> None:
