@@ -161,7 +161,7 @@ def sweep(config: SweepConfig | str | Path, out: str | Path | None = None, *, st
     report = aio.run(build_report(runner))
     if tracker is not None:
         tracker.close(report)
-    return SweepResult(out, config, report, Path(report["best_config"]), spent.as_dict())
+    return SweepResult(out, config, report, out / report["best_config"], spent.as_dict())
 
 
 def ablate(config: str | Path, out: str | Path | None = None, *, track: bool = True) -> AblationResult:

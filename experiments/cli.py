@@ -119,7 +119,7 @@ def preflight_table(checks: list[Any], title: str) -> Any:
     for c in checks:
         model = c.model.split("/", 1)[-1]
         if c.simulated:
-            rows.append((", ".join(c.roles), model, "sim", "sim", "-", "-", "-"))
+            rows.append((", ".join(c.roles), model, "-", "simulated", "-", "-", "-"))  # no call made
             continue
         # up: reachable and the key accepted ("no auth": reachable, key refused)
         up = "-" if c.reachable is None else "yes" if c.reachable and c.authenticated else \
@@ -422,7 +422,7 @@ def sweep(
                   f"{spent.tokens:.0f} {tokens_label(bool(report.get('simulated')))}, ${spent.dollars:.2f}, "
                   f"{spent.wall_s:.0f} s; "
                   f"{spent.rejected} proposals rejected by the guard")
-    console.print(f"report in [bold]{out / 'report.json'}[/]; the best harness in [bold]{report['best_config']}[/] "
+    console.print(f"report in [bold]{out / 'report.json'}[/]; the best harness in [bold]{out / report['best_config']}[/] "
                   "(autodata generate runs it)")
 
 
