@@ -149,6 +149,6 @@ async def build_report(sweep: Sweep) -> dict[str, Any]:
     report["best_config"] = write_best_config(sweep.out, best_config, {
         "study": report["study"], "trial": best.number, "harness_hash": best_config.harness_hash(),
         "validation_score": best.score, "test_acceptance": evaluated[best.number]["test_acceptance"],
-        "simulated_roles": ", ".join(simulated_roles) or "none"}).name  # beside report.json
+        "SIMULATED roles (offline world)": ", ".join(simulated_roles) or "none"}).name  # beside report.json
     write_json_atomic(sweep.out / "report.json", report)
     return report
