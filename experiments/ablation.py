@@ -118,6 +118,15 @@ class Ablation:
         before any call, as a run checks its own."""
         return [(c.name, c.config.harness if isinstance(c.config, SweepConfig) else c.config) for c in self.cells]
 
+    def probed_harnesses(self) -> list[tuple[str, HarnessConfig]]:
+        """One cell per distinct set of what the preflight probes (models and genes): cells that
+        differ only in knobs share one check."""
+        seen: dict[str, tuple[str, HarnessConfig]] = {}
+        for name, harness in self.cell_harnesses():
+            probed = json.dumps({k: harness.identity()[k] for k in ("models", "genes")}, sort_keys=True)
+            seen.setdefault(probed, (name, harness))
+        return list(seen.values())
+
     def simulated_roles(self, out: Path) -> list[str]:
         """Roles the offline world played in any cell: what each cell x seed recorded (a generation's
         summary, a sweep's report), and what this process has seen answering (``harness.provenance``)."""

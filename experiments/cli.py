@@ -32,6 +32,22 @@ errors = Console(stderr=True)
 EXIT_USAGE = 2
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from autodata import __version__
+
+        print(f"autodata {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_print_version,
+                                          help="print the version and exit")] = False,
+) -> None:
+    """Agentic synthetic-data generation and its meta-optimization."""
+
+
 def say(label: str, style: str, message: str) -> None:
     """One line on stderr; the message is plain text (a path with [brackets] is not markup)."""
     errors.print(Text.assemble((label, style), " ", message), highlight=False, soft_wrap=True)
@@ -49,6 +65,8 @@ def _overrides(preset: str | None, seed: int | None, docs: int | None) -> dict[s
     if seed is not None:
         out["seed"] = seed
     if docs is not None:
+        if docs < 1:  # the flag's mistake, not the YAML's documents.count
+            fail(f"--docs: expected a number of documents of at least 1, got {docs}")
         out["documents.count"] = docs
     return out
 
@@ -62,14 +80,16 @@ def _prepare(config_path: Path, overrides: dict[str, Any]) -> tuple[HarnessConfi
     problems = missing_credentials(config.models)
     if problems:
         fail("; ".join(map(str, problems)))
+    # Where the documents were named: --docs-folder (the only flag that sets documents.path), or the YAML.
+    named = f"--docs-folder {overrides['documents.path']}" if "documents.path" in overrides else f"{config_path}: documents"
     try:
         docs = load_documents(config.documents, base_dir=config_path.parent)
     except DocumentError as error:
-        fail(f"{config_path}: documents.path: {error}")
+        fail(f"--docs-folder: {error}" if "documents.path" in overrides else f"{config_path}: documents.path: {error}")
     for warning in docs.skipped:
         say("warning:", "yellow", warning)
     if not docs.documents:
-        fail(f"{config_path}: documents: no usable documents")
+        fail(f"{named}: no usable documents")
     _preflight(config)
     _refuse_oversized(config, docs)
     if not docs.documents:
@@ -78,35 +98,48 @@ def _prepare(config_path: Path, overrides: dict[str, Any]) -> tuple[HarnessConfi
 
 
 def preflight_table(checks: list[Any], title: str) -> Any:
-    """The preflight's rows (harness/preflight.py), one per distinct role model."""
+    """The preflight's rows (harness/preflight.py), one per distinct role model; narrow enough for 80
+    columns (no vertical rules; where each window figure came from is said under the table)."""
+    from rich import box
     from rich.table import Table
 
-    def mark(value: bool | None) -> str:
-        return "-" if value is None else ("yes" if value else "[bold red]no[/]")
-
-    where = " ".join(sorted({f"{c.model} at {c.endpoint};" for c in checks})).rstrip(";")
+    endpoints: dict[str, list[str]] = {}
+    for c in checks:
+        endpoints.setdefault(c.endpoint, []).append(c.model)
+    where = "\n".join(f"{endpoint}: {', '.join(sorted(set(models)))}" for endpoint, models in sorted(endpoints.items()))
+    sources = sorted({c.context_window.split(" ", 1)[1].strip("()") for c in checks if " " in c.context_window})
+    if sources:
+        where += "\nwindow from " + ", ".join(sources)
     world = [c for c in checks if c.offline_world]
     if world:  # serve-sim behind an api_base: its speed is the offline world's, not a model's
         where += "\nSIMULATED: " + ", ".join(sorted({c.model for c in world})) + " answered by the offline world (serve-sim)"
-    table = Table(title=title, caption=where)
-    for name in ("roles", "model", "reachable", "auth", "format", "tok/s", "window", "structured"):
-        table.add_column(name, justify="right" if name == "tok/s" else "left", overflow="fold")
+    table = Table(title=title, caption=where, box=box.SIMPLE_HEAD, caption_justify="left", pad_edge=False,
+                  show_edge=False)
+    rows: list[tuple[str, ...]] = []
     for c in checks:
         model = c.model.split("/", 1)[-1]
         if c.simulated:
-            table.add_row(", ".join(c.roles), model, "simulated", "-", "simulated", "-", "-", "-")
+            rows.append((", ".join(c.roles), model, "-", "simulated", "-", "-", "-"))  # no call made
             continue
-        follows = f"yes ({c.mode})" if c.mode else ("[bold red]no[/]" if c.reachable and c.authenticated else "-")
+        # up: reachable and the key accepted ("no auth": reachable, key refused)
+        up = "-" if c.reachable is None else "yes" if c.reachable and c.authenticated else \
+            "[bold red]no auth[/]" if c.reachable else "[bold red]no[/]"
+        follows = c.mode or ("[bold red]no[/]" if c.reachable and c.authenticated else "-")
         if c.structured_follows is None:
             structured = "-"
         else:
-            structured = f"{c.structured} {'followed' if c.structured_follows else 'not followed'}" \
-                if c.structured else "not supported"
+            structured = (c.structured if c.structured_follows else f"{c.structured} ignored") if c.structured else "none"
         tps = f"{c.tokens_per_s:.0f}" if c.tokens_per_s else "-"
         if c.offline_world:
-            tps = f"{tps} SIMULATED"
-        table.add_row(", ".join(c.roles) + (" (cached)" if c.cached else ""), model, mark(c.reachable),
-                      mark(c.authenticated), follows, tps, c.context_window, structured)
+            tps = f"{tps} SIM"
+        rows.append((", ".join(c.roles) + (" (cached)" if c.cached else ""), model, up, follows, tps,
+                     c.context_window.split(" ", 1)[0], structured))
+    for i, name in enumerate(("roles", "model", "up", "format", "tok/s", "window", "structured")):
+        # As narrow as its longest word: cells wrap between words, never inside one, and 80 columns hold it.
+        longest = max(len(word) for text in (name, *(Text.from_markup(r[i]).plain for r in rows)) for word in text.split())
+        table.add_column(name, justify="right" if name in ("tok/s", "window") else "left", max_width=longest)
+    for row in rows:
+        table.add_row(*row)
     return table
 
 
@@ -406,7 +439,8 @@ def sweep(
                   f"{spent.rejected} proposals rejected by the guard")
     console.print(f"this invocation: {spent.candidates - before.candidates} candidates, "
                   f"{spent.calls - before.calls:.0f} LM calls, {spent.wall_s:.0f} s")
-    console.print(f"report in [bold]{out / 'report.json'}[/]")
+    console.print(f"report in [bold]{out / 'report.json'}[/]; the best harness in [bold]{out / report['best_config']}[/] "
+                  "(autodata generate runs it)")
 
 
 @app.command()
@@ -656,12 +690,8 @@ def ablate(
         problems = missing_credentials(harness.models)
         if problems:
             fail(f"{config}: cell '{name}': " + "; ".join(map(str, problems)))
-    checked: set[str] = set()
-    for name, harness in ablation.cell_harnesses():
-        probed = json.dumps({k: harness.identity()[k] for k in ("models", "genes")}, sort_keys=True)
-        if probed not in checked:  # what the preflight probes: cells differing only in knobs share one
-            checked.add(probed)
-            _preflight(harness, where=f"{config}: cell '{name}': ")
+    for name, harness in ablation.probed_harnesses():
+        _preflight(harness, where=f"{config}: cell '{name}': ")
     out = out or Path("out") / f"ablation-{ablation.spec.name}"
     out.mkdir(parents=True, exist_ok=True)
     total = len(ablation.cells) * len(ablation.spec.seeds)
@@ -687,6 +717,30 @@ def ablate(
         console.print(f"MLflow: experiment [bold]{ablation.spec.name}[/], parent run {parent}")
 
 
+@app.command("export")
+def export_command(
+    source: Annotated[Path, typer.Argument(help="a generation's output directory, or a sweep's (its best harness)")],
+    format: Annotated[str, typer.Option("--format", help="jsonl | parquet | hf (datasets' save_to_disk)")] = "jsonl",
+    to: Annotated[Path | None, typer.Option(help="output directory (default SOURCE/export-FORMAT)")] = None,
+) -> None:
+    """Write the dataset (accepted, chat view for SFT/GRPO, rejected with reasons) and its dataset card."""
+    import datasets
+
+    import autodata
+    from experiments.export import ExportError
+
+    datasets.disable_progress_bars()
+    try:
+        result = autodata.export(source, format, to)
+    except ExportError as error:
+        fail(str(error))
+    console.print(f"exported {result.source_note}", markup=False, highlight=False)
+    for view, files in result.files.items():
+        console.print(f"  {view}: {result.counts[view]} rows in {', '.join(str(f) for f in files)}", markup=False)
+    console.print(f"  dataset card: {result.card}" + (" (SIMULATED roles: " + ", ".join(result.simulated_roles) + ")"
+                                                      if result.simulated_roles else ""), markup=False)
+
+
 @app.command()
 def show_config(config: Annotated[Path, typer.Argument(help="experiment YAML")]) -> None:
     """Print the resolved configuration and its harness hash."""
@@ -695,6 +749,32 @@ def show_config(config: Annotated[Path, typer.Argument(help="experiment YAML")])
     except ConfigError as error:
         fail(str(error))
     console.print_json(json.dumps({"harness_hash": cfg.harness_hash(), **cfg.model_dump(mode="json")}))
+
+
+class _FlagsWithoutType:
+    """Help without a type label on flags (``--help <bool>``): a flag takes no value, so it has no
+    type to show (as Typer's plain-text help already does; its rich help labels every option)."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)  # type: ignore[misc]
+        for param in params:
+            if getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""
+        return params
+
+
+class _Command(_FlagsWithoutType, typer.core.TyperCommand):
+    pass
+
+
+class _Group(_FlagsWithoutType, typer.core.TyperGroup):
+    pass
+
+
+app.info.cls = _Group
+for _command in app.registered_commands:
+    if _command.cls in (None, typer.core.TyperCommand):  # Typer's default: every command here
+        _command.cls = _Command
 
 
 def main() -> None:

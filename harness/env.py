@@ -2,7 +2,12 @@
 
 Offline, LiteLLM tries to download its price map and the MLflow server deadlocks on that
 import (see STACK notes), so the local map is forced; MLflow telemetry is disabled; and the
-tracking URI is made absolute so runs never land in whatever directory a process started in.
+tracking URI is made absolute (the store as resolved when the process starts), so a process that
+changes directory later keeps writing to the same store.
+
+The store (MLflow runs, the Optuna study, caches) is ``./mlruns`` of the working directory, or
+``AUTODATA_STORE``: never the installed package's or the source tree's folder, so an installed
+autodata and a copied checkout each write where they are run, as ``out/`` does.
 """
 
 from __future__ import annotations
@@ -10,12 +15,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parent.parent  # where the packages are: a checkout or site-packages
 
 
 def store_dir() -> Path:
-    """The project's local store (MLflow runs, Optuna study, caches)."""
-    return Path(os.environ.get("AUTODATA_STORE", REPO_ROOT / "mlruns")).resolve()
+    """The local store (MLflow runs, Optuna study, caches): ``AUTODATA_STORE``, else ``./mlruns``."""
+    return Path(os.environ.get("AUTODATA_STORE") or Path.cwd() / "mlruns").resolve()
 
 
 def _default(name: str, value: str) -> None:

@@ -36,7 +36,7 @@ from harness.endpoint.budget import Spend
 from harness.endpoint.errors import BudgetExceeded, EndpointError
 from harness.loop import InnerLoop, document_finished, stopped_for_errors
 from harness.models import ModelRegistry
-from harness.records import AcceptedSample, JsonlWriter, RoundRecord, read_jsonl
+from harness.records import AcceptedSample, Candidate, FinalCheck, JsonlWriter, RoundRecord, read_jsonl
 from harness.roles import Roles
 from harness.secrets import redact
 from harness.sim.engine import FaultPlan
@@ -74,9 +74,24 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
+def final_check(record: RoundRecord, chosen: Candidate) -> FinalCheck:
+    """The last filter the chosen sample passed (the final QV runs after the consistency filter)."""
+    if record.final_qv is not None:
+        return FinalCheck(name="final_qv", **record.final_qv.model_dump())
+    if chosen.consistency is not None:
+        c = chosen.consistency
+        verdict = "PASS" if c.get("consistent") else "FAIL"
+        return FinalCheck(name="answer_consistency", verdict=verdict, reason="consistent" if c.get("consistent") else "inconsistent",
+                          explanation=f"strong majority '{c.get('majority')}', reference '{c.get('reference')}'")
+    return FinalCheck(name="none", verdict="PASS", reason="none", explanation="this preset has no final filter")
+
+
 def accepted_from(record: RoundRecord) -> AcceptedSample:
     chosen = record.candidates[record.chosen]
     weak, strong = chosen.mean("weak"), chosen.mean("strong")
+    sample = chosen.sample
+    if sample.plan is None:  # "" (no plan written), not null: one type for the column in every preset
+        sample = sample.model_copy(update={"plan": ""})
     return AcceptedSample(
         id=f"{record.doc_id}:r{record.round}:c{chosen.index}",
         doc_id=record.doc_id,
@@ -84,13 +99,13 @@ def accepted_from(record: RoundRecord) -> AcceptedSample:
         harness_hash=record.harness_hash,
         preset=record.preset,
         seed=record.seed,
-        sample=chosen.sample,
+        sample=sample,
         weak_scores=chosen.scores("weak"),
         strong_scores=chosen.scores("strong"),
         weak_mean=weak,
         strong_mean=strong,
         gap=(strong - weak) if weak is not None and strong is not None else None,
-        final_qv=record.final_qv,
+        final_check=final_check(record, chosen),
     )
 
 

@@ -343,19 +343,27 @@ def preflight(config: HarnessConfig, fresh: bool = False) -> list[Check]:
 
 
 def failures(checks: list[Check]) -> list[str]:
-    """One line per failing role model, for the user."""
-    out = []
+    """One line per problem: role models at one endpoint failing the same way (a server that is not
+    running) share a line, so the user reads the cause once."""
+    grouped: dict[tuple[str, str], list[Check]] = {}
     for check in checks:
         if not check.fails:
             continue
-        who = ", ".join(f"role '{role}'" for role in check.roles) + f" (model {check.model} at {check.endpoint})"
         if not check.reachable:
-            out.append(f"{who}: not reachable: {check.problem}")
+            problem = f"not reachable: {check.problem}"
         elif not check.authenticated:
-            out.append(f"{who}: not authenticated: {check.problem}")
+            problem = f"not authenticated: {check.problem}"
         elif check.problem:
-            out.append(f"{who}: the endpoint refused the probe: {check.problem}")
+            problem = f"the endpoint refused the probe: {check.problem}"
         else:
-            out.append(f"{who}: cannot produce its output format (no reply parsed as text, and structured output "
+            problem = ("cannot produce its output format (no reply parsed as text, and structured output "
                        f"{'was not followed' if check.structured else 'is not supported'})")
+        grouped.setdefault((check.endpoint, problem), []).append(check)
+    out = []
+    for (endpoint, problem), group in grouped.items():
+        who = [", ".join(f"role '{role}'" for role in check.roles) + f" (model {check.model}" for check in group]
+        if len(who) == 1:
+            out.append(f"{who[0]} at {endpoint}): {problem}")
+        else:
+            out.append(f"{'), '.join(who)}) at {endpoint}: {problem}")
     return out

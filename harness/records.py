@@ -100,6 +100,18 @@ class RoundRecord(BaseModel):
     elapsed_s: float = 0.0
 
 
+class FinalCheck(BaseModel):
+    """The last filter a sample passed on its way into the dataset, in one shape for every preset:
+    ``final_qv`` (the agentic loop's last QV pass), ``answer_consistency`` (CoT-Self-Instruct's
+    strong-majority filter) or ``none`` (a preset with neither). One shape, so ``accepted.jsonl``
+    has the same columns and types whatever the preset (``datasets`` reads several together)."""
+
+    name: str
+    verdict: str
+    reason: str
+    explanation: str = ""
+
+
 class AcceptedSample(BaseModel):
     id: str
     doc_id: str
@@ -113,7 +125,10 @@ class AcceptedSample(BaseModel):
     weak_mean: float | None
     strong_mean: float | None
     gap: float | None
-    final_qv: QVResult | None = None
+    final_check: FinalCheck | None = None  # None only in rows written before it existed
+    # Rows written before ``final_check`` carried the final QV here (agentic) or null (CoT): read,
+    # never written, because a column null for a whole preset has no type a reader can join on.
+    final_qv: QVResult | None = Field(default=None, exclude=True)
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from harness import provenance
 from harness.generate import load_rounds, write_json_atomic
+from search.best_config import best_harness, write_best_config
 from search.callbacks import TestEvaluated
 from search.operators.base import Member
 from search.space import build_harness
@@ -145,5 +146,11 @@ async def build_report(sweep: Sweep) -> dict[str, Any]:
         ],
         "mostly_errors": sorted(n for n, r in reliability.items() if r["mostly_errors"]),
     }
+    best_config = best_harness(build_harness(sweep.seed_config, best.knobs, best.genes),
+                               name=f"{sweep.config.name}-best", seed=sweep.evaluator.seed)
+    report["best_config"] = write_best_config(sweep.out, best_config, {
+        "study": report["study"], "trial": best.number, "harness_hash": best_config.harness_hash(),
+        "validation_score": best.score, "test_acceptance": evaluated[best.number]["test_acceptance"],
+        "SIMULATED roles (offline world)": ", ".join(simulated_roles) or "none"}).name  # beside report.json
     write_json_atomic(sweep.out / "report.json", report)
     return report

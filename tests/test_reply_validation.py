@@ -321,22 +321,25 @@ def test_every_reply_is_counted_so_scorecard_and_spend_log_agree(tmp_path: Path)
     assert card.value("parse_failure_rate") > 0
 
 
-def test_roles_real_and_simulated_are_told_apart(tmp_path: Path) -> None:
+def test_roles_real_and_simulated_are_told_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from experiments.display import simulation_label
+    from harness import provenance
+    from harness.endpoint.client import endpoint_label
 
+    monkeypatch.setattr(provenance, "_SEEN", set())  # what this process has seen answering: this test's only
     models = {r: {"model": f"sim/{r}"} for r in ROLES}
     models["weak"] = {"model": "openai/gemma-3-270m", "api_base": "http://127.0.0.1:9/v1"}
     config = parse_config({"models": models, "tracking": {"enabled": False}})
-    registry = ModelRegistry(config.models, config.runtime)
-    simulated = simulated_role_names(config, registry, {})
+    simulated = simulated_role_names(config, {})
     assert simulated == sorted(set(ROLES) - {"weak"})
     summary = summarize([], [], documents=0, preset="agentic", seed=0, harness_hash="h", simulated=True, skipped=[],
                         models={r: s.model for r, s in config.models.items()}, simulated_roles=simulated)
     assert summary["real_roles"] == ["weak"]
     label = simulation_label(summary)
     assert "real models: weak" in label and "not any real model" not in label
-    registry.stats.add("openai/gemma-3-270m", "simulated")  # it turned out to be serve-sim
-    assert simulated_role_names(config, registry, {}) == sorted(ROLES)
+    weak = config.models.weak  # its reply turned out to come from the offline world (serve-sim)
+    provenance.note_reply(endpoint_label(weak), weak.model, "sim/weak")
+    assert simulated_role_names(config, {}) == sorted(ROLES)
 
 
 def test_roles_raise_with_the_reason_after_their_retries(default_config: Any) -> None:

@@ -94,7 +94,10 @@ class SimEngine:
             raise lm_errors.RateLimitError("offline world: simulated 429", provider="sim", status=429, retry_after=0.0)
         if fault == "server_error":
             raise lm_errors.ServerError("offline world: simulated 500", provider="sim", status=500)
-        text, prompt_tokens, _ = world_reply(req)
+        try:
+            text, prompt_tokens, _ = world_reply(req)
+        except ValueError as error:  # a request the world has no behaviour for: a 400, as serve-sim answers it
+            raise lm_errors.InvalidRequestError(f"offline world: {error}", provider="sim", status=400) from None
         if fault == "malformed":
             text = "this is not what was asked for"
         response = Response(

@@ -238,7 +238,8 @@ def behave(req: ParsedRequest, rng: random.Random) -> dict[str, Any]:
         intent=req.intent,
     )
     if task is None:
-        raise ValueError("the document holds no provisions to build a question on")
+        raise ValueError("it reads only the documents it generates (documents.source: sim), and this one holds "
+                         "none of its rules: use real models for your own documents")
     out = {
         "context": task.context,
         "question": task.question,
