@@ -112,7 +112,7 @@ def preflight_table(checks: list[Any], title: str) -> Any:
         where += "\nwindow from " + ", ".join(sources)
     world = [c for c in checks if c.offline_world]
     if world:  # serve-sim behind an api_base: its speed is the offline world's, not a model's
-        where += "\nSIMULATED: " + ", ".join(sorted({c.model for c in world})) + " answered by the offline world (serve-sim)"
+        where += "\n* SIMULATED: " + ", ".join(sorted({c.model for c in world})) + " answered by the offline world (serve-sim)"
     table = Table(title=title, caption=where, box=box.SIMPLE_HEAD, caption_justify="left", pad_edge=False,
                   show_edge=False)
     rows: list[tuple[str, ...]] = []
@@ -131,7 +131,7 @@ def preflight_table(checks: list[Any], title: str) -> Any:
             structured = (c.structured if c.structured_follows else f"{c.structured} ignored") if c.structured else "none"
         tps = f"{c.tokens_per_s:.0f}" if c.tokens_per_s else "-"
         if c.offline_world:
-            tps = f"{tps} SIM"
+            tps = f"{tps}*"  # the caption's SIMULATED line: the offline world's speed, not a model's
         rows.append((", ".join(c.roles) + (" (cached)" if c.cached else ""), model, up, follows, tps,
                      c.context_window.split(" ", 1)[0], structured))
     for i, name in enumerate(("roles", "model", "up", "format", "tok/s", "window", "structured")):
