@@ -101,6 +101,7 @@ def summarize(
         "cancelled_calls": {role: n for role, n in sorted(cancelled.items()) if n},
         # Work not asked for because earlier attempts or candidates had decided (harness/loop.py).
         "attempts_not_judged": sum(c.cancelled_attempts for r in rounds for c in r.candidates),
+        "attempts_not_requested": sum(c.unrequested_attempts for r in rounds for c in r.candidates),
         "candidates_cancelled": sum(c.decision == "cancelled" for r in rounds for c in r.candidates),
         "documents_stopped_for_errors": len(stopped_for_errors or []),
         "stopped_for_errors": sorted(stopped_for_errors or []),
