@@ -116,13 +116,15 @@ class InnerLoop:
         # numbers wherever their requests agree, so comparisons (ablations, sweeps) are paired.
         return derive_seed(self.config.seed, *parts)
 
-    def _waves(self, k: int, can_decide: bool) -> list[range]:
-        """The attempts of one solver, in request waves (``runtime.attempt_parallelism``)."""
+    def _waves(self, k: int, can_decide: bool, solver: str) -> list[range]:
+        """The attempts of one solver, in request waves (``runtime.attempt_parallelism``). ``auto``:
+        all at once where they share one request (``n``: one call whatever the width; their judges
+        are still called only while undecided), else one at a time, each only while undecided."""
         setting = self.config.runtime.attempt_parallelism
         if setting == "all" or not can_decide:
             return [range(k)]
-        if setting == "auto":  # one attempt often decides; if not, the rest in one shared request
-            return [range(1), range(1, k)] if k > 1 else [range(k)]
+        if setting == "auto":
+            setting = k if self.roles.shares_prompt(solver) else 1
         return [range(start, min(k, start + setting)) for start in range(0, k, setting)]
 
     async def _attempts(
@@ -166,7 +168,7 @@ class InnerLoop:
                 known[index].set()
 
         unrequested = 0
-        for number, wave in enumerate(self._waves(k, can_decide and not full)):
+        for number, wave in enumerate(self._waves(k, can_decide and not full, solver)):
             if number and (scores := scored(wave.start)) and decided(scores):
                 unrequested = k - wave.start  # the candidate is decided: no further wave
                 break

@@ -272,6 +272,11 @@ class Roles:
         )
         return QVResult(verdict=p.verdict, reason=p.reason, explanation=p.explanation)
 
+    def shares_prompt(self, role: str) -> bool:
+        """Whether a wave of this role's attempts can share one request (harness/endpoint/shared.py)."""
+        engine = getattr(self.registry.lm(role), "_async_engine_spec", None)
+        return bool(getattr(engine, "shares_prompt", lambda: False)())
+
     def with_demos(self, role: str, demos: list[dspy.Example]) -> dspy.Module:
         """A copy of a role's predictor that shows ``demos`` (in-context learning)."""
         predictor = dspy.Predict(self.predictors[role].signature)

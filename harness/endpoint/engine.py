@@ -157,6 +157,13 @@ class EndpointEngine:
                                         self._complete_shared)
         return response
 
+    def shares_prompt(self) -> bool:
+        """Whether attempts that differ only in their seeds can go out as one request (``n``): the
+        offline world in process, or a direct route to an endpoint not known to refuse it."""
+        if getattr(self.inner, "complete_shared", None) is not None:
+            return True
+        return self.wire is not None and shared.honours_n(self.endpoint) is not False
+
     async def _complete_one(self, request: Any) -> Any:
         response = await self._attempts(lambda: self._send(request))
         self._charge_response(response)

@@ -51,6 +51,8 @@ class _Arrival:
     item: Any  # what the engine would send alone (a canonical request, or a wire body)
     seed: int | None
     future: asyncio.Future[Any]
+    alone: Callable[[Any], Awaitable[Any]]
+    together: Callable[[list[Any]], Awaitable[list[Any] | None]]  # its route's shared request
 
 
 @dataclass(eq=False)
@@ -70,7 +72,6 @@ class Wave:
     arrivals: list[_Arrival] = field(default_factory=list)
     left: int = 0
     flushed: bool = False
-    sender: Callable[[list[_Arrival]], None] | None = None  # set by the first member to arrive
 
     @contextlib.contextmanager
     def member(self) -> Iterator[Member]:
@@ -91,8 +92,10 @@ class Wave:
             return
         self.flushed = True
         arrivals, self.arrivals = self.arrivals, []
-        if arrivals and self.sender is not None:
-            self.sender(arrivals)
+        if arrivals:
+            task = asyncio.get_running_loop().create_task(_send(arrivals))
+            _TASKS.add(task)  # a task nobody holds may be collected before it runs
+            task.add_done_callback(_TASKS.discard)
 
 
 _TASKS: set[asyncio.Task[None]] = set()
@@ -116,32 +119,26 @@ async def join(item: Any, seed: Callable[[], int | None], alone: Callable[[Any],
     member.used = True
     wave = member.wave
     loop = asyncio.get_running_loop()
-    arrival = _Arrival(item, seed(), loop.create_future())
+    arrival = _Arrival(item, seed(), loop.create_future(), alone, together)
     wave.arrivals.append(arrival)
-
-    if wave.sender is None:
-        def send(arrivals: list[_Arrival]) -> None:
-            task = loop.create_task(_send(arrivals, alone, together))
-            _TASKS.add(task)  # a task nobody holds may be collected before it runs
-            task.add_done_callback(_TASKS.discard)
-
-        wave.sender = send
     wave._maybe_flush()
     reply, rode = await arrival.future
     member.rode_along = rode
     return reply, rode
 
 
-async def _send(arrivals: list[_Arrival], alone: Callable[[Any], Awaitable[Any]],
-                together: Callable[[list[Any]], Awaitable[list[Any] | None]]) -> None:
-    async def one(arrival: _Arrival, rode: bool = False) -> None:
+async def _send(arrivals: list[_Arrival]) -> None:
+    async def one(arrival: _Arrival) -> None:
         try:
-            arrival.future.set_result((await alone(arrival.item), rode))
+            arrival.future.set_result((await arrival.alone(arrival.item), False))
         except BaseException as error:  # noqa: BLE001 - handed to the member that waits for it
             if not arrival.future.done():
                 arrival.future.set_exception(error)
 
-    if len(arrivals) == 1 or not consecutive([a.seed for a in arrivals]):
+    # Only members on the same route (the same engine's direct route, or its DSPy path) can share.
+    together = arrivals[0].together
+    if len(arrivals) == 1 or not consecutive([a.seed for a in arrivals]) \
+            or any(a.together != together for a in arrivals):
         await asyncio.gather(*(one(a) for a in arrivals))
         return
     try:
