@@ -128,7 +128,7 @@ def _split_completion(total: int, texts: list[str]) -> list[int]:
 class EndpointEngine:
     def __init__(self, model: str, endpoint: str, inner: Any, inner_sync: Any, limiter: AdaptiveLimiter,
                  budget: BudgetGuard, stats: CallStats, policy: RetryPolicy,
-                 rates: tuple[float, float, float] | None = None, wire: ChatWire | None = None) -> None:
+                 rates: tuple[float, ...] | None = None, wire: ChatWire | None = None) -> None:
         self.model, self.endpoint, self.rates = model, endpoint, rates
         self.inner, self.inner_sync = inner, inner_sync
         self.limiter, self.budget, self.stats, self.policy = limiter, budget, stats, policy
@@ -138,8 +138,9 @@ class EndpointEngine:
 
     def _charge(self, prompt: int, completion: int, served_by: str, cached: int = 0) -> None:
         # Cached input tokens are part of the input, priced at the cached rate where LiteLLM knows it.
-        dollars = ((prompt - cached) * self.rates[0] + cached * self.rates[2] + completion * self.rates[1]
-                   if self.rates else 0.0)
+        rates = self.rates
+        dollars = ((prompt - cached) * rates[0] + cached * (rates[2] if len(rates) > 2 else rates[0])
+                   + completion * rates[1]) if rates else 0.0
         self.budget.charge(self.model, prompt, completion, dollars, cached, self.role)
         self.stats.add(self.model, "ok")
         if served_by.startswith("sim/"):
