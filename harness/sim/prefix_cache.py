@@ -23,9 +23,10 @@ class PrefixCache:
 
     def read(self, text: str) -> int:
         """Reads a prompt: the tokens of its leading blocks that were cached; its blocks are kept."""
-        cached, leading = 0, True
+        cached, leading, key = 0, True, 0
         for end in range(BLOCK_CHARS, len(text) + 1, BLOCK_CHARS):
-            key = hash(text[:end])  # the whole prefix: a block is reused only after the same prefix
+            # A block's key chains the one before it: the same block after another prefix is another.
+            key = hash((key, text[end - BLOCK_CHARS:end]))
             if key in self._blocks:
                 self._blocks.move_to_end(key)
                 if leading:
