@@ -37,6 +37,7 @@ STORE = tempfile.mkdtemp(prefix="autodata-bench-store-")
 os.environ["AUTODATA_STORE"] = STORE  # a fresh DSPy cache: nothing is served from earlier runs
 os.environ.pop("DSPY_CACHEDIR", None)
 
+from experiments.bench.machine import background_load  # noqa: E402
 from harness import aio, env  # noqa: E402
 
 env.configure_environment()
@@ -140,25 +141,6 @@ def cpu_speed_ms() -> float:
     for i in range(2_000_000):
         total += i
     return (time.process_time() - started) * 1000
-
-
-def background_load(seconds: float = 1.0) -> str:
-    """What else the machine was doing just before the run, from /proc/stat: the share of all cores
-    busy (this process sleeps meanwhile) and the share the hypervisor took (steal). A leftover
-    server on the machine took 0.77 where a quiet one gave 0.88, so the ratios need this beside them."""
-    def sample() -> list[int]:
-        return [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-
-    try:
-        before = sample()
-        time.sleep(seconds)
-        after = sample()
-    except OSError:  # not Linux
-        return "background load: unknown"
-    user, nice, system, idle, iowait, irq, softirq, steal = (b - a for a, b in zip(before, after, strict=True))
-    total = max(1, user + nice + system + idle + iowait + irq + softirq + steal)
-    busy = (user + nice + system + irq + softirq) / total
-    return f"background load before the run: {busy:.0%} of the cores busy, {steal / total:.0%} stolen"
 
 
 def generation(url: str, docs: int, ceiling: int, server: ServerProcess, seed: int = 0) -> tuple[float, int, float]:
