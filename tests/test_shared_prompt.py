@@ -9,6 +9,7 @@ entry. Checked against the offline world in process and against serve-sim's own 
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import dspy
@@ -164,3 +165,29 @@ def test_an_endpoint_that_returns_one_choice_gets_the_rest_one_by_one(tmp_path: 
     assert sorted(seeds) == [200, 201, 202] and sum("n" in b for b in bodies) == 1  # one n request, two alone
     assert shared.honours_n(server.url) is False
     assert not lm._async_engine_spec.shares_prompt()
+
+
+def test_prompts_put_what_varies_last_and_the_world_decides_alike() -> None:
+    """The challenger's guidance (new every round) comes after the document; the world's reply is
+    the same as for the old order (document, guidance, rubric size), so decisions do not move."""
+    from harness import prompts
+    from harness.adapter import CachingChatAdapter
+    from harness.signatures import Challenge, Judge
+    from harness.sim.engine import parse_request, world_reply
+    from harness.sim.openai_wire import to_chat_request
+
+    assert list(Challenge.input_fields)[-1] == "guidance" and list(Judge.input_fields)[-1] == "answer"
+    old = dspy.Signature({name: Challenge.input_fields[name] for name in ("document", "guidance", "rubric_size")}
+                         | dict(Challenge.output_fields), Challenge.instructions)
+    document = load_documents(parse_config({"documents": {"count": 1}}).documents).documents[0].text
+    inputs = {"document": document, "guidance": "Ask about an exception this time.", "rubric_size": "between 3 and 5"}
+    replies = []
+    for signature in (Challenge, old):
+        messages = CachingChatAdapter().format(signature.with_instructions(prompts.CHALLENGER_INSTRUCTIONS),
+                                               demos=[], inputs=inputs)
+        body = {"model": "challenger", "messages": messages, "temperature": 0.7, "seed": 9}
+        replies.append(world_reply(parse_request(to_chat_request(json.dumps(body).encode()))))
+        user = messages[-1]["content"]
+        if signature is Challenge:  # the varying input after every shared one
+            assert user.index("[[ ## guidance ## ]]") > user.index("[[ ## rubric_size ## ]]") > user.index("[[ ## document")
+    assert replies[0][0] == replies[1][0]
