@@ -17,12 +17,17 @@ REPO = Path(__file__).resolve().parent.parent
 ROW = re.compile(r"^ +(?P<label>[^ :\n][^:\n]+?)\s+(?P<rate>\d+\.\d) calls/s =\s+(?P<share>\d+\.\d\d) of limit", re.M)
 
 
+def bench(script: str, *args: str, timeout: int = 300) -> str:
+    """A benchmark's stdout, run from the repository; it must exit 0."""
+    result = subprocess.run([sys.executable, f"experiments/bench/{script}", *args], cwd=REPO, capture_output=True,
+                            text=True, timeout=timeout)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    return result.stdout
+
+
 @pytest.mark.slow
 def test_throughput_benchmark_prints_each_ratio_against_the_limit() -> None:
-    result = subprocess.run([sys.executable, "experiments/bench/throughput.py", "--calls", "150", "--docs", "3"],
-                            cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
-    out = result.stdout
+    out = bench("throughput.py", "--calls", "150", "--docs", "3")
     assert "SIMULATED" in out and "background load before the run:" in out
     fast, slow = out.split("latency 250 ms, capacity 32: limit 128 calls/s")
     assert "limit 640 calls/s" in fast  # capacity 32 / 50 ms
@@ -47,10 +52,7 @@ def test_throughput_benchmark_prints_each_ratio_against_the_limit() -> None:
 
 @pytest.mark.slow
 def test_cost_benchmark_shows_fewer_calls_for_identical_decisions() -> None:
-    result = subprocess.run([sys.executable, "experiments/bench/cost_per_accepted.py", "--docs", "6", "--seed", "2"],
-                            cwd=REPO, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
-    out = result.stdout
+    out = bench("cost_per_accepted.py", "--docs", "6", "--seed", "2", timeout=600)
     assert "SIMULATED" in out and out.count("decisions identical: yes") == 2
     row = re.compile(r"^  (?P<label>[a-z ]+?)\s+(?P<paper>\d+\.\d)\s+(?P<ours>\d+\.\d)  ", re.M)
     for block in out.split("serve-sim (paper)")[0], out.split("over HTTP against serve-sim")[1]:

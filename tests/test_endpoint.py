@@ -311,23 +311,27 @@ def test_an_api_base_limiter_grows_level_by_level_while_latency_holds() -> None:
     assert limiter.limit == 32.0 and limiter.latency_cuts == 0 and limiter.peak == 32
 
 
-def test_a_one_slot_server_is_found_in_a_few_calls() -> None:
-    async def scenario() -> tuple[Serial, AdaptiveLimiter, list[float]]:
-        server = Serial()
-        limiter = AdaptiveLimiter(8, initial=1)
+def limits_seen(server: Serial, limiter: AdaptiveLimiter, callers: int, calls: int) -> list[float]:
+    """``callers`` coroutines each making ``calls`` calls one after another: the limit after each."""
+    async def scenario() -> list[float]:
         e = EndpointEngine("openai/a", "http://a/v1", server, None, limiter, BudgetGuard(), CallStats(),
                            RetryPolicy(), None)
         limits: list[float] = []
 
         async def caller() -> None:
-            for _ in range(5):
+            for _ in range(calls):
                 await e.complete(object())
                 limits.append(limiter.limit)
 
-        await asyncio.gather(*(caller() for _ in range(8)))
-        return server, limiter, limits
+        await asyncio.gather(*(caller() for _ in range(callers)))
+        return limits
 
-    server, limiter, limits = run(scenario())
+    return run(scenario())
+
+
+def test_a_one_slot_server_is_found_in_a_few_calls() -> None:
+    server, limiter = Serial(), AdaptiveLimiter(8, initial=1)
+    limits = limits_seen(server, limiter, callers=8, calls=5)
     assert limiter.latency_cuts == 1 and limiter.cap == 1 and limiter.limit == 1.0
     # One call at 1, then 4 in flight (latency was flat): a few calls there show the queue, back to 1.
     back = limits.index(1.0)
@@ -338,22 +342,8 @@ def test_a_one_slot_server_is_found_in_a_few_calls() -> None:
 def test_a_queueing_server_is_found_in_a_few_latency_periods() -> None:
     """16 slots that queue beyond (vLLM-like), 64 callers: the limit quadruples per latency period
     while latency is flat, so the capacity is reached after two measured levels (1 and 4)."""
-    async def scenario() -> tuple[Serial, AdaptiveLimiter, list[float]]:
-        server = Serial(service_s=0.02, slots=16)
-        limiter = AdaptiveLimiter(64, initial=1)
-        e = EndpointEngine("openai/a", "http://a/v1", server, None, limiter, BudgetGuard(), CallStats(),
-                           RetryPolicy(), None)
-        limits: list[float] = []
-
-        async def caller() -> None:
-            for _ in range(3):
-                await e.complete(object())
-                limits.append(limiter.limit)
-
-        await asyncio.gather(*(caller() for _ in range(64)))
-        return server, limiter, limits
-
-    server, limiter, limits = run(scenario())
+    limiter = AdaptiveLimiter(64, initial=1)
+    limits = limits_seen(Serial(service_s=0.02, slots=16), limiter, callers=64, calls=3)
     reached = limits.index(16.0)
     assert reached <= 8, limits[:10]  # one call at level 1, a few at level 4 (one latency period each)
     assert set(limits[:reached]) == {4.0}
@@ -367,18 +357,7 @@ def test_a_limiter_starts_from_what_an_earlier_run_kept(tmp_path, monkeypatch) -
     monkeypatch.setenv("AUTODATA_STORE", str(tmp_path))
     monkeypatch.setattr(limiter_module, "_LIMITERS", {})
 
-    async def scenario() -> None:
-        limiter = limiter_for("http://kept/v1", 64, initial=1)
-        e = EndpointEngine("openai/a", "http://kept/v1", Serial(service_s=0.01, slots=16), None, limiter,
-                           BudgetGuard(), CallStats(), RetryPolicy(), None)
-
-        async def caller() -> None:
-            for _ in range(3):
-                await e.complete(object())
-
-        await asyncio.gather(*(caller() for _ in range(64)))
-
-    run(scenario())
+    limits_seen(Serial(service_s=0.01, slots=16), limiter_for("http://kept/v1", 64, initial=1), callers=64, calls=3)
     learned = limiter_module._LIMITERS["http://kept/v1"]
     assert learned.limit == 16.0
     limits_store.keep()
