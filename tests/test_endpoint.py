@@ -384,3 +384,22 @@ def test_a_timed_out_request_is_not_retried_while_the_server_still_serves_it() -
     assert e.limiter.limit <= 1.0 and e.limiter.cap == 1  # a timeout is overload: cut, and capped there
     # Only the abandoned request and the one already in flight beside it ever overlapped.
     assert server.most_busy <= 2
+
+
+def test_a_ghost_from_an_ended_event_loop_still_expires_for_the_next_one() -> None:
+    """A request timed out in one event loop (one preflight check, one generation) leaves a ghost;
+    a caller on the next loop waits for it to expire, and is woken then, not never."""
+    limiter = AdaptiveLimiter(1, initial=1, ghost_s=0.2)
+
+    async def time_out() -> None:
+        ticket = await limiter.acquire()
+        await limiter.release(ticket, timed_out=True)
+
+    async def next_loop() -> bool:
+        ticket = await asyncio.wait_for(limiter.acquire(), timeout=5)
+        await limiter.release(ticket, succeeded=True)
+        return True
+
+    run(time_out())
+    assert limiter.ghosts == 1
+    assert run(next_loop()) and limiter.ghosts == 0

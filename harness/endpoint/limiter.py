@@ -141,6 +141,8 @@ class AdaptiveLimiter:
                 return self._ticket()
             waiter = _Waiter(loop, loop.create_future())
             self._waiters.append(waiter)
+            if self._ghosts:  # a ghost from a loop that has ended has no timer there: set one here
+                self._expire_later(max(g.deadline for g in self._ghosts) - time.monotonic())
         try:
             await waiter.future  # resolved by a release that admitted us (in_flight already counted)
         except asyncio.CancelledError:
@@ -254,8 +256,9 @@ class AdaptiveLimiter:
                 self._grow(ticket)
             self._wake()
 
-    def _expire_later(self) -> None:
-        """Wakes waiters when the newest ghost expires (nothing else may release a slot by then)."""
+    def _expire_later(self, delay: float | None = None) -> None:
+        """Wakes waiters when the newest ghost expires (nothing else may release a slot by then), on
+        the running loop: each generation runs its own, and a timer on an ended loop never fires."""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -265,7 +268,7 @@ class AdaptiveLimiter:
             with self._lock:
                 self._wake()  # _busy() drops expired ghosts
 
-        loop.call_later(self.ghost_s + 0.01, expire)
+        loop.call_later(max(0.0, self.ghost_s if delay is None else delay) + 0.01, expire)
 
     def state(self) -> dict[str, float | int]:
         """What this limiter learned, to start a later run from (``restore``)."""
