@@ -56,9 +56,9 @@ class ServerSettings:
     fault_seed: int = 0
     timeout_s: float = 30.0  # a timeout fault holds the request this long, then answers 504
     api_key: str = ""  # when set, requests must carry "Authorization: Bearer <api_key>" (else 401)
-    world_seed: int = 0  # which offline world answers (its profiles), as documents.world_seed in a config
     # Automatic prefix caching (harness/sim/prefix_cache.py): blocks kept; 0 turns it off.
     prefix_cache_blocks: int = 200_000
+    world_seed: int = 0  # which offline world answers (its profiles), as documents.world_seed in a config
 
     def check(self) -> None:
         rates = {f: getattr(self, f) for f in ("fault_429", "fault_500", "fault_timeout", "fault_malformed")}
