@@ -210,16 +210,20 @@ class InnerLoop:
                 return candidate
         weak_gate = p.solver_gate and p.weak_first
 
-        def weak_decided(scores: list[float]) -> bool:
+        def weak_decides(scores: list[float]) -> bool:
             # The weak check only gets harder to pass as scores rise: failing with every missing
             # attempt at 0 means failing whatever they score.
-            return weak_gate and not rule.weak_check(scores + [0.0] * (k - len(scores))).passed
+            return p.solver_gate and not rule.weak_check(scores + [0.0] * (k - len(scores))).passed
+
+        def weak_decided(scores: list[float]) -> bool:  # stop asking: only where the loop stops early anyway
+            return weak_gate and weak_decides(scores)
 
         weak = await self._attempts(candidate, "weak", sample, seed, weak_decided, can_decide=weak_gate)
         candidate.attempts.extend(weak)
         if not weak:
             return self._no_scores(candidate, "weak")
-        weak_scores = self._evidence(candidate, "weak", [a.score for a in weak], weak_decided)
+        # Read from the attempts that decided, whether or not the rest were measured (weak_first off).
+        weak_scores = self._evidence(candidate, "weak", [a.score for a in weak], weak_decides)
         if weak_gate:
             check = rule.weak_check(weak_scores)
             if not check.passed:
@@ -229,16 +233,19 @@ class InnerLoop:
         if before_strong is not None and not await before_strong():
             raise Skipped("strong")
 
+        def strong_decides(scores: list[float]) -> bool:
+            return p.solver_gate and rule.forbid_strong_zero and min(scores) <= 0.0
+
         def strong_decided(scores: list[float]) -> bool:
             # Only where the loop stops early anyway (weak first): an ablation without it measures all.
-            return weak_gate and rule.forbid_strong_zero and min(scores) <= 0.0
+            return weak_gate and strong_decides(scores)
 
         strong = await self._attempts(candidate, "strong", sample, seed, strong_decided,
                                       can_decide=weak_gate and rule.forbid_strong_zero)
         candidate.attempts.extend(strong)
         if not strong:
             return self._no_scores(candidate, "strong")
-        strong_scores = self._evidence(candidate, "strong", [a.score for a in strong], strong_decided)
+        strong_scores = self._evidence(candidate, "strong", [a.score for a in strong], strong_decides)
         if p.solver_gate:
             outcome, reason = rule.decide(weak_scores, strong_scores)
             candidate.decision, candidate.reason = outcome, reason
