@@ -6,6 +6,7 @@ is a share of the limit computed from its own calls per second, and is labelled 
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -81,3 +82,19 @@ def test_generation_cpu_benchmark_prints_both_variants_against_shipped() -> None
         assert float(row["cpu"]) > 0 and float(row["share"]) == pytest.approx(float(row["rate"]) / 640, abs=0.006)
     assert float(rows["DSPy's input formatting"]["ratio"]) == pytest.approx(
         float(rows["DSPy's input formatting"]["cpu"]) / float(rows["shipped"]["cpu"]), abs=0.01)
+
+
+def test_real_saturation_finds_the_idle_gaps_and_what_followed_them() -> None:
+    """The real-server benchmark's accounting, on a made-up timeline (its run needs Gemma)."""
+    from experiments.bench.real_saturation import Sent, idle_gaps, role_of
+
+    def body(field: str) -> bytes:
+        system = f"Your input fields are:\n1. `x`\nYour output fields are:\n1. `{field}` (str)\nAll interactions"
+        return json.dumps({"messages": [{"role": "system", "content": system}]}).encode()
+
+    sent = [Sent(body("rubric"), 1.0, 3.0), Sent(body("verdict"), 3.5, 4.0), Sent(body("answer"), 3.8, 5.0),
+            Sent(body("verdicts"), 6.0, 7.0)]
+    gaps = idle_gaps(sent, 0.0, 8.0)
+    assert [(round(at, 2), round(length, 2), role) for at, length, role in gaps] == [
+        (0.0, 1.0, "challenger"), (3.0, 0.5, "qv"), (5.0, 1.0, "judge"), (7.0, 1.0, "(end)")]
+    assert role_of(b"not json") == "?" and role_of(body("guidance")) == "orchestrator"

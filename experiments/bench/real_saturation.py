@@ -28,9 +28,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-STORE = tempfile.mkdtemp(prefix="autodata-bench-store-")
-os.environ["AUTODATA_STORE"] = STORE  # a fresh store: no cached reply, no remembered endpoint
-os.environ.pop("DSPY_CACHEDIR", None)
+if __name__ == "__main__":  # a fresh store: no cached reply, no remembered endpoint (set before DSPy loads)
+    os.environ["AUTODATA_STORE"] = tempfile.mkdtemp(prefix="autodata-bench-store-")
+    os.environ.pop("DSPY_CACHEDIR", None)
 
 from harness import aio, env  # noqa: E402
 
