@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 export MLFLOW_DISABLE_TELEMETRY := true
 
-.PHONY: demo test test-real lint bench clean
+.PHONY: demo test test-real docs lint bench clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (or run: make PYTHON=python3 ...)"; exit 2; }
@@ -25,6 +25,10 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	@# pytest exits 5 when it collected no tests: that must fail, not pass silently.
 	$(BIN)/python -m pytest -q --ignore=tests/real; rc=$$?; if [ $$rc -eq 5 ]; then echo 'pytest collected no tests' >&2; exit 1; fi; exit $$rc
+
+# The documentation site (docs/, MkDocs Material + mkdocstrings) into site/; any warning fails it.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 # The real tier (README, "The real small model"): llama-cpp-python's server and Gemma 3 270M in
 # their own environment, then tests/real with the project's. The first build compiles
@@ -47,12 +51,14 @@ test-real: $(STAMP)
 	  if [ $$rc -eq 5 ]; then echo 'pytest collected no real-tier tests' >&2; exit 1; fi; exit $$rc
 
 # Every benchmark with a target, at its defaults (about 45 minutes on a 2-core VM; search efficiency over five worlds takes 42). The diagnostics
-# client_cpu.py and generation_cpu.py (what each cut is worth) are run on their own.
+# client_cpu.py and generation_cpu.py (what each cut is worth) are run on their own, and real_saturation.py
+# (it needs the real tier's server, .venv-real).
 bench: $(STAMP)
 	$(BIN)/python experiments/bench/inner_loop.py
 	$(BIN)/python experiments/bench/throughput.py
+	$(BIN)/python experiments/bench/cost_per_accepted.py
 	$(BIN)/python experiments/bench/tracking_overhead.py
 	$(BIN)/python experiments/bench/search_efficiency.py
 
 clean:
-	rm -rf out .pytest_cache
+	rm -rf out site .pytest_cache

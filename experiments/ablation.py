@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import math
 import statistics
 from collections.abc import Awaitable, Callable
@@ -26,6 +27,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from harness import provenance
 from harness.config import ConfigError, HarnessConfig, apply_overrides, format_validation_error, load_yaml
 from harness.documents import load_documents
 from harness.generate import run_generation
@@ -108,8 +110,24 @@ class Ablation:
 
     @property
     def harness(self) -> HarnessConfig:
-        """The harness every cell starts from (a sweep's seed harness): its models and simulated flag."""
+        """The harness every cell starts from (a sweep's seed harness)."""
         return self.base.harness if isinstance(self.base, SweepConfig) else self.base
+
+    def cell_harnesses(self) -> list[tuple[str, HarnessConfig]]:
+        """Each cell's own resolved harness (a factor may change its models): what is checked
+        before any call, as a run checks its own."""
+        return [(c.name, c.config.harness if isinstance(c.config, SweepConfig) else c.config) for c in self.cells]
+
+    def simulated_roles(self, out: Path) -> list[str]:
+        """Roles the offline world played in any cell: what each cell x seed recorded (a generation's
+        summary, a sweep's report), and what this process has seen answering (``harness.provenance``)."""
+        seen: set[str] = set()
+        for name, harness in self.cell_harnesses():
+            seen.update(provenance.simulated_roles(harness))
+            for record in ("summary.json", "report.json"):
+                for path in (out / "cells" / name).glob(f"seed*/{record}"):
+                    seen.update(json.loads(path.read_text(encoding="utf-8")).get("simulated_roles") or [])
+        return sorted(seen)
 
     @property
     def scope(self) -> str:

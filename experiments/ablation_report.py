@@ -117,12 +117,14 @@ def table(ablation: Ablation, summary: dict[str, Any], simulated: bool) -> list[
 
 
 def log_mlflow(ablation: Ablation, results: dict[str, dict[int, dict[str, Any]]], out: Path,
-               paths: list[Path], simulated: bool) -> str:
-    """One parent run per ablation, one child run per cell and seed."""
+               paths: list[Path], simulated_roles: list[str]) -> str:
+    """One parent run per ablation, one child run per cell and seed; ``simulated_roles``: the roles
+    the offline world played (``Ablation.simulated_roles``)."""
     from experiments.tracking import Logger, common_tags, harness_params
 
     logger = Logger(ablation.spec.name)
-    tags = {**common_tags(simulated), "autodata.kind": "ablation", "autodata.out": str(out.resolve())}
+    simulated = common_tags(bool(simulated_roles), simulated_roles)
+    tags = {**simulated, "autodata.kind": "ablation", "autodata.out": str(out.resolve())}
     parent = logger.create_run(f"ablation-{ablation.spec.name}", tags)
     logger.batch(parent, params={"design": ablation.spec.design, "seeds": json.dumps(ablation.spec.seeds),
                                  "factors": json.dumps(ablation.spec.factors)[:6000],
@@ -130,7 +132,7 @@ def log_mlflow(ablation: Ablation, results: dict[str, dict[int, dict[str, Any]]]
     for cell in ablation.cells:
         for seed, values in sorted(results[cell.name].items()):
             run = logger.create_run(f"{cell.name}-seed{seed}",
-                                    {**common_tags(simulated), "autodata.kind": "ablation_cell", "autodata.cell": cell.name},
+                                    {**simulated, "autodata.kind": "ablation_cell", "autodata.cell": cell.name},
                                     parent=parent)
             if isinstance(cell.config, SweepConfig):
                 from experiments.ablation_sweep import sweep_params

@@ -84,7 +84,11 @@ def preflight_table(checks: list[Any], title: str) -> Any:
     def mark(value: bool | None) -> str:
         return "-" if value is None else ("yes" if value else "[bold red]no[/]")
 
-    table = Table(title=title, caption=" ".join(sorted({f"{c.model} at {c.endpoint};" for c in checks})).rstrip(";"))
+    where = " ".join(sorted({f"{c.model} at {c.endpoint};" for c in checks})).rstrip(";")
+    world = [c for c in checks if c.offline_world]
+    if world:  # serve-sim behind an api_base: its speed is the offline world's, not a model's
+        where += "\nSIMULATED: " + ", ".join(sorted({c.model for c in world})) + " answered by the offline world (serve-sim)"
+    table = Table(title=title, caption=where)
     for name in ("roles", "model", "reachable", "auth", "format", "tok/s", "window", "structured"):
         table.add_column(name, justify="right" if name == "tok/s" else "left", overflow="fold")
     for c in checks:
@@ -99,13 +103,16 @@ def preflight_table(checks: list[Any], title: str) -> Any:
             structured = f"{c.structured} {'followed' if c.structured_follows else 'not followed'}" \
                 if c.structured else "not supported"
         tps = f"{c.tokens_per_s:.0f}" if c.tokens_per_s else "-"
+        if c.offline_world:
+            tps = f"{tps} SIMULATED"
         table.add_row(", ".join(c.roles) + (" (cached)" if c.cached else ""), model, mark(c.reachable),
                       mark(c.authenticated), follows, tps, c.context_window, structured)
     return table
 
 
-def _preflight(config: HarnessConfig, fresh: bool = False, always_print: bool = False) -> list[Any]:
-    """The preflight for real roles (simulated ones make no call); exit 2 when a role cannot work."""
+def _preflight(config: HarnessConfig, fresh: bool = False, always_print: bool = False, where: str = "") -> list[Any]:
+    """The preflight for real roles (simulated ones make no call); exit 2 when a role cannot work;
+    ``where`` prefixes the one-line error (an ablation names its cell)."""
     from harness.config import ConfigError as EnvError
     from harness.preflight import failures, preflight
 
@@ -119,7 +126,7 @@ def _preflight(config: HarnessConfig, fresh: bool = False, always_print: bool = 
         console.print(preflight_table(checks, f"preflight: {config.name}"))
     problems = failures(checks)
     if problems:
-        fail("preflight: " + "; ".join(problems) + " (nothing was spent)")
+        fail(f"{where}preflight: " + "; ".join(problems) + " (nothing was spent)")
     return checks
 
 
@@ -254,6 +261,7 @@ def presets(
     out: Annotated[Path | None, typer.Option(help="parent output directory")] = None,
     seeds: Annotated[int, typer.Option(help="number of seeds (seed, seed+1, ...)", min=1)] = 1,
     downstream: Annotated[str | None, typer.Option(help="also compare downstream reward: sim | icl | command")] = None,
+    track: Annotated[bool, typer.Option("--track/--no-track", help="log each run to MLflow, as generate does")] = True,
 ) -> None:
     """Run several presets on the same documents and seeds; print their results side by side.
 
@@ -273,6 +281,12 @@ def presets(
         for name, cfg, documents in prepared:
             targets[name] = (out or Path("out") / cfg.name) / f"{name}-seed{cfg.seed}"
             summaries[name] = _run(cfg, documents, targets[name], name)
+            if track and cfg.tracking.enabled:
+                from experiments.tracking import log_generation
+
+                experiment = cfg.tracking.experiment or cfg.name
+                run_id = log_generation(experiment, cfg, targets[name], score_run(targets[name], cfg))
+                console.print(f"MLflow: experiment [bold]{experiment}[/], run {run_id} ({name}, seed {cfg.seed})")
         console.print(summary_table(summaries, f"autodata presets: {prepared[0][1].name}, seed {run_seed}"))
         if len(summaries) >= 2 and all(s.get("gap_mean") is not None for s in summaries.values()):
             first, last = list(summaries)[0], list(summaries)[-1]
@@ -296,8 +310,13 @@ def sweep(
     seed: Annotated[int | None, typer.Option(help="sweep seed")] = None,
     worker: Annotated[int | None, typer.Option(hidden=True, help="run as helper worker number N: no report")] = None,
     track: Annotated[bool, typer.Option("--track/--no-track", help="log the sweep to MLflow")] = True,
+    resume: Annotated[str | None, typer.Option(help="continue this study (refused if its configuration differs)")] = None,
+    new: Annotated[bool, typer.Option("--new", help="start a fresh study even if this configuration has one")] = False,
 ) -> None:
-    """Meta-optimize the data scientist: evolve harness variants and report the best against the seed."""
+    """Meta-optimize the data scientist: evolve harness variants and report the best against the seed.
+
+    The study is named by what the sweep searches (search/study.py): the same configuration
+    continues its study, a changed one starts a new study and says so."""
     import subprocess
 
     import optuna
@@ -305,8 +324,9 @@ def sweep(
     from experiments.display import SweepProgress, report_table, tokens_label
     from search.config import load_sweep_config
     from search.report import build_report
-    from search.storage import default_storage
-    from search.sweep import Sweep, study_name
+    from search.storage import default_storage, open_storage
+    from search.study import StudyError, choose_study
+    from search.sweep import Sweep
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # the progress bar and report say what matters
     try:
@@ -318,9 +338,19 @@ def sweep(
         fail("; ".join(map(str, problems)))
     if worker is None:
         _preflight(sweep_config.harness)
-    out = out or Path("out") / study_name(sweep_config)
     storage = storage or default_storage()
+    try:
+        study = choose_study(open_storage(storage), sweep_config, resume, new)
+    except StudyError as error:
+        fail(str(error))
+    if worker is None:
+        say("study:", "bold", study.note)
+    out = out or Path("out") / study.name
     tracking = sweep_config.harness.tracking
+    try:  # the study exists before any helper worker resumes it
+        runner = Sweep(sweep_config, out, storage=storage, worker_index=worker or 0, study=study.name)
+    except (ValueError, DocumentError) as error:
+        fail(f"{config}: {str(error).splitlines()[0]}")
     helpers = []
     if workers > 1 and worker is None:
         if track and tracking.enabled:
@@ -331,12 +361,8 @@ def sweep(
 
             ensure_experiment(MlflowClient(), tracking.experiment or sweep_config.name)
         argv = [sys.executable, "-m", "experiments.cli", "sweep", str(config), "--storage", storage,
-                "--out", str(out), "--seed", str(sweep_config.seed)]
+                "--out", str(out), "--seed", str(sweep_config.seed), "--resume", study.name]
         helpers = [subprocess.Popen([*argv, "--worker", str(i)], stdout=subprocess.DEVNULL) for i in range(1, workers)]
-    try:
-        runner = Sweep(sweep_config, out, storage=storage, worker_index=worker or 0)
-    except (ValueError, DocumentError) as error:
-        fail(f"{config}: {str(error).splitlines()[0]}")
     tracker = None
     if track and tracking.enabled:
         from experiments.tracking import SweepTracker
@@ -345,7 +371,7 @@ def sweep(
             import mlflow
 
             mlflow.dspy.autolog()
-        tracker = SweepTracker(tracking.experiment or sweep_config.name, study_name(sweep_config),
+        tracker = SweepTracker(tracking.experiment or sweep_config.name, study.name,
                                sweep_config.harness, list(sweep_config.search.knobs),
                                sweep_config.search.model_dump(mode="json"))
         runner.callbacks.append(tracker)
@@ -354,7 +380,11 @@ def sweep(
         if tracker is not None:
             tracker.close()
         return
-    with SweepProgress(console, sweep_config.search.budget.candidates, study_name(sweep_config)) as bar:
+    before = runner.spent()
+    if (reason := runner.exhausted(before)) is not None:
+        say("study:", "bold", f"{study.name} has already spent its budget ({reason}): nothing to add "
+            "(raise search.budget to continue it, or --new for a fresh study)")
+    with SweepProgress(console, sweep_config.search.budget.candidates, study.name) as bar:
         runner.callbacks.append(bar)
         spent = aio.run(runner.run())
     for helper in helpers:
@@ -371,10 +401,11 @@ def sweep(
         console.print(diff, highlight=False, markup=False)
     lineage = " <- ".join(f"#{step['trial']} {step['operator']}" for step in report["lineage"])
     console.print(f"lineage: {lineage}", markup=False)
-    console.print(f"budget spent: {spent.candidates} candidates, {spent.calls:.0f} LM calls, "
-                  f"{spent.tokens:.0f} {tokens_label(bool(report.get('simulated')))}, ${spent.dollars:.2f}, "
-                  f"{spent.wall_s:.0f} s; "
+    console.print(f"budget spent in study {study.name}: {spent.candidates} candidates, {spent.calls:.0f} LM calls, "
+                  f"{spent.tokens:.0f} {tokens_label(bool(report.get('simulated')))}, ${spent.dollars:.2f}; "
                   f"{spent.rejected} proposals rejected by the guard")
+    console.print(f"this invocation: {spent.candidates - before.candidates} candidates, "
+                  f"{spent.calls - before.calls:.0f} LM calls, {spent.wall_s:.0f} s")
     console.print(f"report in [bold]{out / 'report.json'}[/]")
 
 
@@ -399,9 +430,8 @@ def ui(
                 return
             console.print(f"MLflow UI: [bold]{server.url}[/]  (store {os.environ['MLFLOW_TRACKING_URI']}; "
                           "Ctrl-C stops it)")
-            console.print("an experiment's runs, flat and best first: "
-                          f"{server.url}/#/experiments/<id>/runs?orderByKey=metrics.%60acceptance_rate%60"
-                          "&orderByAsc=false", markup=False, highlight=False)
+            for line in _view_lines(server.url):
+                console.print(line, markup=False, highlight=False)
             server.process.wait()
         except KeyboardInterrupt:
             pass
@@ -409,24 +439,55 @@ def ui(
             server.stop()
 
 
+def _views(base: str) -> list[tuple[str, str, str | None]]:
+    """(experiment, its saved view's URL, a sweep's seed-against-best URL or None): experiments/views.py."""
+    import mlflow
+
+    from experiments.views import VIEW_TAG, view_url
+
+    found = []
+    for experiment in mlflow.search_experiments():
+        if VIEW_TAG not in experiment.tags:
+            continue
+        parents = mlflow.search_runs([experiment.experiment_id], filter_string="tags.`autodata.kind` = 'sweep'",
+                                     order_by=["attributes.start_time DESC"], max_results=1)
+        column = "tags.autodata.seed_vs_best"
+        pair = parents[column].iloc[0] if not parents.empty and column in parents else None
+        found.append((experiment.name, f"{base}/{view_url(experiment.experiment_id)}",
+                      f"{base}/{pair}" if isinstance(pair, str) else None))
+    return found
+
+
+def _view_lines(base: str) -> list[str]:
+    lines = []
+    for name, view, pair in _views(base):
+        lines.append(f"{name}: {view}")
+        if pair:
+            lines.append(f"{name}, seed against best (gene texts side by side): {pair}")
+    return lines
+
+
 def _screenshot(server: Any, path: Path, experiment: str | None) -> None:
+    """The experiment's saved view to ``path``; for a sweep, seed against best to ``<path>-seed-vs-best.png``."""
     import mlflow
 
     from experiments.ui import screenshot
 
-    url = server.url
+    shots = [(server.url, path)]
     if experiment:
-        found = mlflow.get_experiment_by_name(experiment)
-        if found is None:
+        if mlflow.get_experiment_by_name(experiment) is None:
             fail(f"no MLflow experiment named '{experiment}'")
-        runs = mlflow.search_runs([found.experiment_id], filter_string="tags.`autodata.split` = 'validation'")
-        ids = json.dumps(list(runs["run_id"])[:20]) if not runs.empty else "[]"
-        url = f"{server.url}/#/compare-runs?runs={ids}&experiments={json.dumps([found.experiment_id])}"
-    try:
-        written = screenshot(url, path)
-    except (FileNotFoundError, RuntimeError) as error:
-        fail(str(error))
-    console.print(f"screenshot of {url} written to {written}")
+        for name, view, pair in _views(server.url):
+            if name == experiment:
+                shots = [(view, path)]
+                if pair:
+                    shots.append((pair, path.with_name(f"{path.stem}-seed-vs-best{path.suffix}")))
+    for url, target in shots:
+        try:
+            written = screenshot(url, target, height=1600 if "compare-runs" in url else 1000)
+        except (FileNotFoundError, RuntimeError) as error:
+            fail(str(error))
+        console.print(f"screenshot of {url} written to {written}")
 
 
 @app.command("serve-sim")
@@ -518,46 +579,56 @@ def serve_local(
 @app.command()
 def compare(
     experiment: Annotated[str, typer.Argument(help="MLflow experiment (the config's name)")],
-    plot: Annotated[Path | None, typer.Option(help="also draw score by candidate (and the Pareto front) to a PNG")] = None,
-    limit: Annotated[int, typer.Option(help="rows to show", min=1)] = 20,
-    metric: Annotated[str, typer.Option(help="rank by this scorecard metric")] = "acceptance_rate",
+    plot: Annotated[Path | None, typer.Option(help="also draw the comparison to a PNG (one line per sweep)")] = None,
+    limit: Annotated[int, typer.Option(help="rows to show per sweep or group", min=1)] = 20,
+    metric: Annotated[str, typer.Option(help="rank by this scorecard metric, in its own direction")] = "acceptance_rate",
+    split: Annotated[str, typer.Option(help="sweep candidates: rank on this split (validation | test | train)")] = "validation",
 ) -> None:
-    """The experiment's candidates and generations from MLflow, best first."""
+    """The experiment's sweeps (each study apart), generations and ablation cells from MLflow, best first."""
     from rich.table import Table
 
-    from experiments.compare import ExperimentNotFoundError, ranked, runs
+    from experiments.compare import ExperimentNotFoundError, UnknownMetricError, direction, runs, sections
     from experiments.compare import plot as draw
 
     try:
         frame = runs(experiment)
-    except ExperimentNotFoundError as error:
+        found = sections(frame, metric, split) if not frame.empty else []
+    except (ExperimentNotFoundError, UnknownMetricError) as error:
         fail(str(error))
-    if frame.empty:
-        fail(f"experiment '{experiment}' has no candidate or generation runs")
-    frame = ranked(frame, metric)
+    if not found:
+        fail(f"experiment '{experiment}' has no candidate, generation or ablation runs")
     simulated = (frame.get("tags.simulated") == "true").any()
-    table = Table(title=f"{experiment}: {len(frame)} runs, best first by {metric}",
-                  caption="SIMULATED (offline world)" if simulated else None)
-    columns = [("run", "tags.mlflow.runName"), ("split", "tags.autodata.split"), ("operator", "tags.autodata.operator"),
-               ("kept", "tags.autodata.accepted"), (metric.replace("_rate", ""), f"metrics.{metric}"), ("gap", "metrics.gap_mean"),
-               ("weak", "metrics.weak_mean"), ("calls", "metrics.calls")]
-    for name, _ in columns:
-        text = name in ("run", "split", "operator")
-        table.add_column(name, justify="left" if text else "right", no_wrap=True)
-    for _, row in frame.head(limit).iterrows():
-        cells = []
-        for name, column in columns:
-            value = row.get(column)
-            if value is None or value != value:
-                cells.append("-")
-            elif name == "calls":
-                cells.append(f"{value:.0f}")
-            else:
-                cells.append(f"{value:.3f}" if isinstance(value, float) else str(value))
-        table.add_row(*cells)
-    console.print(table)
+    better = "higher" if direction(metric) == "maximize" else "lower"
+    short = metric.replace("_rate", "")
+    for section in found:
+        ranked_by = f"{split}/{metric}" if section.kind == "sweep" else metric
+        table = Table(title=f"{experiment}: {section.title}, best first by {ranked_by} ({better} is better)",
+                      caption="SIMULATED (offline world)" if simulated else None)
+        sweep = section.kind == "sweep"
+        prefix = f"metrics.{split}/" if sweep else "metrics."
+        if sweep:  # columns narrow enough for 80 characters: the title names the metric
+            columns = [("trial", "tags.autodata.trial"), ("operator", "tags.autodata.operator"),
+                       ("kept", "tags.autodata.accepted"), (split[:3], "value"), ("test", "test_value")]
+        else:
+            columns = [("run", "tags.mlflow.runName"), (short[:12], "value")]
+        columns += [("gap", f"{prefix}gap_mean"), ("weak", f"{prefix}weak_mean"),
+                    ("calls/acc", f"{prefix}calls_per_accepted")]
+        for name, _ in columns:
+            table.add_column(name, justify="left" if name in ("run", "operator", "kept") else "right", no_wrap=True)
+        for _, row in section.rows.head(limit).iterrows():
+            cells = []
+            for name, column in columns:
+                value = row.get(column)
+                if value is None or value != value:
+                    cells.append("-")
+                elif name == "calls/acc":
+                    cells.append(f"{value:.1f}")
+                else:
+                    cells.append(f"{value:.3f}" if isinstance(value, float) else str(value))
+            table.add_row(*cells)
+        console.print(table)
     if plot is not None:
-        console.print(f"plot written to {draw(experiment, frame, plot)}")
+        console.print(f"plot written to {draw(experiment, frame, plot, metric)}")
 
 
 @app.command()
@@ -582,10 +653,17 @@ def ablate(
         ablation = load_ablation(config)
     except ConfigError as error:
         fail(str(error))
-    problems = missing_credentials(ablation.harness.models)
-    if problems:
-        fail("; ".join(map(str, problems)))
-    _preflight(ablation.harness)
+    # Every cell is checked like a run before any call: a factor may name another model.
+    for name, harness in ablation.cell_harnesses():
+        problems = missing_credentials(harness.models)
+        if problems:
+            fail(f"{config}: cell '{name}': " + "; ".join(map(str, problems)))
+    checked: set[str] = set()
+    for name, harness in ablation.cell_harnesses():
+        probed = json.dumps({k: harness.identity()[k] for k in ("models", "genes")}, sort_keys=True)
+        if probed not in checked:  # what the preflight probes: cells differing only in knobs share one
+            checked.add(probed)
+            _preflight(harness, where=f"{config}: cell '{name}': ")
     out = out or Path("out") / f"ablation-{ablation.spec.name}"
     out.mkdir(parents=True, exist_ok=True)
     total = len(ablation.cells) * len(ablation.spec.seeds)
@@ -599,14 +677,15 @@ def ablate(
                 return await run_ablation(ablation, out, lambda cell, seed: bar.advance(task))
 
         results = aio.run(run())
-    simulated = ablation.harness.simulated
+    simulated_roles = ablation.simulated_roles(out)
+    simulated = bool(simulated_roles)
     summary = summarize(ablation, results)
     paths = write_outputs(ablation, summary, out, simulated)
     for rich_table in table(ablation, summary, simulated):
         console.print(rich_table)
     console.print(f"results in {', '.join(str(p) for p in paths)}")
     if track:
-        parent = log_mlflow(ablation, results, out, paths, simulated)
+        parent = log_mlflow(ablation, results, out, paths, simulated_roles)
         console.print(f"MLflow: experiment [bold]{ablation.spec.name}[/], parent run {parent}")
 
 

@@ -123,7 +123,8 @@ def scorecard_table(card: Any, title: str) -> Table:
     for name, metric in card.metrics.items():
         if metric.value is None and metric.group in ("downstream", "diversity") and name != "downstream_reward":
             continue
-        table.add_row(metric.group, name, _fmt(metric.value), arrows[metric.direction])
+        shown = f"{name} (estimated)" if card.simulated and "tokens" in name else name  # tokens_label's reason
+        table.add_row(metric.group, shown, _fmt(metric.value), arrows[metric.direction])
     for role, reasons in card.parse_failures.items():
         table.add_row("reliability", f"unusable replies ({role})", _fmt(reasons), "down")
     if card.downstream is not None:

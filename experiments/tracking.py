@@ -25,6 +25,8 @@ import mlflow
 from mlflow import MlflowClient
 from mlflow.entities import Dataset, DatasetInput, InputTag, Metric, Param, RunTag
 
+from experiments.views import VIEW_TAG, PromptRegistry, compare_url, save_view
+from harness import provenance
 from harness.config import HarnessConfig
 from harness.env import store_dir
 from harness.generate import git_commit, package_versions
@@ -45,9 +47,23 @@ def ensure_experiment(client: MlflowClient, name: str) -> str:
     return client.create_experiment(name, artifact_location=artifacts.as_uri())
 
 
+GENE_PARAM_CHARS = 5900  # MLflow cuts params at 6,000 characters; the whole text is an artifact
+
+
+def gene_param(name: str, text: str) -> str:
+    """A gene's text as the UI shows it beside other runs' (cut, and said so, past MLflow's limit)."""
+    if len(text) <= GENE_PARAM_CHARS:
+        return text
+    return text[:GENE_PARAM_CHARS] + f" ... [cut: whole text in artifacts genes/{name}.txt]"
+
+
 def harness_params(config: HarnessConfig, knobs: list[str] | None = None) -> dict[str, str]:
+    """Knobs, each gene's text (readable and diffable in the UI) and its prompt-bank id, role
+    models, preset, seed and harness hash."""
     params = {f"knob.{k}": str(v) for k, v in config.knobs.model_dump().items() if knobs is None or k in knobs}
-    params.update({f"gene.{name}": text_id(text) for name, text in config.genes.model_dump().items()})
+    for name, text in config.genes.model_dump().items():
+        params[f"gene.{name}"] = gene_param(name, text)
+        params[f"gene_id.{name}"] = text_id(text)
     params.update({f"model.{role}": spec.model for role, spec in config.models.items()})
     params.update({"preset": config.preset, "seed": str(config.seed), "harness_hash": config.harness_hash()})
     return params
@@ -61,11 +77,52 @@ def _process_tags() -> tuple[tuple[str, str], ...]:
     return tuple(tags.items())
 
 
-def common_tags(simulated: bool) -> dict[str, str]:
-    return {"simulated": str(simulated).lower(), **dict(_process_tags())}
+def common_tags(simulated: bool, roles: list[str] | None = None) -> dict[str, str]:
+    """Tags every run carries: whether the offline world played any role (and which), the commit
+    and package versions. ``simulated`` comes from ``harness.provenance`` or a run's records."""
+    tags = {"simulated": str(simulated).lower(), **dict(_process_tags())}
+    if simulated and roles:
+        tags["simulated_roles"] = ",".join(roles)
+    return tags
+
+
+def card_tags(card: Scorecard) -> dict[str, str]:
+    return common_tags(card.simulated, card.simulated_roles)
+
+
+def summary_metrics(report: dict[str, Any]) -> dict[str, float]:
+    """A sweep's result on its parent run: seed and best on validation and test, and the gain."""
+    out: dict[str, float] = {}
+    for who in ("seed", "best"):
+        row = report[who]
+        for name, value in (("validation/acceptance_rate", row.get("validation_acceptance")),
+                            ("test/acceptance_rate", row.get("test_acceptance")),
+                            ("test/calls_per_accepted", row.get("test_calls_per_accepted"))):
+            if value is not None:
+                out[f"{who}/{name}"] = float(value)
+    for name, value in (report.get("gain") or {}).items():
+        if value is not None:
+            out[f"gain/{name}"] = float(value)
+    return out
+
+
+def comparison_table(report: dict[str, Any]) -> dict[str, list[Any]]:
+    """The harnesses the report evaluated on test, one row each (``log_table``: the parent's table)."""
+    seen, table = set(), {k: [] for k in ("role", "trial", "operator", "validation_acceptance", "test_acceptance",
+                                          "test_calls_per_accepted", "harness_hash")}
+    for row in [report["seed"], *(report.get("top") or [])]:
+        if row["trial"] in seen:
+            continue
+        seen.add(row["trial"])
+        role = "+".join(name for name in ("seed", "best") if report[name]["trial"] == row["trial"]) or "top"
+        for key in table:
+            table[key].append(role if key == "role" else row.get(key))
+    return table
 
 
 def scorecard_metrics(card: Scorecard, prefix: str = "") -> dict[str, float]:
+    """The scorecard's metrics; a sweep candidate's carry their split (``validation/acceptance_rate``),
+    so train screens, validation and test never share one column."""
     return {f"{prefix}{name}": m.value for name, m in card.metrics.items() if m.value is not None}
 
 
@@ -171,12 +228,14 @@ def start_traces(experiment: str) -> str:
 def log_generation(experiment: str, config: HarnessConfig, out: Path, card: Scorecard, run_id: str | None = None) -> str:
     """A single generation as one run: params, scorecard metrics, genes, records, dataset."""
     logger = Logger(experiment)
-    tags = {**common_tags(card.simulated), "autodata.kind": "generation", "autodata.out": str(out.resolve())}
+    tags = {**card_tags(card), "autodata.kind": "generation", "autodata.out": str(out.resolve())}
     if run_id is None:
         run_id = logger.create_run(f"{config.preset}-seed{config.seed}", tags)
     else:
         logger.batch(run_id, tags={"mlflow.runName": f"{config.preset}-seed{config.seed}", **tags})
     logger.batch(run_id, params=harness_params(config), metrics=scorecard_metrics(card))
+    if VIEW_TAG not in logger.client.get_experiment(logger.experiment_id).tags:  # a sweep's view stays
+        save_view(logger.client, logger.experiment_id, sweep=False)
     logger.artifacts(run_id, genes=config.genes.model_dump(), evaluation=out,
                      texts={"config/resolved.json": json.dumps(redact(config.model_dump(mode="json")), indent=2)})
     if mlflow.active_run() is not None and mlflow.active_run().info.run_id == run_id:
@@ -196,12 +255,20 @@ class SweepTracker:
         self.knobs = knobs
         self.study = study
         self.parent = self.logger.find_run(**{"autodata.study": study, "autodata.kind": "sweep"})
+        # What the preflight saw answering (serve-sim included); a simulated evaluation turns it on later.
+        self.simulated = set(provenance.simulated_roles(seed_config))
         if self.parent is None:
             self.parent = self.logger.create_run(
-                study, {**common_tags(seed_config.simulated), "autodata.kind": "sweep", "autodata.study": study})
+                study, {**common_tags(bool(self.simulated), sorted(self.simulated)), "autodata.kind": "sweep",
+                        "autodata.study": study})
             self.logger.batch(self.parent, params={"search." + k: json.dumps(v)[:6000] for k, v in search.items()})
         else:
             self.logger.client.update_run(self.parent, status="RUNNING")
+        self.sweep_name = experiment
+        # Run names carry the study (its hash, as in ``search/study.py``'s names): two sweeps' candidates stay apart.
+        self.tag = "@" + study.rsplit("-", 1)[-1][:6] if "-" in study else f"@{study}"
+        self.view = save_view(self.logger.client, self.logger.experiment_id, sweep=True)
+        self.prompts = PromptRegistry(self.logger.client, experiment)
         self.runs: dict[int, str] = {}
         self.best: float | None = None
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlflow-tracker")
@@ -242,9 +309,12 @@ class SweepTracker:
         attrs = event.attrs
         split = "validation" if event.validation_score is not None else "train"
         parents = attrs.get("parents") or []
+        where = event.evaluations.get(split)
+        card = Scorecard.model_validate_json((Path(where) / "scorecard.json").read_text()) if where else None
         tags = {
-            **common_tags(self.seed_config.simulated),
-            "autodata.kind": "candidate", "autodata.study": self.study, "autodata.trial": str(event.number),
+            **(card_tags(card) if card is not None else common_tags(bool(self.simulated), sorted(self.simulated))),
+            "autodata.kind": "candidate", "autodata.study": self.study, "autodata.sweep": self.sweep_name,
+            "autodata.trial": str(event.number),
             "autodata.split": split, "autodata.state": event.state, "autodata.operator": event.operator,
             "autodata.accepted": str(event.accepted).lower(),
             "autodata.parents": ",".join(map(str, parents)),
@@ -253,18 +323,18 @@ class SweepTracker:
             tags["autodata.mutated_gene"] = attrs["mutated_gene"]
         if parents and (parent_run := self.run_of(parents[0])):
             tags["autodata.parent_run_id"] = parent_run
-        run_id = self.logger.create_run(f"candidate-{event.number}", tags, parent=self.parent)
+        run_id = self.logger.create_run(f"candidate-{event.number} {self.tag}", tags, parent=self.parent)
         self.runs[event.number] = run_id
         config = self._config(attrs, event.knobs)
         metrics = {"train_score": event.train_score} if event.train_score is not None else {}
         if event.validation_score is not None:
             metrics["validation_score"] = event.validation_score
         metrics.update({f"cost_{k}": v for k, v in event.cost.items()})
-        where = event.evaluations.get(split)
-        card = Scorecard.model_validate_json((Path(where) / "scorecard.json").read_text()) if where else None
         if card is not None:
-            metrics.update(scorecard_metrics(card))
+            metrics.update(scorecard_metrics(card, prefix=f"{split}/"))
+            self._note_simulated(card)
         self.logger.batch(run_id, params=harness_params(config, self.knobs), metrics=metrics)
+        self._link_prompts(run_id, config)
         texts = {"mutation/analysis.txt": attrs["analysis"]} if attrs.get("analysis") else {}
         self.logger.artifacts(run_id, genes=config.genes.model_dump(), texts=texts,
                               evaluation=Path(where) if where else None)
@@ -282,17 +352,33 @@ class SweepTracker:
         if self.logger.find_run(**{"autodata.study": self.study, "autodata.trial": str(event.number),
                                    "autodata.split": "test"}):
             return  # already logged by an earlier run of this sweep's report
-        tags = {**common_tags(self.seed_config.simulated), "autodata.kind": "candidate", "autodata.study": self.study,
+        card = Scorecard.model_validate_json((Path(event.out) / "scorecard.json").read_text())
+        tags = {**card_tags(card), "autodata.kind": "candidate", "autodata.study": self.study,
+                "autodata.sweep": self.sweep_name,
                 "autodata.trial": str(event.number), "autodata.split": "test", "autodata.role": event.role}
         if validation_run := self.run_of(event.number):
             tags["autodata.validation_run_id"] = validation_run
-        run_id = self.logger.create_run(f"test-{event.role}-{event.number}", tags, parent=self.parent)
-        card = Scorecard.model_validate_json((Path(event.out) / "scorecard.json").read_text())
+        run_id = self.logger.create_run(f"test-{event.role}-{event.number} {self.tag}", tags, parent=self.parent)
+        self._note_simulated(card)
         # Like every child: the harness's params and gene texts (from the evaluation's resolved config).
         config = HarnessConfig.model_validate(json.loads((Path(event.out) / "config.resolved.json").read_text())["config"])
-        self.logger.batch(run_id, params=harness_params(config, self.knobs), metrics=scorecard_metrics(card))
+        test_metrics = scorecard_metrics(card, prefix="test/")
+        self.logger.batch(run_id, params=harness_params(config, self.knobs), metrics=test_metrics)
+        if validation_run:  # the candidate's own row shows its test numbers beside its validation ones
+            self.logger.batch(validation_run, metrics=test_metrics)
+        self._link_prompts(run_id, config)
         self.logger.artifacts(run_id, genes=config.genes.model_dump(), evaluation=Path(event.out))
         self.logger.finish(run_id)
+
+    def _link_prompts(self, run_id: str, config: HarnessConfig) -> None:
+        genes = config.genes.model_dump()
+        self.prompts.link(run_id, genes, {name: text_id(text) for name, text in genes.items()})
+
+    def _note_simulated(self, card: Scorecard) -> None:
+        """The parent is simulated as soon as one evaluation was (a worker may have made no preflight)."""
+        if card.simulated and not set(card.simulated_roles) <= self.simulated:
+            self.simulated.update(card.simulated_roles)
+            self.logger.batch(self.parent, tags=common_tags(True, sorted(self.simulated)))
 
     def flush(self) -> list[str]:
         """Wait for everything queued; the errors of logging that failed (logging never stops a sweep)."""
@@ -313,7 +399,20 @@ class SweepTracker:
                        "seed_test_acceptance": report["seed"]["test_acceptance"],
                        "best_validation_acceptance": report["best"]["validation_acceptance"] or 0.0,
                        "best_test_acceptance": report["best"]["test_acceptance"]}
-            self.logger.batch(self.parent, metrics=metrics, tags={"autodata.best_trial": str(report["best"]["trial"])})
+            metrics.update(summary_metrics(report))
+            tags = {"autodata.best_trial": str(report["best"]["trial"]), "autodata.view": self.view,
+                    **common_tags(bool(report.get("simulated")), report.get("simulated_roles"))}
+            pair = [self.logger.find_run(**{"autodata.study": self.study, "autodata.trial": str(report[who]["trial"]),
+                                            "autodata.split": "test"}) for who in ("seed", "best")]
+            if all(pair):  # the best harness's gene texts beside the seed's (the seed alone when it is the best)
+                tags["autodata.seed_vs_best"] = compare_url(self.logger.experiment_id,
+                                                            [p for p in dict.fromkeys(pair) if p])
+            self.logger.batch(self.parent, metrics=metrics, tags=tags)
             self.logger.artifacts(self.parent, texts={"report.json": json.dumps(report, indent=2, default=str)})
+            self.logger.client.log_table(self.parent, comparison_table(report), "comparison.json")
+            for alias in ("seed", "best"):
+                genes = report["best_genes"] if alias == "best" else report.get("seed_genes")
+                if genes:
+                    self.prompts.alias(alias, genes, {name: text_id(text) for name, text in genes.items()})
         self.logger.finish(self.parent)
         return failures

@@ -130,8 +130,9 @@ def headless(url: str, *args: str, timeout: float = 120.0) -> subprocess.Complet
         return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
 
 
-def rendered_dom(url: str) -> str:
-    return headless(url, "--dump-dom").stdout
+def rendered_dom(url: str, width: int = 2400, height: int = 1200) -> str:
+    """The page as the browser built it; wide, because the runs table renders only visible columns."""
+    return headless(url, "--dump-dom", f"--window-size={width},{height}").stdout
 
 
 def screenshot(url: str, path: Path, width: int = 1600, height: int = 1000) -> Path:

@@ -65,6 +65,8 @@ class ModelSpec(Strict):
 
     @property
     def simulated(self) -> bool:
+        """Played by the offline world *in process* (no call leaves it). Whether a role's numbers are
+        simulated, serve-sim behind an api_base included, is ``harness.provenance``'s answer."""
         return self.model.startswith("sim/")
 
     def base_url(self) -> str | None:
@@ -249,10 +251,6 @@ class HarnessConfig(Strict):
     @property
     def resolved_pipeline(self) -> Pipeline:
         return pipeline_for(self.preset, self.pipeline)
-
-    @property
-    def simulated(self) -> bool:
-        return any(spec.simulated for _, spec in self.models.items())
 
     def identity(self) -> dict[str, Any]:
         """What makes two harnesses the same: everything but documents, seed and runtime."""

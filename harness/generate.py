@@ -28,7 +28,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from harness import aio
+from harness import aio, provenance
 from harness.adapter import call_settings
 from harness.config import HarnessConfig
 from harness.documents import Document, DocumentSet
@@ -281,7 +281,7 @@ async def _run_generation(
     accepted = [AcceptedSample.model_validate(row) for row in read_jsonl(out / ACCEPTED_FILE)]
     accepted = [a for a in accepted if a.doc_id in {d.id for d in documents}]
     by_doc = load_rounds(out)
-    simulated_roles = simulated_role_names(config, registry, last_summary)
+    simulated_roles = simulated_role_names(config, last_summary)
     summary = summarize(
         all_rounds,
         accepted,
@@ -314,21 +314,22 @@ async def _run_generation(
     summary["budget"] = registry.budget.limits()
     summary["stopped"] = stopped
     summary["documents_finished"] = state["done"]  # fewer than "documents" when the run stopped early
+    # Which documents this run covers: a directory may hold more (an earlier, larger run on it), and
+    # the scorecard must count the same rounds and samples as this summary.
+    summary["document_ids"] = sorted(d.id for d in documents)
     write_json_atomic(out / SUMMARY_FILE, summary)
     if endpoint_errors:
         raise endpoint_errors[0]
     return summary
 
 
-def simulated_role_names(config: HarnessConfig, registry: ModelRegistry, last_summary: dict[str, Any]) -> list[str]:
-    """Roles played by the offline world: a ``sim/`` model, a model whose replies came from it
-    (serve-sim), or a role an earlier session of this run found simulated."""
-    served = {model for model, counts in registry.stats.counts.items() if counts.get("simulated")}
+def simulated_role_names(config: HarnessConfig, last_summary: dict[str, Any]) -> list[str]:
+    """Roles played by the offline world (``harness.provenance``: a ``sim/`` model, or replies that
+    came from it, as serve-sim's do), including a role an earlier session of this run found simulated."""
     earlier = set(last_summary.get("simulated_roles") or [])
     if last_summary.get("simulated") and "simulated_roles" not in last_summary:
         earlier = {role for role, _ in config.models.items()}  # a summary from before roles were told apart
-    return sorted(role for role, spec in config.models.items()
-                  if spec.simulated or spec.model in served or role in earlier)
+    return provenance.simulated_roles(config, earlier)
 
 
 def open_spend_log(out: Path, last_summary: dict[str, Any]) -> tuple[JsonlWriter, Spend]:

@@ -39,7 +39,7 @@ import urllib.request
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from harness import structured
+from harness import provenance, structured
 from harness.config import HarnessConfig, ModelSpec, Runtime, content_hash
 from harness.context_window import window
 from harness.endpoint.errors import EndpointError
@@ -82,7 +82,8 @@ class Check:
     roles: list[str]
     model: str
     endpoint: str
-    simulated: bool = False
+    simulated: bool = False  # a sim/ model: the offline world in process, no call made
+    offline_world: bool = False  # its replies came from the offline world (serve-sim behind api_base)
     reachable: bool | None = None
     authenticated: bool | None = None
     chat_format: bool | None = None  # the reply parsed in the text format
@@ -132,7 +133,7 @@ def probe_structured(spec: ModelSpec, signature: Any, runtime: Runtime, check: C
     """(mode the endpoint accepts, whether its reply followed the schema) for ``spec``, by
     ``structured.probe`` over a plain HTTP post with the preflight's tight bounds; the reply's
     tokens per second go into ``check`` when it has none yet."""
-    from harness.endpoint.client import api_key
+    from harness.endpoint.client import api_key, endpoint_label
 
     base = spec.base_url()
     if not base:
@@ -156,6 +157,7 @@ def probe_structured(spec: ModelSpec, signature: Any, runtime: Runtime, check: C
             check.requests += 1
             check.ok += status == 200
             check.tokens += int((reply.get("usage") or {}).get("total_tokens") or 0)
+        provenance.note_reply(endpoint_label(spec), spec.model, str(reply.get("model") or ""))
         completion = int((reply.get("usage") or {}).get("completion_tokens") or 0)
         if status == 200 and check is not None and not check.tokens_per_s and completion:
             check.tokens_per_s = round(completion / max(time.monotonic() - started, 1e-6), 1)
@@ -347,6 +349,8 @@ def preflight(config: HarnessConfig, fresh: bool = False) -> list[Check]:
         entry = remembered.get(key)
         if entry and time.time() - float(entry.get("at", 0)) < REUSE_S and not Check(**entry["check"]).fails:
             check = Check(**{**entry["check"], "roles": members, "cached": True})
+            if check.offline_world:
+                provenance.note_spec(spec)  # what the reused check saw answering
         else:
             asyncio.run(_chat_probe(check, role, config, roles))
             if check.reachable and check.authenticated:
@@ -364,6 +368,7 @@ def preflight(config: HarnessConfig, fresh: bool = False) -> list[Check]:
                     check.honours_n = known if known is not None else probe_n(
                         spec, config.runtime, check, _solver_messages(roles, role, config))
                     probed_n.add(endpoint_label(spec))
+            check.offline_world = provenance.role_is_simulated(spec)
             remembered[key] = {"at": time.time(), "check": check.as_dict()}
         endpoint = structured.endpoint_key(spec)
         if spec.api_base and spec.structured == "auto" and endpoint not in found and check.structured_follows is not None:

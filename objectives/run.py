@@ -42,5 +42,9 @@ def load_run(out: str | Path) -> RunRecords:
     summary = json.loads((out / SUMMARY_FILE).read_text(encoding="utf-8")) if (out / SUMMARY_FILE).exists() else {}
     resolved_path = out / "config.resolved.json"
     resolved = json.loads(resolved_path.read_text(encoding="utf-8")) if resolved_path.exists() else {}
+    if summary.get("document_ids") is not None:  # this run's documents (the directory may hold more)
+        ids = set(summary["document_ids"])
+        rounds = [r for r in rounds if r.doc_id in ids]
+        accepted = [a for a in accepted if a.doc_id in ids]
     documents = int(summary.get("documents") or len({r.doc_id for r in rounds}))
     return RunRecords(rounds, accepted, documents, summary, resolved, out)

@@ -10,6 +10,7 @@ import difflib
 from pathlib import Path
 from typing import Any
 
+from harness import provenance
 from harness.generate import load_rounds, write_json_atomic
 from search.callbacks import TestEvaluated
 from search.operators.base import Member
@@ -75,9 +76,12 @@ async def build_report(sweep: Sweep) -> dict[str, Any]:
         if member not in chosen:
             chosen.append(member)
 
+    seen: set[str] = set()  # roles the offline world played in the evaluations reported
+
     async def on_test(member: Member) -> dict[str, Any]:
         config = build_harness(sweep.seed_config, member.knobs, member.genes)
         test = await sweep.evaluator.evaluate(config, "test")
+        seen.update(test.scorecard.simulated_roles)
         attrs = trials[member.number].user_attrs
         return {
             "trial": member.number,
@@ -87,6 +91,7 @@ async def build_report(sweep: Sweep) -> dict[str, Any]:
             "validation_score": member.score,
             "validation_values": list(member.values),
             "test_acceptance": test.acceptance,
+            "test_calls_per_accepted": test.scorecard.value("calls_per_accepted"),
             "test_score": test.score,
             "test_values": list(test.values),
             "knobs": member.knobs,
@@ -107,8 +112,10 @@ async def build_report(sweep: Sweep) -> dict[str, Any]:
         row.update(reliability.get(number, {}))
     seed_genes = members[seed_number].genes
     spent = sweep.spent()
+    simulated_roles = provenance.simulated_roles(sweep.seed_config, seen)
     report = {
-        "simulated": sweep.seed_config.simulated,
+        "simulated": bool(simulated_roles),
+        "simulated_roles": simulated_roles,
         "study": sweep.study.study_name,
         "objectives": [{"metric": o.metric, "direction": o.resolved_direction} for o in sweep.spec.objectives],
         "splits": sweep.spec.splits.model_dump(),
@@ -123,6 +130,7 @@ async def build_report(sweep: Sweep) -> dict[str, Any]:
         },
         "best_genes_diff": gene_diff(seed_genes, best.genes),
         "best_genes": best.genes,
+        "seed_genes": seed_genes,
         "best_knobs_diff": {k: {"seed": members[seed_number].knobs.get(k), "best": v}
                             for k, v in best.knobs.items() if members[seed_number].knobs.get(k) != v},
         "lineage": lineage(sweep, best.number),

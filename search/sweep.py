@@ -51,6 +51,8 @@ from search.operators.reflective import ReflectiveMutation
 from search.selection import ParetoArchive, boltzmann_choice
 from search.space import build_harness, distributions, genes_of, knobs_of
 from search.storage import WORKER, open_storage, recover_stale, register_worker
+from search.study import mark as mark_study
+from search.study import study_name
 
 MAX_REJECTIONS_FACTOR = 5  # proposals rejected by the guard before the sweep gives up
 
@@ -69,10 +71,6 @@ def split_documents(config: SweepConfig) -> dict[str, DocumentSet]:
         "validation": DocumentSet(d[s.train : s.train + s.validation]),
         "test": DocumentSet(d[s.train + s.validation : total]),
     }
-
-
-def study_name(config: SweepConfig) -> str:
-    return f"{config.name}-seed{config.seed}"
 
 
 @dataclass
@@ -108,6 +106,7 @@ class Sweep:
         operators: dict[str, Operator] | None = None,
         faults: FaultPlan | None = None,
         worker_index: int = 0,
+        study: str | None = None,
     ) -> None:
         self.config = config
         self.spec = config.search
@@ -124,12 +123,13 @@ class Sweep:
         self.dists = distributions(self.spec)
         self.directions = [o.resolved_direction for o in self.spec.objectives]
         self.study = optuna.create_study(
-            study_name=study_name(config),
+            study_name=study or study_name(config),  # search/study.py: named by what it searches
             storage=open_storage(storage),
             load_if_exists=True,
             directions=self.directions,
             sampler=make_sampler(self.spec, config.seed),
         )
+        mark_study(self.study, config)
         proposer_lm = build_lm(self.spec.proposer, self.seed_config.runtime,
                                SimEngine(world_seed=self.seed_config.documents.world_seed))
         self.operators: dict[str, Operator] = operators or {

@@ -233,6 +233,7 @@ def test_real_endpoint_is_a_dspy_lm_with_the_key_from_the_env(monkeypatch: pytes
 
     from harness.config import parse_config
     from harness.models import ModelRegistry, missing_credentials
+    from harness.provenance import simulated_roles
 
     monkeypatch.setenv("MY_TEST_KEY", "sk-test-123")
     config = parse_config({"models": {"weak": {"model": "openai/gpt-4o-mini", "api_key_env": "MY_TEST_KEY"}}})
@@ -247,7 +248,7 @@ def test_real_endpoint_is_a_dspy_lm_with_the_key_from_the_env(monkeypatch: pytes
     assert "api_key" not in lm.kwargs
     assert missing_credentials(config.models) == []
     assert registry.lm("strong").model == "sim/strong"  # the other roles stay on the offline world
-    assert config.simulated  # some roles are simulated, so the run is labelled
+    assert simulated_roles(config) == ["challenger", "judge", "orchestrator", "qv", "strong"]  # labelled per role
 
     monkeypatch.delenv("MY_TEST_KEY")
     problems = missing_credentials(config.models)

@@ -195,3 +195,21 @@ def test_embedding_dispersion_when_an_embedding_model_is_configured(tmp_path):
     assert dispersion is not None and 0.0 < dispersion < 1.0
     plain = score_run(tmp_path, config.model_copy(update={"scoring": type(config.scoring)()}))
     assert plain.value("embedding_dispersion") is None
+
+
+def test_a_smaller_run_on_a_larger_runs_directory_is_scored_on_its_own_documents(tmp_path: Path) -> None:
+    # The directory keeps the larger run's records (resume is per document); the summary and the
+    # scorecard of the second run both count only its own documents.
+    from harness.config import parse_config
+    from harness.documents import load_documents
+    from harness.generate import generate
+    from objectives.evaluate import score_run
+
+    out = tmp_path / "out"
+    for count in (6, 3):
+        config = parse_config({"documents": {"count": count}, "tracking": {"enabled": False}})
+        summary = generate(config, load_documents(config.documents), out)
+    card = score_run(out, config)
+    assert summary["documents"] == card.documents == 3
+    assert card.value("accepted") == summary["accepted"] <= 3
+    assert card.value("acceptance_rate") == pytest.approx(summary["acceptance_rate"])

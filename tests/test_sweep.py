@@ -80,7 +80,13 @@ def run_cli(*args: str | Path, store: Path, timeout: float = 240) -> subprocess.
 
 
 def load_study(storage: str, name: str) -> optuna.Study:
-    return optuna.load_study(study_name=name, storage=open_storage(storage))
+    """The study of the sweep configuration ``name`` (the storage's only study of that name and
+    seed 0: studies are named by what they search, ``search/study.py``)."""
+    found = [s for s in optuna.get_all_study_names(open_storage(storage)) if s.startswith(f"{name}-seed0-")]
+    if not found:
+        raise KeyError(name)
+    assert len(found) == 1, found
+    return optuna.load_study(study_name=found[0], storage=open_storage(storage))
 
 
 def candidates_of(trials: list[FrozenTrial]) -> list[FrozenTrial]:
@@ -422,7 +428,7 @@ def test_four_workers_share_one_storage(tmp_path: Path, kind: str) -> None:
     assert "Traceback" not in result.stdout + result.stderr
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
 
-    trials = load_study(storage, f"workers-{kind}-seed0").get_trials()
+    trials = load_study(storage, f"workers-{kind}").get_trials()
     numbers = [t.number for t in trials]
     assert len(numbers) == len(set(numbers)) and sorted(numbers) == list(range(len(numbers)))  # none lost or doubled
     assert Counter(t.state for t in trials).keys() <= {TrialState.COMPLETE, TrialState.PRUNED}, \
@@ -473,7 +479,7 @@ def test_one_candidate_at_a_time_a_sweep_is_a_function_of_its_seed(tmp_path: Pat
         report["budget"].pop("wall_s")
     assert reports[0] == reports[1]
     trials = [[(t.number, t.state, t.params, t.user_attrs.get("operator"), t.user_attrs.get("parents"),
-                t.values) for t in load_study(f"sqlite:///{tmp_path / f'optuna{i}.db'}", "again-seed0").get_trials()]
+                t.values) for t in load_study(f"sqlite:///{tmp_path / f'optuna{i}.db'}", "again").get_trials()]
               for i in (1, 2)]
     assert len(trials[0]) >= 6 and trials[0] == trials[1]
 
@@ -495,7 +501,7 @@ def test_sweep_killed_with_sigkill_resumes_keeping_completed_trials(tmp_path: Pa
                 assert process.poll() is None, "the sweep finished before it could be killed: " + \
                     (tmp_path / "first.log").read_text()
                 try:
-                    trials = load_study(storage, "killed-seed0").get_trials()
+                    trials = load_study(storage, "killed").get_trials()
                 except KeyError:  # the study does not exist yet
                     trials = []
                 states = Counter(t.state for t in trials)
@@ -514,7 +520,7 @@ def test_sweep_killed_with_sigkill_resumes_keeping_completed_trials(tmp_path: Pa
     assert process.returncode == -signal.SIGKILL
     assert not (out / "report.json").exists()
 
-    before = load_study(storage, "killed-seed0").get_trials()
+    before = load_study(storage, "killed").get_trials()
     completed = snapshot([t for t in before if t.state == TrialState.COMPLETE])
     running = snapshot([t for t in before if t.state == TrialState.RUNNING])
     assert len(completed) >= 3 and running
@@ -523,7 +529,7 @@ def test_sweep_killed_with_sigkill_resumes_keeping_completed_trials(tmp_path: Pa
     assert result.returncode == 0, result.stdout + result.stderr
     assert (out / "report.json").is_file()
 
-    after_trials = load_study(storage, "killed-seed0").get_trials()
+    after_trials = load_study(storage, "killed").get_trials()
     after = {t.number: t for t in after_trials}
     assert not [t.number for t in after_trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
     # Every trial completed before the kill is kept, unchanged.

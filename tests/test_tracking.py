@@ -141,10 +141,10 @@ def sweep(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     experiment = client.get_experiment_by_name("tracked")
     assert experiment is not None, "the sweep logged no MLflow experiment named after its config"
     runs = client.search_runs([experiment.experiment_id], max_results=1000)
-    study = optuna.load_study(study_name="tracked-seed0", storage=open_storage(storage))
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    study = optuna.load_study(study_name=report["study"], storage=open_storage(storage))
     return SimpleNamespace(root=root, store=store, out=out, storage=storage, argv=argv, result=result, client=client, experiment=experiment, runs=runs, study=study,
-                           trials=study.get_trials(),
-                           report=json.loads((out / "report.json").read_text(encoding="utf-8")))
+                           trials=study.get_trials(), report=report)
 
 
 def split_runs(sweep: SimpleNamespace) -> tuple[Any, list[Any], list[Any]]:
@@ -159,8 +159,9 @@ def split_runs(sweep: SimpleNamespace) -> tuple[Any, list[Any], list[Any]]:
 @pytest.mark.slow
 def test_sweep_logs_one_parent_and_one_child_per_candidate(sweep: SimpleNamespace) -> None:
     parent, candidates, tests = split_runs(sweep)
-    assert parent.info.run_name == "tracked-seed0"
-    assert parent.data.tags["autodata.study"] == "tracked-seed0"
+    assert sweep.report["study"].startswith("tracked-seed0-")  # named by what it searches (search/study.py)
+    assert parent.info.run_name == sweep.report["study"]
+    assert parent.data.tags["autodata.study"] == sweep.report["study"]
     assert parent.info.status == "FINISHED"
     assert "mlflow.parentRunId" not in parent.data.tags
     # Every other run of the experiment is a child of that parent: candidates and test evaluations.
@@ -168,7 +169,7 @@ def test_sweep_logs_one_parent_and_one_child_per_candidate(sweep: SimpleNamespac
     for run in candidates + tests:
         assert run.data.tags["mlflow.parentRunId"] == parent.info.run_id, run.info.run_name
         assert run.data.tags["autodata.kind"] == "candidate"
-        assert run.data.tags["autodata.study"] == "tracked-seed0"
+        assert run.data.tags["autodata.study"] == sweep.report["study"]
         assert run.info.status == "FINISHED"
 
     # One child per completed or screened-out trial of the Optuna study, and no other.
@@ -179,7 +180,9 @@ def test_sweep_logs_one_parent_and_one_child_per_candidate(sweep: SimpleNamespac
     for run in candidates:
         trial = trials[int(run.data.tags["autodata.trial"])]
         tags = run.data.tags
-        assert run.info.run_name == f"candidate-{trial.number}"
+        # Named for the trial and the study (its hash): two sweeps in one experiment stay apart.
+        assert run.info.run_name == f"candidate-{trial.number} @{sweep.report['study'].rsplit('-', 1)[1][:6]}"
+        assert tags["autodata.sweep"] == "tracked"
         if trial.state == TrialState.COMPLETE:
             assert (tags["autodata.split"], tags["autodata.state"]) == ("validation", "complete")
         else:
@@ -202,9 +205,9 @@ def test_sweep_logs_one_parent_and_one_child_per_candidate(sweep: SimpleNamespac
                        if r.data.tags["autodata.split"] == "validation"}
     for run in tests:
         trial = run.data.tags["autodata.trial"]
-        assert run.info.run_name == f"test-{run.data.tags['autodata.role']}-{trial}"
+        assert run.info.run_name.startswith(f"test-{run.data.tags['autodata.role']}-{trial} @")
         assert run.data.tags["autodata.validation_run_id"] == validation_runs[trial]
-    test_acceptance = {int(r.data.tags["autodata.trial"]): r.data.metrics["acceptance_rate"] for r in tests}
+    test_acceptance = {int(r.data.tags["autodata.trial"]): r.data.metrics["test/acceptance_rate"] for r in tests}
     assert test_acceptance[report["seed"]["trial"]] == pytest.approx(report["seed"]["test_acceptance"])
     assert test_acceptance[report["best"]["trial"]] == pytest.approx(report["best"]["test_acceptance"])
     assert parent.data.tags["autodata.best_trial"] == str(report["best"]["trial"])
@@ -221,20 +224,23 @@ def test_children_carry_scorecard_metrics_params_and_provenance_tags(sweep: Simp
     for run in candidates + tests:
         metrics, params, tags = run.data.metrics, run.data.params, run.data.tags
         name = run.info.run_name
-        # Scorecard metrics of the evaluation the run holds.
+        # Scorecard metrics of the evaluation the run holds, under its split: never one column for all.
+        split = tags["autodata.split"]
         for metric in ("acceptance_rate", "accepted", "weak_mean", "calls", "input_tokens", "output_tokens"):
-            assert metric in metrics, (name, metric)
-        if metrics["accepted"] > 0:
-            assert {"gap_mean", "strong_mean", "rounds_per_accepted", "calls_per_accepted"} <= metrics.keys(), name
-        assert 0.0 <= metrics["acceptance_rate"] <= 1.0 and metrics["calls"] > 0
+            assert f"{split}/{metric}" in metrics and metric not in metrics, (name, metric)
+        if metrics[f"{split}/accepted"] > 0:
+            assert {f"{split}/{m}" for m in ("gap_mean", "strong_mean", "rounds_per_accepted",
+                                             "calls_per_accepted")} <= metrics.keys(), name
+        assert 0.0 <= metrics[f"{split}/acceptance_rate"] <= 1.0 and metrics[f"{split}/calls"] > 0
         # Provenance: simulated, versions, commit.
         assert tags["simulated"] == "true"
         assert tags["version.mlflow"] == mlflow.__version__ and tags["version.optuna"] == optuna.__version__
         assert tags["version.python"] == ".".join(map(str, sys.version_info[:3]))
         assert {"version.dspy", "version.litellm", "version.pydantic", "version.numpy"} <= tags.keys()
         assert is_repo_commit(tags["git_commit"]), tags["git_commit"]
-        # Params: searched knobs, gene hashes (never text), role models, preset and seed.
-        assert all(len(value) < 100 for value in params.values()), name
+        # Params: searched knobs, gene texts (readable beside other runs') with their bank ids,
+        # role models, preset and seed.
+        assert all(len(value) < 100 for key, value in params.items() if not key.startswith("gene.")), name
     for run in candidates:
         metrics, params, tags = run.data.metrics, run.data.params, run.data.tags
         trial = trials[int(tags["autodata.trial"])]
@@ -242,8 +248,9 @@ def test_children_carry_scorecard_metrics_params_and_provenance_tags(sweep: Simp
         for knob, value in trial.params.items():
             assert float(params[f"knob.{knob}"]) == pytest.approx(value), (run.info.run_name, knob)
         for gene in GENES:
-            assert params[f"gene.{gene}"] == text_id(trial.user_attrs[f"gene_text:{gene}"])
-            assert params[f"gene.{gene}"] == trial.user_attrs["genes"][gene]
+            assert params[f"gene.{gene}"] == trial.user_attrs[f"gene_text:{gene}"]
+            assert params[f"gene_id.{gene}"] == text_id(trial.user_attrs[f"gene_text:{gene}"])
+            assert params[f"gene_id.{gene}"] == trial.user_attrs["genes"][gene]
         for role in ROLES:
             assert params[f"model.{role}"] == f"sim/{role}"
         assert (params["preset"], params["seed"]) == ("agentic", "0")
@@ -253,10 +260,10 @@ def test_children_carry_scorecard_metrics_params_and_provenance_tags(sweep: Simp
         assert metrics["cost_calls"] == pytest.approx(trial.user_attrs["cost"]["calls"])
         if tags["autodata.split"] == "validation":
             assert metrics["validation_score"] == pytest.approx(trial.user_attrs["validation_score"])
-            assert metrics["acceptance_rate"] == pytest.approx(trial.user_attrs["validation_acceptance"])
+            assert metrics["validation/acceptance_rate"] == pytest.approx(trial.user_attrs["validation_acceptance"])
         else:
             assert "validation_score" not in metrics
-            assert metrics["acceptance_rate"] == pytest.approx(trial.user_attrs["train_score"])
+            assert metrics["train/acceptance_rate"] == pytest.approx(trial.user_attrs["train_score"])
         # Lineage: the first parent's run exists and is that parent's validation run.
         parents = trial.user_attrs["parents"]
         if parents:
@@ -273,6 +280,8 @@ def test_children_carry_scorecard_metrics_params_and_provenance_tags(sweep: Simp
     for run in tests:
         twin = validation[run.data.tags["autodata.trial"]]
         assert run.data.params == twin.data.params, run.info.run_name
+        # ... and the twin shows the test numbers too: one row per harness in the UI's view.
+        assert twin.data.metrics["test/acceptance_rate"] == run.data.metrics["test/acceptance_rate"]
     # The parent holds the search space, never a prompt.
     space = json.loads(parent.data.params["search.budget"])
     assert space["candidates"] == 5
@@ -294,7 +303,7 @@ def test_children_hold_genes_records_and_the_accepted_dataset(sweep: SimpleNames
         for gene in GENES:  # the full gene text, not a hash
             text = artifact_bytes(client, run_id, f"genes/{gene}.txt", tmp_path).decode("utf-8")
             assert text == trial.user_attrs[f"gene_text:{gene}"]
-            assert text_id(text) == run.data.params[f"gene.{gene}"]
+            assert text_id(text) == run.data.params[f"gene_id.{gene}"]
         # The evaluation's records, byte for byte, from the split the run stands for.
         where = Path(trial.user_attrs["validation_dir" if tags["autodata.split"] == "validation" else "train_dir"])
         for name in ("accepted.jsonl", "rounds.jsonl", "scorecard.json"):
@@ -303,11 +312,12 @@ def test_children_hold_genes_records_and_the_accepted_dataset(sweep: SimpleNames
         assert resolved["harness_hash"] == run.data.params["harness_hash"]
         assert resolved["config"] == redact(resolved["config"])
         card = Scorecard.model_validate_json(artifact_bytes(client, run_id, "evaluation/scorecard.json", tmp_path))
-        assert run.data.metrics["acceptance_rate"] == pytest.approx(card.value("acceptance_rate"))
+        split = tags["autodata.split"]
+        assert run.data.metrics[f"{split}/acceptance_rate"] == pytest.approx(card.value("acceptance_rate"))
         if card.value("gap_mean") is None:
-            assert "gap_mean" not in run.data.metrics
+            assert f"{split}/gap_mean" not in run.data.metrics
         else:
-            assert run.data.metrics["gap_mean"] == pytest.approx(card.value("gap_mean"))
+            assert run.data.metrics[f"{split}/gap_mean"] == pytest.approx(card.value("gap_mean"))
         # The accepted samples are the run's dataset input.
         accepted = jsonl_rows(artifact_bytes(client, run_id, "evaluation/accepted.jsonl", tmp_path))
         inputs = client.get_run(run_id).inputs.dataset_inputs
@@ -355,9 +365,21 @@ def test_parent_has_best_so_far_history_and_the_report(sweep: SimpleNamespace, t
     assert values[0] == pytest.approx(sweep.report["seed"]["validation_score"])  # the seed finishes first
     scores = sweep.client.get_metric_history(parent.info.run_id, "candidate_score")
     assert sorted(m.step for m in scores) == steps
-    assert artifact_files(sweep.client, parent.info.run_id) == ["report.json"]
+    assert sorted(artifact_files(sweep.client, parent.info.run_id)) == ["comparison.json", "report.json"]
     logged = json.loads(artifact_bytes(sweep.client, parent.info.run_id, "report.json", tmp_path))
     assert logged == sweep.report
+    # The comparison table (MLflow's log_table): seed and best with their validation and test numbers.
+    table = json.loads(artifact_bytes(sweep.client, parent.info.run_id, "comparison.json", tmp_path))
+    rows = [dict(zip(table["columns"], row, strict=True)) for row in table["data"]]
+    by_trial = {row["trial"]: row for row in rows}
+    assert "seed" in by_trial[sweep.report["seed"]["trial"]]["role"]
+    best = by_trial[sweep.report["best"]["trial"]]
+    assert "best" in best["role"]
+    assert best["test_acceptance"] == pytest.approx(sweep.report["best"]["test_acceptance"])
+    # The parent's summary metrics: seed and best on both splits, and the gain.
+    metrics = sweep.client.get_run(parent.info.run_id).data.metrics
+    assert metrics["best/test/acceptance_rate"] == pytest.approx(sweep.report["best"]["test_acceptance"])
+    assert metrics["gain/test_acceptance"] == pytest.approx(sweep.report["gain"]["test_acceptance"])
 
 
 # --- compare ---------------------------------------------------------------------------------------
@@ -369,25 +391,39 @@ def table_rows(stdout: str) -> list[list[str]]:
 
 
 @pytest.mark.slow
-def test_compare_prints_candidates_best_first(sweep: SimpleNamespace) -> None:
+def test_compare_prints_each_sweeps_candidates_best_first(sweep: SimpleNamespace) -> None:
     _, candidates, tests = split_runs(sweep)
     plot = sweep.root / "plots" / "tracked.png"
     result = ok(run_cli("compare", "tracked", "--plot", plot, store=sweep.store, timeout=120))
     rows = table_rows(result.stdout)
-    acceptance = {r.info.run_name: r.data.metrics["acceptance_rate"] for r in candidates + tests}
-    assert [row[0] for row in rows] and sorted(row[0] for row in rows) == sorted(acceptance)
-    printed = [float(row[4]) for row in rows]
-    assert printed == sorted(printed, reverse=True)  # best first
+    validation = {int(r.data.tags["autodata.trial"]): r.data.metrics["validation/acceptance_rate"] for r in candidates
+                  if r.data.tags["autodata.split"] == "validation"}
+    tested = {int(r.data.tags["autodata.trial"]): r.data.metrics["test/acceptance_rate"] for r in tests}
+    assert sorted(int(row[0]) for row in rows) == sorted(validation)  # validation candidates only, once each
+    printed = [float(row[3]) for row in rows]
+    assert printed == sorted(printed, reverse=True)  # best first: higher acceptance is better
     for row in rows:
-        assert row[4] == f"{acceptance[row[0]]:.3f}", row
-    assert f"tracked: {len(acceptance)} runs, best first by acceptance_rate" in result.stdout
+        trial = int(row[0])
+        assert row[3] == f"{validation[trial]:.3f}", row
+        assert row[4] == (f"{tested[trial]:.3f}" if trial in tested else "-"), row
+    assert f"study {sweep.report['study']}: {len(validation)} validation" in " ".join(result.stdout.split())
+    assert "best first by validation/acceptance_rate (higher is better)" in " ".join(result.stdout.split())
     assert "SIMULATED" in result.stdout
-    # One objective: one panel (score by candidate, best so far), 7 x 4.5 inches at 110 dpi.
     data = plot.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
-    assert (int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")) == (770, 495)
-    assert len(data) > 10_000
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
     assert f"plot written to {plot.resolve()}" in " ".join(result.stdout.split())
+    # Lower is better for calls per accepted sample: ranked the other way.
+    cost = table_rows(ok(run_cli("compare", "tracked", "--metric", "calls_per_accepted", store=sweep.store,
+                                 timeout=120)).stdout)
+    spent = [float(row[3]) for row in cost if row[3] != "-"]
+    assert spent == sorted(spent) and len(spent) >= 2
+
+
+@pytest.mark.slow
+def test_compare_refuses_an_unknown_metric_listing_the_known_ones(sweep: SimpleNamespace) -> None:
+    result = run_cli("compare", "tracked", "--metric", "bogus", store=sweep.store, timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stdout + result.stderr
+    assert "unknown metric 'bogus'" in result.stderr and "calls_per_accepted" in result.stderr
 
 
 @pytest.mark.slow
@@ -480,9 +516,11 @@ def test_a_candidate_is_logged_in_one_batch(sweep: SimpleNamespace, tmp_path: Pa
     metrics, params, tags, steps = batch_contents(batches[0])
     card = Scorecard.model_validate_json((Path(attrs["validation_dir"]) / "scorecard.json").read_text())
     scored = {k for k, m in card.metrics.items() if m.value is not None}
-    assert set(metrics) == scored | {"train_score", "validation_score", "cost_calls", "cost_tokens", "cost_dollars"}
+    assert set(metrics) == {f"validation/{k}" for k in scored} | {"train_score", "validation_score", "cost_calls",
+                                                                  "cost_tokens", "cost_dollars"}
     assert len(metrics) >= 20 and steps == {0}
     assert set(params) == {"knob.challenger_temperature", "knob.round_budget", *(f"gene.{g}" for g in GENES),
+                           *(f"gene_id.{g}" for g in GENES),
                            *(f"model.{r}" for r in ROLES), "preset", "seed", "harness_hash"}
     # The tags travel with create_run (one call), so the run never exists untagged.
     created_tags = created[0][1]["tags"]
@@ -703,13 +741,14 @@ def test_generate_logs_one_generation_run(planted: SimpleNamespace, tmp_path: Pa
     assert tags["simulated"] == "true"  # five of six roles are the offline world
     assert tags["version.mlflow"] == mlflow.__version__ and is_repo_commit(tags["git_commit"])
     config = load_config(planted.config, {"documents.count": 5})
-    # Params: every knob, gene hashes, role models, preset, seed.
+    # Params: every knob, gene texts and their bank ids, role models, preset, seed.
     assert {k: v for k, v in params.items() if k.startswith("knob.")} == {
         f"knob.{k}": str(v) for k, v in config.knobs.model_dump().items()}
-    assert {params[f"gene.{g}"] for g in GENES} == {text_id(getattr(config.genes, g)) for g in GENES}
+    assert {g: params[f"gene.{g}"] for g in GENES} == {g: getattr(config.genes, g) for g in GENES}
+    assert {params[f"gene_id.{g}"] for g in GENES} == {text_id(getattr(config.genes, g)) for g in GENES}
     assert params["model.weak"] == "openai/fake-weak" and params["model.strong"] == "sim/strong"
     assert (params["preset"], params["seed"], params["harness_hash"]) == ("agentic", "0", config.harness_hash())
-    assert all(len(v) < 100 for v in params.values())
+    assert all(len(v) < 100 for k, v in params.items() if not k.startswith("gene."))
     # Metrics: the scorecard written to OUT/.
     card = Scorecard.model_validate_json((planted.gen_out / "scorecard.json").read_text(encoding="utf-8"))
     expected = {k: m.value for k, m in card.metrics.items() if m.value is not None}
@@ -774,3 +813,12 @@ def test_accepted_dataset_entity_matches_what_mlflow_infers(tmp_path: Path) -> N
         "num_rows": 3, "num_elements": 24}
     assert built.source_type == "code" and built.name == f"accepted-{tmp_path.name}"
     assert json.loads(built.source)["tags"]["autodata.dataset"].endswith("accepted.jsonl")
+
+
+@pytest.mark.slow
+def test_compare_of_an_experiment_with_generations_only_ranks_and_plots_them(planted: SimpleNamespace) -> None:
+    plot = planted.store.parent / "generations.png"
+    result = ok(run_cli("compare", "planted-gen", "--plot", plot, store=planted.store, timeout=120))
+    assert "generations: 1 runs, best first by acceptance_rate (higher is better)" in " ".join(result.stdout.split())
+    assert "agentic-seed0" in result.stdout
+    assert plot.read_bytes()[:4] == b"\x89PNG"

@@ -10,6 +10,7 @@ leaves none of its processes behind. ``autodata ui --screenshot`` writes a PNG, 
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import os
 import re
@@ -136,10 +137,10 @@ def swept(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     experiment = client.get_experiment_by_name(NAME)
     runs = client.search_runs([experiment.experiment_id])
     candidates = [r for r in runs if r.data.tags.get("autodata.split") in ("train", "validation")]
-    study = optuna.load_study(study_name=f"{NAME}-seed0", storage=open_storage(storage))
+    report = json.loads((root / "out" / "report.json").read_text(encoding="utf-8"))
+    study = optuna.load_study(study_name=report["study"], storage=open_storage(storage))
     return SimpleNamespace(root=root, store=store, client=client, experiment=experiment, runs=runs,
-                           candidates=candidates, study=study,
-                           report=json.loads((root / "out" / "report.json").read_text(encoding="utf-8")))
+                           candidates=candidates, study=study, report=report)
 
 
 @pytest.fixture(scope="module")
@@ -185,8 +186,8 @@ def test_two_objective_sweep_is_logged_and_compare_plots_the_pareto_front(
     for run in swept.candidates:
         assert run.data.tags["autodata.split"] == "validation", run.info.run_name
         values = trials[int(run.data.tags["autodata.trial"])].values
-        assert run.data.metrics["acceptance_rate"] == pytest.approx(values[0])
-        assert run.data.metrics.get("calls_per_accepted", 0.0) == pytest.approx(values[1])
+        assert run.data.metrics["validation/acceptance_rate"] == pytest.approx(values[0])
+        assert run.data.metrics.get("validation/calls_per_accepted", 0.0) == pytest.approx(values[1])
     assert swept.report["pareto"], "two objectives: the report names the Pareto front"
 
     # compare --plot, in-process (the CLI's --plot calls this; tests/test_tracking.py runs the CLI).
@@ -199,7 +200,7 @@ def test_two_objective_sweep_is_logged_and_compare_plots_the_pareto_front(
     figures = []
     close = plt.close
     monkeypatch.setattr(plt, "close", lambda figure=None: (figures.append(figure), close(figure)))
-    frame = compare.ranked(compare.runs(NAME))
+    frame = compare.runs(NAME)
     assert sorted(frame["tags.mlflow.runName"]) == sorted(
         r.info.run_name for r in swept.runs if r.data.tags.get("autodata.kind") == "candidate")
     plot = compare.plot(NAME, frame, swept.root / "plots" / "compare.png")
@@ -210,10 +211,10 @@ def test_two_objective_sweep_is_logged_and_compare_plots_the_pareto_front(
     assert plot.stat().st_size > 20_000
     [figure] = figures
     score, pareto = figure.axes[:2]
-    assert (score.get_xlabel(), score.get_ylabel()) == ("candidate index (trial)", "acceptance_rate")
+    assert (score.get_xlabel(), score.get_ylabel()) == ("candidate index (trial)", "validation/acceptance_rate")
     assert (pareto.get_xlabel(), pareto.get_ylabel()) == ("acceptance_rate", "calls_per_accepted")
-    points = [(r.data.metrics["acceptance_rate"], r.data.metrics["calls_per_accepted"]) for r in swept.candidates
-              if "calls_per_accepted" in r.data.metrics]
+    points = [(r.data.metrics["validation/acceptance_rate"], r.data.metrics["validation/calls_per_accepted"])
+              for r in swept.candidates if "validation/calls_per_accepted" in r.data.metrics]
     front = sorted(p for p in points if not any(q[0] >= p[0] and q[1] <= p[1] and q != p for q in points))
     [line] = [line for line in pareto.get_lines() if line.get_label() == "Pareto front"]
     drawn = sorted(zip(line.get_xdata(), line.get_ydata(), strict=True))
@@ -231,6 +232,7 @@ def test_mlflow_ui_lists_the_candidate_runs_and_stops_cleanly(swept: SimpleNames
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     chromium_or_skip()
     from experiments.ui import UIServer, rendered_dom
+    from experiments.views import view_url
 
     monkeypatch.setenv("AUTODATA_STORE", str(swept.store))
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{swept.store / 'mlflow.db'}")
@@ -250,23 +252,34 @@ def test_mlflow_ui_lists_the_candidate_runs_and_stops_cleanly(swept: SimpleNames
         running = [p for p in processes(ours) if p[1] != "Z"]
         assert any("uvicorn" in cmd for _, _, cmd in running), running
         assert os.getpgid(server.process.pid) == pgid
-        # The experiment's runs page. (``#/experiments/<id>`` alone opens MLflow 3's GenAI overview,
-        # and the runs table nests children under the collapsed parent unless it is sorted: sorting by
-        # acceptance lists every candidate, best first.)
-        url = (f"{server.url}/#/experiments/{swept.experiment.experiment_id}/runs"
-               "?orderByKey=metrics.%60acceptance_rate%60&orderByAsc=false")
-        dom = rendered_dom(url)
+        # The experiment opens on autodata's saved view (experiments/views.py): candidates best first
+        # by validation acceptance, with validation and test acceptance and calls per accepted
+        # sample as columns.
+        dom = rendered_dom(f"{server.url}/{view_url(swept.experiment.experiment_id)}")
+        # Seed against best: MLflow's side-by-side page, the gene texts as readable text.
+        parent = next(r for r in swept.runs if r.data.tags.get("autodata.kind") == "sweep")
+        pair_dom = rendered_dom(f"{server.url}/{parent.data.tags['autodata.seed_vs_best']}")
     finally:
         server.stop()
     assert server.process.returncode is not None
     assert "You need to enable JavaScript" not in re.sub(r"<noscript>.*?</noscript>", "", dom, flags=re.S)
     assert NAME in dom
+    assert "Error loading shared view state" not in dom
+    for column in ("validation/acceptance_rate", "test/acceptance_rate", "validation/calls_per_accepted",
+                   "test/calls_per_accepted"):
+        header = 'role="columnheader" tabindex="-1" aria-colindex="'
+        shown = re.search(rf'{re.escape(header)}\d+" col-id="metrics.`{re.escape(column)}`"', dom)
+        assert shown, f"column {column} is not shown by the saved view"
+    seed_genes, best_genes = swept.report["seed_genes"], swept.report["best_genes"]
+    for genes in (seed_genes, best_genes):
+        for text in genes.values():
+            first_line = html.escape(text.splitlines()[0][:80], quote=False)
+            assert first_line in pair_dom, first_line
     names = [r.info.run_name for r in swept.candidates]
     missing = [n for n in names if not re.search(rf">\s*{re.escape(n)}\s*<", dom)]
     assert not missing, f"candidate runs not listed in the rendered UI: {missing} ({len(dom)} chars of DOM)"
     # Best first: a run with higher acceptance is listed before one with lower acceptance.
-    acceptance = {r.info.run_name: r.data.metrics["acceptance_rate"] for r in swept.runs
-                  if r.data.tags.get("autodata.kind") == "candidate"}
+    acceptance = {r.info.run_name: r.data.metrics["validation/acceptance_rate"] for r in swept.candidates}
     position = {n: re.search(rf">\s*{re.escape(n)}\s*<", dom).start() for n in acceptance
                 if re.search(rf">\s*{re.escape(n)}\s*<", dom)}
     for a in position:
@@ -297,16 +310,20 @@ def test_ui_screenshot_writes_a_png_of_the_comparison(swept: SimpleNamespace, sc
     result = ok(subprocess.CompletedProcess(job.process.args, job.process.returncode,
                                             job.stdout.read_text(), job.stderr.read_text()))
     shot = job.shot
-    assert shot.is_file()
-    assert png_size(shot) == (1600, 1000)
-    assert shot.stat().st_size > 20_000  # a rendered page, not a blank one
+    pair_shot = shot.with_name(f"{shot.stem}-seed-vs-best{shot.suffix}")
+    for written in (shot, pair_shot):
+        assert written.is_file(), written
+        assert written.stat().st_size > 20_000  # a rendered page, not a blank one
     output = " ".join(result.stdout.split())
-    match = re.search(r"screenshot of (http://127\.0\.0\.1:(\d+)/#/compare-runs\?runs=(\[.*?\])&experiments=(\[.*?\]))",
-                      output)
+    view = f"#/experiments/{swept.experiment.experiment_id}/runs?viewStateShareKey=autodata"
+    assert re.search(rf"screenshot of http://127\.0\.0\.1:\d+/{re.escape(view)} written to {re.escape(str(shot))}", output)
+    match = re.search(r"screenshot of http://127\.0\.0\.1:\d+/#/compare-runs\?runs=(\[.*?\])&experiments=(\[.*?\]) "
+                      rf"written to {re.escape(str(pair_shot))}", output)
     assert match, output
-    assert json.loads(match.group(4)) == [swept.experiment.experiment_id]
-    validation = {r.info.run_id for r in swept.candidates if r.data.tags["autodata.split"] == "validation"}
-    assert set(json.loads(match.group(3).replace(", ", ","))) == validation
+    assert json.loads(match.group(2)) == [swept.experiment.experiment_id]
+    tests = {r.data.tags["autodata.trial"]: r.info.run_id for r in swept.runs if r.data.tags.get("autodata.split") == "test"}
+    pair = [tests[str(swept.report[who]["trial"])] for who in ("seed", "best")]
+    assert json.loads(match.group(1).replace(", ", ",")) == pair
     # The command's server is gone with it: nothing started with this store is left running.
     marker = f"AUTODATA_STORE={swept.store}\0".encode()
     left = wait_until_gone(lambda group, cmdline, environ: marker in environ)

@@ -122,10 +122,11 @@ def main() -> None:
     reached: dict[str, list[int | None]] = {name: [] for name in STRATEGIES}
     ratios: list[float] = []
     gains: list[tuple[int, float, float]] = []
+    print(f"search efficiency, per world (offline world, SIMULATED): {args.calls} LM calls per run", flush=True)
     for world in args.worlds:
         val_opt = world_optimum(world, docs=args.docs, offset=splits.offset + splits.train)
         test_opt = world_optimum(world, docs=args.docs, offset=splits.offset + splits.train + splits.validation)
-        print(f"world {world}: optimum validation {val_opt.acceptance:.3f}, test {test_opt.acceptance:.3f} "
+        print(f"world {world} (SIMULATED): optimum validation {val_opt.acceptance:.3f}, test {test_opt.acceptance:.3f} "
               f"(intent depth {test_opt.intent.depth:g}, exceptions {test_opt.intent.exception:g}, "
               f"distractors {test_opt.intent.distractors:g}; knobs {test_opt.knobs})", flush=True)
         runs: dict[str, Run] = {}

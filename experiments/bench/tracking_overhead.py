@@ -34,7 +34,8 @@ import optuna  # noqa: E402
 
 from experiments.tracking import SweepTracker  # noqa: E402
 from search.config import load_sweep_config  # noqa: E402
-from search.sweep import Sweep, study_name  # noqa: E402
+from search.study import study_name  # noqa: E402
+from search.sweep import Sweep  # noqa: E402
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "sweep_demo.yaml"
 

@@ -30,6 +30,7 @@ from harness.endpoint.budget import BudgetGuard
 from harness.endpoint.errors import FATAL, EndpointError, classify, describe
 from harness.endpoint.limiter import AdaptiveLimiter
 from harness.endpoint.wire import ChatWire
+from harness.provenance import note_reply
 
 T = TypeVar("T")
 
@@ -143,7 +144,7 @@ class EndpointEngine:
                    + completion * rates[1]) if rates else 0.0
         self.budget.charge(self.model, prompt, completion, dollars, cached, self.role)
         self.stats.add(self.model, "ok")
-        if served_by.startswith("sim/"):
+        if note_reply(self.endpoint, self.model, served_by):
             self.stats.add(self.model, "simulated")  # served by the offline world (serve-sim)
 
     def _charge_response(self, response: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from harness import provenance
 from harness.config import HarnessConfig
 from harness.generate import ACCEPTED_FILE
 from objectives.downstream.base import DownstreamResult
@@ -24,7 +25,8 @@ def run_downstream(kind: str, config: HarnessConfig, run: RunRecords, out: Path)
         try:
             if spec.eval_path:
                 samples = load_eval_samples(Path(spec.eval_path))[: spec.eval_count]
-            elif config.simulated:
+            elif "weak" in provenance.simulated_roles(config, run.summary.get("simulated_roles") or []):
+                # the offline world's weak solver (in process or serve-sim) answers its own tasks
                 samples = world_eval_samples(spec.eval_count, seed=config.seed)
             else:
                 return DownstreamResult.failed("icl", "downstream.eval_path is required with real endpoints")

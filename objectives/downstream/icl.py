@@ -15,7 +15,7 @@ from typing import Any
 
 import dspy
 
-from harness import aio
+from harness import aio, provenance
 from harness.adapter import call_settings
 from harness.config import HarnessConfig
 from harness.models import ModelRegistry
@@ -116,6 +116,8 @@ class ICLTrainer:
         except RoleError as error:
             return DownstreamResult.failed(self.name, f"evaluation failed: {error}")
         before, after = sum(base_scores) / len(base_scores), sum(demo_scores) / len(demo_scores)
+        # The two roles this reward comes from, labelled by where their replies came from.
+        played = [r for r in provenance.simulated_roles(self.config) if r in ("weak", "judge")]
         return DownstreamResult(
             trainer=self.name,
             ok=True,
@@ -123,8 +125,9 @@ class ICLTrainer:
             before=before,
             after=after,
             samples_used=len(demos),
-            simulated=self.config.simulated,
+            simulated=bool(played),
             details={
+                "simulated_roles": played,
                 "metric": "mean rubric score of the weak solver on held-out samples",
                 "eval_samples": len(self.eval_samples),
                 "k": len(demos),
