@@ -191,3 +191,22 @@ def test_prompts_put_what_varies_last_and_the_world_decides_alike() -> None:
         if signature is Challenge:  # the varying input after every shared one
             assert user.index("[[ ## guidance ## ]]") > user.index("[[ ## rubric_size ## ]]") > user.index("[[ ## document")
     assert replies[0][0] == replies[1][0]
+
+
+def test_a_wave_on_an_endpoint_not_yet_probed_does_not_wait_on_itself(tmp_path: Path) -> None:
+    """Only the weak solver on an api_base, no preflight: the first wave's first attempt probes the
+    endpoint's structured mode (holding its lock) while the others wait for that lock; the probe
+    must go alone, not wait for the wave."""
+    from harness import aio
+    from harness.generate import run_generation
+
+    with ServerProcess() as server:
+        data = {"documents": {"count": 2}, "seed": 3, "tracking": {"enabled": False},
+                "models": {"weak": {"model": "openai/weak", "api_base": server.url}}}
+        config = HarnessConfig.model_validate(data)
+
+        async def bounded() -> dict:
+            return await asyncio.wait_for(run_generation(config, load_documents(config.documents), tmp_path), 120)
+
+        summary = aio.run(bounded())
+        assert summary["calls"]["weak"] > 0 and server.stats()["choices"] > server.stats()["ok"] - 2

@@ -102,6 +102,17 @@ _TASKS: set[asyncio.Task[None]] = set()
 _current: contextvars.ContextVar[Member | None] = contextvars.ContextVar("shared_prompt_member", default=None)
 
 
+@contextlib.contextmanager
+def outside() -> Iterator[None]:
+    """Calls made inside go alone, whatever wave the caller is in (a probe the wave's other
+    members may be waiting on must not wait for them in turn)."""
+    token = _current.set(None)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
 def consecutive(seeds: list[int | None]) -> bool:
     return all(s is not None for s in seeds) and all(
         (b - a) % SEED_SPACE == 1 for a, b in zip(seeds, seeds[1:], strict=False))  # type: ignore[operator]
