@@ -56,7 +56,7 @@ def configured(base: HarnessConfig, protocol: str, url: str | None) -> HarnessCo
 
 def run(config: HarnessConfig, prefix_cache: bool, out: Path) -> dict[str, Any]:
     registry = None
-    if config.simulated:
+    if all(spec.simulated for _, spec in config.models.items()):  # in process: the world as a DSPy engine
         registry = ModelRegistry(config.models, config.runtime,
                                  engine=SimEngine(world_seed=config.documents.world_seed, prefix_cache=prefix_cache))
     summary = aio.run(run_generation(config, load_documents(config.documents), out, registry=registry))
