@@ -51,10 +51,12 @@ test-real: $(STAMP)
 	  if [ $$rc -eq 5 ]; then echo 'pytest collected no real-tier tests' >&2; exit 1; fi; exit $$rc
 
 # Every benchmark with a target, at its defaults (about 45 minutes on a 2-core VM; search efficiency over five worlds takes 42). The diagnostics
-# client_cpu.py and generation_cpu.py (what each cut is worth) are run on their own.
+# client_cpu.py and generation_cpu.py (what each cut is worth) are run on their own, and real_saturation.py
+# (it needs the real tier's server, .venv-real).
 bench: $(STAMP)
 	$(BIN)/python experiments/bench/inner_loop.py
 	$(BIN)/python experiments/bench/throughput.py
+	$(BIN)/python experiments/bench/cost_per_accepted.py
 	$(BIN)/python experiments/bench/tracking_overhead.py
 	$(BIN)/python experiments/bench/search_efficiency.py
 

@@ -539,6 +539,7 @@ def serve_sim(
     timeout_s: Annotated[float, typer.Option(help="how long a timeout fault holds its request, seconds")] = 30.0,
     api_key_env: Annotated[str | None, typer.Option(help="require 'Authorization: Bearer $VAR' (else 401)")] = None,
     world_seed: Annotated[int, typer.Option(help="which offline world answers (as documents.world_seed)")] = 0,
+    prefix_cache_blocks: Annotated[int, typer.Option(help="prompt-prefix blocks cached, as vLLM's (0: no caching)")] = 200_000,
 ) -> None:
     """Serve the offline world as an OpenAI-compatible endpoint (model openai/<profile>, api_base URL); Ctrl-C stops it."""
 
@@ -547,7 +548,8 @@ def serve_sim(
     settings = ServerSettings(host=host, port=port, latency_ms=latency_ms, capacity=capacity, retry_after_s=retry_after_s,
                               fault_429=fault_429, fault_500=fault_500, fault_timeout=fault_timeout,
                               fault_malformed=fault_malformed, fault_seed=fault_seed, timeout_s=timeout_s,
-                              world_seed=world_seed, api_key=os.environ.get(api_key_env, "") if api_key_env else "")
+                              world_seed=world_seed, prefix_cache_blocks=prefix_cache_blocks,
+                              api_key=os.environ.get(api_key_env, "") if api_key_env else "")
     if api_key_env and not settings.api_key:
         fail(f"--api-key-env: environment variable {api_key_env} is not set")
     try:

@@ -203,6 +203,18 @@ class Runtime(Strict):
     # Rounds recorded as ``error`` (no usable sample) do not use up a document's round budget;
     # this many of them stop the document (a model that cannot write the format never will).
     errors_per_document: int = Field(default=3, ge=1, le=1000)
+    # Solver attempts per request wave (harness/loop.py): a further wave only while the candidate
+    # is undecided, so decisions equal those of all attempts. ``auto``: one attempt, then the rest
+    # together where a single attempt can decide the candidate, else all at once; a number: waves
+    # of that many; ``all``: every attempt requested and judged (the paper's protocol, ablations).
+    attempt_parallelism: int | Literal["auto", "all"] = Field(default="auto")
+
+    @field_validator("attempt_parallelism")
+    @classmethod
+    def _positive_waves(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and value < 1:
+            raise ValueError(f"must be 'auto', 'all' or a number of attempts >= 1, got {value}")
+        return value
 
 
 class HarnessConfig(Strict):

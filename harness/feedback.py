@@ -30,8 +30,13 @@ def group_failures(rounds: Iterable[RoundRecord]) -> dict[Outcome, list[tuple[in
     return groups
 
 
+def _mean(scores: list[float]) -> float | None:
+    return sum(scores) / len(scores) if scores else None
+
+
 def _describe(outcome: Outcome, candidate: Candidate) -> str:
-    weak, strong = candidate.mean("weak"), candidate.mean("strong")
+    # The scores that decided (Candidate.evidence): the same whether later attempts were measured.
+    weak, strong = _mean(candidate.evidence("weak")), _mean(candidate.evidence("strong"))
     if outcome is Outcome.TOO_EASY:
         return f"weak mean {weak:.2f}"
     if outcome is Outcome.FAILED_ON_STRONG:

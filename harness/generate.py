@@ -34,6 +34,7 @@ from harness.config import HarnessConfig
 from harness.documents import Document, DocumentSet
 from harness.endpoint.budget import Spend
 from harness.endpoint.errors import BudgetExceeded, EndpointError
+from harness.endpoint.limits_store import keep as keep_limits
 from harness.loop import InnerLoop, document_finished, stopped_for_errors
 from harness.models import ModelRegistry
 from harness.records import AcceptedSample, Candidate, FinalCheck, JsonlWriter, RoundRecord, read_jsonl
@@ -282,6 +283,7 @@ async def _run_generation(
         registry.budget.log = None
         spend_writer.close()
         write_json_atomic(structured_path, modes.memory)
+        keep_limits()  # what the endpoints' limiters learned: the next run starts there
     failures = [o for o in outcomes if isinstance(o, BaseException)]
     budget_stops = [f for f in failures if isinstance(f, BudgetExceeded)]
     endpoint_errors = [f for f in failures if isinstance(f, EndpointError)]

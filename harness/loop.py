@@ -15,10 +15,11 @@ attempt (recorded under ``failed_attempts``), the candidate is decided on the at
 scored. A round in which no candidate has a usable sample (or any scored attempt) is recorded as
 ``error`` with its reason; it does not use up the round budget, is not shown to the orchestrator,
 and ``runtime.errors_per_document`` such rounds stop the document. Work whose result can no longer
-matter is not asked for: attempt i is not judged once attempts 0..i-1 decide the candidate (the
-weak check already failed whatever the rest score, or a strong attempt scored 0 where that is
-forbidden), and candidate i is not tried on the strong solver once an earlier candidate of the
-round was accepted. Both are decided in index order from the replies alone, so the requests a
+matter is not asked for: solver attempts are requested in waves (``runtime.attempt_parallelism``)
+and a further wave only while the candidate is undecided, attempt i is not judged once attempts
+0..i-1 decide the candidate (the weak check already failed whatever the rest score, or a strong
+attempt scored 0 where that is forbidden), and candidate i is not tried on the strong solver once
+an earlier candidate of the round was accepted. Both are decided in index order from the replies alone, so the requests a
 run makes do not depend on timing, and no request is ever abandoned in flight.
 """
 
@@ -33,6 +34,7 @@ from dataclasses import dataclass
 from harness.acceptance import Outcome
 from harness.config import HarnessConfig
 from harness.documents import Document
+from harness.endpoint.shared import Wave, attempt_seed
 from harness.feedback import format_failures
 from harness.records import Attempt, Candidate, FailedAttempt, QVResult, RoundRecord
 from harness.roles import RoleError, Roles, Skipped, derive_seed, round_tally
@@ -114,26 +116,49 @@ class InnerLoop:
         # numbers wherever their requests agree, so comparisons (ablations, sweeps) are paired.
         return derive_seed(self.config.seed, *parts)
 
+    def _waves(self, k: int, can_decide: bool, solver: str) -> list[range]:
+        """The attempts of one solver, in request waves (``runtime.attempt_parallelism``). ``auto``:
+        all at once where they share one request (``n``: one call whatever the width; their judges
+        are still called only while undecided), else one at a time, each only while undecided."""
+        setting = self.config.runtime.attempt_parallelism
+        if setting == "all" or not can_decide:
+            return [range(k)]
+        if setting == "auto":
+            setting = k if self.roles.shares_prompt(solver) else 1
+        return [range(start, min(k, start + setting)) for start in range(0, k, setting)]
+
     async def _attempts(
-        self, candidate: Candidate, solver: str, sample: object, seed: int, decided: Callable[[list[float]], bool]
+        self, candidate: Candidate, solver: str, sample: object, seed: int, decided: Callable[[list[float]], bool],
+        can_decide: bool = True,
     ) -> list[Attempt]:
-        """k attempts of one solver. Answers are asked for all at once; attempt i's judge is called
-        only once attempts 0..i-1 are known and ``decided(their scores)`` is false, so which
-        requests are made depends on the replies alone, never on which came first (a replay from
-        the cache asks for nothing new). A failed attempt is recorded and dropped."""
+        """k attempts of one solver, requested in waves: a further wave only while the attempts so
+        far leave the candidate undecided (``decided(their scores)`` is false), so the decisions
+        are those of all k. Within a wave the answers are asked for at once (one shared request
+        where the endpoint honours ``n``: harness/endpoint/shared.py); attempt i's judge is
+        called only once attempts 0..i-1 are known and do not decide, so which requests are made
+        depends on the replies alone, never on which came first (a replay from the cache asks for
+        nothing new). A failed attempt is recorded and dropped. ``attempt_parallelism: all``
+        requests and judges every attempt, each in its own request."""
         k = self.config.knobs.solver_attempts
+        full = self.config.runtime.attempt_parallelism == "all"
         known = [asyncio.Event() for _ in range(k)]
         results: dict[int, Attempt | FailedAttempt | None] = {}
+        base = self._solver_seed(seed, solver)
 
-        async def one(index: int) -> None:
+        def scored(before: int) -> list[float]:
+            return [r.score for i, r in sorted(results.items()) if i < before and isinstance(r, Attempt)]
+
+        async def one(index: int, wave: Wave | None) -> None:
             async def before_judge() -> bool:
                 for event in known[:index]:
                     await event.wait()
-                scores = [r.score for i, r in sorted(results.items()) if i < index and isinstance(r, Attempt)]
+                scores = scored(index)
                 return not (scores and decided(scores)) and all(results.get(i) is not None for i in range(index))
 
             try:
-                results[index] = await self.roles.solve_and_judge(solver, index, sample, seed, before_judge=before_judge)
+                results[index] = await self.roles.solve_and_judge(
+                    solver, index, sample, attempt_seed(base, index), before_judge=None if full else before_judge,
+                    wave=wave)
             except RoleError as error:
                 results[index] = FailedAttempt(solver=solver, index=index, role=error.role, reason=error.reason,
                                                error=str(error))
@@ -142,12 +167,24 @@ class InnerLoop:
             finally:
                 known[index].set()
 
-        outcomes = await asyncio.gather(*(one(i) for i in range(k)), return_exceptions=True)
-        _raise_first(outcomes)  # an endpoint failure or a budget stop stops the round, as before
+        unrequested = 0
+        for number, wave in enumerate(self._waves(k, can_decide and not full, solver)):
+            if number and (scores := scored(wave.start)) and decided(scores):
+                unrequested = k - wave.start  # the candidate is decided: no further wave
+                break
+            shared = Wave(len(wave)) if len(wave) > 1 and not full else None
+            outcomes = await asyncio.gather(*(one(i, shared) for i in wave), return_exceptions=True)
+            _raise_first(outcomes)  # an endpoint failure or a budget stop stops the round, as before
         attempts = [r for _, r in sorted(results.items()) if isinstance(r, Attempt)]
         candidate.failed_attempts.extend(r for _, r in sorted(results.items()) if isinstance(r, FailedAttempt))
         candidate.cancelled_attempts += sum(1 for r in results.values() if r is None)
+        candidate.unrequested_attempts += unrequested
         return attempts
+
+    @staticmethod
+    def _solver_seed(seed: int, solver: str) -> int:
+        # Attempts take consecutive seeds from here (attempt_seed): a request with n answers them.
+        return derive_seed(seed, solver)
 
     async def _candidate(self, doc: Document, round_number: int, candidate: Candidate, guidance: str,
                          before_strong: Callable[[], Awaitable[bool]] | None = None) -> Candidate:
@@ -173,16 +210,20 @@ class InnerLoop:
                 return candidate
         weak_gate = p.solver_gate and p.weak_first
 
-        def weak_decided(scores: list[float]) -> bool:
+        def weak_decides(scores: list[float]) -> bool:
             # The weak check only gets harder to pass as scores rise: failing with every missing
             # attempt at 0 means failing whatever they score.
-            return weak_gate and not rule.weak_check(scores + [0.0] * (k - len(scores))).passed
+            return p.solver_gate and not rule.weak_check(scores + [0.0] * (k - len(scores))).passed
 
-        weak = await self._attempts(candidate, "weak", sample, seed, weak_decided)
+        def weak_decided(scores: list[float]) -> bool:  # stop asking: only where the loop stops early anyway
+            return weak_gate and weak_decides(scores)
+
+        weak = await self._attempts(candidate, "weak", sample, seed, weak_decided, can_decide=weak_gate)
         candidate.attempts.extend(weak)
         if not weak:
             return self._no_scores(candidate, "weak")
-        weak_scores = [a.score for a in weak]
+        # Read from the attempts that decided, whether or not the rest were measured (weak_first off).
+        weak_scores = self._evidence(candidate, "weak", [a.score for a in weak], weak_decides)
         if weak_gate:
             check = rule.weak_check(weak_scores)
             if not check.passed:
@@ -192,15 +233,19 @@ class InnerLoop:
         if before_strong is not None and not await before_strong():
             raise Skipped("strong")
 
+        def strong_decides(scores: list[float]) -> bool:
+            return p.solver_gate and rule.forbid_strong_zero and min(scores) <= 0.0
+
         def strong_decided(scores: list[float]) -> bool:
             # Only where the loop stops early anyway (weak first): an ablation without it measures all.
-            return weak_gate and rule.forbid_strong_zero and min(scores) <= 0.0
+            return weak_gate and strong_decides(scores)
 
-        strong = await self._attempts(candidate, "strong", sample, seed, strong_decided)
+        strong = await self._attempts(candidate, "strong", sample, seed, strong_decided,
+                                      can_decide=weak_gate and rule.forbid_strong_zero)
         candidate.attempts.extend(strong)
         if not strong:
             return self._no_scores(candidate, "strong")
-        strong_scores = [a.score for a in strong]
+        strong_scores = self._evidence(candidate, "strong", [a.score for a in strong], strong_decides)
         if p.solver_gate:
             outcome, reason = rule.decide(weak_scores, strong_scores)
             candidate.decision, candidate.reason = outcome, reason
@@ -216,6 +261,17 @@ class InnerLoop:
             if not consistent:
                 candidate.decision, candidate.reason = Outcome.FILTERED, f"strong majority '{majority}' != reference"
         return candidate
+
+    @staticmethod
+    def _evidence(candidate: Candidate, solver: str, scores: list[float], decided: Callable[[list[float]], bool]
+                  ) -> list[float]:
+        """The leading scores that decided the candidate (all of them when none did): what its
+        decision is read from, whether or not the later attempts were measured."""
+        for count in range(1, len(scores) + 1):
+            if decided(scores[:count]):
+                candidate.decided_after[solver] = count
+                return scores[:count]
+        return scores
 
     @staticmethod
     def _no_scores(candidate: Candidate, solver: str) -> Candidate:

@@ -80,6 +80,7 @@ def build_lm(
     cache: bool | None = None,
     budget: BudgetGuard | None = None,
     stats: CallStats | None = None,
+    role: str | None = None,
 ) -> dspy.LM:
     """A ``dspy.LM`` for one model spec (offline world or real endpoint); the key comes from the environment.
 
@@ -97,6 +98,7 @@ def build_lm(
         sync_face, engine = engine_pair(spec.model, "offline-world", inner, sim_engine, runtime, budget, stats)
     else:
         sync_face, engine = endpoint_engines(spec, runtime, budget, stats)
+    engine.role = role
     return InlineLM(spec.model, engine=sync_face, async_engine=engine, **common)
 
 
@@ -124,12 +126,12 @@ class ModelRegistry:
 
     def lm(self, role: str) -> dspy.LM:
         if role not in self._lms:
-            self._lms[role] = self._build(self.spec(role))
+            self._lms[role] = self._build(self.spec(role), role)
         return self._lms[role]
 
-    def _build(self, spec: ModelSpec) -> dspy.LM:
+    def _build(self, spec: ModelSpec, role: str | None = None) -> dspy.LM:
         return build_lm(spec, self.runtime, self.sim_engine, self._async_engine, self.cache_enabled(spec),
-                        self.budget, self.stats)
+                        self.budget, self.stats, role)
 
     def temperature(self, role: str, knob: float | None = None) -> float:
         spec = self.spec(role)

@@ -17,7 +17,9 @@ model), in order:
   ``StructuredModes`` reads it, so the run sends no probe of its own. A hosted model's support
   is LiteLLM's ``supports_response_schema``;
 - the context window (harness/context_window.py), and the server's slot count where it reports
-  one (llama.cpp's ``/props`` ``total_slots``), which sets the endpoint limiter's capacity.
+  one (llama.cpp's ``/props`` ``total_slots``), which sets the endpoint limiter's capacity;
+- for the solvers on an ``api_base``, whether one request with ``n`` = 2 returns two choices
+  (``probe_n``): then a wave of solver attempts shares one request (harness/endpoint/shared.py).
 
 A role whose endpoint is unreachable, refuses the key, or whose replies parse in no mode
 ``fails``: run commands stop before any spend (exit 2). Simulated roles are reported as
@@ -90,6 +92,7 @@ class Check:
     tokens_per_s: float | None = None
     context_window: str = "unknown"
     slots: int | None = None
+    honours_n: bool | None = None  # solvers on an api_base: whether one request with n=2 gave 2 choices
     problem: str = ""
     cached: bool = False
     requests: int = 0  # what this check sent (its HTTP probes; the text-format call counts as one)
@@ -251,9 +254,42 @@ def _modes(spec: ModelSpec, found: dict[str, structured.Mode]) -> tuple[structur
     return ("json_schema", "json_object")
 
 
+def probe_n(spec: ModelSpec, runtime: Runtime, check: Check, messages: list[dict[str, Any]]) -> bool | None:
+    """Whether the endpoint answers one request with ``n`` = 2 with two choices (vLLM, OpenAI,
+    serve-sim do; llama-cpp-python returns one): then a wave of solver attempts shares one
+    request (harness/endpoint/shared.py). ``messages``: the solver's own prompt on a tiny input.
+    None when the probe got no reply."""
+    from harness.endpoint.client import api_key
+
+    base = spec.base_url()
+    if not base:
+        return None
+    body = {"model": spec.model.split("/", 1)[1], "temperature": 1.0, "seed": 0, "n": 2,
+            "max_tokens": min(spec.max_tokens or 16, 16), "messages": messages}
+    status, reply = _post(base, body, api_key(spec), runtime.timeout_s)
+    check.requests += 1
+    check.ok += status == 200
+    check.tokens += int((reply.get("usage") or {}).get("total_tokens") or 0)
+    if status != 200 or not isinstance(reply.get("choices"), list):
+        return None
+    return len(reply["choices"]) >= 2
+
+
+def _solver_messages(roles: Any, role: str, config: HarnessConfig) -> list[dict[str, Any]]:
+    from harness.adapter import CachingChatAdapter
+
+    signature = roles.predictors[role].signature
+    return CachingChatAdapter().format(signature, demos=[], inputs=tiny_inputs(role, config))
+
+
 def _apply(check: Check, spec: ModelSpec, runtime: Runtime) -> None:
     """What the checks learned, where the run will use it: the structured mode (the memory a run's
-    ``StructuredModes`` reads, so the run probes nothing), the capacity."""
+    ``StructuredModes`` reads, so the run probes nothing), the capacity, whether ``n`` is honoured."""
+    if check.honours_n is not None:
+        from harness.endpoint import shared
+        from harness.endpoint.client import endpoint_label
+
+        shared.remember_n(endpoint_label(spec), check.honours_n)
     if check.slots:
         from harness.endpoint.client import START_IN_FLIGHT
         from harness.endpoint.limiter import limiter_for
@@ -284,6 +320,7 @@ def _count(checks: list[Check]) -> None:
 
 def preflight(config: HarnessConfig, fresh: bool = False) -> list[Check]:
     """One check per distinct role model (see the module docstring)."""
+    from harness.endpoint import shared
     from harness.endpoint.client import endpoint_label
     from harness.models import ModelRegistry
     from harness.roles import Roles
@@ -301,6 +338,7 @@ def preflight(config: HarnessConfig, fresh: bool = False) -> list[Check]:
     checks = []
     found: dict[str, structured.Mode] = {}  # endpoint -> the mode its first check found
     firsts: dict[str, tuple[str | None, bool | None]] = {}  # endpoint -> that check's findings
+    probed_n: set[str] = set()  # endpoints whose n was probed by this preflight
     for spec, members in groups.values():
         if spec.simulated:
             checks.append(Check(members, spec.model, "offline world", simulated=True))
@@ -325,6 +363,11 @@ def preflight(config: HarnessConfig, fresh: bool = False) -> list[Check]:
                     check.structured, check.structured_follows = firsts[structured.endpoint_key(spec)]
                 check.context_window = str(window(spec))
                 check.slots = _slots(spec)
+                if spec.api_base and {"weak", "strong"} & set(members) and check.mode:  # once per endpoint
+                    known = shared.honours_n(endpoint_label(spec)) if endpoint_label(spec) in probed_n else None
+                    check.honours_n = known if known is not None else probe_n(
+                        spec, config.runtime, check, _solver_messages(roles, role, config))
+                    probed_n.add(endpoint_label(spec))
             check.offline_world = provenance.role_is_simulated(spec)
             remembered[key] = {"at": time.time(), "check": check.as_dict()}
         endpoint = structured.endpoint_key(spec)

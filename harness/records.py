@@ -65,6 +65,12 @@ class Candidate(BaseModel):
     # Attempts not judged (or candidates not tried on the strong solver) because the outcome was
     # already decided by the ones before them.
     cancelled_attempts: int = 0
+    # Attempts never requested: an earlier wave of attempts had decided the candidate.
+    unrequested_attempts: int = 0
+    # Per solver, how many of its leading scored attempts decided the candidate (absent: all of
+    # them). The decision, its reason and the orchestrator's feedback are read from those, so
+    # they are the same whether the rest were measured or not (attempt_parallelism: all).
+    decided_after: dict[str, int] = Field(default_factory=dict)
     decision: str  # an Outcome value, "error" (no usable sample or no scored attempt), or "cancelled"
     reason: str = ""
     # For "error": the role and the kind of its last failure ("challenger:unparseable").
@@ -73,6 +79,11 @@ class Candidate(BaseModel):
 
     def scores(self, solver: str) -> list[float]:
         return [a.score for a in self.attempts if a.solver == solver]
+
+    def evidence(self, solver: str) -> list[float]:
+        """The scores the decision was read from: the leading ones that decided, else all."""
+        scores = self.scores(solver)
+        return scores[: self.decided_after[solver]] if solver in self.decided_after else scores
 
     def mean(self, solver: str) -> float | None:
         values = self.scores(solver)

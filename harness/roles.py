@@ -17,6 +17,7 @@ a failed one and the ChatAdapter's JSON fallback too: ``calls`` are requests tha
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import hashlib
 from collections import defaultdict
@@ -30,7 +31,9 @@ from dspy.utils.usage_tracker import track_usage
 from harness import prompts, reply_checks
 from harness.adapter import adapter_for, truncations
 from harness.config import HarnessConfig
+from harness.endpoint.engine import cached_tokens
 from harness.endpoint.errors import BudgetExceeded, EndpointError
+from harness.endpoint.shared import Member, Wave
 from harness.models import ModelRegistry
 from harness.records import Attempt, QVResult, Sample
 from harness.rubric import rubric_score
@@ -151,7 +154,8 @@ class Roles:
             reply_checks.check_guidance(prediction, names, inputs, signature.instructions)
 
     async def _call(
-        self, role: str, seed: int, predictor: dspy.Module | None = None, criteria: int | None = None, **inputs: Any
+        self, role: str, seed: int, predictor: dspy.Module | None = None, criteria: int | None = None,
+        wave: Wave | None = None, **inputs: Any
     ) -> Any:
         predictor = predictor or self.predictors[role]
         spec, lm = self.registry.spec(role), self.registry.lm(role)
@@ -162,7 +166,9 @@ class Roles:
         for retry in range(PARSE_RETRIES):
             config = self.registry.call_config(role, derive_seed(seed, retry) if retry else seed, temperature)
             prediction, error = None, None
-            with track_usage() as tracker, truncations() as cut:
+            # Only the first try of a wave's attempt may share its wave's request; retries go alone.
+            member = wave.member() if wave is not None and retry == 0 else contextlib.nullcontext()
+            with track_usage() as tracker, truncations() as cut, member as joined:
                 try:
                     mode = await self.structured.mode(spec, lm, lambda: self.registry.stats.total("simulated"))
                     schema = response_format(mode, signature, verdicts=criteria, reply_tokens=spec.max_tokens)
@@ -172,19 +178,19 @@ class Roles:
                         prediction = await predictor.acall(config=config, **inputs)
                 except asyncio.CancelledError:
                     # A sibling decided the candidate: what this attempt received still counts.
-                    self._tally(role, tracker, cut, failed=True)
+                    self._tally(role, tracker, cut, failed=True, joined=joined)
                     self._count(role, "cancelled")
                     raise
                 except Exception as failure:  # unparseable output: retried, never fed back
                     stop = endpoint_failure(failure)
                     if stop is not None:
-                        self._tally(role, tracker, cut, failed=True)
+                        self._tally(role, tracker, cut, failed=True, joined=joined)
                         self._count(role, "errors")
                         # The engine already retried what can be retried: this stops the round
                         # unrecorded (resumable), it is not a bad output to try again.
                         raise (stop.for_role(role) if isinstance(stop, EndpointError) else stop) from None
                     error = failure
-            replies = self._tally(role, tracker, cut, failed=error is not None)
+            replies = self._tally(role, tracker, cut, failed=error is not None, joined=joined)
             if error is None and self._truncated(spec, replies, cut):
                 error = reply_checks.ReplyProblem("truncated", "the reply was cut at the token limit")
             elif error is not None and cut:
@@ -204,13 +210,17 @@ class Roles:
                 break  # the same request cannot be sent by any seed
         raise RoleError(role, last or RuntimeError("no attempt made"), reason)
 
-    def _tally(self, role: str, tracker: Any, cut: list[str], failed: bool) -> list[dict[str, Any]]:
-        """Counts one attempt: its replies and their tokens (failed or not), a cache hit, truncations."""
+    def _tally(self, role: str, tracker: Any, cut: list[str], failed: bool, joined: Member | None = None
+               ) -> list[dict[str, Any]]:
+        """Counts one attempt: its replies and their tokens (failed or not), a cache hit, truncations.
+        A reply that rode along in another attempt's request (``n``) is a choice, not a call."""
         replies = _replies(tracker)
         self._count(role, "attempts")
-        for entry in replies:
-            self._count(role, "calls")
+        for number, entry in enumerate(replies):
+            riding = number == 0 and joined is not None and joined.rode_along
+            self._count(role, "shared_choices" if riding else "calls")
             self._count(role, "input_tokens", int(entry.get("prompt_tokens") or 0))
+            self._count(role, "cached_input_tokens", cached_tokens(entry))
             self._count(role, "output_tokens", int(entry.get("completion_tokens") or 0))
         if not replies and not failed and self.registry.cache_enabled(self.registry.spec(role)):
             self._count(role, "cache_hits")
@@ -262,6 +272,11 @@ class Roles:
         )
         return QVResult(verdict=p.verdict, reason=p.reason, explanation=p.explanation)
 
+    def shares_prompt(self, role: str) -> bool:
+        """Whether a wave of this role's attempts can share one request (harness/endpoint/shared.py)."""
+        engine = getattr(self.registry.lm(role), "_async_engine_spec", None)
+        return bool(getattr(engine, "shares_prompt", lambda: False)())
+
     def with_demos(self, role: str, demos: list[dspy.Example]) -> dspy.Module:
         """A copy of a role's predictor that shows ``demos`` (in-context learning)."""
         predictor = dspy.Predict(self.predictors[role].signature)
@@ -271,17 +286,20 @@ class Roles:
 
     async def solve_and_judge(
         self, solver: str, index: int, sample: Sample, seed: int, predictor: dspy.Module | None = None,
-        before_judge: Callable[[], Awaitable[bool]] | None = None,
+        before_judge: Callable[[], Awaitable[bool]] | None = None, wave: Wave | None = None,
     ) -> Attempt:
-        """One scored attempt. An attempt whose answer or verdicts stay unusable after the role's
+        """One scored attempt; ``seed`` is the attempt's own (harness/endpoint/shared.py
+        ``attempt_seed``). An attempt whose answer or verdicts stay unusable after the role's
         retries is tried again whole (new seeds), up to ``ATTEMPT_TRIES``; then RoleError.
         ``before_judge`` is awaited once the answer is in: False means the score is no longer
-        needed, and ``Skipped`` is raised instead of calling the judge."""
+        needed, and ``Skipped`` is raised instead of calling the judge. ``wave``: the attempts
+        whose first answers may share one request."""
         last: RoleError | None = None
         for trial in range(ATTEMPT_TRIES):
-            salt = (solver, index) if trial == 0 else (solver, index, "again", trial)
+            salt = () if trial == 0 else (solver, index, "again", trial)
             try:
-                return await self._solve_and_judge_once(solver, index, sample, seed, salt, predictor, before_judge)
+                return await self._solve_and_judge_once(solver, index, sample, seed, salt, predictor, before_judge,
+                                                        wave if trial == 0 else None)
             except RoleError as error:
                 last = error
                 if error.reason == "unsupported":
@@ -291,15 +309,17 @@ class Roles:
 
     async def _solve_and_judge_once(
         self, solver: str, index: int, sample: Sample, seed: int, salt: tuple[Any, ...], predictor: dspy.Module | None,
-        before_judge: Callable[[], Awaitable[bool]] | None,
+        before_judge: Callable[[], Awaitable[bool]] | None, wave: Wave | None = None,
     ) -> Attempt:
-        p = await self._call(solver, derive_seed(seed, *salt), predictor=predictor, context=sample.context, question=sample.question)
+        own = derive_seed(seed, *salt) if salt else seed  # the first try keeps the attempt's seed
+        p = await self._call(solver, own, predictor=predictor, wave=wave, context=sample.context,
+                             question=sample.question)
         if before_judge is not None and not await before_judge():
             self._count("judge", "skipped")
             raise Skipped(solver)
         j = await self._call(
             "judge",
-            derive_seed(seed, *salt, "judge"),
+            derive_seed(own, "judge"),
             criteria=len(sample.rubric),
             context=sample.context,
             question=sample.question,

@@ -28,8 +28,9 @@ class Challenge(dspy.Signature):
     """Write one evaluation sample grounded in the document."""
 
     document: str = dspy.InputField(desc="the grounding document")
-    guidance: str = dspy.InputField(desc="guidance from the orchestrator after earlier failed rounds, or 'none'")
     rubric_size: str = dspy.InputField(desc="how many rubric criteria to write")
+    # Last: what changes from round to round, so a server's prefix cache keeps the rest.
+    guidance: str = dspy.InputField(desc="guidance from the orchestrator after earlier failed rounds, or 'none'")
     context: str = dspy.OutputField(desc="everything a solver needs to answer, without the answer itself")
     question: str = dspy.OutputField(desc="the question, answerable from the context by reasoning")
     reference_answer: str = dspy.OutputField(desc="a complete worked answer")
@@ -43,8 +44,9 @@ class ChallengeUngrounded(dspy.Signature):
     """Write one evaluation sample on the topic, from your own knowledge."""
 
     topic: str = dspy.InputField(desc="what the sample should be about")
-    guidance: str = dspy.InputField(desc="guidance from the orchestrator after earlier failed rounds, or 'none'")
     rubric_size: str = dspy.InputField(desc="how many rubric criteria to write")
+    # Last: what changes from round to round, so a server's prefix cache keeps the rest.
+    guidance: str = dspy.InputField(desc="guidance from the orchestrator after earlier failed rounds, or 'none'")
     context: str = dspy.OutputField(desc="everything a solver needs to answer, without the answer itself")
     question: str = dspy.OutputField(desc="the question, answerable from the context by reasoning")
     reference_answer: str = dspy.OutputField(desc="a complete worked answer")

@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 import dspy
 
+from harness.endpoint import shared
 from harness.endpoint.errors import BudgetExceeded, EndpointError
 
 Mode = Literal["json_schema", "json_object", "off"]
@@ -277,7 +278,8 @@ class StructuredModes:
         async def send(mode: Mode, rf: dict[str, Any]) -> str | None:
             self.probes += 1
             try:
-                outputs = await lm.acall(PROBE_PROMPT, response_format=rf, temperature=0.0, max_tokens=16)
+                with shared.outside():  # its caller's wave may wait for this lock: it must not wait for them
+                    outputs = await lm.acall(PROBE_PROMPT, response_format=rf, temperature=0.0, max_tokens=16)
             except BudgetExceeded:
                 raise
             except Exception as error:

@@ -54,8 +54,9 @@ def summarize(
     for record in rounds:
         for role, usage in record.usage.items():
             calls[role] += usage.get("calls", 0)
-            entry = tokens.setdefault(role, {"input": 0, "output": 0})
+            entry = tokens.setdefault(role, {"input": 0, "cached_input": 0, "output": 0})
             entry["input"] += usage.get("input_tokens", 0)
+            entry["cached_input"] += usage.get("cached_input_tokens", 0)  # part of input
             entry["output"] += usage.get("output_tokens", 0)
             truncated[role] += usage.get("truncated_replies", 0)
             cancelled[role] += usage.get("cancelled", 0)
@@ -101,6 +102,7 @@ def summarize(
         "cancelled_calls": {role: n for role, n in sorted(cancelled.items()) if n},
         # Work not asked for because earlier attempts or candidates had decided (harness/loop.py).
         "attempts_not_judged": sum(c.cancelled_attempts for r in rounds for c in r.candidates),
+        "attempts_not_requested": sum(c.unrequested_attempts for r in rounds for c in r.candidates),
         "candidates_cancelled": sum(c.decision == "cancelled" for r in rounds for c in r.candidates),
         "documents_stopped_for_errors": len(stopped_for_errors or []),
         "stopped_for_errors": sorted(stopped_for_errors or []),
@@ -109,6 +111,10 @@ def summarize(
         "calls": dict(calls),
         "calls_total": sum(calls.values()),
         "tokens": tokens,
+        # The offline world's token counts are its estimate (characters / 4), not a tokenizer's;
+        # real endpoints' come from their usage.
+        "token_counts": (f"estimated (characters / 4) for the offline world's roles ({', '.join(simulated_roles)}); "
+                         "the endpoints' usage for the others") if simulated_roles else "the endpoints' usage",
         "models": models,
     }
 

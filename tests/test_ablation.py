@@ -89,12 +89,10 @@ def test_loop_ablation_effects_and_resume(tmp_path):
         return {r["doc_id"]: r["decision"] for r in map(json.loads, lines) if r["round"] == 1}
 
     for seed in (0, 1, 2):
-        # Weak-first gating only saves calls: the first round's decisions are the same (paired seeds).
-        # Later rounds may differ: with the gate, a candidate's weak attempts stop being judged once
-        # they decide it, so the orchestrator reads a weak mean over fewer attempts and may advise
-        # differently.
+        # Weak-first gating only saves calls: decisions are the same in every round (paired seeds;
+        # a decision and the orchestrator's feedback are read from the attempts that decided it).
         assert first_rounds("weak_first=False", seed) == first_rounds(ablation.cells[0].name, seed)
-        assert no_gate[seed]["acceptance_rate"] == pytest.approx(base[seed]["acceptance_rate"], abs=0.2)
+        assert no_gate[seed]["acceptance_rate"] == base[seed]["acceptance_rate"]
         if base[seed]["calls_per_accepted"] is not None:
             assert no_gate[seed]["calls_per_accepted"] > base[seed]["calls_per_accepted"]
     mean = lambda cell: sum(cell[s]["acceptance_rate"] for s in cell) / len(cell)  # noqa: E731

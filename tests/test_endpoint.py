@@ -10,6 +10,7 @@ import dspy.lm15 as lm15
 import pytest
 from dspy._vendor.lm15.transports import ConnectTimeout, ReadTimeout, WriteTimeout
 
+from harness.endpoint import limiter as limiter_module
 from harness.endpoint.budget import BudgetGuard, Spend
 from harness.endpoint.engine import CallStats, EndpointEngine, RetryPolicy
 from harness.endpoint.errors import BudgetExceeded, EndpointError, classify
@@ -310,26 +311,62 @@ def test_an_api_base_limiter_grows_level_by_level_while_latency_holds() -> None:
     assert limiter.limit == 32.0 and limiter.latency_cuts == 0 and limiter.peak == 32
 
 
-def test_a_one_slot_server_is_found_in_a_few_calls() -> None:
-    async def scenario() -> tuple[Serial, AdaptiveLimiter, list[float]]:
-        server = Serial()
-        limiter = AdaptiveLimiter(8, initial=1)
+def limits_seen(server: Serial, limiter: AdaptiveLimiter, callers: int, calls: int) -> list[float]:
+    """``callers`` coroutines each making ``calls`` calls one after another: the limit after each."""
+    async def scenario() -> list[float]:
         e = EndpointEngine("openai/a", "http://a/v1", server, None, limiter, BudgetGuard(), CallStats(),
                            RetryPolicy(), None)
         limits: list[float] = []
 
         async def caller() -> None:
-            for _ in range(5):
+            for _ in range(calls):
                 await e.complete(object())
                 limits.append(limiter.limit)
 
-        await asyncio.gather(*(caller() for _ in range(8)))
-        return server, limiter, limits
+        await asyncio.gather(*(caller() for _ in range(callers)))
+        return limits
 
-    server, limiter, limits = run(scenario())
+    return run(scenario())
+
+
+def test_a_one_slot_server_is_found_in_a_few_calls() -> None:
+    server, limiter = Serial(), AdaptiveLimiter(8, initial=1)
+    limits = limits_seen(server, limiter, callers=8, calls=5)
     assert limiter.latency_cuts == 1 and limiter.cap == 1 and limiter.limit == 1.0
-    assert limits.index(2.0) < 4 and 1.0 in limits[4:10]  # 3 calls at 1, 3 at 2, then back to 1
-    assert limits[10:] == [1.0] * 30 and server.most_busy <= 2  # never more than one queued
+    # One call at 1, then 4 in flight (latency was flat): a few calls there show the queue, back to 1.
+    back = limits.index(1.0)
+    assert back <= 8 and set(limits[:back]) == {4.0}
+    assert limits[back:] == [1.0] * (40 - back) and server.most_busy <= 4
+
+
+def test_a_queueing_server_is_found_in_a_few_latency_periods() -> None:
+    """16 slots that queue beyond (vLLM-like), 64 callers: the limit quadruples per latency period
+    while latency is flat, so the capacity is reached after two measured levels (1 and 4)."""
+    limiter = AdaptiveLimiter(64, initial=1)
+    limits = limits_seen(Serial(service_s=0.05, slots=16), limiter, callers=64, calls=3)
+    reached = limits.index(16.0)
+    # One call at level 1, a few at level 4 (x4 while latency is flat; a noisy machine may make it
+    # x2, through 8): a latency period or two per level, never one call at a time.
+    assert reached <= 24, limits[:30]
+    assert set(limits[:reached]) <= {4.0, 8.0}
+    assert limiter.cap == 16 and limiter.limit == 16.0  # the step over it was measured, and undone
+
+
+def test_a_limiter_starts_from_what_an_earlier_run_kept(tmp_path, monkeypatch) -> None:
+    from harness.endpoint import limits_store
+    from harness.endpoint.limiter import limiter_for
+
+    monkeypatch.setenv("AUTODATA_STORE", str(tmp_path))
+    monkeypatch.setattr(limiter_module, "_LIMITERS", {})
+
+    limits_seen(Serial(service_s=0.01, slots=16), limiter_for("http://kept/v1", 64, initial=1), callers=64, calls=3)
+    learned = limiter_module._LIMITERS["http://kept/v1"]
+    assert learned.limit == 16.0
+    limits_store.keep()
+    limiter_module._LIMITERS.clear()  # a new process
+    again = limiter_for("http://kept/v1", 64, initial=1)
+    assert again is not learned and again.limit == 16.0 and again.cap == 16
+    assert limits_store.recalled("offline-world") is None
 
 
 def test_a_timed_out_request_is_not_retried_while_the_server_still_serves_it() -> None:
@@ -349,3 +386,22 @@ def test_a_timed_out_request_is_not_retried_while_the_server_still_serves_it() -
     assert e.limiter.limit <= 1.0 and e.limiter.cap == 1  # a timeout is overload: cut, and capped there
     # Only the abandoned request and the one already in flight beside it ever overlapped.
     assert server.most_busy <= 2
+
+
+def test_a_ghost_from_an_ended_event_loop_still_expires_for_the_next_one() -> None:
+    """A request timed out in one event loop (one preflight check, one generation) leaves a ghost;
+    a caller on the next loop waits for it to expire, and is woken then, not never."""
+    limiter = AdaptiveLimiter(1, initial=1, ghost_s=0.2)
+
+    async def time_out() -> None:
+        ticket = await limiter.acquire()
+        await limiter.release(ticket, timed_out=True)
+
+    async def next_loop() -> bool:
+        ticket = await asyncio.wait_for(limiter.acquire(), timeout=5)
+        await limiter.release(ticket, succeeded=True)
+        return True
+
+    run(time_out())
+    assert limiter.ghosts == 1
+    assert run(next_loop()) and limiter.ghosts == 0

@@ -115,7 +115,7 @@ def test_sigkill_over_http_loses_nothing_and_repeats_no_finished_call(servers, t
     data = http_config(slow.url, docs=8, seed=31, concurrency=4)
     slow.reset()
     run_in_process({**data, "runtime": {**data["runtime"], "cache": False}}, tmp_path / "reference")
-    reference_ok = slow.stats()["ok"]
+    reference_choices = slow.stats()["choices"]
     config, out, store = write(tmp_path, data), tmp_path / "killed", tmp_path / "store"
     slow.reset()
     command = [sys.executable, "-m", "experiments.cli", "generate", str(config), "--out", str(out), "--no-track"]
@@ -140,13 +140,17 @@ def test_sigkill_over_http_loses_nothing_and_repeats_no_finished_call(servers, t
     # The CLI's preflight ran before the run (outside its budget); the in-process reference had
     # none and probed the structured mode itself (two requests, both refused: not in "ok").
     preflight = summary["preflight"]
-    assert preflight["sessions"] == 2 and preflight["cached"] and preflight["requests"] == 6 + 2
-    # serve-sim answers the six text-format checks; the two structured probes are no prompt of any
-    # role it plays (a 400, which says: no structured output here).
-    assert preflight["ok"] == 6
-    # Only calls in flight at the kill can be asked again (their replies never reached the cache).
-    assert served["repeated"] <= data["runtime"]["max_in_flight"]
-    assert served["ok"] == reference_ok + preflight["ok"] + served["repeated"], (served, killed_at)
+    assert preflight["sessions"] == 2 and preflight["cached"] and preflight["requests"] == 6 + 2 + 1
+    # serve-sim answers the six text-format checks and the solvers' n = 2 probe (two choices); the
+    # two structured probes are no prompt of any role it plays (a 400: no structured output here).
+    assert preflight["ok"] == 6 + 1
+    # Solver attempts went out in waves sharing one request (n), in both runs alike.
+    assert served["choices"] > served["ok"] and summary["attempts_not_judged"] > 0
+    # Only answers in flight at the kill can be asked again (their replies never reached the cache),
+    # counted per answer (a request with n carries several): nothing else was paid twice.
+    k = 3
+    assert served["repeated"] <= data["runtime"]["max_in_flight"] * k
+    assert served["choices"] == reference_choices + (preflight["ok"] + 1) + served["repeated"], (served, killed_at)
     # The killed session's spend counts too (from spend.jsonl; it never wrote a summary): every
     # reply the server sent was charged, except those still in flight when the client died.
     spent = json.loads((out / "summary.json").read_text())["spent"]["calls"]
@@ -164,9 +168,10 @@ def test_a_budget_stops_the_run_cleanly_and_a_larger_one_resumes_it(servers, tmp
     assert "call limit reached" in result.stderr and "Traceback" not in result.stdout + result.stderr
     summary = json.loads((out / "summary.json").read_text())
     assert summary["stopped"].startswith("call limit reached") and summary["documents_finished"] < 6
-    # The preflight's requests came before the run, outside its budget, and are recorded apart.
+    # The preflight's requests came before the run, outside its budget, and are recorded apart
+    # (six text-format checks, two refused structured probes, the solvers' n = 2 probe).
     preflight = summary["preflight"]
-    assert (preflight["requests"], preflight["ok"], preflight["cached"]) == (6 + 2, 6, False)
+    assert (preflight["requests"], preflight["ok"], preflight["cached"]) == (6 + 2 + 1, 6 + 1, False)
     assert summary["spent"]["calls"] + preflight["ok"] == plain.stats()["ok"]
     assert summary["spent"]["calls"] <= 60
     assert summary["budget"]["calls"] == 60
@@ -175,7 +180,7 @@ def test_a_budget_stops_the_run_cleanly_and_a_larger_one_resumes_it(servers, tmp
     assert result.returncode == 0, result.stdout + result.stderr
     summary = json.loads((out / "summary.json").read_text())
     assert summary["stopped"] is None and summary["documents_finished"] == 6
-    assert summary["preflight"]["requests"] == 6 + 2 and summary["preflight"]["cached"]  # the rerun's: reused
+    assert summary["preflight"]["requests"] == 6 + 2 + 1 and summary["preflight"]["cached"]  # the rerun's: reused
     # Both sessions, counted once each, and the first session's preflight.
     assert summary["spent"]["calls"] + summary["preflight"]["ok"] == plain.stats()["ok"]
     assert plain.stats()["repeated"] == 0

@@ -56,8 +56,10 @@ def test_autodata_check_prints_the_table_for_serve_sim(tmp_path: Path) -> None:
     assert all(row[2:4] == ["yes", "chat"] for row in rows), result.stdout
     assert "every role can produce its output format" in result.stdout
     # One text-format request per check, plus the two structured probes of the endpoint's first
-    # check (serve-sim follows neither: the other checks send none).
-    assert served["total"] == 6 + 2, served
+    # check (serve-sim follows neither: the other checks send none), and one request with n = 2
+    # for the solvers' endpoint (serve-sim honours it).
+    assert served["total"] == 6 + 2 + 1, served
+    assert served["choices"] == served["ok"] + 1
 
 
 def test_a_role_that_cannot_follow_its_format_stops_the_run_before_any_spend(tmp_path: Path) -> None:
@@ -96,9 +98,10 @@ def test_checks_group_roles_report_modes_and_are_reused_by_the_next_run(tmp_path
     assert judge.chat_format is False and judge.mode == "json_object"
     assert by_roles["qv"].simulated and not failures(checks)
     assert all(c.cached for c in again if not c.simulated) and not any(c.cached for c in fresh_checks)
-    # The solvers' check: text, json_schema (500), json_object; the judge's: text, then only the
-    # mode the endpoint was found to take.
-    assert first == 3 + 2 and [c.requests for c in checks if not c.simulated] == [3, 2]
+    # The solvers' check: text, json_schema (500), json_object, n = 2 (one choice came back); the
+    # judge's: text, then only the mode the endpoint was found to take.
+    assert first == 4 + 2 and [c.requests for c in checks if not c.simulated] == [4, 2]
+    assert solver.honours_n is False and judge.honours_n is None
     assert structured.found(config.models.judge) == "json_object"  # where a run's StructuredModes reads it
     assert StructuredModes().known(config.models.judge) == "json_object"  # so the run sends no probe
     limiter = _LIMITERS[server.url]

@@ -212,4 +212,4 @@ def test_a_smaller_run_on_a_larger_runs_directory_is_scored_on_its_own_documents
     card = score_run(out, config)
     assert summary["documents"] == card.documents == 3
     assert card.value("accepted") == summary["accepted"] <= 3
-    assert card.value("acceptance_rate") == pytest.approx(summary["acceptance_rate"])
+    assert card.value("acceptance_rate") == pytest.approx(summary["acceptance_rate"], abs=1e-4)  # the summary rounds

@@ -23,6 +23,7 @@ class Spend:
     input_tokens: int = 0
     output_tokens: int = 0
     dollars: float = 0.0
+    cached_input_tokens: int = 0  # the part of input_tokens the endpoint served from its prompt cache
     by_model: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
@@ -34,6 +35,7 @@ class Spend:
         data = data or {}
         return cls(calls=int(data.get("calls", 0)), input_tokens=int(data.get("input_tokens", 0)),
                    output_tokens=int(data.get("output_tokens", 0)), dollars=float(data.get("dollars", 0.0)),
+                   cached_input_tokens=int(data.get("cached_input_tokens", 0)),
                    by_model=dict(data.get("by_model") or {}))
 
     def as_dict(self) -> dict:
@@ -42,16 +44,19 @@ class Spend:
         out["dollars"] = round(self.dollars, 6)
         return out
 
-    def add(self, model: str, input_tokens: int, output_tokens: int, dollars: float, calls: int = 1) -> None:
+    def add(self, model: str, input_tokens: int, output_tokens: int, dollars: float, calls: int = 1,
+            cached_input_tokens: int = 0) -> None:
         self.calls += calls
         self.input_tokens += input_tokens
         self.output_tokens += output_tokens
         self.dollars += dollars
+        self.cached_input_tokens += cached_input_tokens
         entry = self.by_model.setdefault(model, {"calls": 0, "input_tokens": 0, "output_tokens": 0, "dollars": 0.0})
         entry["calls"] += calls
         entry["input_tokens"] += input_tokens
         entry["output_tokens"] += output_tokens
         entry["dollars"] += dollars
+        entry["cached_input_tokens"] = entry.get("cached_input_tokens", 0) + cached_input_tokens
 
     @classmethod
     def from_log(cls, rows: list[dict[str, Any]]) -> Spend:
@@ -59,13 +64,14 @@ class Spend:
         spend = cls()
         for row in rows:
             spend.add(str(row["model"]), int(row["input_tokens"]), int(row["output_tokens"]),
-                      float(row["dollars"]), int(row.get("calls", 1)))
+                      float(row["dollars"]), int(row.get("calls", 1)), int(row.get("cached_input_tokens", 0)))
         return spend
 
     def log_rows(self) -> list[dict[str, Any]]:
         """This spend as carried-over log rows, one per model."""
         return [{"model": model, "calls": int(v["calls"]), "input_tokens": int(v["input_tokens"]),
-                 "output_tokens": int(v["output_tokens"]), "dollars": float(v["dollars"]), "carried": True}
+                 "output_tokens": int(v["output_tokens"]), "dollars": float(v["dollars"]),
+                 "cached_input_tokens": int(v.get("cached_input_tokens", 0)), "carried": True}
                 for model, v in sorted(self.by_model.items())]
 
 
@@ -107,13 +113,14 @@ class BudgetGuard:
         with self._lock:
             self._reserved -= 1
 
-    def charge(self, model: str, input_tokens: int, output_tokens: int, dollars: float) -> None:
+    def charge(self, model: str, input_tokens: int, output_tokens: int, dollars: float,
+               cached_input_tokens: int = 0, role: str | None = None) -> None:
         with self._lock:
             self._reserved -= 1
-            self.spent.add(model, input_tokens, output_tokens, dollars)
+            self.spent.add(model, input_tokens, output_tokens, dollars, cached_input_tokens=cached_input_tokens)
             if self.log is not None:
-                self.log.write({"model": model, "input_tokens": input_tokens, "output_tokens": output_tokens,
-                                "dollars": dollars})
+                self.log.write({"model": model, "role": role, "input_tokens": input_tokens, "output_tokens": output_tokens,
+                                "cached_input_tokens": cached_input_tokens, "dollars": dollars})
 
     def limits(self) -> dict:
         return {"calls": self.calls, "tokens": self.tokens, "dollars": self.dollars}

@@ -39,7 +39,7 @@ def endpoint_label(spec: ModelSpec) -> str:
     return spec.base_url() or spec.model.split("/", 1)[0]
 
 
-START_IN_FLIGHT = 1  # an api_base's first limit, its latency the baseline; a one-slot server is found in ~6 calls
+START_IN_FLIGHT = 1  # an api_base's first limit, its latency the baseline (the store may remember more: limits_store.py)
 
 
 def token_limit(spec: ModelSpec) -> str | None:

@@ -16,6 +16,7 @@ names the context window is its own fatal kind, ``context_length``, and the wind
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import time
 from collections import Counter, defaultdict
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from harness.context_window import learn
+from harness.endpoint import shared
 from harness.endpoint.budget import BudgetGuard
 from harness.endpoint.errors import FATAL, EndpointError, classify, describe
 from harness.endpoint.limiter import AdaptiveLimiter
@@ -98,19 +100,49 @@ class _Attempts:
         return e.policy.delay(self.transient if kind != "rate_limit" else self.rate_limited, retry_after)
 
 
+def cached_tokens(usage: Any) -> int:
+    """Cached input tokens of a reply's usage (``prompt_tokens_details.cached_tokens``; an lm15
+    ``Usage``'s ``cache_read_tokens``): part of its input tokens, not added to them."""
+    if isinstance(usage, dict):
+        details = usage.get("prompt_tokens_details")
+        return int((details or {}).get("cached_tokens") or 0) if isinstance(details, dict) else 0
+    return int(getattr(usage, "cache_read_tokens", 0) or 0)
+
+
+def _request_seed(request: Any) -> int | None:
+    return getattr(getattr(request, "config", None), "seed", None)
+
+
+def _body_seed(payload: bytes) -> int | None:
+    seed = json.loads(payload).get("seed")
+    return seed if isinstance(seed, int) else None
+
+
+def _split_completion(total: int, texts: list[str]) -> list[int]:
+    """A shared request's completion tokens per choice (servers report the total only), by length."""
+    weights = [max(1, len(t)) for t in texts]
+    shares = [total * w // sum(weights) for w in weights]
+    shares[-1] += total - sum(shares)
+    return shares
+
+
 class EndpointEngine:
     def __init__(self, model: str, endpoint: str, inner: Any, inner_sync: Any, limiter: AdaptiveLimiter,
                  budget: BudgetGuard, stats: CallStats, policy: RetryPolicy,
-                 rates: tuple[float, float] | None = None, wire: ChatWire | None = None) -> None:
+                 rates: tuple[float, ...] | None = None, wire: ChatWire | None = None) -> None:
         self.model, self.endpoint, self.rates = model, endpoint, rates
         self.inner, self.inner_sync = inner, inner_sync
         self.limiter, self.budget, self.stats, self.policy = limiter, budget, stats, policy
         self.wire = wire
+        self.role: str | None = None  # the role whose LM this is (spend.jsonl rows name it)
         self._warm = False
 
-    def _charge(self, prompt: int, completion: int, served_by: str) -> None:
-        dollars = prompt * self.rates[0] + completion * self.rates[1] if self.rates else 0.0
-        self.budget.charge(self.model, prompt, completion, dollars)
+    def _charge(self, prompt: int, completion: int, served_by: str, cached: int = 0) -> None:
+        # Cached input tokens are part of the input, priced at the cached rate where LiteLLM knows it.
+        rates = self.rates
+        dollars = ((prompt - cached) * rates[0] + cached * (rates[2] if len(rates) > 2 else rates[0])
+                   + completion * rates[1]) if rates else 0.0
+        self.budget.charge(self.model, prompt, completion, dollars, cached, self.role)
         self.stats.add(self.model, "ok")
         if note_reply(self.endpoint, self.model, served_by):
             self.stats.add(self.model, "simulated")  # served by the offline world (serve-sim)
@@ -118,22 +150,83 @@ class EndpointEngine:
     def _charge_response(self, response: Any) -> None:
         usage = getattr(response, "usage", None)
         self._charge(int(getattr(usage, "input_tokens", 0) or 0), int(getattr(usage, "output_tokens", 0) or 0),
-                     str(getattr(response, "model", "") or ""))
+                     str(getattr(response, "model", "") or ""), cached_tokens(usage))
 
     async def complete(self, request: Any) -> Any:
-        """One canonical request (DSPy's engine contract): its lm15 response."""
+        """One canonical request (DSPy's engine contract): its lm15 response. Inside a wave of
+        attempts (harness/endpoint/shared.py) it may share one request with the wave's others."""
+        response, _ = await shared.join(request, lambda: _request_seed(request), self._complete_one,
+                                        self._complete_shared)
+        return response
+
+    def shares_prompt(self) -> bool:
+        """Whether attempts that differ only in their seeds can go out as one request (``n``): the
+        offline world in process, or a direct route to an endpoint not known to refuse it."""
+        if getattr(self.inner, "complete_shared", None) is not None:
+            return True
+        return self.wire is not None and shared.honours_n(self.endpoint) is not False
+
+    async def _complete_one(self, request: Any) -> Any:
         response = await self._attempts(lambda: self._send(request))
         self._charge_response(response)
         return response
 
+    async def _complete_shared(self, requests: list[Any]) -> list[Any] | None:
+        """Requests differing only in their consecutive seeds as one request, where the inner engine
+        takes that (the offline world's ``complete_shared``): one call, the prompt charged once."""
+        send = getattr(self.inner, "complete_shared", None)
+        if send is None:
+            return None
+        responses = await self._attempts(lambda: send(requests))
+        first = responses[0].usage
+        self._charge(int(first.input_tokens or 0), sum(int(r.usage.output_tokens or 0) for r in responses),
+                     str(responses[0].model or ""), cached_tokens(first))
+        from dataclasses import replace
+
+        # The prompt was read once: the members riding along report no input of their own.
+        return [responses[0], *(replace(r, usage=replace(r.usage, input_tokens=0, total_tokens=None,
+                                                          cache_read_tokens=None)) for r in responses[1:])]
+
     async def complete_wire(self, payload: bytes) -> dict[str, Any]:
-        """One OpenAI chat body sent on this endpoint's verified direct route (``ChatWire``): the reply."""
+        """One OpenAI chat body sent on this endpoint's verified direct route (``ChatWire``): the reply;
+        inside a wave of attempts it may share one request (``n``) with the wave's others."""
+        assert self.wire is not None
+        reply, _ = await shared.join(payload, lambda: _body_seed(payload), self._wire_one, self._wire_shared)
+        return reply
+
+    async def _wire_one(self, payload: bytes) -> dict[str, Any]:
         assert self.wire is not None
         reply = await self._attempts(lambda: self.wire.post(payload))
         usage = reply.get("usage") if isinstance(reply.get("usage"), dict) else {}
         self._charge(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0),
-                     str(reply.get("model") or ""))
+                     str(reply.get("model") or ""), cached_tokens(usage))
         return reply
+
+    async def _wire_shared(self, payloads: list[bytes]) -> list[dict[str, Any]] | None:
+        """The first body with ``n`` = len(payloads): one reply per payload, or the first alone when
+        the endpoint returned fewer choices (it does not honour ``n``, which is remembered)."""
+        assert self.wire is not None
+        if shared.honours_n(self.endpoint) is False:
+            return None
+        body = json.loads(payloads[0])
+        body["n"] = len(payloads)
+        reply = await self._attempts(lambda: self.wire.post(json.dumps(body).encode()))
+        usage = reply.get("usage") if isinstance(reply.get("usage"), dict) else {}
+        prompt, completion = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+        cached = cached_tokens(usage)
+        self._charge(prompt, completion, str(reply.get("model") or ""), cached)
+        choices = reply["choices"]
+        shared.remember_n(self.endpoint, len(choices) >= len(payloads))
+        if len(choices) < len(payloads):
+            return [{**reply, "choices": choices[:1]}]
+        texts = [str((c.get("message") or {}).get("content") or "") for c in choices[:len(payloads)]]
+        out = []
+        for index, (choice, tokens) in enumerate(zip(choices, _split_completion(completion, texts), strict=False)):
+            own = {"prompt_tokens": prompt if index == 0 else 0, "completion_tokens": tokens,
+                   "prompt_tokens_details": {"cached_tokens": cached if index == 0 else 0}}
+            own["total_tokens"] = own["prompt_tokens"] + tokens
+            out.append({**reply, "choices": [{**choice, "index": 0}], "usage": own})
+        return out
 
     async def _attempts(self, send: Callable[[], Awaitable[T]]) -> T:
         attempts = _Attempts(self)
@@ -214,20 +307,33 @@ class SyncFace:
         self.engine.inner_sync.close()
 
 
-_RATES: dict[str, tuple[float, float] | None] = {}
+_RATES: dict[str, tuple[float, float, float] | None] = {}
 
 
-def token_rates(model: str) -> tuple[float, float] | None:
-    """Dollars per input and per output token from LiteLLM's local cost map, or None when the
-    model is not in it (self-hosted, serve-sim). Looked up once per model, when its engine is
-    built: importing LiteLLM takes seconds and must not stall the event loop mid-run."""
+def token_rates(model: str) -> tuple[float, float, float] | None:
+    """Dollars per input, per output and per cached input token from LiteLLM's local cost map (the
+    cached rate is the input rate where the map has none), or None when the model is not in it
+    (self-hosted, serve-sim). Looked up once per model, when its engine is built: importing
+    LiteLLM takes seconds and must not stall the event loop mid-run."""
     if model not in _RATES:
         import litellm
 
         try:
             per_input, _ = litellm.cost_per_token(model=model, prompt_tokens=1_000_000, completion_tokens=0)
             _, per_output = litellm.cost_per_token(model=model, prompt_tokens=0, completion_tokens=1_000_000)
-            _RATES[model] = (per_input / 1_000_000, per_output / 1_000_000)
+            per_input, per_output = per_input / 1_000_000, per_output / 1_000_000
+            _RATES[model] = (per_input, per_output, cached_rate(model, per_input))
         except Exception:  # unknown to the cost map
             _RATES[model] = None
     return _RATES[model]
+
+
+def cached_rate(model: str, per_input: float) -> float:
+    """LiteLLM's price of a cached input token for ``model``; the input rate where it knows none."""
+    import litellm
+
+    try:
+        rate = litellm.get_model_info(model).get("cache_read_input_token_cost")
+    except Exception:
+        rate = None
+    return float(rate) if rate is not None else per_input

@@ -20,13 +20,18 @@ a request over their capacity just waits, then times out. So an ``api_base`` end
 ``initial`` (harness/endpoint/client.py: 1 in flight) and grows only while latency holds. The
 latency of each success is kept per concurrency level (requests in flight when it was admitted,
 itself included; a moving average). The limit moves up one level (doubling in *slow start*,
-until the first cut) only once the current level has ``MIN_SAMPLES`` successes whose latency is
-within ``latency_tolerance`` (1.5) times that of the level it came from: on a server with k
+until the first cut) only once the current level has ``min(MIN_SAMPLES, level)`` successes (the
+requests of one latency period at that level; slow start quadruples while latency stays within
+``FLAT`` of the level below, so a server with C slots is found within about log4(C) + 2 latency
+periods) whose latency is within ``latency_tolerance`` (1.5) times that of the
+level it came from: on a server with k
 slots, more than k requests only queue there, and their latency grows with the queue (it
 doubles from 1 to 2 in flight on a one-slot server), while the client's own load raises it by
 little per step. When it does not hold, the
 limit goes back to the highest level that held and stays (one level up is tried again after
-``reprobe`` successes). A one-slot server is found in about six calls (three at 1, three at 2).
+``reprobe`` successes). What a limiter learned (``state``: its limit, cap and latencies) is kept
+for the process (one limiter per endpoint) and in the store across runs
+(harness/endpoint/limits_store.py), so a new run starts where the last one ended.
 A timeout counts as overload: it halves the limit (once per window), caps it there, and the
 timed-out request stays counted as a *ghost* in flight (the server is most likely still working
 on it) until a request admitted after it succeeds or one more timeout has passed, so its retry is
@@ -77,7 +82,8 @@ class _Ghost:
 
 
 class AdaptiveLimiter:
-    MIN_SAMPLES = 3  # successes per level before its latency is compared
+    MIN_SAMPLES = 3  # successes per level before its latency is compared (fewer at levels below 3)
+    FLAT = 1.2  # latency within this of the level below: nothing queues, slow start quadruples
 
     def __init__(self, ceiling: int, floor: int = 1, backoff: float = 0.9, initial: int | None = None,
                  latency_tolerance: float | None = None, reprobe: int = 200, ghost_s: float = 120.0) -> None:
@@ -135,6 +141,8 @@ class AdaptiveLimiter:
                 return self._ticket()
             waiter = _Waiter(loop, loop.create_future())
             self._waiters.append(waiter)
+            if self._ghosts:  # a ghost from a loop that has ended has no timer there: set one here
+                self._expire_later(max(g.deadline for g in self._ghosts) - time.monotonic())
         try:
             await waiter.future  # resolved by a release that admitted us (in_flight already counted)
         except asyncio.CancelledError:
@@ -182,7 +190,7 @@ class AdaptiveLimiter:
         there (one level up is tried again after ``reprobe`` successes)."""
         level = self._levels.setdefault(ticket.level, _Level())
         level.add(time.monotonic() - ticket.started)
-        if self._base_level == 0 and level.count >= self.MIN_SAMPLES:
+        if self._base_level == 0 and level.count >= min(self.MIN_SAMPLES, ticket.level):
             self._base_level = ticket.level
         current = int(self.limit)
         measured = self._levels.get(current)
@@ -193,7 +201,8 @@ class AdaptiveLimiter:
                 self.cap += 1
                 self._set_level(self.cap)
             return
-        if ticket.level != current or measured is None or measured.count < self.MIN_SAMPLES or not self._base_level:
+        if ticket.level != current or measured is None or measured.count < min(self.MIN_SAMPLES, current) \
+                or not self._base_level:
             return
         # Against the level it came from: queueing doubles latency with each doubling of the
         # level, while a client's own CPU load (or noise) raises it by little per step.
@@ -207,7 +216,9 @@ class AdaptiveLimiter:
             self._since_cap = 0
             return
         self._good = max(self._good, current)
-        target = current * 2 if self.slow_start else current + 1
+        # Slow start quadruples while latency is flat (nothing queues yet), else doubles.
+        flat = current == self._base_level or measured.mean <= self.FLAT * held.mean
+        target = current * (4 if flat else 2) if self.slow_start else current + 1
         self._set_level(min(target, self.cap, self.ceiling))
 
     def _grow(self, ticket: Ticket) -> None:
@@ -245,8 +256,9 @@ class AdaptiveLimiter:
                 self._grow(ticket)
             self._wake()
 
-    def _expire_later(self) -> None:
-        """Wakes waiters when the newest ghost expires (nothing else may release a slot by then)."""
+    def _expire_later(self, delay: float | None = None) -> None:
+        """Wakes waiters when the newest ghost expires (nothing else may release a slot by then), on
+        the running loop: each generation runs its own, and a timer on an ended loop never fires."""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -256,7 +268,33 @@ class AdaptiveLimiter:
             with self._lock:
                 self._wake()  # _busy() drops expired ghosts
 
-        loop.call_later(self.ghost_s + 0.01, expire)
+        loop.call_later(max(0.0, self.ghost_s if delay is None else delay) + 0.01, expire)
+
+    def state(self) -> dict[str, float | int]:
+        """What this limiter learned, to start a later run from (``restore``)."""
+        with self._lock:
+            base = self._levels.get(self._base_level)
+            level = self._levels.get(int(self.limit))
+            return {"limit": int(self.limit), "cap": self.cap, "base_level": self._base_level,
+                    "base_latency_s": round(base.mean, 6) if base else 0.0,
+                    "latency_s": round(level.mean, 6) if level else 0.0}
+
+    def restore(self, state: dict[str, float | int]) -> None:
+        """Starts from what an earlier run learned: its limit (within this ceiling) and the latency
+        of its lowest level, against which the limit is still checked (a slower server brings it
+        back to half, and it grows from there)."""
+        with self._lock:
+            limit = max(self.floor, min(int(state.get("limit", 0) or 0), self.ceiling))
+            if limit <= int(self.limit) and self.slow_start is False:
+                return  # already at least as far (a measured capacity, or this process's own)
+            self.limit = float(limit)
+            self.cap = max(limit, min(int(state.get("cap", self.ceiling) or self.ceiling), self.ceiling))
+            self.slow_start = self.cap >= self.ceiling  # no overload was learned: keep doubling
+            base, latency = int(state.get("base_level", 0) or 0), float(state.get("base_latency_s", 0.0) or 0.0)
+            if self.latency_tolerance and base and latency > 0 and base < limit:
+                self._levels[base] = _Level(latency, self.MIN_SAMPLES)
+                self._base_level, self._good = base, max(base, limit // 2)
+            self._wake()
 
     def snapshot(self) -> dict[str, float | int]:
         """For the endpoint counters and the tests."""
@@ -275,11 +313,16 @@ _REGISTRY_LOCK = threading.Lock()
 
 def limiter_for(endpoint: str, ceiling: int, initial: int | None = None, ghost_s: float = 120.0) -> AdaptiveLimiter:
     """The process-wide limiter of one endpoint (its ceiling is the largest any caller asked for;
-    ``initial`` and ``ghost_s`` apply when it is created)."""
+    ``initial`` and ``ghost_s`` apply when it is created, which starts it from what the store
+    remembers of the endpoint)."""
+    from harness.endpoint.limits_store import recalled
+
     with _REGISTRY_LOCK:
         limiter = _LIMITERS.get(endpoint)
         if limiter is None:
             limiter = _LIMITERS[endpoint] = AdaptiveLimiter(ceiling, initial=initial, ghost_s=ghost_s)
+            if (state := recalled(endpoint)) is not None:
+                limiter.restore(state)
         elif ceiling > limiter.ceiling:
             limiter.ceiling = ceiling
         return limiter

@@ -24,6 +24,7 @@ import dspy.lm15 as lm_errors
 from dspy.lm15 import Message, Response, TextPart, Usage
 
 from harness.sim.intent import Intent
+from harness.sim.prefix_cache import PrefixCache, request_text
 from harness.sim.replies import (
     ParsedRequest,
     WorldSettings,
@@ -58,10 +59,14 @@ class SimEngine:
     """Synchronous engine. Counts the calls it serves by role and profile (for tests and cost)."""
 
     def __init__(self, faults: FaultPlan | None = None, world_seed: int = 0,
-                 forced_intent: Intent | None = None) -> None:
+                 forced_intent: Intent | None = None, prefix_cache: bool = True) -> None:
         self.faults = faults or FaultPlan()
         self.world = WorldSettings(world_seed, forced_intent)
-        self.calls: Counter[str] = Counter()
+        # A serving setting, not the world's: what usage reports as cached, never what is answered.
+        self.prefix = PrefixCache() if prefix_cache else None
+        self.calls: Counter[str] = Counter()  # answers, by role:profile
+        self.requests = 0  # requests served (a shared request answers several attempts)
+        self.riding = False
         self._deliveries: Counter[str] = Counter()
         self._lock = threading.Lock()
 
@@ -76,12 +81,16 @@ class SimEngine:
         return None
 
     def reply(self, request: Any) -> tuple[Response, float]:
-        """The response and the latency to add before delivering it."""
+        """The response and the latency to add before delivering it (``riding``, set by
+        ``complete_shared``: it shares another attempt's request, whose prompt was read once)."""
+        riding = self.riding
         req = parse_request(request, self.world)
         role = role_of(req.outputs)
         with self._lock:
             self.calls[f"{role}:{req.profile.name}"] += 1
             self.calls["total"] += 1
+            self.requests += not riding
+            cached = self.prefix.read(request_text(request)) if self.prefix is not None and not riding else 0
             attempt = self._deliveries[req.seed_text]
             self._deliveries[req.seed_text] += 1
         fault = None
@@ -105,7 +114,8 @@ class SimEngine:
             model=f"sim/{req.profile.name}",
             message=Message.assistant([TextPart(text)]),
             finish_reason="stop",
-            usage=Usage(input_tokens=prompt_tokens, output_tokens=_tokens(text)),
+            usage=Usage(input_tokens=prompt_tokens, output_tokens=_tokens(text),
+                        cache_read_tokens=min(cached, prompt_tokens)),
         )
         return response, self.faults.latency_s
 
@@ -141,6 +151,20 @@ class AsyncSimEngine:
         if latency:
             await asyncio.sleep(latency)
         return response
+
+    async def complete_shared(self, requests: list[Any]) -> list[Response]:
+        """Requests that differ only in their seeds, answered as one request with ``n`` would be:
+        each exactly as if it came alone, the prompt read once."""
+        replies = [self.engine.reply(requests[0])]
+        self.engine.riding = True  # the others share its request: no prompt of their own is read
+        try:
+            replies += [self.engine.reply(request) for request in requests[1:]]
+        finally:
+            self.engine.riding = False
+        latency = max(latency for _, latency in replies)
+        if latency:
+            await asyncio.sleep(latency)
+        return [response for response, _ in replies]
 
     async def aclose(self) -> None:
         return None

@@ -9,9 +9,10 @@ randomness from that name.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from harness.sim.profiles import PROFILES
@@ -48,12 +49,30 @@ class WireConfig:
     seed: int | None
 
 
+MAX_N = 16
+
+
 @dataclass(frozen=True)
 class ChatRequest:
     model: str  # sim/<profile>, as the in-process engine sees it
     system: str
     messages: tuple[WireMessage, ...]
     config: WireConfig
+    n: int = 1  # choices asked for: choice i answers as the same request with seed + i would
+    body: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def choice(self, index: int) -> ChatRequest:
+        """Choice ``index`` as a request of its own (seed + index, one choice)."""
+        seed = self.config.seed
+        return replace(self, n=1, config=replace(self.config, seed=None if seed is None else seed + index))
+
+    def digest(self, index: int) -> bytes:
+        """What identifies choice ``index``'s answer (the body with its seed, without ``n``): a
+        client that pays for it twice, in whatever requests, sends it twice."""
+        body = {k: v for k, v in self.body.items() if k != "n"}
+        if self.config.seed is not None:
+            body["seed"] = self.config.seed + index
+        return hashlib.blake2b(json.dumps(body, sort_keys=True).encode(), digest_size=16).digest()
 
 
 def profile_name(model: str) -> str | None:
@@ -108,7 +127,10 @@ def to_chat_request(raw: bytes) -> ChatRequest:
         else:
             rest.append(WireMessage(message["role"], text))
     config = WireConfig(_number(body, "temperature", (int, float), "a number"), _number(body, "seed", (int,), "an integer"))
-    return ChatRequest(f"sim/{name}", system or "", tuple(rest), config)
+    n = _number(body, "n", (int,), "an integer")
+    if n is not None and not 1 <= n <= MAX_N:
+        raise BadRequest(f"'n' must be between 1 and {MAX_N}, got {n}", param="n")
+    return ChatRequest(f"sim/{name}", system or "", tuple(rest), config, n or 1, body)
 
 
 @dataclass
@@ -120,6 +142,8 @@ class Stats:
     kinds: Counter[str] = field(default_factory=Counter)
     ok_by_profile: Counter[str] = field(default_factory=Counter)
     ok_by_role: Counter[str] = field(default_factory=Counter)
+    # Answered OK: choices written (a request with n writes n) and the tokens its usage reported.
+    tokens: Counter[str] = field(default_factory=Counter)
 
     def record(self, kind: str, profile: str | None = None, role: str | None = None) -> None:
         self.kinds[kind] += 1
@@ -136,4 +160,8 @@ class Stats:
             "max_in_flight": self.max_in_flight,
             "ok_by_profile": dict(self.ok_by_profile),
             "ok_by_role": dict(self.ok_by_role),
+            "choices": self.tokens["choices"],
+            "prompt_tokens": self.tokens["prompt"],
+            "cached_tokens": self.tokens["cached"],
+            "completion_tokens": self.tokens["completion"],
         }

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import json
 import os
 import random
@@ -34,6 +33,7 @@ from aiohttp import web
 
 from harness import aio
 from harness.sim.openai_wire import BadRequest, ChatRequest, Stats, error_body, to_chat_request
+from harness.sim.prefix_cache import PrefixCache, request_text
 from harness.sim.profiles import PROFILES
 from harness.sim.replies import WorldSettings, parse_request, role_of, world_reply
 
@@ -56,6 +56,8 @@ class ServerSettings:
     fault_seed: int = 0
     timeout_s: float = 30.0  # a timeout fault holds the request this long, then answers 504
     api_key: str = ""  # when set, requests must carry "Authorization: Bearer <api_key>" (else 401)
+    # Automatic prefix caching (harness/sim/prefix_cache.py): blocks kept; 0 turns it off.
+    prefix_cache_blocks: int = 200_000
     world_seed: int = 0  # which offline world answers (its profiles), as documents.world_seed in a config
 
     def check(self) -> None:
@@ -65,7 +67,7 @@ class ServerSettings:
                 raise SettingsError(f"--{name.replace('_', '-')} must be a fraction in [0, 1], got {rate}")
         if sum(rates.values()) > 1.0 + 1e-9:
             raise SettingsError(f"fault rates add up to {sum(rates.values()):g}; at most 1 is possible")
-        for name in ("latency_ms", "capacity", "retry_after_s", "timeout_s"):
+        for name in ("latency_ms", "capacity", "retry_after_s", "timeout_s", "prefix_cache_blocks"):
             if getattr(self, name) < 0:
                 raise SettingsError(f"--{name.replace('_', '-')} must not be negative, got {getattr(self, name)}")
         if not 0 <= self.port <= 65535:
@@ -92,6 +94,7 @@ class SimServer:
         self.stats = Stats()
         self.in_flight = 0
         self._faults = random.Random(settings.fault_seed)
+        self.prefix = PrefixCache(settings.prefix_cache_blocks) if settings.prefix_cache_blocks else None
         # Digests of the requests answered OK since the last reset: one seen again is counted
         # "repeated" (a client paying twice for the same call).
         self._answered: set[bytes] = set()
@@ -182,29 +185,38 @@ class SimServer:
             await asyncio.sleep(self.settings.timeout_s)
             return web.json_response(error_body("offline world: simulated timeout", "timeout"), status=504)
         try:
-            parsed = parse_request(chat, self.world)
+            answers = []
+            for index in range(chat.n):  # choice i: the answer to the same request with seed + i
+                parsed = parse_request(chat.choice(index), self.world)
+                answers.append(world_reply(parsed))
             role = role_of(parsed.outputs)
-            text, prompt_tokens, completion_tokens = world_reply(parsed)
         except ValueError as error:  # the request asks for something the world has no behaviour for
             outcome[:] = ["bad_request"]
             return web.json_response(error_body(str(error), "invalid_request_error"), status=400)
         except Exception:
             outcome[:] = ["internal_error"]  # aiohttp logs the traceback and answers 500
             raise
+        # The prompt is read (and its blocks kept) on arrival, as a server prefills before decoding.
+        prompt_tokens = answers[0][1]
+        cached = min(prompt_tokens, self.prefix.read(request_text(chat))) if self.prefix is not None else 0
         if self.settings.latency_ms:
             await asyncio.sleep(self.settings.latency_ms / 1000)
         if fault == "fault_500":
             outcome[:] = [fault]
             return web.json_response(error_body("offline world: simulated server error", "server_error"), status=500)
-        body = json.dumps(self._completion(chat, text, prompt_tokens, completion_tokens))
+        body = json.dumps(self._completion(chat, answers, cached))
         if fault == "fault_malformed":
             outcome[:] = [fault]
             return web.Response(text=body[: len(body) // 2], content_type="application/json")
         outcome[:] = ["ok", parsed.profile.name, role]
-        digest = hashlib.blake2b(raw, digest_size=16).digest()
-        if digest in self._answered:
-            self.stats.kinds["repeated"] += 1
-        self._answered.add(digest)
+        stats = self.stats
+        stats.tokens.update({"choices": len(answers), "prompt": prompt_tokens, "cached": cached,
+                             "completion": sum(a[2] for a in answers)})
+        for index in range(chat.n):
+            digest = chat.digest(index)
+            if digest in self._answered:
+                stats.kinds["repeated"] += 1
+            self._answered.add(digest)
         return web.Response(text=body, content_type="application/json")
 
     def _draw_fault(self) -> str | None:
@@ -219,7 +231,8 @@ class SimServer:
         return None
 
     @staticmethod
-    def _completion(chat: ChatRequest, text: str, prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
+    def _completion(chat: ChatRequest, answers: list[tuple[str, int, int]], cached: int) -> dict[str, Any]:
+        prompt_tokens, completion_tokens = answers[0][1], sum(a[2] for a in answers)
         return {
             "id": f"chatcmpl-sim-{uuid.uuid4().hex}",
             "object": "chat.completion",
@@ -227,10 +240,12 @@ class SimServer:
             # The world's own name (sim/<profile>), as the in-process engine answers: clients can
             # tell a simulated reply from a real model's and label their numbers SIMULATED.
             "model": chat.model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                         "logprobs": None, "finish_reason": "stop"}],
+            "choices": [{"index": i, "message": {"role": "assistant", "content": text},
+                         "logprobs": None, "finish_reason": "stop"} for i, (text, _, _) in enumerate(answers)],
+            # The prompt is read once for all choices; cached tokens as a prefix-caching server says.
             "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                      "total_tokens": prompt_tokens + completion_tokens},
+                      "total_tokens": prompt_tokens + completion_tokens,
+                      "prompt_tokens_details": {"cached_tokens": cached}},
         }
 
 
