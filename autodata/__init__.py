@@ -19,7 +19,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from autodata.api import (  # noqa: E402  (the version is read by the build without importing these)
+from autodata.configs import config_path, shipped_configs  # noqa: E402
+from experiments.api import (  # noqa: E402  (the version is read by the build without importing these)
     AblationResult,
     ExportResult,
     GenerationResult,
@@ -31,7 +32,6 @@ from autodata.api import (  # noqa: E402  (the version is read by the build with
     load_sweep_config,
     sweep,
 )
-from autodata.configs import config_path, shipped_configs  # noqa: E402
 
 __all__ = ["AblationResult", "ExportResult", "GenerationResult", "SweepResult", "__version__", "ablate",
            "config_path", "export", "generate", "load_config", "load_sweep_config", "shipped_configs", "sweep"]

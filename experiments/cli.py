@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,10 +18,13 @@ from rich.text import Text
 
 from harness import aio, env
 from harness.config import ConfigError, HarnessConfig, load_config
-from harness.documents import DocumentError, DocumentSet, load_documents
+from harness.documents import DocumentError, DocumentSet
 from harness.endpoint.errors import EndpointError
 from harness.generate import RunMismatchError
 from harness.models import missing_credentials
+
+if TYPE_CHECKING:
+    from experiments.api import GenerationResult
 
 env.configure_environment()  # harness already does this on import; explicit because this is where the project starts
 
@@ -72,29 +75,24 @@ def _overrides(preset: str | None, seed: int | None, docs: int | None) -> dict[s
 
 
 def _prepare(config_path: Path, overrides: dict[str, Any]) -> tuple[HarnessConfig, DocumentSet]:
-    """Load and check everything that can be wrong before any call is made."""
+    """Load and check everything that can be wrong before any call is made (experiments/api.py);
+    print what was skipped or refused, and the preflight's table when it asked the endpoints."""
+    from experiments.api import PreflightError, prepare
+
     try:
-        config = load_config(config_path, overrides)
-    except ConfigError as error:
+        prepared = prepare(config_path, overrides)
+    except PreflightError as error:
+        console.print(preflight_table(error.checks, "preflight"))
         fail(str(error))
-    problems = missing_credentials(config.models)
-    if problems:
-        fail("; ".join(map(str, problems)))
-    # Where the documents were named: --docs-folder (the only flag that sets documents.path), or the YAML.
-    named = f"--docs-folder {overrides['documents.path']}" if "documents.path" in overrides else f"{config_path}: documents"
-    try:
-        docs = load_documents(config.documents, base_dir=config_path.parent)
-    except DocumentError as error:
-        fail(f"--docs-folder: {error}" if "documents.path" in overrides else f"{config_path}: documents.path: {error}")
-    for warning in docs.skipped:
+    except (ConfigError, DocumentError) as error:
+        fail(str(error))
+    if any(not c.cached for c in prepared.checks if not c.simulated):
+        console.print(preflight_table(prepared.checks, f"preflight: {prepared.config.name}"))
+    for warning in prepared.documents.skipped:
         say("warning:", "yellow", warning)
-    if not docs.documents:
-        fail(f"{named}: no usable documents")
-    _preflight(config)
-    _refuse_oversized(config, docs)
-    if not docs.documents:
-        fail(f"{config_path}: documents: every document is too long for the challenger's context window")
-    return config, docs
+    for refusal in prepared.refused:
+        say("refused:", "yellow", str(refusal))
+    return prepared.config, prepared.documents
 
 
 def preflight_table(checks: list[Any], title: str) -> Any:
@@ -146,44 +144,31 @@ def preflight_table(checks: list[Any], title: str) -> Any:
 def _preflight(config: HarnessConfig, fresh: bool = False, always_print: bool = False, where: str = "") -> list[Any]:
     """The preflight for real roles (simulated ones make no call); exit 2 when a role cannot work;
     ``where`` prefixes the one-line error (an ablation names its cell)."""
-    from harness.config import ConfigError as EnvError
-    from harness.preflight import failures, preflight
+    from experiments.api import PreflightError, preflight_checks
 
-    if not always_print and all(spec.simulated for _, spec in config.models.items()):
-        return []
     try:
-        checks = preflight(config, fresh=fresh)
-    except EnvError as error:
+        checks = preflight_checks(config, where, fresh=fresh, always=always_print)
+    except PreflightError as error:
+        console.print(preflight_table(error.checks, f"preflight: {config.name}"))
         fail(str(error))
-    if always_print or any(not c.cached for c in checks if not c.simulated) or failures(checks):
+    except ConfigError as error:
+        fail(str(error))
+    if always_print or any(not c.cached for c in checks if not c.simulated):
         console.print(preflight_table(checks, f"preflight: {config.name}"))
-    problems = failures(checks)
-    if problems:
-        fail(f"{where}preflight: " + "; ".join(problems) + " (nothing was spent)")
     return checks
 
 
-def _refuse_oversized(config: HarnessConfig, docs: DocumentSet) -> None:
-    """Documents too long for the challenger's context window are refused before any call."""
-    from harness.context_window import refuse_oversized
-
-    kept, refused = refuse_oversized(config, docs.documents)
-    for refusal in refused:
-        say("refused:", "yellow", str(refusal))
-    docs.documents, docs.refused = kept, [r.as_dict() for r in refused]
-
-
-def _run(config: HarnessConfig, docs: DocumentSet, out: Path, label: str) -> dict[str, Any]:
+def _run(config: HarnessConfig, docs: DocumentSet, out: Path, label: str, track: bool) -> GenerationResult:
+    """experiments/api.py's generate under a progress bar; an endpoint that fails mid-run is exit 3
+    (finished rounds kept), or exit 2 when nothing could be done (a configuration problem)."""
+    from experiments.api import Prepared
+    from experiments.api import generate as run
     from experiments.display import GenerationProgress
-    from harness.generate import generate
-    from harness.preflight import take_record
     from objectives.evaluate import EXIT_INCOMPLETE
 
     try:
         with GenerationProgress(console, len(docs.documents), label) as bar:
-            # The summary counts docs.refused (refused before any call: harness/context_window.py).
-            summary = generate(config, docs, out, progress=bar.update, preflight=take_record())
-        return summary
+            return run(Prepared(config, docs), out, track=track, progress=bar.update)
     except RunMismatchError as error:
         fail(str(error))
     except EndpointError as error:
@@ -222,7 +207,7 @@ def generate(
 ) -> None:
     """Turn grounding documents into accepted samples with the data-scientist agent."""
     from experiments.display import scorecard_table, summary_table
-    from objectives.evaluate import EXIT_INCOMPLETE, score_run
+    from objectives.evaluate import EXIT_INCOMPLETE
 
     overrides = _overrides(preset, seed, docs)
     if docs_folder is not None:
@@ -230,25 +215,15 @@ def generate(
     if downstream is not None:
         overrides["downstream.kind"] = downstream
     cfg, documents = _prepare(config, overrides)
-    if not track:
-        cfg = cfg.model_copy(update={"tracking": cfg.tracking.model_copy(update={"enabled": False})})
     out = out or Path("out") / cfg.name / f"{cfg.preset}-seed{cfg.seed}"
-    experiment = cfg.tracking.experiment or cfg.name
-    trace_run = None
-    if cfg.tracking.enabled and cfg.tracking.dspy_autolog:
-        from experiments.tracking import start_traces
-
-        trace_run = start_traces(experiment)
-    summary = _run(cfg, documents, out, cfg.preset)
+    result = _run(cfg, documents, out, cfg.preset, track=track and cfg.tracking.enabled)
+    summary, card = result.summary, result.scorecard
     console.print(summary_table({cfg.preset: summary}, f"autodata generate: {cfg.name}"))
     _endpoint_line(summary)
-    card = score_run(out, cfg)
     console.print(scorecard_table(card, f"scorecard: {cfg.name} ({cfg.preset})"))
-    if cfg.tracking.enabled:
-        from experiments.tracking import log_generation
-
-        run_id = log_generation(experiment, cfg, out, card, trace_run)
-        console.print(f"MLflow: experiment [bold]{experiment}[/], run {run_id} (autodata ui to browse)")
+    if result.mlflow_run_id:
+        console.print(f"MLflow: experiment [bold]{cfg.tracking.experiment or cfg.name}[/], run {result.mlflow_run_id} "
+                      "(autodata ui to browse)")
     console.print(f"records in [bold]{out}[/] (rounds.jsonl, accepted.jsonl, summary.json, scorecard.json)")
     if not card.complete:
         say("incomplete:", "bold red", "; ".join(card.problems))
@@ -313,13 +288,11 @@ def presets(
         targets = {}
         for name, cfg, documents in prepared:
             targets[name] = (out or Path("out") / cfg.name) / f"{name}-seed{cfg.seed}"
-            summaries[name] = _run(cfg, documents, targets[name], name)
-            if track and cfg.tracking.enabled:
-                from experiments.tracking import log_generation
-
-                experiment = cfg.tracking.experiment or cfg.name
-                run_id = log_generation(experiment, cfg, targets[name], score_run(targets[name], cfg))
-                console.print(f"MLflow: experiment [bold]{experiment}[/], run {run_id} ({name}, seed {cfg.seed})")
+            result = _run(cfg, documents, targets[name], name, track=track and cfg.tracking.enabled)
+            summaries[name] = result.summary
+            if result.mlflow_run_id:
+                console.print(f"MLflow: experiment [bold]{cfg.tracking.experiment or cfg.name}[/], "
+                              f"run {result.mlflow_run_id} ({name}, seed {cfg.seed})")
         console.print(summary_table(summaries, f"autodata presets: {prepared[0][1].name}, seed {run_seed}"))
         if len(summaries) >= 2 and all(s.get("gap_mean") is not None for s in summaries.values()):
             first, last = list(summaries)[0], list(summaries)[-1]
@@ -681,44 +654,30 @@ def ablate(
     import optuna
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from experiments.ablation import load_ablation, run_ablation
-    from experiments.ablation_report import log_mlflow, summarize, table, write_outputs
-    from harness.adapter import call_settings
+    from experiments.ablation import load_ablation
+    from experiments.ablation_report import table
+    from experiments.api import PreflightError, check_ablation
+    from experiments.api import ablate as run
 
     try:
         ablation = load_ablation(config)
+        check_ablation(ablation, str(config))  # every cell checked like a run, before any call
+    except PreflightError as error:
+        console.print(preflight_table(error.checks, "preflight"))
+        fail(str(error))
     except ConfigError as error:
         fail(str(error))
-    # Every cell is checked like a run before any call: a factor may name another model.
-    for name, harness in ablation.cell_harnesses():
-        problems = missing_credentials(harness.models)
-        if problems:
-            fail(f"{config}: cell '{name}': " + "; ".join(map(str, problems)))
-    for name, harness in ablation.probed_harnesses():
-        _preflight(harness, where=f"{config}: cell '{name}': ")
-    out = out or Path("out") / f"ablation-{ablation.spec.name}"
-    out.mkdir(parents=True, exist_ok=True)
     total = len(ablation.cells) * len(ablation.spec.seeds)
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # sweep cells: the progress bar says what matters
     with Progress(TextColumn("[bold]ablation[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("cells x seeds"),
                   TimeElapsedColumn(), console=console) as bar:
         task = bar.add_task("ablation", total=total)
-
-        async def run() -> dict:
-            with call_settings():
-                return await run_ablation(ablation, out, lambda cell, seed: bar.advance(task))
-
-        results = aio.run(run())
-    simulated_roles = ablation.simulated_roles(out)
-    simulated = bool(simulated_roles)
-    summary = summarize(ablation, results)
-    paths = write_outputs(ablation, summary, out, simulated)
-    for rich_table in table(ablation, summary, simulated):
+        result = run(ablation, out, track=track, progress=lambda cell, seed: bar.advance(task))
+    for rich_table in table(ablation, result.summary, bool(result.simulated_roles)):
         console.print(rich_table)
-    console.print(f"results in {', '.join(str(p) for p in paths)}")
-    if track:
-        parent = log_mlflow(ablation, results, out, paths, simulated_roles)
-        console.print(f"MLflow: experiment [bold]{ablation.spec.name}[/], parent run {parent}")
+    console.print(f"results in {', '.join(str(p) for p in result.files)}")
+    if result.mlflow_run_id:
+        console.print(f"MLflow: experiment [bold]{ablation.spec.name}[/], parent run {result.mlflow_run_id}")
 
 
 @app.command("export")
