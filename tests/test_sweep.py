@@ -221,13 +221,19 @@ class Adversary:
                         {**parent.genes, **genes}, overrides=dict(overrides))
 
 
-def assert_only_seed_evaluated(out: Path, seed: HarnessConfig) -> dict[str, dict[str, Any]]:
+def assert_guarded_sections_kept(out: Path, seed: HarnessConfig) -> dict[str, dict[str, Any]]:
     resolved = resolved_configs(out)
     assert resolved, "the seed harness must have been evaluated"
     expected = seed.model_dump(mode="json")
     for name, row in resolved.items():
         for section in GUARDED_SECTIONS:
             assert row["config"][section] == expected[section], (name, section)
+    return resolved
+
+
+def assert_only_seed_evaluated(out: Path, seed: HarnessConfig) -> dict[str, dict[str, Any]]:
+    resolved = assert_guarded_sections_kept(out, seed)
+    for name, row in resolved.items():
         assert row["harness_hash"] == seed.harness_hash(), name
     return resolved
 
@@ -316,14 +322,25 @@ def test_adversarial_proposer_is_rejected_every_time(tmp_path: Path) -> None:
     assert sum(1 for c in report["candidates"] if c["rejected"]) == made
 
 
+def another_round_budget(knobs: dict[str, Any], step: int) -> dict[str, Any]:
+    """The parent's knobs with a round budget it has not tried (3-8 in these sweeps), so the
+    proposal is a new harness and not a repeat served from the evaluation store."""
+    return {**knobs, "round_budget": 3 + (int(knobs["round_budget"]) - 3 + step) % 6}
+
+
 class CopyParent:
-    """A harmless proposer: the parent again (its evaluations are reused, so it costs nothing)."""
+    """A harmless proposer: the parent with one more round of budget each time."""
 
     name = "mutation"
 
+    def __init__(self) -> None:
+        self.calls = 0
+
     async def propose(self, ctx: ProposalContext) -> Proposal:
         parent = ctx.select_parent()
-        return Proposal(self.name, [parent.number], dict(parent.knobs), dict(parent.genes))
+        self.calls += 1
+        return Proposal(self.name, [parent.number], another_round_budget(parent.knobs, self.calls),
+                        dict(parent.genes))
 
 
 def test_a_trial_enqueued_around_the_guard_is_rejected_at_evaluation(tmp_path: Path) -> None:
@@ -354,8 +371,8 @@ def test_a_trial_enqueued_around_the_guard_is_rejected_at_evaluation(tmp_path: P
     assert sneaky not in [e.number for e in events if isinstance(e, CandidateStarted | CandidateFinished)]
     assert [(e.operator, e.stage) for e in events if isinstance(e, ProposalRejected)] == [("x", "evaluation")]
     assert not list((out / "evals").glob(f"{sneaky_config.harness_hash()}-*"))
-    assert_only_seed_evaluated(out, config.harness)
-    # The sweep went on past it: the seed and harmless copies. (While it was running the rejected
+    assert_guarded_sections_kept(out, config.harness)
+    # The sweep went on past it: the seed and harmless variants. (While it was running the rejected
     # trial held a budget slot, so the loop may stop one candidate short of the budget of 3.)
     operators = [t.user_attrs["operator"] for t in candidates_of(sweep.trials())]
     assert operators[0] == "seed" and operators[1:] in (["mutation"], ["mutation", "mutation"]), operators
@@ -376,11 +393,12 @@ class RacingAdversary:
         parent = ctx.select_parent()
         self.calls += 1
         if self.calls == 1:
-            self.study.enqueue_trial(dict(parent.knobs), user_attrs={
+            self.study.enqueue_trial(another_round_budget(parent.knobs, 1), user_attrs={
                 "operator": "other-worker", "parents": [parent.number], **attrs_for(ctx.bank, parent.genes)})
             return Proposal(self.name, [parent.number], dict(parent.knobs), dict(parent.genes),
                             overrides={"guarded.acceptance.gap_min": 0.0})
-        return Proposal(self.name, [parent.number], dict(parent.knobs), dict(parent.genes))
+        return Proposal(self.name, [parent.number], another_round_budget(parent.knobs, self.calls),
+                        dict(parent.genes))
 
 
 def test_a_rejection_never_takes_another_workers_waiting_trial(tmp_path: Path) -> None:
