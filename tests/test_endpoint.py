@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from types import SimpleNamespace
 
 import dspy.lm15 as lm15
 import pytest
 from dspy._vendor.lm15.transports import ConnectTimeout, ReadTimeout, WriteTimeout
+from virtual_clock import run_virtual
 
 from harness.endpoint import limiter as limiter_module
 from harness.endpoint.budget import BudgetGuard, Spend
@@ -41,7 +41,9 @@ def test_endpoint_error_names_role_model_and_endpoint() -> None:
 
 
 def run(coro):  # noqa: ANN001, ANN201 - tiny helper
-    return asyncio.run(coro)
+    """On a virtual clock (tests/virtual_clock.py): latencies, timeouts and ghosts are exactly what
+    the scenario says, however loaded the machine is."""
+    return run_virtual(coro, patch=[limiter_module])
 
 
 def test_limiter_bounds_in_flight_and_cuts_on_overload_once_per_window() -> None:
@@ -203,18 +205,33 @@ def test_a_stuck_endpoint_does_not_block_another() -> None:
     run(scenario())
 
 
+class HangSeeingGhosts(Hang):
+    """A hanging endpoint that notes, per request, how many timed-out requests the server would
+    still be serving (the limiter's ghosts) when it arrived."""
+
+    def __init__(self) -> None:
+        self.limiter: AdaptiveLimiter | None = None
+        self.ghosts_at_arrival: list[int] = []
+
+    async def complete(self, request: object) -> object:
+        assert self.limiter is not None
+        self.ghosts_at_arrival.append(self.limiter.ghosts)
+        return await super().complete(request)
+
+
 def test_a_call_past_its_timeout_is_retried_then_fails_as_timeout() -> None:
     async def scenario() -> None:
-        slow = EndpointEngine("openai/a", "http://a/v1", Hang(), None, AdaptiveLimiter(2, ghost_s=0.3), BudgetGuard(),
+        server = HangSeeingGhosts()
+        slow = EndpointEngine("openai/a", "http://a/v1", server, None, AdaptiveLimiter(2, ghost_s=0.3), BudgetGuard(),
                               CallStats(), RetryPolicy(retries=1, timeout_s=0.05, base_delay_s=0.001), None)
-        started = time.monotonic()
+        server.limiter = slow.limiter
         with pytest.raises(EndpointError, match="gave up after 2 failed attempts: timeout") as caught:
             await slow.complete(object())
         assert caught.value.kind == "timeout" and slow.stats.counts["openai/a"]["error.timeout"] == 2
         # The timeout cut the limit to 1, held by the timed-out request's ghost: the retry waited
         # for it to expire instead of joining the server's queue behind it.
         assert slow.limiter.limit == 1.0 and slow.limiter.timeouts == 2
-        assert time.monotonic() - started >= 0.3
+        assert server.ghosts_at_arrival == [0, 0]
 
     run(scenario())
 
@@ -402,6 +419,7 @@ def test_a_ghost_from_an_ended_event_loop_still_expires_for_the_next_one() -> No
         await limiter.release(ticket, succeeded=True)
         return True
 
-    run(time_out())
+    # Two real event loops (the point of the test); the 5 s in next_loop is only a hang guard.
+    asyncio.run(time_out())
     assert limiter.ghosts == 1
-    assert run(next_loop()) and limiter.ghosts == 0
+    assert asyncio.run(next_loop()) and limiter.ghosts == 0
