@@ -12,13 +12,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 from test_cli import REPO, assert_usage_error, cli_env, read_jsonl, run_cli
+from waiting import poll
 
 from harness.config import HarnessConfig
 from harness.documents import load_documents
@@ -121,12 +121,9 @@ def test_sigkill_over_http_loses_nothing_and_repeats_no_finished_call(servers, t
     command = [sys.executable, "-m", "experiments.cli", "generate", str(config), "--out", str(out), "--no-track"]
     process = subprocess.Popen(command, cwd=REPO, env=cli_env(store), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        rounds = out / "rounds.jsonl"
-        if rounds.exists() and rounds.read_text().count("\n") >= 6:
-            break
-        time.sleep(0.05)
+    rounds = out / "rounds.jsonl"
+    poll(lambda: process.poll() is not None or (rounds.exists() and rounds.read_text().count("\n") >= 6),
+         "six rounds on disk", attempts=2400, interval=0.05)
     assert process.poll() is None, "the generation finished before it could be killed"
     os.kill(process.pid, signal.SIGKILL)
     process.wait()

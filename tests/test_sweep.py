@@ -11,7 +11,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import optuna
 import pytest
 from optuna.trial import FrozenTrial, TrialState
+from waiting import poll
 
 from harness.config import HarnessConfig, apply_overrides
 from search.bank import attrs_for
@@ -373,12 +373,15 @@ def test_a_rejection_never_takes_another_workers_waiting_trial(tmp_path: Path) -
 
 
 POP_WORKER = """
-import sys, time, optuna
+import os, sys, time, optuna
+from pathlib import Path
 from optuna.trial import TrialState
 from search.storage import open_storage
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 study = optuna.load_study(study_name="pop", storage=open_storage(sys.argv[1]))
-while time.time() < float(sys.argv[2]):
+barrier = Path(sys.argv[2])
+(barrier / f"ready-{os.getpid()}").touch()
+while not (barrier / "go").exists():  # all four start popping together, once all are ready
     time.sleep(0.001)
 popped = []
 while True:
@@ -404,9 +407,13 @@ def test_enqueued_trials_are_popped_once_across_processes(tmp_path: Path, kind: 
         study.enqueue_trial({}, user_attrs={"slot": slot})
     script = tmp_path / "pop.py"
     script.write_text(POP_WORKER, encoding="utf-8")
-    start = time.time() + 2.5  # all four start popping at the same moment
-    workers = [subprocess.Popen([sys.executable, str(script), storage, str(start)], cwd=REPO, env=cli_env(tmp_path),
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
+    workers = [subprocess.Popen([sys.executable, str(script), storage, str(barrier)], cwd=REPO, env=cli_env(tmp_path),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    poll(lambda: len(list(barrier.glob("ready-*"))) == 4 or any(w.poll() is not None for w in workers),
+         "four workers ready to pop")
+    (barrier / "go").touch()
     outputs = [w.communicate(timeout=120) for w in workers]
     for worker, (_, err) in zip(workers, outputs, strict=True):
         assert worker.returncode == 0, err
@@ -495,24 +502,21 @@ def test_sweep_killed_with_sigkill_resumes_keeping_completed_trials(tmp_path: Pa
     with open(tmp_path / "first.log", "w") as log:
         process = subprocess.Popen(argv, cwd=REPO, env=cli_env(store), stdout=log, stderr=subprocess.STDOUT)
         try:
-            deadline = time.monotonic() + 120
-            trials: list[FrozenTrial] = []
-            while time.monotonic() < deadline:
+            def ready() -> bool:
                 assert process.poll() is None, "the sweep finished before it could be killed: " + \
                     (tmp_path / "first.log").read_text()
                 try:
                     trials = load_study(storage, "killed").get_trials()
                 except KeyError:  # the study does not exist yet
-                    trials = []
+                    return False
                 states = Counter(t.state for t in trials)
                 # Killed mid-evaluation: every running trial's set-up (knobs, genes, worker tag:
                 # separate storage writes after Optuna's ask) is complete.
                 running = [t for t in trials if t.state == TrialState.RUNNING]
-                if states[TrialState.COMPLETE] >= 3 and running and all("worker" in t.user_attrs for t in running):
-                    break
-                time.sleep(0.1)
-            else:
-                pytest.fail(f"no 3 completed trials within 120 s: {[(t.number, t.state.name) for t in trials]}")
+                return states[TrialState.COMPLETE] >= 3 and bool(running) and \
+                    all("worker" in t.user_attrs for t in running)
+
+            poll(ready, "3 completed trials and one running")
             process.send_signal(signal.SIGKILL)
         finally:
             process.kill()
