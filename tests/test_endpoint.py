@@ -423,3 +423,33 @@ def test_a_ghost_from_an_ended_event_loop_still_expires_for_the_next_one() -> No
     asyncio.run(time_out())
     assert limiter.ghosts == 1
     assert asyncio.run(next_loop()) and limiter.ghosts == 0
+
+
+class Stamped(Script):
+    """A scripted endpoint that notes the (virtual) time of each request."""
+
+    def __init__(self, failures: list[BaseException]) -> None:
+        super().__init__(failures)
+        self.at: list[float] = []
+
+    async def complete(self, request: object) -> object:
+        self.at.append(asyncio.get_running_loop().time())
+        return await super().complete(request)
+
+
+def test_429s_are_retried_fifty_times_each_after_the_retry_after_it_named() -> None:
+    """README: a 429 is back-pressure, retried up to 50 times (not the transient allowance), each
+    time after the server's Retry-After when it sends a non-zero one."""
+    def limited(n: int) -> list[BaseException]:
+        return [lm15.RateLimitError("slow down", status=429, retry_after=2.0) for _ in range(n)]
+
+    served = Stamped(limited(50))
+    e = engine(served, retries=1)  # one transient retry: 429s do not use that allowance
+    run(e.complete(object()))
+    counts = e.stats.counts["openai/m"]
+    assert served.calls == 51 and counts["ok"] == 1 and counts["error.rate_limit"] == 50
+    assert [b - a for a, b in zip(served.at, served.at[1:])] == pytest.approx([2.0] * 50)  # virtual seconds
+    refused = Script(limited(51))
+    with pytest.raises(EndpointError) as caught:
+        run(engine(refused, retries=1).complete(object()))
+    assert caught.value.kind == "rate_limit" and refused.calls == 51  # the 51st 429 ends it
