@@ -49,13 +49,13 @@ class Scores:
     table: dict[float, tuple[float, float]]
     calls_each: float = 10.0
     evaluated: list[tuple[float, str]] = field(default_factory=list)
-    gate: asyncio.Event | None = None  # when set, an evaluation waits for it (a candidate still running)
+    gates: dict[float, asyncio.Event] = field(default_factory=dict)  # a candidate runs until its gate opens
 
     async def evaluate(self, config: HarnessConfig, split: str) -> SimpleNamespace:
         t = round(config.knobs.challenger_temperature, 3)
         self.evaluated.append((t, split))
-        if self.gate is not None and t != SEED_T:
-            await self.gate.wait()
+        if t in self.gates:
+            await self.gates[t].wait()
         score = self.table[t][0 if split == "train" else 1]
         cost = {"calls": self.calls_each, "tokens": 100.0, "dollars": 0.5}
         return SimpleNamespace(score=score, values=(score,), acceptance=score, split=split,
@@ -67,17 +67,20 @@ class Script:
 
     name = "mutation"
 
-    def __init__(self, temperatures: list[float]) -> None:
+    def __init__(self, temperatures: list[float], cycle: bool = False) -> None:
         self.temperatures = list(temperatures)
+        self.cycle = cycle  # start again at the first when the list is used up
+        self.made = 0
         self.parents: list[int] = []
 
     async def propose(self, ctx: ProposalContext) -> Proposal | None:
-        if not self.temperatures:
+        if self.made >= len(self.temperatures) and not self.cycle:
             return None
         parent = ctx.select_parent()
         self.parents.append(parent.number)
-        return Proposal(self.name, [parent.number], {"challenger_temperature": self.temperatures.pop(0)},
-                        dict(parent.genes))
+        t = self.temperatures[self.made % len(self.temperatures)]
+        self.made += 1
+        return Proposal(self.name, [parent.number], {"challenger_temperature": t}, dict(parent.genes))
 
 
 def run_sweep(tmp_path: Path, scores: Scores, script: Script, candidates: int, **kw: object) -> tuple[Sweep, Spent]:
@@ -119,24 +122,38 @@ def test_screening_entering_only_by_beating_the_parent_and_the_replaced_parent_l
     (", calls: 35", "LM calls"), (", tokens: 350", "tokens"), (", dollars: 1.75", "dollars")])
 def test_each_budget_stops_the_sweep_and_running_candidates_finish_and_are_kept(
         tmp_path: Path, budget: str, reason: str) -> None:
-    """Each evaluation costs 10 calls, 100 tokens and $0.50; the seed's two cost 20 / 200 / $1. With
-    two at once, the budget is reached while both children run: both finish and are kept."""
+    """Each evaluation costs 10 calls, 100 tokens and $0.50; the seed's two cost 20 / 200 / $1. Two
+    children run at once; the first to finish meets the budget while the second still runs: the
+    second finishes and is kept, and nothing more starts."""
     scores = Scores({SEED_T: (0.5, 0.5), 0.4: (0.5, 0.6), 0.6: (0.5, 0.4), 0.8: (0.5, 0.7), 1.0: (0.5, 0.7)})
-    script = Script([0.4, 0.6, 0.8, 1.0])
-    config = load_sweep_config(sweep_yaml(tmp_path, candidates=50, concurrency=2, budget=budget))
-    gate = asyncio.Event()
+    script = Script([0.4, 0.6, 0.8, 1.0], cycle=True)
+    config = load_sweep_config(sweep_yaml(tmp_path, candidates=12, concurrency=2, budget=budget))
+    first, second = asyncio.Event(), asyncio.Event()
 
     async def go() -> tuple[Sweep, Spent, list[str]]:
         sweep = Sweep(config, tmp_path / "out", storage=f"sqlite:///{tmp_path / 'optuna.db'}",
                       operators={"mutation": script})
         sweep.evaluator = scores  # type: ignore[assignment]
-        scores.gate = gate
+        scores.gates = {0.4: first, 0.6: second}
         events: list[str] = []
         sweep.callbacks.append(lambda e: events.append(type(e).__name__ + ":" + str(getattr(e, "reason", ""))))
         task = asyncio.create_task(sweep.run())
-        while sum(1 for t in sweep.trials() if t.state == TrialState.RUNNING) < 2:
-            await asyncio.sleep(0)  # the two children are running (an event, not a time)
-        gate.set()
+
+        def states() -> dict[float, TrialState]:
+            return {t: trial.state for t, trial in by_temperature(sweep).items()}
+
+        while list(states().values()).count(TrialState.RUNNING) < 2:
+            await asyncio.sleep(0)  # both children running (events, not times)
+        first.set()
+        while states()[0.4] != TrialState.COMPLETE:
+            await asyncio.sleep(0)
+        for _ in range(200):  # let the sweep decide to stop; it must then wait for the second
+            if task.done():
+                break
+            await asyncio.sleep(0)
+        assert not task.done(), "the sweep returned while a candidate was still running"
+        assert any(e.startswith("BudgetReached") for e in events) is False
+        second.set()
         return sweep, await task, events
 
     sweep, spent, events = asyncio.run(go())
