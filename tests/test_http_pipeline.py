@@ -183,6 +183,35 @@ def test_a_budget_stops_the_run_cleanly_and_a_larger_one_resumes_it(servers, tmp
     assert plain.stats()["repeated"] == 0
 
 
+def test_a_token_budget_stops_the_cli_run_with_exit_3(servers, tmp_path: Path) -> None:
+    plain = servers["plain"]
+    data = http_config(plain.url, seed=43, budget={"tokens": 20_000})
+    config, out, store = write(tmp_path, data), tmp_path / "out", tmp_path / "store"
+    result = run_cli("generate", config, "--out", out, "--no-track", store=store)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "token limit reached" in result.stderr and "Traceback" not in result.stdout + result.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["stopped"].startswith("token limit reached") and summary["documents_finished"] < 6
+    spent = summary["spent"]
+    assert spent["input_tokens"] + spent["output_tokens"] >= 20_000  # it stopped because the limit was met
+    assert summary["budget"]["tokens"] == 20_000
+
+
+def test_a_dollar_budget_stops_the_run(servers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Priced at $1 per million input and $2 per million output tokens (a price this test sets in
+    place of LiteLLM's cost map, which knows no serve-sim model), a $0.02 budget stops the run."""
+    from harness.endpoint import client
+
+    monkeypatch.setattr(client, "token_rates", lambda model: (1e-6, 2e-6, 1e-6))
+    data = http_config(servers["plain"].url, seed=47, budget={"dollars": 0.02})
+    summary = run_in_process(data, tmp_path / "out")
+    assert summary["stopped"].startswith("dollar limit reached"), summary["stopped"]
+    assert summary["documents_finished"] < 6
+    spent = summary["spent"]
+    assert spent["dollars"] >= 0.02
+    assert spent["dollars"] == pytest.approx(spent["input_tokens"] * 1e-6 + spent["output_tokens"] * 2e-6, rel=1e-3)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
