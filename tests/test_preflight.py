@@ -79,6 +79,43 @@ def test_a_role_that_cannot_follow_its_format_stops_the_run_before_any_spend(tmp
     assert not (tmp_path / "out" / "rounds.jsonl").exists()
 
 
+SEARCH = ("search:\n  knobs:\n    challenger_temperature: {low: 0.2, high: 1.2}\n  genes: [challenger_instructions]\n"
+          "  splits: {train: 1, validation: 1, test: 1}\n  budget: {candidates: 1}\n")
+
+
+@pytest.mark.parametrize("command", ["sweep", "presets", "ablate", "check"])
+def test_every_command_stops_with_exit_2_when_a_role_cannot_follow_its_format(tmp_path: Path, command: str) -> None:
+    """README: the preflight runs before any call of sweep, presets and ablate (every cell), and
+    ``autodata check`` fails the same way: exit 2, one line naming the role, nothing generated."""
+    out = tmp_path / "out"
+    with FakeOpenAI(reply=lambda body: "I am a base model and I write prose.", schemas=False) as server:
+        bad = tmp_path / "bad.yaml"
+        bad.write_text(yaml.safe_dump({"name": "bad", **on(server.url, ("weak",), max_tokens=20),
+                                       "tracking": {"enabled": False}, "documents": {"count": 3}}))
+        if command == "sweep":
+            (tmp_path / "sweep.yaml").write_text(f"name: bad-sweep\nbase: {bad}\n{SEARCH}")
+            argv = ["sweep", tmp_path / "sweep.yaml", "--out", out, "--no-track",
+                    "--storage", f"sqlite:///{tmp_path / 'optuna.db'}"]
+        elif command == "presets":
+            argv = ["presets", bad, "--docs", "1", "--out", out, "--no-track"]
+        elif command == "ablate":
+            (tmp_path / "ablation.yaml").write_text(
+                f"name: bad-ablation\nbase: {bad}\nfactors: {{feedback: [true, false]}}\nseeds: [0]\n"
+                "documents: 1\nmetrics: [acceptance_rate]\n")
+            argv = ["ablate", tmp_path / "ablation.yaml", "--out", out, "--no-track"]
+        else:
+            argv = ["check", bad]
+        result = cli(*argv, store=tmp_path / "store")
+        probes = len(server.bodies)
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert "Traceback" not in output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "preflight" in lines[0] and "role 'weak'" in lines[0], result.stderr
+    assert 0 < probes <= 3  # only the preflight's probes reached the endpoint
+    assert not list(tmp_path.rglob("rounds.jsonl"))  # nothing was generated
+
+
 def test_checks_group_roles_report_modes_and_are_reused_by_the_next_run(tmp_path: Path) -> None:
     with FakeOpenAI(reply=chat_adapter_reply, props={"n_ctx": 2048, "total_slots": 1}) as server:
         config = parse_config({**on(server.url, ("weak", "strong", "judge"), max_tokens=64)})
