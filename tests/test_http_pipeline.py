@@ -183,6 +183,47 @@ def test_a_budget_stops_the_run_cleanly_and_a_larger_one_resumes_it(servers, tmp
     assert plain.stats()["repeated"] == 0
 
 
+def test_an_endpoint_failing_mid_generate_exits_3_and_a_rerun_resumes(servers, tmp_path: Path) -> None:
+    """The server goes away after some rounds: the run stops with exit 3, the round it was in is
+    not recorded (every recorded round is whole and none is an error), and a rerun against the
+    server, back on its address, finishes with the rounds and samples of an uninterrupted run."""
+    port = free_port()
+    data = http_config(f"http://127.0.0.1:{port}/v1", docs=6, seed=53, num_retries=1)
+    reference = tmp_path / "reference"
+    run_in_process({**data, "models": http_config(servers["plain"].url)["models"],
+                    "runtime": {**data["runtime"], "cache": False}}, reference)
+    config, out, store = write(tmp_path, data), tmp_path / "out", tmp_path / "store"
+    rounds = out / "rounds.jsonl"
+    with ServerProcess(port=port, latency_ms=25) as server:
+        command = [sys.executable, "-m", "experiments.cli", "generate", str(config), "--out", str(out), "--no-track"]
+        process = subprocess.Popen(command, cwd=REPO, env=cli_env(store), stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        try:
+            poll(lambda: process.poll() is not None or (rounds.exists() and rounds.read_text().count("\n") >= 2),
+                 "two rounds on disk", attempts=2400, interval=0.05)
+            assert process.poll() is None, "the generation finished before its endpoint failed"
+            server.stop()
+            stdout, stderr = process.communicate(timeout=300)  # a hang guard
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=30)
+    assert process.returncode == 3, stdout + stderr
+    assert "Traceback" not in stdout + stderr, stderr[-3000:]
+    assert "run again to resume" in " ".join((stdout + stderr).split())
+    first = read_jsonl(rounds)
+    assert first and all(r["decision"] != "error" for r in first), [r["decision"] for r in first]
+    keys = [(r["doc_id"], r["round"]) for r in first]
+    with ServerProcess(port=port, latency_ms=25):
+        again = run_cli("generate", config, "--out", out, "--no-track", store=store, timeout=300)
+    assert again.returncode == 0, again.stdout + again.stderr
+    final = read_jsonl(rounds)
+    assert [(r["doc_id"], r["round"]) for r in final][: len(keys)] == keys  # kept, not redone
+    assert sorted((r["doc_id"], r["round"]) for r in final) == \
+        sorted((r["doc_id"], r["round"]) for r in read_jsonl(reference / "rounds.jsonl"))
+    assert accepted_set(out) == accepted_set(reference)
+
+
 def test_a_token_budget_stops_the_cli_run_with_exit_3(servers, tmp_path: Path) -> None:
     plain = servers["plain"]
     data = http_config(plain.url, seed=43, budget={"tokens": 20_000})
