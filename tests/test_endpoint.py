@@ -448,7 +448,7 @@ def test_429s_are_retried_fifty_times_each_after_the_retry_after_it_named() -> N
     run(e.complete(object()))
     counts = e.stats.counts["openai/m"]
     assert served.calls == 51 and counts["ok"] == 1 and counts["error.rate_limit"] == 50
-    assert [b - a for a, b in zip(served.at, served.at[1:])] == pytest.approx([2.0] * 50)  # virtual seconds
+    assert [b - a for a, b in zip(served.at, served.at[1:], strict=False)] == pytest.approx([2.0] * 50)  # virtual seconds
     refused = Script(limited(51))
     with pytest.raises(EndpointError) as caught:
         run(engine(refused, retries=1).complete(object()))
