@@ -179,28 +179,42 @@ def test_the_budget_stops_calls_before_they_are_sent() -> None:
 
 
 class Hang:
-    """An endpoint that never answers within the test."""
+    """An endpoint that never answers within the test; counts the requests that reached it."""
+
+    def __init__(self) -> None:
+        self.arrived = 0
 
     async def complete(self, request: object) -> object:
+        self.arrived += 1
         await asyncio.sleep(3600)
 
 
 def test_a_stuck_endpoint_does_not_block_another() -> None:
     async def scenario() -> None:
-        stuck = EndpointEngine("openai/a", "http://a/v1", Hang(), None, AdaptiveLimiter(2), BudgetGuard(),
+        server = Hang()
+        stuck = EndpointEngine("openai/a", "http://a/v1", server, None, AdaptiveLimiter(2), BudgetGuard(calls=5),
                                CallStats(), RetryPolicy(timeout_s=3600), None)
         fast_script = Script([])
         fast = engine(fast_script)
         hanging = [asyncio.ensure_future(stuck.complete(object())) for _ in range(5)]
         await asyncio.sleep(0.01)
-        assert stuck.limiter.in_flight == 2 and len(stuck.limiter._waiters) == 3  # its own slots, all taken
+        assert stuck.limiter.in_flight == 2 and server.arrived == 2  # its own slots, all taken; three wait
         await asyncio.wait_for(asyncio.gather(*(fast.complete(object()) for _ in range(20))), timeout=5)
         assert fast_script.calls == 20 and fast.limiter.in_flight == 0
         for task in hanging:
             task.cancel()
         await asyncio.gather(*hanging, return_exceptions=True)
-        assert stuck.limiter.in_flight == 0 and not stuck.limiter._waiters  # cancelled calls free their slots
-        assert stuck.budget._reserved == 0  # and their reservations
+        assert stuck.limiter.in_flight == 0 and server.arrived == 2  # the waiting three never went out
+        # Cancelled calls free their slots: two new calls reach the server ...
+        again = [asyncio.ensure_future(stuck.complete(object())) for _ in range(2)]
+        await asyncio.sleep(0.01)
+        assert server.arrived == 4
+        for task in again:
+            task.cancel()
+        await asyncio.gather(*again, return_exceptions=True)
+        # ... and their reservations: the budget of five calls still has all five.
+        for _ in range(5):
+            stuck.budget.reserve()
 
     run(scenario())
 
@@ -210,6 +224,7 @@ class HangSeeingGhosts(Hang):
     still be serving (the limiter's ghosts) when it arrived."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.limiter: AdaptiveLimiter | None = None
         self.ghosts_at_arrival: list[int] = []
 
