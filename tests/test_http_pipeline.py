@@ -110,6 +110,7 @@ def test_a_finished_generation_run_again_makes_no_endpoint_call(servers, tmp_pat
     assert accepted_set(tmp_path / "fresh") == accepted_set(tmp_path / "first")
 
 
+@pytest.mark.slow
 def test_sigkill_over_http_loses_nothing_and_repeats_no_finished_call(servers, tmp_path: Path) -> None:
     slow = servers["slow"]
     data = http_config(slow.url, docs=8, seed=31, concurrency=4)
@@ -155,6 +156,7 @@ def test_sigkill_over_http_loses_nothing_and_repeats_no_finished_call(servers, t
     assert len(read_jsonl(out / "spend.jsonl")) == spent  # one row per charged reply
 
 
+@pytest.mark.slow
 def test_a_budget_stops_the_run_cleanly_and_a_larger_one_resumes_it(servers, tmp_path: Path) -> None:
     plain = servers["plain"]
     data = http_config(plain.url, seed=41, budget={"calls": 60})
@@ -184,6 +186,7 @@ def test_a_budget_stops_the_run_cleanly_and_a_larger_one_resumes_it(servers, tmp
     assert plain.stats()["repeated"] == 0
 
 
+@pytest.mark.slow
 def test_an_endpoint_failing_mid_generate_exits_3_and_a_rerun_resumes(servers, tmp_path: Path) -> None:
     """The server goes away after some rounds: the run stops with exit 3, the round it was in is
     not recorded (every recorded round is whole and none is an error), and a rerun against the
@@ -225,6 +228,7 @@ def test_an_endpoint_failing_mid_generate_exits_3_and_a_rerun_resumes(servers, t
     assert accepted_set(out) == accepted_set(reference)
 
 
+@pytest.mark.slow
 def test_a_token_budget_stops_the_cli_run_with_exit_3(servers, tmp_path: Path) -> None:
     plain = servers["plain"]
     data = http_config(plain.url, seed=43, budget={"tokens": 20_000})
