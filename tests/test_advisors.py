@@ -161,16 +161,18 @@ def test_a_perfect_reader_with_long_reach_counts_exactly() -> None:
 # --- advice -------------------------------------------------------------------------------------
 
 
-def test_bad_advice_comes_at_the_documented_rates() -> None:
+def test_advice_is_fallible_but_mostly_meant_and_overshoots_only_a_number() -> None:
     rng = random.Random(5)
-    n = 20000
+    n = 4000
     deeper = Counter(A.advise(A.DEEPER, rng, 4).kind for _ in range(n))
     plain = Counter(A.advise(A.NO_LEAK, rng).kind for _ in range(n))
-    for kinds, overshoot in ((deeper, A.OVERSHOOT_RATE), (plain, 0.0)):
-        assert kinds["vague"] / n == pytest.approx(A.VAGUE_RATE, abs=0.015)
-        assert kinds["style"] / n == pytest.approx(A.STYLE_RATE, abs=0.012)
-        assert kinds["misread"] / n == pytest.approx(A.MISREAD_RATE, abs=0.01)
-        assert kinds["overshoot"] / n == pytest.approx(overshoot, abs=0.012)
+    for kinds in (deeper, plain):
+        # Every kind of bad advice happens, and together they stay a minority: what was meant wins.
+        assert all(kinds[kind] > 0 for kind in ("vague", "style", "misread")), kinds
+        assert kinds["meant"] > n / 2, kinds
+        assert sum(kinds.values()) == n
+    # Overshooting needs a count to overshoot: advice to go deeper has one, advice not to leak none.
+    assert deeper["overshoot"] > 0 and plain["overshoot"] == 0
     for _ in range(300):
         advice = A.advise(A.DEEPER, rng, 4)
         if advice.kind == "overshoot" and (m := _COUNT.search(advice.text)):

@@ -41,6 +41,6 @@ def test_run_tunes_the_collector_once_and_cycles_are_still_collected() -> None:
     seen = json.loads(out.stdout.strip().splitlines()[-1])
     assert seen["before"] == {"threshold": 700, "frozen": 0}  # CPython's defaults
     assert seen["result"] == 42
-    assert seen["threshold"] == 20_000
+    assert seen["threshold"] > seen["before"]["threshold"]  # raised: fewer collections of the young generation
     assert seen["frozen"] > 1000  # the imported modules' objects
     assert seen["cycle_collected"] is True

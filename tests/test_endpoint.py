@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from types import SimpleNamespace
 
 import dspy.lm15 as lm15
 import pytest
 from dspy._vendor.lm15.transports import ConnectTimeout, ReadTimeout, WriteTimeout
+from virtual_clock import run_virtual
 
 from harness.endpoint import limiter as limiter_module
 from harness.endpoint.budget import BudgetGuard, Spend
@@ -41,7 +41,9 @@ def test_endpoint_error_names_role_model_and_endpoint() -> None:
 
 
 def run(coro):  # noqa: ANN001, ANN201 - tiny helper
-    return asyncio.run(coro)
+    """On a virtual clock (tests/virtual_clock.py): latencies, timeouts and ghosts are exactly what
+    the scenario says, however loaded the machine is."""
+    return run_virtual(coro, patch=[limiter_module])
 
 
 def test_limiter_bounds_in_flight_and_cuts_on_overload_once_per_window() -> None:
@@ -177,44 +179,74 @@ def test_the_budget_stops_calls_before_they_are_sent() -> None:
 
 
 class Hang:
-    """An endpoint that never answers within the test."""
+    """An endpoint that never answers within the test; counts the requests that reached it."""
+
+    def __init__(self) -> None:
+        self.arrived = 0
 
     async def complete(self, request: object) -> object:
+        self.arrived += 1
         await asyncio.sleep(3600)
 
 
 def test_a_stuck_endpoint_does_not_block_another() -> None:
     async def scenario() -> None:
-        stuck = EndpointEngine("openai/a", "http://a/v1", Hang(), None, AdaptiveLimiter(2), BudgetGuard(),
+        server = Hang()
+        stuck = EndpointEngine("openai/a", "http://a/v1", server, None, AdaptiveLimiter(2), BudgetGuard(calls=5),
                                CallStats(), RetryPolicy(timeout_s=3600), None)
         fast_script = Script([])
         fast = engine(fast_script)
         hanging = [asyncio.ensure_future(stuck.complete(object())) for _ in range(5)]
         await asyncio.sleep(0.01)
-        assert stuck.limiter.in_flight == 2 and len(stuck.limiter._waiters) == 3  # its own slots, all taken
+        assert stuck.limiter.in_flight == 2 and server.arrived == 2  # its own slots, all taken; three wait
         await asyncio.wait_for(asyncio.gather(*(fast.complete(object()) for _ in range(20))), timeout=5)
         assert fast_script.calls == 20 and fast.limiter.in_flight == 0
         for task in hanging:
             task.cancel()
         await asyncio.gather(*hanging, return_exceptions=True)
-        assert stuck.limiter.in_flight == 0 and not stuck.limiter._waiters  # cancelled calls free their slots
-        assert stuck.budget._reserved == 0  # and their reservations
+        assert stuck.limiter.in_flight == 0 and server.arrived == 2  # the waiting three never went out
+        # Cancelled calls free their slots: two new calls reach the server ...
+        again = [asyncio.ensure_future(stuck.complete(object())) for _ in range(2)]
+        await asyncio.sleep(0.01)
+        assert server.arrived == 4
+        for task in again:
+            task.cancel()
+        await asyncio.gather(*again, return_exceptions=True)
+        # ... and their reservations: the budget of five calls still has all five.
+        for _ in range(5):
+            stuck.budget.reserve()
 
     run(scenario())
 
 
+class HangSeeingGhosts(Hang):
+    """A hanging endpoint that notes, per request, how many timed-out requests the server would
+    still be serving (the limiter's ghosts) when it arrived."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.limiter: AdaptiveLimiter | None = None
+        self.ghosts_at_arrival: list[int] = []
+
+    async def complete(self, request: object) -> object:
+        assert self.limiter is not None
+        self.ghosts_at_arrival.append(self.limiter.ghosts)
+        return await super().complete(request)
+
+
 def test_a_call_past_its_timeout_is_retried_then_fails_as_timeout() -> None:
     async def scenario() -> None:
-        slow = EndpointEngine("openai/a", "http://a/v1", Hang(), None, AdaptiveLimiter(2, ghost_s=0.3), BudgetGuard(),
+        server = HangSeeingGhosts()
+        slow = EndpointEngine("openai/a", "http://a/v1", server, None, AdaptiveLimiter(2, ghost_s=0.3), BudgetGuard(),
                               CallStats(), RetryPolicy(retries=1, timeout_s=0.05, base_delay_s=0.001), None)
-        started = time.monotonic()
+        server.limiter = slow.limiter
         with pytest.raises(EndpointError, match="gave up after 2 failed attempts: timeout") as caught:
             await slow.complete(object())
         assert caught.value.kind == "timeout" and slow.stats.counts["openai/a"]["error.timeout"] == 2
         # The timeout cut the limit to 1, held by the timed-out request's ghost: the retry waited
         # for it to expire instead of joining the server's queue behind it.
         assert slow.limiter.limit == 1.0 and slow.limiter.timeouts == 2
-        assert time.monotonic() - started >= 0.3
+        assert server.ghosts_at_arrival == [0, 0]
 
     run(scenario())
 
@@ -402,6 +434,37 @@ def test_a_ghost_from_an_ended_event_loop_still_expires_for_the_next_one() -> No
         await limiter.release(ticket, succeeded=True)
         return True
 
-    run(time_out())
+    # Two real event loops (the point of the test); the 5 s in next_loop is only a hang guard.
+    asyncio.run(time_out())
     assert limiter.ghosts == 1
-    assert run(next_loop()) and limiter.ghosts == 0
+    assert asyncio.run(next_loop()) and limiter.ghosts == 0
+
+
+class Stamped(Script):
+    """A scripted endpoint that notes the (virtual) time of each request."""
+
+    def __init__(self, failures: list[BaseException]) -> None:
+        super().__init__(failures)
+        self.at: list[float] = []
+
+    async def complete(self, request: object) -> object:
+        self.at.append(asyncio.get_running_loop().time())
+        return await super().complete(request)
+
+
+def test_429s_are_retried_fifty_times_each_after_the_retry_after_it_named() -> None:
+    """README: a 429 is back-pressure, retried up to 50 times (not the transient allowance), each
+    time after the server's Retry-After when it sends a non-zero one."""
+    def limited(n: int) -> list[BaseException]:
+        return [lm15.RateLimitError("slow down", status=429, retry_after=2.0) for _ in range(n)]
+
+    served = Stamped(limited(50))
+    e = engine(served, retries=1)  # one transient retry: 429s do not use that allowance
+    run(e.complete(object()))
+    counts = e.stats.counts["openai/m"]
+    assert served.calls == 51 and counts["ok"] == 1 and counts["error.rate_limit"] == 50
+    assert [b - a for a, b in zip(served.at, served.at[1:], strict=False)] == pytest.approx([2.0] * 50)  # virtual seconds
+    refused = Script(limited(51))
+    with pytest.raises(EndpointError) as caught:
+        run(engine(refused, retries=1).complete(object()))
+    assert caught.value.kind == "rate_limit" and refused.calls == 51  # the 51st 429 ends it

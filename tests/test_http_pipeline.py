@@ -12,13 +12,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 from test_cli import REPO, assert_usage_error, cli_env, read_jsonl, run_cli
+from waiting import poll
 
 from harness.config import HarnessConfig
 from harness.documents import load_documents
@@ -110,6 +110,7 @@ def test_a_finished_generation_run_again_makes_no_endpoint_call(servers, tmp_pat
     assert accepted_set(tmp_path / "fresh") == accepted_set(tmp_path / "first")
 
 
+@pytest.mark.slow
 def test_sigkill_over_http_loses_nothing_and_repeats_no_finished_call(servers, tmp_path: Path) -> None:
     slow = servers["slow"]
     data = http_config(slow.url, docs=8, seed=31, concurrency=4)
@@ -121,12 +122,9 @@ def test_sigkill_over_http_loses_nothing_and_repeats_no_finished_call(servers, t
     command = [sys.executable, "-m", "experiments.cli", "generate", str(config), "--out", str(out), "--no-track"]
     process = subprocess.Popen(command, cwd=REPO, env=cli_env(store), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        rounds = out / "rounds.jsonl"
-        if rounds.exists() and rounds.read_text().count("\n") >= 6:
-            break
-        time.sleep(0.05)
+    rounds = out / "rounds.jsonl"
+    poll(lambda: process.poll() is not None or (rounds.exists() and rounds.read_text().count("\n") >= 6),
+         "six rounds on disk", attempts=2400, interval=0.05)
     assert process.poll() is None, "the generation finished before it could be killed"
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
@@ -140,10 +138,10 @@ def test_sigkill_over_http_loses_nothing_and_repeats_no_finished_call(servers, t
     # The CLI's preflight ran before the run (outside its budget); the in-process reference had
     # none and probed the structured mode itself (two requests, both refused: not in "ok").
     preflight = summary["preflight"]
-    assert preflight["sessions"] == 2 and preflight["cached"] and preflight["requests"] == 6 + 2 + 1
-    # serve-sim answers the six text-format checks and the solvers' n = 2 probe (two choices); the
-    # two structured probes are no prompt of any role it plays (a 400: no structured output here).
-    assert preflight["ok"] == 6 + 1
+    assert preflight["sessions"] == 2 and preflight["cached"]
+    # serve-sim answers the text-format checks and the solvers' n = 2 probe; the structured probes
+    # are no prompt of any role it plays (a 400: no structured output here), so not all are ok.
+    assert preflight["requests"] > preflight["ok"] > 0
     # Solver attempts went out in waves sharing one request (n), in both runs alike.
     assert served["choices"] > served["ok"] and summary["attempts_not_judged"] > 0
     # Only answers in flight at the kill can be asked again (their replies never reached the cache),
@@ -158,6 +156,7 @@ def test_sigkill_over_http_loses_nothing_and_repeats_no_finished_call(servers, t
     assert len(read_jsonl(out / "spend.jsonl")) == spent  # one row per charged reply
 
 
+@pytest.mark.slow
 def test_a_budget_stops_the_run_cleanly_and_a_larger_one_resumes_it(servers, tmp_path: Path) -> None:
     plain = servers["plain"]
     data = http_config(plain.url, seed=41, budget={"calls": 60})
@@ -171,7 +170,7 @@ def test_a_budget_stops_the_run_cleanly_and_a_larger_one_resumes_it(servers, tmp
     # The preflight's requests came before the run, outside its budget, and are recorded apart
     # (six text-format checks, two refused structured probes, the solvers' n = 2 probe).
     preflight = summary["preflight"]
-    assert (preflight["requests"], preflight["ok"], preflight["cached"]) == (6 + 2 + 1, 6 + 1, False)
+    assert preflight["requests"] > preflight["ok"] > 0 and not preflight["cached"]
     assert summary["spent"]["calls"] + preflight["ok"] == plain.stats()["ok"]
     assert summary["spent"]["calls"] <= 60
     assert summary["budget"]["calls"] == 60
@@ -180,10 +179,83 @@ def test_a_budget_stops_the_run_cleanly_and_a_larger_one_resumes_it(servers, tmp
     assert result.returncode == 0, result.stdout + result.stderr
     summary = json.loads((out / "summary.json").read_text())
     assert summary["stopped"] is None and summary["documents_finished"] == 6
-    assert summary["preflight"]["requests"] == 6 + 2 + 1 and summary["preflight"]["cached"]  # the rerun's: reused
+    # The rerun's preflight: the first one's, reused (no new request).
+    assert summary["preflight"]["requests"] == preflight["requests"] and summary["preflight"]["cached"]
     # Both sessions, counted once each, and the first session's preflight.
     assert summary["spent"]["calls"] + summary["preflight"]["ok"] == plain.stats()["ok"]
     assert plain.stats()["repeated"] == 0
+
+
+@pytest.mark.slow
+def test_an_endpoint_failing_mid_generate_exits_3_and_a_rerun_resumes(servers, tmp_path: Path) -> None:
+    """The server goes away after some rounds: the run stops with exit 3, the round it was in is
+    not recorded (every recorded round is whole and none is an error), and a rerun against the
+    server, back on its address, finishes with the rounds and samples of an uninterrupted run."""
+    port = free_port()
+    data = http_config(f"http://127.0.0.1:{port}/v1", docs=6, seed=53, num_retries=1)
+    reference = tmp_path / "reference"
+    run_in_process({**data, "models": http_config(servers["plain"].url)["models"],
+                    "runtime": {**data["runtime"], "cache": False}}, reference)
+    config, out, store = write(tmp_path, data), tmp_path / "out", tmp_path / "store"
+    rounds = out / "rounds.jsonl"
+    with ServerProcess(port=port, latency_ms=25) as server:
+        command = [sys.executable, "-m", "experiments.cli", "generate", str(config), "--out", str(out), "--no-track"]
+        process = subprocess.Popen(command, cwd=REPO, env=cli_env(store), stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        try:
+            poll(lambda: process.poll() is not None or (rounds.exists() and rounds.read_text().count("\n") >= 2),
+                 "two rounds on disk", attempts=2400, interval=0.05)
+            assert process.poll() is None, "the generation finished before its endpoint failed"
+            server.stop()
+            stdout, stderr = process.communicate(timeout=300)  # a hang guard
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=30)
+    assert process.returncode == 3, stdout + stderr
+    assert "Traceback" not in stdout + stderr, stderr[-3000:]
+    assert "run again to resume" in " ".join((stdout + stderr).split())
+    first = read_jsonl(rounds)
+    assert first and all(r["decision"] != "error" for r in first), [r["decision"] for r in first]
+    keys = [(r["doc_id"], r["round"]) for r in first]
+    with ServerProcess(port=port, latency_ms=25):
+        again = run_cli("generate", config, "--out", out, "--no-track", store=store, timeout=300)
+    assert again.returncode == 0, again.stdout + again.stderr
+    final = read_jsonl(rounds)
+    assert [(r["doc_id"], r["round"]) for r in final][: len(keys)] == keys  # kept, not redone
+    assert sorted((r["doc_id"], r["round"]) for r in final) == \
+        sorted((r["doc_id"], r["round"]) for r in read_jsonl(reference / "rounds.jsonl"))
+    assert accepted_set(out) == accepted_set(reference)
+
+
+@pytest.mark.slow
+def test_a_token_budget_stops_the_cli_run_with_exit_3(servers, tmp_path: Path) -> None:
+    plain = servers["plain"]
+    data = http_config(plain.url, seed=43, budget={"tokens": 20_000})
+    config, out, store = write(tmp_path, data), tmp_path / "out", tmp_path / "store"
+    result = run_cli("generate", config, "--out", out, "--no-track", store=store)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "token limit reached" in result.stderr and "Traceback" not in result.stdout + result.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["stopped"].startswith("token limit reached") and summary["documents_finished"] < 6
+    spent = summary["spent"]
+    assert spent["input_tokens"] + spent["output_tokens"] >= 20_000  # it stopped because the limit was met
+    assert summary["budget"]["tokens"] == 20_000
+
+
+def test_a_dollar_budget_stops_the_run(servers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Priced at $1 per million input and $2 per million output tokens (a price this test sets in
+    place of LiteLLM's cost map, which knows no serve-sim model), a $0.02 budget stops the run."""
+    from harness.endpoint import client
+
+    monkeypatch.setattr(client, "token_rates", lambda model: (1e-6, 2e-6, 1e-6))
+    data = http_config(servers["plain"].url, seed=47, budget={"dollars": 0.02})
+    summary = run_in_process(data, tmp_path / "out")
+    assert summary["stopped"].startswith("dollar limit reached"), summary["stopped"]
+    assert summary["documents_finished"] < 6
+    spent = summary["spent"]
+    assert spent["dollars"] >= 0.02
+    assert spent["dollars"] == pytest.approx(spent["input_tokens"] * 1e-6 + spent["output_tokens"] * 2e-6, rel=1e-3)
 
 
 def free_port() -> int:

@@ -57,7 +57,7 @@ def mean_reach(p) -> float:
 
 def test_world_zero_keeps_the_historical_solvers():
     assert world_profiles(0)["weak"] == PROFILES["weak"]
-    assert PROFILES["weak"].reach == ((2, 0.05), (3, 0.65), (4, 0.25), (5, 0.05))
+    assert world_profiles(0)["strong"] == PROFILES["strong"]
     assert profile("strong") is world_profiles(0)["strong"]
 
 
@@ -83,11 +83,13 @@ def test_profiles_are_a_function_of_the_world_seed():
 
 
 def test_role_profiles_are_fallible():
-    qv, orch, prop, judge_p = (PROFILES[n] for n in ("qv", "orchestrator", "proposer", "judge"))
-    assert {r for r, _ in qv.reach} == {4, 5, 6} and qv.accuracy == 0.9
-    assert {r for r, _ in orch.reach} == {4, 5, 6} and orch.accuracy == 0.85
-    assert {r for r, _ in prop.reach} == {5, 6, 7} and prop.accuracy == 0.85
-    assert judge_p.accuracy == 0.95
+    judge_p = PROFILES["judge"]
+    deepest = max(r for r, _ in PROFILES["strong"].reach)
+    for name in ("qv", "orchestrator", "proposer", "judge"):
+        p = PROFILES[name]
+        assert 0.5 < p.accuracy < 1, name  # mostly right, never always
+        if name != "judge":  # bounded reach: a chain the strong solver can follow may be beyond them
+            assert abs(sum(q for _, q in p.reach) - 1) < 1e-3 and min(r for r, _ in p.reach) < deepest, name
     # The judge misjudges late steps of long answers more often than early ones.
     assert error_rate(judge_p, 1) == error_rate(judge_p, 6) < error_rate(judge_p, 9) < error_rate(judge_p, 12)
 

@@ -68,15 +68,53 @@ def test_a_role_that_cannot_follow_its_format_stops_the_run_before_any_spend(tmp
         config.write_text(yaml.safe_dump({"name": "bad", **on(server.url, ("weak",), max_tokens=20),
                                           "tracking": {"enabled": False}, "documents": {"count": 1}}))
         result = cli("generate", config, "--out", tmp_path / "out", "--no-track", store=tmp_path / "store")
-        probes = len(server.bodies)
+        formats = {(body.get("response_format") or {}).get("type") for body in server.bodies}
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: preflight: role 'weak'")
     assert "cannot produce its output format" in lines[0] and "nothing was spent" in lines[0]
     assert "simulated" in result.stdout  # the other roles: reported, no call
-    assert probes == 3  # the text format, then json_schema (500) and json_object with a schema (ignored)
+    # Given up only after every way of asking: the text format, json_schema (a 500 here) and json_object.
+    assert formats == {None, "json_schema", "json_object"}, formats
     assert not (tmp_path / "out" / "rounds.jsonl").exists()
+
+
+SEARCH = ("search:\n  knobs:\n    challenger_temperature: {low: 0.2, high: 1.2}\n  genes: [challenger_instructions]\n"
+          "  splits: {train: 1, validation: 1, test: 1}\n  budget: {candidates: 1}\n")
+
+
+@pytest.mark.parametrize("command", ["sweep", "presets", "ablate", "check"])
+def test_every_command_stops_with_exit_2_when_a_role_cannot_follow_its_format(tmp_path: Path, command: str) -> None:
+    """README: the preflight runs before any call of sweep, presets and ablate (every cell), and
+    ``autodata check`` fails the same way: exit 2, one line naming the role, nothing generated."""
+    out = tmp_path / "out"
+    with FakeOpenAI(reply=lambda body: "I am a base model and I write prose.", schemas=False) as server:
+        bad = tmp_path / "bad.yaml"
+        bad.write_text(yaml.safe_dump({"name": "bad", **on(server.url, ("weak",), max_tokens=20),
+                                       "tracking": {"enabled": False}, "documents": {"count": 3}}))
+        if command == "sweep":
+            (tmp_path / "sweep.yaml").write_text(f"name: bad-sweep\nbase: {bad}\n{SEARCH}")
+            argv = ["sweep", tmp_path / "sweep.yaml", "--out", out, "--no-track",
+                    "--storage", f"sqlite:///{tmp_path / 'optuna.db'}"]
+        elif command == "presets":
+            argv = ["presets", bad, "--docs", "1", "--out", out, "--no-track"]
+        elif command == "ablate":
+            (tmp_path / "ablation.yaml").write_text(
+                f"name: bad-ablation\nbase: {bad}\nfactors: {{feedback: [true, false]}}\nseeds: [0]\n"
+                "documents: 1\nmetrics: [acceptance_rate]\n")
+            argv = ["ablate", tmp_path / "ablation.yaml", "--out", out, "--no-track"]
+        else:
+            argv = ["check", bad]
+        result = cli(*argv, store=tmp_path / "store")
+        probes = len(server.bodies)
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert "Traceback" not in output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "preflight" in lines[0] and "role 'weak'" in lines[0], result.stderr
+    assert 0 < probes <= 3  # only the preflight's probes reached the endpoint
+    assert not list(tmp_path.rglob("rounds.jsonl"))  # nothing was generated
 
 
 def test_checks_group_roles_report_modes_and_are_reused_by_the_next_run(tmp_path: Path) -> None:
@@ -98,9 +136,10 @@ def test_checks_group_roles_report_modes_and_are_reused_by_the_next_run(tmp_path
     assert judge.chat_format is False and judge.mode == "json_object"
     assert by_roles["qv"].simulated and not failures(checks)
     assert all(c.cached for c in again if not c.simulated) and not any(c.cached for c in fresh_checks)
-    # The solvers' check: text, json_schema (500), json_object, n = 2 (one choice came back); the
-    # judge's: text, then only the mode the endpoint was found to take.
-    assert first == 4 + 2 and [c.requests for c in checks if not c.simulated] == [4, 2]
+    # Every request is one of the checks'; the judge's check, on an endpoint already probed, asks
+    # only for the mode that endpoint was found to take (fewer requests than the solvers' check).
+    assert first == sum(c.requests for c in checks if not c.simulated)
+    assert 0 < judge.requests < solver.requests
     assert solver.honours_n is False and judge.honours_n is None
     assert structured.found(config.models.judge) == "json_object"  # where a run's StructuredModes reads it
     assert StructuredModes().known(config.models.judge) == "json_object"  # so the run sends no probe

@@ -163,7 +163,14 @@ def test_the_orchestrators_echo_is_never_guidance(guidance: str, reason: str) ->
 def test_real_guidance_passes_even_when_it_repeats_the_last_advice() -> None:
     advice = "Ask about a case where the exception applies, three rules deep."
     inputs = {"task": "Write one question.", "previous_guidance": advice, "failures": FAILURES}
-    reply_checks.check_guidance(type("P", (), {"guidance": advice})(), NAMES_ORCH, inputs, "Write guidance.")
+    reply = type("P", (), {"guidance": advice})()
+    assert reply_checks.check_guidance(reply, NAMES_ORCH, inputs, "Write guidance.") is None  # accepted
+    # It passes because it repeats the previous guidance: the same text copied from the failures
+    # or the task is an echo.
+    for source in ("failures", "task"):
+        with pytest.raises(ReplyProblem) as caught:
+            reply_checks.check_guidance(reply, NAMES_ORCH, {**inputs, source: advice}, "Write guidance.")
+        assert caught.value.reason == "echo"
 
 
 # --- in the loop: scripted replies through the offline world's engine -----------------------

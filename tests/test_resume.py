@@ -11,10 +11,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from waiting import poll
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "experiments" / "configs" / "demo.yaml"
@@ -78,12 +78,12 @@ def kill_mid_run(out: Path, store: Path) -> int:
     process = subprocess.Popen(command(out), cwd=REPO, env=cli_env(store), stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
     rounds_file, summary_file = out / "rounds.jsonl", out / "summary.json"
-    deadline = time.monotonic() + 90
+    def written() -> bool:
+        assert process.poll() is None, f"run ended before the kill: {process.stderr.read().decode()}"
+        return complete_lines(rounds_file) >= KILL_AFTER_ROUNDS
+
     try:
-        while complete_lines(rounds_file) < KILL_AFTER_ROUNDS:
-            assert process.poll() is None, f"run ended before the kill: {process.stderr.read().decode()}"
-            assert time.monotonic() < deadline, "no rounds written in time"
-            time.sleep(0.005)
+        poll(written, f"{KILL_AFTER_ROUNDS} rounds on disk", attempts=18_000, interval=0.005)
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
     finally:
@@ -183,7 +183,8 @@ def test_rerunning_a_finished_generation_makes_no_new_rounds(uninterrupted: Path
     # ...and the finished run's counters stand: nothing is overwritten with this session's zeros.
     assert after["endpoint_this_session"]["requests"] == 0
     assert after["endpoint"] == before["endpoint"] and after["endpoint"]["requests"] > 0
-    assert after["elapsed_s"] == before["elapsed_s"] > 0
+    # The finished run's recorded duration stands (not a time bound: the same value, kept).
+    assert after["elapsed_s"] == before["elapsed_s"] != 0
     assert after["spent"] == before["spent"]
     assert after["sessions"] == before["sessions"] + 1
 

@@ -12,7 +12,6 @@ import random
 import signal
 import socket
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ import dspy
 import pytest
 from dspy.lm15 import Config, Message, Request
 from typer.testing import CliRunner
+from waiting import poll
 
 from harness.rubric import Criterion
 from harness.signatures import Challenge, Solve
@@ -45,6 +45,8 @@ def servers() -> Iterator[dict[str, ServerProcess]]:
     procs = {
         "plain": ServerProcess(),
         "slow": ServerProcess(latency_ms=800, capacity=2, retry_after_s=0.25),
+        # Holds what it admits for ten minutes (longer than the module runs): a full server, as an event.
+        "full": ServerProcess(latency_ms=600_000, capacity=2, retry_after_s=0.25),
         "cli": ServerProcess(MIXED, command=[sys.executable, "-m", "experiments.cli", "serve-sim"]),
     }
     with running(procs):
@@ -93,13 +95,10 @@ def in_process_reply(system: str, user: str, seed: int | None, temperature: floa
     return SimEngine().complete(request).message.parts[0].text
 
 
-def wait_for(server: ServerProcess, ready: Any, timeout_s: float = 10.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        stats = server.stats()
-        if ready(stats) or time.monotonic() > deadline:
-            return stats
-        time.sleep(0.02)
+def wait_for(server: ServerProcess, ready: Any) -> dict[str, Any]:
+    """The server's stats once ``ready(stats)``; the test fails after many polls (a hang guard)."""
+    return poll(lambda: (lambda stats: stats if ready(stats) else None)(server.stats()),
+                "the server reaching the awaited state", attempts=500, interval=0.02)
 
 
 # --- the world over HTTP -----------------------------------------------------------------------
@@ -193,27 +192,31 @@ def test_latency_holds_each_request_in_flight_before_it_is_answered(servers: dic
 
 
 def test_beyond_capacity_requests_get_429_with_retry_after(servers: dict[str, ServerProcess]) -> None:
-    slow = servers["slow"]  # capacity 2, 800 ms each: eight requests sent together overflow it
-    slow.reset()
+    full = servers["full"]  # capacity 2; what it admits it holds for the rest of the module
+    full.reset()
     body = solver_request()[2]
 
     async def one(session: aiohttp.ClientSession) -> tuple[int, str | None, Any]:
-        async with session.post(f"{slow.url}/chat/completions", json=body) as response:
+        async with session.post(f"{full.url}/chat/completions", json=body) as response:
             return response.status, response.headers.get("Retry-After"), await response.json()
 
     async def run() -> list[tuple[int, str | None, Any]]:
         async with aiohttp.ClientSession() as session:
-            return await asyncio.gather(*(one(session) for _ in range(8)))
+            held = [asyncio.ensure_future(session.post(f"{full.url}/chat/completions", json=body)) for _ in range(2)]
+            await asyncio.to_thread(wait_for, full, lambda s: s["in_flight"] == 2)  # the server is full
+            results = [await one(session) for _ in range(6)]
+            for request in held:
+                request.cancel()
+            await asyncio.gather(*held, return_exceptions=True)
+            return results
 
     results = asyncio.run(run())
-    limited = [r for r in results if r[0] == 429]
-    served = [r for r in results if r[0] == 200]
-    assert limited and len(served) >= 2 and len(limited) + len(served) == 8
-    for _, retry_after, error in limited:
+    assert [status for status, _, _ in results] == [429] * 6
+    for _, retry_after, error in results:
         assert float(retry_after) == 0.25
         assert error["error"]["code"] == "rate_limit_exceeded" and "capacity" in error["error"]["message"]
-    stats = slow.stats()
-    assert stats["rate_limited_capacity"] == len(limited) and stats["ok"] == len(served)
+    stats = full.stats()
+    assert stats["rate_limited_capacity"] == 6 and stats["ok"] == 0
     assert stats["max_in_flight"] == 2
 
 

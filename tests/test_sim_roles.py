@@ -49,7 +49,8 @@ def test_challenge_returns_a_parsed_sample(samples, roles_and_doc):
     for sample in samples:
         assert isinstance(sample, Sample)
         assert 10 <= len(sample.rubric) <= 15
-        assert any(c.weight > 0 for c in sample.rubric) or any(c.weight < 0 for c in sample.rubric)
+        # A usable rubric (what the QV checks): no criterion weighs nothing, and a good answer can score.
+        assert all(c.weight != 0 for c in sample.rubric) and any(c.weight > 0 for c in sample.rubric), sample.rubric
         asked = parse_question(sample.question)
         assert asked is not None
         entity, target = asked

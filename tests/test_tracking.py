@@ -464,17 +464,8 @@ class CallLog:
         return [(a, k) for n, a, k in self.calls if n == name and (run_id is None or (a[0] if a else k.get("run_id")) == run_id)]
 
 
-def batch_contents(call: tuple[tuple, dict]) -> tuple[dict, dict, dict, set[int]]:
-    args, kwargs = call
-    metrics = kwargs.get("metrics") or []
-    params = kwargs.get("params") or []
-    tags = kwargs.get("tags") or []
-    return ({m.key: m.value for m in metrics}, {p.key: p.value for p in params}, {t.key: t.value for t in tags},
-            {m.step for m in metrics})
-
-
 @pytest.mark.slow
-def test_a_candidate_is_logged_in_one_batch(sweep: SimpleNamespace, tmp_path: Path, use_store,
+def test_a_candidate_is_logged_whole_and_tagged_from_its_creation(sweep: SimpleNamespace, tmp_path: Path, use_store,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     from experiments.tracking import SweepTracker
     from search.config import load_sweep_config
@@ -504,46 +495,40 @@ def test_a_candidate_is_logged_in_one_batch(sweep: SimpleNamespace, tmp_path: Pa
     tracker(finished(trial))
     assert tracker.flush() == []  # logged on the tracker's thread: wait for it, no failure
 
-    for single in ("log_metric", "log_param", "set_tag", "log_text", "log_dict", "log_artifact"):
-        assert calls.of(single) == [], single  # never one call per metric, param, tag or file
-    created = calls.of("create_run")
-    assert len(created) == 1, [c[0] for c in calls.calls]
-    child = MlflowClient().search_runs([tracker.logger.experiment_id],
-                                       filter_string=f"tags.`autodata.trial` = '{trial.number}'")[0]
+    # What a reader of MLflow sees, read back: one run for the candidate, with every metric, param,
+    # tag, file and dataset the candidate has.
+    client = MlflowClient()
+    found = client.search_runs([tracker.logger.experiment_id], filter_string=f"tags.`autodata.trial` = '{trial.number}'")
+    assert len(found) == 1, [r.info.run_id for r in found]
+    child = found[0]
     run_id = child.info.run_id
-    batches = calls.of("log_batch", run_id)
-    assert len(batches) == 1, batches  # every metric and param of the candidate in one call
-    metrics, params, tags, steps = batch_contents(batches[0])
+    metrics, params, tags = child.data.metrics, child.data.params, child.data.tags
     card = Scorecard.model_validate_json((Path(attrs["validation_dir"]) / "scorecard.json").read_text())
     scored = {k for k, m in card.metrics.items() if m.value is not None}
     assert set(metrics) == {f"validation/{k}" for k in scored} | {"train_score", "validation_score", "cost_calls",
                                                                   "cost_tokens", "cost_dollars"}
-    assert len(metrics) >= 20 and steps == {0}
+    assert metrics["validation_score"] == pytest.approx(attrs["validation_score"])
+    assert {m.step for k in metrics for m in client.get_metric_history(run_id, k)} == {0}
     assert set(params) == {"knob.challenger_temperature", "knob.round_budget", *(f"gene.{g}" for g in GENES),
                            *(f"gene_id.{g}" for g in GENES),
                            *(f"model.{r}" for r in ROLES), "preset", "seed", "harness_hash"}
-    # The tags travel with create_run (one call), so the run never exists untagged.
-    created_tags = created[0][1]["tags"]
-    assert created_tags["mlflow.parentRunId"] == parent
-    assert created_tags["autodata.parent_run_id"] == seed_run
+    assert tags["mlflow.parentRunId"] == parent and tags["autodata.parent_run_id"] == seed_run
     assert {"autodata.kind", "autodata.trial", "autodata.split", "autodata.operator", "autodata.parent_run_id",
-            "simulated", "git_commit", "version.mlflow"} <= created_tags.keys()
-    assert tags == {} or tags.keys() <= created_tags.keys()
-    assert len(calls.of("log_artifacts", run_id)) == 1  # genes, records and scorecard in one upload
-    assert len(calls.of("log_inputs", run_id)) == (1 if jsonl_rows(Path(attrs["validation_dir"], "accepted.jsonl")
-                                                                     .read_bytes()) else 0)
-    # The parent: one batch for this candidate's point, at step 2 (the seed's was step 1).
-    parent_batches = calls.of("log_batch", parent)
-    assert len(parent_batches) == 1
-    parent_metrics, _, _, parent_steps = batch_contents(parent_batches[0])
-    assert parent_steps == {2}
-    assert parent_metrics["candidate_score"] == pytest.approx(attrs["validation_score"])
+            "simulated", "git_commit", "version.mlflow"} <= tags.keys()
+    # The tags travel with the run's creation, so the run never exists untagged.
+    created = [kwargs for args, kwargs in calls.of("create_run")
+               if (kwargs.get("tags") or {}).get("autodata.trial") == str(trial.number)]
+    assert created and {"autodata.kind", "autodata.trial", "mlflow.parentRunId"} <= created[0]["tags"].keys()
+    listed = {f.path for f in client.list_artifacts(run_id)} | {f.path for f in client.list_artifacts(run_id, "genes")} \
+        | {f.path for f in client.list_artifacts(run_id, "evaluation")}
+    assert {f"genes/{g}.txt" for g in GENES} <= listed and "evaluation/scorecard.json" in listed
+    accepted_rows = jsonl_rows(Path(attrs["validation_dir"], "accepted.jsonl").read_bytes())
+    assert len(client.get_run(run_id).inputs.dataset_inputs) == (1 if accepted_rows else 0)
+    # The parent: this candidate's point, at step 2 (the seed's was step 1).
+    history = {m.step: m.value for m in client.get_metric_history(parent, "candidate_score")}
+    assert history[2] == pytest.approx(attrs["validation_score"]) and 1 in history
     best = max(seed.user_attrs["validation_score"], attrs["validation_score"] if attrs["accepted"] else float("-inf"))
-    assert parent_metrics["best_so_far"] == pytest.approx(best)
-    # What was batched is what MLflow holds.
-    stored = MlflowClient().get_run(run_id)
-    assert stored.data.metrics.keys() == metrics.keys()
-    assert stored.data.params == params
+    assert client.get_run(parent).data.metrics["best_so_far"] == pytest.approx(best)
     assert tracker.close() == []
     assert MlflowClient().get_run(parent).info.status == "FINISHED"
 

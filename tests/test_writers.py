@@ -94,8 +94,8 @@ def test_implied_leaks_are_missed_more_often_than_stated_ones():
         samples = [_okafor_sample(text.format(e=ENTITY, s=article(STATUS), t=STATUS))
                    for pair in LEAK_FORMS[form] for text in pair for _ in range(10)]
         rate[form] = fail_rate("Fail any sample whose context reveals the answer.", samples, exact, "answer_leaked")
-    assert rate["stated"] == 1.0
-    assert 0.6 <= rate["implied"] <= 0.9
+    assert rate["stated"] == 1.0  # an exact reader never misses a stated leak
+    assert 0 < rate["implied"] < rate["stated"]  # an implied one it catches, but not always
 
 
 def test_challenger_leaks_in_varied_sentences_and_the_qv_reads_them():
@@ -137,13 +137,17 @@ def test_deep_flaws_are_missed_more_often_than_shallow_ones_at_bounded_reach():
             assert fail_rate(prompts.QV_INSTRUCTIONS, deep, qv_profile(8)) > fail_rate(prompts.QV_INSTRUCTIONS, deep, short_reach) + 0.2
 
 
-def test_named_checks_are_caught_with_accuracy_others_about_half_as_often():
+def test_named_checks_are_caught_more_often_than_unnamed_ones_and_more_with_accuracy():
     flawed = [as_sample(t) for t in tasks(TaskSpec(depth=3, malformed_rubric=True), 300, "malformed")]
-    prof = qv_profile(6, accuracy=0.9)
-    named = fail_rate("Check that the rubric weights are well formed.", flawed, prof, "malformed_rubric")
-    unnamed = fail_rate("Check the sample.", flawed, prof, "malformed_rubric")
-    assert 0.82 <= named <= 0.97
-    assert 0.35 <= unnamed <= 0.55
+    named_check = "Check that the rubric weights are well formed."
+    named = {a: fail_rate(named_check, flawed, qv_profile(6, accuracy=a), "malformed_rubric") for a in (0.6, 0.9)}
+    unnamed = fail_rate("Check the sample.", flawed, qv_profile(6, accuracy=0.9), "malformed_rubric")
+    assert named[0.6] < named[0.9]  # a more accurate reader catches more
+    assert 0 < unnamed < named[0.9]  # not named, still caught sometimes, less often
+    # The same meaning in other words is the same check: a paraphrase of the named check agrees.
+    paraphrase = fail_rate("Make sure the scoring weights of the rubric make sense.", flawed,
+                           qv_profile(6, accuracy=0.9), "malformed_rubric")
+    assert paraphrase > unnamed
 
 
 def test_strictness_trades_false_fails_for_misses():

@@ -12,11 +12,12 @@ from pathlib import Path
 import yaml
 from tier import REPO, Served, cli_env
 
+from harness.acceptance import Outcome
 from harness.reply_checks import REASONS
 
 REAL_SMALL = REPO / "experiments/configs/real_small.yaml"
 WEAK_ONLY = Path(__file__).with_name("weak_only.yaml")
-DECISIONS = {"accepted", "error", "failed_quality_check", "too_easy", "too_hard", "not_discriminative"}
+DECISIONS = {outcome.value for outcome in Outcome} | {"error", "cancelled"}  # every decision there is
 
 
 def autodata(served: Served, store: Path, *args: str | Path, timeout: float = 2400) -> subprocess.CompletedProcess:
@@ -31,17 +32,27 @@ def rounds(out: Path) -> list[dict]:
 def check_run(out: Path, documents: int, round_budget: int) -> dict:
     summary = json.loads((out / "summary.json").read_text())
     records = rounds(out)
-    by_doc: dict[str, int] = {}
+    by_doc: dict[str, list[dict]] = {}
     errored = 0
     for record in records:
-        by_doc[record["doc_id"]] = by_doc.get(record["doc_id"], 0) + 1
+        by_doc.setdefault(record["doc_id"], []).append(record)
         assert record["candidates"], record
         for candidate in record["candidates"]:
-            assert candidate["decision"], candidate  # every round recorded with a decision
+            assert candidate["decision"] in DECISIONS, candidate  # every round recorded with a decision
             if candidate["decision"] == "error":
                 assert candidate["reason"], candidate  # and an error says why
                 errored += 1
-    assert len(by_doc) == documents and all(n >= min(round_budget, 1) for n in by_doc.values()), by_doc
+    assert len(by_doc) == documents, sorted(by_doc)
+    for doc, doc_rounds in by_doc.items():
+        # Each round once, in order; a document stops at a sample, at its round budget (error
+        # rounds do not count against it) or when it is given up after errors, and not before.
+        assert [r["round"] for r in doc_rounds] == list(range(1, len(doc_rounds) + 1)), doc
+        counted = [r for r in doc_rounds if r["decision"] != "error"]
+        assert len(counted) <= round_budget, doc
+        last = doc_rounds[-1]
+        assert last.get("chosen") is not None or len(counted) == round_budget or last["decision"] == "error", \
+            (doc, [(r["decision"], r.get("chosen")) for r in doc_rounds])
+        assert all(r.get("chosen") is None for r in doc_rounds[:-1]), doc  # nothing after a sample
     assert summary["documents_finished"] == documents and summary["stopped"] is None
     assert summary["failure_reasons"].get("error", 0) == errored  # failures counted in the summary
     # Unusable replies, per role and per reason (harness/reply_checks.py): every error round comes

@@ -1,0 +1,171 @@
+"""What the README promises about a sweep's selection and budgets, checked with scripted scores.
+
+The evaluator is replaced by one that scores a harness by its challenger temperature (a table the
+test writes), and the proposer by a script: which candidate is screened out, which enters the
+population and which parent leaves it follow from those scores alone, not from the offline world.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from harness.config import HarnessConfig
+from search.config import load_sweep_config
+from search.operators.base import Proposal, ProposalContext
+from search.sweep import Spent, Sweep
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+REPO = Path(__file__).resolve().parents[1]
+SEED_T = 0.7  # the demo's challenger temperature
+
+
+def sweep_yaml(tmp_path: Path, candidates: int, concurrency: int = 1, budget: str = "") -> Path:
+    path = tmp_path / "selection.yaml"
+    path.write_text(
+        f"name: selection\nseed: 0\nbase: {REPO / 'experiments/configs/demo.yaml'}\n"
+        "search:\n"
+        "  knobs:\n    challenger_temperature: {low: 0.2, high: 1.2}\n"
+        "  genes: [challenger_instructions]\n"
+        "  splits: {train: 2, validation: 2, test: 2}\n"
+        f"  budget: {{candidates: {candidates}{budget}}}\n"
+        "  operators: {optuna: 0, mutation: 1, merge: 0}\n"
+        f"  concurrency: {concurrency}\n"
+        "  screen_margin: 0.1\n",
+        encoding="utf-8")
+    return path
+
+
+@dataclass
+class Scores:
+    """(train, validation) score per challenger temperature; every evaluation is counted."""
+
+    table: dict[float, tuple[float, float]]
+    calls_each: float = 10.0
+    evaluated: list[tuple[float, str]] = field(default_factory=list)
+    gates: dict[float, asyncio.Event] = field(default_factory=dict)  # a candidate runs until its gate opens
+
+    async def evaluate(self, config: HarnessConfig, split: str) -> SimpleNamespace:
+        t = round(config.knobs.challenger_temperature, 3)
+        self.evaluated.append((t, split))
+        if t in self.gates:
+            await self.gates[t].wait()
+        score = self.table[t][0 if split == "train" else 1]
+        cost = {"calls": self.calls_each, "tokens": 100.0, "dollars": 0.5}
+        return SimpleNamespace(score=score, values=(score,), acceptance=score, split=split,
+                               out=Path(f"/nonexistent/{t}-{split}"), cost=lambda: cost)
+
+
+class Script:
+    """Proposes children of the chosen parent with the given challenger temperatures, in order."""
+
+    name = "mutation"
+
+    def __init__(self, temperatures: list[float], cycle: bool = False) -> None:
+        self.temperatures = list(temperatures)
+        self.cycle = cycle  # start again at the first when the list is used up
+        self.made = 0
+        self.parents: list[int] = []
+
+    async def propose(self, ctx: ProposalContext) -> Proposal | None:
+        if self.made >= len(self.temperatures) and not self.cycle:
+            return None
+        parent = ctx.select_parent()
+        self.parents.append(parent.number)
+        t = self.temperatures[self.made % len(self.temperatures)]
+        self.made += 1
+        return Proposal(self.name, [parent.number], {"challenger_temperature": t}, dict(parent.genes))
+
+
+def run_sweep(tmp_path: Path, scores: Scores, script: Script, candidates: int, **kw: object) -> tuple[Sweep, Spent]:
+    config = load_sweep_config(sweep_yaml(tmp_path, candidates, **kw))
+    sweep = Sweep(config, tmp_path / "out", storage=f"sqlite:///{tmp_path / 'optuna.db'}",
+                  operators={"mutation": script})
+    sweep.evaluator = scores  # type: ignore[assignment]
+    return sweep, asyncio.run(sweep.run())
+
+
+def by_temperature(sweep: Sweep) -> dict[float, optuna.trial.FrozenTrial]:
+    return {round(t.params["challenger_temperature"], 3): t for t in sweep.trials()}
+
+
+def test_screening_entering_only_by_beating_the_parent_and_the_replaced_parent_leaving(tmp_path: Path) -> None:
+    scores = Scores({SEED_T: (0.5, 0.5),
+                     0.3: (0.2, 0.9),   # trails its parent on the train minibatch by more than the margin
+                     0.5: (0.5, 0.4),   # holds up on train, loses on validation
+                     0.9: (0.6, 0.8),   # beats the seed: enters and replaces it
+                     1.1: (0.8, 0.7)})  # beats the seed, but its parent is now 0.9 (0.8): stays out
+    script = Script([0.3, 0.5, 0.9, 1.1])
+    sweep, spent = run_sweep(tmp_path, scores, script, candidates=5)
+    trials = by_temperature(sweep)
+    assert spent.candidates == 5 and set(trials) == {SEED_T, 0.3, 0.5, 0.9, 1.1}
+    # Screened out: pruned on the minibatch, never evaluated on validation.
+    assert trials[0.3].state == TrialState.PRUNED and (0.3, "validation") not in scores.evaluated
+    # Entered only when beating its parent on validation.
+    accepted = {t for t, trial in trials.items() if trial.user_attrs.get("accepted")}
+    assert accepted == {SEED_T, 0.9}
+    assert trials[0.5].state == TrialState.COMPLETE and trials[1.1].state == TrialState.COMPLETE
+    # The seed was the parent until 0.9 replaced it; then 0.9 is the only parent left to choose.
+    seed, best = trials[SEED_T].number, trials[0.9].number
+    assert script.parents == [seed, seed, seed, best]
+    assert [m.number for m in sweep.population()] == [best]
+    assert sweep.state.best == (best, 0.8)
+
+
+@pytest.mark.parametrize("budget, reason", [
+    (", calls: 35", "LM calls"), (", tokens: 350", "tokens"), (", dollars: 1.75", "dollars")])
+def test_each_budget_stops_the_sweep_and_running_candidates_finish_and_are_kept(
+        tmp_path: Path, budget: str, reason: str) -> None:
+    """Each evaluation costs 10 calls, 100 tokens and $0.50; the seed's two cost 20 / 200 / $1. Two
+    children run at once; the first to finish meets the budget while the second still runs: the
+    second finishes and is kept, and nothing more starts."""
+    scores = Scores({SEED_T: (0.5, 0.5), 0.4: (0.5, 0.6), 0.6: (0.5, 0.4), 0.8: (0.5, 0.7), 1.0: (0.5, 0.7)})
+    script = Script([0.4, 0.6, 0.8, 1.0], cycle=True)
+    config = load_sweep_config(sweep_yaml(tmp_path, candidates=12, concurrency=2, budget=budget))
+    first, second = asyncio.Event(), asyncio.Event()
+
+    async def go() -> tuple[Sweep, Spent, list[str]]:
+        sweep = Sweep(config, tmp_path / "out", storage=f"sqlite:///{tmp_path / 'optuna.db'}",
+                      operators={"mutation": script})
+        sweep.evaluator = scores  # type: ignore[assignment]
+        scores.gates = {0.4: first, 0.6: second}
+        events: list[str] = []
+        sweep.callbacks.append(lambda e: events.append(type(e).__name__ + ":" + str(getattr(e, "reason", ""))))
+        task = asyncio.create_task(sweep.run())
+
+        def states() -> dict[float, TrialState]:
+            return {t: trial.state for t, trial in by_temperature(sweep).items()}
+
+        while list(states().values()).count(TrialState.RUNNING) < 2:
+            await asyncio.sleep(0)  # both children running (events, not times)
+        first.set()
+        while states()[0.4] != TrialState.COMPLETE:
+            await asyncio.sleep(0)
+        for _ in range(200):  # let the sweep decide to stop; it must then wait for the second
+            if task.done():
+                break
+            await asyncio.sleep(0)
+        assert not task.done(), "the sweep returned while a candidate was still running"
+        assert any(e.startswith("BudgetReached") for e in events) is False
+        second.set()
+        return sweep, await task, events
+
+    sweep, spent, events = asyncio.run(go())
+    assert any(e.startswith("BudgetReached:") and reason in e for e in events), events
+    trials = sweep.trials()
+    assert [t for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)] == []
+    assert spent.candidates == 3  # the seed and the two that were running when the budget was met
+    assert all(t.state == TrialState.COMPLETE and "validation_score" in t.user_attrs for t in trials)
+
+
+def test_wall_time_budget_is_read_from_the_time_spent() -> None:
+    config = SimpleNamespace(spec=SimpleNamespace(budget=SimpleNamespace(
+        candidates=100, calls=None, tokens=None, dollars=None, wall_s=60.0)))
+    assert Sweep.exhausted(config, Spent(candidates=1, wall_s=59.0)) is None  # type: ignore[arg-type]
+    assert "wall time" in Sweep.exhausted(config, Spent(candidates=1, wall_s=60.0))  # type: ignore[arg-type]
