@@ -46,6 +46,8 @@ def accepted_row(row: AcceptedSample) -> dict[str, Any]:
         "final_answer": s.final_answer, "question_type": s.question_type, "skill_tags": list(s.skill_tags),
         "rubric": [{"criterion": c.criterion, "weight": float(c.weight)} for c in s.rubric],
         "plan": s.plan or "",
+        # One tag per rubric criterion (the legal protocol's tagged rubric); empty elsewhere.
+        "capabilities": list(s.capabilities),
         "weak_scores": list(row.weak_scores), "strong_scores": list(row.strong_scores),
         "weak_mean": row.weak_mean, "strong_mean": row.strong_mean, "gap": row.gap,
         "final_check": check.name if check else None,
@@ -128,7 +130,7 @@ def features(view: str) -> Any:
               "strong_mean": number, "gap": number}
     if view == "accepted":
         return Features({**ids, **run, **sample, "skill_tags": List(text), "rubric": rubric, "plan": text,
-                         **scores, "final_check": text, "final_check_reason": text})
+                         "capabilities": List(text), **scores, "final_check": text, "final_check_reason": text})
     if view == "chat":
         return Features({"id": text, "prompt": text, "completion": text,
                          "messages": List({"role": text, "content": text}), "final_answer": text,
