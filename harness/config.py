@@ -296,6 +296,16 @@ class HarnessConfig(Strict):
     def protocol_name(self) -> str:
         return self.guarded.protocol or self.resolved_pipeline.protocol
 
+    def role_models(self) -> list[tuple[str, ModelSpec]]:
+        """Every role this harness calls with its model: the six base roles and the protocol's
+        registered roles (their own model, else their slot's)."""
+        from harness.protocols import PROTOCOLS
+
+        pairs = self.models.items()
+        have = {role for role, _ in pairs}
+        extra = PROTOCOLS[self.protocol_name].extra_roles
+        return pairs + [(role, self.models.for_role(role)) for role in extra if role not in have]
+
     def identity(self) -> dict[str, Any]:
         """What makes two harnesses the same: everything but documents, seed and runtime."""
         return {

@@ -31,11 +31,11 @@ from typing import Any
 from harness import aio, provenance
 from harness.adapter import call_settings
 from harness.config import HarnessConfig
+from harness.dataset_feedback import DatasetFeedback
 from harness.documents import Document, DocumentSet
 from harness.endpoint.budget import Spend
 from harness.endpoint.errors import BudgetExceeded, EndpointError
 from harness.endpoint.limits_store import keep as keep_limits
-from harness.dataset_feedback import DatasetFeedback
 from harness.loop import InnerLoop, document_finished, stopped_for_errors
 from harness.models import ModelRegistry
 from harness.records import AcceptedSample, Candidate, FinalCheck, JsonlWriter, RoundRecord, read_jsonl

@@ -33,9 +33,9 @@ from dataclasses import dataclass
 
 from harness.acceptance import Outcome
 from harness.config import HarnessConfig
+from harness.dataset_feedback import DatasetFeedback, Snapshot
 from harness.documents import Document
 from harness.endpoint.shared import Wave, attempt_seed
-from harness.dataset_feedback import DatasetFeedback, Snapshot
 from harness.feedback import format_failures
 from harness.records import Attempt, Candidate, FailedAttempt, QVResult, RoundRecord
 from harness.roles import RoleError, Roles, Skipped, derive_seed, round_tally

@@ -35,10 +35,10 @@ from harness.endpoint.engine import cached_tokens
 from harness.endpoint.errors import BudgetExceeded, EndpointError
 from harness.endpoint.shared import Member, Wave
 from harness.models import ModelRegistry
+from harness.protocols import protocol_for
 from harness.records import Attempt, QVResult, Sample
 from harness.rubric import rubric_score
 from harness.secrets import scrub
-from harness.protocols import protocol_for
 from harness.signatures import (
     Challenge,
     ChallengeAtomic,

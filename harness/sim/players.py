@@ -139,17 +139,18 @@ def read_packet(packet: str) -> dict[str, Any]:
 def play_loop_judge(inputs: dict[str, str], instructions: str, profile: Profile, rng: random.Random) -> dict[str, Any]:
     easing_is_gaming, cautious = read_judge_style(instructions)
     seen = read_packet(inputs.get("packet", ""))
-    noise = (1.0 - profile.accuracy) * 0.5
+    noise = (1.0 - profile.accuracy) * 0.3
     weak = (seen["weak"] if seen["weak"] is not None else 1.0) + rng.gauss(0, noise)
     strong = (seen["strong"] if seen["strong"] is not None else 0.0) + rng.gauss(0, noise)
     gap = strong - weak
     gaps = {t: s - w for t, (w, s) in seen["capabilities"].items() if w is not None and s is not None}
     widest = max(gaps, key=gaps.get) if gaps else "none"
     narrowest = min(gaps, key=gaps.get) if gaps else "none"
-    padded = seen["positive"] and seen["all_weak_met"] / seen["positive"] > 0.3
+    # Natural rubrics of accepted questions have few criteria every weak rollout meets (about 1 in 5).
+    padded = seen["positive"] and seen["all_weak_met"] / seen["positive"] > 0.5
     margins = (strong - 0.6, 0.65 - weak, gap - 0.15)
     good = all(m >= 0 for m in margins)
-    borderline = min(abs(m) for m in margins) < 0.05
+    borderline = min(abs(m) for m in margins) < 0.03
     concerns = "none"
     verdict = "accept" if good else "improve"
     if borderline and cautious:
