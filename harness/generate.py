@@ -319,7 +319,7 @@ async def _run_generation(
         # an api_base), now or in an earlier session of this run.
         simulated=bool(simulated_roles),
         skipped=docs.skipped,
-        models={role: spec.model for role, spec in config.models.items()},
+        models={role: spec.model for role, spec in config.role_models()},
         simulated_roles=simulated_roles,
         stopped_for_errors=[d.id for d in documents if stopped_for_errors(by_doc.get(d.id, []), config)],
     )
