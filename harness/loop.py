@@ -270,9 +270,11 @@ class InnerLoop:
         else:
             candidate.decision, candidate.reason = Outcome.KEPT, "no solver gate: scores measured only"
         candidate.stats = self.protocol.candidate_stats(candidate)
-        if p.solver_gate and candidate.decision == Outcome.ACCEPTED:
-            try:  # the protocol's last look (legal: the loop-judge reads the diagnostic packet)
-                await self.protocol.review(candidate, self.roles, self._seed(doc.id, round_number, index, "review"))
+        if candidate.decision in (Outcome.ACCEPTED, Outcome.KEPT):
+            try:  # the protocol's last look (legal: the loop-judge reads the diagnostic packet); without
+                # a solver gate (baselines) it is measured only and the decision stands
+                await self.protocol.review(candidate, self.roles, self._seed(doc.id, round_number, index, "review"),
+                                           measure_only=not p.solver_gate)
             except RoleError as error:
                 candidate.decision, candidate.reason = "error", str(error)
                 candidate.error_kind = f"{error.role}:{error.reason}"
@@ -284,6 +286,9 @@ class InnerLoop:
             majority = majority_answer([a.final_answer for a in strong])
             reference = normalize_answer(sample.final_answer)
             consistent = majority == reference
+            if self.protocol.scorer == "equivalence":  # answers judged equivalent, not compared as strings
+                majority = f"{sum(a.score >= 0.5 for a in strong)} of {len(strong)} strong answers equivalent"
+                consistent = 2 * sum(a.score >= 0.5 for a in strong) > len(strong)
             candidate.consistency = {"majority": majority, "reference": reference, "consistent": consistent}
             if not consistent:
                 candidate.decision, candidate.reason = Outcome.FILTERED, f"strong majority '{majority}' != reference"

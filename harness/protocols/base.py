@@ -64,8 +64,9 @@ class Protocol:
         """A reason the written sample is not worth evaluating (None: evaluate it)."""
         return None
 
-    async def review(self, candidate: Candidate, roles: Roles, seed: int) -> None:
-        """A last look at a scored candidate; may change its decision and reason."""
+    async def review(self, candidate: Candidate, roles: Roles, seed: int, measure_only: bool = False) -> None:
+        """A last look at a scored candidate; may change its decision and reason (not when
+        ``measure_only``: a baseline without a solver gate keeps what it wrote)."""
         return None
 
     def guidance(self, record: RoundRecord) -> str | None:

@@ -132,13 +132,15 @@ class LegalProtocol(Protocol):
             found.append(f"case-recap or exam-style phrasing ({m.group(0).strip()!r})")
         return found
 
-    async def review(self, candidate: Candidate, roles: Any, seed: int) -> None:
+    async def review(self, candidate: Candidate, roles: Any, seed: int, measure_only: bool = False) -> None:
         numbers = packet_numbers(candidate)
         packet = format_packet(numbers)
         reply = await roles.ask("loop_judge", seed, question=candidate.sample.question, packet=packet)
         judged = {f: getattr(reply, f, None) for f in FIELDS}
         overrides = self.overrides(candidate)
         candidate.review = {"loop_judge": judged, "overrides": overrides, "packet": numbers}
+        if measure_only:
+            return  # a baseline's sample is rated (its suitability counted), not decided on
         if judged["verdict"] == "accept" and not overrides:
             candidate.decision = Outcome.ACCEPTED
             candidate.reason = f"loop-judge: accept (grpo_suitability {judged['grpo_suitability']})"
