@@ -301,10 +301,8 @@ class HarnessConfig(Strict):
         registered roles (their own model, else their slot's)."""
         from harness.protocols import PROTOCOLS
 
-        pairs = self.models.items()
-        have = {role for role, _ in pairs}
-        extra = PROTOCOLS[self.protocol_name].extra_roles
-        return pairs + [(role, self.models.for_role(role)) for role in extra if role not in have]
+        pairs = [(role, getattr(self.models, role)) for role in ROLES]
+        return pairs + [(role, self.models.for_role(role)) for role in PROTOCOLS[self.protocol_name].extra_roles]
 
     def identity(self) -> dict[str, Any]:
         """What makes two harnesses the same: everything but documents, seed and runtime."""
