@@ -199,6 +199,7 @@ def test_dataset_feedback_is_off_by_default(tmp_path, sim_docs, counted_generati
     assert not (tmp_path / "dataset_feedback.jsonl").exists()
 
 
+@pytest.mark.slow
 def test_new_roles_reach_the_world_over_http(tmp_path, sim_docs, read_rows) -> None:
     from harness.generate import generate
     from harness.sim.server_process import ServerProcess, running
@@ -216,3 +217,26 @@ def test_new_roles_reach_the_world_over_http(tmp_path, sim_docs, read_rows) -> N
             assert all(calls.get(role, 0) > 0 for role in wanted), calls
             assert set(wanted) <= set(summary["simulated_roles"])  # provenance: the world answered
     assert json.loads((tmp_path / "legal" / "summary.json").read_text())["simulated"]
+
+
+def test_players_share_nothing_with_the_worlds_reader() -> None:
+    """The registered roles' players read only their prompt: no import, transitively, of the code
+    that reads instructions or decides the world's reactions (the reader, the writer, the QV)."""
+    import ast
+
+    sim = Path(__file__).resolve().parent.parent / "harness" / "sim"
+    forbidden = {"reader", "reading", "lexicon", "challenger", "verifier", "tasks", "obey", "judge", "solver"}
+    seen, todo = set(), ["players"]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        found = set()
+        for node in ast.walk(ast.parse((sim / f"{name}.py").read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("harness.sim"):
+                parts = node.module.split(".")
+                found |= {a.name for a in node.names} if len(parts) == 2 else {parts[2]}
+        assert not found & forbidden, (name, found & forbidden)
+        todo.extend(found)
+    assert {"answers", "logic", "profiles"} <= seen
