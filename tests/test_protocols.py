@@ -240,3 +240,59 @@ def test_players_share_nothing_with_the_worlds_reader() -> None:
         assert not found & forbidden, (name, found & forbidden)
         todo.extend(found)
     assert {"answers", "logic", "profiles"} <= seen
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset", ["science", "legal"])
+def test_generate_with_a_domain_preset_end_to_end(tmp_path, preset) -> None:
+    """The CLI as a user runs it: the demo config with --preset science / legal on the offline world."""
+    import os
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if k not in ("MLFLOW_TRACKING_URI", "DSPY_CACHEDIR")}
+    env["AUTODATA_STORE"] = str(tmp_path / "store")
+    out = tmp_path / preset
+    done = subprocess.run([sys.executable, "-m", "experiments.cli", "generate", "experiments/configs/demo.yaml",
+                           "--preset", preset, "--docs", "8", "--out", str(out), "--no-track"],
+                          cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0 and "Traceback" not in done.stdout + done.stderr, done.stdout + done.stderr
+    assert "SIMULATED" in done.stdout and "protocol" in done.stdout
+    card = json.loads((out / "scorecard.json").read_text())
+    if preset == "legal":
+        mix = card["protocol"]["grpo_suitability_all"]
+        assert mix and set(mix) <= {"high", "medium", "low"} and abs(sum(mix.values()) - 1) < 0.01
+        assert "grpo_suitability" in done.stdout
+    else:
+        assert card["protocol"]["correct_counts"] and "correct_counts" in done.stdout
+
+
+def test_a_resumed_document_reads_the_snapshot_its_rounds_read(tmp_path, sim_docs, read_rows) -> None:
+    """A run stopped by its budget mid-way, then resumed: every document's rounds carry one
+    snapshot id, the one it started with, though later snapshots exist by the time it resumes."""
+    from harness.endpoint.errors import BudgetExceeded
+    from harness.generate import generate
+
+    base = {"preset": "agentic", "tracking": {"enabled": False}, "knobs": {"feedback_dataset_every": 2},
+            "runtime": {"concurrency": 4}}
+    stopped = parse_config({**base, "runtime": {"concurrency": 4, "budget": {"calls": 150}}})
+    docs = sim_docs(stopped, 12)
+    try:
+        generate(stopped, docs, tmp_path)
+    except BudgetExceeded:
+        pass
+    first = [RoundRecord.model_validate(r) for r in read_rows(tmp_path / "rounds.jsonl")]
+    before = {r.doc_id: r.dataset_snapshot for r in first}
+    generate(parse_config(base), docs, tmp_path)
+    rounds = [RoundRecord.model_validate(r) for r in read_rows(tmp_path / "rounds.jsonl")]
+    assert len(rounds) > len(first)  # the resumed session did work
+    by_doc: dict[str, set] = {}
+    for r in rounds:
+        by_doc.setdefault(r.doc_id, set()).add(r.dataset_snapshot)
+    assert all(len(ids) == 1 for ids in by_doc.values()), by_doc
+    assert all(by_doc[doc] == {snap} for doc, snap in before.items())  # resumed documents kept theirs
+    counts_before = {d: sum(r.doc_id == d for r in first) for d in before}
+    resumed = [d for d in before if sum(r.doc_id == d for r in rounds) > counts_before[d]]
+    assert resumed  # some document was cut mid-way and went on in the second session
+    assert len(read_rows(tmp_path / "dataset_feedback.jsonl")) >= 2
