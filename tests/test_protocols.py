@@ -292,3 +292,15 @@ def test_a_resumed_document_reads_the_snapshot_its_rounds_read(tmp_path, sim_doc
     resumed = [d for d in before if sum(r.doc_id == d for r in rounds) > counts_before[d]]
     assert resumed  # some document was cut mid-way and went on in the second session
     assert len(read_rows(tmp_path / "dataset_feedback.jsonl")) >= 2
+
+
+def test_improve_rounds_reach_the_orchestrator_in_the_grouped_form() -> None:
+    from harness.feedback import format_failures
+
+    candidate = _eased_candidate(0)
+    candidate.decision, candidate.reason = Outcome.IMPROVE, "loop-judge: improve (strong rollouts fail the core)"
+    record = RoundRecord(doc_id="d", round=2, harness_hash="h", preset="legal", seed=0, guidance="none",
+                         candidates=[candidate], decision=Outcome.IMPROVE)
+    text = format_failures([record])
+    assert text.startswith("IMPROVE (the loop-judge, or a code override, asked for a better question): 1 attempt")
+    assert "[round 2] loop-judge: improve (strong rollouts fail the core)" in text
