@@ -326,7 +326,7 @@ class InnerLoop:
             return None
         record = RoundRecord(doc_id=doc.id, round=1, harness_hash=self.harness_hash, preset=self.config.preset,
                              seed=self.config.seed, guidance="none", candidates=[], decision=Outcome.SKIPPED,
-                             skip_reason=reason)
+                             skip_reason=reason, usage=round_tally.get() or {})
         result = on_round(record)
         if asyncio.iscoroutine(result):
             await result
@@ -334,15 +334,14 @@ class InnerLoop:
 
     async def run(self, doc: Document, prior: list[RoundRecord], on_round: OnRound) -> DocumentOutcome:
         rounds = list(prior)
+        screening: dict = {}  # the screening's calls: counted in the first round's usage
         if not rounds:
-            tally: dict = {}
-            token = round_tally.set(tally)
+            token = round_tally.set(screening)
             try:
                 skipped = await self._screen(doc, on_round)
             finally:
                 round_tally.reset(token)
             if skipped is not None:
-                skipped.usage = tally
                 return DocumentOutcome(doc.id, [skipped])
         budget = round_budget(self.config)
         n = self.protocol.challengers()
@@ -359,6 +358,11 @@ class InnerLoop:
                 record = await self._round(doc, round_number, guidance, rounds, budget, n, snapshot)
             finally:
                 round_tally.reset(token)
+            for role, counts in screening.items():  # once: the first round carries the screening's usage
+                for key, value in counts.items():
+                    tally.setdefault(role, {}).setdefault(key, 0)
+                    tally[role][key] += value
+            screening = {}
             record.usage = tally
             if snapshot is not None:
                 record.dataset_snapshot = snapshot.id

@@ -304,3 +304,14 @@ def test_improve_rounds_reach_the_orchestrator_in_the_grouped_form() -> None:
     text = format_failures([record])
     assert text.startswith("IMPROVE (the loop-judge, or a code override, asked for a better question): 1 attempt")
     assert "[round 2] loop-judge: improve (strong rollouts fail the core)" in text
+
+
+def test_new_roles_unusable_replies_are_counted_per_role_and_reason(tmp_path, sim_docs, counted_generation) -> None:
+    from harness.sim.engine import FaultPlan
+
+    config = parse_config({"preset": "legal", "tracking": {"enabled": False}, "knobs": {"round_budget": 1}})
+    summary, _ = counted_generation(config, sim_docs(config, 20), tmp_path, faults=FaultPlan(malformed=0.5))
+    # the screening's calls are counted in each document's first round, like the round's own
+    failures = summary["parse_failures"]
+    assert failures.get("loop_judge", {}).get("unparseable", 0) > 0, failures
+    assert failures.get("extractor", {}).get("unparseable", 0) > 0, failures
