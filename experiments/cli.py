@@ -197,7 +197,7 @@ def _endpoint_line(summary: dict[str, Any]) -> None:
 @app.command()
 def generate(
     config: Annotated[Path, typer.Argument(help="experiment YAML")],
-    preset: Annotated[str | None, typer.Option(help="self-instruct | grounded-self-instruct | cot-self-instruct | agentic")] = None,
+    preset: Annotated[str | None, typer.Option(help="self-instruct | grounded-self-instruct | cot-self-instruct | agentic | cs | science | legal")] = None,
     docs: Annotated[int | None, typer.Option(help="number of documents to use")] = None,
     docs_folder: Annotated[Path | None, typer.Option(help="a folder of .txt documents (instead of the config's documents)")] = None,
     seed: Annotated[int | None, typer.Option(help="run seed")] = None,

@@ -113,7 +113,8 @@ def scorecard_table(card: Any, title: str) -> Table:
     arrows = {"maximize": "up", "minimize": "down", "none": ""}
     label = simulation_label({"simulated": card.simulated, "simulated_roles": card.simulated_roles or None,
                               "real_roles": None})
-    if card.simulated and card.simulated_roles and len(card.simulated_roles) < 6:
+    # Partly simulated: provenance (harness/provenance.py) named some of the run's roles, not all.
+    if card.simulated and card.simulated_roles and card.roles and set(card.simulated_roles) < set(card.roles):
         label = f"[bold yellow]SIMULATED[/] roles (offline world): {', '.join(card.simulated_roles)}"
     table = Table(title=title, caption=f"{label}; cost: {card.cost_note}")
     table.add_column("group", style="dim")
@@ -127,6 +128,8 @@ def scorecard_table(card: Any, title: str) -> Table:
         table.add_row(metric.group, shown, _fmt(metric.value), arrows[metric.direction])
     for role, reasons in card.parse_failures.items():
         table.add_row("reliability", f"unusable replies ({role})", _fmt(reasons), "down")
+    for name, value in (getattr(card, "protocol", None) or {}).items():  # the protocol's own statistics
+        table.add_row("protocol", name, _fmt(value), "")
     if card.downstream is not None:
         d = card.downstream
         status = "ok" if d.ok else f"[red]FAILED[/]: {d.reason}"

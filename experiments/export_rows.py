@@ -36,6 +36,13 @@ def _final_check(row: AcceptedSample) -> FinalCheck | None:
     return None
 
 
+def rubric_rows(sample: Any) -> list[dict[str, Any]]:
+    """The rubric with each criterion's capability tag (the legal protocol's tagged rubric; "" untagged)."""
+    tags = sample.capabilities if len(sample.capabilities) == len(sample.rubric) else [""] * len(sample.rubric)
+    return [{"criterion": c.criterion, "weight": float(c.weight), "capability": tag}
+            for c, tag in zip(sample.rubric, tags, strict=True)]
+
+
 def accepted_row(row: AcceptedSample) -> dict[str, Any]:
     s = row.sample
     check = _final_check(row)
@@ -44,7 +51,7 @@ def accepted_row(row: AcceptedSample) -> dict[str, Any]:
         "harness_hash": row.harness_hash, "seed": row.seed,
         "context": s.context, "question": s.question, "reference_answer": s.reference_answer,
         "final_answer": s.final_answer, "question_type": s.question_type, "skill_tags": list(s.skill_tags),
-        "rubric": [{"criterion": c.criterion, "weight": float(c.weight)} for c in s.rubric],
+        "rubric": rubric_rows(s),
         "plan": s.plan or "",
         "weak_scores": list(row.weak_scores), "strong_scores": list(row.strong_scores),
         "weak_mean": row.weak_mean, "strong_mean": row.strong_mean, "gap": row.gap,
@@ -64,7 +71,7 @@ def chat_row(row: AcceptedSample) -> dict[str, Any]:
         "id": row.id, "prompt": prompt, "completion": s.reference_answer,
         "messages": [{"role": "user", "content": prompt}, {"role": "assistant", "content": s.reference_answer}],
         "final_answer": s.final_answer,
-        "rubric": [{"criterion": c.criterion, "weight": float(c.weight)} for c in s.rubric],
+        "rubric": rubric_rows(s),
         "question_type": s.question_type, "preset": row.preset, "harness_hash": row.harness_hash,
     }
 
@@ -105,7 +112,7 @@ def rejected_rows(rounds: list[RoundRecord]) -> list[dict[str, Any]]:
                 "context": s.context if s else None, "question": s.question if s else None,
                 "reference_answer": s.reference_answer if s else None, "final_answer": s.final_answer if s else None,
                 "question_type": s.question_type if s else None,
-                "rubric": [{"criterion": c.criterion, "weight": float(c.weight)} for c in s.rubric] if s else None,
+                "rubric": rubric_rows(s) if s else None,
                 "plan": (s.plan or "") if s else None,
                 "qv_verdict": qv.verdict if qv else None, "qv_reason": qv.reason if qv else None,
                 "weak_scores": weak, "strong_scores": strong, "weak_mean": weak_mean, "strong_mean": strong_mean,
@@ -119,7 +126,7 @@ def features(view: str) -> Any:
     from datasets import Features, List, Value
 
     text, integer, number = Value("string"), Value("int64"), Value("float64")
-    rubric = List({"criterion": text, "weight": number})
+    rubric = List({"criterion": text, "weight": number, "capability": text})
     ids = {"id": text, "doc_id": text, "round": integer}
     run = {"preset": text, "harness_hash": text, "seed": integer}
     sample = {"context": text, "question": text, "reference_answer": text, "final_answer": text,

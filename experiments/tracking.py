@@ -34,6 +34,7 @@ from harness.records import read_jsonl
 from harness.secrets import redact, scrub
 from objectives.scorecard import Scorecard
 from search.bank import text_id
+from search.space import genes_of  # the genes this harness reads (a protocol's registered roles' too)
 
 EVAL_FILES = ("rounds.jsonl", "accepted.jsonl", "scorecard.json", "summary.json", "config.resolved.json")
 
@@ -61,7 +62,7 @@ def harness_params(config: HarnessConfig, knobs: list[str] | None = None) -> dic
     """Knobs, each gene's text (readable and diffable in the UI) and its prompt-bank id, role
     models, preset, seed and harness hash."""
     params = {f"knob.{k}": str(v) for k, v in config.knobs.model_dump().items() if knobs is None or k in knobs}
-    for name, text in config.genes.model_dump().items():
+    for name, text in genes_of(config).items():
         params[f"gene.{name}"] = gene_param(name, text)
         params[f"gene_id.{name}"] = text_id(text)
     params.update({f"model.{role}": spec.model for role, spec in config.models.items()})
@@ -236,7 +237,7 @@ def log_generation(experiment: str, config: HarnessConfig, out: Path, card: Scor
     logger.batch(run_id, params=harness_params(config), metrics=scorecard_metrics(card))
     if VIEW_TAG not in logger.client.get_experiment(logger.experiment_id).tags:  # a sweep's view stays
         save_view(logger.client, logger.experiment_id, sweep=False)
-    logger.artifacts(run_id, genes=config.genes.model_dump(), evaluation=out,
+    logger.artifacts(run_id, genes=genes_of(config), evaluation=out,
                      texts={"config/resolved.json": json.dumps(redact(config.model_dump(mode="json")), indent=2)})
     if mlflow.active_run() is not None and mlflow.active_run().info.run_id == run_id:
         mlflow.end_run()
@@ -336,7 +337,7 @@ class SweepTracker:
         self.logger.batch(run_id, params=harness_params(config, self.knobs), metrics=metrics)
         self._link_prompts(run_id, config)
         texts = {"mutation/analysis.txt": attrs["analysis"]} if attrs.get("analysis") else {}
-        self.logger.artifacts(run_id, genes=config.genes.model_dump(), texts=texts,
+        self.logger.artifacts(run_id, genes=genes_of(config), texts=texts,
                               evaluation=Path(where) if where else None)
         self.logger.finish(run_id)
         self.finished += 1
@@ -367,11 +368,11 @@ class SweepTracker:
         if validation_run:  # the candidate's own row shows its test numbers beside its validation ones
             self.logger.batch(validation_run, metrics=test_metrics)
         self._link_prompts(run_id, config)
-        self.logger.artifacts(run_id, genes=config.genes.model_dump(), evaluation=Path(event.out))
+        self.logger.artifacts(run_id, genes=genes_of(config), evaluation=Path(event.out))
         self.logger.finish(run_id)
 
     def _link_prompts(self, run_id: str, config: HarnessConfig) -> None:
-        genes = config.genes.model_dump()
+        genes = genes_of(config)
         self.prompts.link(run_id, genes, {name: text_id(text) for name, text in genes.items()})
 
     def _note_simulated(self, card: Scorecard) -> None:

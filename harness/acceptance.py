@@ -23,6 +23,8 @@ class Outcome(StrEnum):
     FAILED_QUALITY = "failed_quality_check"
     KEPT = "kept"  # baseline presets: no solver gate, the sample is kept as written
     FILTERED = "filtered"  # baseline presets: dropped by the answer-consistency filter
+    IMPROVE = "improve"  # legal protocol: the loop-judge (or a code override) asked for a better question
+    SKIPPED = "skipped"  # legal protocol: the extractor found the document unsuitable
 
 
 class AcceptanceRule(BaseModel):
@@ -83,3 +85,37 @@ class AcceptanceRule(BaseModel):
 class Verdict:
     passed: bool
     reason: str
+
+
+class ScienceRule(BaseModel):
+    """The science protocol (atomic answers judged for equivalence): counts of correct attempts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    weak_attempts: int = Field(default=4, ge=1, le=16)
+    strong_attempts: int = Field(default=4, ge=1, le=16)
+    weak_correct_max: int = Field(default=1, ge=0)  # at most this many weak answers correct
+    strong_correct_min: int = Field(default=3, ge=1)  # at least this many strong answers correct
+    challengers: int = Field(default=4, ge=1, le=8)  # in parallel per round (the paper: 3-5), screened
+
+    @model_validator(mode="after")
+    def _counts(self) -> ScienceRule:
+        if self.weak_correct_max >= self.weak_attempts:
+            raise ValueError("weak_correct_max must be below weak_attempts (else nothing is too easy)")
+        if self.strong_correct_min > self.strong_attempts:
+            raise ValueError("strong_correct_min cannot exceed strong_attempts")
+        return self
+
+
+class LegalRule(BaseModel):
+    """The legal protocol: no fixed thresholds; a loop-judge decides, code overrides force improve."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    weak_attempts: int = Field(default=5, ge=1, le=16)
+    strong_attempts: int = Field(default=3, ge=1, le=16)
+    rubric_min: int = Field(default=15, ge=1, le=50)
+    rubric_max: int = Field(default=25, ge=1, le=50)
+    max_body_chars: int = Field(default=1000, ge=1)  # a longer question body is forced to improve
+    improve_cap: int = Field(default=15, ge=1, le=100)  # hard cap on improve rounds per document
+    extractor: bool = True  # the extractor reads each document first and may skip it

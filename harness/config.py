@@ -22,12 +22,13 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
 
-from harness import prompts
-from harness.acceptance import AcceptanceRule
+from harness import prompts, role_registry
+from harness.acceptance import AcceptanceRule, LegalRule, ScienceRule
 from harness.presets import PRESETS, Pipeline, pipeline_for
 
 ROLES = ("challenger", "qv", "weak", "strong", "judge", "orchestrator")
@@ -84,7 +85,7 @@ def _sim(profile: str) -> ModelSpec:
     return ModelSpec(model=f"sim/{profile}")
 
 
-class Models(Strict):
+class BaseModels(Strict):
     challenger: ModelSpec = _sim("challenger")
     qv: ModelSpec = _sim("qv")
     weak: ModelSpec = _sim("weak")
@@ -93,15 +94,38 @@ class Models(Strict):
     orchestrator: ModelSpec = _sim("orchestrator")
 
     def items(self) -> list[tuple[str, ModelSpec]]:
-        return [(role, getattr(self, role)) for role in ROLES]
+        """The six base roles, and each registered role given a model of its own."""
+        extra = [(role, getattr(self, role, None)) for role in role_registry.names()]
+        return [(role, getattr(self, role)) for role in ROLES] + [(r, s) for r, s in extra if s is not None]
+
+    def for_role(self, role: str) -> ModelSpec:
+        """A role's model: its own, else (a registered role) its model slot's."""
+        own = getattr(self, role, None)
+        return own if own is not None else getattr(self, role_registry.get(role).model_slot)
 
 
-class Genes(Strict):
+# Registered roles (harness/role_defs) get an optional model each: unset, they use their slot's.
+Models = create_model("Models", __base__=BaseModels, **{  # type: ignore[call-overload]
+    role: (ModelSpec | None, None) for role in role_registry.names()})
+
+
+class BaseGenes(Strict):
     """The text genes: instructions of the three roles the meta-optimizer may rewrite."""
 
     challenger_instructions: str = Field(default=prompts.CHALLENGER_INSTRUCTIONS, min_length=1)
     orchestrator_instructions: str = Field(default=prompts.ORCHESTRATOR_INSTRUCTIONS, min_length=1)
     qv_instructions: str = Field(default=prompts.QV_INSTRUCTIONS, min_length=1)
+
+    def instructions_of(self, role: str) -> str:
+        """A registered role's prompt: its gene when set, else its definition's default."""
+        definition = role_registry.get(role)
+        own = getattr(self, definition.gene_field, None) if definition.gene else None
+        return own or definition.instructions
+
+
+# A registered role whose prompt is a gene gets ``genes.<role>_instructions``, its default prompt.
+Genes = create_model("Genes", __base__=BaseGenes, **{  # type: ignore[call-overload]
+    r.gene_field: (str, Field(default=r.instructions, min_length=1)) for r in role_registry.all_roles() if r.gene})
 
 
 class Knobs(Strict):
@@ -113,6 +137,9 @@ class Knobs(Strict):
     rubric_min: int = Field(default=10, ge=1, le=50)
     rubric_max: int = Field(default=15, ge=1, le=50)
     solver_attempts: int = Field(default=3, ge=1, le=16)
+    # Dataset-level feedback (harness/dataset_feedback.py): every N accepted samples the
+    # orchestrator also reads a report on the dataset so far. 0: off.
+    feedback_dataset_every: int = Field(default=0, ge=0, le=10000)
 
     @model_validator(mode="after")
     def _rubric_range(self) -> Knobs:
@@ -125,6 +152,10 @@ class Guarded(Strict):
     """Settings no proposal may change: the acceptance rule and the solver and judge prompts."""
 
     acceptance: AcceptanceRule = AcceptanceRule()
+    # The acceptance protocol (harness/protocols): cs | science | legal; None: the preset's.
+    protocol: str | None = None
+    science: ScienceRule = ScienceRule()
+    legal: LegalRule = LegalRule()
     solver_instructions: str = Field(default=prompts.SOLVER_INSTRUCTIONS, min_length=1)
     judge_instructions: str = Field(default=prompts.JUDGE_INSTRUCTIONS, min_length=1)
 
@@ -248,23 +279,51 @@ class HarnessConfig(Strict):
             pipeline_for(preset, pipeline)  # validates overrides early
         return pipeline
 
+    @field_validator("guarded")
+    @classmethod
+    def _known_protocol(cls, guarded: Guarded) -> Guarded:
+        from harness.protocols import PROTOCOLS
+
+        if guarded.protocol is not None and guarded.protocol not in PROTOCOLS:
+            raise ValueError(f"unknown protocol '{guarded.protocol}'; expected one of {', '.join(PROTOCOLS)}")
+        return guarded
+
     @property
     def resolved_pipeline(self) -> Pipeline:
         return pipeline_for(self.preset, self.pipeline)
+
+    @property
+    def protocol_name(self) -> str:
+        return self.guarded.protocol or self.resolved_pipeline.protocol
+
+    def role_models(self) -> list[tuple[str, ModelSpec]]:
+        """Every role this harness calls with its model: the six base roles and the protocol's
+        registered roles (their own model, else their slot's)."""
+        from harness.protocols import PROTOCOLS
+
+        pairs = [(role, getattr(self.models, role)) for role in ROLES]
+        return pairs + [(role, self.models.for_role(role)) for role in PROTOCOLS[self.protocol_name].extra_roles]
 
     def identity(self) -> dict[str, Any]:
         """What makes two harnesses the same: everything but documents, seed and runtime."""
         return {
             "preset": self.preset,
-            "pipeline": self.resolved_pipeline.model_dump(),
+            "pipeline": _drop_defaults(self.resolved_pipeline.model_dump(), {"protocol": "cs"}),
             "models": _models_identity(self.models),
-            "genes": self.genes.model_dump(),
-            "knobs": self.knobs.model_dump(),
-            "guarded": self.guarded.model_dump(),
+            "genes": _drop_defaults(self.genes.model_dump(), {
+                r.gene_field: r.instructions for r in role_registry.all_roles() if r.gene}),
+            "knobs": _drop_defaults(self.knobs.model_dump(), {"feedback_dataset_every": 0}),
+            "guarded": _drop_defaults(self.guarded.model_dump(), {
+                "protocol": None, "science": ScienceRule().model_dump(), "legal": LegalRule().model_dump()}),
         }
 
     def harness_hash(self) -> str:
         return content_hash(self.identity())
+
+
+def _drop_defaults(dumped: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """Fields added after harnesses were named, left out at their defaults so old hashes hold."""
+    return {k: v for k, v in dumped.items() if not (k in defaults and v == defaults[k])}
 
 
 def _models_identity(models: Models) -> dict[str, Any]:
@@ -272,7 +331,7 @@ def _models_identity(models: Models) -> dict[str, Any]:
     ``context_window``, ``reply_cap_name: auto``) are left out, so a harness named before they
     existed keeps its hash (and its run directories resume)."""
     defaults = {"structured": "auto", "context_window": None, "reply_cap_name": "auto"}
-    dumped = models.model_dump()
+    dumped = {role: spec for role, spec in models.model_dump().items() if spec is not None}
     for spec in dumped.values():
         for name, default in defaults.items():
             if name in spec and spec[name] == default:

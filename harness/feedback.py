@@ -1,7 +1,7 @@
 """What the orchestrator reads between rounds: every failed attempt so far, grouped by why.
 
 Groups: TOO EASY (weak mean), FAILED ON STRONG (weak, strong, gap), FAILED QUALITY CHECK (the
-QV reason). Errors (unparseable outputs, timeouts) are not feedback and never appear here.
+QV reason), IMPROVE (the legal protocol's loop-judge or code override, with its reason). Errors (unparseable outputs, timeouts) are not feedback and never appear here.
 Each attempt is shown whole (context and question), not summarised. The full round records
 (``format_round_records``, for the analyzer) also name the attempts no model reply could score.
 """
@@ -17,6 +17,7 @@ GROUPS = (
     (Outcome.TOO_EASY, "TOO EASY (the weak solver scored too high)"),
     (Outcome.FAILED_ON_STRONG, "FAILED ON STRONG (the strong solver did not do well enough, or the gap was too small)"),
     (Outcome.FAILED_QUALITY, "FAILED QUALITY CHECK (rejected before any solver saw it)"),
+    (Outcome.IMPROVE, "IMPROVE (the loop-judge, or a code override, asked for a better question)"),
 )
 
 
@@ -42,6 +43,8 @@ def _describe(outcome: Outcome, candidate: Candidate) -> str:
     if outcome is Outcome.FAILED_ON_STRONG:
         gap = strong - weak if strong is not None and weak is not None else float("nan")
         return f"weak mean {weak:.2f}, strong mean {strong:.2f}, gap {gap:.2f} ({candidate.reason})"
+    if outcome is Outcome.IMPROVE:
+        return candidate.reason
     qv = candidate.qv
     return f"reason: {qv.reason if qv else 'unknown'} ({qv.explanation if qv else ''})"
 

@@ -31,6 +31,7 @@ from typing import Any
 from harness import aio, provenance
 from harness.adapter import call_settings
 from harness.config import HarnessConfig
+from harness.dataset_feedback import DatasetFeedback
 from harness.documents import Document, DocumentSet
 from harness.endpoint.budget import Spend
 from harness.endpoint.errors import BudgetExceeded, EndpointError
@@ -213,13 +214,17 @@ async def _run_generation(
     structured_path = out / STRUCTURED_FILE
     modes = StructuredModes(json.loads(structured_path.read_text(encoding="utf-8")) if structured_path.exists() else {})
     roles = Roles(config, registry, modes)
-    loop = InnerLoop(config, roles)
+    every = config.knobs.feedback_dataset_every
+    dataset_feedback = DatasetFeedback(every, out) if every > 0 else None
+    loop = InnerLoop(config, roles, dataset_feedback)
     prior = load_rounds(out)
+    seen_rounds = [r for records in prior.values() for r in records]  # what the dataset report counts
     started = time.perf_counter()
 
     rounds_writer = JsonlWriter(out / ROUNDS_FILE)
     accepted_writer = JsonlWriter(out / ACCEPTED_FILE)
-    accepted_ids = {row.get("id") for row in read_jsonl(out / ACCEPTED_FILE)}
+    accepted_rows = [AcceptedSample.model_validate(row) for row in read_jsonl(out / ACCEPTED_FILE)]
+    accepted_ids = {row.id for row in accepted_rows}
     state = {"done": 0, "accepted": len(accepted_ids), "rounds": sum(len(r) for r in prior.values()),
              "rounds_this_session": 0}
 
@@ -230,7 +235,10 @@ async def _run_generation(
         if sample.id not in accepted_ids:
             accepted_writer.write(sample)
             accepted_ids.add(sample.id)
+            accepted_rows.append(sample)
             state["accepted"] += 1
+            if dataset_feedback is not None:
+                dataset_feedback.observe(accepted_rows, seen_rounds)
 
     # A kill between the round line and its dataset line is repaired from the round record.
     for records in prior.values():
@@ -245,6 +253,7 @@ async def _run_generation(
 
     def on_round(record: RoundRecord) -> None:
         rounds_writer.write(record)
+        seen_rounds.append(record)
         keep(record)
         state["rounds"] += 1
         state["rounds_this_session"] += 1
@@ -280,6 +289,8 @@ async def _run_generation(
         rounds_writer.close()
         accepted_writer.close()
         refused_writer.close()
+        if dataset_feedback is not None:
+            dataset_feedback.close()
         registry.budget.log = None
         spend_writer.close()
         write_json_atomic(structured_path, modes.memory)
@@ -308,7 +319,7 @@ async def _run_generation(
         # an api_base), now or in an earlier session of this run.
         simulated=bool(simulated_roles),
         skipped=docs.skipped,
-        models={role: spec.model for role, spec in config.models.items()},
+        models={role: spec.model for role, spec in config.role_models()},
         simulated_roles=simulated_roles,
         stopped_for_errors=[d.id for d in documents if stopped_for_errors(by_doc.get(d.id, []), config)],
     )

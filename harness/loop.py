@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 from harness.acceptance import Outcome
 from harness.config import HarnessConfig
+from harness.dataset_feedback import DatasetFeedback, Snapshot
 from harness.documents import Document
 from harness.endpoint.shared import Wave, attempt_seed
 from harness.feedback import format_failures
@@ -76,13 +77,23 @@ def stopped_for_errors(rounds: list[RoundRecord], config: HarnessConfig) -> bool
     return errors >= config.runtime.errors_per_document and not any(r.chosen is not None for r in rounds)
 
 
+def round_budget(config: HarnessConfig) -> int:
+    """Rounds a document may use: 1 for one-shot presets, else the knob, capped by the protocol's own cap."""
+    if config.resolved_pipeline.one_shot:
+        return 1
+    from harness.protocols import protocol_for
+
+    cap = protocol_for(config).round_cap()
+    return min(config.knobs.round_budget, cap) if cap else config.knobs.round_budget
+
+
 def document_finished(rounds: list[RoundRecord], config: HarnessConfig) -> bool:
     if not rounds:
         return False
-    pipeline = config.resolved_pipeline
-    budget = 1 if pipeline.one_shot else config.knobs.round_budget
     last = rounds[-1]
-    return last.chosen is not None or rounds_used(rounds) >= budget or stopped_for_errors(rounds, config)
+    if last.decision == Outcome.SKIPPED:
+        return True  # found unsuitable before any question was written
+    return last.chosen is not None or rounds_used(rounds) >= round_budget(config) or stopped_for_errors(rounds, config)
 
 
 def normalize_answer(answer: str) -> str:
@@ -105,11 +116,13 @@ def _raise_first(outcomes: list[object]) -> None:
 
 
 class InnerLoop:
-    def __init__(self, config: HarnessConfig, roles: Roles) -> None:
+    def __init__(self, config: HarnessConfig, roles: Roles, dataset_feedback: DatasetFeedback | None = None) -> None:
         self.config = config
         self.roles = roles
+        self.protocol = roles.protocol
         self.pipeline = config.resolved_pipeline
         self.harness_hash = config.harness_hash()
+        self.dataset_feedback = dataset_feedback
 
     def _seed(self, *parts: object) -> int:
         # Not the harness hash: two harnesses on the same documents and seed draw the same random
@@ -129,7 +142,7 @@ class InnerLoop:
 
     async def _attempts(
         self, candidate: Candidate, solver: str, sample: object, seed: int, decided: Callable[[list[float]], bool],
-        can_decide: bool = True,
+        can_decide: bool = True, k: int | None = None,
     ) -> list[Attempt]:
         """k attempts of one solver, requested in waves: a further wave only while the attempts so
         far leave the candidate undecided (``decided(their scores)`` is false), so the decisions
@@ -139,7 +152,7 @@ class InnerLoop:
         depends on the replies alone, never on which came first (a replay from the cache asks for
         nothing new). A failed attempt is recorded and dropped. ``attempt_parallelism: all``
         requests and judges every attempt, each in its own request."""
-        k = self.config.knobs.solver_attempts
+        k = k or self.config.knobs.solver_attempts
         full = self.config.runtime.attempt_parallelism == "all"
         known = [asyncio.Event() for _ in range(k)]
         results: dict[int, Attempt | FailedAttempt | None] = {}
@@ -188,7 +201,8 @@ class InnerLoop:
 
     async def _candidate(self, doc: Document, round_number: int, candidate: Candidate, guidance: str,
                          before_strong: Callable[[], Awaitable[bool]] | None = None) -> Candidate:
-        p, k, rule = self.pipeline, self.config.knobs.solver_attempts, self.config.guarded.acceptance
+        p, rule = self.pipeline, self.protocol.rule
+        k, strong_k = self.protocol.attempts()
         index = candidate.index
         seed = self._seed(doc.id, round_number, index)
         try:
@@ -198,6 +212,10 @@ class InnerLoop:
             candidate.error_kind = f"{error.role}:{error.reason}"
             return candidate
         candidate.sample = sample
+        if (problem := self.protocol.screen_sample(sample)) is not None:  # not worth a solver's call
+            candidate.decision, candidate.reason = Outcome.FAILED_QUALITY, problem
+            candidate.qv = QVResult(verdict="FAIL", reason="screened", explanation=problem)
+            return candidate
         if p.qv_gate:
             try:
                 candidate.qv = await self.roles.verify(sample, self._seed(doc.id, round_number, index, "qv"))
@@ -218,7 +236,7 @@ class InnerLoop:
         def weak_decided(scores: list[float]) -> bool:  # stop asking: only where the loop stops early anyway
             return weak_gate and weak_decides(scores)
 
-        weak = await self._attempts(candidate, "weak", sample, seed, weak_decided, can_decide=weak_gate)
+        weak = await self._attempts(candidate, "weak", sample, seed, weak_decided, can_decide=weak_gate, k=k)
         candidate.attempts.extend(weak)
         if not weak:
             return self._no_scores(candidate, "weak")
@@ -241,7 +259,7 @@ class InnerLoop:
             return weak_gate and strong_decides(scores)
 
         strong = await self._attempts(candidate, "strong", sample, seed, strong_decided,
-                                      can_decide=weak_gate and rule.forbid_strong_zero)
+                                      can_decide=weak_gate and rule.forbid_strong_zero, k=strong_k)
         candidate.attempts.extend(strong)
         if not strong:
             return self._no_scores(candidate, "strong")
@@ -251,12 +269,26 @@ class InnerLoop:
             candidate.decision, candidate.reason = outcome, reason
         else:
             candidate.decision, candidate.reason = Outcome.KEPT, "no solver gate: scores measured only"
+        candidate.stats = self.protocol.candidate_stats(candidate)
+        if candidate.decision in (Outcome.ACCEPTED, Outcome.KEPT):
+            try:  # the protocol's last look (legal: the loop-judge reads the diagnostic packet); without
+                # a solver gate (baselines) it is measured only and the decision stands
+                await self.protocol.review(candidate, self.roles, self._seed(doc.id, round_number, index, "review"),
+                                           measure_only=not p.solver_gate)
+            except RoleError as error:
+                candidate.decision, candidate.reason = "error", str(error)
+                candidate.error_kind = f"{error.role}:{error.reason}"
+                return candidate
+            candidate.stats = self.protocol.candidate_stats(candidate)
         if candidate.failed_attempts:
-            candidate.reason += f" ({len(candidate.failed_attempts)} of {2 * k} attempts unusable)"
+            candidate.reason += f" ({len(candidate.failed_attempts)} of {k + strong_k} attempts unusable)"
         if p.consistency_filter and candidate.decision in (Outcome.KEPT, Outcome.ACCEPTED):
             majority = majority_answer([a.final_answer for a in strong])
             reference = normalize_answer(sample.final_answer)
             consistent = majority == reference
+            if self.protocol.scorer == "equivalence":  # answers judged equivalent, not compared as strings
+                majority = f"{sum(a.score >= 0.5 for a in strong)} of {len(strong)} strong answers equivalent"
+                consistent = 2 * sum(a.score >= 0.5 for a in strong) > len(strong)
             candidate.consistency = {"majority": majority, "reference": reference, "consistent": consistent}
             if not consistent:
                 candidate.decision, candidate.reason = Outcome.FILTERED, f"strong majority '{majority}' != reference"
@@ -282,21 +314,58 @@ class InnerLoop:
         candidate.error_kind = f"{last.role}:{last.reason}" if last else f"{solver}:unparseable"
         return candidate
 
+    async def _screen(self, doc: Document, on_round: OnRound) -> RoundRecord | None:
+        """The protocol's look at the document before any question (legal: the extractor); a
+        skipped document is recorded as one round with decision ``skipped`` and the reason."""
+        try:
+            reason = await self.protocol.screen_document(doc, self.roles, self._seed(doc.id, "screen"))
+        except RoleError as error:
+            reason = None  # an unreadable screening reply is not a reason to drop the document
+            self.roles._count(error.role, "screen_errors")
+        if reason is None:
+            return None
+        record = RoundRecord(doc_id=doc.id, round=1, harness_hash=self.harness_hash, preset=self.config.preset,
+                             seed=self.config.seed, guidance="none", candidates=[], decision=Outcome.SKIPPED,
+                             skip_reason=reason, usage=round_tally.get() or {})
+        result = on_round(record)
+        if asyncio.iscoroutine(result):
+            await result
+        return record
+
     async def run(self, doc: Document, prior: list[RoundRecord], on_round: OnRound) -> DocumentOutcome:
         rounds = list(prior)
-        budget = 1 if self.pipeline.one_shot else self.config.knobs.round_budget
-        n = self.config.knobs.challengers_per_round
+        screening: dict = {}  # the screening's calls: counted in the first round's usage
+        if not rounds:
+            token = round_tally.set(screening)
+            try:
+                skipped = await self._screen(doc, on_round)
+            finally:
+                round_tally.reset(token)
+            if skipped is not None:
+                return DocumentOutcome(doc.id, [skipped])
+        budget = round_budget(self.config)
+        n = self.protocol.challengers()
         guidance = (rounds[-1].next_guidance or rounds[-1].guidance if rounds else None) or "none"
+        # The dataset report this document reads: the one its earlier rounds read (a resumed run
+        # reads the same snapshot), else the latest one now.
+        snapshot = self.dataset_feedback.for_document(rounds) if self.dataset_feedback is not None else None
         while not document_finished(rounds, self.config):
             round_number = len(rounds) + 1
             started = time.perf_counter()
             tally: dict = {}
             token = round_tally.set(tally)
             try:
-                record = await self._round(doc, round_number, guidance, rounds, budget, n)
+                record = await self._round(doc, round_number, guidance, rounds, budget, n, snapshot)
             finally:
                 round_tally.reset(token)
+            for role, counts in screening.items():  # once: the first round carries the screening's usage
+                for key, value in counts.items():
+                    tally.setdefault(role, {}).setdefault(key, 0)
+                    tally[role][key] += value
+            screening = {}
             record.usage = tally
+            if snapshot is not None:
+                record.dataset_snapshot = snapshot.id
             record.elapsed_s = round(time.perf_counter() - started, 4)
             rounds.append(record)
             result = on_round(record)
@@ -306,7 +375,8 @@ class InnerLoop:
         return DocumentOutcome(doc.id, rounds)
 
     async def _round(
-        self, doc: Document, round_number: int, guidance: str, earlier: list[RoundRecord], budget: int, n: int
+        self, doc: Document, round_number: int, guidance: str, earlier: list[RoundRecord], budget: int, n: int,
+        snapshot: Snapshot | None = None,
     ) -> RoundRecord:
         candidates = [Candidate(index=i, decision="pending") for i in range(n)]
         finished = [asyncio.Event() for _ in range(n)]
@@ -324,6 +394,8 @@ class InnerLoop:
             except Skipped:
                 candidate.decision, candidate.reason = "cancelled", "an earlier candidate of the round was accepted"
             finally:
+                if candidate.attempts:  # the protocol's own evidence, however the candidate ended
+                    candidate.stats = self.protocol.candidate_stats(candidate)
                 finished[candidate.index].set()
 
         _raise_first(await asyncio.gather(*(one(c) for c in candidates), return_exceptions=True))
@@ -348,12 +420,19 @@ class InnerLoop:
         elif record.chosen is not None:
             record.in_dataset = True
         used = rounds_used([*earlier, record])
-        if record.chosen is None and not is_error_round(record) and used < budget and self.pipeline.feedback:
+        written = self.protocol.guidance(record) if record.chosen is None else None
+        if written is not None and used < budget:
+            record.next_guidance = written  # the protocol's own feedback (legal: the loop-judge's suggestion)
+        elif record.chosen is None and not is_error_round(record) and used < budget and self.pipeline.feedback:
+            failures = format_failures([*earlier, record])
+            if snapshot is not None:  # dataset-level feedback: the report rides on this call
+                failures = f"{failures}\n\n{snapshot.text}"
+                record.dataset_snapshot = snapshot.id
             try:
                 record.next_guidance = await self.roles.orchestrate(
                     task=TASK_DESCRIPTION,
                     previous_guidance=guidance,
-                    failures=format_failures([*earlier, record]),
+                    failures=failures,
                     seed=self._seed(doc.id, round_number, "orchestrator"),
                 )
             except RoleError:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import dspy
 
+from harness import role_registry
 from harness.config import Models, ModelSpec, Runtime
 from harness.endpoint.budget import BudgetGuard
 from harness.endpoint.client import endpoint_engines, engine_pair
@@ -119,7 +120,7 @@ class ModelRegistry:
         self.stats = CallStats()  # endpoint attempts of this session, by model and kind
 
     def spec(self, role: str) -> ModelSpec:
-        return getattr(self.models, role)
+        return self.models.for_role(role)  # a registered role without a model of its own: its slot's
 
     def cache_enabled(self, spec: ModelSpec) -> bool:
         return (not spec.simulated) if self.runtime.cache is None else self.runtime.cache
@@ -139,6 +140,8 @@ class ModelRegistry:
             return knob
         if spec.temperature is not None:
             return spec.temperature
+        if role not in ROLE_TEMPERATURE and role in role_registry.names():
+            return role_registry.get(role).temperature
         return ROLE_TEMPERATURE.get(role, 0.7)
 
     def call_config(self, role: str, seed: int, temperature: float) -> dict:

@@ -58,9 +58,12 @@ _QUESTION = "Is Ann a senior pilot?"
 
 
 def tiny_inputs(role: str, config: HarnessConfig) -> dict[str, Any]:
+    from harness import role_registry
     from harness.rubric import Criterion
 
     rubric = [Criterion(**c) for c in _RUBRIC]
+    if role in role_registry.names():  # a registered role (harness/role_defs) brings its own
+        return role_registry.get(role).preflight_inputs()
     if role == "challenger":
         inputs: dict[str, Any] = {"guidance": "none", "rubric_size": "between 1 and 2 criteria"}
         inputs["document" if config.resolved_pipeline.grounded else "topic"] = _CONTEXT
@@ -327,11 +330,11 @@ def preflight(config: HarnessConfig, fresh: bool = False) -> list[Check]:
 
     # One check per model and output format: the two solvers share theirs (one signature).
     groups: dict[str, tuple[ModelSpec, list[str]]] = {}
-    for role, spec in config.models.items():
+    for role, spec in config.role_models():  # the protocol's registered roles too, each its own form
         form = "solver" if role in ("weak", "strong") else role
         groups.setdefault(json.dumps([spec.model_dump(), form], sort_keys=True), (spec, []))[1].append(role)
     roles = None
-    if any(not spec.simulated for _, spec in config.models.items()):
+    if any(not spec.simulated for _, spec in config.role_models()):
         runtime = config.runtime.model_copy(update={"cache": False, "num_retries": 0})
         roles = Roles(config, ModelRegistry(config.models, runtime))
     remembered = {} if fresh else _remembered()

@@ -23,6 +23,9 @@ class Pipeline(BaseModel):
     feedback: bool = True  # orchestrator writes guidance from grouped failures
     final_qv: bool = True  # a last QV pass over the accepted set
     consistency_filter: bool = False  # drop if the strong majority answer differs from the reference
+    # The acceptance protocol (harness/protocols): which rule decides, the challenger's output schema,
+    # the judge (rubric or equivalence) and the extra roles. ``guarded.protocol`` overrides it.
+    protocol: str = "cs"
 
 
 _BASELINE = dict(one_shot=True, qv_gate=False, solver_gate=False, weak_first=False, feedback=False, final_qv=False)
@@ -32,6 +35,12 @@ PRESETS: dict[str, Pipeline] = {
     "grounded-self-instruct": Pipeline(**_BASELINE),
     "cot-self-instruct": Pipeline(plan=True, consistency_filter=True, **_BASELINE),
     "agentic": Pipeline(),
+    # The paper's three domain protocols, each a complete harness (docs/protocols.md).
+    "cs": Pipeline(),
+    "science": Pipeline(protocol="science"),
+    # The loop-judge reads all 5 weak and 3 strong rollouts (no weak-first gate) and replaces the QV
+    # passes; its suggestion goes to the writer (the orchestrator is not called).
+    "legal": Pipeline(protocol="legal", weak_first=False, qv_gate=False, final_qv=False),
 }
 
 

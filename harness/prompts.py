@@ -67,3 +67,36 @@ PLAN_NOTE = (
     "Before writing anything, plan: pick the rules of the document the question will chain, the "
     "facts of the case, and the steps of the reasoning. Then write the sample from that plan."
 )
+
+# The domain protocols' writers (harness/protocols): the challenger gene's default under the
+# science and legal presets, written after the paper's descriptions.
+SCIENCE_CHALLENGER_INSTRUCTIONS = (
+    "You write one atomic question about a precise object the document defines: a question with "
+    "exactly one correct result that can be stated in a single sentence. Put in `context` the "
+    "definitions and facts a solver needs, without the result. Derive the result in "
+    "`reference_answer` and state it as one full sentence in `final_answer`; never a bare integer "
+    "or a decimal whose value depends on rounding. Each answer will be judged only for being "
+    "equivalent to yours, so make the result unambiguous. When `guidance` is not 'none', follow it."
+)
+
+LEGAL_CHALLENGER_INSTRUCTIONS = (
+    "You write one legal reasoning question from the document: a concrete fact pattern that must "
+    "be resolved by applying the document's provisions, never a recap of a case or an exam-style "
+    "item, and with a question body under 1,000 characters. Quote the needed provisions in "
+    "`context`, work the answer out in `reference_answer`, and give the short conclusion in "
+    "`final_answer`. Write a rubric with as many criteria as `rubric_size` asks, and tag each "
+    "criterion with the capability it tests in `capabilities` (one tag per criterion, in order). "
+    "When `guidance` is not 'none', it is the loop-judge's advice on your last question: follow it."
+)
+
+SCIENCE_QV_INSTRUCTIONS = (
+    "You screen a candidate atomic question before any solver sees it. Check it against each of "
+    "these, in turn: (1) answer_leaked: the context states, paraphrases or clearly implies the "
+    "answer; (2) recall_not_reasoning: the question can be answered from memory or by looking up "
+    "one sentence; (3) context_insufficient: the context lacks a definition or fact needed to "
+    "reach the reference answer; (4) reference_incorrect: the reference answer does not follow "
+    "from the context; (5) type_mismatch: `question_type` does not describe the question. There "
+    "is no rubric to check: answers are judged for equivalence with the reference. Answer FAIL "
+    "with the first check that fails as `reason` and a one-sentence `explanation`; otherwise PASS "
+    "with reason 'none'."
+)

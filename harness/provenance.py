@@ -56,7 +56,8 @@ def simulated_roles(config: Any, earlier: Iterable[str] = ()) -> list[str]:
     """The roles of ``config`` the offline world plays, sorted; ``earlier``: roles a previous
     session of the same run found simulated (a record outlives the process that saw the replies)."""
     before = set(earlier)
-    return sorted(role for role, spec in config.models.items() if role in before or role_is_simulated(spec))
+    pairs = config.role_models() if hasattr(config, "role_models") else config.models.items()
+    return sorted(role for role, spec in pairs if role in before or role_is_simulated(spec))
 
 
 def label(simulated: bool) -> str:

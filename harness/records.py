@@ -25,6 +25,8 @@ class Sample(BaseModel):
     question_type: str
     skill_tags: list[str] = Field(default_factory=list)
     plan: str | None = None
+    # One capability tag per rubric criterion, in order (the legal protocol's tagged rubric); else empty.
+    capabilities: list[str] = Field(default_factory=list)
 
 
 class QVResult(BaseModel):
@@ -76,6 +78,10 @@ class Candidate(BaseModel):
     # For "error": the role and the kind of its last failure ("challenger:unparseable").
     error_kind: str | None = None
     consistency: dict[str, Any] | None = None
+    # The protocol's own evidence (harness/protocols): science's correct counts per solver, the
+    # legal loop-judge's JSON with its packet and code overrides.
+    stats: dict[str, Any] = Field(default_factory=dict)
+    review: dict[str, Any] | None = None
 
     def scores(self, solver: str) -> list[float]:
         return [a.score for a in self.attempts if a.solver == solver]
@@ -109,6 +115,10 @@ class RoundRecord(BaseModel):
     error: str | None = None
     usage: dict[str, dict[str, int]] = Field(default_factory=dict)
     elapsed_s: float = 0.0
+    # Decision "skipped": the document was found unsuitable before any question (the extractor's reason).
+    skip_reason: str | None = None
+    # The dataset-level report the orchestrator read in this round (harness/dataset_feedback.py).
+    dataset_snapshot: int | None = None
 
 
 class FinalCheck(BaseModel):

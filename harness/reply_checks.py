@@ -90,12 +90,24 @@ def check_rubric(rubric: Any) -> None:
             raise ReplyProblem("bad_rubric", "a criterion has no text")
 
 
-def check_challenge(p: Any, names: Iterable[str]) -> None:
+def check_challenge(p: Any, names: Iterable[str], rubric: bool = True) -> None:
+    """``rubric``: the schema asks for one (an atomic-answer schema does not; its answer is then required)."""
     names = list(names)
     for field in ("question", "context", "reference_answer"):
         check_text(field, getattr(p, field, None), names)
-    check_text("final_answer", getattr(p, "final_answer", None), names, required=False)
-    check_rubric(getattr(p, "rubric", None))
+    check_text("final_answer", getattr(p, "final_answer", None), names, required=not rubric)
+    if rubric:
+        check_rubric(getattr(p, "rubric", None))
+
+
+def check_capabilities(p: Any) -> None:
+    """A tagged rubric: one non-empty capability tag per criterion."""
+    tags, rubric = getattr(p, "capabilities", None), getattr(p, "rubric", None) or []
+    count = len(tags) if isinstance(tags, list) else 0
+    if count != len(rubric):
+        raise ReplyProblem("wrong_count", f"{count} capability tags for {len(rubric)} criteria")
+    if any(not str(t).strip() for t in tags):
+        raise ReplyProblem("empty", "a capability tag is empty")
 
 
 def check_verification(p: Any, names: Iterable[str]) -> None:

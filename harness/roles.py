@@ -28,17 +28,27 @@ import dspy
 from dspy.utils.exceptions import AdapterParseError, LMUnsupportedFeatureError
 from dspy.utils.usage_tracker import track_usage
 
-from harness import prompts, reply_checks
+from harness import prompts, reply_checks, role_registry
 from harness.adapter import adapter_for, truncations
 from harness.config import HarnessConfig
 from harness.endpoint.engine import cached_tokens
 from harness.endpoint.errors import BudgetExceeded, EndpointError
 from harness.endpoint.shared import Member, Wave
 from harness.models import ModelRegistry
+from harness.protocols import protocol_for
 from harness.records import Attempt, QVResult, Sample
 from harness.rubric import rubric_score
 from harness.secrets import scrub
-from harness.signatures import Challenge, ChallengeUngrounded, Judge, Orchestrate, Solve, VerifyQuality
+from harness.signatures import (
+    Challenge,
+    ChallengeAtomic,
+    ChallengeTagged,
+    ChallengeUngrounded,
+    Judge,
+    Orchestrate,
+    Solve,
+    VerifyQuality,
+)
 from harness.structured import StructuredModes, response_format
 
 PARSE_RETRIES = 3
@@ -113,19 +123,25 @@ class Roles:
         self.config = config
         self.registry = registry
         genes, guarded, pipeline = config.genes, config.guarded, config.resolved_pipeline
-        challenger_text = genes.challenger_instructions
+        self.protocol = protocol_for(config)
+        challenger_text = self.protocol.challenger_instructions()
         if pipeline.plan:
             challenger_text = f"{challenger_text}\n{prompts.PLAN_NOTE}"
-        signature = Challenge if pipeline.grounded else ChallengeUngrounded
+        signature = {"atomic": ChallengeAtomic, "tagged": ChallengeTagged}.get(self.protocol.schema, Challenge)
+        if not pipeline.grounded:
+            signature = ChallengeUngrounded
         module = dspy.ChainOfThought if pipeline.plan else dspy.Predict
         self.predictors: dict[str, dspy.Module] = {
             "challenger": module(signature.with_instructions(challenger_text)),
-            "qv": dspy.Predict(VerifyQuality.with_instructions(genes.qv_instructions)),
+            "qv": dspy.Predict(VerifyQuality.with_instructions(self.protocol.qv_instructions())),
             "weak": dspy.Predict(Solve.with_instructions(guarded.solver_instructions)),
             "strong": dspy.Predict(Solve.with_instructions(guarded.solver_instructions)),
             "judge": dspy.Predict(Judge.with_instructions(guarded.judge_instructions)),
             "orchestrator": dspy.Predict(Orchestrate.with_instructions(genes.orchestrator_instructions)),
         }
+        for name in self.protocol.extra_roles:  # registered roles (harness/role_defs) the protocol calls
+            definition = role_registry.get(name)
+            self.predictors[name] = dspy.Predict(definition.signature().with_instructions(genes.instructions_of(name)))
         for role, predictor in self.predictors.items():
             predictor.set_lm(registry.lm(role))
         self.usage: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -142,8 +158,12 @@ class Roles:
                criteria: int | None) -> None:
         signature = signature_of(predictor)
         names = [*signature.input_fields, *signature.output_fields]
-        if role == "challenger":
-            reply_checks.check_challenge(prediction, names)
+        if role in self.protocol.extra_roles:
+            role_registry.get(role).check(prediction, names)
+        elif role == "challenger":
+            reply_checks.check_challenge(prediction, names, rubric="rubric" in signature.output_fields)
+            if "capabilities" in signature.output_fields:
+                reply_checks.check_capabilities(prediction)
         elif role == "qv":
             reply_checks.check_verification(prediction, names)
         elif role in ("weak", "strong"):
@@ -240,9 +260,10 @@ class Roles:
         return bool(limit and replies and int(replies[-1].get("completion_tokens") or 0) == limit)
 
     async def challenge(self, *, document: str, title: str, guidance: str, seed: int) -> Sample:
-        knobs = self.config.knobs
-        size = f"between {knobs.rubric_min} and {knobs.rubric_max} criteria"
-        inputs = {"guidance": guidance or "none", "rubric_size": size}
+        low, high = self.protocol.rubric_range()
+        inputs = {"guidance": guidance or "none"}
+        if "rubric_size" in signature_of(self.predictors["challenger"]).input_fields:
+            inputs["rubric_size"] = f"between {low} and {high} criteria"
         if self.config.resolved_pipeline.grounded:
             inputs["document"] = document
         else:
@@ -253,11 +274,16 @@ class Roles:
             question=p.question,
             reference_answer=p.reference_answer,
             final_answer=p.final_answer,
-            rubric=p.rubric,
+            rubric=getattr(p, "rubric", None) or [],
             question_type=p.question_type,
             skill_tags=list(p.skill_tags or []),
             plan=getattr(p, "reasoning", None),
+            capabilities=[str(c) for c in (getattr(p, "capabilities", None) or [])],
         )
+
+    async def ask(self, role: str, seed: int, **inputs: Any) -> Any:
+        """One call of a registered role (harness/role_defs), with the retries and checks of every role."""
+        return await self._call(role, seed, **inputs)
 
     async def verify(self, sample: Sample, seed: int) -> QVResult:
         p = await self._call(
@@ -317,6 +343,11 @@ class Roles:
         if before_judge is not None and not await before_judge():
             self._count("judge", "skipped")
             raise Skipped(solver)
+        if self.protocol.scorer == "equivalence":  # science: correct or not, against the reference
+            e = await self._call("equivalence", derive_seed(own, "judge"), question=sample.question,
+                                 reference_answer=sample.final_answer, answer=p.answer)
+            return Attempt(solver=solver, index=index, answer=p.answer, final_answer=p.final_answer or "",
+                           verdicts=[bool(e.equivalent)], score=1.0 if e.equivalent else 0.0)
         j = await self._call(
             "judge",
             derive_seed(own, "judge"),

@@ -56,6 +56,35 @@ class ChallengeUngrounded(dspy.Signature):
     skill_tags: list[str] = dspy.OutputField(desc="skills the question exercises")
 
 
+class ChallengeAtomic(dspy.Signature):
+    """Write one evaluation question with an atomic, one-sentence answer, grounded in the document."""
+
+    document: str = dspy.InputField(desc="the grounding document")
+    guidance: str = dspy.InputField(desc="guidance from the orchestrator after earlier failed rounds, or 'none'")
+    context: str = dspy.OutputField(desc="everything a solver needs to answer, without the answer itself")
+    question: str = dspy.OutputField(desc="one atomic question")
+    reference_answer: str = dspy.OutputField(desc="the worked derivation of the answer")
+    final_answer: str = dspy.OutputField(desc="the answer as one sentence (not a bare number)")
+    question_type: str = dspy.OutputField(desc="the kind of question")
+    skill_tags: list[str] = dspy.OutputField(desc="skills the question exercises")
+
+
+class ChallengeTagged(dspy.Signature):
+    """Write one evaluation sample grounded in the document, each rubric criterion tagged with a capability."""
+
+    document: str = dspy.InputField(desc="the grounding document")
+    rubric_size: str = dspy.InputField(desc="how many rubric criteria to write")
+    guidance: str = dspy.InputField(desc="guidance from the loop-judge after earlier rounds, or 'none'")
+    context: str = dspy.OutputField(desc="everything a solver needs to answer, without the answer itself")
+    question: str = dspy.OutputField(desc="the question, answerable from the context by reasoning")
+    reference_answer: str = dspy.OutputField(desc="a complete worked answer")
+    final_answer: str = dspy.OutputField(desc="the short final answer (e.g. Yes or No)")
+    rubric: list[Criterion] = dspy.OutputField(desc="weighted criteria; negative weights penalise bad behaviour")
+    capabilities: list[str] = dspy.OutputField(desc="one capability tag per rubric criterion, in order")
+    question_type: str = dspy.OutputField(desc="the kind of question")
+    skill_tags: list[str] = dspy.OutputField(desc="skills the question exercises")
+
+
 class VerifyQuality(dspy.Signature):
     """Check a candidate sample before it is tried on solvers."""
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from harness.similarity import similarity_matrix as _similarity_matrix
+
 Embedder = Callable[[Sequence[str]], np.ndarray]
 
 
@@ -38,11 +40,7 @@ def distinct_n(texts: Sequence[str], n: int) -> float | None:
 
 
 def similarity_matrix(texts: Sequence[str]) -> np.ndarray:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.metrics.pairwise import cosine_similarity
-
-    vectors = TfidfVectorizer().fit_transform(texts)
-    return cosine_similarity(vectors)
+    return _similarity_matrix(texts)  # one implementation, shared with the loop's dataset report
 
 
 def embedding_dispersion(vectors: np.ndarray) -> float:

@@ -21,6 +21,7 @@ from objectives.cost import cost
 from objectives.discrimination import DIFFICULTY_BINS, discrimination
 from objectives.diversity import Embedder, diversity
 from objectives.downstream.base import DownstreamResult
+from objectives.protocol_stats import protocol_stats
 from objectives.quality import quality
 from objectives.run import RunRecords
 
@@ -85,6 +86,9 @@ class Scorecard(BaseModel):
     error_rounds: int = 0
     unrecorded_calls: int = 0
     simulated_roles: list[str] = Field(default_factory=list)
+    roles: list[str] = Field(default_factory=list)  # every role the run called (its summary's models)
+    # The acceptance protocol's own statistics (objectives/protocol_stats.py).
+    protocol: dict[str, Any] = Field(default_factory=dict)
     downstream: DownstreamResult | None = None
     complete: bool = True
     problems: list[str] = Field(default_factory=list)
@@ -200,6 +204,8 @@ def build_scorecard(run: RunRecords, downstream: DownstreamResult | None = None,
         error_rounds=errors,
         unrecorded_calls=c.unrecorded_calls,
         simulated_roles=list(run.summary.get("simulated_roles") or []),
+        roles=sorted(run.summary.get("models") or {}),
+        protocol=protocol_stats(run.rounds),
         downstream=downstream,
         complete=not problems,
         problems=problems,

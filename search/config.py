@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from harness.config import (
+    BaseGenes,
     ConfigError,
     Genes,
     HarnessConfig,
@@ -24,7 +25,10 @@ from harness.config import (
 )
 from objectives.scorecard import METRICS
 
-GENES = tuple(Genes.model_fields)
+# Searched unless a sweep names its genes: the three roles every protocol calls. A registered role's
+# gene (genes.loop_judge_instructions, ...) is searched only when named (a CS harness never reads it).
+GENES = tuple(BaseGenes.model_fields)
+ALL_GENES = tuple(Genes.model_fields)
 KNOBS = tuple(Knobs.model_fields)
 GUARDED = ("acceptance", "solver_instructions", "judge_instructions", "scorer", "documents", "models")
 
@@ -135,8 +139,8 @@ class SearchSpec(Strict):
         for name in value:
             if name in GUARDED or name in ("acceptance_rule", "judge", "solver"):
                 raise ValueError(f"'{name}' is guarded and can never be a gene")
-            if name not in GENES:
-                raise ValueError(f"unknown gene '{name}'; genes are {', '.join(GENES)}")
+            if name not in ALL_GENES:
+                raise ValueError(f"unknown gene '{name}'; genes are {', '.join(ALL_GENES)}")
         return value
 
     @field_validator("objectives")

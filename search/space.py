@@ -7,7 +7,7 @@ from typing import Any
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 
 from harness.config import HarnessConfig, Knobs
-from search.config import KnobRange, SearchSpec
+from search.config import GENES, KnobRange, SearchSpec
 
 INT_KNOBS = {name for name, field in Knobs.model_fields.items() if field.annotation is int}
 
@@ -31,7 +31,13 @@ def knobs_of(config: HarnessConfig, spec: SearchSpec) -> dict[str, Any]:
 
 
 def genes_of(config: HarnessConfig) -> dict[str, str]:
-    return config.genes.model_dump()
+    """The genes this harness reads: the three base ones, and its protocol's registered roles' ones."""
+    from harness import role_registry
+    from harness.protocols import PROTOCOLS
+
+    used = set(GENES) | {role_registry.get(r).gene_field for r in PROTOCOLS[config.protocol_name].extra_roles
+                         if role_registry.get(r).gene}
+    return {name: text for name, text in config.genes.model_dump().items() if name in used}
 
 
 def build_harness(seed: HarnessConfig, knobs: dict[str, Any], genes: dict[str, str]) -> HarnessConfig:

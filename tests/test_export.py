@@ -89,7 +89,7 @@ def test_agentic_and_cot_exports_load_together_as_parquet_and_as_json(exports, r
     rows = {p: [r for r in accepted if r["preset"] == p] for p in runs}
     assert {r["final_check"] for r in rows["agentic"]} == {"final_qv"}
     assert {r["final_check"] for r in rows["cot-self-instruct"]} == {"answer_consistency"}
-    assert all(r["rubric"] and {"criterion", "weight"} == set(r["rubric"][0]) for r in accepted)
+    assert all(r["rubric"] and {"criterion", "weight", "capability"} == set(r["rubric"][0]) for r in accepted)
     # Rejected candidates have fields a candidate never reached (null); a null column has no type
     # in JSON, so several files load together with the view's declared features.
     rejected = datasets.load_dataset("json", data_files=[str(r.files["rejected"][0]) for r in pair], split="train",

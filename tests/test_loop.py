@@ -165,7 +165,7 @@ def hand_records() -> list[RoundRecord]:
 def test_group_failures_counts():
     groups = group_failures(hand_records())
     assert {outcome: len(items) for outcome, items in groups.items()} == {
-        Outcome.TOO_EASY: 2, Outcome.FAILED_ON_STRONG: 1, Outcome.FAILED_QUALITY: 1
+        Outcome.TOO_EASY: 2, Outcome.FAILED_ON_STRONG: 1, Outcome.FAILED_QUALITY: 1, Outcome.IMPROVE: 0
     }
     assert [(r, c.sample.question) for r, c in groups[Outcome.TOO_EASY]] == [
         (1, "Is Easy One a bonded carrier?"), (2, "Is Easy Two a bonded carrier?")

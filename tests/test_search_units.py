@@ -248,14 +248,15 @@ def test_distributions_follow_the_knob_types() -> None:
     assert isinstance(dists["rubric_min"], IntDistribution)
     floats = distribution("challenger_temperature", KnobRange(choices=[0.5, 1.0]))
     assert isinstance(floats, CategoricalDistribution) and floats.choices == (0.5, 1.0)
-    assert {"round_budget", "challengers_per_round", "rubric_min", "rubric_max", "solver_attempts"} == INT_KNOBS
+    assert {"round_budget", "challengers_per_round", "rubric_min", "rubric_max", "solver_attempts",
+            "feedback_dataset_every"} == INT_KNOBS
 
 
 def test_build_harness_changes_only_knobs_and_genes(default_config: HarnessConfig) -> None:
     spec = spec_of()
     seed = parse_config({"seed": 3, "documents": {"count": 40}, "knobs": {"round_budget": 5}})
     assert knobs_of(seed, spec) == {"challenger_temperature": 0.7, "round_budget": 5}
-    assert genes_of(seed) == seed.genes.model_dump() and set(genes_of(seed)) == set(GENES)
+    assert set(genes_of(seed)) == set(GENES) and all(genes_of(seed)[g] == getattr(seed.genes, g) for g in GENES)
     built = build_harness(seed, {"round_budget": 7}, {"challenger_instructions": "New text."})
     assert built.knobs.round_budget == 7 and built.knobs.challenger_temperature == 0.7
     assert built.genes.challenger_instructions == "New text."
@@ -544,3 +545,9 @@ def test_seed_knobs_outside_the_searched_range_are_a_config_error(tmp_path):
     path.write_text(f"base: {demo}\nsearch:\n  knobs: {{round_budget: {{low: 2, high: 4}}}}\n")
     with pytest.raises(ConfigError, match=r"sweep\.yaml: search\.knobs\.round_budget: the seed harness's value 5"):
         load_sweep_config(path)
+
+
+def test_genes_of_a_domain_harness_include_its_registered_roles_genes() -> None:
+    legal = parse_config({"preset": "legal"})
+    assert set(genes_of(legal)) == set(GENES) | {"loop_judge_instructions", "extractor_instructions"}
+    assert set(genes_of(parse_config({"preset": "science"}))) == set(GENES)  # its equivalence prompt is guarded

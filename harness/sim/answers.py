@@ -135,6 +135,14 @@ _CHECKS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+def criterion_kind(criterion: str) -> str | None:
+    """The form a criterion was written in (``concludes``, ``exception``, ... ``format``), or None."""
+    text = criterion.strip()
+    if text in (ENDS_WITH_CONCLUSION, NUMBERED_STEPS):
+        return "format"
+    return next((kind for pattern, kind in _CHECKS if pattern.match(text)), None)
+
+
 def check_criterion(criterion: str, answer: ParsedAnswer) -> bool | None:
     """Whether ``answer`` meets ``criterion``; None when the criterion is not in a checkable form."""
     text = criterion.strip()

@@ -77,3 +77,23 @@ def write_task(
     if document is None and rng.random() < 0.10:
         spec = TaskSpec(**{**spec.__dict__, "reference_error": True})  # invented rules, misremembered
     return build_task(rules, spec, rng) if rules else None
+
+
+# The capability a criterion tests, by the form the writer gave it (the writer knows what it wrote).
+CAPABILITY = {"concludes": "conclusion", "establishes": "chaining", "uses_fact": "facts", "applies": "citation",
+              "misapplies": "distractors", "asserts": "distractors", "exception": "exceptions",
+              "overlooks": "exceptions", "format": "presentation"}
+
+
+def capability_tags(rubric: list[dict]) -> list[str]:
+    from harness.sim.answers import criterion_kind
+
+    return [CAPABILITY.get(criterion_kind(c["criterion"]) or "", "other") for c in rubric]
+
+
+def one_sentence(task: Task) -> str:
+    """The atomic answer as one sentence (an atomic-answer schema asks for it instead of Yes/No)."""
+    from harness.sim.logic import article
+
+    holds = task.final_answer.strip().lower().startswith("yes")
+    return f"{task.entity} is {'' if holds else 'not '}{article(task.target)}."

@@ -65,7 +65,31 @@ def _chance(p: float, rng: random.Random) -> bool:
     return rng.random() < p
 
 
+_DATASET = re.compile(r"\n*DATASET SO FAR.*", re.DOTALL)
+_UNDER = re.compile(r"under-covered question types: (.+)")
+
+
+def under_covered(report: str) -> list[str]:
+    """The question types a dataset-level report says the dataset lacks (none: no report)."""
+    m = _UNDER.search(report)
+    return [] if m is None or m.group(1).strip() == "none" else [t.strip() for t in m.group(1).split(",")]
+
+
+def _toward(kind: str, rng: random.Random) -> A.Advice | None:
+    """Advice toward a kind of question, read from its name: an exception, more steps, or fewer."""
+    words = set(re.findall(r"[a-z]+", kind.lower()))
+    if words & {"exception", "exceptions", "exemption"}:
+        return A.advise(A.EXCEPTION, rng)
+    if words & {"multi", "deduction", "chain", "deep"}:
+        return A.advise(A.DEEPER, rng)
+    if words & {"application", "direct", "single", "simple"}:
+        return A.advise(A.SHALLOWER, rng)
+    return None
+
+
 def write_guidance(style: OrchestratorStyle, report: str, profile: Profile, rng: random.Random) -> str:
+    lacking = under_covered(report)
+    report = _DATASET.sub("", report)  # the dataset report is read apart from the failed attempts
     groups = read_report(report)
     easy, hard = _summary(groups["easy"], profile, rng), _summary(groups["hard"], profile, rng)
     bias = round(2 * style.harder_bias)
@@ -95,6 +119,10 @@ def write_guidance(style: OrchestratorStyle, report: str, profile: Profile, rng:
     for reason in dict.fromkeys(reasons):
         if (idea := A.fix_for(reason)) is not None and _chance(style.address_quality, rng):
             advice.append(A.advise(idea, rng))
+    # Dataset-level feedback: steer toward what the dataset under-covers, at its care for the evidence.
+    for kind in lacking:
+        if (idea := _toward(kind, rng)) is not None and _chance(profile.accuracy, rng):
+            advice.append(idea)
     parts.extend(dict.fromkeys(a.text for a in advice))
     return " ".join(parts)
 

@@ -37,7 +37,7 @@ from functools import lru_cache
 from typing import Any
 
 from harness.rubric import Criterion
-from harness.sim import challenger, judge, learning, orchestrator, proposer, reader, solver, verifier
+from harness.sim import challenger, judge, learning, orchestrator, players, proposer, reader, solver, verifier
 from harness.sim.intent import Intent
 from harness.sim.profiles import Profile, profile
 
@@ -178,6 +178,8 @@ def _rubric(raw: str) -> list[Criterion]:
 
 def role_of(outputs: tuple[str, ...]) -> str:
     names = set(outputs)
+    if (player := players.player_for(outputs)) is not None:  # a registered role (harness/role_defs)
+        return player.role
     if "analysis" in names:
         return "analyzer"
     if "new_text" in names:
@@ -188,8 +190,8 @@ def role_of(outputs: tuple[str, ...]) -> str:
         return "orchestrator"
     if "verdict" in names:
         return "qv"
-    if "question" in names and "rubric" in names:
-        return "challenger"
+    if "question" in names and ("rubric" in names or "reference_answer" in names):
+        return "challenger"  # with a rubric, or an atomic answer (the science schema)
     if "answer" in names:
         return "solver"
     raise ValueError(f"the offline world has no behaviour for output fields {sorted(names)}")
@@ -199,6 +201,8 @@ def behave(req: ParsedRequest, rng: random.Random) -> dict[str, Any]:
     """The role's output fields for one parsed request."""
     role = role_of(req.outputs)
     i = req.inputs
+    if role in players.PLAYERS:
+        return players.PLAYERS[role].play(i, req.instructions, req.profile, rng)
     if role == "solver":
         learner = req.profile
         if req.demos:  # in-context learning from worked demonstrations
@@ -249,6 +253,10 @@ def behave(req: ParsedRequest, rng: random.Random) -> dict[str, Any]:
         "question_type": task.question_type,
         "skill_tags": task.skill_tags,
     }
+    if "rubric" not in req.outputs:  # an atomic-answer schema: the answer as one sentence
+        out["final_answer"] = challenger.one_sentence(task)
+    if "capabilities" in req.outputs:  # a tagged rubric: one capability per criterion
+        out["capabilities"] = challenger.capability_tags(task.rubric)
     if "reasoning" in req.outputs:
         out["reasoning"] = f"Plan: a {task.question_type} question on '{task.target}', then derive the reference."
     return out

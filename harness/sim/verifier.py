@@ -113,13 +113,16 @@ def findings(sample: dict, reach: int) -> list[tuple[str, float]]:
     if concluding and all(not set(r.conditions) & leaves for r in concluding) and (
             target not in reached.because or reached.because[target].label.startswith("§")):
         found.append(("recall_not_reasoning", 1.0))
-    if rubric_problems(sample["rubric"]):
+    # No rubric at all is a schema without one (atomic answers, judged for equivalence), not a bad rubric.
+    if sample["rubric"] and rubric_problems(sample["rubric"]):
         found.append(("malformed_rubric", 1.0))
     labels = {r.label for r in rules}
     reference = parse_answer(sample["reference_answer"])
     cited = [basis for basis in reference.claims.values() if basis != "given"]  # in the order written
     gap = next((k for k, basis in enumerate(cited, 1) if basis not in labels), None)
-    says_yes = sample["final_answer"].strip().lower() == "yes"
+    final = sample["final_answer"].strip().lower()
+    # Yes/No, or the answer as a sentence ("Ann is (not) a senior pilot."): affirmative unless negated.
+    says_yes = final == "yes" or (final != "no" and " is " in final and " is not " not in final)
     if gap is not None:
         found.append(("context_insufficient", 1.0 if gap <= reach else DEEP_GAP))
     elif target in reached.holds or reached.complete:

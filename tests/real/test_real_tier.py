@@ -121,3 +121,28 @@ def test_weak_solver_real_other_roles_simulated(served: Served, store: Path, tmp
     print(f"weak solver real, 2 documents: {elapsed:.0f} s, {summary['endpoint']['requests']} requests, "
           f"rounds {summary['rounds']}, endpoint errors {summary['endpoint']['errors']}, "
           f"parse failures {summary['parse_failures']}, preflight {summary['preflight']}")
+
+
+REAL_DOMAINS = REPO / "experiments/configs/real_small_domains.yaml"
+NEW_ROLES = {"science": {"equivalence"}, "legal": {"extractor", "loop_judge"}}
+
+
+def test_domain_presets_real_check_and_count_each_new_roles_failures(served: Served, store: Path, tmp_path: Path) -> None:
+    """The registered roles on the real model: a preflight row each, and their unusable replies
+    counted per role and reason like every role's; every round recorded with a decision."""
+    for preset, roles in NEW_ROLES.items():
+        out = tmp_path / preset
+        result = autodata(served, store, "generate", REAL_DOMAINS, "--preset", preset, "--out", out, "--no-track")
+        output = result.stdout + result.stderr
+        assert "Traceback" not in output and result.returncode == 0, output
+        assert all(role in result.stdout for role in roles)  # the preflight's rows
+        summary = json.loads((out / "summary.json").read_text())
+        assert roles <= set(summary["models"])
+        parse = summary["parse_failures"]
+        assert all(reasons and set(reasons) <= set(REASONS) for reasons in parse.values()), parse
+        for record in rounds(out):
+            assert record["decision"], record
+            if record["decision"] == "skipped":
+                assert record["skip_reason"].startswith("extractor:"), record
+        print(f"{preset} on the real model: rounds {summary['rounds']}, parse failures {parse}, "
+              f"calls {summary['calls_this_session']}")
