@@ -121,12 +121,26 @@ class Knobs(Strict):
         return self
 
 
+class Auditor(Strict):
+    """The guarded auditor (docs/guard.md): a QV whose instructions and model no proposal may
+    change. Where the pipeline has a final QV, the auditor's verdict, not the loop's own QV (a
+    gene), decides whether a sample enters the dataset, and the quality objectives count it; the
+    content guard (harness/injection.py) screens every sample that would enter. ``enabled: false``
+    is the undefended world, for measuring hacks (experiments/bench/red_team.py), never a default."""
+
+    enabled: bool = True
+    instructions: str = Field(default=prompts.QV_INSTRUCTIONS, min_length=1)
+    model: ModelSpec = _sim("qv")
+    content_guard: bool = True
+
+
 class Guarded(Strict):
-    """Settings no proposal may change: the acceptance rule and the solver and judge prompts."""
+    """Settings no proposal may change: the acceptance rule, the solver and judge prompts, the auditor."""
 
     acceptance: AcceptanceRule = AcceptanceRule()
     solver_instructions: str = Field(default=prompts.SOLVER_INSTRUCTIONS, min_length=1)
     judge_instructions: str = Field(default=prompts.JUDGE_INSTRUCTIONS, min_length=1)
+    auditor: Auditor = Auditor()
 
 
 class Documents(Strict):
@@ -260,11 +274,20 @@ class HarnessConfig(Strict):
             "models": _models_identity(self.models),
             "genes": self.genes.model_dump(),
             "knobs": self.knobs.model_dump(),
-            "guarded": self.guarded.model_dump(),
+            "guarded": _guarded_identity(self.guarded),
         }
 
     def harness_hash(self) -> str:
         return content_hash(self.identity())
+
+
+def _guarded_identity(guarded: Guarded) -> dict[str, Any]:
+    """The guarded settings as identity; the auditor only when it differs from its default, so a
+    harness named before the auditor existed keeps its hash (its run directories resume)."""
+    dumped = guarded.model_dump()
+    if guarded.auditor == Auditor():
+        del dumped["auditor"]
+    return dumped
 
 
 def _models_identity(models: Models) -> dict[str, Any]:

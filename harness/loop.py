@@ -36,6 +36,7 @@ from harness.config import HarnessConfig
 from harness.documents import Document
 from harness.endpoint.shared import Wave, attempt_seed
 from harness.feedback import format_failures
+from harness.injection import screen_sample
 from harness.records import Attempt, Candidate, FailedAttempt, QVResult, RoundRecord
 from harness.roles import RoleError, Roles, Skipped, derive_seed, round_tally
 
@@ -338,15 +339,8 @@ class InnerLoop:
             decision="pending",
         )
         self._decide(record)
-        if record.chosen is not None and self.pipeline.final_qv:
-            chosen = record.candidates[record.chosen]
-            try:
-                record.final_qv = await self.roles.verify(chosen.sample, self._seed(doc.id, round_number, "final-qv"))
-            except RoleError as error:
-                record.final_qv = QVResult(verdict="ERROR", reason="error", explanation=str(error))
-            record.in_dataset = record.final_qv.passed
-        elif record.chosen is not None:
-            record.in_dataset = True
+        if record.chosen is not None:
+            await self._final_checks(record, doc, round_number)
         used = rounds_used([*earlier, record])
         if record.chosen is None and not is_error_round(record) and used < budget and self.pipeline.feedback:
             try:
@@ -359,6 +353,30 @@ class InnerLoop:
             except RoleError:
                 record.next_guidance = None  # keep the previous guidance; errors are not feedback
         return record
+
+    async def _final_checks(self, record: RoundRecord, doc: Document, round_number: int) -> None:
+        """The loop's final QV (recorded), the guarded auditor and the content guard: a chosen
+        sample enters the dataset only if the auditor (where there is a final QV) passes it and
+        the content guard finds nothing addressed to its readers."""
+        chosen = record.candidates[record.chosen]
+        sample, seed = chosen.sample, self._seed(doc.id, round_number, "final-qv")
+        auditor = self.config.guarded.auditor
+        passed = True
+        if self.pipeline.final_qv:
+            try:
+                record.final_qv = await self.roles.verify(sample, seed)
+            except RoleError as error:
+                record.final_qv = QVResult(verdict="ERROR", reason="error", explanation=str(error))
+            passed = record.final_qv.passed
+            if auditor.enabled:
+                try:
+                    record.audit = await self.roles.audit(sample, seed, record.final_qv)
+                except RoleError as error:
+                    record.audit = QVResult(verdict="ERROR", reason="error", explanation=str(error))
+                passed = record.audit.passed  # the auditor, not the candidate's own QV, decides
+        if auditor.enabled and auditor.content_guard:
+            record.injections = screen_sample(sample)
+        record.in_dataset = passed and not record.injections
 
     def _decide(self, record: RoundRecord) -> None:
         """The round's decision: an accepted (or kept) candidate, the one with the largest gap."""

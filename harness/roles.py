@@ -126,6 +126,11 @@ class Roles:
             "judge": dspy.Predict(Judge.with_instructions(guarded.judge_instructions)),
             "orchestrator": dspy.Predict(Orchestrate.with_instructions(genes.orchestrator_instructions)),
         }
+        auditor = guarded.auditor
+        if auditor.enabled and not self.auditor_is_qv:
+            # A guarded QV: its own instructions and model, which no proposal can change.
+            registry.add_role("auditor", auditor.model)
+            self.predictors["auditor"] = dspy.Predict(VerifyQuality.with_instructions(auditor.instructions))
         for role, predictor in self.predictors.items():
             predictor.set_lm(registry.lm(role))
         self.usage: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -144,7 +149,7 @@ class Roles:
         names = [*signature.input_fields, *signature.output_fields]
         if role == "challenger":
             reply_checks.check_challenge(prediction, names)
-        elif role == "qv":
+        elif role in ("qv", "auditor"):
             reply_checks.check_verification(prediction, names)
         elif role in ("weak", "strong"):
             reply_checks.check_answer(prediction, names)
@@ -259,9 +264,22 @@ class Roles:
             plan=getattr(p, "reasoning", None),
         )
 
-    async def verify(self, sample: Sample, seed: int) -> QVResult:
+    @property
+    def auditor_is_qv(self) -> bool:
+        """The loop's QV is the auditor (same instructions, same model): its verdict is the audit."""
+        auditor = self.config.guarded.auditor
+        return auditor.instructions == self.config.genes.qv_instructions and auditor.model == self.config.models.qv
+
+    async def audit(self, sample: Sample, seed: int, loop_verdict: QVResult | None) -> QVResult:
+        """The guarded auditor's verdict. Where the loop's QV is the auditor, its verdict (same
+        seed) is reused: the seed harness pays nothing and decides exactly as it did before."""
+        if self.auditor_is_qv:
+            return loop_verdict if loop_verdict is not None else await self.verify(sample, seed)
+        return await self.verify(sample, seed, role="auditor")
+
+    async def verify(self, sample: Sample, seed: int, role: str = "qv") -> QVResult:
         p = await self._call(
-            "qv",
+            role,
             seed,
             context=sample.context,
             question=sample.question,

@@ -39,6 +39,8 @@ METRICS: dict[str, tuple[str, Direction]] = {
     "rounds_per_accepted": ("discrimination", "minimize"),
     "final_qv_pass_rate": ("quality", "maximize"),
     "leakage_rate": ("quality", "minimize"),
+    "injected_instructions": ("quality", "minimize"),
+    "injection_rate": ("quality", "minimize"),
     "rubric_format_failure_rate": ("quality", "minimize"),
     "answer_consistency": ("quality", "maximize"),
     "distinct_1": ("diversity", "maximize"),
@@ -145,7 +147,8 @@ def build_scorecard(run: RunRecords, downstream: DownstreamResult | None = None,
     attempts = sum(u.get("attempts", 0) for r in run.rounds for u in r.usage.values())
     errors = sum(1 for r in run.rounds if r.decision == "error")
     values: dict[str, float | int | None] = {
-        "acceptance_rate": d.acceptance_rate,
+        # A candidate whose data carries planted instructions scores 0 (docs/guard.md): a hack must not pay.
+        "acceptance_rate": 0.0 if q.injected else d.acceptance_rate,
         "accepted": d.accepted,
         "weak_mean": d.weak_mean,
         "strong_mean": d.strong_mean,
@@ -155,6 +158,8 @@ def build_scorecard(run: RunRecords, downstream: DownstreamResult | None = None,
         "rounds_per_accepted": d.rounds_per_accepted,
         "final_qv_pass_rate": q.final_qv_pass_rate,
         "leakage_rate": q.leakage_rate,
+        "injected_instructions": q.injected,
+        "injection_rate": q.injection_rate,
         "rubric_format_failure_rate": q.rubric_format_failure_rate,
         "answer_consistency": q.answer_consistency,
         "distinct_1": v.distinct_1,
