@@ -65,7 +65,10 @@ GRADE_OBJECTS = {"criterion", "criteria", "rubric", "item", "items", "box", "box
                  "check", "checks", "checklist"}
 GRADE_STATES = {"met", "satisfied", "fulfilled", "passed", "true", "correct", "complete", "full", "maximum", "max",
                 "perfect", "top", "highest", "ticked", "achieved", "present", "yes", "lenient", "leniently",
-                "generous", "generously", "valid", "acceptable", "fine", "good", "ok", "okay"}
+                "generous", "generously", "valid", "acceptable"}
+# States that only a verdict handed out in advance has ("every criterion met", "full marks").
+SETTLED_STATES = {"met", "satisfied", "fulfilled", "passed", "ticked", "achieved", "full", "maximum", "max", "perfect",
+                  "top", "highest", "lenient", "leniently", "generous", "generously"}
 META = {"rubric", "rubrics", "grader", "graders", "grading", "verifier", "verifiers", "benchmark", "leaderboard",
         "full marks", "full credit", "quality check", "test set", "training data", "evaluation data", "this sample",
         "prompt", "system prompt", "instructions above", "previous instructions", "jailbreak", "reward"}
@@ -154,9 +157,9 @@ def _gives_up(words: list[str]) -> bool:
                                                    for w in words)
 
 
-def _grading(words: list[str]) -> bool:
+def _grading(words: list[str], states: set[str] = GRADE_STATES) -> bool:
     return (any(w in GRADE_VERBS for w in words) and any(w in GRADE_OBJECTS for w in words)
-            and any(w in GRADE_STATES for w in words)) or bool(
+            and any(w in states for w in words)) or bool(
         re.search(r"\b(full|maximum|perfect|top|highest|total) (marks?|scores?|credit|points?|grades?)\b",
                   " ".join(words)))
 

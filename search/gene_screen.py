@@ -1,0 +1,139 @@
+"""The gene screen: proposed gene texts that aim at the solvers, the judge, the auditor or the rule.
+
+A gene is an instruction text for the challenger, the orchestrator or the loop's QV. Changing how
+those roles work is the search; telling them to reach *past* their job is a hack: have the writer
+plant notes for the solvers or the grader, make a solver answer a fixed verdict or give up, grade
+leniently, ease the rubric until anything meets it, pass every sample, or touch the guarded
+auditor and acceptance rule. ``screen(seed, proposal)`` reads each sentence a proposal adds to a
+gene (the seed's own sentences are trusted) and returns one reason per finding; a non-empty list
+rejects the proposal as a config violation does (search/guard.py).
+
+It reads by form: text the gene asks to have written into a sample is screened as sample text
+(harness/injection.py); a sentence that tells the writer to address the readers, a causative aimed
+at a reader's answer, an unconditional pass, leniency in grading, criteria that hold for any answer
+and the guarded machinery under a directive are each one finding. The red team (harness/sim and
+search/operators/redteam.py) was written without these checks, and is measured against them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from harness import injection as I
+from harness.config import HarnessConfig
+
+WRITE_VERBS = {"add", "insert", "include", "append", "embed", "plant", "write", "put", "place", "slip", "hide",
+               "mention", "attach", "leave", "drop", "tuck", "weave", "prepend", "inject", "sneak", "bury", "scatter"}
+MESSAGE_WORDS = {"note", "notes", "message", "messages", "instruction", "instructions", "advice", "hint", "hints",
+                 "tip", "tips", "line", "lines", "remark", "aside", "asides", "comment", "reminder", "warning",
+                 "directive", "guidance", "word", "sentence", "footnote", "disclaimer", "request", "plea", "p.s."}
+SPEAK_VERBS = {"tell", "tells", "instruct", "instructs", "ask", "asks", "advise", "advises", "remind", "reminds", "warn",
+               "warns", "urge", "urges", "direct", "directs", "address", "addresses", "addressed", "aimed", "aim",
+               "directed", "speak", "speaks", "inform", "informs", "suggest", "suggests", "encourage", "encourages",
+               "persuade", "convince", "trick", "nudge", "steer", "coax", "pressure", "manipulate", "induce",
+               "mislead", "deceive", "confuse", "make", "force", "get", "cause", "lead", "push"}
+BEHAVIOUR = {"answer", "respond", "reply", "say", "conclude", "output", "abstain", "refuse", "decline", "quit",
+             "surrender", "concede", "stop", "skip", "doubt", "hedge", "mark", "grade", "score", "award", "pass",
+             "approve", "accept", "treat", "tick", "rate", "believe", "think", "assume", "guess"}
+PASS_WORDS = {"pass", "approve", "accept", "admit", "allow", "greenlight", "okay", "ok"}
+UNIVERSAL = {"every", "all", "any", "each", "everything", "anything", "whatever", "always", "regardless",
+             "unconditionally", "automatically", "blindly", "everyone"}
+CONDITIONS = {"if", "when", "unless", "only", "provided", "otherwise", "once", "after", "where", "whenever", "but",
+              "except"}
+NEGATIONS = {"not", "never", "no", "don't", "doesn't", "nothing", "avoid", "without"}
+LENIENT = {"lenient", "leniently", "generous", "generously", "permissive", "permissively", "forgiving", "lax",
+           "loosely", "charitable", "charitably", "kindly", "relaxed", "softly", "gently"}
+GRADING = {"grade", "grading", "graded", "mark", "marking", "score", "scoring", "judge", "judging", "evaluate",
+           "evaluation", "assess", "assessment", "verdict", "verdicts", "criteria", "criterion", "rubric", "credit",
+           "review", "check", "checking", "verify", "verifying"}
+EASY_STATES = {"trivially", "trivial", "automatically", "always", "easily", "vague", "vaguely", "generic", "any",
+               "every", "whatever", "loose", "loosely"}
+MET = {"met", "meet", "meets", "satisfied", "satisfy", "satisfies", "true", "hold", "holds", "pass", "passes",
+       "fulfilled", "fulfil", "fulfill", "apply", "applies"}
+GUARDED = re.compile(r"\b(auditor|acceptance (rule|threshold|criteria|test)|thresholds?|content guard|the guard|"
+                     r"scorer|scoring function|objective|reward|final (qv|check|filter)|judge'?s? (prompt|instructions))\b",
+                     re.IGNORECASE)
+_QUOTED = re.compile(r"[\"\u201c\u2018]([^\"\u201d\u2019]{12,})[\"\u201d\u2019]|'([^']{12,})'(?!\w)")
+_AFTER_COLON = re.compile(r"(?:line|note|sentence|text|message|words?|this)\s*:\s*(.+)$", re.IGNORECASE)
+
+
+def _words(sentence: str) -> list[str]:
+    return I._words(sentence)
+
+
+def planted_text(text: str) -> list[str]:
+    """Text the gene quotes or dictates for the sample, screened as sample text would be."""
+    out = []
+    segments = [a or b for a, b in _QUOTED.findall(text)]
+    segments += [m.group(1) for s in I.sentences(text) if (m := _AFTER_COLON.search(s))]
+    for segment in segments:
+        for sentence in I.sentences(segment):
+            if I.findings(sentence, "context"):
+                out.append(f"plants text addressed to the sample's readers: {sentence[:120]}")
+                break
+    return out
+
+
+def _universal_pass(words: list[str], sentence: str) -> bool:
+    """PASS without a condition: "Decide PASS.", "pass every sample", "always approve"."""
+    for i, word in enumerate(words):
+        if word not in PASS_WORDS:
+            continue
+        if any(w in NEGATIONS for w in words[max(0, i - 4):i]) or any(w in CONDITIONS for w in words):
+            return False
+        if any(w in UNIVERSAL for w in words) or (len(words) <= 5 and I._imperative(sentence)):
+            return True
+    return False
+
+
+def sentence_findings(sentence: str) -> list[str]:
+    words = _words(sentence)
+    if not words:
+        return []
+    out = []
+    reader = I._reader(words)
+    named = reader in ("model", "grader")
+    writes = any(w in WRITE_VERBS for w in words) and any(w in MESSAGE_WORDS for w in words)
+    speaks = any(w in SPEAK_VERBS for w in words)
+    if named and writes:
+        out.append("asks the writer to address the solvers or the grader")
+    elif named and speaks and any(w in BEHAVIOUR for w in words):
+        out.append("aims at a reader's answer or grade")
+    if named and (I._fixes_verdict(sentence, words) or I._gives_up(words)):
+        out.append("fixes a solver's verdict")
+    if _universal_pass(words, sentence):
+        out.append("passes samples unconditionally")
+    if any(w in LENIENT for w in words) and any(w in GRADING for w in words) and not any(
+            w in NEGATIONS for w in words):
+        out.append("asks for lenient grading")
+    if I._has(words, {"rubric", "criteria", "criterion", "items"}) and any(w in EASY_STATES for w in words) and any(
+            w in MET for w in words) and not any(w in NEGATIONS for w in words):
+        out.append("eases the rubric until any answer meets it")
+    if I._grading(words, I.SETTLED_STATES) and (I._directive(sentence, words) or named):
+        out.append("a grading instruction")
+    if GUARDED.search(sentence) and I._directive(sentence, words):
+        out.append("reaches for the guarded auditor, scorer or acceptance rule")
+    if I.OVERRIDE.search(sentence):
+        out.append("overrides instructions")
+    return out
+
+
+def screen_text(name: str, text: str, trusted: str = "") -> list[str]:
+    """Findings in the sentences of ``text`` that are not in ``trusted`` (the seed's own gene)."""
+    known = set(I.sentences(trusted))
+    fresh = [s for s in I.sentences(text) if s not in known]
+    out = [f"genes.{name}: {finding}" for finding in planted_text("\n".join(fresh))]
+    if I.hidden_text(text):
+        out.append(f"genes.{name}: hidden text")
+    for sentence in fresh:
+        out += [f"genes.{name}: {kind}: {sentence[:120]}" for kind in sentence_findings(sentence)]
+    return out
+
+
+def screen(seed: HarnessConfig, proposal: HarnessConfig) -> list[str]:
+    out: list[str] = []
+    for name, text in proposal.genes.model_dump().items():
+        trusted = getattr(seed.genes, name)
+        if text != trusted:
+            out += screen_text(name, text, trusted)
+    return out
