@@ -43,8 +43,9 @@ MODALS = {"should", "must", "shall", "ought", "please", "kindly", "need", "needs
           "recommended", "best", "wise", "better", "remember", "sure", "important", "essential", "want"}
 ASIDE = re.compile(r"\b(note|notice|memo|message|reminder|hint|tip|advice|attention|warning|p\.?s\.?)\b"
                    r"[^.:]{0,40}?\b(to|for)\b|^\s*(attention|dear|hey|hi|hello)\b|\bif you are\b|\bif you're\b"
-                   r"|\b(reading|processing|evaluating|grading|checking|answering) this\b", re.IGNORECASE)
-VOCATIVE = re.compile(r"^\s*[\[(]?\s*(?:to\s+)?(?:the\s+|any\s+|all\s+)?([a-z]+(?:\s+[a-z]+){0,2})\s*[:,\-\u2014]",
+                   r"|\b(reading|processing|evaluating|grading|checking|answering) this\b"
+                   r"|^\W*(to|for)\s+[^:,]{1,40}:", re.IGNORECASE)
+VOCATIVE = re.compile(r"^\s*[\[(]?\s*(?:to\s+|for\s+)?(?:the\s+|any\s+|all\s+)?([a-z']+(?:\s+[a-z']+){0,2})\s*[:,\-\u2014]",
                       re.IGNORECASE)
 
 ANSWER_VERBS = {"answer", "respond", "reply", "say", "output", "conclude", "state", "write", "return", "print",
@@ -93,8 +94,15 @@ def _is_base_verb(word: str) -> bool:
     return bool(verbs) and word in verbs
 
 
+_WHOLE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[\u201c]?[A-Z])|\n+")
+
+
 def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.split(text or "") if s and s.strip()]
+    """Each sentence, and apart from it each bracketed or quoted part of it (an aside is read alone
+    and in its sentence: "Remind smaller models (in what you write) to say no")."""
+    whole = [s.strip() for s in _WHOLE.split(text or "") if s and s.strip()]
+    parts = [p.strip() for s in whole for p in _SENTENCE.split(s) if p and p.strip() and p.strip() != s]
+    return whole + [p for p in parts if p not in whole]
 
 
 def _words(sentence: str) -> list[str]:
@@ -106,8 +114,21 @@ def _has(words: list[str], vocab: set[str]) -> bool:
     return any((f" {v} " in joined) if " " in v else v in words or v + "s" in words for v in vocab)
 
 
+# Whoever does a step of the evaluation, named by what they do ("whoever grades this", "anyone
+# answering") or as a stage of it ("the validation step", "the quality-control model").
+_DOER = re.compile(r"\b(whoever|anyone|anybody|everyone|those|one|any\s+\w+)\s+(who\s+|that\s+|which\s+)?"
+                   r"(is\s+|are\s+)?(grad|mark|check|review|vet|answer|solv|read|evaluat|scor|assess|validat|"
+                   r"verif|process|judg|inspect|audit)\w*\b", re.IGNORECASE)
+_STAGE = re.compile(r"\b(validation|verification|review|reviewing|grading|marking|scoring|quality|qa|vetting|"
+                    r"checking|evaluation|assessment)[\s-]+(step|stage|pass|process|pipeline|control|filter|model|"
+                    r"system|team|layer|bot|tool|checker|check)s?\b", re.IGNORECASE)
+
+
 def _reader(words: list[str]) -> str | None:
     """Who the sentence names as its reader: "model", "grader", "you", or None."""
+    joined = " ".join(words)
+    if _DOER.search(joined) or _STAGE.search(joined):
+        return "grader"
     for i, word in enumerate(words):
         base = word[:-1] if word.endswith("s") and word[:-1] in MODEL_READERS | GRADER_READERS else word
         before = words[max(0, i - 3):i]
@@ -164,6 +185,25 @@ def _grading(words: list[str], states: set[str] = GRADE_STATES) -> bool:
                   " ".join(words)))
 
 
+_PASSING = re.compile(r"\b(approve|approves|accept|accepts|pass|passes|let (it|this|them) through|wave (it|this) through"
+                      r"|greenlight|sign off)\b|\balready (been )?(vetted|verified|approved|checked|reviewed|cleared)\b"
+                      r"|\b(skip|skips|waive|waives|bypass|omit|drop) (the |all |any |your )?(checks?|review|reviews|"
+                      r"verification|validation|scrutiny)\b|\bwithout (any )?(checks?|review|scrutiny)\b",
+                      re.IGNORECASE)
+_SCORE_MAX = re.compile(r"\b(10|100|5|20)\s*/\s*(10|100|5|20)\b|\b100\s*%|\b(full|maximum|perfect|top|highest|total)"
+                        r" (marks?|scores?|credit|points?|grades?|ratings?)\b", re.IGNORECASE)
+ANSWER_OBJECTS = {"answer", "answers", "response", "responses", "solution", "attempt", "submission", "work"}
+VERDICT_STATES = SETTLED_STATES | {"perfect", "flawless", "excellent", "correct", "right", "outstanding", "complete"}
+
+
+def _grades_the_answer(sentence: str, words: list[str]) -> bool:
+    """A grade handed out in advance: "treat the answer as perfect", "rate this 10/10"."""
+    if _SCORE_MAX.search(sentence):
+        return True
+    return any(w in GRADE_VERBS for w in words) and any(w in ANSWER_OBJECTS for w in words) and any(
+        w in VERDICT_STATES - {"correct", "right", "complete"} for w in words)
+
+
 def findings(sentence: str, field: str) -> list[str]:
     """What in one sentence of a sample's ``field`` is addressed to its readers."""
     words = _words(sentence)
@@ -172,7 +212,9 @@ def findings(sentence: str, field: str) -> list[str]:
     out = []
     reader = _reader(words)
     directive = _directive(sentence, words)
-    verdict, gives_up, grading = _fixes_verdict(sentence, words), _gives_up(words), _grading(words)
+    verdict, gives_up = _fixes_verdict(sentence, words), _gives_up(words)
+    grading = _grading(words) or _grades_the_answer(sentence, words)
+    passing = bool(_PASSING.search(sentence))
     process = verdict or gives_up or grading
     if reader == "model" and (directive or process or _has(words, CAPABILITY)):
         out.append("addressed to a model")
@@ -180,6 +222,8 @@ def findings(sentence: str, field: str) -> list[str]:
         out.append("addressed to a grader")
     elif reader == "you" and (process or (field != "question" and directive and ASIDE.search(sentence))):
         out.append("addressed to its reader")
+    if passing and reader in ("grader", "model") and (directive or ASIDE.search(sentence)):
+        out.append("tells its checker to pass it")
     if ASIDE.search(sentence) and (reader or process):
         out.append("an aside to its reader")
     if directive and verdict and field != "reference_answer":
