@@ -296,7 +296,10 @@ class SweepTracker:
         elif kind == "TestEvaluated":
             self._test(event)
         elif kind == "ProposalRejected":
-            self.logger.batch(self.parent, tags={f"rejected.{int(time.time() * 1000)}": "; ".join(event.reasons)})
+            # Numbered, not timed: two rejections in one millisecond would share a key and one be lost.
+            self.rejected_count = getattr(self, "rejected_count", 0) + 1
+            self.logger.batch(self.parent, tags={f"rejected.{self.rejected_count:04d}":
+                                                 f"{event.operator} ({event.stage}): " + "; ".join(event.reasons)})
 
     def _config(self, attrs: dict[str, Any], knobs: dict[str, Any]) -> HarnessConfig:
         genes = {k.removeprefix("gene_text:"): v for k, v in attrs.items() if k.startswith("gene_text:")}

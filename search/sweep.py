@@ -47,6 +47,7 @@ from search.operators.base import Member, Operator, Proposal
 from search.operators.merge import MergeGenes
 from search.operators.optuna_knobs import OptunaKnobs, make_sampler
 from search.operators.random_knobs import RandomKnobs
+from search.operators.redteam import RedTeam
 from search.operators.reflective import ReflectiveMutation
 from search.selection import ParetoArchive, boltzmann_choice
 from search.space import build_harness, distributions, genes_of, knobs_of
@@ -137,6 +138,7 @@ class Sweep:
             "mutation": ReflectiveMutation(proposer_lm, self.spec.proposer_temperature),
             "merge": MergeGenes(),
             "random": RandomKnobs(),
+            "redteam": RedTeam(proposer_lm),
         }
         self.state = SweepState()
         self.started = time.perf_counter()
@@ -205,8 +207,8 @@ class Sweep:
             spent.calls += cost.get("calls", 0)
             spent.tokens += cost.get("tokens", 0)
             spent.dollars += cost.get("dollars", 0)
-        mutation = self.operators.get("mutation")
-        spent.calls += getattr(mutation, "calls", 0)
+        for name in ("mutation", "redteam"):
+            spent.calls += getattr(self.operators.get(name), "calls", 0)
         return spent
 
     def exhausted(self, spent: Spent, owed: bool = False) -> str | None:
