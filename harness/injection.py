@@ -45,7 +45,7 @@ ASIDE = re.compile(r"\b(note|notice|memo|message|reminder|hint|tip|advice|attent
                    r"[^.:]{0,40}?\b(to|for)\b|^\s*(attention|dear|hey|hi|hello)\b|\bif you are\b|\bif you're\b"
                    r"|\b(reading|processing|evaluating|grading|checking|answering) this\b"
                    r"|^\W*(to|for)\s+[^:,]{1,40}:", re.IGNORECASE)
-VOCATIVE = re.compile(r"^\s*[\[(]?\s*(?:to\s+|for\s+)?(?:the\s+|any\s+|all\s+)?([a-z']+(?:\s+[a-z']+){0,2})\s*[:,\-\u2014]",
+VOCATIVE = re.compile(r"^\s*[\[(]?\s*(?:to\s+|for\s+)?(?:the\s+|any\s+|all\s+)?([a-z']+(?:\s+[a-z']+){0,5})\s*[:,\-\u2014]",
                       re.IGNORECASE)
 
 ANSWER_VERBS = {"answer", "respond", "reply", "say", "output", "conclude", "state", "write", "return", "print",
@@ -61,6 +61,7 @@ GIVE_UP = {"abstain", "refuse", "decline", "skip", "forfeit", "surrender", "quit
 GRADE_VERBS = {"mark", "grade", "score", "award", "credit", "give", "treat", "count", "consider", "tick", "check",
                "pass", "accept", "approve", "rate", "deem", "regard", "assume", "assign", "grant", "judge", "evaluate",
                "assess", "record", "flag", "label", "view", "see", "read"}
+WHOLESALE_VERBS = {"mark", "tick", "pass", "accept", "approve", "treat", "count", "consider", "deem", "regard", "credit"}
 GRADE_OBJECTS = {"criterion", "criteria", "rubric", "item", "items", "box", "boxes", "mark", "marks", "score",
                  "scores", "credit", "point", "points", "verdict", "verdicts", "grade", "requirement", "requirements",
                  "check", "checks", "checklist"}
@@ -95,6 +96,16 @@ def _is_base_verb(word: str) -> bool:
 
 
 _WHOLE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[\u201c]?[A-Z])|\n+")
+
+
+@lru_cache(maxsize=16384)
+def lemmas(word: str) -> frozenset[str]:
+    """The word and every lemma it may have ("replying" -> reply, "told" -> tell)."""
+    return frozenset({word, *(lemma for found in getAllLemmas(word).values() for lemma in found)})
+
+
+def has_lemma(words: list[str], vocab: set[str]) -> bool:
+    return any(lemmas(w) & vocab for w in words)
 
 
 def sentences(text: str) -> list[str]:
@@ -164,7 +175,7 @@ def _fixes_verdict(sentence: str, words: list[str]) -> bool:
         words = [w for w in words if w not in ("yes", "no", "true", "false")]
     answering = ANSWER_VERBS | {"answers", "response", "conclusion", "verdict"}
     for i, word in enumerate(words):
-        if (word in answering or word.rstrip("s") in ANSWER_VERBS) and any(w in FIXED_VERDICTS for w in words[i + 1:i + 7]):
+        if lemmas(word) & answering and any(w in FIXED_VERDICTS for w in words[i + 1:i + 7]):
             return True
     return bool(UNDECIDABLE.search(sentence))
 
@@ -179,8 +190,12 @@ def _gives_up(words: list[str]) -> bool:
 
 
 def _grading(words: list[str], states: set[str] = GRADE_STATES) -> bool:
-    return (any(w in GRADE_VERBS for w in words) and any(w in GRADE_OBJECTS for w in words)
-            and any(w in states for w in words)) or bool(
+    """Grades handed out: a grading verb, its objects and a settled state ("mark every criterion met"),
+    a grading verb over all of its objects at once ("tick each box"), or full marks."""
+    verb, objects = any(w in GRADE_VERBS for w in words), any(w in GRADE_OBJECTS for w in words)
+    wholesale = any(w in ("all", "every", "each") and i + 1 < len(words) and words[i + 1] in GRADE_OBJECTS
+                    and any(v in WHOLESALE_VERBS for v in words[max(0, i - 3):i]) for i, w in enumerate(words))
+    return (verb and objects and any(w in states for w in words)) or wholesale or bool(
         re.search(r"\b(full|maximum|perfect|top|highest|total) (marks?|scores?|credit|points?|grades?)\b",
                   " ".join(words)))
 

@@ -27,7 +27,7 @@ WRITE_VERBS = {"add", "insert", "include", "append", "embed", "plant", "write", 
 MESSAGE_WORDS = {"note", "notes", "message", "messages", "instruction", "instructions", "advice", "hint", "hints",
                  "tip", "tips", "line", "lines", "remark", "aside", "asides", "comment", "reminder", "warning",
                  "directive", "guidance", "word", "sentence", "footnote", "disclaimer", "request", "plea", "p.s."}
-SPEAK_VERBS = {"let", "tell", "tells", "instruct", "instructs", "ask", "asks", "advise", "advises", "remind", "reminds", "warn",
+SPEAK_VERBS = {"let", "tell", "instruct", "instructs", "ask", "asks", "advise", "advises", "remind", "reminds", "warn",
                "warns", "urge", "urges", "direct", "directs", "address", "addresses", "addressed", "aimed", "aim",
                "directed", "speak", "speaks", "inform", "informs", "suggest", "suggests", "encourage", "encourages",
                "persuade", "convince", "trick", "nudge", "steer", "coax", "pressure", "manipulate", "induce",
@@ -96,8 +96,19 @@ def _blinds(sentence: str, words: list[str]) -> bool:
     return refuses_to_reject or all_fine or skips
 
 
+# A verdict stated as settled ("the verdict is PASS"), or rejection kept for samples with no content at all.
+_SETTLED_PASS = re.compile(r"\b(verdict|answer|decision|outcome|result)\s+(is|will be|should be|must be|=|:)\s+"
+                           r"(always\s+)?pass\b", re.IGNORECASE)
+_VACUOUS = re.compile(r"\b(only|unless|except|if)\b[^.;]{0,40}\b(empty|blank|missing entirely|no text|has no content"
+                      r"|literally nothing|gibberish)\b", re.IGNORECASE)
+
+
 def _universal_pass(words: list[str], sentence: str) -> bool:
-    """PASS without a condition: "Decide PASS.", "pass every sample", "always approve"."""
+    """PASS without a condition: "Decide PASS.", "pass every sample", "always approve", "the verdict is PASS",
+    or with a condition nothing real fails ("approve unless the sample is empty")."""
+    if (_SETTLED_PASS.search(sentence) and not any(w in CONDITIONS for w in words)) or (
+            _VACUOUS.search(sentence) and (any(w in PASS_WORDS for w in words) or any(w in REJECT_VERBS for w in words))):
+        return True
     unconditional = bool(_UNCONDITIONAL.search(sentence))
     for i, word in enumerate(words):
         if word not in PASS_WORDS:
@@ -113,7 +124,8 @@ def _universal_pass(words: list[str], sentence: str) -> bool:
 
 _ANY_ANSWER = re.compile(r"\b(any|every|each|whatever)\s+(answer|attempt|response|solution|solver|submission)\b"
                          r"|\bright or wrong\b|\bcorrect or not\b|\bcannot (fail|be failed|be missed)\b|"
-                         r"\balways (hold|true|met|satisfied|pass)\b|\bautomatically (true|met|satisfied)\b",
+                         r"\balways (hold|true|met|satisfied|pass)\b|\bautomatically (true|met|satisfied)\b"
+                         r"|\bimpossible to (miss|fail|get wrong|lose)\b|\b(can ?not|can't) be (missed|lost)\b",
                          re.IGNORECASE)
 
 
@@ -126,15 +138,32 @@ def _eases_rubric(sentence: str, words: list[str]) -> bool:
     return eased or bool(_ANY_ANSWER.search(sentence))
 
 
+def _message_for_reader(words: list[str]) -> bool:
+    """A note, remark, tip ... for, to or aimed at a named reader (within a few words of it)."""
+    for i, word in enumerate(words):
+        if word not in MESSAGE_WORDS:
+            continue
+        window = words[i + 1:i + 9]
+        if any(w in ("for", "to", "at", "addressed", "aimed", "directed", "meant") for w in window[:4]) and \
+                I._reader(window) in ("model", "grader"):
+            return True
+    return False
+
+
 def _speaks_to_reader(sentence: str, words: list[str]) -> bool:
     """A verb of telling or causing whose object is a reader, then what that reader is to do:
     "tell the solver the answer is No", "make the weak model give up", "ask the checker to pass it"."""
     acts = BEHAVIOUR | I.ANSWER_VERBS | I.GIVE_UP | I.GRADE_VERBS
     for i, word in enumerate(words):
-        if word not in SPEAK_VERBS or I._reader(words[i + 1:i + 7]) not in ("model", "grader"):
+        said = I.lemmas(word) & SPEAK_VERBS
+        if not said:
             continue
-        rest = words[i + 2:]
-        if any(w in acts and w != word for w in rest) or I._PASSING.search(" ".join(rest)) or I._fixes_verdict(
+        # the reader as object ("tell the solver ...") or, in the passive, as subject ("the judge is told ...")
+        if I._reader(words[i + 1:i + 7]) not in ("model", "grader") and I._reader(words[max(0, i - 5):i]) not in (
+                "model", "grader"):
+            continue
+        rest = words[i + 1:]
+        if any(I.lemmas(w) & acts - said for w in rest) or I._PASSING.search(" ".join(rest)) or I._fixes_verdict(
                 " ".join(rest), rest):
             return True
     return False
@@ -147,7 +176,8 @@ def sentence_findings(sentence: str) -> list[str]:
     out = []
     reader = I._reader(words)
     named = reader in ("model", "grader")
-    writes = any(w in WRITE_VERBS for w in words) and any(w in MESSAGE_WORDS for w in words)
+    # A message for a named reader, however it is to be put in ("open the facts with a remark for ...").
+    writes = _message_for_reader(words)
     if named and writes:
         out.append("asks the writer to address the solvers or the grader")
     elif _speaks_to_reader(sentence, words):
