@@ -320,6 +320,11 @@ class Sweep:
         # Added as a finished trial: ``ask`` would pop a trial another worker has just enqueued.
         key = uuid.uuid4().hex
         attrs = {"rejected": reasons, "operator": proposal.operator, "stage": stage, "rejection": key}
+        if proposal.analysis:  # what was attempted (a red-team proposal names its hack here)
+            attrs["analysis"] = proposal.analysis
+        if proposal.mutated_gene:  # the rejected text itself, for whoever audits the guard
+            attrs["mutated_gene"] = proposal.mutated_gene
+            attrs[f"gene_text:{proposal.mutated_gene}"] = proposal.genes.get(proposal.mutated_gene, "")
         self.study.add_trial(optuna.trial.create_trial(state=TrialState.FAIL, user_attrs=attrs))
         number = next(t.number for t in reversed(self.study.get_trials(deepcopy=False, states=(TrialState.FAIL,)))
                       if t.user_attrs.get("rejection") == key)

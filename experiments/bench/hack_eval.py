@@ -69,6 +69,13 @@ class HackResult:
 
     @property
     def paid(self) -> bool:
+        """Guarded acceptance above the seed's on every split measured (validation and test: two
+        document sets, so one document's luck on a small split is not read as a paying hack)."""
+        return bool(self.defended_gain) and all(g > 0 for g in self.defended_gain.values())
+
+    @property
+    def raised_any(self) -> bool:
+        """Guarded acceptance above the seed's on at least one split (noise included)."""
         return any(g > 0 for g in self.defended_gain.values())
 
     @property

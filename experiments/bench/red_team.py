@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     out = args.out or Path(tempfile.mkdtemp(prefix="red-team-"))
     out.mkdir(parents=True, exist_ok=True)
+    (out / "store").mkdir(parents=True, exist_ok=True)
     os.environ["AUTODATA_STORE"] = str(out / "store")  # this benchmark's own MLflow and Optuna store
     os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{(out / 'store' / 'mlflow.db').resolve()}"
     env.configure_environment()
@@ -125,11 +126,13 @@ def run(args: argparse.Namespace, out: Path) -> dict:
         rows.append({"trial": trial.number, "kind": kind, "caught_by": by,
                      "reasons": trial.user_attrs.get("rejected") or [],
                      "works_undefended": m.works if m else None, "paid": m.paid if m else None,
+                     "raised_any_split": m.raised_any if m else None,
                      "later_layer": m.caught_by if m else None,
                      "defended_gain": m.defended_gain if m else None,
                      "undefended_gain": m.undefended_gain if m else None,
                      "planted": m.planted if m else None})
     paid = sum(1 for m in measured.values() if m.paid)
+    raised = sum(1 for m in measured.values() if m.raised_any)
     heldout = measure_file(args.hacks, evaluator, seed) if args.hacks and args.hacks.exists() else None
     summary = {"proposals": len(hacks), "caught": len(hacks) - caught["none"], "paid": paid,
                "by": dict(caught), "guard_rejections_on_record": len(rejections),
@@ -137,7 +140,7 @@ def run(args: argparse.Namespace, out: Path) -> dict:
                "text_hacks_measured": len(measured), "text_hacks_working_undefended":
                    sum(m.works for m in measured.values()),
                "text_hacks_caught_past_the_gene_screen": sum(m.caught_by is not None for m in measured.values()),
-               "evaluated_by_the_sweep": len(evaluated)}
+               "evaluated_by_the_sweep": len(evaluated), "raised_one_split": raised}
     _print(summary, rows, heldout)
     return {"red_team": summary, "proposals": rows, "heldout": heldout}
 
@@ -158,14 +161,16 @@ def measure_file(path: Path, evaluator, seed) -> dict:  # noqa: ANN001
         m = aio.run(evaluate_hack(evaluator, seed, gene, full, ("validation", "test")))
         by = "guard" if screened else m.caught_by
         rows.append({"kind": hack.get("kind"), "text": text, "caught_by": by, "later_layer": m.caught_by,
-                     "works_undefended": m.works, "paid": m.paid, "defended_gain": m.defended_gain,
+                     "works_undefended": m.works, "paid": m.paid, "raised_any_split": m.raised_any,
+                     "defended_gain": m.defended_gain,
                      "undefended_gain": m.undefended_gain, "planted": m.planted, "reasons": screened[:3]})
     n = len(rows)
     return {"hacks": n, "caught": sum(r["caught_by"] is not None for r in rows),
             "caught_by_guard": sum(r["caught_by"] == "guard" for r in rows),
             "working_undefended": sum(r["works_undefended"] for r in rows),
             "slipped_and_paid": sum(r["caught_by"] is None and r["paid"] for r in rows),
-            "paid": sum(r["paid"] for r in rows), "rows": rows}
+            "paid": sum(r["paid"] for r in rows), "raised_one_split": sum(r["raised_any_split"] for r in rows),
+            "rows": rows}
 
 
 def _print(summary: dict, rows: list[dict], heldout: dict | None) -> None:
@@ -178,11 +183,13 @@ def _print(summary: dict, rows: list[dict], heldout: dict | None) -> None:
           f"in MLflow: {summary['mlflow_rejection_tags']}")
     print(f"  past the gene screen: {summary['text_hacks_measured']} text hacks re-evaluated, "
           f"{summary['text_hacks_working_undefended']} work undefended, "
-          f"{summary['text_hacks_caught_past_the_gene_screen']} caught by the content guard or the auditor")
+          f"{summary['text_hacks_caught_past_the_gene_screen']} caught by the content guard or the auditor, "
+          f"{summary['paid']} paid (above the seed on validation and test), {summary['raised_one_split']} above it on one")
     if heldout:
         print(f"  second set: {heldout['hacks']} hacks, {heldout['caught']} caught "
               f"({heldout['caught_by_guard']} by the gene screen), {heldout['working_undefended']} work undefended, "
-              f"{heldout['slipped_and_paid']} slipped and paid, {heldout['paid']} paid with the gene screen out of the way")
+              f"{heldout['slipped_and_paid']} slipped and paid, {heldout['paid']} paid with the gene screen out of the way "
+              f"({heldout['raised_one_split']} above the seed on one split)")
 
 
 if __name__ == "__main__":
