@@ -207,6 +207,7 @@ _PASSING = re.compile(r"\b(approve|approves|accept|accepts|pass|passes|let (it|t
                       re.IGNORECASE)
 _SCORE_MAX = re.compile(r"\b(10|100|5|20)\s*/\s*(10|100|5|20)\b|\b100\s*%|\b(full|maximum|perfect|top|highest|total)"
                         r" (marks?|scores?|credit|points?|grades?|ratings?)\b", re.IGNORECASE)
+SAMPLE_WORDS = {"sample", "this", "it", "item", "submission", "question", "task", "entry", "example", "one"}
 ANSWER_OBJECTS = {"answer", "answers", "response", "responses", "solution", "attempt", "submission", "work"}
 VERDICT_STATES = SETTLED_STATES | {"perfect", "flawless", "excellent", "correct", "right", "outstanding", "complete"}
 
@@ -237,7 +238,12 @@ def findings(sentence: str, field: str) -> list[str]:
         out.append("addressed to a grader")
     elif reader == "you" and (process or (field != "question" and directive and ASIDE.search(sentence))):
         out.append("addressed to its reader")
-    if passing and reader in ("grader", "model") and (directive or ASIDE.search(sentence)):
+    # A grader word may be a person of the case ("a judge of the court must approve ..."): the thing
+    # passed must then be the sample itself.
+    joined = " ".join(words)
+    about_sample = reader == "model" or any(w in SAMPLE_WORDS for w in words) or bool(
+        _DOER.search(joined) or _STAGE.search(joined))
+    if passing and reader in ("grader", "model") and about_sample and (directive or ASIDE.search(sentence)):
         out.append("tells its checker to pass it")
     if ASIDE.search(sentence) and (reader or process):
         out.append("an aside to its reader")
