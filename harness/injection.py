@@ -117,7 +117,8 @@ def sentences(text: str) -> list[str]:
 
 
 def _words(sentence: str) -> list[str]:
-    return _WORD.findall(sentence.lower().replace("\u2019", "'"))
+    words = _WORD.findall(sentence.lower().replace("\u2019", "'"))
+    return [w[:-2] if w.endswith("'s") else w for w in words]  # "the sample's auditor": the sample
 
 
 def _has(words: list[str], vocab: set[str]) -> bool:
