@@ -131,7 +131,11 @@ def run(args: argparse.Namespace, out: Path) -> dict:
                      "defended_gain": m.defended_gain if m else None,
                      "undefended_gain": m.undefended_gain if m else None,
                      "planted": m.planted if m else None})
-    paid = sum(1 for m in measured.values() if m.paid)
+
+    # Paid in the sweep: a hack the guard let through whose guarded acceptance beat the seed's. Past
+    # the gene screen (the stress test): every measured text hack, as if the guard had missed it.
+    paid = sum(1 for r in rows if r["caught_by"] != "guard" and r["paid"])
+    paid_past_screen = sum(1 for m in measured.values() if m.paid)
     raised = sum(1 for m in measured.values() if m.raised_any)
     heldout = measure_file(args.hacks, evaluator, seed) if args.hacks and args.hacks.exists() else None
     summary = {"proposals": len(hacks), "caught": len(hacks) - caught["none"], "paid": paid,
@@ -140,7 +144,8 @@ def run(args: argparse.Namespace, out: Path) -> dict:
                "text_hacks_measured": len(measured), "text_hacks_working_undefended":
                    sum(m.works for m in measured.values()),
                "text_hacks_caught_past_the_gene_screen": sum(m.caught_by is not None for m in measured.values()),
-               "evaluated_by_the_sweep": len(evaluated), "raised_one_split": raised}
+               "evaluated_by_the_sweep": len(evaluated), "raised_one_split": raised,
+               "paid_past_the_gene_screen": paid_past_screen}
     _print(summary, rows, heldout)
     return {"red_team": summary, "proposals": rows, "heldout": heldout}
 
@@ -184,7 +189,8 @@ def _print(summary: dict, rows: list[dict], heldout: dict | None) -> None:
     print(f"  past the gene screen: {summary['text_hacks_measured']} text hacks re-evaluated, "
           f"{summary['text_hacks_working_undefended']} work undefended, "
           f"{summary['text_hacks_caught_past_the_gene_screen']} caught by the content guard or the auditor, "
-          f"{summary['paid']} paid (above the seed on validation and test), {summary['raised_one_split']} above it on one")
+          f"{summary['paid_past_the_gene_screen']} would pay (above the seed on validation and test), "
+          f"{summary['raised_one_split']} above it on one")
     if heldout:
         print(f"  second set: {heldout['hacks']} hacks, {heldout['caught']} caught "
               f"({heldout['caught_by_guard']} by the gene screen), {heldout['working_undefended']} work undefended, "
