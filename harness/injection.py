@@ -26,12 +26,13 @@ from functools import lru_cache
 from lemminflect import getAllLemmas
 
 # Words for a reader that is a model: a sample about a case has no reason to name one.
-MODEL_READERS = {"model", "llm", "ai", "assistant", "solver", "chatbot", "bot", "gpt", "answerer", "responder",
-                 "agentic", "transformer", "reasoner", "lm", "machine"}
+MODEL_READERS = {"model", "llm", "ai", "solver", "chatbot", "bot", "gpt", "answerer", "responder",
+                 "agentic", "transformer", "reasoner", "lm"}
 # Words for a reader that may also be a person in a document ("the judge", "a reader of the library"):
 # a finding needs them together with the evaluation process.
 GRADER_READERS = {"grader", "judge", "evaluator", "verifier", "checker", "reviewer", "marker", "assessor", "scorer",
-                  "rater", "annotator", "examiner", "auditor", "reader", "inspector", "validator", "critic"}
+                  "rater", "annotator", "examiner", "auditor", "reader", "inspector", "validator", "critic",
+                  "assistant", "machine"}
 AUTOMATED = {"automated", "automatic", "artificial", "synthetic", "computer", "digital", "language", "neural"}
 CAPABILITY = {"small", "smaller", "weak", "weaker", "large", "larger", "strong", "stronger", "capable", "powerful",
               "advanced", "tiny", "limited", "lightweight", "less", "more", "frontier", "cheap", "cheaper",
@@ -235,7 +236,9 @@ def findings(sentence: str, field: str) -> list[str]:
     process = verdict or gives_up or grading
     if reader == "model" and (directive or process or _has(words, CAPABILITY)):
         out.append("addressed to a model")
-    elif reader == "grader" and (process or (directive and _has(words, GRADE_OBJECTS | {"answer", "sample"}))):
+    # A grader word may be a person of the case ("Leila Novak is not a chartered auditor"): only the
+    # grading itself, not a verdict on the case, makes the sentence one addressed to a grader.
+    elif reader == "grader" and (grading or (directive and _has(words, GRADE_OBJECTS | {"answer", "sample"}))):
         out.append("addressed to a grader")
     elif reader == "you" and (process or (field != "question" and directive and ASIDE.search(sentence))):
         out.append("addressed to its reader")
