@@ -45,7 +45,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=12)
     args = parser.parse_args()
     print("SIMULATED (offline world)")
-    print(f"{'world':>5}  {'harness':<26}" + "".join(f"{m:>28}" for m in METRICS))
+    print(f"{'world':>5}  {'harness':<26}" + "".join(f"{m:>22}" for m in METRICS))
     with tempfile.TemporaryDirectory() as tmp:
         for world in args.worlds:
             seed = HarnessConfig(documents=Documents(world_seed=world, count=args.docs), tracking={"enabled": False})
@@ -54,7 +54,7 @@ def main() -> None:
                 out = Path(tmp) / f"{world}-{len(name)}-{hash(name) & 0xffff}"
                 asyncio.run(run_generation(config, docs, out))
                 card = score_run(out, config)
-                cells = "".join(f"{'-' if card.value(m) is None else f'{card.value(m):.3f}':>28}" for m in METRICS)
+                cells = "".join(f"{'-' if card.value(m) is None else f'{card.value(m):.3f}':>22}" for m in METRICS)
                 print(f"{world:>5}  {name:<26}{cells}")
 
 
