@@ -324,6 +324,11 @@ class SweepTracker:
         }
         if attrs.get("mutated_gene"):
             tags["autodata.mutated_gene"] = attrs["mutated_gene"]
+        if card is not None:  # what the content guard and the auditor caught in its data (docs/guard.md)
+            caught = {"injected_instructions": card.value("injected_instructions"),
+                      "auditor_overruled": card.value("auditor_overruled")}
+            if any(caught.values()):
+                tags["autodata.caught"] = ", ".join(f"{k}: {v:.0f}" for k, v in caught.items() if v)
         if parents and (parent_run := self.run_of(parents[0])):
             tags["autodata.parent_run_id"] = parent_run
         run_id = self.logger.create_run(f"candidate-{event.number} {self.tag}", tags, parent=self.parent)

@@ -20,6 +20,7 @@ class Quality:
     leakage_rate: float | None  # chosen samples the auditor found leaking the answer
     injected: int  # chosen samples the content guard rejected (injected_instructions)
     injection_rate: float | None  # ... as a share of the samples it screened
+    auditor_overruled: int  # chosen samples the loop's own QV passed and the guarded auditor failed
     rubric_format_failure_rate: float | None  # written samples whose rubric is structurally malformed
     answer_consistency: float | None  # dataset samples whose strong majority answer equals the reference
     qv_checks: int
@@ -31,7 +32,7 @@ majority = majority_answer  # the same vote the consistency filter takes
 
 def quality(rounds: list[RoundRecord], rubric_min: int = 1, rubric_max: int = 50) -> Quality:
     final_checked = final_passed = 0
-    qv_checks = leaks = injected = 0
+    qv_checks = leaks = injected = overruled = 0
     written = malformed = 0
     consistent = in_dataset = 0
     screened = sum(1 for record in rounds if record.chosen is not None)
@@ -48,6 +49,7 @@ def quality(rounds: list[RoundRecord], rubric_min: int = 1, rubric_max: int = 50
             qv_checks += 1
             leaks += verdict.reason == "answer_leaked"
         injected += bool(record.injections)
+        overruled += bool(record.final_qv and record.final_qv.passed and record.audit and not record.audit.passed)
         if record.in_dataset and record.chosen is not None:
             chosen = record.candidates[record.chosen]
             strong = [a.final_answer for a in chosen.attempts if a.solver == "strong"]
@@ -59,6 +61,7 @@ def quality(rounds: list[RoundRecord], rubric_min: int = 1, rubric_max: int = 50
         leakage_rate=leaks / qv_checks if qv_checks else None,
         injected=injected,
         injection_rate=injected / screened if screened else None,
+        auditor_overruled=overruled,
         rubric_format_failure_rate=malformed / written if written else None,
         answer_consistency=consistent / in_dataset if in_dataset else None,
         qv_checks=qv_checks,

@@ -221,6 +221,7 @@ def test_the_auditor_not_the_loops_qv_grades_and_injections_count():
     assert q.final_qv_pass_rate == pytest.approx(1 / 3)
     assert q.leakage_rate == pytest.approx(1 / 3)
     assert (q.injected, q.injection_rate) == (1, pytest.approx(1 / 3))
+    assert q.auditor_overruled == 1  # d1: the loop's QV passed it, the auditor failed it
 
 
 def test_rubric_size_bounds_come_from_the_caller():
