@@ -130,7 +130,9 @@ class Auditor(Strict):
 
     enabled: bool = True
     instructions: str = Field(default=prompts.QV_INSTRUCTIONS, min_length=1)
-    model: ModelSpec = _sim("qv")
+    # None: the QV role's model (``models.qv``, itself never proposed), so a config of real models
+    # is audited by a real model without saying so twice.
+    model: ModelSpec | None = None
     content_guard: bool = True
 
 

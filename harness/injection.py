@@ -25,6 +25,8 @@ from functools import lru_cache
 
 from lemminflect import getAllLemmas
 
+from harness.records import Sample
+
 # Words for a reader that is a model: a sample about a case has no reason to name one.
 MODEL_READERS = {"model", "llm", "ai", "solver", "chatbot", "bot", "gpt", "answerer", "responder",
                  "agentic", "transformer", "reasoner", "lm"}
@@ -279,7 +281,7 @@ def screen_text(text: str, field: str) -> list[str]:
     return out
 
 
-def screen_sample(sample) -> list[str]:  # noqa: ANN001 (harness.records.Sample; imported lazily by callers)
+def screen_sample(sample: Sample) -> list[str]:
     """Every finding in a sample's context, question, rubric and reference answer (empty: clean)."""
     out = screen_text(sample.context, "context") + screen_text(sample.question, "question")
     for criterion in sample.rubric:

@@ -129,7 +129,7 @@ class Roles:
         auditor = guarded.auditor
         if auditor.enabled and not self.auditor_is_qv:
             # A guarded QV: its own instructions and model, which no proposal can change.
-            registry.add_role("auditor", auditor.model)
+            registry.add_role("auditor", auditor.model or config.models.qv)
             self.predictors["auditor"] = dspy.Predict(VerifyQuality.with_instructions(auditor.instructions))
         for role, predictor in self.predictors.items():
             predictor.set_lm(registry.lm(role))
@@ -268,7 +268,8 @@ class Roles:
     def auditor_is_qv(self) -> bool:
         """The loop's QV is the auditor (same instructions, same model): its verdict is the audit."""
         auditor = self.config.guarded.auditor
-        return auditor.instructions == self.config.genes.qv_instructions and auditor.model == self.config.models.qv
+        return auditor.instructions == self.config.genes.qv_instructions and (auditor.model or self.config.models.qv) == \
+            self.config.models.qv
 
     async def audit(self, sample: Sample, seed: int, loop_verdict: QVResult | None) -> QVResult:
         """The guarded auditor's verdict. Where the loop's QV is the auditor, its verdict (same

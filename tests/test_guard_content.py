@@ -173,3 +173,20 @@ def test_a_qv_told_to_pass_everything_grades_nothing(tmp_path):
     assert all(r.in_dataset == (r.audit.passed and not r.injections) for r in finals)
     audited_pass = sum(r.audit.passed for r in finals) / len(finals)
     assert card.value("final_qv_pass_rate") == pytest.approx(audited_pass)
+
+
+def test_an_auditor_of_its_own_is_called_as_its_own_role(tmp_path):
+    """Auditor instructions other than the loop QV's: a separate call per chosen sample, counted
+    under the role ``auditor``; its verdict decides the dataset."""
+    from harness import prompts
+
+    seed = HarnessConfig(documents=Documents(world_seed=1005, count=4))
+    strict = f"{prompts.QV_INSTRUCTIONS} Be strict."
+    config = seed.model_copy(update={"guarded": seed.guarded.model_copy(
+        update={"auditor": seed.guarded.auditor.model_copy(update={"instructions": strict})})})
+    _generate(config, tmp_path / "own")
+    rounds = load_run(tmp_path / "own").rounds
+    chosen = [r for r in rounds if r.final_qv is not None]
+    assert chosen
+    assert sum(r.usage.get("auditor", {}).get("calls", 0) for r in rounds) == len(chosen)
+    assert all(r.in_dataset == (r.audit.passed and not r.injections) for r in chosen)
