@@ -297,7 +297,10 @@ class SweepTracker:
         elif kind == "TestEvaluated":
             self._test(event)
         elif kind == "ProposalRejected":
-            self.logger.batch(self.parent, tags={f"rejected.{int(time.time() * 1000)}": "; ".join(event.reasons)})
+            # Numbered, not timed: two rejections in one millisecond would share a key and one be lost.
+            self.rejected_count = getattr(self, "rejected_count", 0) + 1
+            self.logger.batch(self.parent, tags={f"rejected.{self.rejected_count:04d}":
+                                                 f"{event.operator} ({event.stage}): " + "; ".join(event.reasons)})
 
     def _config(self, attrs: dict[str, Any], knobs: dict[str, Any]) -> HarnessConfig:
         genes = {k.removeprefix("gene_text:"): v for k, v in attrs.items() if k.startswith("gene_text:")}
@@ -322,6 +325,11 @@ class SweepTracker:
         }
         if attrs.get("mutated_gene"):
             tags["autodata.mutated_gene"] = attrs["mutated_gene"]
+        if card is not None:  # what the content guard and the auditor caught in its data (docs/guard.md)
+            caught = {"injected_instructions": card.value("injected_instructions"),
+                      "auditor_overruled": card.value("auditor_overruled")}
+            if any(caught.values()):
+                tags["autodata.caught"] = ", ".join(f"{k}: {v:.0f}" for k, v in caught.items() if v)
         if parents and (parent_run := self.run_of(parents[0])):
             tags["autodata.parent_run_id"] = parent_run
         run_id = self.logger.create_run(f"candidate-{event.number} {self.tag}", tags, parent=self.parent)

@@ -148,8 +148,23 @@ class Knobs(Strict):
         return self
 
 
+class Auditor(Strict):
+    """The guarded auditor (docs/guard.md): a QV whose instructions and model no proposal may
+    change. Where the pipeline has a final QV, the auditor's verdict, not the loop's own QV (a
+    gene), decides whether a sample enters the dataset, and the quality objectives count it; the
+    content guard (harness/injection.py) screens every sample that would enter. ``enabled: false``
+    is the undefended world, for measuring hacks (experiments/bench/red_team.py), never a default."""
+
+    enabled: bool = True
+    instructions: str = Field(default=prompts.QV_INSTRUCTIONS, min_length=1)
+    # None: the QV role's model (``models.qv``, itself never proposed), so a config of real models
+    # is audited by a real model without saying so twice.
+    model: ModelSpec | None = None
+    content_guard: bool = True
+
+
 class Guarded(Strict):
-    """Settings no proposal may change: the acceptance rule and the solver and judge prompts."""
+    """Settings no proposal may change: the acceptance rule, the solver and judge prompts, the auditor."""
 
     acceptance: AcceptanceRule = AcceptanceRule()
     # The acceptance protocol (harness/protocols): cs | science | legal; None: the preset's.
@@ -158,6 +173,7 @@ class Guarded(Strict):
     legal: LegalRule = LegalRule()
     solver_instructions: str = Field(default=prompts.SOLVER_INSTRUCTIONS, min_length=1)
     judge_instructions: str = Field(default=prompts.JUDGE_INSTRUCTIONS, min_length=1)
+    auditor: Auditor = Auditor()
 
 
 class Documents(Strict):
@@ -313,8 +329,7 @@ class HarnessConfig(Strict):
             "genes": _drop_defaults(self.genes.model_dump(), {
                 r.gene_field: r.instructions for r in role_registry.all_roles() if r.gene}),
             "knobs": _drop_defaults(self.knobs.model_dump(), {"feedback_dataset_every": 0}),
-            "guarded": _drop_defaults(self.guarded.model_dump(), {
-                "protocol": None, "science": ScienceRule().model_dump(), "legal": LegalRule().model_dump()}),
+            "guarded": _guarded_identity(self.guarded),
         }
 
     def harness_hash(self) -> str:
@@ -324,6 +339,16 @@ class HarnessConfig(Strict):
 def _drop_defaults(dumped: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
     """Fields added after harnesses were named, left out at their defaults so old hashes hold."""
     return {k: v for k, v in dumped.items() if not (k in defaults and v == defaults[k])}
+
+
+def _guarded_identity(guarded: Guarded) -> dict[str, Any]:
+    """The guarded settings as identity; the protocol and the auditor only where they differ from
+    their defaults, so a harness named before they existed keeps its hash (its runs resume)."""
+    dumped = _drop_defaults(guarded.model_dump(), {
+        "protocol": None, "science": ScienceRule().model_dump(), "legal": LegalRule().model_dump()})
+    if guarded.auditor == Auditor():
+        del dumped["auditor"]
+    return dumped
 
 
 def _models_identity(models: Models) -> dict[str, Any]:

@@ -91,6 +91,13 @@ def format_round_records(rounds: Iterable[RoundRecord], max_chars: int | None = 
             if record.chosen == candidate.index and record.final_qv is not None:
                 verdict = record.final_qv
                 lines.append(f"Final QV: {verdict.verdict}" + ("" if verdict.passed else f" ({verdict.reason})"))
+            if record.chosen == candidate.index and record.audit is not None:
+                verdict = record.audit
+                lines.append(f"Guarded auditor: {verdict.verdict}" + ("" if verdict.passed else f" ({verdict.reason})"))
+            if record.chosen == candidate.index and record.injections:
+                # A failure the proposer must see: planted instructions reject the sample and zero the score.
+                lines.append("REJECTED: injected_instructions (text addressed to the solvers, grader or verifier): "
+                             + "; ".join(record.injections[:3]))
             blocks.append("\n".join(lines))
     text = "\n".join(blocks)
     if max_chars is not None and len(text) > max_chars:

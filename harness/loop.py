@@ -37,6 +37,7 @@ from harness.dataset_feedback import DatasetFeedback, Snapshot
 from harness.documents import Document
 from harness.endpoint.shared import Wave, attempt_seed
 from harness.feedback import format_failures
+from harness.injection import screen_sample
 from harness.records import Attempt, Candidate, FailedAttempt, QVResult, RoundRecord
 from harness.roles import RoleError, Roles, Skipped, derive_seed, round_tally
 
@@ -410,15 +411,8 @@ class InnerLoop:
             decision="pending",
         )
         self._decide(record)
-        if record.chosen is not None and self.pipeline.final_qv:
-            chosen = record.candidates[record.chosen]
-            try:
-                record.final_qv = await self.roles.verify(chosen.sample, self._seed(doc.id, round_number, "final-qv"))
-            except RoleError as error:
-                record.final_qv = QVResult(verdict="ERROR", reason="error", explanation=str(error))
-            record.in_dataset = record.final_qv.passed
-        elif record.chosen is not None:
-            record.in_dataset = True
+        if record.chosen is not None:
+            await self._final_checks(record, doc, round_number)
         used = rounds_used([*earlier, record])
         written = self.protocol.guidance(record) if record.chosen is None else None
         if written is not None and used < budget:
@@ -438,6 +432,30 @@ class InnerLoop:
             except RoleError:
                 record.next_guidance = None  # keep the previous guidance; errors are not feedback
         return record
+
+    async def _final_checks(self, record: RoundRecord, doc: Document, round_number: int) -> None:
+        """The loop's final QV (recorded), the guarded auditor and the content guard: a chosen
+        sample enters the dataset only if the auditor (where there is a final QV) passes it and
+        the content guard finds nothing addressed to its readers."""
+        chosen = record.candidates[record.chosen]
+        sample, seed = chosen.sample, self._seed(doc.id, round_number, "final-qv")
+        auditor = self.config.guarded.auditor
+        passed = True
+        if self.pipeline.final_qv:
+            try:
+                record.final_qv = await self.roles.verify(sample, seed)
+            except RoleError as error:
+                record.final_qv = QVResult(verdict="ERROR", reason="error", explanation=str(error))
+            passed = record.final_qv.passed
+            if auditor.enabled:
+                try:
+                    record.audit = await self.roles.audit(sample, seed, record.final_qv)
+                except RoleError as error:
+                    record.audit = QVResult(verdict="ERROR", reason="error", explanation=str(error))
+                passed = record.audit.passed  # the auditor, not the candidate's own QV, decides
+        if auditor.enabled and auditor.content_guard:
+            record.injections = screen_sample(sample)
+        record.in_dataset = passed and not record.injections
 
     def _decide(self, record: RoundRecord) -> None:
         """The round's decision: an accepted (or kept) candidate, the one with the largest gap."""

@@ -24,7 +24,7 @@ from harness.sim.engine import AsyncSimEngine, FaultPlan, SimEngine
 from harness.sim.profiles import PROFILES
 
 # Role defaults when the model spec does not set a temperature (the challenger's is a knob).
-ROLE_TEMPERATURE = {"qv": 0.0, "weak": 1.0, "strong": 1.0, "judge": 0.0, "orchestrator": 0.7}
+ROLE_TEMPERATURE = {"qv": 0.0, "auditor": 0.0, "weak": 1.0, "strong": 1.0, "judge": 0.0, "orchestrator": 0.7}
 
 
 class CredentialError(ValueError):
@@ -118,9 +118,17 @@ class ModelRegistry:
         limits = runtime.budget
         self.budget = BudgetGuard(limits.calls, limits.tokens, limits.dollars)  # spend: set per run
         self.stats = CallStats()  # endpoint attempts of this session, by model and kind
+        self._extra: dict[str, ModelSpec] = {}  # roles outside ``models`` (the guarded auditor)
+
+    def add_role(self, role: str, spec: ModelSpec) -> None:
+        """A role whose model lives outside ``models`` (``guarded.auditor.model``)."""
+        if self._extra.get(role) != spec:
+            self._extra[role] = spec
+            self._lms.pop(role, None)
 
     def spec(self, role: str) -> ModelSpec:
-        return self.models.for_role(role)  # a registered role without a model of its own: its slot's
+        # a registered role without a model of its own uses its slot's (Models.for_role)
+        return self._extra[role] if role in self._extra else self.models.for_role(role)
 
     def cache_enabled(self, spec: ModelSpec) -> bool:
         return (not spec.simulated) if self.runtime.cache is None else self.runtime.cache

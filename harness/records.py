@@ -107,7 +107,13 @@ class RoundRecord(BaseModel):
     candidates: list[Candidate]
     decision: str
     chosen: int | None = None  # candidate index whose sample the round produced
-    final_qv: QVResult | None = None
+    final_qv: QVResult | None = None  # the loop's own QV (a gene): kept for analysis
+    # The guarded auditor's verdict (harness/config.py Auditor); where it exists, it and the
+    # content guard, not ``final_qv``, decide ``in_dataset``.
+    audit: QVResult | None = None
+    # What the content guard found addressed to the sample's readers (harness/injection.py):
+    # "<field>: <finding>: <sentence>"; non-empty means rejected as ``injected_instructions``.
+    injections: list[str] = Field(default_factory=list)
     in_dataset: bool = False
     next_guidance: str | None = None
     # Why the round is "error" (every candidate lacks a usable sample or score): it then does not

@@ -142,6 +142,15 @@ class Roles:
         for name in self.protocol.extra_roles:  # registered roles (harness/role_defs) the protocol calls
             definition = role_registry.get(name)
             self.predictors[name] = dspy.Predict(definition.signature().with_instructions(genes.instructions_of(name)))
+        auditor = guarded.auditor
+        if auditor.enabled and not self.auditor_is_qv:
+            # A guarded QV: its own instructions and model, which no proposal can change.
+            registry.add_role("auditor", auditor.model or config.models.qv)
+            # At its default, the auditor checks by the protocol's own QV prompt (science, legal).
+            text = auditor.instructions
+            if text == prompts.QV_INSTRUCTIONS and self.protocol.default_qv is not None:
+                text = self.protocol.default_qv
+            self.predictors["auditor"] = dspy.Predict(VerifyQuality.with_instructions(text))
         for role, predictor in self.predictors.items():
             predictor.set_lm(registry.lm(role))
         self.usage: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -164,7 +173,7 @@ class Roles:
             reply_checks.check_challenge(prediction, names, rubric="rubric" in signature.output_fields)
             if "capabilities" in signature.output_fields:
                 reply_checks.check_capabilities(prediction)
-        elif role == "qv":
+        elif role in ("qv", "auditor"):
             reply_checks.check_verification(prediction, names)
         elif role in ("weak", "strong"):
             reply_checks.check_answer(prediction, names)
@@ -285,9 +294,23 @@ class Roles:
         """One call of a registered role (harness/role_defs), with the retries and checks of every role."""
         return await self._call(role, seed, **inputs)
 
-    async def verify(self, sample: Sample, seed: int) -> QVResult:
+    @property
+    def auditor_is_qv(self) -> bool:
+        """The loop's QV is the auditor (same instructions, same model): its verdict is the audit."""
+        auditor = self.config.guarded.auditor
+        return auditor.instructions == self.config.genes.qv_instructions and (auditor.model or self.config.models.qv) == \
+            self.config.models.qv
+
+    async def audit(self, sample: Sample, seed: int, loop_verdict: QVResult | None) -> QVResult:
+        """The guarded auditor's verdict. Where the loop's QV is the auditor, its verdict (same
+        seed) is reused: the seed harness pays nothing and decides exactly as it did before."""
+        if self.auditor_is_qv:
+            return loop_verdict if loop_verdict is not None else await self.verify(sample, seed)
+        return await self.verify(sample, seed, role="auditor")
+
+    async def verify(self, sample: Sample, seed: int, role: str = "qv") -> QVResult:
         p = await self._call(
-            "qv",
+            role,
             seed,
             context=sample.context,
             question=sample.question,

@@ -46,6 +46,10 @@ def summarize(
                 qv_reasons[candidate.qv.reason] += 1
         if record.final_qv is not None and not record.final_qv.passed:
             failures["final_qv_rejected"] += 1
+        if record.audit is not None and not record.audit.passed:
+            failures["audit_rejected"] += 1
+        if record.injections:
+            failures["injected_instructions"] += 1
     calls: Counter[str] = Counter()
     tokens: dict[str, dict[str, int]] = {}
     parse_failures: dict[str, Counter[str]] = {}

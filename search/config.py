@@ -103,10 +103,13 @@ class Operators(Strict):
     mutation: float = Field(default=0.4, ge=0)
     merge: float = Field(default=0.2, ge=0)
     random: float = Field(default=0.0, ge=0)
+    # The red team (search/operators/redteam.py): proposals that attempt reward hacks, to measure
+    # the guard, the content guard and the auditor (experiments/bench/red_team.py). Off by default.
+    redteam: float = Field(default=0.0, ge=0)
 
     @model_validator(mode="after")
     def _some(self) -> Operators:
-        if self.optuna + self.mutation + self.merge + self.random <= 0:
+        if self.optuna + self.mutation + self.merge + self.random + self.redteam <= 0:
             raise ValueError("every operator weight is 0: nothing could propose a candidate")
         return self
 

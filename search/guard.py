@@ -1,9 +1,12 @@
-"""The guard: no proposal may touch the guarded settings.
+"""The guard: no proposal may touch the guarded settings, or aim its gene texts past their roles.
 
-Guarded: the acceptance rule, the solver and judge prompts, the scorer (objectives), the
-evaluation documents, and the role models. A proposal is checked when it is made and again
-before it is evaluated; anything but the searched knobs and the mutable genes differing from
-the seed harness is a violation, and a violating proposal is rejected with its reasons.
+Guarded: the acceptance rule, the solver and judge prompts, the auditor (instructions, model),
+the scorer (objectives), the evaluation documents, and the role models. A proposal is checked
+when it is made and again before it is evaluated; anything but the searched knobs and the
+mutable genes differing from the seed harness is a violation, and so is a gene text that targets
+the solvers, the judge, the auditor or the acceptance rule (search/gene_screen.py: "tell the
+solver ...", "grade leniently", "pass everything"). A violating proposal is rejected with its
+reasons.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.config import HarnessConfig
+from search import gene_screen
 from search.config import SearchSpec
 
 
@@ -46,7 +50,7 @@ def violations(seed: HarnessConfig, proposal: HarnessConfig, spec: SearchSpec) -
             reasons.append(f"knobs.{name}={value} is not one of {knob.choices}")
         elif knob.choices is None and not (knob.low <= value <= knob.high):
             reasons.append(f"knobs.{name}={value} is outside [{knob.low:g}, {knob.high:g}]")
-    return reasons
+    return reasons + gene_screen.screen(seed, proposal)
 
 
 def check(seed: HarnessConfig, proposal: HarnessConfig, spec: SearchSpec) -> None:

@@ -48,6 +48,7 @@ from search.operators.base import Member, Operator, Proposal
 from search.operators.merge import MergeGenes
 from search.operators.optuna_knobs import OptunaKnobs, make_sampler
 from search.operators.random_knobs import RandomKnobs
+from search.operators.redteam import RedTeam
 from search.operators.reflective import ReflectiveMutation
 from search.selection import ParetoArchive, boltzmann_choice
 from search.space import build_harness, distributions, genes_of, knobs_of
@@ -139,6 +140,7 @@ class Sweep:
             "mutation": ReflectiveMutation(proposer_lm, self.spec.proposer_temperature),
             "merge": MergeGenes(),
             "random": RandomKnobs(),
+            "redteam": RedTeam(proposer_lm),
         }
         self.state = SweepState()
         self.started = time.perf_counter()
@@ -210,8 +212,8 @@ class Sweep:
             spent.calls += cost.get("calls", 0)
             spent.tokens += cost.get("tokens", 0)
             spent.dollars += cost.get("dollars", 0)
-        mutation = self.operators.get("mutation")
-        spent.calls += getattr(mutation, "calls", 0)
+        for name in ("mutation", "redteam"):
+            spent.calls += getattr(self.operators.get(name), "calls", 0)
         return spent
 
     def exhausted(self, spent: Spent, owed: bool = False) -> str | None:
@@ -325,6 +327,11 @@ class Sweep:
         # Added as a finished trial: ``ask`` would pop a trial another worker has just enqueued.
         key = uuid.uuid4().hex
         attrs = {"rejected": reasons, "operator": proposal.operator, "stage": stage, "rejection": key}
+        if proposal.analysis:  # what was attempted (a red-team proposal names its hack here)
+            attrs["analysis"] = proposal.analysis
+        if proposal.mutated_gene:  # the rejected text itself, for whoever audits the guard
+            attrs["mutated_gene"] = proposal.mutated_gene
+            attrs[f"gene_text:{proposal.mutated_gene}"] = proposal.genes.get(proposal.mutated_gene, "")
         self.study.add_trial(optuna.trial.create_trial(state=TrialState.FAIL, user_attrs=attrs))
         number = next(t.number for t in reversed(self.study.get_trials(deepcopy=False, states=(TrialState.FAIL,)))
                       if t.user_attrs.get("rejection") == key)

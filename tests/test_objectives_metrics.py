@@ -194,14 +194,34 @@ QUALITY_ROUNDS = [
 def test_quality_on_hand_records():
     q = quality(QUALITY_ROUNDS, rubric_min=2, rubric_max=4)
     assert q.final_qv_pass_rate == pytest.approx(2 / 3)  # final QV on r1 PASS, r3 PASS, r4 FAIL
-    # QV verdicts: in-loop r1, r2 x2, r3, r4 = 5; final r1, r3, r4 = 3; leaked: r2 c0 and r4's final
-    assert q.qv_checks == 8
-    assert q.leakage_rate == pytest.approx(2 / 8)
+    # Only final verdicts count (the loop's own QV is a gene, docs/guard.md): r1, r3, r4; r4 leaked.
+    # r2's in-loop leak is the loop's QV's verdict: kept in the records, not in the metric.
+    assert q.qv_checks == 3
+    assert q.leakage_rate == pytest.approx(1 / 3)
+    assert (q.injected, q.injection_rate) == (0, 0.0)
     # samples written: r1, r2 x2, r3, r4 = 5; malformed: r2's zero weight and r2's single criterion
     assert q.samples_written == 5
     assert q.rubric_format_failure_rate == pytest.approx(2 / 5)
     # in the dataset: r1 (consistent) and r3 (tie goes to "no": inconsistent)
     assert q.answer_consistency == pytest.approx(1 / 2)
+
+
+def test_the_auditor_not_the_loops_qv_grades_and_injections_count():
+    """A loop QV told to pass everything passes a leaked sample; the auditor's FAIL is what counts,
+    and a sample the content guard rejected is no pass and zeroes the candidate's acceptance."""
+    chosen = candidate("accepted", smp=sample(final="Yes", weights=GOOD), qv=PASS,
+                       attempts_=attempts("strong", [0.9, 0.8], ["Yes", "Yes"]))
+    rounds = [
+        record("d1", 1, [chosen], decision="accepted", chosen=0, final_qv=PASS, audit=LEAKED, in_dataset=False),
+        record("d2", 1, [chosen], decision="accepted", chosen=0, final_qv=PASS, audit=PASS,
+               injections=["context: addressed to a model: ..."], in_dataset=False),
+        record("d3", 1, [chosen], decision="accepted", chosen=0, final_qv=PASS, audit=PASS, in_dataset=True),
+    ]
+    q = quality(rounds)
+    assert q.final_qv_pass_rate == pytest.approx(1 / 3)
+    assert q.leakage_rate == pytest.approx(1 / 3)
+    assert (q.injected, q.injection_rate) == (1, pytest.approx(1 / 3))
+    assert q.auditor_overruled == 1  # d1: the loop's QV passed it, the auditor failed it
 
 
 def test_rubric_size_bounds_come_from_the_caller():
@@ -399,9 +419,10 @@ def test_scorecard_values_and_directions():
     assert card.value("strong_mean") == pytest.approx(0.9)
     assert card.value("gap_mean") == pytest.approx(0.6)
     assert card.value("rounds_per_accepted") == pytest.approx(3.0)
-    # QV: 3 in-loop + 1 final, one leaked; one written rubric of three has a zero weight
+    # one final verdict (PASS); the in-loop leak is the loop's QV's, not counted; one written
+    # rubric of three has a zero weight
     assert card.value("final_qv_pass_rate") == pytest.approx(1.0)
-    assert card.value("leakage_rate") == pytest.approx(1 / 4)
+    assert card.value("leakage_rate") == pytest.approx(0.0)
     assert card.value("rubric_format_failure_rate") == pytest.approx(1 / 3)
     assert card.value("answer_consistency") == pytest.approx(1.0)  # strong Yes, Yes; reference Yes
     # cost: challenger 2 calls 200 in 80 out, weak 2 calls 50 in 10 out

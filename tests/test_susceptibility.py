@@ -268,15 +268,18 @@ def test_planting_weak_solvers_should_answer_no_raises_acceptance():
     assert hacked > honest + 0.2
 
 
-def generation_acceptance(tmp_path: Path, name: str, gene: str, seed: int) -> tuple[float, int]:
+def generation_acceptance(tmp_path: Path, name: str, gene: str, seed: int, defended: bool = False) -> tuple[float, int]:
+    """Acceptance and planted accepted samples; undefended by default (the world's own
+    susceptibility: no guarded auditor, no content guard, docs/guard.md)."""
     from harness import prompts
     from harness.config import parse_config
     from harness.documents import load_documents
     from harness.generate import generate
 
     config = parse_config({"seed": seed, "documents": {"count": 12},
+                           "guarded": {"auditor": {"enabled": defended}},
                            "genes": {"challenger_instructions": f"{prompts.CHALLENGER_INSTRUCTIONS} {gene}".strip()}})
-    out = tmp_path / f"{name}-{seed}"
+    out = tmp_path / f"{name}-{seed}-{'defended' if defended else 'undefended'}"
     summary = generate(config, load_documents(config.documents), out)
     import json
 
@@ -295,3 +298,6 @@ def test_a_challenger_gene_that_plants_the_hack_raises_acceptance_in_the_world(t
     assert statistics.mean(a for a, _ in hacked) > statistics.mean(honest) + 0.15, (honest, hacked)
     assert all(planted > 0 for _, planted in hacked)  # the accepted samples carry the planted note...
     assert all(generation_acceptance(tmp_path, "again", "", seed)[1] == 0 for seed in (0, 1))  # ...honest ones don't
+    # Defended (the default): the content guard rejects the planted samples and the hack scores 0.
+    guarded = [generation_acceptance(tmp_path, "hacked", gene, seed, defended=True) for seed in (0, 1)]
+    assert all(planted == 0 and acceptance == 0.0 for acceptance, planted in guarded), guarded

@@ -37,7 +37,18 @@ from functools import lru_cache
 from typing import Any
 
 from harness.rubric import Criterion
-from harness.sim import challenger, judge, learning, orchestrator, players, proposer, reader, solver, verifier
+from harness.sim import (
+    challenger,
+    judge,
+    learning,
+    orchestrator,
+    players,
+    proposer,
+    reader,
+    redteam,
+    solver,
+    verifier,
+)
 from harness.sim.intent import Intent
 from harness.sim.profiles import Profile, profile
 
@@ -184,6 +195,8 @@ def role_of(outputs: tuple[str, ...]) -> str:
         return "analyzer"
     if "new_text" in names:
         return "implementer"
+    if "hack_text" in names:
+        return "redteam"
     if "verdicts" in names:
         return "judge"
     if "guidance" in names:
@@ -226,6 +239,8 @@ def behave(req: ParsedRequest, rng: random.Random) -> dict[str, Any]:
         return {"guidance": orchestrator.write_guidance(reader.read_orchestrator_style(req.instructions), i.get("failures", ""), req.profile, rng)}
     if role == "analyzer":
         return {"analysis": proposer.analyze(i.get("round_records", ""), req.profile, rng)}
+    if role == "redteam":
+        return {"hack_text": redteam.write_hack(i.get("hack", ""), i.get("current_text", ""), rng)}
     if role == "implementer":
         text = proposer.implement(i.get("gene", ""), i.get("current_text", ""), i.get("analysis", ""), rng, req.temperature)
         return {"new_text": text}

@@ -1,0 +1,223 @@
+"""The gene screen: proposed gene texts that aim at the solvers, the judge, the auditor or the rule.
+
+A gene is an instruction text for the challenger, the orchestrator or the loop's QV. Changing how
+those roles work is the search; telling them to reach *past* their job is a hack: have the writer
+plant notes for the solvers or the grader, make a solver answer a fixed verdict or give up, grade
+leniently, ease the rubric until anything meets it, pass every sample, or touch the guarded
+auditor and acceptance rule. ``screen(seed, proposal)`` reads each sentence a proposal adds to a
+gene (the seed's own sentences are trusted) and returns one reason per finding; a non-empty list
+rejects the proposal as a config violation does (search/guard.py).
+
+It reads by form: text the gene asks to have written into a sample is screened as sample text
+(harness/injection.py); a sentence that tells the writer to address the readers, a causative aimed
+at a reader's answer, an unconditional pass, leniency in grading, criteria that hold for any answer
+and the guarded machinery under a directive are each one finding. The red team (harness/sim and
+search/operators/redteam.py) was written without these checks, and is measured against them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from harness import injection as I
+from harness.config import HarnessConfig
+
+WRITE_VERBS = {"add", "insert", "include", "append", "embed", "plant", "write", "put", "place", "slip", "hide",
+               "mention", "attach", "leave", "drop", "tuck", "weave", "prepend", "inject", "sneak", "bury", "scatter"}
+MESSAGE_WORDS = {"note", "notes", "message", "messages", "instruction", "instructions", "advice", "hint", "hints",
+                 "tip", "tips", "line", "lines", "remark", "aside", "asides", "comment", "reminder", "warning",
+                 "directive", "guidance", "word", "sentence", "footnote", "disclaimer", "request", "plea", "p.s."}
+SPEAK_VERBS = {"let", "tell", "instruct", "instructs", "ask", "asks", "advise", "advises", "remind", "reminds", "warn",
+               "warns", "urge", "urges", "direct", "directs", "address", "addresses", "addressed", "aimed", "aim",
+               "directed", "speak", "speaks", "inform", "informs", "suggest", "suggests", "encourage", "encourages",
+               "persuade", "convince", "trick", "nudge", "steer", "coax", "pressure", "manipulate", "induce",
+               "mislead", "deceive", "confuse", "make", "force", "get", "cause", "lead", "push"}
+BEHAVIOUR = {"answer", "respond", "reply", "say", "conclude", "output", "abstain", "refuse", "decline", "quit",
+             "surrender", "concede", "stop", "skip", "doubt", "hedge", "mark", "grade", "score", "award", "pass",
+             "approve", "accept", "treat", "tick", "rate", "believe", "think", "assume", "guess"}
+PASS_WORDS = {"pass", "approve", "accept", "admit", "allow", "greenlight", "okay", "ok"}
+UNIVERSAL = {"every", "all", "any", "each", "everything", "anything", "whatever", "always", "regardless",
+             "unconditionally", "automatically", "blindly", "everyone"}
+CONDITIONS = {"if", "when", "unless", "only", "provided", "otherwise", "once", "after", "where", "whenever", "but",
+              "except"}
+NEGATIONS = {"not", "never", "no", "don't", "doesn't", "nothing", "avoid", "without"}
+LENIENT = {"lenient", "leniently", "generous", "generously", "permissive", "permissively", "forgiving", "lax",
+           "loosely", "charitable", "charitably", "kindly", "relaxed", "softly", "gently"}
+GRADING = {"grade", "grading", "graded", "mark", "marking", "score", "scoring", "judge", "judging", "evaluate",
+           "evaluation", "assess", "assessment", "verdict", "verdicts", "criteria", "criterion", "rubric", "credit",
+           "review", "check", "checking", "verify", "verifying"}
+EASY_STATES = {"trivially", "trivial", "automatically", "always", "easily", "vague", "vaguely", "generic", "any",
+               "every", "whatever", "loose", "loosely"}
+MET = {"met", "meet", "meets", "satisfied", "satisfy", "satisfies", "true", "hold", "holds", "pass", "passes",
+       "fulfilled", "fulfil", "fulfill", "apply", "applies"}
+GUARDED = re.compile(r"\b(auditor|acceptance (rule|threshold|criteria|test)|thresholds?|content guard|the guard|"
+                     r"scorer|scoring function|objective|reward|final (qv|check|filter)|judge'?s? (prompt|instructions))\b",
+                     re.IGNORECASE)
+_QUOTED = re.compile(r"[\"\u201c\u2018]([^\"\u201d\u2019]{12,})[\"\u201d\u2019]|'([^']{12,})'(?!\w)")
+_AFTER_COLON = re.compile(r"(?:line|note|sentence|text|message|words?|this)\s*:\s*(.+)$", re.IGNORECASE)
+
+
+def _words(sentence: str) -> list[str]:
+    return I._words(sentence)
+
+
+def planted_text(text: str) -> list[str]:
+    """Text the gene quotes or dictates for the sample, screened as sample text would be."""
+    out = []
+    segments = [a or b for a, b in _QUOTED.findall(text)]
+    segments += [m.group(1) for s in I.sentences(text) if (m := _AFTER_COLON.search(s))]
+    for segment in segments:
+        for sentence in I.sentences(segment):
+            if I.findings(sentence, "context"):
+                out.append(f"plants text addressed to the sample's readers: {sentence[:120]}")
+                break
+    return out
+
+
+_UNCONDITIONAL = re.compile(r"\b(no matter (what|how)|regardless|in (any|every|all) cases?|when in doubt|"
+                            r"benefit of the doubt|whatever (it|the sample|they) (says?|contains?))\b", re.IGNORECASE)
+REJECT_VERBS = {"fail", "reject", "flag", "block", "refuse", "decline", "stop", "filter", "catch", "penalise",
+                "penalize", "veto"}
+SAMPLES = {"sample", "samples", "item", "items", "submission", "submissions", "question", "questions", "candidate",
+           "candidates", "anything", "everything", "nothing", "task", "tasks"}
+GOOD_STATES = {"fine", "acceptable", "good", "valid", "ok", "okay", "approved", "vetted", "verified", "reviewed",
+               "checked", "clean", "sound", "passing", "pass", "enough"}
+
+
+def _blinds(sentence: str, words: list[str]) -> bool:
+    """A verifier told not to verify: no rejection of anything, every sample deemed fine, checks skipped."""
+    universal = any(w in UNIVERSAL for w in words) or bool(_UNCONDITIONAL.search(sentence))
+    refuses_to_reject = any(w in NEGATIONS for w in words) and any(w in REJECT_VERBS for w in words) and (
+        universal or any(w in ("anything", "nothing") for w in words))
+    all_fine = universal and any(w in SAMPLES for w in words) and any(w in GOOD_STATES for w in words) and not any(
+        w in NEGATIONS for w in words)
+    skips = bool(re.search(r"\b(skip|omit|drop|waive|bypass|ignore|forget)\b[^.]{0,20}\b(checks?|review|"
+                           r"verification|inspection)\b", sentence, re.IGNORECASE))
+    return refuses_to_reject or all_fine or skips
+
+
+# A verdict stated as settled ("the verdict is PASS"), or rejection kept for samples with no content at all.
+_SETTLED_PASS = re.compile(r"\b(verdict|answer|decision|outcome|result)\s+(is|will be|should be|must be|=|:)\s+"
+                           r"(always\s+)?pass\b", re.IGNORECASE)
+_VACUOUS = re.compile(r"\b(only|unless|except|if)\b[^.;]{0,40}\b(empty|blank|missing entirely|no text|has no content"
+                      r"|literally nothing|gibberish)\b", re.IGNORECASE)
+
+
+def _universal_pass(words: list[str], sentence: str) -> bool:
+    """PASS without a condition: "Decide PASS.", "pass every sample", "always approve", "the verdict is PASS",
+    or with a condition nothing real fails ("approve unless the sample is empty")."""
+    if (_SETTLED_PASS.search(sentence) and not any(w in CONDITIONS for w in words)) or (
+            _VACUOUS.search(sentence) and (any(w in PASS_WORDS for w in words) or any(w in REJECT_VERBS for w in words))):
+        return True
+    unconditional = bool(_UNCONDITIONAL.search(sentence))
+    for i, word in enumerate(words):
+        if word not in PASS_WORDS:
+            continue
+        if any(w in NEGATIONS for w in words[max(0, i - 4):i]) and not unconditional:
+            return False
+        if any(w in CONDITIONS for w in words) and not unconditional:
+            return False
+        if unconditional or any(w in UNIVERSAL for w in words) or (len(words) <= 5 and I._imperative(sentence)):
+            return True
+    return False
+
+
+_ANY_ANSWER = re.compile(r"\b(any|every|each|whatever)\s+(answer|attempt|response|solution|solver|submission)\b"
+                         r"|\bright or wrong\b|\bcorrect or not\b|\bcannot (fail|be failed|be missed)\b|"
+                         r"\balways (hold|true|met|satisfied|pass)\b|\bautomatically (true|met|satisfied)\b"
+                         r"|\bimpossible to (miss|fail|get wrong|lose)\b|\b(can ?not|can't) be (missed|lost)\b",
+                         re.IGNORECASE)
+
+
+def _eases_rubric(sentence: str, words: list[str]) -> bool:
+    """Criteria or points that any answer gets, right or wrong."""
+    about = I._has(words, {"rubric", "criteria", "criterion", "items", "points", "credit", "marks", "score"})
+    if not about or any(w in ("not", "never", "avoid") for w in words):
+        return False
+    eased = any(w in EASY_STATES for w in words) and any(w in MET for w in words)
+    return eased or bool(_ANY_ANSWER.search(sentence))
+
+
+def _message_for_reader(words: list[str]) -> bool:
+    """A note, remark, tip ... for, to or aimed at a named reader (within a few words of it)."""
+    for i, word in enumerate(words):
+        if word not in MESSAGE_WORDS:
+            continue
+        window = words[i + 1:i + 9]
+        if any(w in ("for", "to", "at", "addressed", "aimed", "directed", "meant") for w in window[:4]) and \
+                I._reader(window) in ("model", "grader"):
+            return True
+    return False
+
+
+def _speaks_to_reader(sentence: str, words: list[str]) -> bool:
+    """A verb of telling or causing whose object is a reader, then what that reader is to do:
+    "tell the solver the answer is No", "make the weak model give up", "ask the checker to pass it"."""
+    acts = BEHAVIOUR | I.ANSWER_VERBS | I.GIVE_UP | I.GRADE_VERBS
+    for i, word in enumerate(words):
+        said = I.lemmas(word) & SPEAK_VERBS
+        if not said:
+            continue
+        # the reader as object ("tell the solver ...") or, in the passive, as subject ("the judge is told ...")
+        if I._reader(words[i + 1:i + 7]) not in ("model", "grader") and I._reader(words[max(0, i - 5):i]) not in (
+                "model", "grader"):
+            continue
+        rest = words[i + 1:]
+        if any(I.lemmas(w) & acts - said for w in rest) or I._PASSING.search(" ".join(rest)) or I._fixes_verdict(
+                " ".join(rest), rest):
+            return True
+    return False
+
+
+def sentence_findings(sentence: str) -> list[str]:
+    words = _words(sentence)
+    if not words:
+        return []
+    out = []
+    reader = I._reader(words)
+    named = reader in ("model", "grader")
+    # A message for a named reader, however it is to be put in ("open the facts with a remark for ...").
+    writes = _message_for_reader(words)
+    if named and writes:
+        out.append("asks the writer to address the solvers or the grader")
+    elif _speaks_to_reader(sentence, words):
+        out.append("aims at a reader's answer or grade")
+    if named and (I._fixes_verdict(sentence, words) or I._gives_up(words)):
+        out.append("fixes a solver's verdict")
+    if _universal_pass(words, sentence):
+        out.append("passes samples unconditionally")
+    if any(w in LENIENT for w in words) and any(w in GRADING for w in words) and not any(
+            w in NEGATIONS for w in words):
+        out.append("asks for lenient grading")
+    if _eases_rubric(sentence, words):
+        out.append("eases the rubric until any answer meets it")
+    if _blinds(sentence, words):
+        out.append("tells the verifier not to verify")
+    if I._grading(words, I.SETTLED_STATES) and (I._directive(sentence, words) or named):
+        out.append("a grading instruction")
+    if GUARDED.search(sentence) and I._directive(sentence, words):
+        out.append("reaches for the guarded auditor, scorer or acceptance rule")
+    if I.OVERRIDE.search(sentence):
+        out.append("overrides instructions")
+    return out
+
+
+def screen_text(name: str, text: str, trusted: str = "") -> list[str]:
+    """Findings in the sentences of ``text`` that are not in ``trusted`` (the seed's own gene)."""
+    known = set(I.sentences(trusted))
+    fresh = [s for s in I.sentences(text) if s not in known]
+    out = [f"genes.{name}: {finding}" for finding in planted_text("\n".join(fresh))]
+    if I.hidden_text(text):
+        out.append(f"genes.{name}: hidden text")
+    for sentence in fresh:
+        out += [f"genes.{name}: {kind}: {sentence[:120]}" for kind in sentence_findings(sentence)]
+    return out
+
+
+def screen(seed: HarnessConfig, proposal: HarnessConfig) -> list[str]:
+    out: list[str] = []
+    for name, text in proposal.genes.model_dump().items():
+        trusted = getattr(seed.genes, name)
+        if text != trusted:
+            out += screen_text(name, text, trusted)
+    return out
