@@ -80,6 +80,7 @@ class Spent:
     wall_s: float = 0.0
     rejected: int = 0
     proposer_calls: float = 0.0  # the analyzer's and implementer's calls (part of ``calls``)
+    strategy_calls: float = 0.0  # inner-loop calls a strategy made in its own evaluations (part of ``calls``)
 
     def as_dict(self) -> dict[str, float]:
         return dict(vars(self))
@@ -204,7 +205,9 @@ class Sweep:
             spent.dollars += cost.get("dollars", 0)
         # Proposer calls count against the same budget as the inner loop's, and are reported apart.
         spent.proposer_calls = float(sum(getattr(op, "calls", 0) for op in self.operators.values()))
-        spent.calls += spent.proposer_calls
+        # A strategy with its own loop (GEPA) runs the inner loop outside the sweep's trials too.
+        spent.strategy_calls = float(sum(getattr(op, "inner_calls", 0) for op in self.operators.values()))
+        spent.calls += spent.proposer_calls + spent.strategy_calls
         return spent
 
     def exhausted(self, spent: Spent, owed: bool = False) -> str | None:
@@ -221,6 +224,8 @@ class Sweep:
             return f"dollars {spent.dollars:.2f} >= {b.dollars}"
         if b.wall_s is not None and spent.wall_s >= b.wall_s:
             return f"wall time {spent.wall_s:.0f} s >= {b.wall_s:g} s"
+        if self.operators and all(getattr(op, "done", False) for op in self.operators.values()):
+            return "no operator has anything left to propose"
         if spent.rejected >= MAX_REJECTIONS_FACTOR * b.candidates:
             return f"{spent.rejected} proposals rejected by the guard"
         return None
