@@ -354,7 +354,7 @@ def sweep(
 
     import optuna
 
-    from experiments.display import SweepProgress, report_table, tokens_label
+    from experiments.display import SweepProgress, pareto_table, report_table, tokens_label
     from search.config import load_sweep_config
     from search.report import build_report
     from search.storage import default_storage, open_storage
@@ -429,6 +429,8 @@ def sweep(
         console.print(f"MLflow: experiment [bold]{tracking.experiment or sweep_config.name}[/], "
                       f"parent run {tracker.parent} (autodata ui to browse)")
     console.print(report_table(report))
+    if (front := pareto_table(report)) is not None:
+        console.print(front)
     for gene, diff in report["best_genes_diff"].items():
         console.print(Text.assemble((gene, "bold"), " (best vs seed):"))
         console.print(diff, highlight=False, markup=False)
@@ -436,7 +438,8 @@ def sweep(
     console.print(f"lineage: {lineage}", markup=False)
     console.print(f"budget spent in study {study.name}: {spent.candidates} candidates, {spent.calls:.0f} LM calls, "
                   f"{spent.tokens:.0f} {tokens_label(bool(report.get('simulated')))}, ${spent.dollars:.2f}; "
-                  f"{spent.rejected} proposals rejected by the guard")
+                  f"{spent.rejected} proposals rejected by the guard; of the calls, {spent.proposer_calls:.0f} by the proposer"
+                  + (f" and {spent.strategy_calls:.0f} in a strategy's own evaluations" if spent.strategy_calls else ""))
     console.print(f"this invocation: {spent.candidates - before.candidates} candidates, "
                   f"{spent.calls - before.calls:.0f} LM calls, {spent.wall_s:.0f} s")
     console.print(f"report in [bold]{out / 'report.json'}[/]; the best harness in [bold]{out / report['best_config']}[/] "
