@@ -102,6 +102,17 @@ class HarnessAdapter:
         return out
 
 
+class FileLog:
+    """GEPA's progress lines, appended to a file under the sweep's directory (not the console)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def log(self, message: str) -> None:
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(message.rstrip() + "\n")
+
+
 class GepaOperator:
     name = "gepa"
 
@@ -142,7 +153,7 @@ class GepaOperator:
         result = gepa.optimize(
             seed_candidate=seed, trainset=list(splits["train"].documents), valset=list(splits["validation"].documents),
             adapter=adapter, stop_callbacks=[stop], seed=ctx.rng.randrange(2**31), raise_on_exception=False,
-            run_dir=None, display_progress_bar=False,
+            run_dir=None, display_progress_bar=False, logger=FileLog(out / "gepa.log"),
         )
         self.metric_calls = int(result.total_metric_calls or 0)
         ranked = sorted(range(len(result.candidates)), key=lambda i: -result.val_aggregate_scores[i])
