@@ -53,6 +53,8 @@ class ProposalContext(Protocol):
 
     def train_records(self, member: Member) -> list[RoundRecord]: ...
 
+    def spent(self) -> Any: ...  # the sweep's spending so far (``search.sweep.Spent``)
+
 
 class Operator(Protocol):
     name: str

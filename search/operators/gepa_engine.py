@@ -36,7 +36,8 @@ from search.space import build_harness
 
 GEPA_SHARE = 0.8  # of the sweep's LM-call budget; the rest pays for the sweep's own checks of GEPA's picks
 HANDED = 3  # GEPA's best candidates handed to the sweep
-CALLS_PER_CANDIDATE_DOC = 40  # LM calls a document takes, for a budget given in candidates only
+CALLS_PER_CANDIDATE_DOC = 40  # LM calls a document takes until GEPA has measured it
+MINIBATCH = 3  # GEPA's reflection minibatch (its default)
 
 
 def document_score(records: list[RoundRecord], metric: str) -> tuple[float, int]:
@@ -71,6 +72,7 @@ class HarnessAdapter:
             records = rounds.get(doc.id, [])
             score, calls = document_score(records, self.metric)
             self.op.inner_calls += calls
+            self.op.docs_evaluated += 1
             scores.append(score)
             trajectories.append({"doc_id": doc.id, "score": score, "records": records})
         return EvaluationBatch(outputs=[t["score"] for t in trajectories], scores=scores,
@@ -119,6 +121,7 @@ class GepaOperator:
     def __init__(self, proposer: ReflectiveMutation) -> None:
         self.proposer = proposer
         self.inner_calls = 0  # the inner loop's calls inside GEPA's own evaluations
+        self.docs_evaluated = 0
         self.queue: list[dict[str, str]] | None = None
         self.done = False
         self.gepa_calls_limit = 0.0
@@ -131,6 +134,9 @@ class GepaOperator:
     @property
     def calls(self) -> int:  # proposer calls, read by the sweep's budget
         return self.proposer.calls
+
+    def per_doc(self) -> float:
+        return self.inner_calls / self.docs_evaluated if self.docs_evaluated else CALLS_PER_CANDIDATE_DOC
 
     def _limit(self, ctx: ProposalContext) -> float:
         budget = ctx.spec.budget
@@ -147,12 +153,17 @@ class GepaOperator:
         self.gepa_calls_limit = self._limit(ctx)
         splits = ctx.splits
 
+        # GEPA checks its stoppers between iterations, so stop while one more iteration still fits:
+        # two minibatches, a proposal and a full validation pass.
+        iteration_docs = 2 * MINIBATCH + len(splits["validation"].documents)
+
         def stop(_state: Any) -> bool:
-            return self.inner_calls + self.proposer.calls >= self.gepa_calls_limit
+            ahead = self.per_doc() * iteration_docs + 2 * len(ctx.spec.genes)
+            return self.inner_calls + self.proposer.calls + ahead >= self.gepa_calls_limit
 
         result = gepa.optimize(
             seed_candidate=seed, trainset=list(splits["train"].documents), valset=list(splits["validation"].documents),
-            adapter=adapter, stop_callbacks=[stop], seed=ctx.rng.randrange(2**31), raise_on_exception=False,
+            adapter=adapter, stop_callbacks=[stop], reflection_minibatch_size=MINIBATCH, seed=ctx.rng.randrange(2**31), raise_on_exception=False,
             run_dir=None, display_progress_bar=False, logger=FileLog(out / "gepa.log"),
         )
         self.metric_calls = int(result.total_metric_calls or 0)
@@ -166,6 +177,10 @@ class GepaOperator:
         if self.queue is None:
             out = Path(tempfile.mkdtemp(prefix="gepa-", dir=ctx.out))
             self.queue = await asyncio.to_thread(self._run, ctx, out)
+        budget = ctx.spec.budget.calls
+        docs = ctx.spec.splits.train + ctx.spec.splits.validation
+        if budget is not None and self.queue and ctx.spent().calls + self.per_doc() * docs > budget:
+            self.queue = []  # the sweep could not pay for checking another of GEPA's picks
         if not self.queue:
             self.done = True
             return None
