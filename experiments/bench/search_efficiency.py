@@ -32,6 +32,7 @@ test documents; the diagonal's advantage over the others' picks with a 95% t-int
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import random
 import statistics
@@ -55,6 +56,7 @@ from experiments.bench.search_protocol import (  # noqa: E402
     text_optimum,
     write_genes,
 )
+from harness.config import HarnessConfig  # noqa: E402
 from harness.sim.optimum import world_optimum  # noqa: E402
 from search.config import load_sweep_config  # noqa: E402
 from search.space import build_harness, distributions  # noqa: E402
@@ -101,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--metric", default="accepted_per_kcall", help="the objective (a scorecard metric)")
     parser.add_argument("--strategies", nargs="+", choices=list(STRATEGIES), default=list(STRATEGIES))
     parser.add_argument("--no-matrix", action="store_true", help="skip the cross-world matrix")
+    parser.add_argument("--results", type=Path, help="append each world's numbers to this JSONL file as it finishes")
+    parser.add_argument("--summarize", type=Path, help="print the summary and matrix of a --results file; run nothing")
     parser.add_argument("--ceiling", action="store_true",
                         help="also the optimum with the intent forced (harness.sim.optimum), which no text reaches")
     args = parser.parse_args(argv)
@@ -113,6 +117,26 @@ def main(argv: list[str] | None = None) -> int:
     costs: dict[str, list[float]] = {n: [] for n in names}
     picks: dict[int, object] = {}
     improve: dict[str, list[int]] = {n: [0, 0] for n in names}
+    if args.summarize:
+        rows = [json.loads(line) for line in args.summarize.read_text(encoding="utf-8").splitlines() if line.strip()]
+        worlds = [row["world"] for row in rows]
+        train, val, test = rows[0]["docs"]
+        args.metric = rows[0]["metric"]
+        for row in rows:
+            for name, value in row["gaps"].items():
+                gaps.setdefault(name, []).append(value)
+            for name, value in row["costs"].items():
+                costs.setdefault(name, []).append(value)
+            for name, (better, children) in row["improve"].items():
+                improve.setdefault(name, [0, 0])
+                improve[name][0] += better
+                improve[name][1] += children
+            picks[row["world"]] = HarnessConfig.model_validate(row["combined_pick"]) if row.get("combined_pick") else None
+        names = [n for n in costs if costs[n]]
+        summary(args, worlds, names, gaps, costs, improve)
+        if not args.no_matrix and all(picks.values()) and len(worlds) > 1:
+            matrix(worlds, picks, train, val, test, args)
+        return 0
     print(f"search efficiency (offline world, SIMULATED): objective {args.metric}; {calls} LM calls per run; "
           f"documents train {train}, validation {val}, test {test}; run seed {args.seed}, test seed {TEST_SEED}",
           flush=True)
@@ -144,6 +168,10 @@ def main(argv: list[str] | None = None) -> int:
                              TEST_SEED, args.metric, ceiling.intent)
             print(f"  ceiling with the intent forced (no text reaches it): {forced[0]:.2f} (acceptance "
                   f"{forced[1]:.2f}; depth {ceiling.intent.depth:g}, knobs {ceiling.knobs})", flush=True)
+        row = {"world": world, "metric": args.metric, "docs": [train, val, test], "calls": calls, "seed": args.seed,
+               "seed_test": seed_test[0], "optimum_test": opt_test[0], "probe_test": probe_test[0],
+               "optimum": {"point": vars(opt.point), "knobs": opt.knobs}, "gaps": {"probe": gaps["probe"][-1]},
+               "costs": {}, "improve": {}, "tests": {}}
         for name in names:
             operators = {**STRATEGIES, **POWER}[name]
             config = load_sweep_config(CONFIG, {**overrides, "search.operators": operators})
@@ -155,16 +183,22 @@ def main(argv: list[str] | None = None) -> int:
             costs[name].append(r.calls)
             improve[name][0] += r.improved
             improve[name][1] += r.children
+            row["gaps"][name], row["costs"][name], row["improve"][name] = r.gap, r.calls, [r.improved, r.children]
+            row["tests"][name] = r.test
             if name == "combined":
                 picks[world] = r.config
+                row["combined_pick"] = r.config.model_dump(mode="json")
             print(f"  {name:20s} pick: val {r.validation:6.2f} test {r.test:6.2f} (acceptance {r.test_acceptance:.2f}, "
                   f"round_budget {r.config.knobs.round_budget}) = {r.gap:5.2f} of the gap; {r.candidates} candidates, "
                   f"{r.calls:.0f} calls ({r.proposer_calls:.0f} proposer); children better than their parent "
                   f"{r.improved}/{r.children}", flush=True)
         print(f"  world {world}: {time.perf_counter() - started:.0f} s", flush=True)
+        if args.results:
+            with args.results.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(row) + "\n")
     summary(args, worlds, names, gaps, costs, improve)
     if not args.no_matrix and "combined" in names and len(worlds) > 1:
-        matrix(worlds, picks, base, train, val, test, args)
+        matrix(worlds, picks, train, val, test, args)
     return 0
 
 
@@ -196,7 +230,7 @@ def summary(args, worlds, names, gaps, costs, improve) -> None:
             print(f"  {a} / {b} (gap closed): {ratio:.2f} [{low:.2f}, {high:.2f}]; difference {d_mean:+.3f} ± {d_half:.3f}")
 
 
-def matrix(worlds, picks, base, train, val, test, args) -> None:
+def matrix(worlds, picks, train, val, test, args) -> None:
     """Each world's pick (combined) measured on every world's test documents."""
     print(f"\ncross-world matrix (SIMULATED): combined's pick of the row's world, {args.metric} on the column's "
           "test documents")
