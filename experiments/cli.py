@@ -431,6 +431,10 @@ def sweep(
     console.print(report_table(report))
     if (front := pareto_table(report)) is not None:
         console.print(front)
+    if (paired := report.get("best_vs_seed")) is not None:
+        console.print(f"best - seed on test, {paired['metric']}: {paired['difference']:+.3f} "
+                      f"[95% {paired['low']:+.3f}, {paired['high']:+.3f}] ({paired['method']}, "
+                      f"{paired['documents']} documents)", markup=False)
     for gene, diff in report["best_genes_diff"].items():
         console.print(Text.assemble((gene, "bold"), " (best vs seed):"))
         console.print(diff, highlight=False, markup=False)

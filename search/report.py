@@ -15,6 +15,7 @@ from harness.generate import load_rounds, write_json_atomic
 from search.best_config import best_harness, write_best_config
 from search.callbacks import TestEvaluated
 from search.operators.base import Member
+from search.paired import paired_difference
 from search.space import build_harness
 from search.sweep import Sweep
 
@@ -129,6 +130,11 @@ async def build_report(sweep: Sweep) -> dict[str, Any]:
             - (evaluated[seed_number]["validation_acceptance"] or 0),
             "test_acceptance": evaluated[best.number]["test_acceptance"] - evaluated[seed_number]["test_acceptance"],
         },
+        # The best against the seed on the test documents, paired, with a 95% interval (search/paired.py).
+        "best_vs_seed": paired_difference(
+            sweep.evaluator.directory(build_harness(sweep.seed_config, members[seed_number].knobs, seed_genes), "test"),
+            sweep.evaluator.directory(build_harness(sweep.seed_config, best.knobs, best.genes), "test"),
+            sweep.spec.objectives[0].metric),
         "best_genes_diff": gene_diff(seed_genes, best.genes),
         "best_genes": best.genes,
         "seed_genes": seed_genes,
