@@ -73,3 +73,17 @@ def test_the_benchmark_runs_every_strategy_on_held_out_worlds_by_registered_oper
         assert set(operators) <= set(OPERATORS)
     assert len(bench.HELD_OUT_WORLDS) >= 10
     assert not set(bench.HELD_OUT_WORLDS) & set(range(1001, 1006))  # looked at before: never again
+
+
+def test_pooled_gap_sums_gains_over_worlds_so_a_world_near_its_optimum_cannot_dominate() -> None:
+    rows = [{"seed_test": 20.0, "optimum_test": 40.0, "tests": {"a": 30.0}},
+            {"seed_test": 40.0, "optimum_test": 40.5, "tests": {"a": 33.0}}]  # tiny gap, large loss
+    assert protocol.gap_closed(33.0, 40.0, 40.5) == pytest.approx(-14.0)  # per world it would explode
+    assert protocol.pooled_gap(rows, "a") == pytest.approx((10.0 - 7.0) / 20.5)
+    point, low, high = protocol.bootstrap(rows * 5, lambda rs: protocol.pooled_gap(rs, "a"))
+    assert low <= point <= high
+
+
+def test_bootstrap_interval_is_degenerate_for_identical_worlds() -> None:
+    rows = [{"seed_test": 10.0, "optimum_test": 20.0, "tests": {"a": 15.0}}] * 8
+    assert protocol.bootstrap(rows, lambda rs: protocol.pooled_gap(rs, "a")) == pytest.approx((0.5, 0.5, 0.5))

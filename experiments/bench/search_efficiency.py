@@ -48,10 +48,11 @@ env.configure_environment()
 
 from experiments.bench.search_protocol import (  # noqa: E402
     StrategyRun,
+    bootstrap,
     gap_closed,
     mean_ci,
     measure,
-    ratio_ci,
+    pooled_gap,
     run_strategy,
     text_optimum,
     write_genes,
@@ -113,29 +114,16 @@ def main(argv: list[str] | None = None) -> int:
     train, val, test = args.docs or ((4, 12, 12) if args.quick else (10, 100, 100))
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     names = [*args.strategies, *POWER]
-    gaps: dict[str, list[float]] = {n: [] for n in [*names, "probe"]}
-    costs: dict[str, list[float]] = {n: [] for n in names}
-    picks: dict[int, object] = {}
-    improve: dict[str, list[int]] = {n: [0, 0] for n in names}
+    rows: list[dict] = []
+    picks: dict[int, HarnessConfig] = {}
     if args.summarize:
         rows = [json.loads(line) for line in args.summarize.read_text(encoding="utf-8").splitlines() if line.strip()]
-        worlds = [row["world"] for row in rows]
         train, val, test = rows[0]["docs"]
         args.metric = rows[0]["metric"]
-        for row in rows:
-            for name, value in row["gaps"].items():
-                gaps.setdefault(name, []).append(value)
-            for name, value in row["costs"].items():
-                costs.setdefault(name, []).append(value)
-            for name, (better, children) in row["improve"].items():
-                improve.setdefault(name, [0, 0])
-                improve[name][0] += better
-                improve[name][1] += children
-            picks[row["world"]] = HarnessConfig.model_validate(row["combined_pick"]) if row.get("combined_pick") else None
-        names = [n for n in costs if costs[n]]
-        summary(args, worlds, names, gaps, costs, improve)
-        if not args.no_matrix and all(picks.values()) and len(worlds) > 1:
-            matrix(worlds, picks, train, val, test, args)
+        summary(rows)
+        picks = {r["world"]: HarnessConfig.model_validate(r["combined_pick"]) for r in rows if r.get("combined_pick")}
+        if not args.no_matrix and len(picks) == len(rows) > 1:
+            matrix([r["world"] for r in rows], picks, train, val, test, args)
         return 0
     print(f"search efficiency (offline world, SIMULATED): objective {args.metric}; {calls} LM calls per run; "
           f"documents train {train}, validation {val}, test {test}; run seed {args.seed}, test seed {TEST_SEED}",
@@ -155,12 +143,12 @@ def main(argv: list[str] | None = None) -> int:
         # The power probe: the optimum's point and knobs, its text worded afresh.
         probe = build_harness(seed_config, opt.knobs, write_genes(seed_config, opt.point, random.Random(f"probe:{world}")))
         probe_test = measure(probe, splits["test"], TEST_SEED, args.metric)
-        gaps["probe"].append(gap_closed(probe_test[0], seed_test[0], opt_test[0]))
+        probe_gap = gap_closed(probe_test[0], seed_test[0], opt_test[0])
         p = opt.point
         print(f"world {world} (SIMULATED): test {args.metric} seed {seed_test[0]:.2f} (acceptance {seed_test[1]:.2f}), "
               f"optimum {opt_test[0]:.2f} (acceptance {opt_test[1]:.2f}; {p.depth} steps, exception {p.exception}, "
               f"distractors {p.distractors}; knobs {opt.knobs}; {opt.evaluated} harnesses, {opt.calls:.0f} calls), "
-              f"power probe {probe_test[0]:.2f} = {gaps['probe'][-1]:.2f} of the gap", flush=True)
+              f"power probe {probe_test[0]:.2f} = {probe_gap:.2f} of the gap", flush=True)
         if args.ceiling:
             ceiling = world_optimum(world, docs=val, offset=train, base=seed_config, knob_space=knob_grid(base),
                                     objective=args.metric, budget=OPTIMUM_CALLS_PER_DOC * val)
@@ -170,8 +158,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{forced[1]:.2f}; depth {ceiling.intent.depth:g}, knobs {ceiling.knobs})", flush=True)
         row = {"world": world, "metric": args.metric, "docs": [train, val, test], "calls": calls, "seed": args.seed,
                "seed_test": seed_test[0], "optimum_test": opt_test[0], "probe_test": probe_test[0],
-               "optimum": {"point": vars(opt.point), "knobs": opt.knobs}, "gaps": {"probe": gaps["probe"][-1]},
-               "costs": {}, "improve": {}, "tests": {}}
+               "optimum": {"point": vars(opt.point), "knobs": opt.knobs}, "gaps": {"probe": probe_gap},
+               "costs": {}, "improve": {}, "tests": {"probe": probe_test[0]}}
         for name in names:
             operators = {**STRATEGIES, **POWER}[name]
             config = load_sweep_config(CONFIG, {**overrides, "search.operators": operators})
@@ -179,10 +167,6 @@ def main(argv: list[str] | None = None) -> int:
                 r: StrategyRun = run_strategy(name, config, Path(tmp))
             r.test, r.test_acceptance, _ = measure(r.config, splits["test"], TEST_SEED, args.metric)
             r.gap = gap_closed(r.test, seed_test[0], opt_test[0])
-            gaps[name].append(r.gap)
-            costs[name].append(r.calls)
-            improve[name][0] += r.improved
-            improve[name][1] += r.children
             row["gaps"][name], row["costs"][name], row["improve"][name] = r.gap, r.calls, [r.improved, r.children]
             row["tests"][name] = r.test
             if name == "combined":
@@ -196,38 +180,57 @@ def main(argv: list[str] | None = None) -> int:
         if args.results:
             with args.results.open("a", encoding="utf-8") as handle:
                 handle.write(json.dumps(row) + "\n")
-    summary(args, worlds, names, gaps, costs, improve)
+        rows.append(row)
+    summary(rows)
     if not args.no_matrix and "combined" in names and len(worlds) > 1:
         matrix(worlds, picks, train, val, test, args)
     return 0
 
 
-def _fmt_ci(values: list[float]) -> str:
-    mean, half = mean_ci(values)
-    return f"{mean:6.3f} ± {half:.3f}" if not math.isnan(mean) else "   n/a"
+def _interval(point: float, low: float, high: float) -> str:
+    return f"{point:6.3f} [{low:6.3f}, {high:6.3f}]"
 
 
-def summary(args, worlds, names, gaps, costs, improve) -> None:
-    print(f"\nsearch efficiency (offline world, SIMULATED): worlds {', '.join(map(str, worlds))}; "
-          f"objective {args.metric} on the test documents; fraction of the seed -> optimum gap closed")
-    print(f"  {'strategy':20s} {'gap closed, mean ± 95% CI':>26s}   per world   mean LM calls   children better")
-    for name in names:
-        per = " ".join(f"{g:.2f}" for g in gaps[name])
-        print(f"  {name:20s} {_fmt_ci(gaps[name]):>26s}   [{per}]   {statistics.fmean(costs[name]):.0f}   "
-              f"{improve[name][0]}/{improve[name][1]}")
-    print(f"power check: probe writing the optimum's intent {_fmt_ci(gaps['probe'])} (must be >= {POWER_PROBE_MIN}); "
-          f"random knob sampling {_fmt_ci(gaps['random knobs'])} (must be clearly below)")
-    probe, poor = gaps["probe"], gaps["random knobs"]
-    diffs = [a - b for a, b in zip(probe, poor, strict=True)]
-    mean, half = mean_ci(diffs)
-    separated = mean_ci(probe)[0] >= POWER_PROBE_MIN and mean - half > 0
-    print(f"  probe - random knobs: {mean:.3f} ± {half:.3f} -> the protocol "
-          f"{'separates' if separated else 'does NOT separate'} a known-good probe from a known-poor one")
+def summary(rows: list[dict]) -> None:
+    """Over worlds: each strategy's pooled fraction of the gap closed with a 95% bootstrap interval
+    (worlds resampled), the power check, and the ratios (paired: the same worlds in every resample)."""
+    worlds = [r["world"] for r in rows]
+    for r in rows:
+        r["tests"].setdefault("probe", r["probe_test"])
+    names = [n for n in rows[0]["tests"] if n != "probe"]
+    print(f"\nsearch efficiency (offline world, SIMULATED): worlds {', '.join(map(str, worlds))}; objective "
+          f"{rows[0]['metric']} on {rows[0]['docs'][2]} test documents; {rows[0]['calls']} LM calls per run")
+    print("  fraction of the seed -> optimum gap closed, pooled over worlds: sum(pick - seed) / sum(optimum - seed)")
+    print(f"  {'strategy':20s} {'pooled [95% bootstrap CI]':>28s}   per-world fractions   mean LM calls   "
+          "children better than parent")
+    for name in [*names, "probe"]:
+        per = " ".join(f"{gap_closed(r['tests'][name], r['seed_test'], r['optimum_test']):.2f}" for r in rows)
+        line = f"  {name:20s} {_interval(*bootstrap(rows, lambda rs, n=name: pooled_gap(rs, n))):>28s}   [{per}]"
+        if name != "probe":
+            better = sum(r["improve"][name][0] for r in rows)
+            children = sum(r["improve"][name][1] for r in rows)
+            line += f"   {statistics.fmean(r['costs'][name] for r in rows):.0f}   {better}/{children}"
+        print(line)
+    probe = bootstrap(rows, lambda rs: pooled_gap(rs, "probe"))
+    poor = bootstrap(rows, lambda rs: pooled_gap(rs, "random knobs"))
+    diff = bootstrap(rows, lambda rs: pooled_gap(rs, "probe") - pooled_gap(rs, "random knobs"))
+    separated = probe[0] >= POWER_PROBE_MIN and diff[1] > 0
+    print(f"power check: probe with the optimum's intent, worded afresh {_interval(*probe)} (must be >= "
+          f"{POWER_PROBE_MIN}); random knob sampling {_interval(*poor)}; probe - random knobs {_interval(*diff)} -> "
+          f"the protocol {'separates' if separated else 'does NOT separate'} a known-good probe from a known-poor one")
     for a, b in (("combined", "random"), ("combined", "gepa"), ("reflective mutation", "blind mutation")):
-        if a in gaps and b in gaps and gaps[a] and gaps[b]:
-            ratio, low, high = ratio_ci(gaps[a], gaps[b])
-            d_mean, d_half = mean_ci([x - y for x, y in zip(gaps[a], gaps[b], strict=True)])
-            print(f"  {a} / {b} (gap closed): {ratio:.2f} [{low:.2f}, {high:.2f}]; difference {d_mean:+.3f} ± {d_half:.3f}")
+        if a in names and b in names:
+            ratio = bootstrap(rows, lambda rs, a=a, b=b: _ratio(rs, a, b))
+            diff = bootstrap(rows, lambda rs, a=a, b=b: pooled_gap(rs, a) - pooled_gap(rs, b))
+            shown = (_interval(*ratio) if not math.isnan(ratio[0]) else
+                     f"undefined ({b}'s picks gained nothing over the seed in total)")
+            print(f"  {a} / {b}: {shown} (ratio of pooled gains over the seed); difference in gap closed "
+                  f"{_interval(*diff)}")
+
+
+def _ratio(rows: list[dict], a: str, b: str) -> float:
+    down = sum(r["tests"][b] - r["seed_test"] for r in rows)
+    return sum(r["tests"][a] - r["seed_test"] for r in rows) / down if down > 0 else float("nan")
 
 
 def matrix(worlds, picks, train, val, test, args) -> None:

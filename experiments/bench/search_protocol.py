@@ -179,6 +179,24 @@ def mean_ci(values: list[float]) -> tuple[float, float]:
     return mean, stats.t.ppf(0.975, len(values) - 1) * statistics.stdev(values) / math.sqrt(len(values))
 
 
+def bootstrap(rows: list, stat, seed: int = 0, resamples: int = 4000) -> tuple[float, float, float]:
+    """``stat(rows)`` and its 95% percentile interval, worlds resampled with replacement (nan
+    resamples, e.g. a non-positive denominator, are dropped)."""
+    point = stat(rows)
+    rng = random.Random(seed)
+    boots = sorted(v for v in (stat([rng.choice(rows) for _ in rows]) for _ in range(resamples)) if not math.isnan(v))
+    if not boots:
+        return point, float("nan"), float("nan")
+    return point, boots[int(0.025 * len(boots))], boots[max(0, int(0.975 * len(boots)) - 1)]
+
+
+def pooled_gap(rows: list[dict], name: str) -> float:
+    """Fraction of the gap closed, pooled over worlds: sum(pick - seed) / sum(optimum - seed).
+    Pooled, because a world whose seed is already near its optimum makes a per-world fraction explode."""
+    gap = sum(r["optimum_test"] - r["seed_test"] for r in rows)
+    return sum(r["tests"][name] - r["seed_test"] for r in rows) / gap if gap > 0 else float("nan")
+
+
 def ratio_ci(numerator: list[float], denominator: list[float], seed: int = 0,
              resamples: int = 4000) -> tuple[float, float, float]:
     """Ratio of means over worlds, with a 95% percentile bootstrap interval (worlds resampled,
