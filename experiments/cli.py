@@ -442,7 +442,10 @@ def sweep(
     console.print(f"lineage: {lineage}", markup=False)
     console.print(f"budget spent in study {study.name}: {spent.candidates} candidates, {spent.calls:.0f} LM calls, "
                   f"{spent.tokens:.0f} {tokens_label(bool(report.get('simulated')))}, ${spent.dollars:.2f}; "
-                  f"{spent.rejected} proposals rejected by the guard; of the calls, {spent.proposer_calls:.0f} by the proposer"
+                  f"{spent.rejected} proposals rejected by the guard"
+                  + (f", {spent.repeated} repeated an evaluated harness (served from the store, not counted)"
+                     if spent.repeated else "")
+                  + f"; of the calls, {spent.proposer_calls:.0f} by the proposer"
                   + (f" and {spent.strategy_calls:.0f} in a strategy's own evaluations" if spent.strategy_calls else ""))
     console.print(f"this invocation: {spent.candidates - before.candidates} candidates, "
                   f"{spent.calls - before.calls:.0f} LM calls, {spent.wall_s:.0f} s")
