@@ -77,6 +77,7 @@ POWER = {"random knobs": {"random_knobs": 1.0}}  # the power check's known-poor 
 HELD_OUT_WORLDS = (4101, 4102, 4103, 4104, 4105, 4106, 4107, 4108, 4109, 4110)
 TEST_SEED = 7919  # the common run seed of every test measurement
 POWER_PROBE_MIN = 0.9  # the probe must close at least this much of the gap
+MIN_WORLDS = 5  # fewer worlds: the power check's verdict is not given (--quick is a smoke test)
 OPTIMUM_CALLS_PER_DOC = 1500  # the optimum search: ~45 harnesses x ~30 calls per document, each on every document
 
 
@@ -215,9 +216,11 @@ def summary(rows: list[dict]) -> None:
     poor = bootstrap(rows, lambda rs: pooled_gap(rs, "random knobs"))
     diff = bootstrap(rows, lambda rs: pooled_gap(rs, "probe") - pooled_gap(rs, "random knobs"))
     separated = probe[0] >= POWER_PROBE_MIN and diff[1] > 0
+    verdict = ("separates" if separated else "does NOT separate") if len(rows) >= MIN_WORLDS else (
+        f"cannot be judged on {len(rows)} worlds (a bootstrap over fewer than {MIN_WORLDS} means little)")
     print(f"power check: probe with the optimum's intent, worded afresh {_interval(*probe)} (must be >= "
           f"{POWER_PROBE_MIN}); random knob sampling {_interval(*poor)}; probe - random knobs {_interval(*diff)} -> "
-          f"the protocol {'separates' if separated else 'does NOT separate'} a known-good probe from a known-poor one")
+          f"the protocol {verdict} a known-good probe from a known-poor one")
     for a, b in (("combined", "random"), ("combined", "gepa"), ("reflective mutation", "blind mutation")):
         if a in names and b in names:
             ratio = bootstrap(rows, lambda rs, a=a, b=b: _ratio(rs, a, b))
