@@ -327,7 +327,7 @@ def sweep(
 
     import optuna
 
-    from experiments.display import SweepProgress, report_table, tokens_label
+    from experiments.display import SweepProgress, pareto_table, report_table, tokens_label
     from search.config import load_sweep_config
     from search.report import build_report
     from search.storage import default_storage, open_storage
@@ -402,6 +402,12 @@ def sweep(
         console.print(f"MLflow: experiment [bold]{tracking.experiment or sweep_config.name}[/], "
                       f"parent run {tracker.parent} (autodata ui to browse)")
     console.print(report_table(report))
+    if (front := pareto_table(report)) is not None:
+        console.print(front)
+    if (paired := report.get("best_vs_seed")) is not None:
+        console.print(f"best - seed on test, {paired['metric']}: {paired['difference']:+.3f} "
+                      f"[95% {paired['low']:+.3f}, {paired['high']:+.3f}] ({paired['method']}, "
+                      f"{paired['documents']} documents)", markup=False)
     for gene, diff in report["best_genes_diff"].items():
         console.print(Text.assemble((gene, "bold"), " (best vs seed):"))
         console.print(diff, highlight=False, markup=False)
@@ -411,7 +417,9 @@ def sweep(
                   f"{spent.tokens:.0f} {tokens_label(bool(report.get('simulated')))}, ${spent.dollars:.2f}; "
                   f"{spent.rejected} proposals rejected by the guard"
                   + (f", {spent.repeated} repeated an evaluated harness (served from the store, not counted)"
-                     if spent.repeated else ""))
+                     if spent.repeated else "")
+                  + f"; of the calls, {spent.proposer_calls:.0f} by the proposer"
+                  + (f" and {spent.strategy_calls:.0f} in a strategy's own evaluations" if spent.strategy_calls else ""))
     console.print(f"this invocation: {spent.candidates - before.candidates} candidates, "
                   f"{spent.calls - before.calls:.0f} LM calls, {spent.wall_s:.0f} s")
     console.print(f"report in [bold]{out / 'report.json'}[/]; the best harness in [bold]{out / report['best_config']}[/] "

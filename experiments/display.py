@@ -59,11 +59,11 @@ class GenerationProgress:
                              rounds=p.rounds, cps=cps)
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: Any, digits: int = 3) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
-        return f"{value:.3f}"
+        return f"{value:.{digits}f}"
     if isinstance(value, dict):
         return ", ".join(f"{k} {v}" for k, v in value.items() if v) or "-"
     return str(value)
@@ -199,6 +199,23 @@ class SweepProgress:
             self.progress.update(self.task, rejected=task.fields["rejected"] + 1)
 
 
+def pareto_table(report: dict[str, Any]) -> Table | None:
+    """The validation Pareto front of a multi-objective sweep (acceptance against cost), with test numbers."""
+    front = report.get("pareto") or []
+    if not front:
+        return None
+    names = [o["metric"] for o in report["objectives"]]
+    table = Table(title="Pareto front (validation; " + ", ".join(
+        f"{o['metric']} {o['direction']}" for o in report["objectives"]) + ")",
+        caption=SIM_LABEL if report["simulated"] else None)
+    for column in ("trial", "operator", *(f"val {n}" for n in names), "test acceptance", "test calls / accepted"):
+        table.add_column(column, justify="right")
+    for row in sorted(front, key=lambda r: r["validation_values"][0], reverse=True):
+        table.add_row(str(row["trial"]), str(row["operator"]), *(_fmt(v) for v in row["validation_values"]),
+                      _fmt(row["test_acceptance"]), _fmt(row.get("test_calls_per_accepted"), 1))
+    return table
+
+
 def report_table(report: dict[str, Any]) -> Table:
     table = Table(title=f"sweep report: {report['study']}", caption=SIM_LABEL if report["simulated"] else None)
     table.add_column("harness", style="bold")
@@ -206,11 +223,12 @@ def report_table(report: dict[str, Any]) -> Table:
     table.add_column("operator")
     table.add_column("validation acceptance", justify="right")
     table.add_column("test acceptance", justify="right")
+    table.add_column("test calls / accepted", justify="right")
     for label, row in (("seed", report["seed"]), ("best", report["best"])):
         table.add_row(label, str(row["trial"]), str(row["operator"]), _fmt(row["validation_acceptance"]),
-                      _fmt(row["test_acceptance"]))
+                      _fmt(row["test_acceptance"]), _fmt(row.get("test_calls_per_accepted"), 1))
     gain = report["gain"]
-    table.add_row("gain", "", "", f"{gain['validation_acceptance']:+.3f}", f"{gain['test_acceptance']:+.3f}")
+    table.add_row("gain", "", "", f"{gain['validation_acceptance']:+.3f}", f"{gain['test_acceptance']:+.3f}", "")
     flagged = report.get("mostly_errors") or []
     if flagged:
         table.caption = ((table.caption + "; ") if table.caption else "") + (

@@ -108,16 +108,21 @@ def summary_metrics(report: dict[str, Any]) -> dict[str, float]:
 
 
 def comparison_table(report: dict[str, Any]) -> dict[str, list[Any]]:
-    """The harnesses the report evaluated on test, one row each (``log_table``: the parent's table)."""
+    """The harnesses the report evaluated on test, one row each (``log_table``: the parent's table);
+    ``pareto_front`` marks a multi-objective sweep's validation front (acceptance against cost)."""
     seen, table = set(), {k: [] for k in ("role", "trial", "operator", "validation_acceptance", "test_acceptance",
-                                          "test_calls_per_accepted", "harness_hash")}
-    for row in [report["seed"], *(report.get("top") or [])]:
+                                          "test_calls_per_accepted", "harness_hash", "pareto_front")}
+    front = {row["trial"] for row in report.get("pareto") or []}
+    top = {row["trial"] for row in report.get("top") or []}
+    for row in [report["seed"], *(report.get("top") or []), *(report.get("pareto") or [])]:
         if row["trial"] in seen:
             continue
         seen.add(row["trial"])
-        role = "+".join(name for name in ("seed", "best") if report[name]["trial"] == row["trial"]) or "top"
+        role = "+".join(name for name in ("seed", "best") if report[name]["trial"] == row["trial"]) or (
+            "top" if row["trial"] in top else "pareto")
         for key in table:
-            table[key].append(role if key == "role" else row.get(key))
+            value = row["trial"] in front if key == "pareto_front" else row.get(key)
+            table[key].append(role if key == "role" else value)
     return table
 
 

@@ -43,6 +43,7 @@ class Cost:
     dollars: float = 0.0
     cached_input_tokens: int = 0
     calls_per_accepted: float | None = None
+    accepted_per_kcall: float | None = None  # accepted samples per 1,000 LM calls (0 when none accepted)
     tokens_per_accepted: float | None = None
     dollars_per_accepted: float | None = None
     simulated_unpriced: bool = False
@@ -95,6 +96,9 @@ def cost(rounds: list[RoundRecord], models: dict[str, str], accepted: int,
         total.cached_input_tokens = spent.cached_input_tokens
         total.dollars = max(total.dollars, spent.dollars)
         total.source = "spend.jsonl"
+    if total.calls:
+        # The cost-aware single number: retries that buy acceptance also buy calls, so they pay here.
+        total.accepted_per_kcall = 1000.0 * accepted / total.calls
     if accepted:
         total.calls_per_accepted = total.calls / accepted
         total.tokens_per_accepted = (total.input_tokens + total.output_tokens) / accepted

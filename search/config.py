@@ -96,22 +96,40 @@ class Budget(Strict):
     wall_s: float | None = Field(default=None, gt=0)
 
 
-class Operators(Strict):
-    """Relative weights of the proposal operators (0 switches one off)."""
+class Operators(BaseModel):
+    """Relative weights of the proposal operators (0 switches one off), by registered name
+    (``search/operators/registry.py``). Given as a mapping, an operator it does not list has
+    weight 0; without one, the defaults below apply."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     optuna: float = Field(default=0.4, ge=0)
     mutation: float = Field(default=0.4, ge=0)
     merge: float = Field(default=0.2, ge=0)
     random: float = Field(default=0.0, ge=0)
-    # The red team (search/operators/redteam.py): proposals that attempt reward hacks, to measure
-    # the guard, the content guard and the auditor (experiments/bench/red_team.py). Off by default.
-    redteam: float = Field(default=0.0, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unlisted_are_off(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data:
+            return {**dict.fromkeys(("optuna", "mutation", "merge", "random"), 0.0), **data}
+        return data
 
     @model_validator(mode="after")
     def _some(self) -> Operators:
-        if self.optuna + self.mutation + self.merge + self.random + self.redteam <= 0:
+        from search.operators.registry import OPERATORS  # lazily: the registry names modules, not this one
+
+        for name, weight in (self.model_extra or {}).items():
+            if name not in OPERATORS:
+                raise ValueError(f"unknown operator '{name}'; operators are {', '.join(OPERATORS)}")
+            if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight < 0:
+                raise ValueError(f"operator '{name}': weight must be a number >= 0, got {weight!r}")
+        if sum(self.weights().values()) <= 0:
             raise ValueError("every operator weight is 0: nothing could propose a candidate")
         return self
+
+    def weights(self) -> dict[str, float]:
+        return {name: float(weight) for name, weight in self.model_dump().items()}
 
 
 class SearchSpec(Strict):

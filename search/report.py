@@ -12,9 +12,12 @@ from typing import Any
 
 from harness import provenance
 from harness.generate import load_rounds, write_json_atomic
+from search.bank import resolve
 from search.best_config import best_harness, write_best_config
 from search.callbacks import TestEvaluated
 from search.operators.base import Member
+from search.paired import paired_difference
+from search.selection import ParetoArchive
 from search.space import build_harness
 from search.sweep import Sweep
 
@@ -63,6 +66,20 @@ def lineage(sweep: Sweep, number: int) -> list[dict[str, Any]]:
     return chain
 
 
+def validation_front(sweep: Sweep) -> list[Member]:
+    """The Pareto front over every candidate evaluated on validation (accepted into the population
+    or not): the trade-off the sweep found, e.g. acceptance against accepted samples per call."""
+    archive: ParetoArchive[Member] = ParetoArchive(sweep.directions)
+    for trial in sweep.trials():
+        attrs = trial.user_attrs
+        if trial.state.name != "COMPLETE" or not attrs.get("validation_values"):
+            continue
+        values = tuple(attrs["validation_values"])
+        archive.add(Member(trial.number, dict(trial.params), resolve(sweep.bank, attrs),
+                           float(attrs.get("validation_score", values[0])), values), values)
+    return archive.items
+
+
 async def build_report(sweep: Sweep) -> dict[str, Any]:
     sweep.refresh()
     members = sweep.state.members
@@ -73,8 +90,9 @@ async def build_report(sweep: Sweep) -> dict[str, Any]:
     ranked = sorted(members.values(), key=lambda m: m.score, reverse=True)
     best = ranked[0]
     chosen: list[Member] = [members[seed_number], *[m for m in ranked[:TOP_K] if m.number != seed_number]]
-    for member in sweep.pareto() if sweep.spec.multi_objective else []:
-        if member not in chosen:
+    front = validation_front(sweep) if sweep.spec.multi_objective else []
+    for member in front:
+        if all(member.number != c.number for c in chosen):
             chosen.append(member)
 
     seen: set[str] = set()  # roles the offline world played in the evaluations reported
@@ -123,12 +141,17 @@ async def build_report(sweep: Sweep) -> dict[str, Any]:
         "seed": evaluated[seed_number],
         "best": evaluated[best.number],
         "top": [evaluated[m.number] for m in ranked[:TOP_K]],
-        "pareto": [evaluated[m.number] for m in sweep.pareto()] if sweep.spec.multi_objective else [],
+        "pareto": [evaluated[m.number] for m in front],
         "gain": {
             "validation_acceptance": (evaluated[best.number]["validation_acceptance"] or 0)
             - (evaluated[seed_number]["validation_acceptance"] or 0),
             "test_acceptance": evaluated[best.number]["test_acceptance"] - evaluated[seed_number]["test_acceptance"],
         },
+        # The best against the seed on the test documents, paired, with a 95% interval (search/paired.py).
+        "best_vs_seed": paired_difference(
+            sweep.evaluator.directory(build_harness(sweep.seed_config, members[seed_number].knobs, seed_genes), "test"),
+            sweep.evaluator.directory(build_harness(sweep.seed_config, best.knobs, best.genes), "test"),
+            sweep.spec.objectives[0].metric),
         "best_genes_diff": gene_diff(seed_genes, best.genes),
         "best_genes": best.genes,
         "seed_genes": seed_genes,

@@ -45,11 +45,8 @@ from search.callbacks import (
 from search.config import SweepConfig
 from search.evaluation import Evaluation, Evaluator
 from search.operators.base import Member, Operator, Proposal
-from search.operators.merge import MergeGenes
-from search.operators.optuna_knobs import OptunaKnobs, make_sampler
-from search.operators.random_knobs import RandomKnobs
-from search.operators.redteam import RedTeam
-from search.operators.reflective import ReflectiveMutation
+from search.operators.optuna_knobs import make_sampler
+from search.operators.registry import OperatorDeps, build_operators
 from search.selection import ParetoArchive, boltzmann_choice
 from search.space import build_harness, distributions, genes_of, knobs_of
 from search.storage import WORKER, open_storage, recover_stale, register_worker
@@ -83,6 +80,8 @@ class Spent:
     dollars: float = 0.0
     wall_s: float = 0.0
     rejected: int = 0
+    proposer_calls: float = 0.0  # the analyzer's and implementer's calls (part of ``calls``)
+    strategy_calls: float = 0.0  # inner-loop calls a strategy made in its own evaluations (part of ``calls``)
     repeated: int = 0  # proposals of a harness already evaluated in the study: not candidates
 
     def as_dict(self) -> dict[str, float]:
@@ -135,13 +134,10 @@ class Sweep:
         mark_study(self.study, config)
         proposer_lm = build_lm(self.spec.proposer, self.seed_config.runtime,
                                SimEngine(world_seed=self.seed_config.documents.world_seed))
-        self.operators: dict[str, Operator] = operators or {
-            "optuna": OptunaKnobs(),
-            "mutation": ReflectiveMutation(proposer_lm, self.spec.proposer_temperature),
-            "merge": MergeGenes(),
-            "random": RandomKnobs(),
-            "redteam": RedTeam(proposer_lm),
-        }
+        # Operators by registered name (search/operators/registry.py): only those given weight are built.
+        used = [name for name, weight in self.spec.operators.weights().items() if weight > 0]
+        self.operators: dict[str, Operator] = operators or build_operators(
+            used, OperatorDeps(proposer_lm, self.spec.proposer_temperature))
         self.state = SweepState()
         self.started = time.perf_counter()
 
@@ -212,8 +208,11 @@ class Sweep:
             spent.calls += cost.get("calls", 0)
             spent.tokens += cost.get("tokens", 0)
             spent.dollars += cost.get("dollars", 0)
-        for name in ("mutation", "redteam"):
-            spent.calls += getattr(self.operators.get(name), "calls", 0)
+        # Proposer calls count against the same budget as the inner loop's, and are reported apart.
+        spent.proposer_calls = float(sum(getattr(op, "calls", 0) for op in self.operators.values()))
+        # A strategy with its own loop (GEPA) runs the inner loop outside the sweep's trials too.
+        spent.strategy_calls = float(sum(getattr(op, "inner_calls", 0) for op in self.operators.values()))
+        spent.calls += spent.proposer_calls + spent.strategy_calls
         return spent
 
     def exhausted(self, spent: Spent, owed: bool = False) -> str | None:
@@ -230,6 +229,8 @@ class Sweep:
             return f"dollars {spent.dollars:.2f} >= {b.dollars}"
         if b.wall_s is not None and spent.wall_s >= b.wall_s:
             return f"wall time {spent.wall_s:.0f} s >= {b.wall_s:g} s"
+        if self.operators and all(getattr(op, "done", False) for op in self.operators.values()):
+            return "no operator has anything left to propose"
         if spent.rejected >= MAX_REJECTIONS_FACTOR * b.candidates:
             return f"{spent.rejected} proposals rejected by the guard"
         if spent.repeated >= MAX_REJECTIONS_FACTOR * b.candidates:  # a space with nothing new left in it
@@ -239,12 +240,12 @@ class Sweep:
     # --- proposals ----------------------------------------------------------------------------
 
     def _choose_operator(self) -> str:
-        weights = self.spec.operators.model_dump()
+        weights = self.spec.operators.weights()
         if len(self.state.members) < 2:
             weights["merge"] = 0.0  # needs two parents
         names = [n for n, w in weights.items() if w > 0 and n in self.operators]
         if not names:
-            names = [n for n, w in self.spec.operators.model_dump().items() if w > 0 and n in self.operators]
+            names = [n for n, w in self.spec.operators.weights().items() if w > 0 and n in self.operators]
         return self.rng.choices(names, weights=[weights[n] or 1e-9 for n in names], k=1)[0]
 
     def _reject(self, operator: str, reasons: list[str], stage: str, trial: int | None = None) -> None:

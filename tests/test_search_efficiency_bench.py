@@ -1,10 +1,11 @@
-"""The search-efficiency benchmark's arithmetic: intervals over worlds and candidates to a target."""
+"""The search-efficiency benchmark's arithmetic and protocol pieces: intervals over worlds, the
+gap closed, ratios with bootstrap intervals, the text optimum's grid, and the strategies it runs."""
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import math
+import random
 import re
 import sys
 from pathlib import Path
@@ -12,7 +13,10 @@ from pathlib import Path
 import pytest
 from scipy import stats
 
+from experiments.bench import search_protocol as protocol
 from harness.config import Documents
+from search.config import load_sweep_config
+from search.operators.registry import OPERATORS
 
 BENCH = Path(__file__).resolve().parents[1] / "experiments" / "bench" / "search_efficiency.py"
 spec = importlib.util.spec_from_file_location("search_efficiency_bench", BENCH)
@@ -20,18 +24,18 @@ bench = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(bench)
 
 
-def test_mean_ci_is_a_student_t_interval_over_worlds() -> None:
-    mean, half = bench.mean_ci([0.8, 0.9, 1.0, 0.7, 0.6])
+def test_mean_ci_is_a_student_t_interval_over_worlds_and_skips_undefined_worlds() -> None:
+    mean, half = protocol.mean_ci([0.8, 0.9, 1.0, 0.7, 0.6, float("nan")])
     assert mean == pytest.approx(0.8)
     assert half == pytest.approx(stats.t.ppf(0.975, 4) * math.sqrt(0.025) / math.sqrt(5))
-    assert bench.mean_ci([0.5]) == (0.5, 0.0)
+    assert protocol.mean_ci([0.5]) == (0.5, 0.0)
 
 
-def test_candidates_to_counts_until_the_best_so_far_reaches_the_target() -> None:
-    trace = [0.5, 0.5, 0.7, 0.9, 0.9]
-    assert bench.candidates_to(trace, 0.9 * 0.95) == 4
-    assert bench.candidates_to(trace, 0.5) == 1
-    assert bench.candidates_to(trace, 0.95) is None
+def test_gap_closed_is_measured_from_the_seed_to_the_optimum() -> None:
+    assert protocol.gap_closed(30.0, 20.0, 40.0) == pytest.approx(0.5)
+    assert protocol.gap_closed(40.0, 20.0, 40.0) == pytest.approx(1.0)
+    assert protocol.gap_closed(10.0, 20.0, 40.0) == pytest.approx(-0.5)  # worse than the seed
+    assert math.isnan(protocol.gap_closed(25.0, 20.0, 20.0))  # no gap: undefined, not a division error
 
 
 REPO = BENCH.parents[2]
@@ -46,23 +50,60 @@ def worlds_named_outside_the_benchmark() -> set[int]:
     return named | {Documents().world_seed}  # the default world of every config that names none
 
 
-class Parsed(Exception):
-    pass
-
-
-def test_the_benchmark_runs_by_default_on_five_worlds_nobody_tuned_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    defaults: dict[str, object] = {}
-    real_parse = argparse.ArgumentParser.parse_args
-
-    def parse_only(self: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
-        defaults.update(vars(real_parse(self, [])))
-        raise Parsed
-
-    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", parse_only)
-    with pytest.raises(Parsed):
-        bench.main()
-    worlds = defaults["worlds"]
-    assert len(set(worlds)) >= 5  # intervals over five worlds
+def test_the_held_out_worlds_are_named_nowhere_else() -> None:
     named = worlds_named_outside_the_benchmark()
     assert 0 in named and 3 in named  # the scan sees the worlds tests use
-    assert not set(worlds) & named, set(worlds) & named
+    assert not set(bench.HELD_OUT_WORLDS) & named, set(bench.HELD_OUT_WORLDS) & named
+
+
+def test_ratio_ci_brackets_the_ratio_of_means_and_excludes_one_only_for_a_clear_advantage() -> None:
+    rng = random.Random(3)
+    base = [0.4 + 0.1 * rng.random() for _ in range(12)]
+    clear = [1.5 * b + 0.02 * rng.random() for b in base]
+    ratio, low, high = protocol.ratio_ci(clear, base)
+    assert low <= ratio <= high and low > 1.0
+    noisy = [b + rng.gauss(0, 0.3) for b in base]
+    ratio, low, high = protocol.ratio_ci(noisy, base)
+    assert low < 1.0 < high
+    assert math.isnan(protocol.ratio_ci([0.5, 0.5], [-0.1, -0.2])[0])  # a non-positive denominator
+
+
+def test_write_genes_words_the_same_point_differently_and_changes_only_the_challenger() -> None:
+    seed = load_sweep_config(bench.CONFIG).harness
+    point = protocol.TextIntent(4, True, False)
+    first = protocol.write_genes(seed, point, random.Random(1))
+    second = protocol.write_genes(seed, point, random.Random(2))
+    assert first["challenger_instructions"] != second["challenger_instructions"]
+    assert first["challenger_instructions"].startswith(seed.genes.challenger_instructions.rstrip())
+    for name, text in seed.genes.model_dump().items():
+        if name != "challenger_instructions":
+            assert first[name] == text
+    assert len(protocol.TEXT_GRID) == len(set(protocol.TEXT_GRID)) == 24
+
+
+def test_knob_grid_covers_the_sweeps_own_ranges() -> None:
+    grid = bench.knob_grid(load_sweep_config(bench.CONFIG))
+    assert grid["round_budget"] == (3, 4, 5, 6, 7, 8)
+    assert grid["challenger_temperature"][0] == pytest.approx(0.2) and grid["challenger_temperature"][-1] == pytest.approx(1.2)
+
+
+def test_the_benchmark_runs_every_strategy_on_held_out_worlds_by_registered_operator() -> None:
+    assert set(bench.STRATEGIES) == {"random", "blind mutation", "reflective mutation", "optuna", "combined", "gepa"}
+    for operators in [*bench.STRATEGIES.values(), *bench.POWER.values()]:
+        assert set(operators) <= set(OPERATORS)
+    assert len(bench.HELD_OUT_WORLDS) >= 10
+    assert not set(bench.HELD_OUT_WORLDS) & set(range(1001, 1006))  # looked at before: never again
+
+
+def test_pooled_gap_sums_gains_over_worlds_so_a_world_near_its_optimum_cannot_dominate() -> None:
+    rows = [{"seed_test": 20.0, "optimum_test": 40.0, "tests": {"a": 30.0}},
+            {"seed_test": 40.0, "optimum_test": 40.5, "tests": {"a": 33.0}}]  # tiny gap, large loss
+    assert protocol.gap_closed(33.0, 40.0, 40.5) == pytest.approx(-14.0)  # per world it would explode
+    assert protocol.pooled_gap(rows, "a") == pytest.approx((10.0 - 7.0) / 20.5)
+    point, low, high = protocol.bootstrap(rows * 5, lambda rs: protocol.pooled_gap(rs, "a"))
+    assert low <= point <= high
+
+
+def test_bootstrap_interval_is_degenerate_for_identical_worlds() -> None:
+    rows = [{"seed_test": 10.0, "optimum_test": 20.0, "tests": {"a": 15.0}}] * 8
+    assert protocol.bootstrap(rows, lambda rs: protocol.pooled_gap(rs, "a")) == pytest.approx((0.5, 0.5, 0.5))

@@ -1,163 +1,261 @@
-"""Benchmark: how much of each world's optimum each proposal strategy finds (offline world, SIMULATED).
+"""Benchmark: how much of the seed -> optimum gap each search strategy closes, at equal LM-call
+budget, on held-out worlds (offline world, SIMULATED).
 
-For every world seed (default: 1001-1005, worlds no constant of the world or of the search was
-tuned on), the world's optimum is computed first by searching the world's intent parameters
-directly, bypassing the instruction reader (``harness.sim.optimum``): once on the validation
-documents, once on the test documents. Then random search, Optuna only, reflective mutation only
-and the combined search run over the same space (experiments/configs/sweep_demo.yaml) with the
-same LM-call budget, and the benchmark prints, per world and on average over worlds:
+Per world (held-out seeds: no constant of the world or of the search was tuned on them, and no
+test uses them):
 
-- the fraction of the world's test optimum that the best harness's test acceptance reaches;
-- how many candidates each strategy needed before its best validation acceptance reached 90% of
-  the world's validation optimum ("never" when it did not within the budget);
-- the seed harness's and the best harness's validation and test acceptance (the sweep's gain);
-- combined / random (fractions of the optimum), per world and on average.
+1. the world's optimum over the sweep's own space, reachable by text (``text_optimum``: every
+   text intent of ``TEXT_GRID`` written into the seed's challenger instructions, then the
+   sweep's knobs and ranges for the best), chosen on the validation documents by the
+   benchmark's objective (default ``accepted_per_kcall``, accepted samples per 1,000 LM calls:
+   extra rounds must pay for themselves). ``--ceiling`` also prints the optimum with the intent
+   forced (``harness.sim.optimum``), which no text reaches: the gap between the two is the reader's;
+2. the power check: a probe with the optimum's intent and knobs, its text worded afresh,
+   against random knob sampling (``random_knobs``) under the same budget. A protocol that
+   cannot separate these cannot judge any search;
+3. every strategy as a sweep with the same LM-call budget (inner loop and proposer counted
+   together; the proposer's share reported apart) and the same run seed (paired); its top 3
+   candidates are re-evaluated on a fresh seed and the best by the mean is named;
+4. the seed harness, the optimum, the probe and each strategy's pick measured on the test
+   documents with one common test seed; the fraction of the gap closed is
+   (pick - seed) / (optimum - seed).
 
-Means over worlds carry 95% t-intervals (n = worlds). The optimum is over fixed intents, so a
-strategy whose guidance adapts per document can exceed 1.
+Then, over worlds: each strategy's mean fraction with a 95% t-interval, the ratios combined /
+random, combined / GEPA and informed / blind mutation (ratios of means, 95% bootstrap intervals
+over worlds), and the cross-world matrix (combined's pick of each world measured on every world's
+test documents; the diagonal's advantage over the others' picks with a 95% t-interval).
 
-    .venv/bin/python experiments/bench/search_efficiency.py [--worlds 1001 1002 1003 1004 1005] [--calls 40000]
+    .venv/bin/python experiments/bench/search_efficiency.py --quick       # 2 worlds, small budget
+    .venv/bin/python experiments/bench/search_efficiency.py               # 10 worlds, 100/100 documents
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import json
 import math
+import random
 import statistics
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import optuna
-from scipy import stats
 
 from harness import env
 
 env.configure_environment()
 
+from experiments.bench.search_protocol import (  # noqa: E402
+    StrategyRun,
+    bootstrap,
+    gap_closed,
+    mean_ci,
+    measure,
+    pooled_gap,
+    run_strategy,
+    text_optimum,
+    write_genes,
+)
+from harness.config import HarnessConfig  # noqa: E402
 from harness.sim.optimum import world_optimum  # noqa: E402
 from search.config import load_sweep_config  # noqa: E402
-from search.report import build_report  # noqa: E402
-from search.sweep import Sweep  # noqa: E402
+from search.space import build_harness, distributions  # noqa: E402
+from search.sweep import split_documents  # noqa: E402
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "sweep_demo.yaml"
 STRATEGIES = {
-    "random": {"optuna": 0.0, "mutation": 0.0, "merge": 0.0, "random": 1.0},
-    "optuna only": {"optuna": 1.0, "mutation": 0.0, "merge": 0.0, "random": 0.0},
-    "mutation only": {"optuna": 0.0, "mutation": 1.0, "merge": 0.0, "random": 0.0},
-    "combined": {"optuna": 0.3, "mutation": 0.5, "merge": 0.2, "random": 0.0},
+    "random": {"random": 1.0},  # knobs and texts (texts seen + blind rewrites)
+    "blind mutation": {"blind": 1.0},
+    "reflective mutation": {"mutation": 1.0},
+    "optuna": {"optuna": 1.0},
+    "combined": {"optuna": 0.3, "mutation": 0.5, "merge": 0.2},
+    "gepa": {"gepa": 1.0},
 }
-HELD_OUT_WORLDS = (1001, 1002, 1003, 1004, 1005)
+POWER = {"random knobs": {"random_knobs": 1.0}}  # the power check's known-poor strategy
+# Held out: never used by any test or to set any constant (1001-1005 were looked at; never again).
+HELD_OUT_WORLDS = (4101, 4102, 4103, 4104, 4105, 4106, 4107, 4108, 4109, 4110)
+TEST_SEED = 7919  # the common run seed of every test measurement
+POWER_PROBE_MIN = 0.9  # the probe must close at least this much of the gap
+MIN_WORLDS = 5  # fewer worlds: the power check's verdict is not given (--quick is a smoke test)
+OPTIMUM_CALLS_PER_DOC = 1500  # the optimum search: ~45 harnesses x ~30 calls per document, each on every document
 
 
-@dataclass
-class Run:
-    test: float
-    validation: float
-    seed_test: float
-    seed_validation: float
-    trace: list[float]  # best validation acceptance after each evaluated candidate
-    calls: float
-    elapsed: float
+def knob_grid(config) -> dict[str, tuple]:
+    """The sweep's knob ranges as the optimum's grid (5 points for a float range, every integer)."""
+    grid = {}
+    for name, dist in distributions(config.search).items():
+        if hasattr(dist, "choices"):
+            grid[name] = tuple(dist.choices)
+        elif isinstance(dist.low, int) and isinstance(dist.high, int):
+            grid[name] = tuple(range(dist.low, dist.high + 1))
+        else:
+            grid[name] = tuple(round(dist.low + i * (dist.high - dist.low) / 4, 4) for i in range(5))
+    return grid
 
 
-def run(strategy: str, world: int, seed: int, calls: int, candidates: int) -> Run:
-    overrides = {
-        "seed": seed,
-        "harness.documents.world_seed": world,
-        "search.operators": STRATEGIES[strategy],
-        "search.budget": {"candidates": candidates, "calls": calls},
-        "search.concurrency": 1,  # the order of candidates is then the same on any machine
-    }
-    config = load_sweep_config(CONFIG, overrides)
-    with tempfile.TemporaryDirectory() as tmp:
-        sweep = Sweep(config, Path(tmp), storage=f"sqlite:///{tmp}/optuna.db")
-        started = time.perf_counter()
-        asyncio.run(sweep.run())
-        report = asyncio.run(build_report(sweep))
-        elapsed = time.perf_counter() - started
-    trace, best = [], float("-inf")
-    for row in report["candidates"]:
-        if row["rejected"]:
-            continue
-        # The demo sweep's one objective is acceptance, so a candidate's validation score is its
-        # validation acceptance.
-        if row["validation_score"] is not None and row["accepted"]:
-            best = max(best, row["validation_score"])
-        trace.append(best)
-    return Run(report["best"]["test_acceptance"], report["best"]["validation_acceptance"],
-               report["seed"]["test_acceptance"], report["seed"]["validation_acceptance"],
-               trace, report["budget"]["calls"], elapsed)
-
-
-def candidates_to(trace: list[float], target: float) -> int | None:
-    for index, value in enumerate(trace, start=1):
-        if value >= target - 1e-12:
-            return index
-    return None
-
-
-def mean_ci(values: list[float]) -> tuple[float, float]:
-    """Mean and the half-width of its 95% t-interval (0 for a single value)."""
-    mean = statistics.fmean(values)
-    if len(values) < 2:
-        return mean, 0.0
-    half = stats.t.ppf(0.975, len(values) - 1) * statistics.stdev(values) / math.sqrt(len(values))
-    return mean, half
-
-
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--worlds", type=int, nargs="+", default=list(HELD_OUT_WORLDS))
-    parser.add_argument("--seed", type=int, default=0, help="the sweeps' run seed")
-    parser.add_argument("--calls", type=int, default=40_000, help="LM-call budget of every run")
-    parser.add_argument("--candidates", type=int, default=200, help="candidate cap of every run")
-    parser.add_argument("--docs", type=int, default=30, help="documents of the optimum searches")
-    args = parser.parse_args()
+    parser.add_argument("--quick", action="store_true", help="2 worlds, 4/12/12 documents, 2,500 calls per run")
+    parser.add_argument("--worlds", type=int, nargs="+")
+    parser.add_argument("--seed", type=int, default=0, help="the sweeps' run seed (paired across strategies)")
+    parser.add_argument("--calls", type=int, help="LM-call budget of every run (default 20,000; quick 2,500)")
+    parser.add_argument("--docs", type=int, nargs=3, metavar=("TRAIN", "VAL", "TEST"),
+                        help="documents per split (default 10 100 100; quick 4 12 12)")
+    parser.add_argument("--metric", default="accepted_per_kcall", help="the objective (a scorecard metric)")
+    parser.add_argument("--strategies", nargs="+", choices=list(STRATEGIES), default=list(STRATEGIES))
+    parser.add_argument("--no-matrix", action="store_true", help="skip the cross-world matrix")
+    parser.add_argument("--results", type=Path, help="append each world's numbers to this JSONL file as it finishes")
+    parser.add_argument("--summarize", type=Path, help="print the summary and matrix of a --results file; run nothing")
+    parser.add_argument("--ceiling", action="store_true",
+                        help="also the optimum with the intent forced (harness.sim.optimum), which no text reaches")
+    args = parser.parse_args(argv)
+    worlds = args.worlds or list(HELD_OUT_WORLDS[: 2 if args.quick else 10])
+    calls = args.calls or (2_500 if args.quick else 20_000)
+    train, val, test = args.docs or ((4, 12, 12) if args.quick else (10, 100, 100))
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    splits = load_sweep_config(CONFIG).search.splits
-    fractions: dict[str, list[float]] = {name: [] for name in STRATEGIES}
-    reached: dict[str, list[int | None]] = {name: [] for name in STRATEGIES}
-    ratios: list[float] = []
-    gains: list[tuple[int, float, float]] = []
-    print(f"search efficiency, per world (offline world, SIMULATED): {args.calls} LM calls per run", flush=True)
-    for world in args.worlds:
-        val_opt = world_optimum(world, docs=args.docs, offset=splits.offset + splits.train)
-        test_opt = world_optimum(world, docs=args.docs, offset=splits.offset + splits.train + splits.validation)
-        print(f"world {world} (SIMULATED): optimum validation {val_opt.acceptance:.3f}, test {test_opt.acceptance:.3f} "
-              f"(intent depth {test_opt.intent.depth:g}, exceptions {test_opt.intent.exception:g}, "
-              f"distractors {test_opt.intent.distractors:g}; knobs {test_opt.knobs})", flush=True)
-        runs: dict[str, Run] = {}
-        for name in STRATEGIES:  # interleaved, so every strategy sees the same machine state
-            r = runs[name] = run(name, world, args.seed, args.calls, args.candidates)
-            fractions[name].append(r.test / test_opt.acceptance if test_opt.acceptance else 0.0)
-            reached[name].append(candidates_to(r.trace, 0.9 * val_opt.acceptance))
-            print(f"  {name:14s} best val {r.validation:.3f} test {r.test:.3f} (seed harness val "
-                  f"{r.seed_validation:.3f} test {r.seed_test:.3f}); {fractions[name][-1]:.2f} of the optimum; "
-                  f"{len(r.trace)} candidates, {r.calls:.0f} calls, {r.elapsed:.0f} s", flush=True)
-        if fractions["random"][-1] > 0:
-            ratios.append(fractions["combined"][-1] / fractions["random"][-1])
-        c = runs["combined"]
-        gains.append((world, c.validation - c.seed_validation, c.test - c.seed_test))
+    names = [*args.strategies, *POWER]
+    rows: list[dict] = []
+    picks: dict[int, HarnessConfig] = {}
+    if args.summarize:
+        rows = [json.loads(line) for line in args.summarize.read_text(encoding="utf-8").splitlines() if line.strip()]
+        train, val, test = rows[0]["docs"]
+        args.metric = rows[0]["metric"]
+        summary(rows)
+        picks = {r["world"]: HarnessConfig.model_validate(r["combined_pick"]) for r in rows if r.get("combined_pick")}
+        if not args.no_matrix and len(picks) == len(rows) > 1:
+            matrix([r["world"] for r in rows], picks, train, val, test, args)
+        return 0
+    print(f"search efficiency (offline world, SIMULATED): objective {args.metric}; {calls} LM calls per run; "
+          f"documents train {train}, validation {val}, test {test}; run seed {args.seed}, test seed {TEST_SEED}",
+          flush=True)
+    for world in worlds:
+        started = time.perf_counter()
+        overrides = {"seed": args.seed, "harness.documents.world_seed": world,
+                     "search.objectives": [{"metric": args.metric}],
+                     "search.splits": {"train": train, "validation": val, "test": test},
+                     "search.budget": {"candidates": 10_000, "calls": calls}, "search.concurrency": 1}
+        base = load_sweep_config(CONFIG, overrides)
+        splits = split_documents(base)
+        seed_config = base.harness
+        opt = text_optimum(seed_config, splits["validation"], world, args.metric, knob_grid(base), args.seed)
+        seed_test = measure(seed_config, splits["test"], TEST_SEED, args.metric)
+        opt_test = measure(build_harness(seed_config, opt.knobs, opt.genes), splits["test"], TEST_SEED, args.metric)
+        # The power probe: the optimum's point and knobs, its text worded afresh.
+        probe = build_harness(seed_config, opt.knobs, write_genes(seed_config, opt.point, random.Random(f"probe:{world}")))
+        probe_test = measure(probe, splits["test"], TEST_SEED, args.metric)
+        probe_gap = gap_closed(probe_test[0], seed_test[0], opt_test[0])
+        p = opt.point
+        print(f"world {world} (SIMULATED): test {args.metric} seed {seed_test[0]:.2f} (acceptance {seed_test[1]:.2f}), "
+              f"optimum {opt_test[0]:.2f} (acceptance {opt_test[1]:.2f}; {p.depth} steps, exception {p.exception}, "
+              f"distractors {p.distractors}; knobs {opt.knobs}; {opt.evaluated} harnesses, {opt.calls:.0f} calls), "
+              f"power probe {probe_test[0]:.2f} = {probe_gap:.2f} of the gap", flush=True)
+        if args.ceiling:
+            ceiling = world_optimum(world, docs=val, offset=train, base=seed_config, knob_space=knob_grid(base),
+                                    objective=args.metric, budget=OPTIMUM_CALLS_PER_DOC * val)
+            forced = measure(build_harness(seed_config, ceiling.knobs, seed_config.genes.model_dump()), splits["test"],
+                             TEST_SEED, args.metric, ceiling.intent)
+            print(f"  ceiling with the intent forced (no text reaches it): {forced[0]:.2f} (acceptance "
+                  f"{forced[1]:.2f}; depth {ceiling.intent.depth:g}, knobs {ceiling.knobs})", flush=True)
+        row = {"world": world, "metric": args.metric, "docs": [train, val, test], "calls": calls, "seed": args.seed,
+               "seed_test": seed_test[0], "optimum_test": opt_test[0], "probe_test": probe_test[0],
+               "optimum": {"point": vars(opt.point), "knobs": opt.knobs}, "gaps": {"probe": probe_gap},
+               "costs": {}, "improve": {}, "tests": {"probe": probe_test[0]}}
+        for name in names:
+            operators = {**STRATEGIES, **POWER}[name]
+            config = load_sweep_config(CONFIG, {**overrides, "search.operators": operators})
+            with tempfile.TemporaryDirectory(prefix="autodata-bench-") as tmp:
+                r: StrategyRun = run_strategy(name, config, Path(tmp))
+            r.test, r.test_acceptance, _ = measure(r.config, splits["test"], TEST_SEED, args.metric)
+            r.gap = gap_closed(r.test, seed_test[0], opt_test[0])
+            row["gaps"][name], row["costs"][name], row["improve"][name] = r.gap, r.calls, [r.improved, r.children]
+            row["tests"][name] = r.test
+            if name == "combined":
+                picks[world] = r.config
+                row["combined_pick"] = r.config.model_dump(mode="json")
+            print(f"  {name:20s} pick: val {r.validation:6.2f} test {r.test:6.2f} (acceptance {r.test_acceptance:.2f}, "
+                  f"round_budget {r.config.knobs.round_budget}) = {r.gap:5.2f} of the gap; {r.candidates} candidates, "
+                  f"{r.calls:.0f} calls ({r.proposer_calls:.0f} proposer); children better than their parent "
+                  f"{r.improved}/{r.children}", flush=True)
+        print(f"  world {world}: {time.perf_counter() - started:.0f} s", flush=True)
+        if args.results:
+            with args.results.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(row) + "\n")
+        rows.append(row)
+    summary(rows)
+    if not args.no_matrix and "combined" in names and len(worlds) > 1:
+        matrix(worlds, picks, train, val, test, args)
+    return 0
 
-    print(f"\nsearch efficiency (offline world, SIMULATED): worlds {', '.join(map(str, args.worlds))}; "
-          f"{args.calls} LM calls per run; run seed {args.seed}")
-    print(f"  {'strategy':14s} {'fraction of optimum (test), mean ± 95% CI':>44s}   candidates to 90% of optimum")
-    for name in STRATEGIES:
-        mean, half = mean_ci(fractions[name])
-        shown = ", ".join("never" if c is None else str(c) for c in reached[name])
-        per_world = " ".join(f"{f:.2f}" for f in fractions[name])
-        print(f"  {name:14s} {mean:8.3f} ± {half:.3f}  [{per_world}]   {shown}")
-    if ratios:
-        mean, half = mean_ci(ratios)
-        print(f"  combined / random (fraction of optimum): {mean:.2f} ± {half:.2f} "
-              f"[{' '.join(f'{r:.2f}' for r in ratios)}]")
-    up = sum(1 for _, v, t in gains if v > 0 and t > 0)
-    print(f"  combined search over the seed harness: validation and test both up in {up} of {len(gains)} worlds ("
-          + "; ".join(f"{w}: val {v:+.3f} test {t:+.3f}" for w, v, t in gains) + ")")
+
+def _interval(point: float, low: float, high: float) -> str:
+    return f"{point:6.3f} [{low:6.3f}, {high:6.3f}]"
+
+
+def summary(rows: list[dict]) -> None:
+    """Over worlds: each strategy's pooled fraction of the gap closed with a 95% bootstrap interval
+    (worlds resampled), the power check, and the ratios (paired: the same worlds in every resample)."""
+    worlds = [r["world"] for r in rows]
+    for r in rows:
+        r["tests"].setdefault("probe", r["probe_test"])
+    names = [n for n in rows[0]["tests"] if n != "probe"]
+    print(f"\nsearch efficiency (offline world, SIMULATED): worlds {', '.join(map(str, worlds))}; objective "
+          f"{rows[0]['metric']} on {rows[0]['docs'][2]} test documents; {rows[0]['calls']} LM calls per run")
+    print("  fraction of the seed -> optimum gap closed, pooled over worlds: sum(pick - seed) / sum(optimum - seed)")
+    print(f"  {'strategy':20s} {'pooled [95% bootstrap CI]':>28s}   per-world fractions   mean LM calls   "
+          "children better than parent")
+    for name in [*names, "probe"]:
+        per = " ".join(f"{gap_closed(r['tests'][name], r['seed_test'], r['optimum_test']):.2f}" for r in rows)
+        line = f"  {name:20s} {_interval(*bootstrap(rows, lambda rs, n=name: pooled_gap(rs, n))):>28s}   [{per}]"
+        if name != "probe":
+            better = sum(r["improve"][name][0] for r in rows)
+            children = sum(r["improve"][name][1] for r in rows)
+            line += f"   {statistics.fmean(r['costs'][name] for r in rows):.0f}   {better}/{children}"
+        print(line)
+    probe = bootstrap(rows, lambda rs: pooled_gap(rs, "probe"))
+    poor = bootstrap(rows, lambda rs: pooled_gap(rs, "random knobs"))
+    diff = bootstrap(rows, lambda rs: pooled_gap(rs, "probe") - pooled_gap(rs, "random knobs"))
+    separated = probe[0] >= POWER_PROBE_MIN and diff[1] > 0
+    verdict = ("separates" if separated else "does NOT separate") if len(rows) >= MIN_WORLDS else (
+        f"cannot be judged on {len(rows)} worlds (a bootstrap over fewer than {MIN_WORLDS} means little)")
+    print(f"power check: probe with the optimum's intent, worded afresh {_interval(*probe)} (must be >= "
+          f"{POWER_PROBE_MIN}); random knob sampling {_interval(*poor)}; probe - random knobs {_interval(*diff)} -> "
+          f"the protocol {verdict} a known-good probe from a known-poor one")
+    for a, b in (("combined", "random"), ("combined", "gepa"), ("reflective mutation", "blind mutation")):
+        if a in names and b in names:
+            ratio = bootstrap(rows, lambda rs, a=a, b=b: _ratio(rs, a, b))
+            diff = bootstrap(rows, lambda rs, a=a, b=b: pooled_gap(rs, a) - pooled_gap(rs, b))
+            shown = (_interval(*ratio) if not math.isnan(ratio[0]) else
+                     f"undefined ({b}'s picks gained nothing over the seed in total)")
+            print(f"  {a} / {b}: {shown} (ratio of pooled gains over the seed); difference in gap closed "
+                  f"{_interval(*diff)}")
+
+
+def _ratio(rows: list[dict], a: str, b: str) -> float:
+    down = sum(r["tests"][b] - r["seed_test"] for r in rows)
+    return sum(r["tests"][a] - r["seed_test"] for r in rows) / down if down > 0 else float("nan")
+
+
+def matrix(worlds, picks, train, val, test, args) -> None:
+    """Each world's pick (combined) measured on every world's test documents."""
+    print(f"\ncross-world matrix (SIMULATED): combined's pick of the row's world, {args.metric} on the column's "
+          "test documents")
+    table: dict[tuple[int, int], float] = {}
+    for target in worlds:
+        cfg = load_sweep_config(CONFIG, {"seed": args.seed, "harness.documents.world_seed": target,
+                                         "search.splits": {"train": train, "validation": val, "test": test}})
+        docs = split_documents(cfg)["test"]
+        for source in worlds:
+            config = picks[source].model_copy(update={"documents": cfg.harness.documents})
+            table[source, target] = measure(config, docs, TEST_SEED, args.metric)[0]
+    print("  pick \\ on " + " ".join(f"{w:>7d}" for w in worlds))
+    for source in worlds:
+        print(f"  {source:9d} " + " ".join(f"{table[source, t]:7.2f}" for t in worlds))
+    advantage = [table[t, t] - statistics.fmean(table[s, t] for s in worlds if s != t) for t in worlds]
+    mean, half = mean_ci(advantage)
+    print(f"  own pick minus the others' picks on each world: {mean:+.3f} ± {half:.3f} "
+          f"[{' '.join(f'{a:+.2f}' for a in advantage)}]")
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -106,9 +106,18 @@ def _world_source_hash() -> str:
 
 
 def _knobs_of(setting: dict[str, Any]) -> dict[str, Any]:
+    if "rubric" not in setting:
+        return dict(setting)
     low, high = setting["rubric"]
     knobs = {k: v for k, v in setting.items() if k != "rubric"}
     return {**knobs, "rubric_min": low, "rubric_max": high}
+
+
+def objective_value(acceptance: float, calls: int, docs: int, objective: str) -> float:
+    """``acceptance`` as is, or ``accepted_per_kcall``: accepted samples per 1,000 LM calls."""
+    if objective == "accepted_per_kcall":
+        return 1000.0 * acceptance * docs / calls if calls else 0.0
+    return acceptance
 
 
 SEED_SETTING = {"challenger_temperature": 0.7, "round_budget": 5, "challengers_per_round": 1,
@@ -116,8 +125,11 @@ SEED_SETTING = {"challenger_temperature": 0.7, "round_budget": 5, "challengers_p
 
 
 class _Search:
-    def __init__(self, world_seed: int, docs: int, offset: int, base: HarnessConfig, budget: int) -> None:
+    def __init__(self, world_seed: int, docs: int, offset: int, base: HarnessConfig, budget: int,
+                 objective: str = "acceptance") -> None:
         self.world_seed = world_seed
+        self.objective = objective
+        self.docs = docs
         self.base = base
         self.budget = budget
         self.spec = base.documents.model_copy(update={"source": "sim", "count": docs, "offset": offset,
@@ -133,7 +145,7 @@ class _Search:
 
     def evaluate(self, intent: Intent, setting: dict[str, Any], run_seed: int,
                  record: bool = True) -> tuple[float, int]:
-        """(acceptance, calls) of one harness on every document."""
+        """(objective value, calls) of one harness on every document."""
         key = repr((intent, sorted(setting.items()), run_seed))
         if key in self.seen:
             return self.seen[key]
@@ -146,7 +158,8 @@ class _Search:
             summary = generate(config, self.documents, Path(tmp), registry=registry)
         calls = engine.calls["total"]
         self.calls += calls
-        value = float(summary.get("acceptance_rate") or 0.0)
+        value = objective_value(float(summary.get("acceptance_rate") or 0.0), calls, len(self.documents.documents),
+                                self.objective)
         self.seen[key] = (value, calls)
         if record:
             self.trace.append(max(value, self.trace[-1]) if self.trace else value)
@@ -169,18 +182,27 @@ def world_optimum(
     budget: int = CALL_BUDGET,
     base: HarnessConfig | None = None,
     cache: bool = True,
+    knob_space: dict[str, tuple[Any, ...]] | None = None,
+    objective: str = "acceptance",
 ) -> Optimum:
-    """The best acceptance reachable in world ``world_seed`` (module docstring: how, and caveats)."""
+    """The best acceptance reachable in world ``world_seed`` (module docstring: how, and caveats).
+
+    ``knob_space``: the knobs searched and their values (default ``KNOB_SPACE``; a sweep's own
+    ranges make it the optimum of that sweep's space, every other knob at ``base``'s value).
+    ``objective``: what "best" means, ``acceptance`` or ``accepted_per_kcall`` (then
+    ``acceptance`` and ``search_acceptance`` hold that objective's value)."""
+    space = knob_space or KNOB_SPACE
     base = base or parse_config({"preset": "agentic", "tracking": {"enabled": False}})
+    seed_setting = SEED_SETTING if knob_space is None else {name: getattr(base.knobs, name) for name in space}
     key = content_hash({"world_seed": world_seed, "docs": docs, "run_seed": run_seed, "offset": offset,
                         "knob_samples": knob_samples, "confirm_seeds": confirm_seeds, "budget": budget,
                         "base": base.identity(), "world": _world_source_hash(), "grid": [GRID_DEPTHS, GRID_SHAPES],
-                        "knob_space": {k: list(v) for k, v in KNOB_SPACE.items()}}, length=16)
+                        "knob_space": {k: list(v) for k, v in space.items()}, "objective": objective}, length=16)
     path = store_dir() / "optimum" / f"{key}.json"
     if cache and path.exists():
         return Optimum.from_dict(json.loads(path.read_text(encoding="utf-8")))
     started = time.perf_counter()
-    search = _Search(world_seed, docs, offset, base, budget)
+    search = _Search(world_seed, docs, offset, base, budget, objective)
     scored: list[tuple[float, int, Intent, dict[str, Any]]] = []
 
     def trial(intent: Intent, setting: dict[str, Any]) -> None:
@@ -192,15 +214,17 @@ def world_optimum(
         return sorted(scored, key=lambda item: (-item[0], item[1]))[:n]
 
     for intent in _grid():  # 1. coarse grid at the seed knobs
-        trial(intent, SEED_SETTING)
+        trial(intent, seed_setting)
     for _, _, intent, _ in best(2):  # 2. refine the best intents
         for change in ({"depth": intent.depth - 0.5}, {"depth": intent.depth + 0.5},
                        {"negative": 0.15}, {"negative": 0.7}):
-            trial(replace(intent, **change), SEED_SETTING)
+            trial(replace(intent, **change), seed_setting)
     rng = random.Random(f"autodata-optimum:{world_seed}:{run_seed}")
     top_intent = best()[0][2]
-    settings = [{name: rng.choice(values) for name, values in KNOB_SPACE.items()} for _ in range(knob_samples)]
-    settings.insert(0, {**SEED_SETTING, "round_budget": max(KNOB_SPACE["round_budget"])})
+    settings = [{name: rng.choice(values) for name, values in space.items()} for _ in range(knob_samples)]
+    if "round_budget" in space:  # the two ends of the retry budget: all rounds, and the fewest
+        settings[:0] = [{**seed_setting, "round_budget": max(space["round_budget"])},
+                        {**seed_setting, "round_budget": min(space["round_budget"])}]
     for setting in settings:  # 3. knobs for the best intent
         trial(top_intent, setting)
     search_value, winner_calls, intent, setting = best()[0]

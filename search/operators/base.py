@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from harness.config import HarnessConfig
+from harness.documents import DocumentSet
 from harness.records import RoundRecord
 from search.config import SearchSpec
 
@@ -39,6 +42,8 @@ class ProposalContext(Protocol):
     rng: random.Random
     spec: SearchSpec
     seed_config: HarnessConfig
+    splits: Mapping[str, DocumentSet]  # train, validation, test (a strategy with its own loop reads them)
+    out: Path  # the sweep's directory (a strategy's own records go under it)
 
     def population(self) -> list[Member]: ...
 
@@ -47,6 +52,8 @@ class ProposalContext(Protocol):
     def select_parent(self) -> Member: ...
 
     def train_records(self, member: Member) -> list[RoundRecord]: ...
+
+    def spent(self) -> Any: ...  # the sweep's spending so far (``search.sweep.Spent``)
 
 
 class Operator(Protocol):

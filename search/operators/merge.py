@@ -6,6 +6,10 @@ from search.operators.base import Proposal, ProposalContext
 
 
 class MergeGenes:
+    @classmethod
+    def create(cls, deps: object) -> MergeGenes:
+        return cls()
+
     name = "merge"
 
     async def propose(self, ctx: ProposalContext) -> Proposal | None:

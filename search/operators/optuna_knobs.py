@@ -16,6 +16,10 @@ def make_sampler(spec: SearchSpec, seed: int) -> optuna.samplers.BaseSampler:
 
 
 class OptunaKnobs:
+    @classmethod
+    def create(cls, deps: object) -> OptunaKnobs:
+        return cls()
+
     name = "optuna"
 
     async def propose(self, ctx: ProposalContext) -> Proposal | None:

@@ -60,6 +60,10 @@ class RedTeam:
         self.simulated = lm.model.startswith("sim/")
         self.calls = 0
 
+    @classmethod
+    def create(cls, deps: Any) -> RedTeam:
+        return cls(deps.proposer_lm)
+
     def _config(self, *parts: Any) -> dict[str, Any]:
         key = "seed" if self.simulated else "rollout_id"
         return {key: derive_seed(*parts), "temperature": self.temperature}

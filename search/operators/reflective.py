@@ -11,6 +11,7 @@ import dspy
 from harness.feedback import format_round_records
 from harness.roles import derive_seed
 from search.operators.base import Proposal, ProposalContext
+from search.operators.registry import OperatorDeps
 
 
 class AnalyzeRounds(dspy.Signature):
@@ -42,7 +43,18 @@ class ReflectiveMutation:
         self.implementer.set_lm(lm)
         self.temperature = temperature
         self.simulated = lm.model.startswith("sim/")
-        self.calls = 0
+        self.calls = 0  # proposer calls, counted apart from the inner loop's
+
+    @classmethod
+    def create(cls, deps: OperatorDeps) -> ReflectiveMutation:
+        return cls(deps.proposer_lm, deps.proposer_temperature)
+
+    async def rewrite(self, gene: str, current: str, analysis: str, salt: tuple) -> str:
+        """The implementer's new text for ``gene`` (one proposer call)."""
+        out = await self.implementer.acall(gene=gene, current_text=current, analysis=analysis,
+                                           config=self._config("rewrite", *salt))
+        self.calls += 1
+        return out.new_text.strip()
 
     def _config(self, *parts: Any) -> dict[str, Any]:
         # The offline world takes a seed; real endpoints get a distinct cache entry instead.
@@ -58,10 +70,8 @@ class ReflectiveMutation:
         salt = ctx.rng.random()
         analysis = await self.analyzer.acall(round_records=records, gene=gene,
                                              config=self._config("analyze", parent.number, gene, salt))
-        rewrite = await self.implementer.acall(gene=gene, current_text=parent.genes[gene], analysis=analysis.analysis,
-                                               config=self._config("rewrite", parent.number, gene, salt))
-        self.calls += 2
-        new_text = rewrite.new_text.strip()
+        self.calls += 1
+        new_text = await self.rewrite(gene, parent.genes[gene], analysis.analysis, (parent.number, gene, salt))
         if not new_text or new_text == parent.genes[gene]:
             return None
         return Proposal(
