@@ -6,6 +6,7 @@ exit code 2, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -49,13 +50,28 @@ def _options(
 
 
 def say(label: str, style: str, message: str) -> None:
-    """One line on stderr; the message is plain text (a path with [brackets] is not markup)."""
-    errors.print(Text.assemble((label, style), " ", message), highlight=False, soft_wrap=True)
+    """One line on stderr; the message is plain text (a path with [brackets] is not markup), with any
+    credential in it (a URL's password, a token) redacted."""
+    from harness.secrets import redact_text
+
+    errors.print(Text.assemble((label, style), " ", redact_text(message)), highlight=False, soft_wrap=True)
 
 
 def fail(message: str) -> None:
     say("error:", "bold red", message)
     raise typer.Exit(EXIT_USAGE)
+
+
+def hold_output(stack: contextlib.ExitStack, out: Path, command: str) -> Path:
+    """Hold ``out`` for this run (harness/outlock.py): exit 2 at once when it is not a usable
+    folder, or when another run holds it (naming its host and PID)."""
+    from harness.outlock import OutputError, exclusive_output
+
+    try:
+        return stack.enter_context(exclusive_output(out, command))
+    except OutputError as error:
+        fail(str(error))
+    raise AssertionError("unreachable")
 
 
 def _overrides(preset: str | None, seed: int | None, docs: int | None) -> dict[str, Any]:
@@ -221,9 +237,6 @@ def generate(
     track: Annotated[bool, typer.Option("--track/--no-track", help="log the run to MLflow")] = True,
 ) -> None:
     """Turn grounding documents into accepted samples with the data-scientist agent."""
-    from experiments.display import scorecard_table, summary_table
-    from objectives.evaluate import EXIT_INCOMPLETE, score_run
-
     overrides = _overrides(preset, seed, docs)
     if docs_folder is not None:
         overrides.update({"documents.source": "folder", "documents.path": str(docs_folder.resolve())})
@@ -233,6 +246,15 @@ def generate(
     if not track:
         cfg = cfg.model_copy(update={"tracking": cfg.tracking.model_copy(update={"enabled": False})})
     out = out or Path("out") / cfg.name / f"{cfg.preset}-seed{cfg.seed}"
+    with contextlib.ExitStack() as stack:
+        hold_output(stack, out, "autodata generate")
+        _generate_into(cfg, documents, out)
+
+
+def _generate_into(cfg: HarnessConfig, documents: DocumentSet, out: Path) -> None:
+    from experiments.display import scorecard_table, summary_table
+    from objectives.evaluate import EXIT_INCOMPLETE, score_run
+
     experiment = cfg.tracking.experiment or cfg.name
     trace_run = None
     if cfg.tracking.enabled and cfg.tracking.dspy_autolog:
@@ -313,7 +335,9 @@ def presets(
         targets = {}
         for name, cfg, documents in prepared:
             targets[name] = (out or Path("out") / cfg.name) / f"{name}-seed{cfg.seed}"
-            summaries[name] = _run(cfg, documents, targets[name], name)
+            with contextlib.ExitStack() as stack:
+                hold_output(stack, targets[name], "autodata presets")
+                summaries[name] = _run(cfg, documents, targets[name], name)
             if track and cfg.tracking.enabled:
                 from experiments.tracking import log_generation
 
@@ -350,16 +374,11 @@ def sweep(
 
     The study is named by what the sweep searches (search/study.py): the same configuration
     continues its study, a changed one starts a new study and says so."""
-    import subprocess
-
     import optuna
 
-    from experiments.display import SweepProgress, report_table, tokens_label
     from search.config import load_sweep_config
-    from search.report import build_report
     from search.storage import default_storage, open_storage
     from search.study import StudyError, choose_study
-    from search.sweep import Sweep
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # the progress bar and report say what matters
     try:
@@ -379,6 +398,20 @@ def sweep(
     if worker is None:
         say("study:", "bold", study.note)
     out = out or Path("out") / study.name
+    with contextlib.ExitStack() as stack:
+        if worker is None:  # helper workers (--worker N) write into the folder their parent holds
+            hold_output(stack, out, "autodata sweep")
+        _sweep_into(config, sweep_config, storage, study, out, workers, worker, track)
+
+
+def _sweep_into(config: Path, sweep_config: Any, storage: str, study: Any, out: Path, workers: int,
+                worker: int | None, track: bool) -> None:
+    import subprocess
+
+    from experiments.display import SweepProgress, report_table, tokens_label
+    from search.report import build_report
+    from search.sweep import Sweep
+
     tracking = sweep_config.harness.tracking
     try:  # the study exists before any helper worker resumes it
         runner = Sweep(sweep_config, out, storage=storage, worker_index=worker or 0, study=study.name)
