@@ -813,8 +813,28 @@ for _command in app.registered_commands:
 
 
 def main() -> None:
+    from typer._click import exceptions as click_errors  # Typer's own click (typer >= 0.2x vendors it)
+
     try:
-        app()
+        # standalone_mode=False: a usage mistake (a bad value, an unknown flag) comes back as an
+        # exception, printed below as one line instead of Typer's boxed usage panel.
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except click_errors.NoArgsIsHelpError as error:  # bare `autodata`: the help, as before
+        from typer import rich_utils
+
+        rich_utils.rich_format_error(error)
+        sys.exit(error.exit_code)
+    except click_errors.UsageError as error:
+        command = error.ctx.command_path if error.ctx is not None else "autodata"
+        say("error:", "bold red", f"{command}: {error.format_message()} (see {command} --help)")
+        sys.exit(EXIT_USAGE)
+    except click_errors.ClickException as error:
+        say("error:", "bold red", error.format_message())
+        sys.exit(EXIT_USAGE)
+    except typer.Abort:
+        errors.print("interrupted: records so far are kept; run the same command again to resume")
+        sys.exit(130)
     except KeyboardInterrupt:
         errors.print("interrupted: records so far are kept; run the same command again to resume")
         sys.exit(130)

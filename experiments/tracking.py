@@ -31,7 +31,8 @@ from harness.config import HarnessConfig
 from harness.env import store_dir
 from harness.generate import git_commit, package_versions
 from harness.records import read_jsonl
-from harness.secrets import redact, scrub
+from harness.secrets import redact
+from harness.secrets import redact_text as scrub  # URLs with credentials, secret flags, env values
 from objectives.scorecard import Scorecard
 from search.bank import text_id
 
