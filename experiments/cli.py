@@ -7,6 +7,7 @@ exit code 2, never a traceback.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import sys
@@ -23,6 +24,7 @@ from harness.documents import DocumentError, DocumentSet, load_documents
 from harness.endpoint.errors import EndpointError
 from harness.generate import RunMismatchError
 from harness.models import missing_credentials
+from harness.records import RecordWriteError
 
 env.configure_environment()  # harness already does this on import; explicit because this is where the project starts
 
@@ -202,6 +204,13 @@ def _run(config: HarnessConfig, docs: DocumentSet, out: Path, label: str) -> dic
         return summary
     except RunMismatchError as error:
         fail(str(error))
+    except RecordWriteError as error:  # a full disk: the records so far are whole (harness/records.py)
+        fail(str(error))
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES):
+            raise
+        fail(f"{getattr(error, 'filename', None) or out}: cannot write ({error.strerror}); the records so far are "
+             "kept: free space and run the same command again to resume")
     except EndpointError as error:
         summary = json.loads((out / "summary.json").read_text()) if (out / "summary.json").exists() else {}
         if not summary.get("endpoint", {}).get("ok"):
@@ -377,7 +386,7 @@ def sweep(
     import optuna
 
     from search.config import load_sweep_config
-    from search.storage import default_storage, open_storage
+    from search.storage import StorageError, default_storage, open_storage
     from search.study import StudyError, choose_study
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # the progress bar and report say what matters
@@ -393,7 +402,7 @@ def sweep(
     storage = storage or default_storage()
     try:
         study = choose_study(open_storage(storage), sweep_config, resume, new)
-    except StudyError as error:
+    except (StudyError, StorageError) as error:
         fail(str(error))
     if worker is None:
         say("study:", "bold", study.note)
