@@ -21,12 +21,14 @@ import os
 import socket
 import time
 import uuid
+import warnings
 from pathlib import Path
 from typing import Any
 
 import optuna
 import sqlalchemy
 from optuna.storages import BaseStorage, RDBStorage, RetryHeartbeatStaleTrialCallback
+from optuna.storages._heartbeat import is_heartbeat_enabled
 from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock, JournalStorage
 from optuna.trial import TrialState
 from sqlalchemy import exc as sa_errors
@@ -36,7 +38,9 @@ from harness.secrets import redact_text
 
 # Unique across hosts and restarts: the host, the PID, and a random part (two containers may share
 # a host name and a PID). The PID check reads the middle part; the random part only keeps ids apart.
-WORKER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+# AUTODATA_HOST names the machine where its host name is not telling (containers).
+HOST = os.environ.get("AUTODATA_HOST") or socket.gethostname()
+WORKER = f"{HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 # A worker tags a trial right after asking for it; an untagged RUNNING trial younger than this
 # belongs to a live worker (another process starting up must not fail it).
 UNTAGGED_GRACE_S = 120.0
@@ -113,13 +117,16 @@ def _opened(url: str, make: Any) -> BaseStorage:
 
 
 def _server_storage(url: str) -> RDBStorage:
-    return RDBStorage(url, engine_kwargs={"pool_pre_ping": True}, heartbeat_interval=HEARTBEAT_S,
-                      grace_period=GRACE_S,
-                      heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=RETRIES))
+    with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna 5.0 (STACK §6: they work)
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return RDBStorage(url, engine_kwargs={"pool_pre_ping": True}, heartbeat_interval=HEARTBEAT_S,
+                          grace_period=GRACE_S,
+                          heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=RETRIES))
 
 
 def has_heartbeats(storage: Any) -> bool:
-    return isinstance(storage, RDBStorage) and storage.get_heartbeat_interval() is not None
+    # A study wraps its RDBStorage in a cache (optuna's _CachedStorage), which passes heartbeats on.
+    return is_heartbeat_enabled(storage)
 
 
 def _sqlite_storage(url: str) -> RDBStorage:
@@ -144,7 +151,7 @@ def _sqlite_storage(url: str) -> RDBStorage:
 
 def _alive(worker: str) -> bool:
     host, pid = (worker.split(":") + [""])[:2]  # host:pid, or host:pid:random
-    if host != socket.gethostname():
+    if host != HOST:
         return True  # another machine's worker: not ours to judge
     try:
         os.kill(int(pid), 0)
@@ -166,7 +173,9 @@ def recover_stale(study: optuna.Study) -> list[int]:
     if has_heartbeats(storage):
         stale = storage._get_stale_trial_ids(study._study_id)  # what fail_stale_trials is about to fail
         numbers = [storage.get_trial(trial_id).number for trial_id in stale]
-        optuna.storages.fail_stale_trials(study)  # and RetryHeartbeatStaleTrialCallback enqueues each again
+        with warnings.catch_warnings():  # "experimental" in Optuna 5.0; checked in STACK §6
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            optuna.storages.fail_stale_trials(study)  # and RetryHeartbeatStaleTrialCallback enqueues each again
         return numbers
     redone = []
     now = datetime.datetime.now()
