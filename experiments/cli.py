@@ -76,6 +76,17 @@ def hold_output(stack: contextlib.ExitStack, out: Path, command: str) -> Path:
     raise AssertionError("unreachable")
 
 
+def ready_tracking() -> None:
+    """The MLflow store, ready before any work (experiments/store.py): exit 2 at once when it cannot be."""
+    from experiments.store import StoreError, ready
+
+    try:
+        for note in ready():
+            say("note:", "yellow", note)
+    except StoreError as error:
+        fail(str(error))
+
+
 def _overrides(preset: str | None, seed: int | None, docs: int | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if preset is not None:
@@ -257,6 +268,8 @@ def generate(
     out = out or Path("out") / cfg.name / f"{cfg.preset}-seed{cfg.seed}"
     with contextlib.ExitStack() as stack:
         hold_output(stack, out, "autodata generate")
+        if cfg.tracking.enabled:
+            ready_tracking()
         _generate_into(cfg, documents, out)
 
 
@@ -336,6 +349,8 @@ def presets(
     from objectives.evaluate import score_run
 
     names = preset or ["cot-self-instruct", "agentic"]
+    if track:
+        ready_tracking()
     base_seed = seed if seed is not None else _prepare(config, _overrides(None, None, docs))[0].seed
     rewards: dict[str, list[tuple[int, Any]]] = {name: [] for name in names}
     for run_seed in range(base_seed, base_seed + seeds):
@@ -410,6 +425,8 @@ def sweep(
     with contextlib.ExitStack() as stack:
         if worker is None:  # helper workers (--worker N) write into the folder their parent holds
             hold_output(stack, out, "autodata sweep")
+        if track and sweep_config.harness.tracking.enabled:
+            ready_tracking()
         _sweep_into(config, sweep_config, storage, study, out, workers, worker, track)
 
 
@@ -448,7 +465,7 @@ def _sweep_into(config: Path, sweep_config: Any, storage: str, study: Any, out: 
             mlflow.dspy.autolog()
         tracker = SweepTracker(tracking.experiment or sweep_config.name, study.name,
                                sweep_config.harness, list(sweep_config.search.knobs),
-                               sweep_config.search.model_dump(mode="json"))
+                               sweep_config.search.model_dump(mode="json"), runner=runner)
         runner.callbacks.append(tracker)
     if worker is not None:
         aio.run(runner.run())

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -554,6 +555,30 @@ class Sweep:
     def _seed_pending(self) -> bool:
         return any(t.user_attrs.get("operator") == "seed"
                    for t in self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,)))
+
+    # --- things done once per study, whichever worker comes first -------------------------------
+
+    def claim(self, kind: str, number: int = 0) -> bool:
+        """True for exactly one worker of the study (the first to claim ``kind``/``number``)."""
+        return self.slots.claim(kind, number, WORKER)
+
+    def shared(self, key: str, make: Callable[[], str], wait_s: float = 120.0) -> str:
+        """A value made once for the study (the tracking parent run): the first worker makes it and
+        records it in the study; the others wait for it. A maker that died leaves it to the waiter."""
+        attr = f"shared:{key}"
+        if self.claim(attr):
+            value = make()
+            self.study.set_user_attr(attr, value)
+            return value
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            value = optuna.load_study(study_name=self.study.study_name, storage=self.storage).user_attrs.get(attr)
+            if value is not None:
+                return value
+            time.sleep(0.2)
+        value = make()
+        self.study.set_user_attr(attr, value)
+        return value
 
     def trials(self) -> list[FrozenTrial]:
         return self.study.get_trials(deepcopy=False)
