@@ -19,7 +19,8 @@ from pathlib import Path
 import optuna
 import pytest
 from optuna.trial import TrialState
-from postgres import Cluster, cluster
+
+from experiments.bench.pg_cluster import Cluster, cluster, why_not
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "experiments" / "configs" / "demo.yaml"
@@ -29,6 +30,10 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def pg() -> Iterator[Cluster]:
+    reason = why_not()
+    if reason:
+        print(f"SKIPPED PostgreSQL tests: {reason}")
+        pytest.skip(reason)
     with cluster() as running:
         yield running
 

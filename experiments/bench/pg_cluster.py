@@ -1,9 +1,9 @@
-"""A throwaway PostgreSQL cluster on 127.0.0.1 for tests (Debian's ``postgresql`` package).
+"""A throwaway PostgreSQL cluster on 127.0.0.1 for tests and the soak benchmark (Debian's ``postgresql``).
 
 ``initdb`` and ``pg_ctl`` from ``/usr/lib/postgresql/*/bin`` (``.ci/run`` installs the package when
 missing) start a cluster in a temporary folder, on a free port, trusting local connections;
-it is stopped at the end of the session. Where the binaries or the driver are missing, the tests
-that need it are skipped with the reason printed.
+it is stopped at the end. Where the binaries or the driver are missing, ``why_not`` says why
+(tests skip with it printed, tests/postgres_fixture.py).
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 
 @dataclass
@@ -73,8 +71,7 @@ def why_not() -> str | None:
 def cluster() -> Iterator[Cluster]:
     reason = why_not()
     if reason:
-        print(f"SKIPPED PostgreSQL tests: {reason}")
-        pytest.skip(reason)
+        raise RuntimeError(reason)
     bin_dir = _bin_dir()
     assert bin_dir is not None
     root = Path(tempfile.mkdtemp(prefix="autodata-pg-"))
