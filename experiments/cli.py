@@ -495,7 +495,9 @@ def _sweep_into(config: Path, sweep_config: Any, storage: str, study: Any, out: 
     console.print(f"lineage: {lineage}", markup=False)
     console.print(f"budget spent in study {study.name}: {spent.candidates} candidates, {spent.calls:.0f} LM calls, "
                   f"{spent.tokens:.0f} {tokens_label(bool(report.get('simulated')))}, ${spent.dollars:.2f}; "
-                  f"{spent.rejected} proposals rejected by the guard")
+                  f"{spent.rejected} proposals rejected by the guard"
+                  + (f", {spent.repeated} repeated an evaluated harness (served from the store, not counted)"
+                     if spent.repeated else ""))
     console.print(f"this invocation: {spent.candidates - before.candidates} candidates, "
                   f"{spent.calls - before.calls:.0f} LM calls, {spent.wall_s:.0f} s")
     console.print(f"report in [bold]{out / 'report.json'}[/]; the best harness in [bold]{out / report['best_config']}[/] "

@@ -32,6 +32,17 @@ class CandidateFinished:
 
 
 @dataclass(frozen=True)
+class CandidateRepeated:
+    """A proposal whose harness the study had already evaluated: served from the evaluation store,
+    paid nothing, and not a candidate of the budget."""
+
+    number: int
+    operator: str
+    repeat_of: int
+    harness_hash: str
+
+
+@dataclass(frozen=True)
 class TestEvaluated:
     __test__ = False  # an event, not a pytest test class
 
@@ -61,7 +72,7 @@ class BudgetReached:
     spent: dict[str, float]
 
 
-Event = CandidateStarted | CandidateFinished | ProposalRejected | NewBest | BudgetReached | TestEvaluated
+Event = CandidateStarted | CandidateFinished | CandidateRepeated | ProposalRejected | NewBest | BudgetReached | TestEvaluated
 
 
 class SweepCallback(Protocol):

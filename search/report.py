@@ -141,6 +141,7 @@ async def build_report(sweep: Sweep) -> dict[str, Any]:
              "parents": t.user_attrs.get("parents"), "mutated_gene": t.user_attrs.get("mutated_gene"),
              "train_score": t.user_attrs.get("train_score"), "validation_score": t.user_attrs.get("validation_score"),
              "accepted": bool(t.user_attrs.get("accepted")), "rejected": t.user_attrs.get("rejected"),
+             "repeat_of": t.user_attrs.get("repeat_of"),
              **reliability.get(t.number, {})}
             for t in sorted(trials.values(), key=lambda t: t.number)
         ],

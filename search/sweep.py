@@ -35,6 +35,7 @@ from search.bank import PromptBank, attrs_for, resolve
 from search.callbacks import (
     BudgetReached,
     CandidateFinished,
+    CandidateRepeated,
     CandidateStarted,
     Event,
     NewBest,
@@ -96,6 +97,7 @@ class Spent:
     dollars: float = 0.0
     wall_s: float = 0.0
     rejected: int = 0
+    repeated: int = 0  # proposals of a harness already evaluated in the study: not candidates
 
     def as_dict(self) -> dict[str, float]:
         return dict(vars(self))
@@ -228,6 +230,9 @@ class Sweep:
             if attrs.get("rejected"):
                 spent.rejected += 1
                 continue
+            if "repeat_of" in attrs:
+                spent.repeated += 1
+                continue
             if trial.state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING):
                 spent.candidates += 1
             cost = attrs.get("cost") or {}
@@ -254,6 +259,8 @@ class Sweep:
             return f"wall time {spent.wall_s:.0f} s >= {b.wall_s:g} s"
         if spent.rejected >= MAX_REJECTIONS_FACTOR * b.candidates:
             return f"{spent.rejected} proposals rejected by the guard"
+        if spent.repeated >= MAX_REJECTIONS_FACTOR * b.candidates:  # a space with nothing new left in it
+            return f"{spent.repeated} proposals repeated a harness already evaluated"
         return None
 
     # --- proposals ----------------------------------------------------------------------------
@@ -412,6 +419,11 @@ class Sweep:
             self._fail(trial, rejected=violation.reasons, stage="evaluation")
             self._reject(operator, violation.reasons, "evaluation", trial.number)
             return
+        harness_hash = config.harness_hash()
+        trial.set_user_attr("harness_hash", harness_hash)
+        if (earlier := self._evaluated(harness_hash, trial.number)) is not None:
+            self._repeat(trial, earlier, operator)
+            return
         self.emit(CandidateStarted(trial.number, operator, proposal.parents, proposal.mutated_gene))
         cost: dict[str, float] = {"calls": 0.0, "tokens": 0.0, "dollars": 0.0}
         dirs: dict[str, str] = {}
@@ -425,7 +437,6 @@ class Sweep:
             train = await self.evaluator.evaluate(config, "train")
             add(train)
             trial.set_user_attr("train_dir", str(train.out))
-            trial.set_user_attr("harness_hash", config.harness_hash())
             parents = [self.state.members[p] for p in proposal.parents if p in self.state.members]
             screened = False
             if parents and operator != "seed":
@@ -467,6 +478,25 @@ class Sweep:
                                     dict(trial.user_attrs), dict(trial.params)))
         if beats and (previous is None or validation.score > previous[1]):
             self.emit(NewBest(trial.number, validation.score, previous[1] if previous else None))
+
+    def _evaluated(self, harness_hash: str, number: int) -> FrozenTrial | None:
+        """The study's finished evaluation of this harness, if any (a repeat is never one)."""
+        for t in self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED)):
+            if t.number != number and t.user_attrs.get("harness_hash") == harness_hash \
+                    and "repeat_of" not in t.user_attrs:
+                return t
+        return None
+
+    def _repeat(self, trial: optuna.Trial, earlier: FrozenTrial, operator: str) -> None:
+        """Served from the evaluation store: the sampler learns the earlier result again, the budget
+        is not charged (no candidate, no cost), and the population is unchanged."""
+        trial.set_user_attr("repeat_of", earlier.number)
+        trial.set_user_attr("cost", {"calls": 0.0, "tokens": 0.0, "dollars": 0.0})
+        if earlier.state == TrialState.COMPLETE:
+            self.study.tell(trial, earlier.values if self.spec.multi_objective else earlier.values[0])
+        else:
+            self.study.tell(trial, state=TrialState.PRUNED)
+        self.emit(CandidateRepeated(trial.number, operator, earlier.number, earlier.user_attrs["harness_hash"]))
 
     # --- the loop -----------------------------------------------------------------------------
 

@@ -22,7 +22,14 @@ from optuna.trial import FrozenTrial, TrialState
 
 from harness.config import HarnessConfig, apply_overrides
 from search.bank import attrs_for
-from search.callbacks import BudgetReached, CandidateFinished, CandidateStarted, NewBest, ProposalRejected
+from search.callbacks import (
+    BudgetReached,
+    CandidateFinished,
+    CandidateRepeated,
+    CandidateStarted,
+    NewBest,
+    ProposalRejected,
+)
 from search.callbacks import TestEvaluated as TestEvaluatedEvent  # not a test class
 from search.config import load_sweep_config
 from search.operators.base import Proposal, ProposalContext
@@ -91,7 +98,8 @@ def load_study(storage: str, name: str) -> optuna.Study:
 
 def candidates_of(trials: list[FrozenTrial]) -> list[FrozenTrial]:
     """Trials that are candidates (not guard rejections, not trials failed by a kill)."""
-    return [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED) and not t.user_attrs.get("rejected")]
+    return [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED) and not t.user_attrs.get("rejected")
+            and "repeat_of" not in t.user_attrs]
 
 
 def resolved_configs(out: Path) -> dict[str, dict[str, Any]]:
@@ -222,6 +230,30 @@ def assert_only_seed_evaluated(out: Path, seed: HarnessConfig) -> dict[str, dict
             assert row["config"][section] == expected[section], (name, section)
         assert row["harness_hash"] == seed.harness_hash(), name
     return resolved
+
+
+def test_a_harness_already_evaluated_is_served_from_the_store_and_costs_no_candidate(tmp_path: Path) -> None:
+    # A space holding only the seed's harness (one choice per knob, genes copied by the sampler):
+    # every proposal after the seed repeats it. None is paid for or counted as a candidate; the
+    # sweep stops when the space has nothing new, having paid for the seed alone.
+    knobs = "    challenger_temperature: {choices: [0.7]}\n    round_budget: {choices: [5]}\n"
+    config = load_sweep_config(sweep_yaml(tmp_path, "repeats", knobs=knobs, operators="{optuna: 1.0, mutation: 0, merge: 0}",
+                                          candidates=3, concurrency=1, train=2, validation=3))
+    events: list[Any] = []
+    sweep = Sweep(config, tmp_path / "out", storage=f"sqlite:///{tmp_path / 'optuna.db'}", callbacks=[events.append])
+    spent = asyncio.run(sweep.run())
+
+    finished = [e for e in events if isinstance(e, CandidateFinished)]
+    repeats = [e for e in events if isinstance(e, CandidateRepeated)]
+    assert [e.operator for e in finished] == ["seed"]
+    assert spent.candidates == 1 and spent.repeated == MAX_REJECTIONS_FACTOR * 3 == len(repeats)
+    assert {e.repeat_of for e in repeats} == {0} and {e.harness_hash for e in repeats} == {finished[0].harness_hash}
+    assert spent.calls == finished[0].cost["calls"] > 0  # the seed's evaluations, paid once
+    assert "repeated a harness already evaluated" in next(e for e in events if isinstance(e, BudgetReached)).reason
+    # The sampler still learns each repeat's value (the seed's), and the population is the seed alone.
+    trials = sweep.trials()
+    assert all(t.values == trials[0].values for t in trials if "repeat_of" in t.user_attrs)
+    assert list(sweep.state.members) == [0]
 
 
 def test_adversarial_proposer_is_rejected_every_time(tmp_path: Path) -> None:

@@ -61,8 +61,15 @@ def test_check_prints_the_table_for_the_gemma_server(served: Served, store: Path
     assert "Traceback" not in result.stdout + result.stderr
     assert result.returncode == 0, result.stdout + result.stderr
     assert "preflight: real-small" in result.stdout and "gemma-3-270m" in result.stdout
-    assert "4096 (server /props)" in result.stdout  # the window, from the server
-    assert "json_object followed" in result.stdout  # llama-cpp-python's constrained mode; json_schema is a 500
+    # The table (experiments/cli.py preflight_table): one row per role model; where each window
+    # came from is said under the table.
+    rows = [line.split() for line in result.stdout.splitlines() if "gemma-3-270m" in line and "yes" in line.split()]
+    assert rows, result.stdout
+    for cells in rows:
+        assert "4096" in cells, cells  # the window, from the server
+        # llama-cpp-python's constrained mode is json_object (json_schema is a 500), and it is followed
+        assert cells[-1] == "json_object", cells
+    assert "window from server /props" in " ".join(result.stdout.split())
 
 
 def test_every_role_real_completes_and_a_rerun_makes_no_request(served: Served, store: Path, tmp_path: Path) -> None:
