@@ -496,6 +496,7 @@ class Sweep:
             self.study.tell(trial, earlier.values if self.spec.multi_objective else earlier.values[0])
         else:
             self.study.tell(trial, state=TrialState.PRUNED)
+        self._release(trial)  # not a candidate: its budget slot goes back
         self.emit(CandidateRepeated(trial.number, operator, earlier.number, earlier.user_attrs["harness_hash"]))
 
     # --- the loop -----------------------------------------------------------------------------

@@ -83,7 +83,8 @@ def the_study(storage: str) -> optuna.Study:
 
 def candidates(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
     return [t for t in study.get_trials(deepcopy=False)
-            if t.state in (TrialState.COMPLETE, TrialState.PRUNED) and not t.user_attrs.get("rejected")]
+            if t.state in (TrialState.COMPLETE, TrialState.PRUNED) and not t.user_attrs.get("rejected")
+            and "repeat_of" not in t.user_attrs]
 
 
 def wait_all(workers: list[subprocess.Popen], tmp_path: Path, timeout: float = 600) -> None:

@@ -86,7 +86,8 @@ def count_trials(storage: str, budget: int) -> dict[str, int]:
 
     (name,) = optuna.get_all_study_names(open_storage(storage))
     trials = optuna.load_study(study_name=name, storage=open_storage(storage)).get_trials(deepcopy=False)
-    counted = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED) and not t.user_attrs.get("rejected")]
+    counted = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED) and not t.user_attrs.get("rejected")
+               and "repeat_of" not in t.user_attrs]
     redone_from = Counter(t.system_attrs.get("failed_trial") for t in trials if "failed_trial" in t.system_attrs)
     redone_from.update(t.user_attrs["redo_of"] for t in trials if "redo_of" in t.user_attrs)
     killed = [t for t in trials if t.state == TrialState.FAIL and not t.user_attrs.get("rejected")
@@ -100,6 +101,7 @@ def count_trials(storage: str, budget: int) -> dict[str, int]:
         "stuck": sum(1 for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)),
         "over_budget": max(0, len(counted) - budget),
         "distinct_harnesses": len({t.user_attrs.get("harness_hash") for t in counted}),
+        "repeats_served_from_store": sum(1 for t in trials if "repeat_of" in t.user_attrs),
     }
 
 
