@@ -6,6 +6,8 @@ exit code 2, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import sys
@@ -22,6 +24,7 @@ from harness.documents import DocumentError, DocumentSet
 from harness.endpoint.errors import EndpointError
 from harness.generate import RunMismatchError
 from harness.models import missing_credentials
+from harness.records import RecordWriteError
 
 if TYPE_CHECKING:
     from experiments.api import GenerationResult
@@ -52,13 +55,39 @@ def _options(
 
 
 def say(label: str, style: str, message: str) -> None:
-    """One line on stderr; the message is plain text (a path with [brackets] is not markup)."""
-    errors.print(Text.assemble((label, style), " ", message), highlight=False, soft_wrap=True)
+    """One line on stderr; the message is plain text (a path with [brackets] is not markup), with any
+    credential in it (a URL's password, a token) redacted."""
+    from harness.secrets import redact_text
+
+    errors.print(Text.assemble((label, style), " ", redact_text(message)), highlight=False, soft_wrap=True)
 
 
 def fail(message: str) -> None:
     say("error:", "bold red", message)
     raise typer.Exit(EXIT_USAGE)
+
+
+def hold_output(stack: contextlib.ExitStack, out: Path, command: str) -> Path:
+    """Hold ``out`` for this run (harness/outlock.py): exit 2 at once when it is not a usable
+    folder, or when another run holds it (naming its host and PID)."""
+    from harness.outlock import OutputError, exclusive_output
+
+    try:
+        return stack.enter_context(exclusive_output(out, command))
+    except OutputError as error:
+        fail(str(error))
+    raise AssertionError("unreachable")
+
+
+def ready_tracking() -> None:
+    """The MLflow store, ready before any work (experiments/store.py): exit 2 at once when it cannot be."""
+    from experiments.store import StoreError, ready
+
+    try:
+        for note in ready():
+            say("note:", "yellow", note)
+    except StoreError as error:
+        fail(str(error))
 
 
 def _overrides(preset: str | None, seed: int | None, docs: int | None) -> dict[str, Any]:
@@ -171,6 +200,13 @@ def _run(config: HarnessConfig, docs: DocumentSet, out: Path, label: str, track:
             return run(Prepared(config, docs), out, track=track, progress=bar.update)
     except RunMismatchError as error:
         fail(str(error))
+    except RecordWriteError as error:  # a full disk: the records so far are whole (harness/records.py)
+        fail(str(error))
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES):
+            raise
+        fail(f"{getattr(error, 'filename', None) or out}: cannot write ({error.strerror}); the records so far are "
+             "kept: free space and run the same command again to resume")
     except EndpointError as error:
         summary = json.loads((out / "summary.json").read_text()) if (out / "summary.json").exists() else {}
         if not summary.get("endpoint", {}).get("ok"):
@@ -216,7 +252,12 @@ def generate(
         overrides["downstream.kind"] = downstream
     cfg, documents = _prepare(config, overrides)
     out = out or Path("out") / cfg.name / f"{cfg.preset}-seed{cfg.seed}"
-    result = _run(cfg, documents, out, cfg.preset, track=track and cfg.tracking.enabled)
+    track = track and cfg.tracking.enabled
+    with contextlib.ExitStack() as stack:
+        hold_output(stack, out, "autodata generate")
+        if track:
+            ready_tracking()
+        result = _run(cfg, documents, out, cfg.preset, track=track)
     summary, card = result.summary, result.scorecard
     console.print(summary_table({cfg.preset: summary}, f"autodata generate: {cfg.name}"))
     _endpoint_line(summary)
@@ -280,6 +321,8 @@ def presets(
     from objectives.evaluate import score_run
 
     names = preset or ["cot-self-instruct", "agentic"]
+    if track:
+        ready_tracking()
     base_seed = seed if seed is not None else _prepare(config, _overrides(None, None, docs))[0].seed
     rewards: dict[str, list[tuple[int, Any]]] = {name: [] for name in names}
     for run_seed in range(base_seed, base_seed + seeds):
@@ -288,7 +331,11 @@ def presets(
         targets = {}
         for name, cfg, documents in prepared:
             targets[name] = (out or Path("out") / cfg.name) / f"{name}-seed{cfg.seed}"
-            result = _run(cfg, documents, targets[name], name, track=track and cfg.tracking.enabled)
+            with contextlib.ExitStack() as stack:
+                hold_output(stack, targets[name], "autodata presets")
+                if track and cfg.tracking.enabled:
+                    ready_tracking()
+                result = _run(cfg, documents, targets[name], name, track=track and cfg.tracking.enabled)
             summaries[name] = result.summary
             if result.mlflow_run_id:
                 console.print(f"MLflow: experiment [bold]{cfg.tracking.experiment or cfg.name}[/], "
@@ -323,16 +370,11 @@ def sweep(
 
     The study is named by what the sweep searches (search/study.py): the same configuration
     continues its study, a changed one starts a new study and says so."""
-    import subprocess
-
     import optuna
 
-    from experiments.display import SweepProgress, pareto_table, report_table, tokens_label
     from search.config import load_sweep_config
-    from search.report import build_report
-    from search.storage import default_storage, open_storage
+    from search.storage import StorageError, default_storage, open_storage
     from search.study import StudyError, choose_study
-    from search.sweep import Sweep
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # the progress bar and report say what matters
     try:
@@ -347,11 +389,27 @@ def sweep(
     storage = storage or default_storage()
     try:
         study = choose_study(open_storage(storage), sweep_config, resume, new)
-    except StudyError as error:
+    except (StudyError, StorageError) as error:
         fail(str(error))
     if worker is None:
         say("study:", "bold", study.note)
     out = out or Path("out") / study.name
+    with contextlib.ExitStack() as stack:
+        if worker is None:  # helper workers (--worker N) write into the folder their parent holds
+            hold_output(stack, out, "autodata sweep")
+        if track and sweep_config.harness.tracking.enabled:
+            ready_tracking()
+        _sweep_into(config, sweep_config, storage, study, out, workers, worker, track)
+
+
+def _sweep_into(config: Path, sweep_config: Any, storage: str, study: Any, out: Path, workers: int,
+                worker: int | None, track: bool) -> None:
+    import subprocess
+
+    from experiments.display import SweepProgress, pareto_table, report_table, tokens_label
+    from search.report import build_report
+    from search.sweep import Sweep
+
     tracking = sweep_config.harness.tracking
     try:  # the study exists before any helper worker resumes it
         runner = Sweep(sweep_config, out, storage=storage, worker_index=worker or 0, study=study.name)
@@ -379,7 +437,7 @@ def sweep(
             mlflow.dspy.autolog()
         tracker = SweepTracker(tracking.experiment or sweep_config.name, study.name,
                                sweep_config.harness, list(sweep_config.search.knobs),
-                               sweep_config.search.model_dump(mode="json"))
+                               sweep_config.search.model_dump(mode="json"), runner=runner)
         runner.callbacks.append(tracker)
     if worker is not None:
         aio.run(runner.run())
@@ -749,8 +807,28 @@ for _command in app.registered_commands:
 
 
 def main() -> None:
+    from typer._click import exceptions as click_errors  # Typer's own click (typer >= 0.2x vendors it)
+
     try:
-        app()
+        # standalone_mode=False: a usage mistake (a bad value, an unknown flag) comes back as an
+        # exception, printed below as one line instead of Typer's boxed usage panel.
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except click_errors.NoArgsIsHelpError as error:  # bare `autodata`: the help, as before
+        from typer import rich_utils
+
+        rich_utils.rich_format_error(error)
+        sys.exit(error.exit_code)
+    except click_errors.UsageError as error:
+        command = error.ctx.command_path if error.ctx is not None else "autodata"
+        say("error:", "bold red", f"{command}: {error.format_message()} (see {command} --help)")
+        sys.exit(EXIT_USAGE)
+    except click_errors.ClickException as error:
+        say("error:", "bold red", error.format_message())
+        sys.exit(EXIT_USAGE)
+    except typer.Abort:
+        errors.print("interrupted: records so far are kept; run the same command again to resume")
+        sys.exit(130)
     except KeyboardInterrupt:
         errors.print("interrupted: records so far are kept; run the same command again to resume")
         sys.exit(130)

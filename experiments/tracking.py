@@ -31,21 +31,35 @@ from harness.config import HarnessConfig
 from harness.env import store_dir
 from harness.generate import git_commit, package_versions
 from harness.records import read_jsonl
-from harness.secrets import redact, scrub
+from harness.secrets import redact
+from harness.secrets import redact_text as scrub  # URLs with credentials, secret flags, env values
 from objectives.scorecard import Scorecard
 from search.bank import text_id
 from search.space import genes_of  # the genes this harness reads (a protocol's registered roles' too)
+from search.storage import WORKER
 
+ORPHAN_S = 600  # a child run RUNNING this long was cut off (it is made and finished in one step)
 EVAL_FILES = ("rounds.jsonl", "accepted.jsonl", "scorecard.json", "summary.json", "config.resolved.json")
 
 
 def ensure_experiment(client: MlflowClient, name: str) -> str:
-    found = client.get_experiment_by_name(name)
-    if found is not None:
-        return found.experiment_id
-    artifacts = (store_dir() / "artifacts").resolve()
-    artifacts.mkdir(parents=True, exist_ok=True)
-    return client.create_experiment(name, artifact_location=artifacts.as_uri())
+    """The experiment's id, created when missing. Workers starting together race to create it (and,
+    on a fresh database, MLflow's tables): the loser finds it made, or retries after a short wait."""
+    for attempt in range(6):
+        try:
+            found = client.get_experiment_by_name(name)
+            if found is not None:
+                return found.experiment_id
+            if client.tracking_uri.startswith(("http://", "https://")):
+                return client.create_experiment(name)  # the server keeps artifacts (--artifacts-destination)
+            artifacts = (store_dir() / "artifacts").resolve()
+            artifacts.mkdir(parents=True, exist_ok=True)
+            return client.create_experiment(name, artifact_location=artifacts.as_uri())
+        except Exception:  # MlflowException (already exists) or a database race: look again
+            if attempt == 5:
+                raise
+            time.sleep(0.2 * 2**attempt)
+    raise AssertionError("unreachable")
 
 
 GENE_PARAM_CHARS = 5900  # MLflow cuts params at 6,000 characters; the whole text is an artifact
@@ -234,8 +248,22 @@ def start_traces(experiment: str) -> str:
 def log_generation(experiment: str, config: HarnessConfig, out: Path, card: Scorecard, run_id: str | None = None) -> str:
     """A single generation as one run: params, scorecard metrics, genes, records, dataset."""
     logger = Logger(experiment)
-    tags = {**card_tags(card), "autodata.kind": "generation", "autodata.out": str(out.resolve())}
-    if run_id is None:
+    tags = {**card_tags(card), "autodata.kind": "generation", "autodata.out": str(out.resolve()),
+            "harness_hash": config.harness_hash()}
+    # One run per output folder, however many times the generation was resumed (the folder's lock
+    # makes this process its only writer): an earlier session's run, finished or cut off while
+    # logging (RUNNING), is brought up to date instead of a new one being added.
+    earlier = logger.find_run(**{"autodata.kind": "generation", "autodata.out": str(out.resolve()),
+                                 "harness_hash": config.harness_hash()})
+    if earlier is not None and run_id is not None and run_id != earlier:
+        logger.client.delete_run(run_id)  # this session's trace run: the traces stay with the experiment
+        if mlflow.active_run() is not None and mlflow.active_run().info.run_id == run_id:
+            mlflow.end_run()
+        run_id = None
+    if earlier is not None and run_id is None:
+        run_id = earlier
+        logger.client.update_run(run_id, status="RUNNING")
+    elif run_id is None:
         run_id = logger.create_run(f"{config.preset}-seed{config.seed}", tags)
     else:
         logger.batch(run_id, tags={"mlflow.runName": f"{config.preset}-seed{config.seed}", **tags})
@@ -255,21 +283,30 @@ class SweepTracker:
     """A sweep callback: parent run per sweep, child run per candidate evaluation."""
 
     def __init__(self, experiment: str, study: str, seed_config: HarnessConfig, knobs: list[str],
-                 search: dict[str, Any]) -> None:
+                 search: dict[str, Any], runner: Any = None) -> None:
+        """``runner``: the sweep, whose ``shared`` and ``claim`` make the parent run and each test
+        run once per study however many workers (on however many machines) log to the store."""
         self.logger = Logger(experiment)
         self.seed_config = seed_config
         self.knobs = knobs
         self.study = study
-        self.parent = self.logger.find_run(**{"autodata.study": study, "autodata.kind": "sweep"})
+        self.runner = runner
         # What the preflight saw answering (serve-sim included); a simulated evaluation turns it on later.
         self.simulated = set(provenance.simulated_roles(seed_config))
-        if self.parent is None:
-            self.parent = self.logger.create_run(
+
+        def make_parent() -> str:
+            found = self.logger.find_run(**{"autodata.study": study, "autodata.kind": "sweep"})
+            if found is not None:  # a study tracked before parents were shared through the study
+                return found
+            parent = self.logger.create_run(
                 study, {**common_tags(bool(self.simulated), sorted(self.simulated)), "autodata.kind": "sweep",
                         "autodata.study": study})
-            self.logger.batch(self.parent, params={"search." + k: json.dumps(v)[:6000] for k, v in search.items()})
-        else:
-            self.logger.client.update_run(self.parent, status="RUNNING")
+            self.logger.batch(parent, params={"search." + k: json.dumps(v)[:6000] for k, v in search.items()})
+            return parent
+
+        self.parent = runner.shared("mlflow_parent_run", make_parent) if runner is not None else make_parent()
+        self.logger.client.update_run(self.parent, status="RUNNING")
+        self._finish_orphans()
         self.sweep_name = experiment
         # Run names carry the study (its hash, as in ``search/study.py``'s names): two sweeps' candidates stay apart.
         self.tag = "@" + study.rsplit("-", 1)[-1][:6] if "-" in study else f"@{study}"
@@ -281,6 +318,22 @@ class SweepTracker:
         self.pending: list[Future] = []
         self.finished = len(self.logger.client.search_runs(
             [self.logger.experiment_id], filter_string=f"tags.`mlflow.parentRunId` = '{self.parent}'"))
+
+    def _finish_orphans(self) -> None:
+        """Child runs a killed worker left RUNNING: a child is made and finished within one logging
+        step, so one still RUNNING whose worker is gone (this host) or that is older than
+        ORPHAN_S (any host) was cut off; it is marked KILLED, and its trial is logged again."""
+        from search.storage import HOST, _alive
+
+        children = self.logger.client.search_runs(
+            [self.logger.experiment_id], filter_string=f"tags.`mlflow.parentRunId` = '{self.parent}' and "
+                                                       "attributes.status = 'RUNNING'")
+        now = time.time() * 1000
+        for run in children:
+            worker = run.data.tags.get("autodata.worker", "")
+            dead_here = worker.startswith(f"{HOST}:") and not _alive(worker)
+            if dead_here or now - run.info.start_time > ORPHAN_S * 1000:
+                self.logger.finish(run.info.run_id, "KILLED")
 
     def run_of(self, number: int) -> str | None:
         if number not in self.runs:
@@ -337,6 +390,7 @@ class SweepTracker:
                 tags["autodata.caught"] = ", ".join(f"{k}: {v:.0f}" for k, v in caught.items() if v)
         if parents and (parent_run := self.run_of(parents[0])):
             tags["autodata.parent_run_id"] = parent_run
+        tags["autodata.worker"] = WORKER
         run_id = self.logger.create_run(f"candidate-{event.number} {self.tag}", tags, parent=self.parent)
         self.runs[event.number] = run_id
         config = self._config(attrs, event.knobs)
@@ -363,6 +417,8 @@ class SweepTracker:
         self.logger.batch(self.parent, metrics=parent_metrics, step=self.finished)
 
     def _test(self, event: Any) -> None:
+        if self.runner is not None and not self.runner.claim(f"mlflow_test:{event.role}", event.number):
+            return  # another worker of the study logs this test evaluation (once per study)
         if self.logger.find_run(**{"autodata.study": self.study, "autodata.trial": str(event.number),
                                    "autodata.split": "test"}):
             return  # already logged by an earlier run of this sweep's report
@@ -372,6 +428,7 @@ class SweepTracker:
                 "autodata.trial": str(event.number), "autodata.split": "test", "autodata.role": event.role}
         if validation_run := self.run_of(event.number):
             tags["autodata.validation_run_id"] = validation_run
+        tags["autodata.worker"] = WORKER
         run_id = self.logger.create_run(f"test-{event.role}-{event.number} {self.tag}", tags, parent=self.parent)
         self._note_simulated(card)
         # Like every child: the harness's params and gene texts (from the evaluation's resolved config).

@@ -406,12 +406,73 @@ def parse_config(data: Any, source: str = "<config>") -> HarnessConfig:
         raise ConfigError(format_validation_error(source, error)) from None
 
 
+# A configuration is a few hundred values. Limits far above that refuse what would otherwise hang
+# or crash a run: an alias bomb ("billion laughs": a few lines that expand to billions of values
+# once anything walks them), a self-referencing alias, or nesting deeper than Python recurses.
+MAX_YAML_DEPTH = 50
+MAX_YAML_VALUES = 100_000
+
+
+def _yaml_shape(node: yaml.Node, path: Path) -> None:
+    """ConfigError when ``node`` (aliases counted at every use) is cyclic, too deep or too large."""
+    sizes: dict[int, int] = {}
+    depths: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(node, False)]
+    open_nodes: set[int] = set()
+    while stack:
+        current, done = stack.pop()
+        key = id(current)
+        children = _yaml_children(current)
+        if done:
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
+            depths[key] = 1 + max((depths[id(c)] for c in children), default=0)
+            if depths[key] > MAX_YAML_DEPTH:
+                raise ConfigError(f"{path}: YAML nested deeper than {MAX_YAML_DEPTH} levels (refused)")
+            if sizes[key] > MAX_YAML_VALUES:
+                raise ConfigError(f"{path}: YAML expands to more than {MAX_YAML_VALUES} values through its "
+                                  "aliases (refused)")
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            raise ConfigError(f"{path}: YAML alias refers to itself (a recursive structure is not a configuration)")
+        open_nodes.add(key)
+        stack.append((current, True))
+        stack.extend((child, False) for child in children if id(child) not in sizes)
+
+
+def _yaml_children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _safe_yaml(text: str, path: Path) -> Any:
+    """``yaml.safe_load`` after checking the composed node graph's shape (see the limits above)."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _yaml_shape(node, path)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def load_yaml(path: str | Path) -> Any:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: no such configuration file")
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return _safe_yaml(path.read_text(encoding="utf-8"), path)
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the configuration ({error.strerror or error})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: YAML nested deeper than {MAX_YAML_DEPTH} levels (refused)") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
     except yaml.YAMLError as error:

@@ -60,8 +60,26 @@ def from_folder(path: Path) -> DocumentSet:
     if not path.is_dir():
         raise DocumentError(f"{path}: documents folder not found")
     docs, skipped = [], []
-    for file in sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")):
-        text = _decode(file.read_bytes(), str(file), skipped)
+    try:
+        files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+    except OSError as error:
+        raise DocumentError(f"{path}: cannot list the documents folder ({error.strerror or error})") from None
+    # A document's id is its file name without the extension. Two files with one stem (a.txt,
+    # a.md) would share an id, and their rounds would interleave in one record: refused, with
+    # both names, rather than suffixed (a suffix would change when a file is added or removed,
+    # and a resumed run would then treat a finished document as new).
+    stems: dict[str, Path] = {}
+    for file in files:
+        if file.stem in stems:
+            raise DocumentError(f"{stems[file.stem]} and {file.name}: both would be document '{file.stem}' "
+                                "(ids are file names without the extension); rename one")
+        stems[file.stem] = file
+    for file in files:
+        try:
+            raw = file.read_bytes()
+        except OSError as error:
+            raise DocumentError(f"{file}: cannot read the document ({error.strerror or error})") from None
+        text = _decode(raw, str(file), skipped)
         if text is not None:
             docs.append(Document(file.stem, text, _title(text, file.stem)))
     return DocumentSet(docs, skipped)
@@ -71,7 +89,10 @@ def from_jsonl(path: Path) -> DocumentSet:
     if not path.is_file():
         raise DocumentError(f"{path}: documents file not found")
     docs, skipped, seen = [], [], set()
-    raw_lines = path.read_bytes().splitlines()
+    try:
+        raw_lines = path.read_bytes().splitlines()
+    except OSError as error:
+        raise DocumentError(f"{path}: cannot read the documents file ({error.strerror or error})") from None
     for number, raw in enumerate(raw_lines, start=1):
         if not raw.strip():
             continue

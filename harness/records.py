@@ -6,6 +6,7 @@ A run killed at any moment leaves at worst one partial last line; ``read_jsonl``
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -176,34 +177,60 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
+class RecordWriteError(RuntimeError):
+    """A record could not be written (a full disk, a quota): the file was cut back to its last
+    complete line, so everything in it is whole and a resumed run continues from there."""
+
+
 class JsonlWriter:
-    """Appends one JSON object per line, flushed and fsynced before ``write`` returns."""
+    """Appends one JSON object per line, flushed (and fsynced when ``durable``) before ``write``
+    returns. A write that fails part-way (disk full) is cut back to the last complete line and
+    raised as :class:`RecordWriteError`: the file never keeps a torn line."""
 
     def __init__(self, path: Path, durable: bool = True) -> None:
         self.path = path
         self.durable = durable
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._repair()
-        self._handle = path.open("a", encoding="utf-8")
+        self.lines = self._repair()
+        self._fd: int | None = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
-    def _repair(self) -> None:
+    def _repair(self) -> int:
+        """Drops a torn last line; the number of complete lines."""
         if not self.path.exists():
-            return
+            return 0
         data = self.path.read_bytes()
         end = data.rfind(b"\n") + 1
         if end != len(data):
             with self.path.open("r+b") as handle:
                 handle.truncate(end)
+        return data.count(b"\n", 0, end)
 
     def write(self, row: BaseModel | dict[str, Any]) -> None:
         payload = row.model_dump(mode="json") if isinstance(row, BaseModel) else row
-        self._handle.write(json.dumps(payload, ensure_ascii=False) + "\n")
-        self._handle.flush()
-        if self.durable:
-            os.fsync(self._handle.fileno())
+        data = (json.dumps(payload, ensure_ascii=False) + "\n").encode("utf-8")
+        if self._fd is None:
+            raise ValueError(f"{self.path}: written after close")
+        start = os.lseek(self._fd, 0, os.SEEK_END)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._fd, view):]
+            if self.durable:
+                os.fsync(self._fd)
+        except OSError as error:
+            # No torn line: back to the last complete record (if even that fails, the next open's
+            # _repair drops the partial line).
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, start)
+            raise RecordWriteError(f"{self.path}: cannot write ({error.strerror or error}); "
+                                   f"its {self.lines} complete records are kept: free space and run the same "
+                                   "command again to resume") from None
+        self.lines += 1
 
     def close(self) -> None:
-        self._handle.close()
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
     def __enter__(self) -> JsonlWriter:
         return self

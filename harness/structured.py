@@ -170,7 +170,10 @@ PROBE_PROMPT = 'Reply with this JSON object and nothing else: {"ok": true}'
 def endpoint_key(spec: Any) -> str:
     """What a probe's answer is remembered under: the server (every model it serves is decoded by
     the same server), or the hosted model."""
-    return spec.base_url().rstrip("/") if spec.api_base else spec.model  # the address a call goes to
+    from harness.secrets import redact_text
+
+    # The address a call goes to (its credentials redacted: the key is written to structured.json).
+    return redact_text(spec.base_url().rstrip("/")) if spec.api_base else spec.model
 
 
 # What this process has found out, shared by every run in it (sweeps run many generations), and

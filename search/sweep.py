@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from optuna.trial import FrozenTrial, TrialState
 from pydantic import ValidationError
 
 from harness.adapter import call_settings
-from harness.config import HarnessConfig, apply_overrides
+from harness.config import HarnessConfig, apply_overrides, content_hash
 from harness.documents import DocumentSet, load_documents
 from harness.models import build_lm
 from harness.records import JsonlWriter, RoundRecord
@@ -44,16 +44,31 @@ from search.callbacks import (
 )
 from search.config import SweepConfig
 from search.evaluation import Evaluation, Evaluator
+from search.heartbeat import Heartbeat
 from search.operators.base import Member, Operator, Proposal
 from search.operators.optuna_knobs import make_sampler
 from search.operators.registry import OperatorDeps, build_operators
 from search.selection import ParetoArchive, boltzmann_choice
+from search.slots import first_free, slots_for
 from search.space import build_harness, distributions, genes_of, knobs_of
-from search.storage import WORKER, open_storage, recover_stale, register_worker
+from search.storage import (
+    HEARTBEAT_S,
+    WORKER,
+    has_heartbeats,
+    is_journal,
+    open_storage,
+    recover_stale,
+    register_worker,
+)
 from search.study import mark as mark_study
 from search.study import study_name
 
 MAX_REJECTIONS_FACTOR = 5  # proposals rejected by the guard before the sweep gives up
+BUDGET = "budget"  # the slots kind of the candidate budget (search/slots.py)
+
+
+class NoParent(LookupError):
+    """No candidate has been evaluated yet (the seed is still running, perhaps on another worker)."""
 
 
 def split_documents(config: SweepConfig) -> dict[str, DocumentSet]:
@@ -107,7 +122,7 @@ class Sweep:
         callbacks: list[SweepCallback] | None = None,
         operators: dict[str, Operator] | None = None,
         faults: FaultPlan | None = None,
-        worker_index: int = 0,
+        worker_index: int = 0,  # kept for callers; the worker number is claimed in the storage
         study: str | None = None,
     ) -> None:
         self.config = config
@@ -116,21 +131,31 @@ class Sweep:
         self.out = out
         out.mkdir(parents=True, exist_ok=True)
         self.callbacks = list(callbacks or [])
-        # Seeded by the sweep seed and the worker's index (not its pid), so a one-worker sweep repeats exactly.
-        self.rng = random.Random(f"sweep:{config.seed}:{worker_index}")
+        name = study or study_name(config)  # search/study.py: named by what it searches
+        self.storage = open_storage(storage)
+        journal = storage if storage and is_journal(storage) else None
+        self.slots = slots_for(self.storage, name, str(Path(journal.removeprefix("journal:")).resolve()) if journal else None)
+        # The worker's number, claimed in the storage (search/slots.py): unique across hosts, so
+        # separately started workers draw distinct proposal streams (operators and Optuna's
+        # sampler alike); the study's first worker is 0, so a one-worker sweep repeats exactly.
+        self.worker_number = first_free(self.slots, "worker", WORKER, 0, None) or 0
+        stream = f":{self.worker_number}" if self.worker_number else ""
+        self.rng = random.Random(f"sweep:{config.seed}:{self.worker_number}")
         self.bank = PromptBank(out / "bank.jsonl")
         self.rejections = JsonlWriter(out / "rejections.jsonl")
         self.splits = split_documents(config)
         self.evaluator = Evaluator(out, self.splits, self.spec, config.seed, faults)
         self.dists = distributions(self.spec)
         self.directions = [o.resolved_direction for o in self.spec.objectives]
+        sampler_seed = config.seed if not stream else int(content_hash(f"{config.seed}{stream}", 8), 16)
         self.study = optuna.create_study(
-            study_name=study or study_name(config),  # search/study.py: named by what it searches
-            storage=open_storage(storage),
+            study_name=name,
+            storage=self.storage,
             load_if_exists=True,
             directions=self.directions,
-            sampler=make_sampler(self.spec, config.seed),
+            sampler=make_sampler(self.spec, sampler_seed),
         )
+        self.heartbeat = Heartbeat(self.storage)
         mark_study(self.study, config)
         proposer_lm = build_lm(self.spec.proposer, self.seed_config.runtime,
                                SimEngine(world_seed=self.seed_config.documents.world_seed))
@@ -179,6 +204,10 @@ class Sweep:
         return archive.items
 
     def select_parent(self) -> Member:
+        if not self.state.members:
+            self.refresh()  # another worker may have evaluated the seed since
+        if not self.state.members:
+            raise NoParent("no evaluated candidate to choose a parent from yet")
         if self.spec.multi_objective:
             return self.rng.choice(self.pareto())
         population = self.population()
@@ -270,46 +299,103 @@ class Sweep:
     def _ensure_seed(self) -> None:
         if any(t.user_attrs.get("operator") == "seed" for t in self.study.get_trials(deepcopy=False)):
             return
+        # Budget slot 0 is the seed's: of workers starting together, the one that claims it enqueues it.
+        if not self.slots.claim(BUDGET, 0, WORKER):
+            return
         genes = genes_of(self.seed_config)
-        attrs = {"operator": "seed", "parents": [], **attrs_for(self.bank, genes)}
+        attrs = {"operator": "seed", "parents": [], "slot": 0, **attrs_for(self.bank, genes)}
         self.study.enqueue_trial(knobs_of(self.seed_config, self.spec), user_attrs=attrs)
 
+    # --- the candidate budget, reserved before proposing -----------------------------------------
+
+    def _reserve(self) -> int | None:
+        """A budget slot for one more candidate, or None when every slot is held (search/slots.py).
+        Candidates of a study begun before slots existed count against the budget first."""
+        unslotted = sum(1 for t in self.study.get_trials(deepcopy=False) if "slot" not in t.user_attrs
+                        and not t.user_attrs.get("rejected") and t.state != TrialState.FAIL)
+        return first_free(self.slots, BUDGET, WORKER, max(1, unslotted), self.spec.budget.candidates)
+
+    def _release(self, trial: optuna.Trial | None = None, slot: int | None = None) -> None:
+        """Gives a slot back (a rejected proposal, a failed evaluation): the budget counts candidates."""
+        if trial is not None:
+            slot = trial.user_attrs.get("slot")
+            self.heartbeat.remove(trial._trial_id)
+        if slot is not None:
+            self.slots.release(BUDGET, int(slot))
+
+    def _fail(self, trial: optuna.Trial, **attrs: Any) -> None:
+        for key, value in attrs.items():
+            trial.set_user_attr(key, value)
+        self.study.tell(trial, state=TrialState.FAIL)
+        self._release(trial)
+
     async def _next_trial(self) -> optuna.Trial | None:
-        """Ask for the next trial, after proposing one when the chosen operator is external."""
-        waiting = self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
-        if not waiting:
+        """The next trial to evaluate: a waiting one (the seed, or one redone after its worker died),
+        else a new candidate, for which a budget slot is claimed first and a trial made at once
+        (its heartbeat covers the proposal: a worker killed while proposing has its slot redone)."""
+        if self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
+            trial = self.study.ask()  # pops the oldest waiting trial
+            self._started(trial)
+            # A trial enqueued without a slot (by hand, or another worker took the waiting one first
+            # and this is a fresh trial) counts against the budget like any other.
+            slot = trial.user_attrs.get("slot")
+            if slot is None:
+                slot = self._reserve()
+                if slot is None:
+                    self._fail(trial, cancelled="no candidate budget left")
+                    return None
+                trial.set_user_attr("slot", slot)
+            if "genes" in trial.user_attrs:  # its lineage is written: evaluate it as it is
+                self._suggest(trial, {})
+                return trial
+            try:
+                parent = self.select_parent()
+            except NoParent:
+                self._fail(trial, cancelled="no parent yet")
+                return None
+            proposal = Proposal("optuna", [parent.number], None, dict(parent.genes))
+            return self._propose_into(trial, proposal, {})
+        slot = self._reserve()
+        if slot is None:
+            return None
+        trial = optuna.Trial(self.study, self.study._storage.create_new_trial(self.study._study_id))
+        self._started(trial)
+        trial.set_user_attr("slot", slot)
+        try:
             name = self._choose_operator()
             proposal = await self.operators[name].propose(self)
-            if proposal is None:
+        except NoParent:
+            proposal = None
+        except BaseException as error:  # the proposer failed: its slot goes back, the error goes on
+            self._fail(trial, error=f"{type(error).__name__}: proposal failed")
+            raise
+        if proposal is None:
+            self._fail(trial, cancelled="no proposal")
+            return None
+        knobs = dict(proposal.knobs or {})
+        if proposal.knobs is not None or proposal.overrides:
+            try:
+                self.proposal_config(proposal, {**knobs_of(self.seed_config, self.spec), **knobs})
+            except guard.GuardViolation as violation:
+                self._fail(trial, rejected=violation.reasons, stage="proposal", **self._lineage(proposal))
+                self._reject(proposal.operator, violation.reasons, "proposal", trial.number)
                 return None
-            if proposal.knobs is not None or proposal.overrides:
-                knobs = proposal.knobs if proposal.knobs is not None else {}
-                try:
-                    self.proposal_config(proposal, {**knobs_of(self.seed_config, self.spec), **knobs})
-                except guard.GuardViolation as violation:
-                    self._record_rejected_trial(proposal, violation.reasons, "proposal")
-                    return None
-                attrs = self._lineage(proposal)
-                self.study.enqueue_trial({k: v for k, v in knobs.items() if k in self.dists}, user_attrs=attrs)
-                trial = self.study.ask(self.dists)
-                if "genes" not in trial.user_attrs:
-                    # Another worker took our proposal (it will evaluate it); this is a sampler trial.
-                    fallback = Proposal("optuna", proposal.parents[:1], None, dict(proposal.genes))
-                    for key, value in self._lineage(fallback).items():
-                        trial.set_user_attr(key, value)
-            else:
-                trial = self.study.ask(self.dists)
-                if "genes" not in trial.user_attrs:  # a sampler proposal: genes from the chosen parent
-                    for key, value in self._lineage(proposal).items():
-                        trial.set_user_attr(key, value)
-        else:
-            trial = self.study.ask(self.dists)
-            if "genes" not in trial.user_attrs:
-                parent = self.select_parent()
-                proposal = Proposal("optuna", [parent.number], None, dict(parent.genes))
-                for key, value in self._lineage(proposal).items():
-                    trial.set_user_attr(key, value)
+        return self._propose_into(trial, proposal, knobs)
+
+    def _started(self, trial: optuna.Trial) -> None:
+        self.heartbeat.add(trial._trial_id)
         trial.set_user_attr("worker", WORKER)
+
+    def _suggest(self, trial: optuna.Trial, knobs: dict[str, Any]) -> None:
+        """The trial's knobs: those the proposal fixed, the sampler's for the rest."""
+        trial._fixed_params = {**trial._fixed_params, **{k: v for k, v in knobs.items() if k in self.dists}}
+        for name, distribution in self.dists.items():
+            trial._suggest(name, distribution)
+
+    def _propose_into(self, trial: optuna.Trial, proposal: Proposal, knobs: dict[str, Any]) -> optuna.Trial:
+        for key, value in self._lineage(proposal).items():
+            trial.set_user_attr(key, value)
+        self._suggest(trial, knobs)
         return trial
 
     def _lineage(self, proposal: Proposal) -> dict[str, Any]:
@@ -323,21 +409,6 @@ class Sweep:
             attrs["overrides"] = proposal.overrides
         return attrs
 
-    def _record_rejected_trial(self, proposal: Proposal, reasons: list[str], stage: str) -> None:
-        # Rejections are trials too (state FAIL, reasons in attributes), so every one is on record.
-        # Added as a finished trial: ``ask`` would pop a trial another worker has just enqueued.
-        key = uuid.uuid4().hex
-        attrs = {"rejected": reasons, "operator": proposal.operator, "stage": stage, "rejection": key}
-        if proposal.analysis:  # what was attempted (a red-team proposal names its hack here)
-            attrs["analysis"] = proposal.analysis
-        if proposal.mutated_gene:  # the rejected text itself, for whoever audits the guard
-            attrs["mutated_gene"] = proposal.mutated_gene
-            attrs[f"gene_text:{proposal.mutated_gene}"] = proposal.genes.get(proposal.mutated_gene, "")
-        self.study.add_trial(optuna.trial.create_trial(state=TrialState.FAIL, user_attrs=attrs))
-        number = next(t.number for t in reversed(self.study.get_trials(deepcopy=False, states=(TrialState.FAIL,)))
-                      if t.user_attrs.get("rejection") == key)
-        self._reject(proposal.operator, reasons, stage, number)
-
     # --- evaluation ---------------------------------------------------------------------------
 
     async def _evaluate_trial(self, trial: optuna.Trial) -> None:
@@ -348,9 +419,7 @@ class Sweep:
         try:  # checked again before any evaluation is paid for
             config = self.proposal_config(proposal, {**knobs_of(self.seed_config, self.spec), **trial.params})
         except guard.GuardViolation as violation:
-            trial.set_user_attr("rejected", violation.reasons)
-            trial.set_user_attr("stage", "evaluation")
-            self.study.tell(trial, state=TrialState.FAIL)
+            self._fail(trial, rejected=violation.reasons, stage="evaluation")
             self._reject(operator, violation.reasons, "evaluation", trial.number)
             return
         harness_hash = config.harness_hash()
@@ -383,6 +452,7 @@ class Sweep:
                 if not self.spec.multi_objective:
                     trial.report(train.score, step=0)
                 self.study.tell(trial, state=TrialState.PRUNED)
+                self.heartbeat.remove(trial._trial_id)
                 self.emit(CandidateFinished(trial.number, operator, "screened_out", train.score, None, None, False,
                                             config.harness_hash(), cost, dirs, dict(trial.user_attrs), dict(trial.params)))
                 return
@@ -397,10 +467,10 @@ class Sweep:
             for key, value in attrs_out.items():
                 trial.set_user_attr(key, value)
             self.study.tell(trial, list(validation.values) if self.spec.multi_objective else validation.values[0])
+            self.heartbeat.remove(trial._trial_id)
         except Exception as error:  # an evaluation that cannot finish fails alone; the sweep goes on
-            trial.set_user_attr("error", f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
-            trial.set_user_attr("cost", cost)
-            self.study.tell(trial, state=TrialState.FAIL)
+            self._fail(trial, error=f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}",
+                       cost=cost)
             self.emit(CandidateFinished(trial.number, operator, "failed", None, None, None, False,
                                         config.harness_hash(), cost, dirs, dict(trial.user_attrs), dict(trial.params)))
             return
@@ -429,6 +499,7 @@ class Sweep:
             self.study.tell(trial, earlier.values if self.spec.multi_objective else earlier.values[0])
         else:
             self.study.tell(trial, state=TrialState.PRUNED)
+        self._release(trial)  # not a candidate: its budget slot goes back
         self.emit(CandidateRepeated(trial.number, operator, earlier.number, earlier.user_attrs["harness_hash"]))
 
     # --- the loop -----------------------------------------------------------------------------
@@ -438,14 +509,31 @@ class Sweep:
             return await self._run()
 
     async def _run(self) -> Spent:
+        try:
+            return await self._loop()
+        finally:
+            self.heartbeat.stop()
+            self.slots.release("worker", self.worker_number)
+
+    async def _loop(self) -> Spent:
         recover_stale(self.study)
         register_worker(self.study)
         self._ensure_seed()
         self.refresh()
         in_flight: set[asyncio.Task] = set()
         stopped: str | None = None
+        recovered = time.monotonic()
         while True:
+            if time.monotonic() - recovered >= self._recover_every():
+                recover_stale(self.study)  # trials of workers that died meanwhile are redone
+                recovered = time.monotonic()
             stopped = self.exhausted(self.spent(), owed=self._owed())
+            if stopped and stopped.startswith("candidates") and (in_flight or self._others_running(in_flight)):
+                # The budget is taken, but trials are still running: ours, or other workers' (which
+                # are redone here if their worker died). The report waits for all of them.
+                await self._wait(in_flight)
+                in_flight = {t for t in in_flight if not t.done()}
+                continue
             if stopped:
                 break
             if len(in_flight) >= self.spec.concurrency:
@@ -462,7 +550,9 @@ class Sweep:
                     continue
             trial = await self._next_trial()
             if trial is None:
-                await asyncio.sleep(0)
+                # No budget slot free (other workers hold them while they propose) or nothing proposed.
+                await self._wait(in_flight)
+                in_flight = {t for t in in_flight if not t.done()}
                 continue
             in_flight.add(asyncio.create_task(self._evaluate_trial(trial)))
         if in_flight:
@@ -472,16 +562,57 @@ class Sweep:
         self.rejections.close()
         return spent
 
+    def _recover_every(self) -> float:
+        return HEARTBEAT_S if has_heartbeats(self.storage) else 2.0
+
+    async def _wait(self, in_flight: set[asyncio.Task]) -> None:
+        """Until one of ours finishes, or a short while (others' trials are polled)."""
+        if in_flight:
+            await asyncio.wait(in_flight, timeout=0.5, return_when=asyncio.FIRST_COMPLETED)
+        else:
+            await asyncio.sleep(0.5)
+
+    def _others_running(self, in_flight: set[asyncio.Task]) -> bool:
+        """Trials running that this worker is not evaluating (another worker's, live or dead)."""
+        with self.heartbeat.lock:
+            mine = set(self.heartbeat.trials)
+        return any(t._trial_id not in mine for t in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
+
     def _owed(self) -> bool:
         """The seed, or a trial redone after its worker was killed, is waiting: it counts against the
         candidate budget already and must be evaluated (a sweep killed while its last candidates ran
         would otherwise end with them never evaluated). A proposal a worker enqueues it asks for at once."""
         return any(t.user_attrs.get("operator") == "seed" or "redo_of" in t.user_attrs
+                   or "failed_trial" in t.system_attrs  # redone by RetryHeartbeatStaleTrialCallback
                    for t in self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,)))
 
     def _seed_pending(self) -> bool:
         return any(t.user_attrs.get("operator") == "seed"
                    for t in self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,)))
+
+    # --- things done once per study, whichever worker comes first -------------------------------
+
+    def claim(self, kind: str, number: int = 0) -> bool:
+        """True for exactly one worker of the study (the first to claim ``kind``/``number``)."""
+        return self.slots.claim(kind, number, WORKER)
+
+    def shared(self, key: str, make: Callable[[], str], wait_s: float = 120.0) -> str:
+        """A value made once for the study (the tracking parent run): the first worker makes it and
+        records it in the study; the others wait for it. A maker that died leaves it to the waiter."""
+        attr = f"shared:{key}"
+        if self.claim(attr):
+            value = make()
+            self.study.set_user_attr(attr, value)
+            return value
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            value = optuna.load_study(study_name=self.study.study_name, storage=self.storage).user_attrs.get(attr)
+            if value is not None:
+                return value
+            time.sleep(0.2)
+        value = make()
+        self.study.set_user_attr(attr, value)
+        return value
 
     def trials(self) -> list[FrozenTrial]:
         return self.study.get_trials(deepcopy=False)

@@ -611,12 +611,12 @@ def test_sweep_killed_with_sigkill_resumes_keeping_completed_trials(tmp_path: Pa
         redo = [t for t in after_trials if t.user_attrs.get("redo_of") == number]
         assert len(redo) == 1, number
         assert redo[0].state in (TrialState.COMPLETE, TrialState.PRUNED)
-        assert redo[0].params == old["params"] and redo[0].user_attrs.get("genes") == old["genes"]
-        assert redo[0].user_attrs.get("operator") == old["operator"]
+        if old["params"] or old["genes"]:  # killed while evaluating; one killed while proposing had no knobs yet
+            assert redo[0].params == old["params"] and redo[0].user_attrs.get("genes") == old["genes"]
+            assert redo[0].user_attrs.get("operator") == old["operator"]
     # Nothing lost, nothing doubled: the budget holds, only killed trials failed.
-    assert {t.number for t in after_trials if t.state == TrialState.FAIL} == set(running)
-    # Workers that check the budget at the same moment may each start one more: at most workers - 1 over.
-    assert budget <= len(candidates_of(after_trials)) <= budget + workers - 1
+    assert {t.number for t in after_trials if t.state == TrialState.FAIL and not t.user_attrs.get("cancelled")} == set(running)
+    assert len(candidates_of(after_trials)) == budget
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["budget"]["candidates"] == len(candidates_of(after_trials)) and report["seed"]["trial"] == 0
 

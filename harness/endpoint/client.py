@@ -36,7 +36,10 @@ def api_key(spec: ModelSpec) -> str | None:
 
 
 def endpoint_label(spec: ModelSpec) -> str:
-    return spec.base_url() or spec.model.split("/", 1)[0]
+    """The endpoint as records and messages name it: a URL's credentials redacted."""
+    from harness.secrets import redact_text
+
+    return redact_text(spec.base_url()) if spec.base_url() else spec.model.split("/", 1)[0]
 
 
 START_IN_FLIGHT = 1  # an api_base's first limit, its latency the baseline (the store may remember more: limits_store.py)

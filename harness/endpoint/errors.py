@@ -33,7 +33,9 @@ class EndpointError(RuntimeError):
     def _text(self) -> str:
         who = f"role '{self.role}' (model {self.model}" if self.role else f"model {self.model} ("
         where = f"{', ' if self.role else ''}at {self.endpoint})" if self.endpoint else ")"
-        return f"{who}{where}: {self.detail}"
+        from harness.secrets import redact_text
+
+        return redact_text(f"{who}{where}: {self.detail}")  # a URL's credentials never reach a message
 
     def for_role(self, role: str) -> EndpointError:
         if self.role is None:

@@ -1,0 +1,179 @@
+"""Soak: three sweep workers on PostgreSQL against serve-sim with faults, one SIGKILLed every N s.
+
+Three ``autodata sweep`` processes, each with its own ``--out``, store and host name (as on
+three machines), share one study in a throwaway PostgreSQL (experiments/bench/pg_cluster.py) and
+log to one MLflow store in the same cluster. Every role is served over HTTP by ``serve-sim``
+with injected 500s and 429s. Every ``--kill-every`` seconds, for ``--duration`` seconds, a random
+worker is SIGKILLed and started again at once; then the workers finish the study (bounded by
+``--finish-timeout``). Reported, each with its target:
+
+- trials lost (killed and never redone), duplicated (one budget slot evaluated twice), stuck
+  (RUNNING or WAITING at the end), over budget: all 0;
+- repeated paid calls (serve-sim answered a request it had already answered OK): at most the
+  calls in flight at the kills, beyond those a run without kills repeats (workers on separate
+  machines keep separate caches: a parent screened by two workers is paid by each);
+- duplicate MLflow runs (parent runs per study beyond one; child runs per trial and split
+  beyond one): 0.
+
+SIMULATED replies (the offline world).
+
+    .venv/bin/python experiments/bench/soak.py [--duration 240] [--kill-every 20] [--candidates 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SERVE_SIM = REPO / "experiments" / "configs" / "serve_sim.yaml"
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def sweep_yaml(folder: Path, candidates: int) -> Path:
+    path = folder / "soak.yaml"
+    path.write_text(
+        f"name: soak\nseed: 0\nbase: {SERVE_SIM}\n"
+        "harness:\n  documents: {source: sim, count: 40}\n  runtime: {concurrency: 8, max_in_flight: 16}\n"
+        "search:\n"
+        "  knobs:\n    challenger_temperature: {low: 0.2, high: 1.2}\n    round_budget: {low: 3, high: 8}\n"
+        "  genes: [challenger_instructions, orchestrator_instructions, qv_instructions]\n"
+        "  splits: {train: 2, validation: 4, test: 4}\n"
+        f"  budget: {{candidates: {candidates}}}\n"
+        "  operators: {optuna: 0.4, mutation: 0.4, merge: 0.2}\n"
+        "  concurrency: 2\n", encoding="utf-8")
+    return path
+
+
+def stats(url: str) -> dict:
+    with _OPENER.open(url.removesuffix("/v1") + "/stats", timeout=10) as reply:
+        return json.loads(reply.read())
+
+
+class Worker:
+    def __init__(self, host: str, folder: Path, config: Path, storage: str, tracking: str, sim_url: str) -> None:
+        self.host, self.folder = host, folder
+        self.argv = [sys.executable, "-m", "experiments.cli", "sweep", str(config), "--storage", storage,
+                     "--out", str(folder / f"out-{host}")]
+        self.env = {**os.environ, "AUTODATA_STORE": str(folder / f"store-{host}"), "AUTODATA_HOST": host,
+                    "MLFLOW_TRACKING_URI": tracking, "AUTODATA_SERVE_SIM_URL": sim_url,
+                    "AUTODATA_HEARTBEAT_S": "2", "AUTODATA_HEARTBEAT_GRACE_S": "8"}
+        self.env.pop("DSPY_CACHEDIR", None)
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        log = (self.folder / f"{self.host}.log").open("a")
+        self.process = subprocess.Popen(self.argv, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.starts += 1
+
+
+def count_trials(storage: str, budget: int) -> dict[str, int]:
+    import optuna
+    from optuna.trial import TrialState
+
+    from search.storage import open_storage
+
+    (name,) = optuna.get_all_study_names(open_storage(storage))
+    trials = optuna.load_study(study_name=name, storage=open_storage(storage)).get_trials(deepcopy=False)
+    counted = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED) and not t.user_attrs.get("rejected")
+               and "repeat_of" not in t.user_attrs]
+    redone_from = Counter(t.system_attrs.get("failed_trial") for t in trials if "failed_trial" in t.system_attrs)
+    redone_from.update(t.user_attrs["redo_of"] for t in trials if "redo_of" in t.user_attrs)
+    killed = [t for t in trials if t.state == TrialState.FAIL and not t.user_attrs.get("rejected")
+              and not t.user_attrs.get("cancelled") and "error" not in t.user_attrs]
+    slots = Counter(t.user_attrs.get("slot") for t in counted)
+    return {
+        "candidates": len(counted), "budget": budget, "trials": len(trials),
+        "killed_trials": len(killed),
+        "lost": sum(1 for t in killed if redone_from[t.number] == 0),
+        "duplicated": sum(n - 1 for n in slots.values() if n > 1) + sum(n - 1 for n in redone_from.values() if n > 1),
+        "stuck": sum(1 for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)),
+        "over_budget": max(0, len(counted) - budget),
+        "distinct_harnesses": len({t.user_attrs.get("harness_hash") for t in counted}),
+        "repeats_served_from_store": sum(1 for t in trials if "repeat_of" in t.user_attrs),
+    }
+
+
+def count_runs(tracking: str) -> dict[str, int]:
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri=tracking)
+    experiment = client.get_experiment_by_name("soak")
+    if experiment is None:
+        return {"parent_runs": 0, "duplicate_runs": 0, "running_runs": 0}
+    runs = client.search_runs([experiment.experiment_id], max_results=5000)
+    parents = [r for r in runs if r.data.tags.get("autodata.kind") == "sweep"]
+    children = Counter((r.data.tags.get("autodata.trial"), r.data.tags.get("autodata.split"), r.data.tags.get("autodata.role"))
+                       for r in runs if r.data.tags.get("autodata.kind") == "candidate" and r.info.status == "FINISHED")
+    return {"parent_runs": len(parents), "duplicate_runs": max(0, len(parents) - 1) + sum(n - 1 for n in children.values() if n > 1),
+            "running_runs": sum(1 for r in runs if r.info.status == "RUNNING")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=240.0, help="seconds of kills")
+    parser.add_argument("--kill-every", type=float, default=20.0)
+    parser.add_argument("--candidates", type=int, default=16)
+    parser.add_argument("--finish-timeout", type=float, default=900.0)
+    parser.add_argument("--fault-500", type=float, default=0.05)
+    parser.add_argument("--fault-429", type=float, default=0.05)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    from experiments.bench.pg_cluster import cluster
+    from harness.sim.server_process import ServerProcess
+
+    folder = Path(tempfile.mkdtemp(prefix="autodata-soak-"))
+    rng = random.Random(args.seed)
+    config = sweep_yaml(folder, args.candidates)
+    started = time.monotonic()
+    with cluster() as pg, ServerProcess(latency_ms=20, fault_500=args.fault_500, fault_429=args.fault_429,
+                                        fault_seed=args.seed) as server:
+        storage, tracking = pg.create_database("soak"), pg.create_database("soak_mlflow")
+        workers = [Worker(f"host{i}", folder, config, storage, tracking, server.url) for i in range(3)]
+        for worker in workers:
+            worker.start()
+        kills, in_flight_at_kills = 0, 0
+        while time.monotonic() - started < args.duration:
+            time.sleep(args.kill_every)
+            alive = [w for w in workers if w.process is not None and w.process.poll() is None]
+            if not alive:
+                break
+            victim = rng.choice(alive)
+            in_flight_at_kills += stats(server.url)["in_flight"]
+            victim.process.send_signal(signal.SIGKILL)
+            victim.process.wait()
+            kills += 1
+            victim.start()
+        deadline = time.monotonic() + args.finish_timeout
+        codes = {}
+        for worker in workers:
+            try:
+                codes[worker.host] = worker.process.wait(timeout=max(1.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                worker.process.kill()
+                codes[worker.host] = "timeout"
+        served = stats(server.url)
+        result = {"kills": kills, "worker_exit_codes": codes, "seconds": round(time.monotonic() - started),
+                  **count_trials(storage, args.candidates), **count_runs(tracking),
+                  "paid_calls": served.get("ok", 0), "repeated_paid_calls": served.get("repeated", 0),
+                  "calls_in_flight_at_kills": in_flight_at_kills,
+                  "faults": {k: served.get(k, 0) for k in ("fault_500", "fault_429", "rate_limited_capacity")
+                             if k in served}}
+    print(json.dumps(result, indent=2))
+    print(f"SIMULATED (offline world over HTTP). Logs and outputs in {folder}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""The MLflow store survives SIGKILL during its first-time creation, and concurrent first starts
+(experiments/store.py): every later command works."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from experiments.store import StoreError, ready
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = REPO / "experiments" / "configs" / "demo.yaml"
+
+
+def env_for(store: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["AUTODATA_STORE"] = str(store)
+    for name in ("MLFLOW_TRACKING_URI", "DSPY_CACHEDIR"):
+        env.pop(name, None)
+    return env
+
+
+CREATE = "from experiments.store import ready; ready()"
+
+
+@pytest.mark.slow
+def test_sigkill_during_first_time_store_creation_ten_times_every_later_command_works(tmp_path: Path) -> None:
+    hit = 0
+    for attempt in range(10):
+        store = tmp_path / f"store{attempt}"
+        child = subprocess.Popen([sys.executable, "-c", CREATE], cwd=REPO, env=env_for(store),
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120  # hang guard
+        while child.poll() is None and not list(store.glob("mlflow.db.creating-*")):
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        time.sleep(0.02 * attempt)  # at a different moment of the migrations each time
+        creating = bool(list(store.glob("mlflow.db.creating-*")))
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        hit += creating and child.returncode == -signal.SIGKILL
+        result = subprocess.run([sys.executable, "-m", "experiments.cli", "generate", str(DEMO), "--docs", "1",
+                                 "--out", str(tmp_path / f"out{attempt}")], cwd=REPO, env=env_for(store),
+                                capture_output=True, text=True, timeout=240)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "Traceback" not in result.stdout + result.stderr
+        assert "MLflow: experiment" in result.stdout
+    assert hit >= 5  # most kills landed while the store was being made (the rest just after)
+
+
+def test_a_half_made_store_without_runs_is_moved_aside_and_made_again(tmp_path: Path) -> None:
+    store = tmp_path / "mlflow.db"
+    with sqlite3.connect(store) as db:  # what a SIGKILL in Alembic's batch migration used to leave
+        db.execute("CREATE TABLE experiments (experiment_id INTEGER)")
+        db.execute("CREATE TABLE _alembic_tmp_experiments (experiment_id INTEGER)")
+        db.execute("CREATE TABLE alembic_version (version_num TEXT)")
+        db.execute("INSERT INTO alembic_version VALUES ('x')")
+    notes = ready(f"sqlite:///{store}")
+    assert len(notes) == 1 and "half made" in notes[0]
+    assert list(tmp_path.glob("mlflow.db.half-made-*"))
+    assert ready(f"sqlite:///{store}") == []  # whole now
+
+
+def test_a_half_made_store_with_runs_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    store = tmp_path / "mlflow.db"
+    with sqlite3.connect(store) as db:
+        db.execute("CREATE TABLE runs (run_uuid TEXT)")
+        db.execute("INSERT INTO runs VALUES ('r1')")
+        db.execute("CREATE TABLE _alembic_tmp_runs (run_uuid TEXT)")
+    with pytest.raises(StoreError, match="mlflow db upgrade"):
+        ready(f"sqlite:///{store}")
+
+
+@pytest.mark.slow
+def test_three_processes_creating_one_store_at_once_all_succeed(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    children = [subprocess.Popen([sys.executable, "-c", CREATE], cwd=REPO, env=env_for(store),
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    for child in children:
+        _, err = child.communicate(timeout=240)
+        assert child.returncode == 0, err
+    assert ready(f"sqlite:///{store / 'mlflow.db'}") == []
