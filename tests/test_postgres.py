@@ -19,6 +19,7 @@ from pathlib import Path
 import optuna
 import pytest
 from optuna.trial import TrialState
+from waiting import poll
 
 from experiments.bench.pg_cluster import Cluster, cluster, why_not
 
@@ -139,19 +140,16 @@ def test_a_killed_worker_never_restarted_has_its_trials_redone_by_the_others(pg:
     budget = 6
     config = sweep_yaml(tmp_path, "killed", budget)
     doomed = start_worker(config, storage, tmp_path, "doomed")
-    deadline = time.monotonic() + 300  # hang guard
-    victim: int | None = None
-    while victim is None:
-        assert time.monotonic() < deadline and doomed.poll() is None, (tmp_path / "doomed.log").read_text()
-        time.sleep(0.2)
+    def running_trials_of_doomed() -> list[int]:
+        assert doomed.poll() is None, (tmp_path / "doomed.log").read_text()
         try:
             study = the_study(storage)
-        except (AssertionError, Exception):
-            continue
-        mine = [t for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        except Exception:  # the study is not created yet
+            return []
+        return [t.number for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
                 if t.user_attrs.get("worker", "").startswith("doomed:")]
-        if mine:
-            victim = mine[0].number
+
+    victim = poll(running_trials_of_doomed, "a trial running on the doomed worker", attempts=1500, interval=0.2)[0]
     survivor = start_worker(config, storage, tmp_path, "survivor")
     time.sleep(0.5)
     doomed.send_signal(signal.SIGKILL)

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from waiting import poll
 
 from experiments.store import StoreError, ready
 
@@ -37,10 +38,8 @@ def test_sigkill_during_first_time_store_creation_ten_times_every_later_command_
         store = tmp_path / f"store{attempt}"
         child = subprocess.Popen([sys.executable, "-c", CREATE], cwd=REPO, env=env_for(store),
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 120  # hang guard
-        while child.poll() is None and not list(store.glob("mlflow.db.creating-*")):
-            assert time.monotonic() < deadline
-            time.sleep(0.005)
+        poll(lambda child=child, store=store: child.poll() is not None or list(store.glob("mlflow.db.creating-*")),
+             "the store's creation starting", attempts=24000, interval=0.005)
         time.sleep(0.02 * attempt)  # at a different moment of the migrations each time
         creating = bool(list(store.glob("mlflow.db.creating-*")))
         child.send_signal(signal.SIGKILL)

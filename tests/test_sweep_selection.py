@@ -165,7 +165,7 @@ def test_each_budget_stops_the_sweep_and_running_candidates_finish_and_are_kept(
 
 
 def test_wall_time_budget_is_read_from_the_time_spent() -> None:
-    config = SimpleNamespace(spec=SimpleNamespace(budget=SimpleNamespace(
+    config = SimpleNamespace(operators={}, spec=SimpleNamespace(budget=SimpleNamespace(
         candidates=100, calls=None, tokens=None, dollars=None, wall_s=60.0)))
     assert Sweep.exhausted(config, Spent(candidates=1, wall_s=59.0)) is None  # type: ignore[arg-type]
     assert "wall time" in Sweep.exhausted(config, Spent(candidates=1, wall_s=60.0))  # type: ignore[arg-type]
