@@ -9,7 +9,7 @@ call again with the same arguments.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from objectives.scorecard import Scorecard
 from search.config import SweepConfig
 
 __all__ = ["AblationResult", "ExportResult", "GenerationResult", "PreflightError", "Prepared", "SweepResult", "ablate",
-           "check_ready", "export", "generate", "load_config", "load_sweep_config", "preflight_checks", "prepare", "sweep"]
+           "check_ready", "export", "generate", "load_config", "load_sweep_config", "preflight_checks", "prepare", "run_sweep", "sweep"]
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,12 @@ class SweepResult:
     config: SweepConfig
     report: dict[str, Any]
     best_config: Path
-    spent: dict[str, float] = field(default_factory=dict)
+    spent: dict[str, float] = field(default_factory=dict)  # search.sweep.Spent of this study
+    study: str = ""
+    already_spent: str | None = None  # why nothing was added: the study had spent its budget before
+    spent_before: dict[str, float] = field(default_factory=dict)  # the study's spend before this call
+    mlflow_run_id: str | None = None  # the sweep's parent run, when tracked
+    logging_failures: list[str] = field(default_factory=list)  # MLflow calls that failed (the sweep did not)
 
     @property
     def best_harness_hash(self) -> str:
@@ -198,16 +203,16 @@ def generate(config: Prepared | HarnessConfig | str | Path, out: str | Path | No
 
 def sweep(config: SweepConfig | str | Path, out: str | Path | None = None, *, storage: str | None = None,
           track: bool | None = None, overrides: dict[str, Any] | None = None, resume: str | None = None,
-          new: bool = False) -> SweepResult:
+          new: bool = False, callbacks: Sequence[Callable[[Any], None]] = ()) -> SweepResult:
     """Meta-optimize the harness (one worker); writes report.json and best.yaml to ``out``.
 
     The study is the configuration's own (``search/study.py``): the same configuration continues
     it, ``resume`` names one to continue (refused if its configuration differs), ``new`` starts a
-    fresh one."""
-    from search.report import build_report
+    fresh one. ``out`` is held for the sweep (harness/outlock.py): a second run on it is refused.
+    ``callbacks`` receive the sweep's events (search/callbacks.py) as they happen."""
+    from harness.outlock import exclusive_output
     from search.storage import default_storage, open_storage
     from search.study import choose_study
-    from search.sweep import Sweep
 
     if not isinstance(config, SweepConfig):
         config = load_sweep_config(config, overrides)
@@ -215,20 +220,76 @@ def sweep(config: SweepConfig | str | Path, out: str | Path | None = None, *, st
     storage = storage or default_storage()
     study = choose_study(open_storage(storage), config, resume, new)
     out = Path(out) if out is not None else Path("out") / study.name
-    runner = Sweep(config, out, storage=storage, study=study.name)
+    track = config.harness.tracking.enabled if track is None else track
+    with exclusive_output(out, "autodata sweep"):
+        if track:
+            from experiments.store import ready
+
+            ready()  # the MLflow store made safely before any run is logged (experiments/store.py)
+        result = run_sweep(config, out, study.name, storage=storage, callbacks=callbacks, track=track)
+    assert result is not None  # the lead worker always reports
+    return result
+
+
+def run_sweep(config: SweepConfig, out: Path, study: str, *, storage: str, track: bool, workers: int = 1,
+              worker: int | None = None, config_path: Path | None = None,
+              callbacks: Sequence[Callable[[Any], None]] = ()) -> SweepResult | None:
+    """The sweep itself, its study already chosen and ``out`` already held (the CLI's ``sweep``
+    and :func:`sweep` both end here). ``workers > 1`` starts helper worker processes on the same
+    study (they need the YAML: ``config_path``); ``worker`` runs this process as helper number N,
+    which writes no report and returns None."""
+    import subprocess
+    import sys
+
+    from search.report import build_report
+    from search.sweep import Sweep
+
     tracking = config.harness.tracking
+    track = track and tracking.enabled
+    try:  # the study exists before any helper worker resumes it
+        runner = Sweep(config, out, storage=storage, worker_index=worker or 0, study=study)
+    except (ValueError, DocumentError) as error:  # the sweep cannot be set up: nothing has run
+        raise ConfigError(f"{config_path or config.name}: {str(error).splitlines()[0]}") from error
+    runner.callbacks.extend(callbacks)
+    helpers = []
+    if workers > 1 and worker is None:
+        if config_path is None:
+            raise ConfigError("several workers need the sweep's YAML file (config_path): each is a process")
+        if track:
+            # Create the experiment first: several processes creating it at once collide.
+            from mlflow import MlflowClient
+
+            from experiments.tracking import ensure_experiment
+
+            ensure_experiment(MlflowClient(), tracking.experiment or config.name)
+        argv = [sys.executable, "-m", "experiments.cli", "sweep", str(config_path), "--storage", storage,
+                "--out", str(out), "--seed", str(config.seed), "--resume", study]
+        helpers = [subprocess.Popen([*argv, "--worker", str(i)], stdout=subprocess.DEVNULL) for i in range(1, workers)]
     tracker = None
-    if tracking.enabled if track is None else track:
+    if track:
         from experiments.tracking import SweepTracker
 
-        tracker = SweepTracker(tracking.experiment or config.name, study.name, config.harness,
-                               list(config.search.knobs), config.search.model_dump(mode="json"))
+        if tracking.dspy_autolog:
+            import mlflow
+
+            mlflow.dspy.autolog()
+        tracker = SweepTracker(tracking.experiment or config.name, study, config.harness, list(config.search.knobs),
+                               config.search.model_dump(mode="json"), runner=runner)
         runner.callbacks.append(tracker)
+    if worker is not None:
+        aio.run(runner.run())
+        if tracker is not None:
+            tracker.close()
+        return None
+    before = runner.spent()
+    already = runner.exhausted(before)
     spent = aio.run(runner.run())
+    for helper in helpers:
+        helper.wait()
     report = aio.run(build_report(runner))
-    if tracker is not None:
-        tracker.close(report)
-    return SweepResult(out, config, report, out / report["best_config"], spent.as_dict())
+    failures = [str(f) for f in tracker.close(report)] if tracker is not None else []
+    return SweepResult(out, config, report, out / report["best_config"], spent.as_dict(), study, already,
+                       before.as_dict(), tracker.parent if tracker is not None else None, failures)
 
 
 def check_ablation(ablation: Any, where: str) -> None:

@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -404,61 +405,32 @@ def sweep(
 
 def _sweep_into(config: Path, sweep_config: Any, storage: str, study: Any, out: Path, workers: int,
                 worker: int | None, track: bool) -> None:
-    import subprocess
-
+    from experiments.api import run_sweep
     from experiments.display import SweepProgress, pareto_table, report_table, tokens_label
-    from search.report import build_report
-    from search.sweep import Sweep
 
-    tracking = sweep_config.harness.tracking
-    try:  # the study exists before any helper worker resumes it
-        runner = Sweep(sweep_config, out, storage=storage, worker_index=worker or 0, study=study.name)
-    except (ValueError, DocumentError) as error:
-        fail(f"{config}: {str(error).splitlines()[0]}")
-    helpers = []
-    if workers > 1 and worker is None:
-        if track and tracking.enabled:
-            # Create the MLflow store first: several processes creating its tables at once collide.
-            from mlflow import MlflowClient
+    def run(callbacks: list[Any]) -> Any:
+        try:
+            return run_sweep(sweep_config, out, study.name, storage=storage, track=track, workers=workers,
+                             worker=worker, config_path=config, callbacks=callbacks)
+        except ConfigError as error:  # the sweep could not be set up: nothing was run
+            fail(str(error))
 
-            from experiments.tracking import ensure_experiment
-
-            ensure_experiment(MlflowClient(), tracking.experiment or sweep_config.name)
-        argv = [sys.executable, "-m", "experiments.cli", "sweep", str(config), "--storage", storage,
-                "--out", str(out), "--seed", str(sweep_config.seed), "--resume", study.name]
-        helpers = [subprocess.Popen([*argv, "--worker", str(i)], stdout=subprocess.DEVNULL) for i in range(1, workers)]
-    tracker = None
-    if track and tracking.enabled:
-        from experiments.tracking import SweepTracker
-
-        if tracking.dspy_autolog:
-            import mlflow
-
-            mlflow.dspy.autolog()
-        tracker = SweepTracker(tracking.experiment or sweep_config.name, study.name,
-                               sweep_config.harness, list(sweep_config.search.knobs),
-                               sweep_config.search.model_dump(mode="json"), runner=runner)
-        runner.callbacks.append(tracker)
-    if worker is not None:
-        aio.run(runner.run())
-        if tracker is not None:
-            tracker.close()
+    if worker is not None:  # a helper worker: no progress, no report
+        run([])
         return
-    before = runner.spent()
-    if (reason := runner.exhausted(before)) is not None:
-        say("study:", "bold", f"{study.name} has already spent its budget ({reason}): nothing to add "
-            "(raise search.budget to continue it, or --new for a fresh study)")
     with SweepProgress(console, sweep_config.search.budget.candidates, study.name) as bar:
-        runner.callbacks.append(bar)
-        spent = aio.run(runner.run())
-    for helper in helpers:
-        helper.wait()
-    report = aio.run(build_report(runner))
-    if tracker is not None:
-        for failure in tracker.close(report):
-            say("warning:", "yellow", f"MLflow logging failed: {failure}")
+        result = run([bar])
+    if result.already_spent is not None:
+        say("study:", "bold", f"{study.name} had already spent its budget ({result.already_spent}): nothing was "
+            "added (raise search.budget to continue it, or --new for a fresh study)")
+    report = result.report
+    spent, before = SimpleNamespace(**result.spent), SimpleNamespace(**result.spent_before)
+    tracking = sweep_config.harness.tracking
+    for failure in result.logging_failures:
+        say("warning:", "yellow", f"MLflow logging failed: {failure}")
+    if result.mlflow_run_id is not None:
         console.print(f"MLflow: experiment [bold]{tracking.experiment or sweep_config.name}[/], "
-                      f"parent run {tracker.parent} (autodata ui to browse)")
+                      f"parent run {result.mlflow_run_id} (autodata ui to browse)")
     console.print(report_table(report))
     if (front := pareto_table(report)) is not None:
         console.print(front)
