@@ -421,8 +421,8 @@ def _sweep_into(config: Path, sweep_config: Any, storage: str, study: Any, out: 
     with SweepProgress(console, sweep_config.search.budget.candidates, study.name) as bar:
         result = run([bar])
     if result.already_spent is not None:
-        say("study:", "bold", f"{study.name} had already spent its budget ({result.already_spent}): nothing was "
-            "added (raise search.budget to continue it, or --new for a fresh study)")
+        say("study:", "bold", f"{study.name} has already spent its budget ({result.already_spent}): nothing to "
+            "add (raise search.budget to continue it, or --new for a fresh study)")
     report = result.report
     spent, before = SimpleNamespace(**result.spent), SimpleNamespace(**result.spent_before)
     tracking = sweep_config.harness.tracking

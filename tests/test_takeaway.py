@@ -23,7 +23,14 @@ def swept(tmp_path_factory: pytest.TempPathFactory) -> autodata.SweepResult:
         f"name: tiny\nseed: 3\nbase: {DEMO}\nharness: {{tracking: {{enabled: false}}}}\n"
         "search:\n  knobs:\n    round_budget: {low: 3, high: 6}\n  genes: [challenger_instructions]\n"
         "  splits: {train: 2, validation: 3, test: 3}\n  budget: {candidates: 3}\n", encoding="utf-8")
-    return autodata.sweep(config, root / "out", storage=f"sqlite:///{root / 'optuna.db'}")
+    events: list[object] = []
+    result = autodata.sweep(config, root / "out", storage=f"sqlite:///{root / 'optuna.db'}", callbacks=[events.append])
+    # The caller's callbacks hear every candidate the report counts, as it finishes.
+    finished = [e.number for e in events if type(e).__name__ == "CandidateFinished"]
+    assert sorted(finished) == sorted(c["trial"] for c in result.report["candidates"] if not c.get("rejected")
+                                      and c.get("repeat_of") is None), (finished, result.report["candidates"])
+    assert result.study == result.report["study"] and result.spent["candidates"] == len(finished)
+    return result
 
 
 def test_a_sweep_writes_best_yaml_that_generate_runs_as_the_best_harness(swept, tmp_path: Path) -> None:
