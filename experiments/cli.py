@@ -727,12 +727,12 @@ def export_command(
     """Write the dataset (accepted, chat view for SFT/GRPO, rejected with reasons) and its dataset card."""
     import datasets
 
-    import autodata
+    from experiments.api import export
     from experiments.export import ExportError
 
     datasets.disable_progress_bars()
     try:
-        result = autodata.export(source, format, to)
+        result = export(source, format, to)
     except ExportError as error:
         fail(str(error))
     console.print(f"exported {result.source_note}", markup=False, highlight=False)

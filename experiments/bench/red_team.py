@@ -63,8 +63,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _sweep(args: argparse.Namespace, out: Path):  # noqa: ANN202
-    from autodata.api import sweep
-
+    from experiments.api import sweep
     from search.config import load_sweep_config
 
     overrides = {"harness.documents.world_seed": args.world, "search.budget": {"candidates": args.candidates},
