@@ -174,9 +174,10 @@ def generate(config: Prepared | HarnessConfig | str | Path, out: str | Path | No
     """Run the harness on its documents and score the result (``out`` default ``out/NAME/PRESET-seedSEED``).
 
     ``config`` may be already :func:`prepare`-d. ``progress`` is called as documents finish (the
-    CLI's progress bar). An endpoint that fails mid-run raises ``EndpointError``; finished rounds are
+    CLI's progress bar). ``out`` is held for the run: a second run on it raises ``OutputError``. An endpoint that fails mid-run raises ``EndpointError``; finished rounds are
     kept and the same call resumes."""
     from harness.generate import generate as run
+    from harness.outlock import exclusive_output
     from harness.preflight import take_record
     from objectives.evaluate import score_run
 
@@ -185,19 +186,25 @@ def generate(config: Prepared | HarnessConfig | str | Path, out: str | Path | No
     out = Path(out) if out is not None else Path("out") / config.name / f"{config.preset}-seed{config.seed}"
     tracked = config.tracking.enabled if track is None else track
     experiment = config.tracking.experiment or config.name
-    trace_run = None
-    if tracked and config.tracking.dspy_autolog:
-        from experiments.tracking import start_traces
+    # One writer per folder (harness/outlock.py): a second run on ``out`` raises OutputError at once.
+    with exclusive_output(out, "autodata generate"):
+        trace_run = None
+        if tracked:
+            from experiments.store import ready
 
-        trace_run = start_traces(experiment)
-    # The summary counts documents.refused (refused before any call: harness/context_window.py).
-    summary = run(config, prepared.documents, out, progress=progress, preflight=take_record())
-    card = score_run(out, config)
-    run_id = None
-    if tracked:
-        from experiments.tracking import log_generation
+            ready()  # the MLflow store made safely before anything is logged (experiments/store.py)
+            if config.tracking.dspy_autolog:
+                from experiments.tracking import start_traces
 
-        run_id = log_generation(experiment, config, out, card, trace_run)
+                trace_run = start_traces(experiment)
+        # The summary counts documents.refused (refused before any call: harness/context_window.py).
+        summary = run(config, prepared.documents, out, progress=progress, preflight=take_record())
+        card = score_run(out, config)
+        run_id = None
+        if tracked:
+            from experiments.tracking import log_generation
+
+            run_id = log_generation(experiment, config, out, card, trace_run)
     return GenerationResult(out, config, summary, card, run_id)
 
 

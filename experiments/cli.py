@@ -25,6 +25,7 @@ from harness.documents import DocumentError, DocumentSet
 from harness.endpoint.errors import EndpointError
 from harness.generate import RunMismatchError
 from harness.models import missing_credentials
+from harness.outlock import OutputError
 from harness.records import RecordWriteError
 
 if TYPE_CHECKING:
@@ -199,7 +200,7 @@ def _run(config: HarnessConfig, docs: DocumentSet, out: Path, label: str, track:
     try:
         with GenerationProgress(console, len(docs.documents), label) as bar:
             return run(Prepared(config, docs), out, track=track, progress=bar.update)
-    except RunMismatchError as error:
+    except (RunMismatchError, OutputError) as error:  # OutputError: another run holds ``out``
         fail(str(error))
     except RecordWriteError as error:  # a full disk: the records so far are whole (harness/records.py)
         fail(str(error))
@@ -254,11 +255,9 @@ def generate(
     cfg, documents = _prepare(config, overrides)
     out = out or Path("out") / cfg.name / f"{cfg.preset}-seed{cfg.seed}"
     track = track and cfg.tracking.enabled
-    with contextlib.ExitStack() as stack:
-        hold_output(stack, out, "autodata generate")
-        if track:
-            ready_tracking()
-        result = _run(cfg, documents, out, cfg.preset, track=track)
+    if track:
+        ready_tracking()
+    result = _run(cfg, documents, out, cfg.preset, track=track)
     summary, card = result.summary, result.scorecard
     console.print(summary_table({cfg.preset: summary}, f"autodata generate: {cfg.name}"))
     _endpoint_line(summary)
@@ -332,11 +331,9 @@ def presets(
         targets = {}
         for name, cfg, documents in prepared:
             targets[name] = (out or Path("out") / cfg.name) / f"{name}-seed{cfg.seed}"
-            with contextlib.ExitStack() as stack:
-                hold_output(stack, targets[name], "autodata presets")
-                if track and cfg.tracking.enabled:
-                    ready_tracking()
-                result = _run(cfg, documents, targets[name], name, track=track and cfg.tracking.enabled)
+            if track and cfg.tracking.enabled:
+                ready_tracking()
+            result = _run(cfg, documents, targets[name], name, track=track and cfg.tracking.enabled)
             summaries[name] = result.summary
             if result.mlflow_run_id:
                 console.print(f"MLflow: experiment [bold]{cfg.tracking.experiment or cfg.name}[/], "

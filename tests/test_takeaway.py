@@ -73,3 +73,12 @@ def test_generate_through_the_api_returns_a_typed_result(tmp_path: Path) -> None
 def test_the_cli_prints_its_version() -> None:
     shown = CliRunner().invoke(app, ["--version"])
     assert shown.exit_code == 0 and shown.output.strip() == f"autodata {autodata.__version__}"
+
+
+def test_generate_through_the_api_refuses_a_folder_another_run_holds(tmp_path: Path) -> None:
+    from harness.outlock import OutputError, exclusive_output
+
+    out = tmp_path / "held"
+    with exclusive_output(out, "another run"), pytest.raises(OutputError, match="another run"):
+        autodata.generate(DEMO, out, track=False, overrides={"documents.count": 1})
+    assert not (out / "rounds.jsonl").exists()  # nothing was generated into it
