@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 export MLFLOW_DISABLE_TELEMETRY := true
 
-.PHONY: demo test test-real docs lint bench clean
+.PHONY: demo test test-serial test-real docs lint bench clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (or run: make PYTHON=python3 ...)"; exit 2; }
@@ -21,9 +21,23 @@ $(STAMP): $(BIN)/python pyproject.toml
 demo: $(STAMP)
 	$(BIN)/autodata sweep experiments/configs/sweep_demo.yaml --out out/sweep-demo
 
+# The whole offline suite as two pytest sessions side by side: the end-to-end tests (marked slow:
+# whole CLI runs, mostly waiting on their subprocesses and servers) and the units, so both cores
+# work. Each has its own temporary folder and store; the end-to-end log is printed after the
+# units'. Either failing fails the target, and so does either collecting no tests (pytest exit 5).
 test: $(STAMP)
 	$(BIN)/ruff check .
-	@# pytest exits 5 when it collected no tests: that must fail, not pass silently.
+	@tmp=$$(mktemp -d); \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider -m slow --ignore=tests/real --basetemp=$$tmp/slow \
+	    > $$tmp/slow.log 2>&1 & slow=$$!; \
+	  $(BIN)/python -m pytest -q -m "not slow" --ignore=tests/real --basetemp=$$tmp/units; units=$$?; \
+	  wait $$slow; e2e=$$?; \
+	  echo "--- end-to-end tests (marked slow) ---"; cat $$tmp/slow.log; rm -rf $$tmp; \
+	  for rc in $$units $$e2e; do if [ $$rc -eq 5 ]; then echo 'pytest collected no tests' >&2; exit 1; fi; done; \
+	  if [ $$units -ne 0 ] || [ $$e2e -ne 0 ]; then exit 1; fi
+
+# One session, as a debugger or -x wants it.
+test-serial: $(STAMP)
 	$(BIN)/python -m pytest -q --ignore=tests/real; rc=$$?; if [ $$rc -eq 5 ]; then echo 'pytest collected no tests' >&2; exit 1; fi; exit $$rc
 
 # The documentation site (docs/, MkDocs Material + mkdocstrings) into site/; any warning fails it.
