@@ -147,10 +147,8 @@ class Roles:
             # A guarded QV: its own instructions and model, which no proposal can change.
             registry.add_role("auditor", auditor.model or config.models.qv)
             # At its default, the auditor checks by the protocol's own QV prompt (science, legal).
-            text = auditor.instructions
-            if text == prompts.QV_INSTRUCTIONS and self.protocol.default_qv is not None:
-                text = self.protocol.default_qv
-            self.predictors["auditor"] = dspy.Predict(VerifyQuality.with_instructions(text))
+            self.predictors["auditor"] = dspy.Predict(
+                VerifyQuality.with_instructions(self.protocol.qv_prompt(auditor.instructions)))
         for role, predictor in self.predictors.items():
             predictor.set_lm(registry.lm(role))
         self.usage: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_cli import cli_env
 from waiting import poll
 
 from harness.config import Documents
@@ -23,13 +24,6 @@ from harness.outlock import HOLDER_FILE, OutputError, exclusive_output
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "experiments" / "configs" / "demo.yaml"
 
-
-def cli_env(store: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["AUTODATA_STORE"] = str(store)
-    for name in ("MLFLOW_TRACKING_URI", "DSPY_CACHEDIR"):
-        env.pop(name, None)
-    return env
 
 
 def generate_argv(out: Path, docs: int = 12) -> list[str]:

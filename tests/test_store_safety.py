@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
@@ -12,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from test_cli import cli_env
 from waiting import poll
 
 from experiments.store import StoreError, ready
@@ -19,13 +19,6 @@ from experiments.store import StoreError, ready
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "experiments" / "configs" / "demo.yaml"
 
-
-def env_for(store: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["AUTODATA_STORE"] = str(store)
-    for name in ("MLFLOW_TRACKING_URI", "DSPY_CACHEDIR"):
-        env.pop(name, None)
-    return env
 
 
 CREATE = "from experiments.store import ready; ready()"
@@ -36,7 +29,7 @@ def test_sigkill_during_first_time_store_creation_ten_times_every_later_command_
     hit = 0
     for attempt in range(10):
         store = tmp_path / f"store{attempt}"
-        child = subprocess.Popen([sys.executable, "-c", CREATE], cwd=REPO, env=env_for(store),
+        child = subprocess.Popen([sys.executable, "-c", CREATE], cwd=REPO, env=cli_env(store),
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         poll(lambda child=child, store=store: child.poll() is not None or list(store.glob("mlflow.db.creating-*")),
              "the store's creation starting", attempts=24000, interval=0.005)
@@ -46,7 +39,7 @@ def test_sigkill_during_first_time_store_creation_ten_times_every_later_command_
         child.wait()
         hit += creating and child.returncode == -signal.SIGKILL
         result = subprocess.run([sys.executable, "-m", "experiments.cli", "generate", str(DEMO), "--docs", "1",
-                                 "--out", str(tmp_path / f"out{attempt}")], cwd=REPO, env=env_for(store),
+                                 "--out", str(tmp_path / f"out{attempt}")], cwd=REPO, env=cli_env(store),
                                 capture_output=True, text=True, timeout=240)
         assert result.returncode == 0, result.stdout + result.stderr
         assert "Traceback" not in result.stdout + result.stderr
@@ -80,7 +73,7 @@ def test_a_half_made_store_with_runs_is_refused_with_what_to_do(tmp_path: Path) 
 @pytest.mark.slow
 def test_three_processes_creating_one_store_at_once_all_succeed(tmp_path: Path) -> None:
     store = tmp_path / "store"
-    children = [subprocess.Popen([sys.executable, "-c", CREATE], cwd=REPO, env=env_for(store),
+    children = [subprocess.Popen([sys.executable, "-c", CREATE], cwd=REPO, env=cli_env(store),
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
     for child in children:
         _, err = child.communicate(timeout=240)

@@ -36,11 +36,14 @@ class Protocol:
 
     default_qv: ClassVar[str | None] = None  # the QV prompt when the gene is the CS default
 
-    def qv_instructions(self) -> str:
+    def qv_prompt(self, text: str) -> str:
+        """A QV prompt as this protocol runs it: the CS default stands for the protocol's own."""
         from harness import prompts
 
-        text = self.config.genes.qv_instructions
         return self.default_qv if text == prompts.QV_INSTRUCTIONS and self.default_qv is not None else text
+
+    def qv_instructions(self) -> str:
+        return self.qv_prompt(self.config.genes.qv_instructions)
 
     def attempts(self) -> tuple[int, int]:
         k = self.config.knobs.solver_attempts
