@@ -455,6 +455,15 @@ class InnerLoop:
                 passed = record.audit.passed  # the auditor, not the candidate's own QV, decides
         if auditor.enabled and auditor.content_guard:
             record.injections = screen_sample(sample)
+            if passed and not record.injections:
+                # The auditor asked too, only of a sample about to enter (a reply it cannot give is
+                # counted as a parse failure and leaves the deterministic screen's verdict).
+                try:
+                    quote = await self.roles.check_readers(sample, self._seed(doc.id, round_number, "reader-check"))
+                except RoleError:
+                    quote = None
+                if quote is not None:
+                    record.injections = [f"auditor: addressed to its readers: {quote[:160]}"]
         record.in_dataset = passed and not record.injections
 
     def _decide(self, record: RoundRecord) -> None:
