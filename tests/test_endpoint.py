@@ -468,3 +468,33 @@ def test_429s_are_retried_fifty_times_each_after_the_retry_after_it_named() -> N
     with pytest.raises(EndpointError) as caught:
         run(engine(refused, retries=1).complete(object()))
     assert caught.value.kind == "rate_limit" and refused.calls == 51  # the 51st 429 ends it
+
+
+def test_a_busy_client_is_not_taken_for_a_queueing_server() -> None:
+    """A parallel endpoint (64 slots, constant latency) and a client whose event loop is busy for
+    80 ms (a collection pause, a burst of parsing, a record's fsync) just as the limit has moved
+    from 1 to 4 in flight: every reply in flight waits for the loop, so level 4 looks 2.6 times as
+    slow as level 1, which is the client's doing, not a queue at the server. It is not taken for
+    one: no latency cut, and the limit reaches the ceiling (harness/endpoint/lateness.py). Before,
+    such a moment capped the limit at 1 and the store kept it for the next run."""
+    async def scenario() -> AdaptiveLimiter:
+        limiter = AdaptiveLimiter(32, initial=1)
+        e = EndpointEngine("openai/a", "http://a/v1", Serial(0.05, slots=64), None, limiter, BudgetGuard(),
+                           CallStats(), RetryPolicy(), None)
+        loop = asyncio.get_running_loop()
+
+        async def busy_once() -> None:
+            while limiter.limit < 4:
+                await asyncio.sleep(0.001)
+            await asyncio.sleep(0.1)  # the calls at 4 are out
+            loop.now += 0.08  # type: ignore[attr-defined]  # on the virtual clock: 80 ms of work
+
+        async def caller() -> None:
+            for _ in range(10):
+                await e.complete(object())
+
+        await asyncio.gather(busy_once(), *(caller() for _ in range(64)))
+        return limiter
+
+    limiter = run(scenario())
+    assert limiter.latency_cuts == 0 and limiter.limit == 32.0 and limiter.peak == 32

@@ -28,7 +28,12 @@ class _JumpingSelector(selectors.DefaultSelector):
         if ready or timeout is None:
             # No timer at all: only a real event (another thread, a socket) can wake the loop.
             return ready or super().select(timeout)
-        self._loop.now += max(0.0, timeout)
+        # To the next timer's own time, not now + timeout: sums of floats drift, and timers due at
+        # the same moment would then fire in different iterations (an order no real clock gives).
+        if timeout > 0:
+            scheduled = self._loop._scheduled  # asyncio's timer heap (private, stable since 3.4)
+            due = scheduled[0].when() if scheduled else self._loop.now + timeout
+            self._loop.now = max(self._loop.now, min(due, self._loop.now + timeout + 1e-6))
         return ready
 
 

@@ -45,7 +45,9 @@ import asyncio
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from harness.endpoint.lateness import of_running_loop
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,8 @@ class Ticket:
     epoch: int
     level: int = 1  # requests in flight when it was admitted, itself included
     seq: int = 0  # admission number
-    started: float = 0.0  # time.monotonic() at admission
+    started: float = 0.0  # time.monotonic() when the request's coroutine went on (after admission)
+    late_mark: float | None = None  # its loop's lateness then (lateness.py); None: not measured
 
 
 @dataclass(eq=False)
@@ -138,7 +141,7 @@ class AdaptiveLimiter:
         loop = asyncio.get_running_loop()
         with self._lock:
             if not self._waiters and self._busy() < int(self.limit):
-                return self._ticket()
+                return self._started(self._ticket())
             waiter = _Waiter(loop, loop.create_future())
             self._waiters.append(waiter)
             if self._ghosts:  # a ghost from a loop that has ended has no timer there: set one here
@@ -154,7 +157,22 @@ class AdaptiveLimiter:
                     self._waiters.remove(waiter)
             raise
         assert waiter.ticket is not None
-        return waiter.ticket
+        return self._started(waiter.ticket)
+
+    def _started(self, ticket: Ticket) -> Ticket:
+        """The ticket as its request goes on: its latency is measured from here, less how late
+        this loop runs meanwhile (the client's own busy moments, not the server's queue)."""
+        if not self.latency_tolerance:
+            return ticket
+        lateness = of_running_loop()
+        return replace(ticket, started=time.monotonic(), late_mark=lateness.hold() if lateness else None)
+
+    def _latency(self, ticket: Ticket) -> float:
+        """What the server took: the request's wall time less how late its loop ran meanwhile."""
+        latency = time.monotonic() - ticket.started
+        if ticket.late_mark is not None and (lateness := of_running_loop()) is not None:
+            latency -= lateness.free(ticket.late_mark)
+        return max(latency, 0.0)
 
     def _wake(self) -> None:
         # Only as many waiters as there are free slots, oldest first (no thundering herd).
@@ -183,13 +201,13 @@ class AdaptiveLimiter:
             self._levels.pop(level, None)
         self.limit = float(level)
 
-    def _step(self, ticket: Ticket) -> None:
+    def _step(self, ticket: Ticket, latency: float) -> None:
         """Latency-aware growth: the limit moves up one level (doubling in slow start) only once
         the current level has ``MIN_SAMPLES`` successes and their latency holds against the lowest
         level's; when it does not, the limit goes back to the highest level that held, and stays
         there (one level up is tried again after ``reprobe`` successes)."""
         level = self._levels.setdefault(ticket.level, _Level())
-        level.add(time.monotonic() - ticket.started)
+        level.add(latency)
         if self._base_level == 0 and level.count >= min(self.MIN_SAMPLES, ticket.level):
             self._base_level = ticket.level
         current = int(self.limit)
@@ -201,7 +219,7 @@ class AdaptiveLimiter:
                 self.cap += 1
                 self._set_level(self.cap)
             return
-        if ticket.level != current or measured is None or measured.count < min(self.MIN_SAMPLES, current) \
+        if ticket.level != current or measured is None or measured.count < current \
                 or not self._base_level:
             return
         # Against the level it came from: queueing doubles latency with each doubling of the
@@ -221,9 +239,9 @@ class AdaptiveLimiter:
         target = current * (4 if flat else 2) if self.slow_start else current + 1
         self._set_level(min(target, self.cap, self.ceiling))
 
-    def _grow(self, ticket: Ticket) -> None:
+    def _grow(self, ticket: Ticket, latency: float) -> None:
         if self.latency_tolerance:
-            self._step(ticket)
+            self._step(ticket, latency)
             return
         self.limit = min(float(self.ceiling), self.limit + 1.0 / self.limit)  # AIMD: about one per window
 
@@ -238,6 +256,7 @@ class AdaptiveLimiter:
 
     async def release(self, ticket: Ticket, overloaded: bool = False, succeeded: bool = False,
                       timed_out: bool = False) -> None:
+        latency = self._latency(ticket) if ticket.late_mark is not None or succeeded else 0.0
         with self._lock:
             self.in_flight -= 1
             if timed_out:
@@ -253,7 +272,7 @@ class AdaptiveLimiter:
             elif succeeded:
                 # FIFO servers: a request admitted after a ghost has finished, so the ghost has too.
                 self._ghosts = [g for g in self._ghosts if g.seq > ticket.seq]
-                self._grow(ticket)
+                self._grow(ticket, latency)
             self._wake()
 
     def _expire_later(self, delay: float | None = None) -> None:
