@@ -8,13 +8,13 @@ from types import SimpleNamespace
 import dspy.lm15 as lm15
 import pytest
 from dspy._vendor.lm15.transports import ConnectTimeout, ReadTimeout, WriteTimeout
-from virtual_clock import run_virtual
 
 from harness.endpoint import limiter as limiter_module
 from harness.endpoint.budget import BudgetGuard, Spend
 from harness.endpoint.engine import CallStats, EndpointEngine, RetryPolicy
 from harness.endpoint.errors import BudgetExceeded, EndpointError, classify
 from harness.endpoint.limiter import AdaptiveLimiter
+from harness.virtual_clock import run_virtual
 
 
 def test_errors_are_sorted_into_kinds() -> None:
@@ -41,7 +41,7 @@ def test_endpoint_error_names_role_model_and_endpoint() -> None:
 
 
 def run(coro):  # noqa: ANN001, ANN201 - tiny helper
-    """On a virtual clock (tests/virtual_clock.py): latencies, timeouts and ghosts are exactly what
+    """On a virtual clock (harness/virtual_clock.py): latencies, timeouts and ghosts are exactly what
     the scenario says, however loaded the machine is."""
     return run_virtual(coro, patch=[limiter_module])
 
