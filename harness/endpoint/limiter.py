@@ -20,14 +20,17 @@ a request over their capacity just waits, then times out. So an ``api_base`` end
 ``initial`` (harness/endpoint/client.py: 1 in flight) and grows only while latency holds. The
 latency of each success is kept per concurrency level (requests in flight when it was admitted,
 itself included; a moving average). The limit moves up one level (doubling in *slow start*,
-until the first cut) only once the current level has ``min(MIN_SAMPLES, level)`` successes (the
-requests of one latency period at that level; slow start quadruples while latency stays within
-``FLAT`` of the level below, so a server with C slots is found within about log4(C) + 2 latency
-periods) whose latency is within ``latency_tolerance`` (1.5) times that of the
-level it came from: on a server with k
-slots, more than k requests only queue there, and their latency grows with the queue (it
-doubles from 1 to 2 in flight on a one-slot server), while the client's own load raises it by
-little per step. When it does not hold, the
+until the first cut) only once the current level has ``level`` successes (the requests of one
+latency period at that level: the first few at a new level may reach free slots before a queue
+has formed; slow start quadruples while latency stays within ``FLAT`` of the level below, so a
+server with C slots is found within about log4(C) + 2 latency periods) whose latency is within
+``latency_tolerance`` (1.5) times that of the level it came from: on a server with k slots, more
+than k requests only queue there, and their latency grows with the queue (it doubles from 1 to 2
+in flight on a one-slot server). A request's latency is measured from when its coroutine goes on
+to its release, less how late the client's own event loop ran meanwhile
+(harness/endpoint/lateness.py): a busy client delays every reply in flight at once, which would
+otherwise read as a queue (against serve-sim, which never queues, one such moment stored a limit
+of 1 for the next run). When it does not hold, the
 limit goes back to the highest level that held and stays (one level up is tried again after
 ``reprobe`` successes). What a limiter learned (``state``: its limit, cap and latencies) is kept
 for the process (one limiter per endpoint) and in the store across runs
@@ -85,7 +88,7 @@ class _Ghost:
 
 
 class AdaptiveLimiter:
-    MIN_SAMPLES = 3  # successes per level before its latency is compared (fewer at levels below 3)
+    MIN_SAMPLES = 3  # successes at the lowest level before it is the base (fewer if it is below 3)
     FLAT = 1.2  # latency within this of the level below: nothing queues, slow start quadruples
 
     def __init__(self, ceiling: int, floor: int = 1, backoff: float = 0.9, initial: int | None = None,
@@ -203,7 +206,7 @@ class AdaptiveLimiter:
 
     def _step(self, ticket: Ticket, latency: float) -> None:
         """Latency-aware growth: the limit moves up one level (doubling in slow start) only once
-        the current level has ``MIN_SAMPLES`` successes and their latency holds against the lowest
+        the current level has ``level`` successes and their latency holds against the lowest
         level's; when it does not, the limit goes back to the highest level that held, and stays
         there (one level up is tried again after ``reprobe`` successes)."""
         level = self._levels.setdefault(ticket.level, _Level())
