@@ -233,11 +233,13 @@ def main() -> None:
                         cache=True, callers=2 * c, tag="k", remembered=True)
                 forget_limits()
                 aio.run(solver_calls(server.url, calls=200, ceiling=c, cache=False, callers=2 * c, tag="g"))
+                kept = limits_store.recalled(server.url) or {}
                 rate, rejected, cpu_ms = generation(server.url, args.docs, c, server)
                 ended = _LIMITERS[server.url].snapshot()  # a latency cut here would cap every later call
                 rows.append((f"whole generation ({args.docs} docs), remembered", rate,
-                             f"client CPU {cpu_ms:.2f} ms/request, 429s: {rejected}, limit at the end "
-                             f"{ended['limit']:g}, latency cuts {ended['latency_cuts']}"))
+                             f"client CPU {cpu_ms:.2f} ms/request, 429s: {rejected}; limit {kept.get('limit')} "
+                             f"(cap {kept.get('cap')}) at the start, {ended['limit']:g} at the end, latency cuts "
+                             f"{ended['latency_cuts']}"))
                 bound, requests = generation_bound(args.docs, c, latency)
                 rows.append(("the same, client cost-free (virtual clock)", bound, f"{requests} requests"))
         blocks.append((latency, rows))
