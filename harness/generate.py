@@ -42,7 +42,6 @@ from harness.models import ModelRegistry
 from harness.records import AcceptedSample, Candidate, FinalCheck, JsonlWriter, RoundRecord, read_jsonl
 from harness.roles import Roles
 from harness.secrets import redact
-from harness.sim.engine import FaultPlan
 from harness.structured import StructuredModes
 from harness.summary import (
     endpoint_summary,
@@ -404,12 +403,10 @@ def generate(
     docs: DocumentSet,
     out: Path,
     *,
-    faults: FaultPlan | None = None,
     registry: ModelRegistry | None = None,
     progress: ProgressCallback | None = None,
     preflight: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Synchronous entry point (the CLI, tests, the sweep)."""
-    registry = registry or ModelRegistry(config.models, config.runtime, faults,
-                                         world_seed=config.documents.world_seed)
+    registry = registry or ModelRegistry(config.models, config.runtime, world_seed=config.documents.world_seed)
     return aio.run(run_generation(config, docs, Path(out), registry=registry, progress=progress, preflight=preflight))
