@@ -175,16 +175,16 @@ def generation_bound(docs: int, ceiling: int, latency_ms: float, seed: int = 0) 
     endpoint full, whatever the client does."""
     from harness.endpoint import limiter
     from harness.models import ModelRegistry
-    from harness.sim.engine import FaultPlan
     from harness.virtual_clock import run_virtual
 
     config = HarnessConfig.model_validate({
         "name": "bench-throughput-bound", "seed": seed, "documents": {"count": docs},
         "models": {role: {"model": f"sim/{role}"} for role in ROLES},
-        "runtime": {"concurrency": 2 * ceiling, "max_in_flight": ceiling},
+        "runtime": {"concurrency": 2 * ceiling, "max_in_flight": ceiling,
+                    "sim_faults": {"latency_s": latency_ms / 1000}},
         "tracking": {"enabled": False},
     })
-    registry = ModelRegistry(config.models, config.runtime, faults=FaultPlan(latency_s=latency_ms / 1000))
+    registry = ModelRegistry(config.models, config.runtime)
 
     async def timed(out: Path) -> float:
         clock = asyncio.get_running_loop()
