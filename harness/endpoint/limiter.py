@@ -30,7 +30,8 @@ in flight on a one-slot server). A request's latency is measured from when its c
 to its release, less how late the client's own event loop ran meanwhile
 (harness/endpoint/lateness.py): a busy client delays every reply in flight at once, which would
 otherwise read as a queue (against serve-sim, which never queues, one such moment stored a limit
-of 1 for the next run). When it does not hold, the
+of 1 for the next run). A level whose window does not hold is measured once more (its first
+window is the burst admitted as the limit rose); when the second does not hold either, the
 limit goes back to the highest level that held and stays (one level up is tried again after
 ``reprobe`` successes). What a limiter learned (``state``: its limit, cap and latencies) is kept
 for the process (one limiter per endpoint) and in the store across runs
@@ -116,6 +117,7 @@ class AdaptiveLimiter:
         self._levels: dict[int, _Level] = {}
         self._base_level = 0  # the lowest level measured: what latency is compared with
         self._good = 0  # the highest level whose latency held
+        self._suspect = 0  # a level whose last window looked slow: measured once more before a cut
         self._since_cap = 0
         self._seq = 0
         self._ghosts: list[_Ghost] = []
@@ -229,6 +231,14 @@ class AdaptiveLimiter:
         # level, while a client's own CPU load (or noise) raises it by little per step.
         held = self._levels.get(self._good) or self._levels[self._base_level]
         if current > self._base_level and measured.mean > self.latency_tolerance * held.mean:
+            if self._suspect != current:
+                # Once is not a queue: a level's first window is the burst of requests admitted
+                # as the limit rose, and a busy moment of either side looks the same. A queue is
+                # still there a window later, so the level is measured once more before a cut.
+                self._suspect = current
+                self._levels.pop(current, None)
+                return
+            self._suspect = 0
             self.cap = max(self.floor, self._good or self._base_level)
             self._set_level(self.cap)
             self.slow_start = False
@@ -236,6 +246,7 @@ class AdaptiveLimiter:
             self.epoch += 1
             self._since_cap = 0
             return
+        self._suspect = 0
         self._good = max(self._good, current)
         # Slow start quadruples while latency is flat (nothing queues yet), else doubles.
         flat = current == self._base_level or measured.mean <= self.FLAT * held.mean
