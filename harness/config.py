@@ -195,7 +195,9 @@ class Documents(Strict):
 class DownstreamSpec(Strict):
     """How the dataset's downstream reward is measured (objectives/downstream); not harness identity."""
 
-    kind: Literal["none", "sim", "icl", "command"] = "none"
+    # A trainer registered by name in objectives/downstream/registry.py (none, sim, icl, command, ...);
+    # the name is checked before any call (experiments/api.py preflight_checks).
+    kind: str = Field(default="none", min_length=1)
     k: int = Field(default=4, ge=1, le=64)  # icl: demonstrations per prompt
     eval_path: str | None = None  # icl: JSONL of held-out samples; default (offline world) draws them
     eval_count: int = Field(default=40, ge=1)

@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +34,7 @@ from harness import aio, provenance
 from harness.adapter import call_settings
 from harness.config import HarnessConfig
 from harness.dataset_feedback import DatasetFeedback
-from harness.documents import Document, DocumentSet
+from harness.documents import Document, DocumentSet, load_documents
 from harness.endpoint.budget import Spend
 from harness.endpoint.errors import BudgetExceeded, EndpointError
 from harness.endpoint.limits_store import keep as keep_limits
@@ -410,3 +411,12 @@ def generate(
     """Synchronous entry point (the CLI, tests, the sweep)."""
     registry = registry or ModelRegistry(config.models, config.runtime, world_seed=config.documents.world_seed)
     return aio.run(run_generation(config, docs, Path(out), registry=registry, progress=progress, preflight=preflight))
+
+
+def run_offline(config: HarnessConfig, engine: Any) -> dict[str, Any]:
+    """One whole generation of ``config`` in a temporary folder, served by the offline world's
+    ``engine`` as given (the world's optimum search forces its intent: harness/sim/optimum.py)."""
+    docs = load_documents(config.documents)
+    registry = ModelRegistry(config.models, config.runtime, engine=engine)
+    with tempfile.TemporaryDirectory(prefix="autodata-offline-") as tmp:
+        return generate(config, docs, Path(tmp), registry=registry)

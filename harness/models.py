@@ -167,3 +167,17 @@ def standalone_lm(spec: ModelSpec, runtime: Runtime, world_seed: int = 0) -> dsp
     """An LM for one model outside any generation (the sweep's proposer): a model string of the
     offline world is served by a world of its own, as a registry's roles are."""
     return build_lm(spec, runtime, SimEngine(FaultPlan(**runtime.sim_faults.model_dump()), world_seed=world_seed))
+
+
+def offline_trainer(seed: int, world_seed: int):  # noqa: ANN201 (harness.sim.trainer.SimTrainer)
+    """The offline world's downstream trainer (SIMULATED): the weak profile fine-tuned on a dataset."""
+    from harness.sim.trainer import SimTrainer
+
+    return SimTrainer(seed=seed, world_seed=world_seed)
+
+
+def offline_eval_samples(count: int, seed: int = 0) -> list:
+    """Held-out samples the offline world's weak solver answers (the ICL trainer's default set)."""
+    from harness.sim.trainer import eval_samples
+
+    return eval_samples(count, seed)
