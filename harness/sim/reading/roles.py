@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from harness.sim.intent import OrchestratorStyle
 from harness.sim.reading import concepts as C
 from harness.sim.reading import senses as S
@@ -69,4 +71,37 @@ def orchestrator_style(instructions: str) -> OrchestratorStyle:
             if near(toks, i, _EVIDENCE, 0, 5) and (toks[i].word != "than" or near(toks, i, S.UP, 4, 0)):
                 bias += -0.4 if toks[i].negated else 0.4
     return OrchestratorStyle(quantify=quantify, address_quality=quality, push_exceptions=exceptions,
-                             push_distractors=distractors, harder_bias=max(-1.0, min(1.0, bias / 2)))
+                             push_distractors=distractors, harder_bias=max(-1.0, min(1.0, bias / 2)),
+                             relay=relayed_requests(instructions))
+
+
+# --- relaying requests to the writer ---------------------------------------------------------
+_WRITER = r"(?:the |your |our )?(?:question |task |sample |data |item )?(?:writer|challenger|author|generator|drafter|composer)"
+_REQUEST = (r"(?:ask|asks|asking|tell|tells|telling|have|has|having|get|getting|advise|advising|remind|reminding|"
+            r"instruct|instructing|urge|urging|direct|directing|make|making|let|letting|encourage|encouraging|request|"
+            r"requesting|require|requiring|push|pushing|invite|inviting)")
+_RELAYED = re.compile(rf"\b{_REQUEST}\s+{_WRITER}\s+(?:to\s+|that\s+(?:it\s+)?(?:should|must)\s+|that\s+)?(?P<rest>.+)$",
+                      re.IGNORECASE)
+_RAW_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])|\n+")
+
+
+def relayed_requests(instructions: str) -> tuple[str, ...]:
+    """What the instructions tell the supervisor to ask of the writer, as sentences to the writer.
+
+    "Have the writer remind X that Y" is relayed as "Remind X that Y."; "tell the writer that
+    rubric items must be easy" as "Rubric items must be easy." A negated request ("never ask the
+    writer to ...") is not relayed. The writer reads the relayed sentence as it reads any guidance."""
+    out: list[str] = []
+    for sentence in _RAW_SENTENCE.split(instructions):
+        m = _RELAYED.search(sentence)
+        if not m or len(m.group("rest").split()) < 2:
+            continue
+        head = analyse(sentence[:m.start("rest")])
+        if any(t.negated for toks in head for t in toks):
+            continue
+        rest = m.group("rest").strip()
+        if re.search(r"\b(?:always|every|each)\b", sentence[:m.start("rest")], re.IGNORECASE):
+            rest = f"always {rest}"  # "always have the writer add ...": relayed as asked, every time
+        text = rest[0].upper() + rest[1:]
+        out.append(text if text[-1] in ".!?'\")" else text + ".")
+    return tuple(dict.fromkeys(out))
