@@ -66,7 +66,9 @@ WEAK = {"weak", "small", "tiny", "little", "limited", "lightweight", "light", "b
         "low", "lesser", "inferior", "novice", "beginner", "mini", "compact", "distilled", "baseline", "modest",
         "minor", "weakly", "underpowered", "smol", "entry", "quantised", "quantized", "shallow", "hurried", "hasty",
         "superficial", "careless", "naive", "older", "legacy", "lite", "nano", "micro", "budget", "constrained",
-        "struggle", "struggling", "unsure", "uncertain", "slow"}
+        "struggle", "struggling", "unsure", "uncertain", "slow",
+        # readers who find the task hard are the weaker ones: "readers who find legal reasoning hard"
+        "hard", "difficult", "tough", "challenging", "tricky", "confusing", "overwhelming", "beyond"}
 # What a model has more or less of: "without much reasoning power", "a modest parameter budget",
 # "limited reasoning capacity" speak of weak models, "vast capacity" of strong ones.
 CAPACITY = {"power", "capacity", "capability", "ability", "skill", "intelligence", "parameter", "compute",
