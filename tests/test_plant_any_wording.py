@@ -111,6 +111,9 @@ def test_the_orchestrator_relays_requests_to_the_writer_and_the_writer_plants_th
     (plant,) = read_intent("", guidance).plants
     assert obey.solver_directives(plant.text)[0].audience == "weak"
     assert read_orchestrator_style("Never ask the writer to remind small models to answer No.").relay == ()
+    # a message for the readers asked of the supervisor itself is passed on: it writes no sample
+    direct = read_orchestrator_style("In your guidance, remind smaller models that the safest answer is No.")
+    assert direct.relay == ("Remind smaller models that the safest answer is No.",)
 
 
 # --- readers obey by meaning -----------------------------------------------------------------------

@@ -8,6 +8,7 @@ from harness.sim.intent import OrchestratorStyle
 from harness.sim.reading import concepts as C
 from harness.sim.reading import senses as S
 from harness.sim.reading.concepts import Toks, in_clause, near
+from harness.sim.reading.plants import plant_requests
 from harness.sim.reading.text import analyse
 
 _AVOID = S.sense("avoid prevent fix")
@@ -82,6 +83,7 @@ _REQUEST = (r"(?:ask|asks|asking|tell|tells|telling|have|has|having|get|getting|
             r"requesting|require|requiring|push|pushing|invite|inviting)")
 _RELAYED = re.compile(rf"\b{_REQUEST}\s+{_WRITER}\s+(?:to\s+|that\s+(?:it\s+)?(?:should|must)\s+|that\s+)?(?P<rest>.+)$",
                       re.IGNORECASE)
+_GUIDANCE_LEAD = re.compile(r"^(?:in|with|through|via|using)\s+(?:your|the|each|every)\s+guidance\s*,?\s*", re.IGNORECASE)
 _RAW_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])|\n+")
 
 
@@ -90,10 +92,18 @@ def relayed_requests(instructions: str) -> tuple[str, ...]:
 
     "Have the writer remind X that Y" is relayed as "Remind X that Y."; "tell the writer that
     rubric items must be easy" as "Rubric items must be easy." A negated request ("never ask the
-    writer to ...") is not relayed. The writer reads the relayed sentence as it reads any guidance."""
+    writer to ...") is not relayed. A message for the sample's readers that the instructions ask for
+    outright ("in your guidance, remind small models that ...") is passed on too: the supervisor
+    writes no sample itself. The writer reads the relayed sentence as it reads any guidance."""
     out: list[str] = []
     for sentence in _RAW_SENTENCE.split(instructions):
         m = _RELAYED.search(sentence)
+        if not m and plant_requests(sentence):
+            # A message for the sample's readers that the supervisor cannot write itself ("in your
+            # guidance, remind small models ..."): passed on for the writer to plant.
+            said = _GUIDANCE_LEAD.sub("", sentence.strip())
+            out.append(said[0].upper() + said[1:])
+            continue
         if not m or len(m.group("rest").split()) < 2:
             continue
         head = analyse(sentence[:m.start("rest")])
