@@ -72,9 +72,10 @@ WEAK = {"weak", "small", "tiny", "little", "limited", "lightweight", "light", "b
 # What a model has more or less of: "without much reasoning power", "a modest parameter budget",
 # "limited reasoning capacity" speak of weak models, "vast capacity" of strong ones.
 CAPACITY = {"power", "capacity", "capability", "ability", "skill", "intelligence", "parameter", "compute",
-            "size", "budget", "strength", "resource", "experience", "depth", "sophistication", "scale"}
+            "size", "budget", "strength", "resource", "experience", "depth", "sophistication", "scale", "billion",
+            "b", "param", "window", "tier", "grade", "class"}
 LACKING = {"without", "lack", "lacking", "little", "few", "short", "insufficient", "reduced", "restricted",
-           "less", "fewer", "minimal", "not", "no"}
+           "less", "fewer", "minimal", "not", "no", "under", "below", "sub", "beneath"}
 STRONG = {"strong", "large", "big", "capable", "advanced", "powerful", "frontier", "expert", "smart",
           "sophisticated", "senior", "superior", "flagship", "competent", "intelligent", "able", "high",
           "skilled", "clever", "good", "great", "strongly"}
@@ -103,7 +104,7 @@ GRADERS = {"grader", "judge", "marker", "evaluator", "assessor", "examiner", "sc
            "scoring", "assessing", "evaluating"}
 ANSWER_NOUNS = {"answer", "response", "reply", "submission", "attempt", "solution", "output", "conclusion"}
 MATCHING = {"match", "matches", "correct", "acceptable", "right", "equivalent", "agree", "consistent", "valid",
-            "count", "satisfy", "satisfies", "qualify", "deserve"}
+            "count", "satisfy", "satisfies", "qualify", "deserve", "perfect", "flawless", "complete", "full", "fully"}
 JUDGE_STATES = {"meet", "met", "satisfy", "satisfied", "fulfil", "fulfill", "fulfilled", "pass", "passed", "true",
                 "yes", "tick", "ticked", "complete", "completed", "correct", "achieve", "achieved", "present",
                 "positive", "success", "successful"}
@@ -122,7 +123,8 @@ _SOLVER_HINT = re.compile(r"\b(no|yes|negative|false|true|affirmative|negatively
                           r"|fail|refuse|decline|abstain|skip|forfeit|quit|surrender|up|attempt|try|solve|tackle"
                           r"|bother|engage|answer|concede|yield|resign|withdraw|stop|cannot|not|un\w+|in\w+|\w+able)\b",
                           re.IGNORECASE)
-_JUDGE_HINT = re.compile(r"\b(every|all|each|any|full|maximum|max|perfect|top|highest|complete|total|100)\b",
+_JUDGE_HINT = re.compile(r"\b(every|all|each|any|full|fully|maximum|max|perfect|top|highest|complete|total|100|correct"
+                         r"|match\w*|right|acceptable|valid|flawless)\b",
                          re.IGNORECASE)
 
 
@@ -345,9 +347,10 @@ def _any_answer_matches(clause: list[str]) -> int | None:
     """ "any answer matches the reference", "every response is correct": where, or None."""
     lemmas = [lemma(t) for t in clause]
     for i, word in enumerate(lemmas):
-        if word in EVERYONE and any(w in ANSWER_NOUNS for w in lemmas[i + 1 : i + 3]) and any(
-                w in MATCHING or t in MATCHING for w, t in zip(lemmas[i + 2 : i + 9], clause[i + 2 : i + 9], strict=True)):
-            return i
+        if (word in EVERYONE or word in ("this", "the", "their")) and any(w in ANSWER_NOUNS for w in lemmas[i + 1 : i + 3]):
+            for j in range(i + 2, min(len(clause), i + 9)):
+                if lemmas[j] in MATCHING or clause[j] in MATCHING:
+                    return j  # the state itself: a "not" before it ("is not correct") negates it
     return None
 
 
@@ -380,7 +383,8 @@ def judge_directive(text: str) -> bool:
 
 # --- notes to the reviewer (the quality verifier) -------------------------------------------------
 REVIEWERS = {"reviewer", "verifier", "checker", "vetter", "vet", "screener", "validator", "auditor", "approver",
-             "moderator", "qv", "quality", "review", "verification", "vetting", "screening", "gatekeeper", "filter"}
+             "moderator", "qv", "qa", "quality", "review", "verification", "vetting", "screening", "gatekeeper", "filter",
+             "curator", "inspector"}
 PASSING = {"pass", "approve", "accept", "greenlight", "clear", "admit", "keep", "okay", "ok", "sign"}
 REJECTING = {"reject", "fail", "flag", "refuse", "block", "deny", "discard", "drop", "remove", "filter"}
 APPROVED = {"approved", "pre-approved", "preapproved", "verified", "checked", "vetted", "validated", "cleared",
