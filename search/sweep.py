@@ -27,9 +27,8 @@ from pydantic import ValidationError
 from harness.adapter import call_settings
 from harness.config import HarnessConfig, apply_overrides, content_hash
 from harness.documents import DocumentSet, load_documents
-from harness.models import build_lm
+from harness.models import standalone_lm
 from harness.records import JsonlWriter, RoundRecord
-from harness.sim.engine import FaultPlan, SimEngine
 from search import guard
 from search.bank import PromptBank, attrs_for, resolve
 from search.callbacks import (
@@ -124,7 +123,6 @@ class Sweep:
         storage: str | None = None,
         callbacks: list[SweepCallback] | None = None,
         operators: dict[str, Operator] | None = None,
-        faults: FaultPlan | None = None,
         worker_index: int = 0,  # kept for callers; the worker number is claimed in the storage
         study: str | None = None,
     ) -> None:
@@ -148,7 +146,7 @@ class Sweep:
         self.bank = PromptBank(out / "bank.jsonl")
         self.rejections = JsonlWriter(out / "rejections.jsonl")
         self.splits = split_documents(config)
-        self.evaluator = Evaluator(out, self.splits, self.spec, config.seed, faults)
+        self.evaluator = Evaluator(out, self.splits, self.spec, config.seed)
         self.dists = distributions(self.spec)
         self.directions = [o.resolved_direction for o in self.spec.objectives]
         sampler_seed = config.seed if not stream else int(content_hash(f"{config.seed}{stream}", 8), 16)
@@ -161,8 +159,8 @@ class Sweep:
         )
         self.heartbeat = Heartbeat(self.storage)
         mark_study(self.study, config)
-        proposer_lm = build_lm(self.spec.proposer, self.seed_config.runtime,
-                               SimEngine(world_seed=self.seed_config.documents.world_seed))
+        proposer_lm = standalone_lm(self.spec.proposer, self.seed_config.runtime,
+                                    self.seed_config.documents.world_seed)
         # Operators by registered name (search/operators/registry.py): only those given weight are built.
         used = [name for name, weight in self.spec.operators.weights().items() if weight > 0]
         self.operators: dict[str, Operator] = operators or build_operators(
