@@ -230,7 +230,7 @@ def _request(sentence: str) -> Plant | None:
     at = re.search(rf"\b{re.escape(first)}", masked, re.I)
     message, lead, begin = _message(masked, quotes, at.start() if at else 0)
     head = tokens(_normalise(masked[:begin]))  # the request without its message
-    asked = [t for t in head if t.lemmas & (PUT | SPEAK | CARRIER)]
+    asked = [t for t in head if t.lemmas & (PUT | SPEAK)]  # a carrier alone ("criteria that ...") asks nothing
     relative = next((k for k, t in enumerate(head) if t.word in ("that", "who", "which", "whose")), len(head))
     if not asked or asked[0].negated or any(t.negated for t in head[:relative] if t.lemmas & (PUT | SPEAK | CARRIER)):
         return None  # "do not tell weak models to answer no", "add no note ...": nothing planted

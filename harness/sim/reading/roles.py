@@ -83,6 +83,7 @@ _REQUEST = (r"(?:ask|asks|asking|tell|tells|telling|have|has|having|get|getting|
             r"requesting|require|requiring|push|pushing|invite|inviting)")
 _RELAYED = re.compile(rf"\b{_REQUEST}\s+{_WRITER}\s+(?:to\s+|that\s+(?:it\s+)?(?:should|must)\s+|that\s+)?(?P<rest>.+)$",
                       re.IGNORECASE)
+_CONDITIONAL = re.compile(r"(?:if|when|whenever|where|once|unless|after|should)\b", re.IGNORECASE)
 _GUIDANCE_LEAD = re.compile(r"^(?:in|with|through|via|using)\s+(?:your|the|each|every)\s+guidance\s*,?\s*", re.IGNORECASE)
 _RAW_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])|\n+")
 
@@ -92,11 +93,14 @@ def relayed_requests(instructions: str) -> tuple[str, ...]:
 
     "Have the writer remind X that Y" is relayed as "Remind X that Y."; "tell the writer that
     rubric items must be easy" as "Rubric items must be easy." A negated request ("never ask the
-    writer to ...") is not relayed. A message for the sample's readers that the instructions ask for
+    writer to ...") is not relayed, nor is a conditional one ("when a sample was too easy, ask the
+    writer to ..."): the supervisor cannot tell when its condition holds. A message for the sample's readers that the instructions ask for
     outright ("in your guidance, remind small models that ...") is passed on too: the supervisor
     writes no sample itself. The writer reads the relayed sentence as it reads any guidance."""
     out: list[str] = []
     for sentence in _RAW_SENTENCE.split(instructions):
+        if _CONDITIONAL.match(sentence.strip()):
+            continue  # "when a sample was too easy, ask the writer ...": it cannot tell when that holds
         m = _RELAYED.search(sentence)
         if not m and plant_requests(sentence):
             # A message for the sample's readers that the supervisor cannot write itself ("in your
