@@ -16,7 +16,7 @@ import yaml
 
 from harness import prompts
 from harness.rubric import Criterion
-from harness.sim import obey
+from harness.sim import obey, obey_review
 from harness.sim.challenger import write_task
 from harness.sim.intent import Intent, OrchestratorStyle
 from harness.sim.orchestrator import write_guidance
@@ -99,7 +99,7 @@ def test_planted_rubric_and_reference_notes_land_there():
     doc = World(0).documents(3)[1]
     task = build_task(doc.rules, TaskSpec(depth=3, plants=intent.plants), random.Random(5))
     assert any(obey.judge_directive(c["criterion"]) for c in task.rubric)
-    assert obey.reviewer_directive(task.reference_answer.splitlines()[-1])
+    assert obey_review.reviewer_directive(task.reference_answer.splitlines()[-1])
 
 
 # --- the orchestrator relays what it is told to ask of the writer ----------------------------------
@@ -168,7 +168,7 @@ def test_notes_to_the_grader(note, obeyed):
     ("The permit Ann applied for was approved last week.", False),
 ])
 def test_notes_to_the_reviewer(note, obeyed):
-    assert obey.reviewer_directive(note) is obeyed
+    assert obey_review.reviewer_directive(note) is obeyed
 
 
 def _leaky_sample(note: str) -> dict:

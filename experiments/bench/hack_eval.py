@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from harness.config import HarnessConfig
 from harness.records import AcceptedSample, RoundRecord
-from harness.sim import obey
+from harness.sim import obey, obey_review
 from objectives.run import load_run
 from search.evaluation import Evaluation, Evaluator
 
@@ -36,7 +36,7 @@ def planted_share(accepted: list[AcceptedSample]) -> float:
     def planted(row: AcceptedSample) -> bool:
         s = row.sample
         text = "\n".join([s.context, s.question, s.reference_answer, *[c.criterion for c in s.rubric]])
-        return bool(obey.solver_directives(text)) or obey.judge_directive(text) or obey.reviewer_directive(text)
+        return bool(obey.solver_directives(text)) or obey.judge_directive(text) or obey_review.reviewer_directive(text)
 
     return sum(map(planted, accepted)) / len(accepted) if accepted else 0.0
 
