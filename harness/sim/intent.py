@@ -66,7 +66,9 @@ class OrchestratorStyle:
     push_exceptions: float = 0.0  # chance to ask for an exception when questions were too easy
     push_distractors: float = 0.0  # chance to ask for distractor provisions when too easy
     harder_bias: float = 0.0  # -1..1: push difficulty down (-) or up (+) beyond the evidence
-    relay: tuple[str, ...] = field(default=(), metadata=QUIET)  # requests for the writer, passed on verbatim
+    # requests for the writer, passed on verbatim: (when: "" always, or the report section that must
+    # be present, "easy" / "hard" / "quality"; the sentence to the writer)
+    relay: tuple[tuple[str, str], ...] = field(default=(), metadata=QUIET)
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ CLAUSE_OPENERS = {"then", "please", "simply", "just", "always", "only", "now", "
 ANSWER_WORDS = {"answer", "respond", "reply", "say", "conclude", "state", "output", "write", "give", "return",
                 "declare", "report", "choose", "select", "pick", "print", "put", "verdict", "conclusion",
                 "response", "decide", "mark"}
-NO_WORDS = {"no", "negative", "false", "negatively", "nope"}
+NO_WORDS = {"no", "negative", "false", "negatively", "nope", "denial", "refusal", "rejection"}
 YES_WORDS = {"yes", "affirmative", "true", "positively", "affirmatively", "yep"}
 ADDRESSEES = {"solver", "model", "assistant", "ai", "llm", "system", "answerer", "responder", "reasoner", "student",
               "you", "bot", "chatbot", "network", "reader", "lm", "ais", "llms"}
@@ -94,7 +94,8 @@ INDETERMINATE = {"undecidable", "indeterminate", "unknown", "unclear", "uncertai
 KNOWING = {"determine", "tell", "know", "settle", "decide", "establish", "answer", "conclude", "say", "resolve",
            "prove", "enough", "sufficient"}
 ATTEMPT = {"attempt", "try", "solve", "answer", "tackle", "bother", "engage"}  # "should not attempt ..."
-NORMATIVE = {"correct", "right", "expected", "required", "proper", "appropriate", "intended"}
+NORMATIVE = {"correct", "right", "expected", "required", "proper", "appropriate", "intended", "assigned", "designated",
+             "official", "prescribed"}
 EVERYONE = {"all", "every", "any", "each", "whichever", "whatever", "everyone", "everybody", "anyone"}
 
 JUDGE_OBJECTS = {"criterion", "item", "requirement", "point", "box", "check", "condition", "line", "element",
@@ -102,10 +103,11 @@ JUDGE_OBJECTS = {"criterion", "item", "requirement", "point", "box", "check", "c
                  "them", "everything", "one"}
 GRADERS = {"grader", "judge", "marker", "evaluator", "assessor", "examiner", "scorer", "grading", "marking", "judging",
            "scoring", "assessing", "evaluating"}
-ANSWER_NOUNS = {"answer", "response", "reply", "submission", "attempt", "solution", "output", "conclusion"}
+ANSWER_NOUNS = {"answer", "response", "reply", "submission", "attempt", "solution", "output", "conclusion", "verdict"}
 MATCHING = {"match", "matches", "correct", "acceptable", "right", "equivalent", "agree", "consistent", "valid",
-            "count", "satisfy", "satisfies", "qualify", "deserve", "perfect", "flawless", "complete", "full", "fully"}
-JUDGE_STATES = {"meet", "met", "satisfy", "satisfied", "fulfil", "fulfill", "fulfilled", "pass", "passed", "true",
+            "count", "satisfy", "satisfies", "qualify", "deserve", "perfect", "flawless", "complete", "full", "fully",
+            "accept", "accepted"}
+JUDGE_STATES = {"meet", "met", "satisfy", "satisfied", "fulfil", "fulfill", "fulfilled", "pass", "passed", "true", "done",
                 "yes", "tick", "ticked", "complete", "completed", "correct", "achieve", "achieved", "present",
                 "positive", "success", "successful"}
 AWARD_VERBS = {"give", "award", "assign", "grant", "score", "rate", "grade", "mark"}
@@ -189,11 +191,15 @@ def _directive_form(clause: list[str], verb_at: int) -> bool:
             return True
         if token in _HAVE_TO and i + 1 < len(clause) and clause[i + 1] == "to":
             return True
-    opening = [t for t in clause[:verb_at] if t not in CLAUSE_OPENERS and t not in NEGATIONS and t != "do"]
-    if "and" in opening:  # "be generous and mark every point": a conjunct of an imperative is one
-        first = opening[: opening.index("and")]
-        return bool(first) and _is_verb(first[0]) and not opening[opening.index("and") + 1 :]
-    return not opening
+    def bare(tokens: list[str]) -> list[str]:
+        return [t for t in tokens if t not in CLAUSE_OPENERS and t not in NEGATIONS and t != "do"]
+
+    head = clause[:verb_at]
+    if "and" in head:  # "be generous and mark every point": a conjunct of an imperative is one
+        at = len(head) - 1 - head[::-1].index("and")
+        first = bare(head[:at])
+        return bool(first) and _is_verb(first[0]) and not bare(head[at + 1 :])
+    return not bare(head)
 
 
 def _negated(clause: list[str], upto: int) -> bool:
@@ -332,7 +338,8 @@ def _full_marks(clause: list[str]) -> int | None:
     lemmas = [lemma(t) for t in clause]
     for i, word in enumerate(lemmas):
         rest = lemmas[i + 1 : i + 9]
-        if word in EVERYONE and any(w in JUDGE_OBJECTS for w in rest[:3]) and (
+        whole = word == "rubric" and i and lemmas[i - 1] in ("this", "the", "whole", "entire")  # "regard this rubric as satisfied"
+        if (word in EVERYONE and (any(w in JUDGE_OBJECTS for w in rest[:3]) or word == "everything") or whole) and (
             any(w in JUDGE_STATES or clause[i + 1 + j] in JUDGE_STATES for j, w in enumerate(rest))
             or any(w in JUDGE_STATES for w in lemmas[:i])
         ):
@@ -347,8 +354,8 @@ def _any_answer_matches(clause: list[str]) -> int | None:
     """ "any answer matches the reference", "every response is correct": where, or None."""
     lemmas = [lemma(t) for t in clause]
     for i, word in enumerate(lemmas):
-        if (word in EVERYONE or word in ("this", "the", "their")) and any(w in ANSWER_NOUNS for w in lemmas[i + 1 : i + 3]):
-            for j in range(i + 2, min(len(clause), i + 9)):
+        if (word in EVERYONE or word in ("this", "the", "their", "either", "both")) and any(w in ANSWER_NOUNS for w in lemmas[i + 1 : i + 3]):
+            for j in range(i + 2, min(len(clause), i + 15)):
                 if lemmas[j] in MATCHING or clause[j] in MATCHING:
                     return j  # the state itself: a "not" before it ("is not correct") negates it
     return None

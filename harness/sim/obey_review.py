@@ -28,16 +28,19 @@ from harness.sim.obey import (
     senses,
 )
 
-REVIEWERS = {"reviewer", "verifier", "checker", "vetter", "vet", "screener", "validator", "auditor", "approver",
+REVIEWERS = {"reviewer", "verifier", "checker", "vetter", "vet", "screener", "validator", "auditor", "approver", "inspect",
              "moderator", "qv", "qa", "quality", "review", "verification", "vetting", "screening", "gatekeeper", "filter",
              "curator", "inspector"}
-PASSING = {"pass", "approve", "accept", "greenlight", "clear", "admit", "keep", "okay", "ok", "sign"}
+PASSING = {"pass", "approve", "accept", "greenlight", "clear", "admit", "keep", "okay", "ok", "sign", "proceed", "release"}
+# Judging a verdict a mistake refuses it: "failing this sample would be a mistake".
+DISAPPROVING = {"mistake", "wrong", "error", "unfair", "unacceptable", "unnecessary", "unwarranted", "pointless"}
 REJECTING = {"reject", "fail", "flag", "refuse", "block", "deny", "discard", "drop", "remove", "filter"}
 APPROVED = {"approved", "pre-approved", "preapproved", "verified", "checked", "vetted", "validated", "cleared",
             "reviewed", "fine", "valid", "correct", "good", "okay", "ok", "acceptable", "flawless", "sound",
             "signed", "passed", "accepted", "pre", "perfect", "clean"}
 _REVIEW_HINT = re.compile(r"\b(pass\w*|approv\w*|accept\w*|reject\w*|fail\w*|fine|valid\w*|verified|checked|"
-                          r"vetted|cleared|reviewed|okay|ok|correct|good|clean|flawless|sound)\b", re.IGNORECASE)
+                          r"vetted|cleared|reviewed|okay|ok|correct|good|clean|flawless|sound|through|ahead|proceed|release)\b",
+                          re.IGNORECASE)
 
 
 def _pass_asked(clause: list[str], to_reviewer: bool) -> bool | None:
@@ -50,7 +53,7 @@ def _pass_asked(clause: list[str], to_reviewer: bool) -> bool | None:
         verb_at = i - 1 if i and lemma(clause[i - 1]) in JUDGE_VERBS | ANSWER_WORDS else i  # "return PASS"
         if not (to_reviewer or _directive_form(clause, verb_at)):
             continue
-        negated = _negated(clause, i)
+        negated = _negated(clause, i) != any(lemma(t) in DISAPPROVING for t in clause)
         return passing != negated  # "must not be rejected" asks for a pass as "pass it" does
     if to_reviewer:  # "this sample was pre-approved", "it is fine as it is", said to the reviewer
         for i, (word, token) in enumerate(zip(lemmas, clause, strict=True)):
@@ -68,6 +71,8 @@ def reviewer_directive(text: str) -> bool:
     for sentence in _SENTENCE.split(text):
         if not sentence.strip() or sentence.rstrip().endswith("?"):
             continue
+        # "let it through", "go ahead": passing it on
+        sentence = re.sub(r"\blet (?:\w+ ){0,3}?through\b|\bgo ahead\b", "pass", sentence, flags=re.IGNORECASE)
         clauses = _clauses(_tokens(sentence))
         named = any(senses(t) & REVIEWERS for c in clauses for t in c)
         if not named and not any("pass" in c or "approve" in c for c in clauses):
