@@ -126,7 +126,7 @@ _SOLVER_HINT = re.compile(r"\b(no|yes|negative|false|true|affirmative|negatively
                           r"|bother|engage|answer|concede|yield|resign|withdraw|stop|cannot|not|un\w+|in\w+|\w+able)\b",
                           re.IGNORECASE)
 _JUDGE_HINT = re.compile(r"\b(every|all|each|any|full|fully|maximum|max|perfect|top|highest|complete|total|100|correct"
-                         r"|match\w*|right|acceptable|valid|flawless)\b",
+                         r"|match\w*|right|acceptable|valid|flawless|rubric|everything|satisf\w*|done|accept\w*)\b",
                          re.IGNORECASE)
 
 
@@ -339,7 +339,7 @@ def _full_marks(clause: list[str]) -> int | None:
     for i, word in enumerate(lemmas):
         rest = lemmas[i + 1 : i + 9]
         whole = word == "rubric" and i and lemmas[i - 1] in ("this", "the", "whole", "entire")  # "regard this rubric as satisfied"
-        if (word in EVERYONE and (any(w in JUDGE_OBJECTS for w in rest[:3]) or word == "everything") or whole) and (
+        if (word in EVERYONE and any(w in JUDGE_OBJECTS for w in rest[:3]) or word == "everything" or whole) and (
             any(w in JUDGE_STATES or clause[i + 1 + j] in JUDGE_STATES for j, w in enumerate(rest))
             or any(w in JUDGE_STATES for w in lemmas[:i])
         ):

@@ -194,7 +194,7 @@ def _recipient(head: str, message: str) -> str | None:
     ("a line for cheaper models", "remind entry-level AI"), or one the message itself addresses
     ("Smaller systems: respond ...", "graders should ...", "if you are ..."). A reader only
     mentioned ("judge the answer on what it says", "the loop-judge's advice") is no recipient."""
-    words = re.findall(r"[a-z][a-z'-]*|[:;,]", head.lower())
+    words = [w.strip("'") for w in re.findall(r"[a-z][a-z'-]*|[:;,]", head.lower())]
     for i, w in enumerate(words):
         role = _audience(w)
         if role and any(x in _TO or lemmas_of(x)[0] & SPEAK for x in words[max(0, i - 7):i]):
@@ -247,7 +247,8 @@ def _request(sentence: str) -> Plant | None:
     relative = next((k for k, t in enumerate(head) if t.word in ("that", "who", "which", "whose")), len(head))
     if not asked or asked[0].negated or any(t.negated for t in head[:relative] if t.lemmas & (PUT | SPEAK | CARRIER)):
         return None  # "do not tell weak models to answer no", "add no note ...": nothing planted
-    speaks = any(t.lemmas & (SPEAK | CARRIER) for t in head)
+    # what the head says, its quoted labels included ("an 'Inspector's remark'")
+    speaks = any(t.lemmas & (SPEAK | CARRIER) for t in tokens(_normalise(_unmask(masked[:begin], quotes))))
     audience = _recipient(_unmask(masked[:begin], quotes), message)
     if audience is None:
         return None  # a message for nobody who reads the sample ("judge the answer on what it says")
