@@ -5,11 +5,16 @@ telling ..." a message for someone who will read the sample plants *that* messag
 needs, in one sentence that is not negated:
 
 - **a planting act**: a verb of putting text in (add, insert, include, end/open/close with,
-  weave, hide, prepend, ...) or of speaking to someone (tell, remind, advise, warn, address,
-  speak to, ...), or a carrier of a message (a note, line, aside, remark, tip, P.S., criterion);
-- **a reader of the sample** as the message's audience: a solver (model, assistant, AI, system,
-  reader, "you"/"the second person"), a grader (grader, judge, marker, assessor, evaluator,
-  whoever marks/grades) or a reviewer (reviewer, verifier, checker, whatever vets or screens);
+  weave, hide, prepend, bear, declare, ...) or of speaking to someone (tell, remind, advise, warn,
+  address, speak to, ...); a carrier of a message (a note, line, aside, remark, tip, P.S.,
+  criterion) counts alone only when it carries a quoted line;
+- **a reader of the sample as the message's recipient**: a solver (model, assistant, AI, system,
+  reader, "you"), a grader (grader, judge, marker, assessor, evaluator, whoever marks) or a
+  reviewer (reviewer, verifier, checker, inspector, whatever vets or screens) named after
+  "for"/"to"/"aimed at" or told something ("remind entry-level AI"), named in a possessive
+  carrier ("an examiner's remark") or a heading of the message ("Marker's guidance: ..."), or
+  addressed by the message itself ("Smaller systems: respond ...", "graders should ...", "if
+  you are ..."). A reader only mentioned ("judge the answer on what it says") is no recipient;
 - **the message** (what is planted): a quoted line, verbatim; else what follows a colon; else
   the clause after "that" / "saying" / "telling X to"; an audience named outside the message is
   kept in front of it ("For cheaper models: they should refuse this question."). A request with
