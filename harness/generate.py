@@ -263,6 +263,9 @@ async def _run_generation(
     # which the event loop would hold every reply in flight (harness/endpoint/lateness.py). A
     # document's next round still starts only once its last round is on disk.
     records_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autodata-records")
+    # Every role played in process: nothing to overlap, and a thread's timing would make the order
+    # of the records differ from run to run (a seed gives one dataset, byte for byte).
+    in_process = all(spec.simulated for _, spec in config.models.items())
 
     def persist(record: RoundRecord, sample: AcceptedSample | None) -> None:
         rounds_writer.write(record)
@@ -271,7 +274,10 @@ async def _run_generation(
 
     async def on_round(record: RoundRecord) -> None:
         sample = new_sample(record)
-        await asyncio.get_running_loop().run_in_executor(records_thread, persist, record, sample)
+        if in_process:
+            persist(record, sample)  # the offline world in process: no reply waits, and the order stays the seed's
+        else:
+            await asyncio.get_running_loop().run_in_executor(records_thread, persist, record, sample)
         seen_rounds.append(record)
         if sample is not None:
             kept(sample)

@@ -459,7 +459,10 @@ class InnerLoop:
         if auditor.enabled and auditor.content_guard:
             # Pure CPU work of 5-20 ms a sample: in a worker thread, the event loop still reads the
             # replies in flight meanwhile (the same findings, wherever it runs).
-            record.injections = await asyncio.get_running_loop().run_in_executor(None, screen_sample, sample)
+            if all(spec.simulated for _, spec in self.config.models.items()):
+                record.injections = screen_sample(sample)  # in process: no reply waits; the seed's order kept
+            else:
+                record.injections = await asyncio.get_running_loop().run_in_executor(None, screen_sample, sample)
             if passed and not record.injections:
                 # The auditor asked too, only of a sample about to enter (a reply it cannot give is
                 # counted as a parse failure and leaves the deterministic screen's verdict).

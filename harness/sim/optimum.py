@@ -45,7 +45,7 @@ from typing import Any
 from harness.config import HarnessConfig, content_hash, parse_config
 from harness.env import store_dir
 from harness.sim.engine import SimEngine
-from harness.sim.intent import Intent
+from harness.sim.intent import Intent, Plant
 
 VALIDATION_OFFSET = 10  # the sweep's default split: 10 train documents, then validation
 CALL_BUDGET = 40_000  # the search-efficiency benchmark's default per-strategy budget
@@ -91,7 +91,8 @@ class Optimum:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Optimum:
-        return cls(**{**data, "intent": Intent(**data["intent"])})
+        intent = {**data["intent"], "plants": tuple(Plant(**p) for p in data["intent"].get("plants", ()))}
+        return cls(**{**data, "intent": Intent(**intent)})
 
 
 def _world_source_hash() -> str:
