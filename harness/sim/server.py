@@ -7,6 +7,9 @@ Around the world sit what real endpoints do to clients: added latency, a concurr
 beyond which requests get 429 with ``Retry-After``, and faults (429, 500, timeouts, malformed
 bodies) drawn from their own seeded stream, never from the world's per-request randomness.
 ``GET /stats`` counts the requests served, by kind; ``POST /stats/reset`` zeroes the counters.
+A client may name itself by a path prefix, ``/c/<client>/v1/...`` (as a gateway tells tenants
+apart by key): then the requests in flight and the repeated answers are counted per client too,
+a repeat as ``"<client answered first>><client answered again>"``.
 
 Run it with ``python -m harness.sim.server [--port 0 ...]`` or ``autodata serve-sim``; the first
 line on stdout is the base URL. ``harness.sim.server_process.ServerProcess`` does that for
@@ -25,6 +28,7 @@ import signal
 import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
@@ -95,17 +99,19 @@ class SimServer:
         self.in_flight = 0
         self._faults = random.Random(settings.fault_seed)
         self.prefix = PrefixCache(settings.prefix_cache_blocks) if settings.prefix_cache_blocks else None
-        # Digests of the requests answered OK since the last reset: one seen again is counted
-        # "repeated" (a client paying twice for the same call).
-        self._answered: set[bytes] = set()
+        # Digests of the requests answered OK since the last reset, each with the client it was
+        # first answered to: one seen again is counted "repeated" (a client paying twice for the same call).
+        self._answered: dict[bytes, str] = {}
+        self.in_flight_by_client: Counter[str] = Counter()
         self._runner: web.AppRunner | None = None
         self.url = ""
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024 * 1024)  # long documents and demos
-        app.router.add_post("/v1/chat/completions", self.chat)
-        app.router.add_get("/v1/models", self.models)
-        app.router.add_get("/health", self.health)
+        for prefix in ("", "/c/{client}"):
+            app.router.add_post(prefix + "/v1/chat/completions", self.chat)
+            app.router.add_get(prefix + "/v1/models", self.models)
+            app.router.add_get(prefix + "/health", self.health)
         app.router.add_get("/stats", self.get_stats)
         app.router.add_post("/stats/reset", self.reset_stats)
         return app
@@ -136,12 +142,16 @@ class SimServer:
         return web.json_response({"object": "list", "data": data})
 
     async def get_stats(self, request: web.Request) -> web.Response:
-        return web.json_response(self.stats.snapshot(self.in_flight))
+        return web.json_response(self._snapshot())
+
+    def _snapshot(self) -> dict[str, Any]:
+        return {**self.stats.snapshot(self.in_flight),
+                "in_flight_by_client": {k: v for k, v in self.in_flight_by_client.items() if v}}
 
     async def reset_stats(self, request: web.Request) -> web.Response:
         self.stats = Stats()
-        self._answered = set()
-        return web.json_response(self.stats.snapshot(self.in_flight))
+        self._answered = {}
+        return web.json_response(self._snapshot())
 
     def _rate_limited(self, why: str) -> web.Response:
         wait = self.settings.retry_after_s
@@ -160,16 +170,19 @@ class SimServer:
         if capacity and self.in_flight >= capacity:
             stats.record("rate_limited_capacity")
             return self._rate_limited(f"capacity of {capacity} requests in flight reached")
+        client = request.match_info.get("client", "")
         self.in_flight += 1
+        self.in_flight_by_client[client] += 1
         stats.max_in_flight = max(stats.max_in_flight, self.in_flight)
         outcome = ["cancelled"]  # what to count if the client goes away before an answer
         try:
-            return await self._answer(request, outcome)
+            return await self._answer(request, outcome, client)
         finally:
             self.in_flight -= 1
+            self.in_flight_by_client[client] -= 1
             stats.record(*outcome)
 
-    async def _answer(self, request: web.Request, outcome: list[str]) -> web.Response:
+    async def _answer(self, request: web.Request, outcome: list[str], client: str) -> web.Response:
         raw = await request.read()
         try:
             chat = to_chat_request(raw)
@@ -216,7 +229,9 @@ class SimServer:
             digest = chat.digest(index)
             if digest in self._answered:
                 stats.kinds["repeated"] += 1
-            self._answered.add(digest)
+                stats.repeated_by_client[f"{self._answered[digest]}>{client}"] += 1
+            else:
+                self._answered[digest] = client
         return web.Response(text=body, content_type="application/json")
 
     def _draw_fault(self) -> str | None:
