@@ -9,9 +9,13 @@ worker is SIGKILLed and started again at once; then the workers finish the study
 
 - trials lost (killed and never redone), duplicated (one budget slot evaluated twice), stuck
   (RUNNING or WAITING at the end), over budget: all 0;
-- repeated paid calls (serve-sim answered a request it had already answered OK): at most the
-  calls in flight at the kills, beyond those a run without kills repeats (workers on separate
-  machines keep separate caches: a parent screened by two workers is paid by each);
+- repeated paid calls (serve-sim answered a request it had already answered OK), told apart by
+  who paid (each start of each worker names itself to serve-sim, ``/c/<host>-<start>/v1``):
+  a restarted worker re-paying what an earlier start of the same worker had paid is a kill's
+  repeat, with its target: at most the calls that worker had in flight at its kills. Repeats
+  within one process, and across workers (workers on separate machines keep separate caches:
+  a parent screened by two workers, or the seed tested for each worker's report, is paid by
+  each; so is a killed trial redone by another worker), are reported apart, not as kills';
 - duplicate MLflow runs (parent runs per study beyond one; child runs per trial and split
   beyond one): 0.
 
@@ -62,20 +66,45 @@ def stats(url: str) -> dict:
 
 class Worker:
     def __init__(self, host: str, folder: Path, config: Path, storage: str, tracking: str, sim_url: str) -> None:
-        self.host, self.folder = host, folder
+        self.host, self.folder, self.sim_url = host, folder, sim_url
         self.argv = [sys.executable, "-m", "experiments.cli", "sweep", str(config), "--storage", storage,
                      "--out", str(folder / f"out-{host}")]
         self.env = {**os.environ, "AUTODATA_STORE": str(folder / f"store-{host}"), "AUTODATA_HOST": host,
-                    "MLFLOW_TRACKING_URI": tracking, "AUTODATA_SERVE_SIM_URL": sim_url,
+                    "MLFLOW_TRACKING_URI": tracking,
                     "AUTODATA_HEARTBEAT_S": "2", "AUTODATA_HEARTBEAT_GRACE_S": "8"}
         self.env.pop("DSPY_CACHEDIR", None)
         self.process: subprocess.Popen | None = None
         self.starts = 0
 
+    @property
+    def client(self) -> str:
+        """How this start of the worker names itself to serve-sim."""
+        return f"{self.host}-{self.starts}"
+
     def start(self) -> None:
-        log = (self.folder / f"{self.host}.log").open("a")
-        self.process = subprocess.Popen(self.argv, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         self.starts += 1
+        # The harness hash keeps ${AUTODATA_SERVE_SIM_URL} unexpanded: every start runs the same harness.
+        url = self.sim_url.removesuffix("/v1") + f"/c/{self.client}/v1"
+        log = (self.folder / f"{self.host}.log").open("a")
+        self.process = subprocess.Popen(self.argv, cwd=REPO, env={**self.env, "AUTODATA_SERVE_SIM_URL": url},
+                                        stdout=log, stderr=subprocess.STDOUT)
+
+
+def classify_repeats(by_client: dict[str, int]) -> dict[str, int]:
+    """Repeats as serve-sim counts them ("<paid before, comma-separated>><paid again>", clients
+    named "<host>-<start>"), by cause: the same process; else an earlier start of the same worker
+    (a kill's); else only other workers."""
+    out = {"after_a_kill": 0, "within_a_process": 0, "across_workers": 0}
+    for pair, count in by_client.items():
+        before, again = pair.split(">")
+        earlier = before.split(",")
+        if again in earlier:
+            out["within_a_process"] += count
+        elif any(e.rsplit("-", 1)[0] == again.rsplit("-", 1)[0] for e in earlier):
+            out["after_a_kill"] += count  # a later start of one worker re-paying an earlier start's call
+        else:
+            out["across_workers"] += count
+    return out
 
 
 def count_trials(storage: str, budget: int) -> dict[str, int]:
@@ -151,7 +180,7 @@ def main() -> None:
             if not alive:
                 break
             victim = rng.choice(alive)
-            in_flight_at_kills += stats(server.url)["in_flight"]
+            in_flight_at_kills += stats(server.url)["in_flight_by_client"].get(victim.client, 0)
             victim.process.send_signal(signal.SIGKILL)
             victim.process.wait()
             kills += 1
@@ -168,6 +197,7 @@ def main() -> None:
         result = {"kills": kills, "worker_exit_codes": codes, "seconds": round(time.monotonic() - started),
                   **count_trials(storage, args.candidates), **count_runs(tracking),
                   "paid_calls": served.get("ok", 0), "repeated_paid_calls": served.get("repeated", 0),
+                  "repeated_paid_calls_by_cause": classify_repeats(served.get("repeated_by_client", {})),
                   "calls_in_flight_at_kills": in_flight_at_kills,
                   "faults": {k: served.get(k, 0) for k in ("fault_500", "fault_429", "rate_limited_capacity")
                              if k in served}}

@@ -144,7 +144,7 @@ class Stats:
     ok_by_role: Counter[str] = field(default_factory=Counter)
     # Answered OK: choices written (a request with n writes n) and the tokens its usage reported.
     tokens: Counter[str] = field(default_factory=Counter)
-    # Repeats by who was answered first and who again ("a>b"; "" for a client without a /c/ prefix).
+    # Repeats by who was answered before and who again ("a,b>c"; "" is a client without a /c/ prefix).
     repeated_by_client: Counter[str] = field(default_factory=Counter)
 
     def record(self, kind: str, profile: str | None = None, role: str | None = None) -> None:

@@ -9,7 +9,7 @@ bodies) drawn from their own seeded stream, never from the world's per-request r
 ``GET /stats`` counts the requests served, by kind; ``POST /stats/reset`` zeroes the counters.
 A client may name itself by a path prefix, ``/c/<client>/v1/...`` (as a gateway tells tenants
 apart by key): then the requests in flight and the repeated answers are counted per client too,
-a repeat as ``"<client answered first>><client answered again>"``.
+a repeat as ``"<clients answered it before, in order, comma-separated>><client answered again>"``.
 
 Run it with ``python -m harness.sim.server [--port 0 ...]`` or ``autodata serve-sim``; the first
 line on stdout is the base URL. ``harness.sim.server_process.ServerProcess`` does that for
@@ -99,9 +99,9 @@ class SimServer:
         self.in_flight = 0
         self._faults = random.Random(settings.fault_seed)
         self.prefix = PrefixCache(settings.prefix_cache_blocks) if settings.prefix_cache_blocks else None
-        # Digests of the requests answered OK since the last reset, each with the client it was
-        # first answered to: one seen again is counted "repeated" (a client paying twice for the same call).
-        self._answered: dict[bytes, str] = {}
+        # Digests of the requests answered OK since the last reset, each with the clients it was
+        # answered to: one seen again is counted "repeated" (a client paying twice for the same call).
+        self._answered: dict[bytes, list[str]] = {}
         self.in_flight_by_client: Counter[str] = Counter()
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -227,11 +227,12 @@ class SimServer:
                              "completion": sum(a[2] for a in answers)})
         for index in range(chat.n):
             digest = chat.digest(index)
-            if digest in self._answered:
+            before = self._answered.setdefault(digest, [])
+            if before:
                 stats.kinds["repeated"] += 1
-                stats.repeated_by_client[f"{self._answered[digest]}>{client}"] += 1
-            else:
-                self._answered[digest] = client
+                stats.repeated_by_client[f"{','.join(before)}>{client}"] += 1
+            if client not in before:
+                before.append(client)
         return web.Response(text=body, content_type="application/json")
 
     def _draw_fault(self) -> str | None:
