@@ -10,12 +10,13 @@ worker is SIGKILLed and started again at once; then the workers finish the study
 - trials lost (killed and never redone), duplicated (one budget slot evaluated twice), stuck
   (RUNNING or WAITING at the end), over budget: all 0;
 - repeated paid calls (serve-sim answered a request it had already answered OK), told apart by
-  who paid (each start of each worker names itself to serve-sim, ``/c/<host>-<start>/v1``):
-  a restarted worker re-paying what an earlier start of the same worker had paid is a kill's
-  repeat, with its target: at most the calls that worker had in flight at its kills. Repeats
-  within one process, and across workers (workers on separate machines keep separate caches:
-  a parent screened by two workers, or the seed tested for each worker's report, is paid by
-  each; so is a killed trial redone by another worker), are reported apart, not as kills';
+  who paid (each worker names itself to serve-sim, ``/c/<host>/v1``, the same URL at every start,
+  as a restarted machine keeps its endpoint): a worker paying again for what it had paid before
+  (a restart re-paying its killed predecessor's calls; a run without kills shows how many a
+  worker repeats on its own) has the target: at most the calls that worker had in flight at its
+  kills. Repeats across workers (workers on separate machines keep separate caches: a parent
+  screened by two workers, or the seed tested for each worker's report, is paid by each; so is a
+  killed trial redone by another worker) are reported apart, not as the kills';
 - duplicate MLflow runs (parent runs per study beyond one; child runs per trial and split
   beyond one): 0.
 
@@ -76,35 +77,38 @@ class Worker:
         self.process: subprocess.Popen | None = None
         self.starts = 0
 
-    @property
-    def client(self) -> str:
-        """How this start of the worker names itself to serve-sim."""
-        return f"{self.host}-{self.starts}"
-
     def start(self) -> None:
         self.starts += 1
-        # The harness hash keeps ${AUTODATA_SERVE_SIM_URL} unexpanded: every start runs the same harness.
-        url = self.sim_url.removesuffix("/v1") + f"/c/{self.client}/v1"
+        # One URL per worker, the same at every start: a restart reuses its preflight (kept in its
+        # store under the endpoint's URL) as a restarted machine would. The harness hash keeps
+        # ${AUTODATA_SERVE_SIM_URL} unexpanded, so all workers run the same harness.
+        url = self.sim_url.removesuffix("/v1") + f"/c/{self.host}/v1"
         log = (self.folder / f"{self.host}.log").open("a")
         self.process = subprocess.Popen(self.argv, cwd=REPO, env={**self.env, "AUTODATA_SERVE_SIM_URL": url},
                                         stdout=log, stderr=subprocess.STDOUT)
 
 
 def classify_repeats(by_client: dict[str, int]) -> dict[str, int]:
-    """Repeats as serve-sim counts them ("<paid before, comma-separated>><paid again>", clients
-    named "<host>-<start>"), by cause: the same process; else an earlier start of the same worker
-    (a kill's); else only other workers."""
-    out = {"after_a_kill": 0, "within_a_process": 0, "across_workers": 0}
+    """Repeats as serve-sim counts them ("<paid before, comma-separated>><paid again>", a client
+    per worker): a worker paying again for its own call, or only for other workers'."""
+    out = {"by_the_same_worker": 0, "across_workers": 0}
     for pair, count in by_client.items():
         before, again = pair.split(">")
-        earlier = before.split(",")
-        if again in earlier:
-            out["within_a_process"] += count
-        elif any(e.rsplit("-", 1)[0] == again.rsplit("-", 1)[0] for e in earlier):
-            out["after_a_kill"] += count  # a later start of one worker re-paying an earlier start's call
-        else:
-            out["across_workers"] += count
+        out["by_the_same_worker" if again in before.split(",") else "across_workers"] += count
     return out
+
+
+def pick_victim(alive: list[Worker], sim_url: str, rng: random.Random, polls: int = 50) -> tuple[Worker, int]:
+    """A worker with calls in flight when one has them within ``polls`` looks (a kill then cuts
+    work off, which is what resume must survive), else any; with its calls in flight."""
+    for _ in range(polls):
+        flying = stats(sim_url)["in_flight_by_client"]
+        busy = [w for w in alive if flying.get(w.host, 0) > 0]
+        if busy:
+            victim = rng.choice(busy)
+            return victim, flying[victim.host]
+        time.sleep(0.1)
+    return rng.choice(alive), 0
 
 
 def count_trials(storage: str, budget: int) -> dict[str, int]:
@@ -173,14 +177,15 @@ def main() -> None:
         workers = [Worker(f"host{i}", folder, config, storage, tracking, server.url) for i in range(3)]
         for worker in workers:
             worker.start()
-        kills, in_flight_at_kills = 0, 0
+        kills, in_flight_at_kills, busy_kills = 0, 0, 0
         while time.monotonic() - started < args.duration:
             time.sleep(args.kill_every)
             alive = [w for w in workers if w.process is not None and w.process.poll() is None]
             if not alive:
                 break
-            victim = rng.choice(alive)
-            in_flight_at_kills += stats(server.url)["in_flight_by_client"].get(victim.client, 0)
+            victim, busy = pick_victim(alive, server.url, rng)
+            in_flight_at_kills += busy
+            busy_kills += busy > 0
             victim.process.send_signal(signal.SIGKILL)
             victim.process.wait()
             kills += 1
@@ -194,7 +199,7 @@ def main() -> None:
                 worker.process.kill()
                 codes[worker.host] = "timeout"
         served = stats(server.url)
-        result = {"kills": kills, "worker_exit_codes": codes, "seconds": round(time.monotonic() - started),
+        result = {"kills": kills, "kills_with_calls_in_flight": busy_kills, "worker_exit_codes": codes, "seconds": round(time.monotonic() - started),
                   **count_trials(storage, args.candidates), **count_runs(tracking),
                   "paid_calls": served.get("ok", 0), "repeated_paid_calls": served.get("repeated", 0),
                   "repeated_paid_calls_by_cause": classify_repeats(served.get("repeated_by_client", {})),
