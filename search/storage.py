@@ -166,6 +166,12 @@ def register_worker(study: optuna.Study) -> None:
     study.set_user_attr(f"worker:{WORKER}", datetime.datetime.now().isoformat())
 
 
+def given_up(trial: optuna.trial.FrozenTrial) -> bool:
+    """A trial failed by heartbeat that ``RetryHeartbeatStaleTrialCallback`` did not enqueue again:
+    it had been redone RETRIES times already (a trial that kills its worker every time)."""
+    return trial.state == TrialState.FAIL and len(trial.system_attrs.get("retry_history", [])) >= RETRIES
+
+
 def recover_stale(study: optuna.Study) -> list[int]:
     """Fail trials left RUNNING by dead workers and enqueue them again (redone): by heartbeat on a
     database server (any host), by PID on SQLite and journal files (this machine)."""

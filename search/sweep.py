@@ -54,6 +54,7 @@ from search.space import build_harness, distributions, genes_of, knobs_of
 from search.storage import (
     HEARTBEAT_S,
     WORKER,
+    given_up,
     has_heartbeats,
     is_journal,
     open_storage,
@@ -515,8 +516,20 @@ class Sweep:
             self.heartbeat.stop()
             self.slots.release("worker", self.worker_number)
 
+    def _recover(self) -> None:
+        """Trials of dead workers are failed and redone (search/storage.py). One given up after its
+        last redo gives its budget slot back, so the budget is still spent, on a new candidate
+        (else every worker would wait for a slot nobody holds alive); exactly one worker gives it
+        back (a claim), so a slot a new candidate took meanwhile is never freed twice."""
+        failed = set(recover_stale(self.study))
+        if not failed:
+            return
+        for trial in self.study.get_trials(deepcopy=False, states=(TrialState.FAIL,)):
+            if trial.number in failed and given_up(trial) and self.slots.claim("given_up", trial.number, WORKER):
+                self._release(slot=trial.user_attrs.get("slot"))
+
     async def _loop(self) -> Spent:
-        recover_stale(self.study)
+        self._recover()
         register_worker(self.study)
         self._ensure_seed()
         self.refresh()
@@ -525,7 +538,7 @@ class Sweep:
         recovered = time.monotonic()
         while True:
             if time.monotonic() - recovered >= self._recover_every():
-                recover_stale(self.study)  # trials of workers that died meanwhile are redone
+                self._recover()  # trials of workers that died meanwhile are redone
                 recovered = time.monotonic()
             stopped = self.exhausted(self.spent(), owed=self._owed())
             if stopped and stopped.startswith("candidates") and (in_flight or self._others_running(in_flight)):

@@ -115,21 +115,28 @@ def count_trials(storage: str, budget: int) -> dict[str, int]:
     import optuna
     from optuna.trial import TrialState
 
+    from search.storage import given_up as is_given_up
     from search.storage import open_storage
 
     (name,) = optuna.get_all_study_names(open_storage(storage))
     trials = optuna.load_study(study_name=name, storage=open_storage(storage)).get_trials(deepcopy=False)
     counted = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED) and not t.user_attrs.get("rejected")
                and "repeat_of" not in t.user_attrs]
-    redone_from = Counter(t.system_attrs.get("failed_trial") for t in trials if "failed_trial" in t.system_attrs)
+    # The trial each redo redoes directly: the last of Optuna's retry history (its "failed_trial" is
+    # the first of a chain), or the PID path's redo_of.
+    redone_from = Counter(t.system_attrs["retry_history"][-1] for t in trials if t.system_attrs.get("retry_history"))
     redone_from.update(t.user_attrs["redo_of"] for t in trials if "redo_of" in t.user_attrs)
     killed = [t for t in trials if t.state == TrialState.FAIL and not t.user_attrs.get("rejected")
               and not t.user_attrs.get("cancelled") and "error" not in t.user_attrs]
+    given_up = [t for t in killed if redone_from[t.number] == 0 and is_given_up(t)]
     slots = Counter(t.user_attrs.get("slot") for t in counted)
     return {
         "candidates": len(counted), "budget": budget, "trials": len(trials),
         "killed_trials": len(killed),
-        "lost": sum(1 for t in killed if redone_from[t.number] == 0),
+        # Killed RETRIES + 1 times over (a trial that kills its worker every time): not redone again,
+        # by design; its budget slot goes to a new candidate.
+        "given_up_after_redos": len(given_up),
+        "lost": sum(1 for t in killed if redone_from[t.number] == 0 and t not in given_up),
         "duplicated": sum(n - 1 for n in slots.values() if n > 1) + sum(n - 1 for n in redone_from.values() if n > 1),
         "stuck": sum(1 for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)),
         "over_budget": max(0, len(counted) - budget),
