@@ -48,6 +48,10 @@ from harness.endpoint.errors import EndpointError
 
 PROBE_TOKENS = 200  # the structured probe's reply cap (or the role's, when lower): ~120 tokens suffice
 REUSE_S = 6 * 3600.0
+# A server error or dropped connection on the role's probe is tried again twice (backoff from 50 ms):
+# one transient 500 must not stop a run, or a worker restarted on a busy endpoint; a server that is
+# down still fails within a second.
+PROBE_RETRIES = 2
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 _RUBRIC = [{"criterion": "concludes that Ann is a senior pilot", "weight": 1.0}]
@@ -337,7 +341,7 @@ def preflight(config: HarnessConfig, fresh: bool = False) -> list[Check]:
         groups.setdefault(json.dumps([spec.model_dump(), form], sort_keys=True), (spec, []))[1].append(role)
     roles = None
     if any(not spec.simulated for _, spec in config.role_models()):
-        runtime = config.runtime.model_copy(update={"cache": False, "num_retries": 0})
+        runtime = config.runtime.model_copy(update={"cache": False, "num_retries": PROBE_RETRIES})
         roles = Roles(config, ModelRegistry(config.models, runtime))
     remembered = {} if fresh else _remembered()
     checks = []

@@ -171,6 +171,18 @@ def test_a_preflight_killed_part_way_keeps_the_checks_it_finished(monkeypatch: p
     assert sent_before_the_kill > 0 and not any(c.cached for c in checks if not c.simulated and c not in reused)
 
 
+def test_a_transient_server_error_on_a_probe_does_not_fail_the_preflight(tmp_path: Path) -> None:
+    # Fault seed 1 draws a 500 for the first request the server admits (and 20% of the rest).
+    with ServerProcess(fault_500=0.2, fault_seed=1) as server:
+        data = yaml.safe_load((REPO / "experiments/configs/serve_sim.yaml").read_text())
+        for spec in data["models"].values():
+            spec["api_base"] = server.url
+        checks = preflight(parse_config(data))
+        served = server.stats()
+    assert served["fault_500"] >= 1, served
+    assert not failures(checks), failures(checks)
+
+
 def test_an_unreachable_endpoint_names_every_role_on_it() -> None:
     config = parse_config(on("http://127.0.0.1:9/v1", ("judge",)))
     checks = preflight(config, fresh=True)
