@@ -181,8 +181,13 @@ def test_repeats_are_counted_by_the_clients_a_path_prefix_names(plain: ServerPro
     assert post(plain, other, client="host1-1")[0] == 200  # a new request: no repeat
     stats = plain.stats()
     assert stats["ok"] == 5 and stats["repeated"] == 3
-    assert stats["repeated_by_client"] == {"host0-1>host0-1": 1, "host0-1>host1-1": 1, "host0-1,host1-1>": 1}
+    assert stats["repeated_by_client"] == {"host0-1#0>host0-1#0": 1, "host0-1#0>host1-1#0": 1,
+                                           "host0-1#0,host1-1#0>": 1}
     assert stats["in_flight_by_client"] == {}
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    opener.open(urllib.request.Request(plain.url.removesuffix("/v1") + "/c/host0-1/session", data=b"", method="POST"))
+    assert post(plain, body, client="host0-1")[0] == 200  # the client's next session pays again
+    assert plain.stats()["repeated_by_client"]["host0-1#0,host1-1#0,>host0-1#1"] == 1
     assert plain.reset()["repeated_by_client"] == {}
 
 

@@ -10,13 +10,13 @@ worker is SIGKILLed and started again at once; then the workers finish the study
 - trials lost (killed and never redone), duplicated (one budget slot evaluated twice), stuck
   (RUNNING or WAITING at the end), over budget: all 0;
 - repeated paid calls (serve-sim answered a request it had already answered OK), told apart by
-  who paid (each worker names itself to serve-sim, ``/c/<host>/v1``, the same URL at every start,
-  as a restarted machine keeps its endpoint): a worker paying again for what it had paid before
-  (a restart re-paying its killed predecessor's calls; a run without kills shows how many a
-  worker repeats on its own) has the target: at most the calls that worker had in flight at its
-  kills. Repeats across workers (workers on separate machines keep separate caches: a parent
-  screened by two workers, or the seed tested for each worker's report, is paid by each; so is a
-  killed trial redone by another worker) are reported apart, not as the kills';
+  who paid: each worker names itself to serve-sim (``/c/<host>/v1``, the same URL at every start,
+  as a restarted machine keeps its endpoint), and each restart begins a new session of that name.
+  A restarted worker re-paying what an earlier start of it had paid is a kill's repeat, with the
+  target: at most the calls that worker had in flight at its kills. Repeats within one process
+  (two candidates evaluated at once sending one request before either is cached) and across
+  workers (separate machines keep separate caches: a parent screened by two workers, the seed
+  tested for each worker's report, a killed trial redone by another worker) are reported apart;
 - duplicate MLflow runs (parent runs per study beyond one; child runs per trial and split
   beyond one): 0.
 
@@ -89,13 +89,26 @@ class Worker:
 
 
 def classify_repeats(by_client: dict[str, int]) -> dict[str, int]:
-    """Repeats as serve-sim counts them ("<paid before, comma-separated>><paid again>", a client
-    per worker): a worker paying again for its own call, or only for other workers'."""
-    out = {"by_the_same_worker": 0, "across_workers": 0}
+    """Repeats as serve-sim counts them ("<paid before, comma-separated>><paid again>", each payer
+    "<worker>#<session>", a session per start): within one process; by a restarted worker for
+    what an earlier start of it paid (a kill's); or only for other workers' calls."""
+    out = {"after_a_kill": 0, "within_a_process": 0, "across_workers": 0}
     for pair, count in by_client.items():
         before, again = pair.split(">")
-        out["by_the_same_worker" if again in before.split(",") else "across_workers"] += count
+        earlier = before.split(",")
+        if again in earlier:
+            out["within_a_process"] += count
+        elif any(e.split("#")[0] == again.split("#")[0] for e in earlier):
+            out["after_a_kill"] += count
+        else:
+            out["across_workers"] += count
     return out
+
+
+def new_session(sim_url: str, client: str) -> None:
+    request = urllib.request.Request(sim_url.removesuffix("/v1") + f"/c/{client}/session", data=b"", method="POST")
+    with _OPENER.open(request, timeout=10):
+        pass
 
 
 def pick_victim(alive: list[Worker], sim_url: str, rng: random.Random, polls: int = 50) -> tuple[Worker, int]:
@@ -196,6 +209,7 @@ def main() -> None:
             victim.process.send_signal(signal.SIGKILL)
             victim.process.wait()
             kills += 1
+            new_session(server.url, victim.host)  # what the restart pays from here on is its own session's
             victim.start()
         deadline = time.monotonic() + args.finish_timeout
         codes = {}

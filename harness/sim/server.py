@@ -10,6 +10,9 @@ bodies) drawn from their own seeded stream, never from the world's per-request r
 A client may name itself by a path prefix, ``/c/<client>/v1/...`` (as a gateway tells tenants
 apart by key): then the requests in flight and the repeated answers are counted per client too,
 a repeat as ``"<clients answered it before, in order, comma-separated>><client answered again>"``.
+``POST /c/<client>/session`` starts a new session of that client (a restarted process keeping
+its name): clients are then written ``<client>#<session>``, so a repeat across a restart tells
+itself from one within a process.
 
 Run it with ``python -m harness.sim.server [--port 0 ...]`` or ``autodata serve-sim``; the first
 line on stdout is the base URL. ``harness.sim.server_process.ServerProcess`` does that for
@@ -103,6 +106,7 @@ class SimServer:
         # answered to: one seen again is counted "repeated" (a client paying twice for the same call).
         self._answered: dict[bytes, list[str]] = {}
         self.in_flight_by_client: Counter[str] = Counter()
+        self.sessions: Counter[str] = Counter()  # per client: how many times it started anew
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -112,6 +116,7 @@ class SimServer:
             app.router.add_post(prefix + "/v1/chat/completions", self.chat)
             app.router.add_get(prefix + "/v1/models", self.models)
             app.router.add_get(prefix + "/health", self.health)
+        app.router.add_post("/c/{client}/session", self.new_session)
         app.router.add_get("/stats", self.get_stats)
         app.router.add_post("/stats/reset", self.reset_stats)
         return app
@@ -148,6 +153,11 @@ class SimServer:
         return {**self.stats.snapshot(self.in_flight),
                 "in_flight_by_client": {k: v for k, v in self.in_flight_by_client.items() if v}}
 
+    async def new_session(self, request: web.Request) -> web.Response:
+        client = request.match_info["client"]
+        self.sessions[client] += 1
+        return web.json_response({"client": client, "session": self.sessions[client]})
+
     async def reset_stats(self, request: web.Request) -> web.Response:
         self.stats = Stats()
         self._answered = {}
@@ -176,7 +186,8 @@ class SimServer:
         stats.max_in_flight = max(stats.max_in_flight, self.in_flight)
         outcome = ["cancelled"]  # what to count if the client goes away before an answer
         try:
-            return await self._answer(request, outcome, client)
+            label = f"{client}#{self.sessions[client]}" if client else ""
+            return await self._answer(request, outcome, label)
         finally:
             self.in_flight -= 1
             self.in_flight_by_client[client] -= 1
