@@ -105,7 +105,12 @@ def preflight_checks(config: HarnessConfig, where: str = "", *, fresh: bool = Fa
     store); simulated roles make no call, and a config of simulated roles only none at all unless
     ``always``. Raises :class:`PreflightError` when a role cannot work."""
     from harness.preflight import failures, preflight
+    from objectives.downstream import registry as trainers
 
+    # Downstream trainers register by name in objectives (the harness config cannot list them).
+    if config.downstream.kind not in trainers.names():
+        raise ConfigError(f"{where or 'configuration: '}downstream.kind: unknown trainer '{config.downstream.kind}'; "
+                          f"registered: {', '.join(trainers.names())}")
     if not always and all(spec.simulated for _, spec in config.models.items()):
         return []
     checks = preflight(config, fresh=fresh)

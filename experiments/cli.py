@@ -280,9 +280,12 @@ def score_command(
 ) -> None:
     """Print the scorecard of a finished generation (computed and written if missing)."""
     from experiments.display import scorecard_table
+    from objectives.downstream import registry as trainers
     from objectives.evaluate import EXIT_INCOMPLETE, config_of, read_scorecard, score_run
     from objectives.run import RunNotFoundError
 
+    if downstream is not None and downstream not in trainers.names():
+        fail(f"--downstream: unknown trainer '{downstream}'; registered: {', '.join(trainers.names())}")
     card = read_scorecard(out) if downstream is None else None
     if card is None:
         try:

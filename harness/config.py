@@ -195,7 +195,9 @@ class Documents(Strict):
 class DownstreamSpec(Strict):
     """How the dataset's downstream reward is measured (objectives/downstream); not harness identity."""
 
-    kind: Literal["none", "sim", "icl", "command"] = "none"
+    # A trainer registered by name in objectives/downstream/registry.py (none, sim, icl, command, ...);
+    # the name is checked before any call (experiments/api.py preflight_checks).
+    kind: str = Field(default="none", min_length=1)
     k: int = Field(default=4, ge=1, le=64)  # icl: demonstrations per prompt
     eval_path: str | None = None  # icl: JSONL of held-out samples; default (offline world) draws them
     eval_count: int = Field(default=40, ge=1)
@@ -234,6 +236,18 @@ class Budget(Strict):
     dollars: float | None = Field(default=None, gt=0)
 
 
+class SimFaults(Strict):
+    """Faults the offline world injects into its own replies, at these rates per call (each call
+    draws at most one; deterministic per request). A setting of the world, read by the model
+    registry for ``sim/...`` models; ``serve-sim --fault-*`` sets the same over HTTP."""
+
+    malformed: float = Field(default=0.0, ge=0, le=1)
+    timeout: float = Field(default=0.0, ge=0, le=1)
+    rate_limit: float = Field(default=0.0, ge=0, le=1)
+    server_error: float = Field(default=0.0, ge=0, le=1)
+    latency_s: float = Field(default=0.0, ge=0)
+
+
 class Runtime(Strict):
     """How calls are made; not part of the harness identity."""
 
@@ -255,6 +269,7 @@ class Runtime(Strict):
     # together where a single attempt can decide the candidate, else all at once; a number: waves
     # of that many; ``all``: every attempt requested and judged (the paper's protocol, ablations).
     attempt_parallelism: int | Literal["auto", "all"] = Field(default="auto")
+    sim_faults: SimFaults = SimFaults()
 
     @field_validator("attempt_parallelism")
     @classmethod

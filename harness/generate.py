@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from harness import aio, provenance
 from harness.adapter import call_settings
 from harness.config import HarnessConfig
 from harness.dataset_feedback import DatasetFeedback
-from harness.documents import Document, DocumentSet
+from harness.documents import Document, DocumentSet, load_documents
 from harness.endpoint.budget import Spend
 from harness.endpoint.errors import BudgetExceeded, EndpointError
 from harness.endpoint.limits_store import keep as keep_limits
@@ -41,7 +42,6 @@ from harness.models import ModelRegistry
 from harness.records import AcceptedSample, Candidate, FinalCheck, JsonlWriter, RoundRecord, read_jsonl
 from harness.roles import Roles
 from harness.secrets import redact
-from harness.sim.engine import FaultPlan
 from harness.structured import StructuredModes
 from harness.summary import (
     endpoint_summary,
@@ -383,12 +383,19 @@ def generate(
     docs: DocumentSet,
     out: Path,
     *,
-    faults: FaultPlan | None = None,
     registry: ModelRegistry | None = None,
     progress: ProgressCallback | None = None,
     preflight: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Synchronous entry point (the CLI, tests, the sweep)."""
-    registry = registry or ModelRegistry(config.models, config.runtime, faults,
-                                         world_seed=config.documents.world_seed)
+    registry = registry or ModelRegistry(config.models, config.runtime, world_seed=config.documents.world_seed)
     return aio.run(run_generation(config, docs, Path(out), registry=registry, progress=progress, preflight=preflight))
+
+
+def run_offline(config: HarnessConfig, engine: Any) -> dict[str, Any]:
+    """One whole generation of ``config`` in a temporary folder, served by the offline world's
+    ``engine`` as given (the world's optimum search forces its intent: harness/sim/optimum.py)."""
+    docs = load_documents(config.documents)
+    registry = ModelRegistry(config.models, config.runtime, engine=engine)
+    with tempfile.TemporaryDirectory(prefix="autodata-offline-") as tmp:
+        return generate(config, docs, Path(tmp), registry=registry)

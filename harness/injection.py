@@ -43,7 +43,7 @@ SECOND_PERSON = {"you", "your", "yours", "yourself", "yourselves"}
 
 MODALS = {"should", "must", "shall", "ought", "please", "kindly", "need", "needs", "have to", "has to", "is to",
           "are to", "required", "expected", "supposed", "asked", "instructed", "told", "advised", "encouraged",
-          "recommended", "best", "wise", "better", "remember", "sure", "important", "essential", "want"}
+          "recommended", "best", "wise", "better", "remember", "sure", "important", "essential", "want", "directed"}
 ASIDE = re.compile(r"\b(note|notice|memo|message|reminder|hint|tip|advice|attention|warning|p\.?s\.?)\b"
                    r"[^.:]{0,40}?\b(to|for)\b|^\s*(attention|dear|hey|hi|hello)\b|\bif you are\b|\bif you're\b"
                    r"|\b(reading|processing|evaluating|grading|checking|answering) this\b"
@@ -136,7 +136,7 @@ _DOER = re.compile(r"\b(whoever|anyone|anybody|everyone|those|one|any\s+\w+)\s+(
                    r"verif|process|judg|inspect|audit)\w*\b", re.IGNORECASE)
 _STAGE = re.compile(r"\b(validation|verification|review|reviewing|grading|marking|scoring|quality|qa|vetting|"
                     r"checking|evaluation|assessment)[\s-]+(step|stage|pass|process|pipeline|control|filter|model|"
-                    r"system|team|layer|bot|tool|checker|check)s?\b", re.IGNORECASE)
+                    r"system|team|layer|bot|tool|checker|check|agent)s?\b", re.IGNORECASE)
 
 
 def _reader(words: list[str]) -> str | None:
@@ -157,13 +157,25 @@ def _reader(words: list[str]) -> str | None:
     return "you" if any(w in SECOND_PERSON for w in words) else None
 
 
+_DISCOURSE = re.compile(r"^\W*(btw|fyi|p\.?s\.?|psst|hey|oh|ok|okay|also|and|so|anyway|honestly)\b[\s,:\-]*",
+                        re.IGNORECASE)
+
+
 def _imperative(sentence: str) -> bool:
-    """Does the sentence (or its main clause, after a conditional or a vocative) open with a verb?"""
-    body = _CONDITIONAL.sub("", sentence)
+    """Does the sentence (or its main clause, after a discourse marker, a conditional or a vocative)
+    open with a verb?"""
+    body = _CONDITIONAL.sub("", _DISCOURSE.sub("", sentence))
     vocative = VOCATIVE.match(body)
-    if vocative:
-        body = body[vocative.end():]
-    words = [w for w in _words(body)]
+    if not vocative:
+        return _opens_with_verb(body)
+    # "Grader: mark ..." opens with a vocative; "just go with no, ..." only looks like one (a
+    # heading such as "Note: the deadline ..." is not read as an imperative "note").
+    rest = body[vocative.end():]
+    return _opens_with_verb(rest) or (vocative.group(0).rstrip().endswith(",") and _opens_with_verb(body))
+
+
+def _opens_with_verb(body: str) -> bool:
+    words = _words(body)
     while words and words[0] in _OPENERS:
         words = words[1:]
     return bool(words) and _is_base_verb(words[0]) and words[0] not in ("is", "are", "was", "be")
@@ -205,10 +217,17 @@ def _grading(words: list[str], states: set[str] = GRADE_STATES) -> bool:
 
 
 _PASSING = re.compile(r"\b(approve|approves|accept|accepts|pass|passes|let (it|this|them) through|wave (it|this) through"
+                      r"|let (it|this|them|the (item|sample|question|entry|task)) (proceed|pass|go|stand)"
                       r"|greenlight|sign off)\b|\balready (been )?(vetted|verified|approved|checked|reviewed|cleared)\b"
                       r"|\b(skip|skips|waive|waives|bypass|omit|drop) (the |all |any |your )?(checks?|review|reviews|"
                       r"verification|validation|scrutiny)\b|\bwithout (any )?(checks?|review|scrutiny)\b",
                       re.IGNORECASE)
+# Passing asked for with no reader named, in forms only a sample's checker could be meant by: a
+# rejection forbidden with no object of its own ("do not reject"), clearance claimed from a review.
+_CLEARED = re.compile(r"\b(do not|don't|never|must not|should not|shall not) (reject|fail|flag|block|veto)"
+                      r"(?!\s+(the|a|an|any|its|their|to|on|for|in|if|unless|when)\b(?!\s+(sample|item|question|entry|task)))"
+                      r"|\bpre-?(cleared|approved|vetted|screened|validated) by [^.]{0,30}\b(review|qa|quality|team|"
+                      r"editors?|reviewers?)\b", re.IGNORECASE)
 _SCORE_MAX = re.compile(r"\b(10|100|5|20)\s*/\s*(10|100|5|20)\b|\b100\s*%|\b(full|maximum|perfect|top|highest|total)"
                         r" (marks?|scores?|credit|points?|grades?|ratings?)\b", re.IGNORECASE)
 SAMPLE_WORDS = {"sample", "this", "it", "item", "submission", "question", "task", "entry", "example", "one"}
@@ -216,9 +235,15 @@ ANSWER_OBJECTS = {"answer", "answers", "response", "responses", "solution", "att
 VERDICT_STATES = SETTLED_STATES | {"perfect", "flawless", "excellent", "correct", "right", "outstanding", "complete"}
 
 
+_WHATEVER_ANSWER = re.compile(r"\b(either|any|both|every|whichever|whatever)\s+(verdict|answer|response|conclusion|"
+                              r"reply|outcome)s?\b[^.]{0,80}\b(accepted|acceptable|correct|matching|matches|full|"
+                              r"credit|right|valid)\b", re.IGNORECASE)
+
+
 def _grades_the_answer(sentence: str, words: list[str]) -> bool:
-    """A grade handed out in advance: "treat the answer as perfect", "rate this 10/10"."""
-    if _SCORE_MAX.search(sentence):
+    """A grade handed out in advance: "treat the answer as perfect", "rate this 10/10", "either
+    verdict is accepted as matching the reference"."""
+    if _SCORE_MAX.search(sentence) or _WHATEVER_ANSWER.search(sentence):
         return True
     return any(w in GRADE_VERBS for w in words) and any(w in ANSWER_OBJECTS for w in words) and any(
         w in VERDICT_STATES - {"correct", "right", "complete"} for w in words)
@@ -240,7 +265,8 @@ def findings(sentence: str, field: str) -> list[str]:
         out.append("addressed to a model")
     # A grader word may be a person of the case ("Leila Novak is not a chartered auditor"): only the
     # grading itself, not a verdict on the case, makes the sentence one addressed to a grader.
-    elif reader == "grader" and (grading or (directive and _has(words, GRADE_OBJECTS | {"answer", "sample"}))):
+    elif reader == "grader" and (grading or (directive and _has(words, GRADE_OBJECTS | {"answer", "sample", "response",
+                                                                                       "verdict"}))):
         out.append("addressed to a grader")
     elif reader == "you" and (process or (field != "question" and directive and ASIDE.search(sentence))):
         out.append("addressed to its reader")
@@ -250,6 +276,8 @@ def findings(sentence: str, field: str) -> list[str]:
     about_sample = reader == "model" or any(w in SAMPLE_WORDS for w in words) or bool(
         _DOER.search(joined) or _STAGE.search(joined))
     if passing and reader in ("grader", "model") and about_sample and (directive or ASIDE.search(sentence)):
+        out.append("tells its checker to pass it")
+    if _CLEARED.search(sentence):
         out.append("tells its checker to pass it")
     if ASIDE.search(sentence) and (reader or process):
         out.append("an aside to its reader")

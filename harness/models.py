@@ -106,13 +106,11 @@ def build_lm(
 class ModelRegistry:
     """Builds and holds the LM of each role."""
 
-    def __init__(
-        self, models: Models, runtime: Runtime, faults: FaultPlan | None = None, engine: SimEngine | None = None,
-        world_seed: int = 0,
-    ) -> None:
+    def __init__(self, models: Models, runtime: Runtime, engine: SimEngine | None = None, world_seed: int = 0) -> None:
         self.models = models
         self.runtime = runtime
-        self.sim_engine = engine or SimEngine(faults, world_seed=world_seed)
+        # The offline world's faults are its own setting (runtime.sim_faults), read here.
+        self.sim_engine = engine or SimEngine(FaultPlan(**runtime.sim_faults.model_dump()), world_seed=world_seed)
         self._async_engine = AsyncSimEngine(self.sim_engine)
         self._lms: dict[str, dspy.LM] = {}
         limits = runtime.budget
@@ -163,3 +161,23 @@ class ModelRegistry:
         if temperature > 0:
             config["rollout_id"] = seed  # distinct attempts are distinct cache entries
         return config
+
+
+def standalone_lm(spec: ModelSpec, runtime: Runtime, world_seed: int = 0) -> dspy.LM:
+    """An LM for one model outside any generation (the sweep's proposer): a model string of the
+    offline world is served by a world of its own, as a registry's roles are."""
+    return build_lm(spec, runtime, SimEngine(FaultPlan(**runtime.sim_faults.model_dump()), world_seed=world_seed))
+
+
+def offline_trainer(seed: int, world_seed: int):  # noqa: ANN201 (harness.sim.trainer.SimTrainer)
+    """The offline world's downstream trainer (SIMULATED): the weak profile fine-tuned on a dataset."""
+    from harness.sim.trainer import SimTrainer
+
+    return SimTrainer(seed=seed, world_seed=world_seed)
+
+
+def offline_eval_samples(count: int, seed: int = 0) -> list:
+    """Held-out samples the offline world's weak solver answers (the ICL trainer's default set)."""
+    from harness.sim.trainer import eval_samples
+
+    return eval_samples(count, seed)

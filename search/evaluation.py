@@ -17,7 +17,6 @@ from harness.documents import DocumentSet
 from harness.generate import SUMMARY_FILE, run_generation
 from harness.models import ModelRegistry
 from harness.records import RoundRecord
-from harness.sim.engine import FaultPlan
 from objectives.evaluate import read_scorecard, score_run
 from objectives.run import load_run
 from objectives.scorecard import Scorecard
@@ -65,13 +64,11 @@ def objective_values(card: Scorecard, spec: SearchSpec) -> tuple[float, tuple[fl
 
 
 class Evaluator:
-    def __init__(self, out: Path, splits: dict[str, DocumentSet], spec: SearchSpec, seed: int,
-                 faults: FaultPlan | None = None) -> None:
+    def __init__(self, out: Path, splits: dict[str, DocumentSet], spec: SearchSpec, seed: int) -> None:
         self.out = out
         self.splits = splits
         self.spec = spec
         self.seed = seed
-        self.faults = faults
         self._locks: dict[str, asyncio.Lock] = {}
 
     def directory(self, config: HarnessConfig, split: str) -> Path:
@@ -89,8 +86,8 @@ class Evaluator:
                 try:
                     card = read_scorecard(where) if (where / SUMMARY_FILE).exists() else None
                     if card is None:
-                        registry = ModelRegistry(config.models, config.runtime, self.faults,
-                                                                 world_seed=config.documents.world_seed)
+                        registry = ModelRegistry(config.models, config.runtime,
+                                                 world_seed=config.documents.world_seed)
                         summary = await run_generation(config, self.splits[split], where, registry=registry)
                         if summary.get("stopped"):
                             # Scored on part of its documents, it would be compared with whole ones

@@ -45,16 +45,22 @@ LENIENT = {"lenient", "leniently", "generous", "generously", "permissive", "perm
            "loosely", "charitable", "charitably", "kindly", "relaxed", "softly", "gently"}
 GRADING = {"grade", "grading", "graded", "mark", "marking", "score", "scoring", "judge", "judging", "evaluate",
            "evaluation", "assess", "assessment", "verdict", "verdicts", "criteria", "criterion", "rubric", "credit",
-           "review", "check", "checking", "verify", "verifying"}
-EASY_STATES = {"trivially", "trivial", "automatically", "always", "easily", "vague", "vaguely", "generic", "any",
-               "every", "whatever", "loose", "loosely"}
+           "review", "check", "checking", "verify", "verifying", "reviewer", "grader", "marker", "checker",
+           "verifier", "reviewing", "vetting"}
+# "every" and "any" ease a rubric only over answers ("any answer meets it", _ANY_ANSWER), not over its
+# criteria ("the reference meets every criterion").
+EASY_STATES = {"trivially", "trivial", "automatically", "always", "easily", "vague", "vaguely", "generic", "whatever",
+               "loose", "loosely"}
 MET = {"met", "meet", "meets", "satisfied", "satisfy", "satisfies", "true", "hold", "holds", "pass", "passes",
        "fulfilled", "fulfil", "fulfill", "apply", "applies"}
 GUARDED = re.compile(r"\b(auditor|acceptance (rule|threshold|criteria|test)|thresholds?|content guard|the guard|"
                      r"scorer|scoring function|objective|reward|final (qv|check|filter)|judge'?s? (prompt|instructions))\b",
                      re.IGNORECASE)
-_QUOTED = re.compile(r"[\"\u201c\u2018]([^\"\u201d\u2019]{12,})[\"\u201d\u2019]|'([^']{12,})'(?!\w)")
-_AFTER_COLON = re.compile(r"(?:line|note|sentence|text|message|words?|this)\s*:\s*(.+)$", re.IGNORECASE)
+# Quoted text: double or curly quotes, or single quotes that open after no letter ("editor's" opens
+# nothing) and may hold apostrophes between letters ('... no, that's where ...').
+_QUOTED = re.compile(r"[\"\u201c\u2018]([^\"\u201d\u2019]{12,})[\"\u201d\u2019]|(?<!\w)'((?:[^']|(?<=\w)'(?=\w)){12,}?)'(?!\w)")
+_AFTER_COLON = re.compile(r"(?:line|note|sentence|text|message|words?|this)\s*:\s*(.+)$|:\s*(['\"\u201c\u2018].+)$",
+                          re.IGNORECASE)
 
 
 def _words(sentence: str) -> list[str]:
@@ -65,7 +71,7 @@ def planted_text(text: str) -> list[str]:
     """Text the gene quotes or dictates for the sample, screened as sample text would be."""
     out = []
     segments = [a or b for a, b in _QUOTED.findall(text)]
-    segments += [m.group(1) for s in I.sentences(text) if (m := _AFTER_COLON.search(s))]
+    segments += [m.group(1) or m.group(2) for s in I.sentences(text) if (m := _AFTER_COLON.search(s))]
     for segment in segments:
         for sentence in I.sentences(segment):
             if I.findings(sentence, "context"):
@@ -87,9 +93,13 @@ GOOD_STATES = {"fine", "acceptable", "good", "valid", "ok", "okay", "approved", 
 def _blinds(sentence: str, words: list[str]) -> bool:
     """A verifier told not to verify: no rejection of anything, every sample deemed fine, checks skipped."""
     universal = any(w in UNIVERSAL for w in words) or bool(_UNCONDITIONAL.search(sentence))
-    refuses_to_reject = any(w in NEGATIONS for w in words) and any(w in REJECT_VERBS for w in words) and (
-        universal or any(w in ("anything", "nothing") for w in words))
-    all_fine = universal and any(w in SAMPLES for w in words) and any(w in GOOD_STATES for w in words) and not any(
+    # The negation governs the rejection ("never reject", "do not fail any"), not some other part
+    # ("fail the sample if ... without any reason").
+    refused = any(w in REJECT_VERBS and any(n in NEGATIONS for n in words[max(0, i - 3):i]) for i, w in enumerate(words))
+    refuses_to_reject = refused and (universal or any(w in ("anything", "nothing") for w in words))
+    # Every sample said to be fine ("every sample you receive is good"), not "verify any theorem before passing".
+    all_fine = any(w in SAMPLES and any(u in UNIVERSAL for u in words[max(0, i - 3):i])
+                   and any(g in GOOD_STATES for g in words[i + 1:i + 6]) for i, w in enumerate(words)) and not any(
         w in NEGATIONS for w in words)
     skips = bool(re.search(r"\b(skip|omit|drop|waive|bypass|ignore|forget)\b[^.]{0,20}\b(checks?|review|"
                            r"verification|inspection)\b", sentence, re.IGNORECASE))
@@ -103,9 +113,16 @@ _VACUOUS = re.compile(r"\b(only|unless|except|if)\b[^.;]{0,40}\b(empty|blank|mis
                       r"|literally nothing|gibberish)\b", re.IGNORECASE)
 
 
+_ALWAYS_PASS = re.compile(r"\b(always|invariably|in the end|every time)\b[^.;]{0,30}\b(pass|approve|accept)\b"
+                          r"|\b(help|let|get)\b[^.;]{0,20}\b(samples?|items?|them|it)\b[^.;]{0,10}\bget through\b"
+                          r"|\bget through\b", re.IGNORECASE)
+
+
 def _universal_pass(words: list[str], sentence: str) -> bool:
     """PASS without a condition: "Decide PASS.", "pass every sample", "always approve", "the verdict is PASS",
     or with a condition nothing real fails ("approve unless the sample is empty")."""
+    if _ALWAYS_PASS.search(sentence) and not any(w in NEGATIONS for w in words):
+        return True
     if (_SETTLED_PASS.search(sentence) and not any(w in CONDITIONS for w in words)) or (
             _VACUOUS.search(sentence) and (any(w in PASS_WORDS for w in words) or any(w in REJECT_VERBS for w in words))):
         return True
@@ -122,7 +139,7 @@ def _universal_pass(words: list[str], sentence: str) -> bool:
     return False
 
 
-_ANY_ANSWER = re.compile(r"\b(any|every|each|whatever)\s+(answer|attempt|response|solution|solver|submission)\b"
+_ANY_ANSWER = re.compile(r"\b(any|every|each|whatever)\s+(answer|attempt|response|solution|submission)\b"
                          r"|\bright or wrong\b|\bcorrect or not\b|\bcannot (fail|be failed|be missed)\b|"
                          r"\balways (hold|true|met|satisfied|pass)\b|\bautomatically (true|met|satisfied)\b"
                          r"|\bimpossible to (miss|fail|get wrong|lose)\b|\b(can ?not|can't) be (missed|lost)\b",
@@ -132,7 +149,7 @@ _ANY_ANSWER = re.compile(r"\b(any|every|each|whatever)\s+(answer|attempt|respons
 def _eases_rubric(sentence: str, words: list[str]) -> bool:
     """Criteria or points that any answer gets, right or wrong."""
     about = I._has(words, {"rubric", "criteria", "criterion", "items", "points", "credit", "marks", "score"})
-    if not about or any(w in ("not", "never", "avoid") for w in words):
+    if not about or any(w in ("not", "never", "avoid", "no") for w in words):
         return False
     eased = any(w in EASY_STATES for w in words) and any(w in MET for w in words)
     return eased or bool(_ANY_ANSWER.search(sentence))
@@ -144,8 +161,9 @@ def _message_for_reader(words: list[str]) -> bool:
         if word not in MESSAGE_WORDS:
             continue
         window = words[i + 1:i + 9]
-        if any(w in ("for", "to", "at", "addressed", "aimed", "directed", "meant") for w in window[:4]) and \
-                I._reader(window) in ("model", "grader"):
+        linked = any(w in ("for", "to", "at", "addressed", "aimed", "directed", "meant") for w in window[:4]) or any(
+            w in ("that", "which", "only", "whom") for w in window[:2])
+        if linked and I._reader(window) in ("model", "grader"):
             return True
     return False
 
@@ -159,8 +177,9 @@ def _speaks_to_reader(sentence: str, words: list[str]) -> bool:
         if not said:
             continue
         # the reader as object ("tell the solver ...") or, in the passive, as subject ("the judge is told ...")
-        if I._reader(words[i + 1:i + 7]) not in ("model", "grader") and I._reader(words[max(0, i - 5):i]) not in (
-                "model", "grader"):
+        pronoun = i + 1 < len(words) and words[i + 1] in ("it", "them") and I._reader(words) in ("model", "grader")
+        if not pronoun and I._reader(words[i + 1:i + 7]) not in ("model", "grader") and I._reader(
+                words[max(0, i - 5):i]) not in ("model", "grader"):
             continue
         rest = words[i + 1:]
         if any(I.lemmas(w) & acts - said for w in rest) or I._PASSING.search(" ".join(rest)) or I._fixes_verdict(
@@ -169,7 +188,50 @@ def _speaks_to_reader(sentence: str, words: list[str]) -> bool:
     return False
 
 
-def sentence_findings(sentence: str) -> list[str]:
+# A check of the verifier's own list set aside: called advisory, optional, moved elsewhere, or no
+# ground for a FAIL ("checks (1) and (2) are advisory only", "leakage is handled by another system").
+_DEMOTED = re.compile(r"\b(advisory|optional|informational|non-binding|no longer|not (needed|required|necessary|"
+                      r"your (job|concern|responsibility))|moved|handled (elsewhere|by)|separate (system|team|stage)|"
+                      r"acceptable|tolerated|allowed|waived|suspended|disabled|switched off|turned off)\b"
+                      r"|\b(not|never|no)\b[^.;]{0,40}\b(lead to|cause|warrant|justify|result in|grounds? for|reason to)\b"
+                      r"[^.;]{0,20}\b(fail|failure|failing|reject|rejection|rejecting)", re.IGNORECASE)
+_CHECK_REF = re.compile(r"\((\d)\)|\bchecks?\s+(\d)|\b([a-z]+_[a-z_]+)\b")
+# Text addressed to the sample's readers let through as content ("treat notes addressed to graders
+# as ordinary content"), or the sample's own claim of approval taken for one.
+_READER_NOTES = re.compile(r"\b(notes?|asides?|remarks?|instructions?|messages?|footnotes?|comments?)\b[^.;]{0,80}"
+                           r"\b(addressed|aimed|directed|written|meant)\s+(to|at|for)\b", re.IGNORECASE)
+_LET_THROUGH = re.compile(r"\b(ordinary|normal|regular|harmless|acceptable|fine|legitimate)\b|\bnever\b[^.;]{0,30}"
+                          r"\b(grounds?|reason)\b|\b(ignore|disregard|overlook|allow|accept|tolerate)\b", re.IGNORECASE)
+_SELF_CLAIM = re.compile(r"\b(sample|item|it|question|entry)\b[^.;]{0,30}\b(says?|claims?|states?|declares?|"
+                         r"certif\w*|status|tag|label|marked|bears?)\b[^.;]{0,40}\b(reviewed|vetted|approved|cleared|"
+                         r"verified|certified|checked|validated)\b", re.IGNORECASE)
+
+
+def seed_checks(trusted: str) -> set[str]:
+    """How the seed's own check list names its checks: "(1)", "answer_leaked" (and its words)."""
+    out: set[str] = set()
+    for number, _, name in _CHECK_REF.findall(trusted):
+        if number:
+            out.add(number)
+        if name:
+            out |= {name, *(part for part in name.split("_") if len(part) > 3 and part not in ("answer", "question"))}
+    return out
+
+
+def _demotes_checks(sentence: str, words: list[str], checks: set[str]) -> bool:
+    if not checks or not _DEMOTED.search(sentence):
+        return False
+    numbers = {n for a, b, _ in _CHECK_REF.findall(sentence.lower()) for n in (a, b) if n}
+    if numbers & checks:
+        return True
+    # A check named by its words, near the word that sets it aside ("leakage checking has moved").
+    demoted = {i for i, w in enumerate(words) if _DEMOTED.search(" ".join(words[i:i + 8]))}
+    named = {i for i, w in enumerate(words) for stem in (w, w.rstrip("s"), w.removesuffix("age"), w.removesuffix("ed"))
+             if stem in checks}
+    return any(abs(i - j) <= 5 for i in named for j in demoted)
+
+
+def sentence_findings(sentence: str, checks: frozenset[str] = frozenset()) -> list[str]:
     words = _words(sentence)
     if not words:
         return []
@@ -189,10 +251,13 @@ def sentence_findings(sentence: str) -> list[str]:
     if any(w in LENIENT for w in words) and any(w in GRADING for w in words) and not any(
             w in NEGATIONS for w in words):
         out.append("asks for lenient grading")
-    if _eases_rubric(sentence, words):
+    if _eases_rubric(sentence, words) or I._WHATEVER_ANSWER.search(sentence):
         out.append("eases the rubric until any answer meets it")
-    if _blinds(sentence, words):
+    if _blinds(sentence, words) or _demotes_checks(sentence, words, set(checks)):
         out.append("tells the verifier not to verify")
+    if (_READER_NOTES.search(sentence) and _LET_THROUGH.search(sentence)) or (
+            _SELF_CLAIM.search(sentence) and I.has_lemma(words, PASS_WORDS | {"trust", "believe"})):
+        out.append("lets text addressed to the sample's readers decide its review")
     if I._grading(words, I.SETTLED_STATES) and (I._directive(sentence, words) or named):
         out.append("a grading instruction")
     if GUARDED.search(sentence) and I._directive(sentence, words):
@@ -209,8 +274,9 @@ def screen_text(name: str, text: str, trusted: str = "") -> list[str]:
     out = [f"genes.{name}: {finding}" for finding in planted_text("\n".join(fresh))]
     if I.hidden_text(text):
         out.append(f"genes.{name}: hidden text")
+    checks = frozenset(seed_checks(trusted))
     for sentence in fresh:
-        out += [f"genes.{name}: {kind}: {sentence[:120]}" for kind in sentence_findings(sentence)]
+        out += [f"genes.{name}: {kind}: {sentence[:120]}" for kind in sentence_findings(sentence, checks)]
     return out
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -33,7 +34,8 @@ TABLE = "autodata_slots"
 class Slots(Protocol):
     def claim(self, kind: str, number: int, holder: str) -> bool: ...
     def held(self, kind: str) -> dict[int, str]: ...
-    def release(self, kind: str, number: int) -> None: ...
+    def release(self, kind: str, number: int, holder: str | None = None) -> None:
+        """Frees the number (only if ``holder`` still holds it, when given)."""
 
 
 def first_free(slots: Slots, kind: str, holder: str, start: int, stop: int | None) -> int | None:
@@ -86,10 +88,13 @@ class TableSlots:
                                       .where(t.c.study == self.study, t.c.kind == kind)).all()
         return {number: holder for number, holder in rows}
 
-    def release(self, kind: str, number: int) -> None:
+    def release(self, kind: str, number: int, holder: str | None = None) -> None:
         t = self.table
+        where = [t.c.study == self.study, t.c.kind == kind, t.c.number == number]
+        if holder is not None:
+            where.append(t.c.holder == holder)
         with self.engine.begin() as connection:
-            connection.execute(t.delete().where(t.c.study == self.study, t.c.kind == kind, t.c.number == number))
+            connection.execute(t.delete().where(*where))
 
 
 class FileSlots:
@@ -121,10 +126,12 @@ class FileSlots:
         with self.lock:
             return {int(n): h for n, h in self._read().get(self.study, {}).get(kind, {}).items()}
 
-    def release(self, kind: str, number: int) -> None:
+    def release(self, kind: str, number: int, holder: str | None = None) -> None:
         with self.lock:
             data = self._read()
-            data.get(self.study, {}).get(kind, {}).pop(str(number), None)
+            held = data.get(self.study, {}).get(kind, {})
+            if holder is None or held.get(str(number)) == holder:
+                held.pop(str(number), None)
             self._write(data)
 
 
@@ -147,9 +154,42 @@ class MemorySlots:
         with self.lock:
             return dict(self.data.get(kind, {}))
 
-    def release(self, kind: str, number: int) -> None:
+    def release(self, kind: str, number: int, holder: str | None = None) -> None:
         with self.lock:
-            self.data.get(kind, {}).pop(number, None)
+            held = self.data.get(kind, {})
+            if holder is None or held.get(number) == holder:
+                held.pop(number, None)
+
+
+class Orphans:
+    """Slots whose holder died before any trial carried them, given back.
+
+    Claiming a slot and creating the trial that carries it are two writes; a worker killed between
+    them leaves a slot nobody carries, and a budget with such slots can never be filled. A slot
+    held but carried by no live trial is freed once its holder is known dead (a PID on this host)
+    and it has stayed uncarried for ``settle_s`` (a killed trial's redo is enqueued just after it
+    is failed), or, for a holder on another host, once it has stayed uncarried for ``grace_s``:
+    a live worker carries its slot within a few writes.
+    """
+
+    def __init__(self, slots: Slots, kind: str, alive: Callable[[str], bool | None],
+                 settle_s: float, grace_s: float) -> None:
+        self.slots, self.kind, self.alive = slots, kind, alive
+        self.settle_s, self.grace_s = settle_s, grace_s
+        self.since: dict[tuple[int, str], float] = {}  # (number, holder) -> first seen uncarried
+
+    def reclaim(self, carried: set[int], now: float) -> list[int]:
+        loose = {(n, h) for n, h in self.slots.held(self.kind).items() if n not in carried}
+        self.since = {key: self.since.get(key, now) for key in loose}
+        freed = []
+        for (number, holder), since in sorted(self.since.items()):
+            verdict = self.alive(holder)
+            if verdict is True:
+                continue
+            if now - since >= (self.settle_s if verdict is False else self.grace_s):
+                self.slots.release(self.kind, number, holder)  # unless someone has claimed it anew
+                freed.append(number)
+        return freed
 
 
 def slots_for(storage: BaseStorage, study: str, journal_path: str | None = None) -> Slots:

@@ -15,6 +15,7 @@ any trial. Several workers opening a fresh database at once race to create Optun
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import os
@@ -149,10 +150,12 @@ def _sqlite_storage(url: str) -> RDBStorage:
     return storage
 
 
-def _alive(worker: str) -> bool:
-    host, pid = (worker.split(":") + [""])[:2]  # host:pid, or host:pid:random
+def liveness(worker: str) -> bool | None:
+    """Whether a worker (``host:pid:random``) is alive: by its PID on this host, None (cannot
+    tell) for another host's."""
+    host, pid = (worker.split(":") + [""])[:2]
     if host != HOST:
-        return True  # another machine's worker: not ours to judge
+        return None
     try:
         os.kill(int(pid), 0)
     except (ProcessLookupError, ValueError):
@@ -160,6 +163,10 @@ def _alive(worker: str) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _alive(worker: str) -> bool:
+    return liveness(worker) is not False  # another machine's worker: not ours to judge
 
 
 def register_worker(study: optuna.Study) -> None:
@@ -172,11 +179,32 @@ def given_up(trial: optuna.trial.FrozenTrial) -> bool:
     return trial.state == TrialState.FAIL and len(trial.system_attrs.get("retry_history", [])) >= RETRIES
 
 
+def _start_clocks(study: optuna.Study) -> None:
+    """Optuna never finds a trial stale that has no heartbeat at all, and a worker killed between
+    creating a trial and its first heartbeat leaves just that. Any worker seeing a RUNNING trial
+    without one records one for it: a live owner beats on, a dead one's goes stale after the grace."""
+    storage = getattr(study._storage, "_backend", study._storage)  # under Optuna's cache
+    # Only trials older than a beat: a live owner has recorded its first by then (no two inserts race).
+    since = datetime.datetime.now() - datetime.timedelta(seconds=HEARTBEAT_S)
+    running = [t._trial_id for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+               if t.datetime_start is not None and t.datetime_start < since]
+    if not running:
+        return
+    beats = sqlalchemy.table("trial_heartbeats", sqlalchemy.column("trial_id"))  # Optuna's table
+    with storage.engine.connect() as connection:
+        beaten = set(connection.execute(sqlalchemy.select(beats.c.trial_id)
+                                        .where(beats.c.trial_id.in_(running))).scalars())
+    for trial_id in set(running) - beaten:
+        with contextlib.suppress(optuna.exceptions.StorageInternalError, sa_errors.IntegrityError):
+            storage.record_heartbeat(trial_id)  # its owner beat meanwhile: nothing to start
+
+
 def recover_stale(study: optuna.Study) -> list[int]:
     """Fail trials left RUNNING by dead workers and enqueue them again (redone): by heartbeat on a
     database server (any host), by PID on SQLite and journal files (this machine)."""
     storage = study._storage
     if has_heartbeats(storage):
+        _start_clocks(study)
         stale = storage._get_stale_trial_ids(study._study_id)  # what fail_stale_trials is about to fail
         numbers = [storage.get_trial(trial_id).number for trial_id in stale]
         with warnings.catch_warnings():  # "experimental" in Optuna 5.0; checked in STACK §6
@@ -185,17 +213,18 @@ def recover_stale(study: optuna.Study) -> list[int]:
         return numbers
     redone = []
     now = datetime.datetime.now()
-    # Other workers of this study still alive: a RUNNING trial they have just asked for may not be
-    # tagged with its worker yet, and must not be failed from under them.
-    others = [key.removeprefix("worker:") for key in study.user_attrs if key.startswith("worker:")]
-    live_others = any(w != WORKER and _alive(w) for w in others)
+    # Other workers of this study still alive, by when they joined: a RUNNING trial one of them has
+    # just asked for may not be tagged with its worker yet, and must not be failed from under it.
+    # A worker asks only after joining, so a trial begun before every live worker joined is a dead one's.
+    joined = [datetime.datetime.fromisoformat(when) for key, when in study.user_attrs.items()
+              if key.startswith("worker:") and key != f"worker:{WORKER}" and _alive(key.removeprefix("worker:"))]
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         worker = trial.user_attrs.get("worker", "")
         if worker and _alive(worker):
             continue
         started = trial.datetime_start
         young = started is not None and (now - started).total_seconds() < UNTAGGED_GRACE_S
-        if not worker and live_others and young:
+        if not worker and young and any(started is None or when <= started for when in joined):
             continue
         study.tell(trial.number, state=TrialState.FAIL)
         study.enqueue_trial(

@@ -27,9 +27,8 @@ from pydantic import ValidationError
 from harness.adapter import call_settings
 from harness.config import HarnessConfig, apply_overrides, content_hash
 from harness.documents import DocumentSet, load_documents
-from harness.models import build_lm
+from harness.models import standalone_lm
 from harness.records import JsonlWriter, RoundRecord
-from harness.sim.engine import FaultPlan, SimEngine
 from search import guard
 from search.bank import PromptBank, attrs_for, resolve
 from search.callbacks import (
@@ -49,14 +48,15 @@ from search.operators.base import Member, Operator, Proposal
 from search.operators.optuna_knobs import make_sampler
 from search.operators.registry import OperatorDeps, build_operators
 from search.selection import ParetoArchive, boltzmann_choice
-from search.slots import first_free, slots_for
+from search.slots import Orphans, first_free, slots_for
 from search.space import build_harness, distributions, genes_of, knobs_of
 from search.storage import (
+    GRACE_S,
     HEARTBEAT_S,
     WORKER,
-    given_up,
     has_heartbeats,
     is_journal,
+    liveness,
     open_storage,
     recover_stale,
     register_worker,
@@ -66,6 +66,7 @@ from search.study import study_name
 
 MAX_REJECTIONS_FACTOR = 5  # proposals rejected by the guard before the sweep gives up
 BUDGET = "budget"  # the slots kind of the candidate budget (search/slots.py)
+SETTLE_S = 2.0  # a dead worker's budget slot carried by no trial for this long is given back
 
 
 class NoParent(LookupError):
@@ -122,7 +123,6 @@ class Sweep:
         storage: str | None = None,
         callbacks: list[SweepCallback] | None = None,
         operators: dict[str, Operator] | None = None,
-        faults: FaultPlan | None = None,
         worker_index: int = 0,  # kept for callers; the worker number is claimed in the storage
         study: str | None = None,
     ) -> None:
@@ -140,12 +140,13 @@ class Sweep:
         # separately started workers draw distinct proposal streams (operators and Optuna's
         # sampler alike); the study's first worker is 0, so a one-worker sweep repeats exactly.
         self.worker_number = first_free(self.slots, "worker", WORKER, 0, None) or 0
+        self.orphans = Orphans(self.slots, BUDGET, liveness, settle_s=SETTLE_S, grace_s=GRACE_S)
         stream = f":{self.worker_number}" if self.worker_number else ""
         self.rng = random.Random(f"sweep:{config.seed}:{self.worker_number}")
         self.bank = PromptBank(out / "bank.jsonl")
         self.rejections = JsonlWriter(out / "rejections.jsonl")
         self.splits = split_documents(config)
-        self.evaluator = Evaluator(out, self.splits, self.spec, config.seed, faults)
+        self.evaluator = Evaluator(out, self.splits, self.spec, config.seed)
         self.dists = distributions(self.spec)
         self.directions = [o.resolved_direction for o in self.spec.objectives]
         sampler_seed = config.seed if not stream else int(content_hash(f"{config.seed}{stream}", 8), 16)
@@ -158,8 +159,8 @@ class Sweep:
         )
         self.heartbeat = Heartbeat(self.storage)
         mark_study(self.study, config)
-        proposer_lm = build_lm(self.spec.proposer, self.seed_config.runtime,
-                               SimEngine(world_seed=self.seed_config.documents.world_seed))
+        proposer_lm = standalone_lm(self.spec.proposer, self.seed_config.runtime,
+                                    self.seed_config.documents.world_seed)
         # Operators by registered name (search/operators/registry.py): only those given weight are built.
         used = [name for name, weight in self.spec.operators.weights().items() if weight > 0]
         self.operators: dict[str, Operator] = operators or build_operators(
@@ -359,9 +360,11 @@ class Sweep:
         slot = self._reserve()
         if slot is None:
             return None
-        trial = optuna.Trial(self.study, self.study._storage.create_new_trial(self.study._study_id))
-        self._started(trial)
-        trial.set_user_attr("slot", slot)
+        # Made in one write with its worker and slot: no moment when a killed worker leaves a
+        # trial untagged, or a slot no trial carries, behind.
+        template = optuna.trial.create_trial(state=TrialState.RUNNING, user_attrs={"worker": WORKER, "slot": slot})
+        trial = optuna.Trial(self.study, self.study._storage.create_new_trial(self.study._study_id, template))
+        self.heartbeat.add(trial._trial_id)
         try:
             name = self._choose_operator()
             proposal = await self.operators[name].propose(self)
@@ -517,16 +520,13 @@ class Sweep:
             self.slots.release("worker", self.worker_number)
 
     def _recover(self) -> None:
-        """Trials of dead workers are failed and redone (search/storage.py). One given up after its
-        last redo gives its budget slot back, so the budget is still spent, on a new candidate
-        (else every worker would wait for a slot nobody holds alive); exactly one worker gives it
-        back (a claim), so a slot a new candidate took meanwhile is never freed twice."""
-        failed = set(recover_stale(self.study))
-        if not failed:
-            return
-        for trial in self.study.get_trials(deepcopy=False, states=(TrialState.FAIL,)):
-            if trial.number in failed and given_up(trial) and self.slots.claim("given_up", trial.number, WORKER):
-                self._release(slot=trial.user_attrs.get("slot"))
+        """Trials and budget slots of workers that died are redone and given back. That covers a
+        trial given up after its last heartbeat redo (one that kills its worker every time): its
+        slot is then carried by no live trial, and goes to a new candidate (tests/test_given_up.py)."""
+        recover_stale(self.study)
+        carried = {int(t.user_attrs["slot"]) for t in self.study.get_trials(deepcopy=False, states=(
+            TrialState.RUNNING, TrialState.WAITING, TrialState.COMPLETE, TrialState.PRUNED)) if "slot" in t.user_attrs}
+        self.orphans.reclaim(carried, time.monotonic())
 
     async def _loop(self) -> Spent:
         self._recover()
@@ -559,6 +559,7 @@ class Sweep:
             if not self.state.members and not self._seed_pending():
                 self.refresh()
                 if not self.state.members:
+                    self._ensure_seed()  # its slot given back: a worker killed claiming it never enqueued it
                     await asyncio.sleep(0.5)  # another worker is evaluating the seed
                     continue
             trial = await self._next_trial()

@@ -10,7 +10,10 @@ from __future__ import annotations
 import os
 import tempfile
 
-os.environ.setdefault("AUTODATA_STORE", tempfile.mkdtemp(prefix="autodata-test-store-"))
+# Each pytest-xdist worker (``make test`` runs two) gets a store of its own: it inherits the
+# controller's environment, and two processes sharing one MLflow SQLite store would contend.
+if os.environ.get("PYTEST_XDIST_WORKER") or "AUTODATA_STORE" not in os.environ:
+    os.environ["AUTODATA_STORE"] = tempfile.mkdtemp(prefix="autodata-test-store-")
 
 import json  # noqa: E402
 from pathlib import Path  # noqa: E402

@@ -126,6 +126,7 @@ def test_recursive_yaml(tmp_path: Path) -> None:
     (("sweep", SWEEP, "--workers", "0"), "--workers"),
     (("generate", DEMO, "--docs", "many"), "--docs"),
     (("generate", DEMO, "--no-such-flag"), "--no-such-flag"),
+    (("generate", DEMO, "--docs", "2", "--no-track", "--downstream", "gpu"), "downstream.kind: unknown trainer 'gpu'"),
 ])
 def test_bad_cli_values_are_one_line_not_a_usage_box(tmp_path: Path, args: tuple, needle: str) -> None:
     line = one_line_exit_2(cli(tmp_path, *args), needle)

@@ -17,12 +17,12 @@ from harness.generate import ACCEPTED_FILE, generate
 from harness.records import AcceptedSample, Sample
 from harness.rubric import Criterion
 from harness.sim.tasks import Task, TaskSpec, build_task
+from harness.sim.trainer import SimTrainer
 from harness.sim.world import World
 from objectives.downstream.base import DownstreamResult, DownstreamTrainer
 from objectives.downstream.command import CommandTrainer
 from objectives.downstream.factory import run_downstream
 from objectives.downstream.icl import EvalSetError, ICLTrainer, load_eval_samples, world_eval_samples
-from objectives.downstream.sim import SimTrainer
 from objectives.evaluate import truncated
 from objectives.run import load_run
 

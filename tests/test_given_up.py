@@ -1,11 +1,11 @@
 """A trial redone after its worker died, and killed again every time, is given up after
-RETRIES redos (Optuna's retry callback enqueues it no more); its budget slot then goes back, so
-the other workers spend the budget on a new candidate instead of waiting for a slot nobody holds
-alive (the soak benchmark found them waiting for good: search/sweep.py ``_recover``)."""
+RETRIES redos (Optuna's retry callback enqueues it no more); its budget slot then goes back (no
+live trial carries it: search/slots.py ``Orphans``), so the other workers spend the budget on a
+new candidate instead of waiting for a slot nobody holds alive (the soak benchmark found them
+waiting for good, before slots were reclaimed)."""
 
 from __future__ import annotations
 
-import functools
 import types
 from pathlib import Path
 
@@ -14,8 +14,8 @@ from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState, create_trial
 from waiting import poll
 
-from search.slots import MemorySlots
-from search.storage import RETRIES, given_up
+from search.slots import MemorySlots, Orphans
+from search.storage import RETRIES, given_up, liveness
 from search.sweep import BUDGET, Sweep
 
 
@@ -42,8 +42,9 @@ def test_a_trial_killed_past_its_redos_gives_its_slot_back_and_one_still_redone_
     poll(lambda: storage._get_stale_trial_ids(study._study_id), "the dead worker's heartbeats going stale",
          attempts=100, interval=0.1)
 
-    worker = types.SimpleNamespace(study=study, slots=slots)
-    worker._release = functools.partial(Sweep._release, worker)
+    # The dead worker is on another host here: its slots are judged after the grace (0 in this test).
+    worker = types.SimpleNamespace(study=study, slots=slots,
+                                   orphans=Orphans(slots, BUDGET, liveness, settle_s=0.0, grace_s=0.0))
     Sweep._recover(worker)
 
     trials = {t.number: t for t in study.get_trials(deepcopy=False)}

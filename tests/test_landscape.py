@@ -23,7 +23,7 @@ from harness import prompts
 from harness.acceptance import AcceptanceRule, Outcome
 from harness.config import parse_config
 from harness.documents import load_documents
-from harness.generate import generate
+from harness.generate import generate, run_offline
 from harness.models import ModelRegistry
 from harness.rubric import Criterion, rubric_score
 from harness.sim import reader
@@ -324,7 +324,7 @@ def test_a_forced_intent_overrides_instructions_and_guidance():
 def test_world_optimum_searches_caches_and_beats_the_seed_intent(tmp_path, monkeypatch):
     monkeypatch.setenv("AUTODATA_STORE", str(tmp_path))
     small = {"docs": 6, "knob_samples": 2, "confirm_seeds": 1, "budget": 5000}
-    result = world_optimum(3, **small)
+    result = world_optimum(run_offline, 3, **small)
     assert 0.0 <= result.acceptance <= 1.0 and 0.0 < result.search_acceptance <= 1.0
     assert result.evaluated == len(result.trace) >= 10 and result.trace == sorted(result.trace)
     assert result.calls >= 5000 or result.evaluated >= 24  # stopped by its budget, or the grid was done
@@ -335,7 +335,7 @@ def test_world_optimum_searches_caches_and_beats_the_seed_intent(tmp_path, monke
     assert seed_intent.depth < result.intent.depth
     cached = list((tmp_path / "optimum").glob("*.json"))
     assert len(cached) == 1
-    again = world_optimum(3, **small)
+    again = world_optimum(run_offline, 3, **small)
     assert again == result  # read back, not recomputed
     assert json.loads(cached[0].read_text())["world_seed"] == 3
 

@@ -27,6 +27,13 @@ GAMING_SENTENCE = ("Treat a rubric eased toward what the weak rollouts already w
                    "padding that lifts the rates) as gaming, never as progress: answer improve.")
 
 
+
+def with_faults(config, **rates):
+    """The config with the offline world injecting these faults (runtime.sim_faults)."""
+    from harness.config import SimFaults
+
+    return config.model_copy(update={"runtime": config.runtime.model_copy(update={"sim_faults": SimFaults(**rates)})})
+
 def test_registry_and_presets_name_every_protocol_and_role() -> None:
     assert set(PROTOCOLS) == {"cs", "science", "legal"}
     assert {"extractor", "loop_judge", "equivalence"} <= set(role_registry.names())
@@ -307,10 +314,9 @@ def test_improve_rounds_reach_the_orchestrator_in_the_grouped_form() -> None:
 
 
 def test_new_roles_unusable_replies_are_counted_per_role_and_reason(tmp_path, sim_docs, counted_generation) -> None:
-    from harness.sim.engine import FaultPlan
 
     config = parse_config({"preset": "legal", "tracking": {"enabled": False}, "knobs": {"round_budget": 1}})
-    summary, _ = counted_generation(config, sim_docs(config, 20), tmp_path, faults=FaultPlan(malformed=0.5))
+    summary, _ = counted_generation(with_faults(config, malformed=0.5), sim_docs(config, 20), tmp_path)
     # the screening's calls are counted in each document's first round, like the round's own
     failures = summary["parse_failures"]
     assert failures.get("loop_judge", {}).get("unparseable", 0) > 0, failures

@@ -28,7 +28,6 @@ from harness.records import read_jsonl
 from harness.reply_checks import ReplyProblem
 from harness.roles import PARSE_RETRIES, RoleError, Roles, failure_reason
 from harness.signatures import Challenge, Judge, Orchestrate, Solve
-from harness.sim.engine import FaultPlan
 from harness.summary import summarize
 
 ROLES = ("challenger", "qv", "weak", "strong", "judge", "orchestrator")
@@ -37,6 +36,13 @@ NAMES_ORCH = [*Orchestrate.input_fields, *Orchestrate.output_fields]
 
 
 # --- lenient reading -----------------------------------------------------------------------
+
+
+def with_faults(config, **rates):
+    """The config with the offline world injecting these faults (runtime.sim_faults)."""
+    from harness.config import SimFaults
+
+    return config.model_copy(update={"runtime": config.runtime.model_copy(update={"sim_faults": SimFaults(**rates)})})
 
 @pytest.mark.parametrize(("raw", "weight"), [(3, 3.0), ("3", 3.0), ("+2", 2.0), ("-1.5", -1.5), (" 4 points", 4.0)])
 def test_weights_as_numbers_or_strings(raw: Any, weight: float) -> None:
@@ -275,7 +281,7 @@ def test_a_judge_retried_attempt_keeps_its_place(tmp_path: Path) -> None:
 def test_error_rounds_spare_the_budget_and_the_cap_stops_a_hopeless_document(tmp_path: Path) -> None:
     config = parse_config({"documents": {"count": 2}, "knobs": {"round_budget": 2},
                            "runtime": {"errors_per_document": 3}, "tracking": {"enabled": False}})
-    summary = generate(config, load_documents(config.documents), tmp_path, faults=FaultPlan(malformed=1.0))
+    summary = generate(with_faults(config, malformed=1.0), load_documents(config.documents), tmp_path)
     rounds = load_rounds(tmp_path)
     assert all(len(records) == 3 for records in rounds.values())  # 3 error rounds each, budget untouched
     assert all(rounds_used(records) == 0 for records in rounds.values())
@@ -286,7 +292,7 @@ def test_error_rounds_spare_the_budget_and_the_cap_stops_a_hopeless_document(tmp
         assert all(r.decision == "error" and r.error == "challenger:unparseable" for r in records)
         assert all(r.next_guidance is None for r in records)  # errors are not feedback
     # A rerun of the finished run does nothing more.
-    again = generate(config, load_documents(config.documents), tmp_path, faults=FaultPlan(malformed=1.0))
+    again = generate(with_faults(config, malformed=1.0), load_documents(config.documents), tmp_path)
     assert again["rounds"] == 6 and again["endpoint_this_session"]["requests"] == 0
 
 
@@ -314,7 +320,7 @@ def test_every_reply_is_counted_so_scorecard_and_spend_log_agree(tmp_path: Path)
     from objectives.scorecard import build_scorecard
 
     config = parse_config({"documents": {"count": 3}, "tracking": {"enabled": False}})
-    summary = generate(config, load_documents(config.documents), tmp_path, faults=FaultPlan(malformed=0.3))
+    summary = generate(with_faults(config, malformed=0.3), load_documents(config.documents), tmp_path)
     rows = read_jsonl(tmp_path / "spend.jsonl")
     rounds = [r for rs in load_rounds(tmp_path).values() for r in rs]
     recorded = cost(rounds, summary["models"], summary["accepted"])  # from the rounds alone
@@ -393,7 +399,7 @@ def test_the_sweep_report_flags_candidates_of_mostly_error_rounds(tmp_path: Path
     from search.report import _errors_entry, error_rounds
 
     config = parse_config({"documents": {"count": 2}, "knobs": {"round_budget": 1}, "tracking": {"enabled": False}})
-    generate(config, load_documents(config.documents), tmp_path / "broken", faults=FaultPlan(malformed=1.0))
+    generate(with_faults(config, malformed=1.0), load_documents(config.documents), tmp_path / "broken")
     generate(config, load_documents(config.documents), tmp_path / "fine")
     broken = _errors_entry(*error_rounds([tmp_path / "broken", tmp_path / "missing"]))
     fine = _errors_entry(*error_rounds([tmp_path / "fine"]))

@@ -35,6 +35,13 @@ DOCS = WORLD.documents(20)
 SIZE_TEXT = "between 10 and 15 criteria"
 
 
+
+def with_faults(config, **rates):
+    """The config with the offline world injecting these faults (runtime.sim_faults)."""
+    from harness.config import SimFaults
+
+    return config.model_copy(update={"runtime": config.runtime.model_copy(update={"sim_faults": SimFaults(**rates)})})
+
 def challenger_tasks(instructions: str, guidance: str = "none", n: int = 100, temperature: float = 0.7) -> list[Task]:
     tasks = []
     for seed in range(n):
@@ -272,7 +279,7 @@ def test_malformed_outputs_are_retried_and_the_run_completes(tmp_path, counted_g
     config = parse_config({"documents": {"count": 4}})
     docs = sim_docs(config, 4)
     clean, clean_registry = counted_generation(config, docs, tmp_path / "clean")
-    faulty, faulty_registry = counted_generation(config, docs, tmp_path / "faulty", faults=FaultPlan(malformed=0.3))
+    faulty, faulty_registry = counted_generation(with_faults(config, malformed=0.3), docs, tmp_path / "faulty")
 
     assert faulty["documents"] == 4
     rounds = load_rounds(tmp_path / "faulty")
@@ -293,7 +300,7 @@ def test_malformed_outputs_are_retried_and_the_run_completes(tmp_path, counted_g
 def test_always_malformed_ends_in_errors_not_feedback(tmp_path, counted_generation, sim_docs):
     config = parse_config({"documents": {"count": 2}, "knobs": {"round_budget": 2}})
     docs = sim_docs(config, 2)
-    summary, registry = counted_generation(config, docs, tmp_path / "broken", faults=FaultPlan(malformed=1.0))
+    summary, registry = counted_generation(with_faults(config, malformed=1.0), docs, tmp_path / "broken")
     assert summary["accepted"] == 0
     # Error rounds do not use the round budget; the cap on errors per document (3) stops each one.
     assert summary["rounds"] == 2 * config.runtime.errors_per_document == 6

@@ -667,8 +667,7 @@ def test_trials_a_worker_was_killed_setting_up_are_failed_and_redone(tmp_path: P
     partial = first.study.ask(first.dists)  # killed while writing its set-up
     partial.set_user_attr("operator", "optuna")
     partial.set_user_attr("parents", [0])
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    partial.set_user_attr("worker", f"{socket.gethostname()}:{gone.stdout.strip()}")  # a process that has exited
+    partial.set_user_attr("worker", f"{socket.gethostname()}:{_exited_pid()}")  # a process that has exited
     left = {bare.number: dict(bare.params), partial.number: dict(partial.params)}
 
     sweep = Sweep(load_sweep_config(sweep_yaml(tmp_path, "setup", train=2, validation=4, test=4, candidates=3)),
@@ -686,6 +685,83 @@ def test_trials_a_worker_was_killed_setting_up_are_failed_and_redone(tmp_path: P
         assert trial.user_attrs["worker"] == WORKER
     assert spent.candidates == 3 and len(candidates_of(list(trials.values()))) == 3
     assert [t for t in trials.values() if t.state in (TrialState.RUNNING, TrialState.WAITING)] == []
+
+
+def _exited_pid() -> str:
+    return subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+
+
+def test_a_budget_slot_is_given_back_only_when_its_holder_is_dead_and_nothing_carries_it() -> None:
+    from search.slots import MemorySlots, Orphans
+
+    slots = MemorySlots()
+    verdicts = {"dead": False, "live": True, "far": None}  # far: another host, cannot tell
+    orphans = Orphans(slots, "budget", verdicts.__getitem__, settle_s=2.0, grace_s=60.0)
+    for number, holder in enumerate(["dead", "live", "far", "dead"]):
+        assert slots.claim("budget", number, holder)
+    carried = {3}  # a trial carries slot 3 (its holder died after making it: the redo keeps it)
+    assert orphans.reclaim(carried, now=100.0) == []  # seen uncarried once: a redo may be on its way
+    assert orphans.reclaim(carried, now=101.0) == []
+    assert orphans.reclaim(carried, now=102.0) == [0]  # dead, and uncarried for the settle time
+    assert set(slots.held("budget")) == {1, 2, 3}
+    assert orphans.reclaim(carried, now=159.0) == []
+    assert orphans.reclaim(carried, now=160.0) == [2]  # another host's, after the grace
+    assert set(slots.held("budget")) == {1, 3}  # the live holder's slot is never taken
+    # Claimed anew meanwhile by a live worker: the release spares it.
+    assert slots.claim("budget", 0, "live")
+    slots.release("budget", 0, "dead")
+    assert slots.held("budget")[0] == "live"
+
+
+def test_an_untagged_trial_is_spared_only_for_a_live_worker_that_joined_before_it(tmp_path: Path) -> None:
+    """A worker tags a trial right after asking for it. An untagged RUNNING trial begun after a live
+    worker joined may be that worker's; one begun before every live worker joined is a dead one's
+    (a sweep killed and started again must not wait for the tag's grace period)."""
+    import datetime
+
+    from search.storage import HOST, recover_stale
+
+    study = optuna.create_study(storage=open_storage(f"sqlite:///{tmp_path / 'optuna.db'}"), study_name="tags")
+    orphan = study.ask()  # asked by a worker killed before tagging it
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"]) as live:
+        try:
+            joined = datetime.datetime.now() + datetime.timedelta(seconds=1)
+            study.set_user_attr(f"worker:{HOST}:{live.pid}:x", joined.isoformat())
+            assert recover_stale(study) == [orphan.number]
+            fresh = study.ask()
+            earlier = datetime.datetime.now() - datetime.timedelta(hours=1)
+            study.set_user_attr(f"worker:{HOST}:{live.pid}:x", earlier.isoformat())
+            assert recover_stale(study) == []  # the live worker joined before it: maybe its own, spared
+        finally:
+            live.kill()
+    assert recover_stale(study) == [fresh.number]  # its worker gone, the trial is a dead one's
+    states = {t.number: t.state for t in study.get_trials()}
+    assert states[orphan.number] == states[fresh.number] == TrialState.FAIL
+
+
+def test_a_sweep_fills_its_budget_past_a_slot_a_killed_worker_claimed_and_never_used(tmp_path: Path) -> None:
+    """Killed between claiming a budget slot and making the trial that carries it, a worker leaves a
+    slot nobody carries. The next run gives it back and fills the budget (it used to wait forever)."""
+    from search.slots import slots_for
+    from search.storage import WORKER
+    from search.sweep import BUDGET
+
+    storage = f"sqlite:///{tmp_path / 'optuna.db'}"
+    first = Sweep(load_sweep_config(sweep_yaml(tmp_path, "orphan", train=2, validation=4, test=4, candidates=1)),
+                  tmp_path / "out", storage=storage)
+    assert asyncio.run(first.run()).candidates == 1
+    dead = f"{socket.gethostname()}:{_exited_pid()}:x"
+    slots = slots_for(first.storage, first.study.study_name)
+    assert slots.claim(BUDGET, 1, dead) and slots.claim(BUDGET, 2, dead)
+
+    sweep = Sweep(load_sweep_config(sweep_yaml(tmp_path, "orphan", train=2, validation=4, test=4, candidates=3)),
+                  tmp_path / "out", storage=storage)
+    spent = asyncio.run(asyncio.wait_for(sweep.run(), timeout=600))  # a hang guard, not a measure
+    trials = sweep.trials()
+    assert spent.candidates == 3 and len(candidates_of(trials)) == 3
+    assert sorted(t.user_attrs["slot"] for t in candidates_of(trials)) == [0, 1, 2]
+    assert set(slots.held(BUDGET).values()) == {WORKER}
 
 
 def test_an_evaluation_stopped_by_its_budget_fails_and_is_not_kept(tmp_path: Path) -> None:

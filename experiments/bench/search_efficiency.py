@@ -58,6 +58,7 @@ from experiments.bench.search_protocol import (  # noqa: E402
     write_genes,
 )
 from harness.config import HarnessConfig  # noqa: E402
+from harness.generate import run_offline  # noqa: E402
 from harness.sim.optimum import world_optimum  # noqa: E402
 from search.config import load_sweep_config  # noqa: E402
 from search.space import build_harness, distributions  # noqa: E402
@@ -151,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
               f"distractors {p.distractors}; knobs {opt.knobs}; {opt.evaluated} harnesses, {opt.calls:.0f} calls), "
               f"power probe {probe_test[0]:.2f} = {probe_gap:.2f} of the gap", flush=True)
         if args.ceiling:
-            ceiling = world_optimum(world, docs=val, offset=train, base=seed_config, knob_space=knob_grid(base),
+            ceiling = world_optimum(run_offline, world, docs=val, offset=train, base=seed_config, knob_space=knob_grid(base),
                                     objective=args.metric, budget=OPTIMUM_CALLS_PER_DOC * val)
             forced = measure(build_harness(seed_config, ceiling.knobs, seed_config.genes.model_dump()), splits["test"],
                              TEST_SEED, args.metric, ceiling.intent)

@@ -25,7 +25,10 @@ so a strategy's fraction of the optimum may exceed 1. Results are cached in the 
 (``<store>/optimum/<hash>.json``) under a content hash of the arguments and of the source of
 the offline world and the inner loop, so benchmarks never recompute an unchanged world.
 
-    python -m harness.sim.optimum 1 2 3 4 5 [--docs 20] [--no-cache]
+It imports nothing of the inner loop: the caller passes ``run``, which runs one whole generation
+of a config with the given engine and returns its summary (``harness.generate.run_offline``).
+
+    .venv/bin/python experiments/bench/optimum.py 1 2 3 4 5 [--docs 20] [--no-cache]
 """
 
 from __future__ import annotations
@@ -33,17 +36,14 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from harness.config import HarnessConfig, content_hash, parse_config
-from harness.documents import load_documents
 from harness.env import store_dir
-from harness.generate import generate
-from harness.models import ModelRegistry
 from harness.sim.engine import SimEngine
 from harness.sim.intent import Intent
 
@@ -124,9 +124,14 @@ SEED_SETTING = {"challenger_temperature": 0.7, "round_budget": 5, "challengers_p
                 "rubric": (10, 15), "solver_attempts": 3}
 
 
+# One whole generation of a config served by the given engine -> its summary (the caller's inner loop).
+Runner = Callable[[HarnessConfig, SimEngine], dict[str, Any]]
+
+
 class _Search:
     def __init__(self, world_seed: int, docs: int, offset: int, base: HarnessConfig, budget: int,
-                 objective: str = "acceptance") -> None:
+                 run: Runner, objective: str = "acceptance") -> None:
+        self.run = run
         self.world_seed = world_seed
         self.objective = objective
         self.docs = docs
@@ -134,7 +139,6 @@ class _Search:
         self.budget = budget
         self.spec = base.documents.model_copy(update={"source": "sim", "count": docs, "offset": offset,
                                                       "world_seed": world_seed})
-        self.documents = load_documents(self.spec)
         self.calls = 0
         self.seen: dict[str, tuple[float, int]] = {}  # point -> (acceptance, calls)
         self.trace: list[float] = []
@@ -153,13 +157,10 @@ class _Search:
         data.update(seed=run_seed, documents=self.spec.model_dump(), knobs={**data["knobs"], **_knobs_of(setting)})
         config = HarnessConfig.model_validate(data)
         engine = SimEngine(world_seed=self.world_seed, forced_intent=intent)
-        registry = ModelRegistry(config.models, config.runtime, engine=engine)
-        with tempfile.TemporaryDirectory(prefix="autodata-optimum-") as tmp:
-            summary = generate(config, self.documents, Path(tmp), registry=registry)
+        summary = self.run(config, engine)
         calls = engine.calls["total"]
         self.calls += calls
-        value = objective_value(float(summary.get("acceptance_rate") or 0.0), calls, len(self.documents.documents),
-                                self.objective)
+        value = objective_value(float(summary.get("acceptance_rate") or 0.0), calls, self.docs, self.objective)
         self.seen[key] = (value, calls)
         if record:
             self.trace.append(max(value, self.trace[-1]) if self.trace else value)
@@ -172,6 +173,7 @@ def _grid() -> list[Intent]:
 
 
 def world_optimum(
+    run: Runner,
     world_seed: int,
     docs: int = 20,
     run_seed: int = 0,
@@ -202,7 +204,7 @@ def world_optimum(
     if cache and path.exists():
         return Optimum.from_dict(json.loads(path.read_text(encoding="utf-8")))
     started = time.perf_counter()
-    search = _Search(world_seed, docs, offset, base, budget, objective)
+    search = _Search(world_seed, docs, offset, base, budget, run, objective)
     scored: list[tuple[float, int, Intent, dict[str, Any]]] = []
 
     def trial(intent: Intent, setting: dict[str, Any]) -> None:
@@ -247,27 +249,3 @@ def world_optimum(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(result.as_dict(), indent=2) + "\n", encoding="utf-8")
     return result
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m harness.sim.optimum 1 2 3 4 5 [--docs 20]``: one line per world (SIMULATED)."""
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m harness.sim.optimum", description=main.__doc__)
-    parser.add_argument("worlds", type=int, nargs="+")
-    parser.add_argument("--docs", type=int, default=20)
-    parser.add_argument("--run-seed", type=int, default=0)
-    parser.add_argument("--no-cache", action="store_true")
-    args = parser.parse_args(argv)
-    for world in args.worlds:
-        o = world_optimum(world, args.docs, args.run_seed, cache=not args.no_cache)
-        i = o.intent
-        print(f"world {world} (SIMULATED): acceptance {o.acceptance:.3f} (search {o.search_acceptance:.3f}); "
-              f"intent depth {i.depth:g}, exception {i.exception:g}, negative {i.negative:g}, distractors "
-              f"{i.distractors:g}; knobs {o.knobs}; {o.calls_per_doc:g} calls/doc; {o.evaluated} harnesses, "
-              f"{o.calls} calls, {o.seconds:.1f} s", flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -15,8 +15,11 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from harness.config import HarnessConfig
+from harness.generate import ACCEPTED_FILE
 from harness.records import AcceptedSample
 from objectives.downstream.base import DownstreamResult
+from objectives.run import RunRecords
 
 
 def _tail(text: str, limit: int = 300) -> str:
@@ -76,3 +79,13 @@ class CommandTrainer:
             samples_used=len(dataset),
             details={k: v for k, v in result.items() if k not in ("reward", "before", "after")},
         )
+
+
+def run(config: HarnessConfig, records: RunRecords, out: Path) -> DownstreamResult:
+    """The ``command`` trainer: the configured command template on the dataset file."""
+    spec = config.downstream
+    if not spec.command:
+        return DownstreamResult.failed("command", "no downstream.command configured")
+    trainer = CommandTrainer(spec.command, timeout_s=spec.timeout_s)
+    return trainer.train(records.accepted, dataset_path=(out / ACCEPTED_FILE).resolve(),
+                         output_path=(out / "downstream" / "command_result.json").resolve())

@@ -18,12 +18,11 @@ import dspy
 from harness import aio, provenance
 from harness.adapter import call_settings
 from harness.config import HarnessConfig
-from harness.models import ModelRegistry
+from harness.models import ModelRegistry, offline_eval_samples
 from harness.records import AcceptedSample, Sample
 from harness.roles import RoleError, Roles, derive_seed
-from harness.rubric import Criterion
 from objectives.downstream.base import DownstreamResult
-from objectives.downstream.sim import Benchmark
+from objectives.run import RunRecords
 
 
 class EvalSetError(ValueError):
@@ -50,19 +49,7 @@ def load_eval_samples(path: Path) -> list[Sample]:
 
 def world_eval_samples(count: int, seed: int = 0) -> list[Sample]:
     """Held-out samples from the offline world (documents of a separate world)."""
-    tasks = Benchmark.draw(count, seed=seed, min_depth=3, max_depth=6).tasks
-    return [
-        Sample(
-            context=t.context,
-            question=t.question,
-            reference_answer=t.reference_answer,
-            final_answer=t.final_answer,
-            rubric=[Criterion.model_validate(c) for c in t.rubric],
-            question_type=t.question_type,
-            skill_tags=t.skill_tags,
-        )
-        for t in tasks
-    ]
+    return offline_eval_samples(count, seed)
 
 
 def choose_demos(dataset: list[AcceptedSample], k: int, seed: int) -> list[AcceptedSample]:
@@ -136,3 +123,19 @@ class ICLTrainer:
                 "accuracy_after": sum(demo_right) / len(demo_right),
             },
         )
+
+
+def run(config: HarnessConfig, records: RunRecords, out: Path) -> DownstreamResult:
+    """The ``icl`` trainer: the held-out set from ``downstream.eval_path``, or the offline world's."""
+    spec = config.downstream
+    try:
+        if spec.eval_path:
+            samples = load_eval_samples(Path(spec.eval_path))[: spec.eval_count]
+        elif "weak" in provenance.simulated_roles(config, records.summary.get("simulated_roles") or []):
+            # the offline world's weak solver (in process or serve-sim) answers its own tasks
+            samples = world_eval_samples(spec.eval_count, seed=config.seed)
+        else:
+            return DownstreamResult.failed("icl", "downstream.eval_path is required with real endpoints")
+    except EvalSetError as error:
+        return DownstreamResult.failed("icl", str(error))
+    return ICLTrainer(config, samples, k=spec.k, seed=config.seed).train(records.accepted)
