@@ -71,7 +71,7 @@ class Worker:
         self.argv = [sys.executable, "-m", "experiments.cli", "sweep", str(config), "--storage", storage,
                      "--out", str(folder / f"out-{host}")]
         self.env = {**os.environ, "AUTODATA_STORE": str(folder / f"store-{host}"), "AUTODATA_HOST": host,
-                    "MLFLOW_TRACKING_URI": tracking,
+                    "MLFLOW_TRACKING_URI": tracking, "PYTHONUNBUFFERED": "1",  # a killed worker's log is whole
                     "AUTODATA_HEARTBEAT_S": "2", "AUTODATA_HEARTBEAT_GRACE_S": "8"}
         self.env.pop("DSPY_CACHEDIR", None)
         self.process: subprocess.Popen | None = None
@@ -115,7 +115,7 @@ def pick_victim(alive: list[Worker], sim_url: str, rng: random.Random, polls: in
     """A worker with calls in flight when one has them within ``polls`` looks (a kill then cuts
     work off, which is what resume must survive), else any; with its calls in flight."""
     for _ in range(polls):
-        flying = stats(sim_url)["in_flight_by_client"]
+        flying = stats(sim_url)["choices_in_flight_by_client"]  # answers, as repeats are counted
         busy = [w for w in alive if flying.get(w.host, 0) > 0]
         if busy:
             victim = rng.choice(busy)
@@ -224,7 +224,7 @@ def main() -> None:
                   **count_trials(storage, args.candidates), **count_runs(tracking),
                   "paid_calls": served.get("ok", 0), "repeated_paid_calls": served.get("repeated", 0),
                   "repeated_paid_calls_by_cause": classify_repeats(served.get("repeated_by_client", {})),
-                  "calls_in_flight_at_kills": in_flight_at_kills,
+                  "answers_in_flight_at_kills": in_flight_at_kills,
                   "faults": {k: served.get(k, 0) for k in ("fault_500", "fault_429", "rate_limited_capacity")
                              if k in served}}
     print(json.dumps(result, indent=2))

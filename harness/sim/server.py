@@ -106,6 +106,7 @@ class SimServer:
         # answered to: one seen again is counted "repeated" (a client paying twice for the same call).
         self._answered: dict[bytes, list[str]] = {}
         self.in_flight_by_client: Counter[str] = Counter()
+        self.choices_in_flight: Counter[str] = Counter()
         self.sessions: Counter[str] = Counter()  # per client: how many times it started anew
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -151,7 +152,8 @@ class SimServer:
 
     def _snapshot(self) -> dict[str, Any]:
         return {**self.stats.snapshot(self.in_flight),
-                "in_flight_by_client": {k: v for k, v in self.in_flight_by_client.items() if v}}
+                "in_flight_by_client": {k: v for k, v in self.in_flight_by_client.items() if v},
+                "choices_in_flight_by_client": {k: v for k, v in self.choices_in_flight.items() if v}}
 
     async def new_session(self, request: web.Request) -> web.Response:
         client = request.match_info["client"]
@@ -200,6 +202,15 @@ class SimServer:
         except BadRequest as error:
             outcome[:] = ["bad_request"]
             return web.json_response(error.body(), status=error.status)
+        # Choices in flight per client: a request with n answers n times, and repeats count answers.
+        name = client.split("#")[0]
+        self.choices_in_flight[name] += chat.n
+        try:
+            return await self._answer_chat(chat, outcome, client)
+        finally:
+            self.choices_in_flight[name] -= chat.n
+
+    async def _answer_chat(self, chat: ChatRequest, outcome: list[str], client: str) -> web.Response:
         fault = self._draw_fault()
         if fault == "fault_429":
             outcome[:] = [fault]
