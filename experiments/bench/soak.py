@@ -13,8 +13,9 @@ worker is SIGKILLed and started again at once; then the workers finish the study
   who paid: each worker names itself to serve-sim (``/c/<host>/v1``, the same URL at every start,
   as a restarted machine keeps its endpoint), and each restart begins a new session of that name.
   A restarted worker re-paying what an earlier start of it had paid is a kill's repeat, with the
-  target: at most the calls that worker had in flight at its kills. Repeats within one process
-  (two candidates evaluated at once sending one request before either is cached) and across
+  target: at most the answers that worker had in flight at its kills (answers, as repeats are
+  counted: a request with n carries n). Repeats within one process (two candidates evaluated
+  at once sending one request before either is cached) and across
   workers (separate machines keep separate caches: a parent screened by two workers, the seed
   tested for each worker's report, a killed trial redone by another worker) are reported apart;
 - duplicate MLflow runs (parent runs per study beyond one; child runs per trial and split
@@ -113,7 +114,7 @@ def new_session(sim_url: str, client: str) -> None:
 
 def pick_victim(alive: list[Worker], sim_url: str, rng: random.Random, polls: int = 50) -> tuple[Worker, int]:
     """A worker with calls in flight when one has them within ``polls`` looks (a kill then cuts
-    work off, which is what resume must survive), else any; with its calls in flight."""
+    work off, which is what resume must survive), else any; with its answers in flight."""
     for _ in range(polls):
         flying = stats(sim_url)["choices_in_flight_by_client"]  # answers, as repeats are counted
         busy = [w for w in alive if flying.get(w.host, 0) > 0]
