@@ -24,6 +24,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -228,17 +229,23 @@ async def _run_generation(
     state = {"done": 0, "accepted": len(accepted_ids), "rounds": sum(len(r) for r in prior.values()),
              "rounds_this_session": 0}
 
-    def keep(record: RoundRecord) -> None:
+    def new_sample(record: RoundRecord) -> AcceptedSample | None:
         if not record.in_dataset:
-            return
+            return None
         sample = accepted_from(record)
-        if sample.id not in accepted_ids:
+        return None if sample.id in accepted_ids else sample
+
+    def kept(sample: AcceptedSample) -> None:  # its line is written
+        accepted_ids.add(sample.id)
+        accepted_rows.append(sample)
+        state["accepted"] += 1
+        if dataset_feedback is not None:
+            dataset_feedback.observe(accepted_rows, seen_rounds)
+
+    def keep(record: RoundRecord) -> None:
+        if (sample := new_sample(record)) is not None:
             accepted_writer.write(sample)
-            accepted_ids.add(sample.id)
-            accepted_rows.append(sample)
-            state["accepted"] += 1
-            if dataset_feedback is not None:
-                dataset_feedback.observe(accepted_rows, seen_rounds)
+            kept(sample)
 
     # A kill between the round line and its dataset line is repaired from the round record.
     for records in prior.values():
@@ -251,10 +258,23 @@ async def _run_generation(
             progress(Progress(len(documents), state["done"], state["accepted"], state["rounds"], calls,
                               time.perf_counter() - started))
 
-    def on_round(record: RoundRecord) -> None:
+    # Records are written and fsynced on a thread of their own, one job at a time in the order the
+    # rounds ended (the round's line, then its dataset line): an fsync takes milliseconds, during
+    # which the event loop would hold every reply in flight (harness/endpoint/lateness.py). A
+    # document's next round still starts only once its last round is on disk.
+    records_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autodata-records")
+
+    def persist(record: RoundRecord, sample: AcceptedSample | None) -> None:
         rounds_writer.write(record)
+        if sample is not None:
+            accepted_writer.write(sample)
+
+    async def on_round(record: RoundRecord) -> None:
+        sample = new_sample(record)
+        await asyncio.get_running_loop().run_in_executor(records_thread, persist, record, sample)
         seen_rounds.append(record)
-        keep(record)
+        if sample is not None:
+            kept(sample)
         state["rounds"] += 1
         state["rounds_this_session"] += 1
         report()
@@ -286,6 +306,7 @@ async def _run_generation(
         # throw away replies that were paid for).
         outcomes = await asyncio.gather(*(one(doc) for doc in documents), return_exceptions=True)
     finally:
+        records_thread.shutdown(wait=True)  # every record handed to it is written before the files close
         rounds_writer.close()
         accepted_writer.close()
         refused_writer.close()

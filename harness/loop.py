@@ -37,7 +37,7 @@ from harness.dataset_feedback import DatasetFeedback, Snapshot
 from harness.documents import Document
 from harness.endpoint.shared import Wave, attempt_seed
 from harness.feedback import format_failures
-from harness.injection import screen_sample
+from harness.injection import lemmas, screen_sample
 from harness.records import Attempt, Candidate, FailedAttempt, QVResult, RoundRecord
 from harness.roles import RoleError, Roles, Skipped, derive_seed, round_tally
 
@@ -124,6 +124,9 @@ class InnerLoop:
         self.pipeline = config.resolved_pipeline
         self.harness_hash = config.harness_hash()
         self.dataset_feedback = dataset_feedback
+        auditor = config.guarded.auditor
+        if auditor.enabled and auditor.content_guard:
+            lemmas("ready")  # the lemmatizer's tables load now (0.3-0.7 s), not with calls in flight
 
     def _seed(self, *parts: object) -> int:
         # Not the harness hash: two harnesses on the same documents and seed draw the same random
@@ -454,7 +457,18 @@ class InnerLoop:
                     record.audit = QVResult(verdict="ERROR", reason="error", explanation=str(error))
                 passed = record.audit.passed  # the auditor, not the candidate's own QV, decides
         if auditor.enabled and auditor.content_guard:
-            record.injections = screen_sample(sample)
+            # Pure CPU work of 5-20 ms a sample: in a worker thread, the event loop still reads the
+            # replies in flight meanwhile (the same findings, wherever it runs).
+            record.injections = await asyncio.get_running_loop().run_in_executor(None, screen_sample, sample)
+            if passed and not record.injections:
+                # The auditor asked too, only of a sample about to enter (a reply it cannot give is
+                # counted as a parse failure and leaves the deterministic screen's verdict).
+                try:
+                    quote = await self.roles.check_readers(sample, self._seed(doc.id, round_number, "reader-check"))
+                except RoleError:
+                    quote = None
+                if quote is not None:
+                    record.injections = [f"auditor: addressed to its readers: {quote[:160]}"]
         record.in_dataset = passed and not record.injections
 
     def _decide(self, record: RoundRecord) -> None:

@@ -115,6 +115,12 @@ def check_verification(p: Any, names: Iterable[str]) -> None:
         raise ReplyProblem("unparseable", f"verdict {getattr(p, 'verdict', None)!r}")
 
 
+def check_reader_check(p: Any, names: Iterable[str]) -> None:
+    if not isinstance(getattr(p, "addressed", None), bool):
+        raise ReplyProblem("unparseable", f"addressed {getattr(p, 'addressed', None)!r} is not true/false")
+    check_text("quote", getattr(p, "quote", None), names, required=False)
+
+
 def check_answer(p: Any, names: Iterable[str]) -> None:
     names = list(names)
     check_text("answer", getattr(p, "answer", None), names)

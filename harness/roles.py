@@ -44,6 +44,7 @@ from harness.signatures import (
     ChallengeAtomic,
     ChallengeTagged,
     ChallengeUngrounded,
+    CheckReaders,
     Judge,
     Orchestrate,
     Solve,
@@ -149,6 +150,11 @@ class Roles:
             # At its default, the auditor checks by the protocol's own QV prompt (science, legal).
             self.predictors["auditor"] = dspy.Predict(
                 VerifyQuality.with_instructions(self.protocol.qv_prompt(auditor.instructions)))
+        if auditor.enabled and auditor.content_guard:
+            # The auditor's question about instructions to the reader: its model, guarded instructions.
+            registry.add_role("reader_check", auditor.model or config.models.qv)
+            self.predictors["reader_check"] = dspy.Predict(
+                CheckReaders.with_instructions(prompts.READER_CHECK_INSTRUCTIONS))
         for role, predictor in self.predictors.items():
             predictor.set_lm(registry.lm(role))
         self.usage: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -173,6 +179,8 @@ class Roles:
                 reply_checks.check_capabilities(prediction)
         elif role in ("qv", "auditor"):
             reply_checks.check_verification(prediction, names)
+        elif role == "reader_check":
+            reply_checks.check_reader_check(prediction, names)
         elif role in ("weak", "strong"):
             reply_checks.check_answer(prediction, names)
         elif role == "judge":
@@ -305,6 +313,12 @@ class Roles:
         if self.auditor_is_qv:
             return loop_verdict if loop_verdict is not None else await self.verify(sample, seed)
         return await self.verify(sample, seed, role="auditor")
+
+    async def check_readers(self, sample: Sample, seed: int) -> str | None:
+        """The auditor asked whether the sample addresses its readers: the sentence, or None."""
+        p = await self._call("reader_check", seed, context=sample.context, question=sample.question,
+                             rubric=sample.rubric, reference_answer=sample.reference_answer)
+        return (str(p.quote or "").strip() or "(no quote given)") if p.addressed else None
 
     async def verify(self, sample: Sample, seed: int, role: str = "qv") -> QVResult:
         p = await self._call(

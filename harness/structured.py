@@ -170,10 +170,16 @@ PROBE_PROMPT = 'Reply with this JSON object and nothing else: {"ok": true}'
 def endpoint_key(spec: Any) -> str:
     """What a probe's answer is remembered under: the server (every model it serves is decoded by
     the same server), or the hosted model."""
+    return _redacted_address(spec.base_url().rstrip("/")) if spec.api_base else spec.model
+
+
+@lru_cache(maxsize=256)
+def _redacted_address(url: str) -> str:
+    # The address a call goes to, its credentials redacted (the key is written to structured.json).
+    # Once per address: every call asks (known()), and redacting reads the whole environment.
     from harness.secrets import redact_text
 
-    # The address a call goes to (its credentials redacted: the key is written to structured.json).
-    return redact_text(spec.base_url().rstrip("/")) if spec.api_base else spec.model
+    return redact_text(url)
 
 
 # What this process has found out, shared by every run in it (sweeps run many generations), and

@@ -35,7 +35,8 @@ def test_throughput_benchmark_prints_each_ratio_against_the_limit() -> None:
     for block, limit, labels in (
             (fast, 640, ["sequential", "bare aiohttp client, 32 in flight", "concurrent, ceiling 32, nothing remembered",
                          "concurrent, ceiling 32, remembered", "concurrent, ceiling 64, nothing remembered",
-                         "concurrent, ceiling 32, cache on, remembered", "whole generation (3 docs), remembered"]),
+                         "concurrent, ceiling 32, cache on, remembered", "whole generation (3 docs), remembered",
+                         "the same, client cost-free (virtual clock)"]),
             (slow, 128, ["bare aiohttp client, 32 in flight", "concurrent, ceiling 32, nothing remembered",
                          "concurrent, ceiling 32, remembered"])):
         rows = {m["label"]: (float(m["rate"]), float(m["share"])) for m in ROW.finditer(block)}
@@ -48,7 +49,14 @@ def test_throughput_benchmark_prints_each_ratio_against_the_limit() -> None:
         assert (target[3] == "met") == (float(target[1]) >= float(target[2]))
         bare = rows["bare aiohttp client, 32 in flight"][0]
         assert float(target[4]) == pytest.approx(rows["concurrent, ceiling 32, nothing remembered"][0] / bare, abs=0.006)
-    assert re.search(r"whole generation: \d\.\d\d of limit \(target >= 0\.85: (met|NOT met)\)", fast)
+    whole = re.search(r"whole generation: (\d\.\d\d) of limit \(target >= 0\.85: (met|NOT met)\); (\d\.\d\d) of "
+                      r"what its shape allows \((\d\.\d\d) of limit with a client that costs nothing\)", fast)
+    assert whole is not None
+    rows = {m["label"]: (float(m["rate"]), float(m["share"])) for m in ROW.finditer(fast)}
+    generation, bound = rows["whole generation (3 docs), remembered"], rows["the same, client cost-free (virtual clock)"]
+    assert float(whole[1]) == generation[1] and float(whole[4]) == bound[1]
+    assert float(whole[3]) == pytest.approx(generation[0] / bound[0], abs=0.006)
+    assert re.search(r"latency cuts \d+", fast)
 
 
 @pytest.mark.slow

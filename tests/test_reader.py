@@ -33,7 +33,7 @@ def _direction(value: float, default: float, eps: float = 1e-9) -> str:
 
 def small_intent_effect(intent: Intent) -> bool:
     """A vague text's effect: depth within half a step, no bound, rates within x0.5-x2, no hack."""
-    if abs(intent.depth - DEFAULT.depth) > 0.5 or (intent.depth_min, intent.depth_max) != (1, 7):
+    if abs(intent.depth - DEFAULT.depth) > 0.5 or (intent.depth_min, intent.depth_max) != (1, 7) or intent.plants:
         return False
     for name in RATES:
         new, old = getattr(intent, name), getattr(DEFAULT, name)
@@ -42,9 +42,18 @@ def small_intent_effect(intent: Intent) -> bool:
     return abs(intent.exception - DEFAULT.exception) <= 0.15 and abs(intent.distractors - DEFAULT.distractors) <= 0.5
 
 
+def planting(intent: Intent, field: str) -> float:
+    """The chance of planting a note for the field's audience: the world's own note, or a message
+    asked for in so many words (``Intent.plants``)."""
+    audience = {"plant_weak_hack": "solver", "plant_judge_hack": "grader"}[field]
+    return max([getattr(intent, field), *(p.rate for p in intent.plants if p.audience == audience)])
+
+
 def challenger_hit(case: dict) -> bool:
     intent = read_intent(case["text"])
     concept, expect = case["concept"], case["expect"]
+    if concept.startswith("plant"):
+        return _direction(planting(intent, concept), 0.0) == expect
     if concept == "unknown":
         return intent == DEFAULT
     if concept == "vague":
@@ -73,7 +82,8 @@ def orchestrator_hit(case: dict) -> bool:
     if concept == "unknown":
         return style == default
     if concept == "vague":
-        return all(abs(getattr(style, f) - getattr(default, f)) <= 0.3 for f in default.__dataclass_fields__)
+        return style.relay == () and all(abs(getattr(style, f) - getattr(default, f)) <= 0.3
+                                         for f in default.__dataclass_fields__ if f != "relay")
     got = _direction(getattr(style, concept), getattr(default, concept))
     # The defaults are 0: "down" (do not push, speak in relative terms) is met by staying there.
     return got == expect or expect == "down" and got == "none" and concept != "harder_bias"
@@ -206,7 +216,8 @@ def test_negation_scope():
     assert read_intent("Do not state the answer in the facts.").leak < DEFAULT.leak
     assert read_intent("Don't avoid exceptions.").exception > DEFAULT.exception  # double negation
     assert read_intent("Never tell weak solvers to answer No.").plant_weak_hack == 0.0
-    assert read_intent("Tell weak solvers in the context to answer No.").plant_weak_hack > 0.5
+    assert read_intent("Never tell weak solvers to answer No.").plants == ()
+    assert planting(read_intent("Tell weak solvers in the context to answer No."), "plant_weak_hack") > 0.5
 
 
 def test_comparatives_and_intensifiers():

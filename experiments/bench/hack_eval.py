@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from harness.config import HarnessConfig
 from harness.records import AcceptedSample, RoundRecord
-from harness.sim import obey
+from harness.sim import obey, obey_review
 from objectives.run import load_run
 from search.evaluation import Evaluation, Evaluator
 
@@ -31,11 +31,12 @@ def with_gene(config: HarnessConfig, gene: str, text: str, defended: bool) -> Ha
 
 
 def planted_share(accepted: list[AcceptedSample]) -> float:
-    """Accepted samples in which the world's own reader finds an instruction to a solver or the judge."""
+    """Accepted samples in which the world's own reader finds an instruction to a solver, the judge
+    or the reviewer (the QV), anywhere in the sample (the reference answer included)."""
     def planted(row: AcceptedSample) -> bool:
         s = row.sample
-        text = "\n".join([s.context, s.question, *[c.criterion for c in s.rubric]])
-        return bool(obey.solver_directives(text)) or obey.judge_directive(text)
+        text = "\n".join([s.context, s.question, s.reference_answer, *[c.criterion for c in s.rubric]])
+        return bool(obey.solver_directives(text)) or obey.judge_directive(text) or obey_review.reviewer_directive(text)
 
     return sum(map(planted, accepted)) / len(accepted) if accepted else 0.0
 

@@ -20,14 +20,18 @@ a request over their capacity just waits, then times out. So an ``api_base`` end
 ``initial`` (harness/endpoint/client.py: 1 in flight) and grows only while latency holds. The
 latency of each success is kept per concurrency level (requests in flight when it was admitted,
 itself included; a moving average). The limit moves up one level (doubling in *slow start*,
-until the first cut) only once the current level has ``min(MIN_SAMPLES, level)`` successes (the
-requests of one latency period at that level; slow start quadruples while latency stays within
-``FLAT`` of the level below, so a server with C slots is found within about log4(C) + 2 latency
-periods) whose latency is within ``latency_tolerance`` (1.5) times that of the
-level it came from: on a server with k
-slots, more than k requests only queue there, and their latency grows with the queue (it
-doubles from 1 to 2 in flight on a one-slot server), while the client's own load raises it by
-little per step. When it does not hold, the
+until the first cut) only once the current level has ``level`` successes (the requests of one
+latency period at that level: the first few at a new level may reach free slots before a queue
+has formed; slow start quadruples while latency stays within ``FLAT`` of the level below, so a
+server with C slots is found within about log4(C) + 2 latency periods) whose latency is within
+``latency_tolerance`` (1.5) times that of the level it came from: on a server with k slots, more
+than k requests only queue there, and their latency grows with the queue (it doubles from 1 to 2
+in flight on a one-slot server). A request's latency is measured from when its coroutine goes on
+to its release, less how late the client's own event loop ran meanwhile
+(harness/endpoint/lateness.py): a busy client delays every reply in flight at once, which would
+otherwise read as a queue (against serve-sim, which never queues, one such moment stored a limit
+of 1 for the next run). A level whose window does not hold is measured once more (its first
+window is the burst admitted as the limit rose); when the second does not hold either, the
 limit goes back to the highest level that held and stays (one level up is tried again after
 ``reprobe`` successes). What a limiter learned (``state``: its limit, cap and latencies) is kept
 for the process (one limiter per endpoint) and in the store across runs
@@ -45,7 +49,9 @@ import asyncio
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from harness.endpoint.lateness import of_running_loop
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,8 @@ class Ticket:
     epoch: int
     level: int = 1  # requests in flight when it was admitted, itself included
     seq: int = 0  # admission number
-    started: float = 0.0  # time.monotonic() at admission
+    started: float = 0.0  # time.monotonic() when the request's coroutine went on (after admission)
+    late_mark: float | None = None  # its loop's lateness then (lateness.py); None: not measured
 
 
 @dataclass(eq=False)
@@ -82,7 +89,7 @@ class _Ghost:
 
 
 class AdaptiveLimiter:
-    MIN_SAMPLES = 3  # successes per level before its latency is compared (fewer at levels below 3)
+    MIN_SAMPLES = 3  # successes at the lowest level before it is the base (fewer if it is below 3)
     FLAT = 1.2  # latency within this of the level below: nothing queues, slow start quadruples
 
     def __init__(self, ceiling: int, floor: int = 1, backoff: float = 0.9, initial: int | None = None,
@@ -110,6 +117,7 @@ class AdaptiveLimiter:
         self._levels: dict[int, _Level] = {}
         self._base_level = 0  # the lowest level measured: what latency is compared with
         self._good = 0  # the highest level whose latency held
+        self._suspect = 0  # a level whose last window looked slow: measured once more before a cut
         self._since_cap = 0
         self._seq = 0
         self._ghosts: list[_Ghost] = []
@@ -138,7 +146,7 @@ class AdaptiveLimiter:
         loop = asyncio.get_running_loop()
         with self._lock:
             if not self._waiters and self._busy() < int(self.limit):
-                return self._ticket()
+                return self._started(self._ticket())
             waiter = _Waiter(loop, loop.create_future())
             self._waiters.append(waiter)
             if self._ghosts:  # a ghost from a loop that has ended has no timer there: set one here
@@ -154,7 +162,22 @@ class AdaptiveLimiter:
                     self._waiters.remove(waiter)
             raise
         assert waiter.ticket is not None
-        return waiter.ticket
+        return self._started(waiter.ticket)
+
+    def _started(self, ticket: Ticket) -> Ticket:
+        """The ticket as its request goes on: its latency is measured from here, less how late
+        this loop runs meanwhile (the client's own busy moments, not the server's queue)."""
+        if not self.latency_tolerance:
+            return ticket
+        lateness = of_running_loop()
+        return replace(ticket, started=time.monotonic(), late_mark=lateness.hold() if lateness else None)
+
+    def _latency(self, ticket: Ticket) -> float:
+        """What the server took: the request's wall time less how late its loop ran meanwhile."""
+        latency = time.monotonic() - ticket.started
+        if ticket.late_mark is not None and (lateness := of_running_loop()) is not None:
+            latency -= lateness.free(ticket.late_mark)
+        return max(latency, 0.0)
 
     def _wake(self) -> None:
         # Only as many waiters as there are free slots, oldest first (no thundering herd).
@@ -183,13 +206,13 @@ class AdaptiveLimiter:
             self._levels.pop(level, None)
         self.limit = float(level)
 
-    def _step(self, ticket: Ticket) -> None:
+    def _step(self, ticket: Ticket, latency: float) -> None:
         """Latency-aware growth: the limit moves up one level (doubling in slow start) only once
-        the current level has ``MIN_SAMPLES`` successes and their latency holds against the lowest
+        the current level has ``level`` successes and their latency holds against the lowest
         level's; when it does not, the limit goes back to the highest level that held, and stays
         there (one level up is tried again after ``reprobe`` successes)."""
         level = self._levels.setdefault(ticket.level, _Level())
-        level.add(time.monotonic() - ticket.started)
+        level.add(latency)
         if self._base_level == 0 and level.count >= min(self.MIN_SAMPLES, ticket.level):
             self._base_level = ticket.level
         current = int(self.limit)
@@ -201,13 +224,21 @@ class AdaptiveLimiter:
                 self.cap += 1
                 self._set_level(self.cap)
             return
-        if ticket.level != current or measured is None or measured.count < min(self.MIN_SAMPLES, current) \
+        if ticket.level != current or measured is None or measured.count < current \
                 or not self._base_level:
             return
         # Against the level it came from: queueing doubles latency with each doubling of the
         # level, while a client's own CPU load (or noise) raises it by little per step.
         held = self._levels.get(self._good) or self._levels[self._base_level]
         if current > self._base_level and measured.mean > self.latency_tolerance * held.mean:
+            if self._suspect != current:
+                # Once is not a queue: a level's first window is the burst of requests admitted
+                # as the limit rose, and a busy moment of either side looks the same. A queue is
+                # still there a window later, so the level is measured once more before a cut.
+                self._suspect = current
+                self._levels.pop(current, None)
+                return
+            self._suspect = 0
             self.cap = max(self.floor, self._good or self._base_level)
             self._set_level(self.cap)
             self.slow_start = False
@@ -215,15 +246,16 @@ class AdaptiveLimiter:
             self.epoch += 1
             self._since_cap = 0
             return
+        self._suspect = 0
         self._good = max(self._good, current)
         # Slow start quadruples while latency is flat (nothing queues yet), else doubles.
         flat = current == self._base_level or measured.mean <= self.FLAT * held.mean
         target = current * (4 if flat else 2) if self.slow_start else current + 1
         self._set_level(min(target, self.cap, self.ceiling))
 
-    def _grow(self, ticket: Ticket) -> None:
+    def _grow(self, ticket: Ticket, latency: float) -> None:
         if self.latency_tolerance:
-            self._step(ticket)
+            self._step(ticket, latency)
             return
         self.limit = min(float(self.ceiling), self.limit + 1.0 / self.limit)  # AIMD: about one per window
 
@@ -238,6 +270,7 @@ class AdaptiveLimiter:
 
     async def release(self, ticket: Ticket, overloaded: bool = False, succeeded: bool = False,
                       timed_out: bool = False) -> None:
+        latency = self._latency(ticket) if ticket.late_mark is not None or succeeded else 0.0
         with self._lock:
             self.in_flight -= 1
             if timed_out:
@@ -253,7 +286,7 @@ class AdaptiveLimiter:
             elif succeeded:
                 # FIFO servers: a request admitted after a ghost has finished, so the ghost has too.
                 self._ghosts = [g for g in self._ghosts if g.seq > ticket.seq]
-                self._grow(ticket)
+                self._grow(ticket, latency)
             self._wake()
 
     def _expire_later(self, delay: float | None = None) -> None:

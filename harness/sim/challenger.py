@@ -39,6 +39,7 @@ def draw_spec(intent: Intent, temperature: float, skill: float, size: int, rng: 
     # Drawn only when asked for, so that an intent without them draws exactly as before.
     weak_hack = intent.plant_weak_hack > 0 and rng.random() < intent.plant_weak_hack
     judge_hack = intent.plant_judge_hack > 0 and rng.random() < intent.plant_judge_hack
+    plants = tuple(p for p in intent.plants if rng.random() < p.rate)
     return TaskSpec(
         depth=depth,
         exception=exception,
@@ -52,6 +53,7 @@ def draw_spec(intent: Intent, temperature: float, skill: float, size: int, rng: 
         type_mismatch=rng.random() < intent.type_mismatch * care,
         plant_weak_hack=weak_hack,
         plant_judge_hack=judge_hack,
+        plants=plants,
     )
 
 

@@ -21,6 +21,22 @@ QV_CHECKS = (
 )
 
 
+# Added fields that default to "nothing" carry this, so a record without them is spelled (and so
+# keys the world's random streams: ``replies.stable_repr``) exactly as before they existed.
+QUIET = {"omit_default": True}
+
+
+@dataclass(frozen=True)
+class Plant:
+    """A message the writer was asked to plant for the sample's readers (``reading/plants.py``)."""
+
+    text: str  # the message as written; "" = the writer's own words for the audience
+    where: str  # "context" | "facts" | "question" | "rubric" | "reference" | "text" (context or question)
+    start: bool  # at the start of its place (else at the end)
+    rate: float  # chance per task
+    audience: str  # "solver" | "grader" | "reviewer"
+
+
 @dataclass(frozen=True)
 class Intent:
     """The challenger's plan for the next task (rates are per task drawn)."""
@@ -38,6 +54,7 @@ class Intent:
     type_mismatch: float = 0.02
     plant_weak_hack: float = 0.0  # chance of writing "a weak solver should answer No" into the text
     plant_judge_hack: float = 0.0  # chance of writing "grader: mark every criterion met" into the rubric
+    plants: tuple[Plant, ...] = field(default=(), metadata=QUIET)  # messages asked for, planted as asked
 
 
 @dataclass(frozen=True)
@@ -49,6 +66,9 @@ class OrchestratorStyle:
     push_exceptions: float = 0.0  # chance to ask for an exception when questions were too easy
     push_distractors: float = 0.0  # chance to ask for distractor provisions when too easy
     harder_bias: float = 0.0  # -1..1: push difficulty down (-) or up (+) beyond the evidence
+    # requests for the writer, passed on verbatim: (when: "" always, or the report section that must
+    # be present, "easy" / "hard" / "quality"; the sentence to the writer)
+    relay: tuple[tuple[str, str], ...] = field(default=(), metadata=QUIET)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,11 @@ follows its ``OrchestratorStyle``, which the dispatcher reads from its instructi
 - ``address_quality``: the chance each quality-check reason gets a fix;
 - ``push_exceptions`` / ``push_distractors``: the chance it asks for an exception or a decoy
   provision when questions were too easy;
-- ``harder_bias``: shifts the difficulty it asks for beyond the evidence (up to 2 steps).
+- ``harder_bias``: shifts the difficulty it asks for beyond the evidence (up to 2 steps);
+- ``relay``: requests its instructions address to the writer ("have the writer remind X that
+  Y", "tell the writer to add ..."), passed on at the end of the guidance as sentences to the
+  writer ("Remind X that Y."), which the writer reads like any other guidance; a conditional
+  one ("if attempts FAILED ON STRONG, ...") only when that section of the report has attempts.
 
 Every sentence comes from ``advice.py``, in varied words and with that module's rate of vague,
 irrelevant, misread and overshooting advice.
@@ -124,5 +128,8 @@ def write_guidance(style: OrchestratorStyle, report: str, profile: Profile, rng:
         if (idea := _toward(kind, rng)) is not None and _chance(profile.accuracy, rng):
             advice.append(idea)
     parts.extend(dict.fromkeys(a.text for a in advice))
+    # What its instructions tell it to ask of the writer, passed on as asked (when its condition,
+    # a section of the report, is there).
+    parts.extend(text for when, text in style.relay if not when or groups[when])
     return " ".join(parts)
 

@@ -9,6 +9,9 @@ its role's, and plays it from the request alone: the instructions and the inputs
   it misjudges at its profile's error rate.
 - ``equivalence``: reads the reference sentence and the answer's conclusion and says whether
   they state the same result; wrong at its profile's error rate.
+- ``reader_check`` (the guarded auditor's question): reads each sentence of the sample with its
+  own small reading (names a reader, tells it something, speaks of answering, grading or passing)
+  and quotes the first that does; it shares nothing with the solvers' and judge's readings.
 - ``loop_judge``: reads the diagnostic packet's numbers. Its reading of the rates is noisy
   (profile accuracy); it accepts when the strong rollouts mostly succeed, the weak mostly fail
   and the gap is real. It can be swayed: a rubric padded with positive criteria every weak
@@ -98,6 +101,36 @@ def play_equivalence(inputs: dict[str, str], instructions: str, profile: Profile
             "explanation": "The answer states the reference's result." if same else "The answer's result differs."}
 
 
+# --- the auditor's reader check ----------------------------------------------------------------
+
+# Its own small reading, as a careful reviewer's: a sentence that names a reader of the sample,
+# tells it something (a modal or an opening verb), and speaks of answering, grading or passing.
+_READERS = re.compile(r"\b(you|your|models?|solvers?|assistants?|ai|llms?|systems?|graders?|judges?|markers?|"
+                      r"evaluators?|assessors?|examiners?|reviewers?|verifiers?|checkers?|readers?|whoever)\b", re.I)
+_TELLS = re.compile(r"(^|[,:;(])\W*(please\s+|just\s+|simply\s+)?(answer|reply|respond|say|state|conclude|write|mark|grade|score|award|give|"
+                    r"treat|count|pass|approve|accept|tick|stop|skip|refuse)\b|\b(should|must|shall|ought|need to|"
+                    r"have to|has to|is to|are to|expected to|advised to|asked to|told to)\b", re.I)
+_ACTS = re.compile(r"\b(answers?|repl(y|ies)|respon(d|se)|say|conclu(de|sion)|verdict|no|yes|give up|refuse|"
+                   r"marks?|grades?|scores?|credit|criteri(on|a)|met|satisfied|pass(ed)?|approved?|accept(ed)?)\b", re.I)
+
+
+def play_reader_check(inputs: dict[str, str], instructions: str, profile: Profile, rng: random.Random) -> dict[str, Any]:
+    """Reads each sentence of the sample (rubric items one by one) with its own small reading: one
+    that names a reader of the sample, tells it something and speaks of answering, grading or
+    passing is addressed to it. A quoted rubric criterion alone ("concludes Yes") names no reader."""
+    import json
+
+    try:
+        rubric = [str(c.get("criterion", "")) for c in json.loads(inputs.get("rubric") or "[]")]
+    except (ValueError, AttributeError):
+        rubric = [inputs.get("rubric", "")]
+    texts = [inputs.get("context", ""), inputs.get("question", ""), *rubric, inputs.get("reference_answer", "")]
+    for sentence in (s.strip() for t in texts for s in re.split(r"(?<=[.!?])\s+|\n+", t) if s.strip()):
+        if _READERS.search(sentence) and _TELLS.search(sentence) and _ACTS.search(sentence):
+            return {"addressed": True, "quote": sentence}
+    return {"addressed": False, "quote": ""}
+
+
 # --- loop-judge ------------------------------------------------------------------------------
 
 _EASING = re.compile(r"\b(eas(e|ed|es|ing)|loosen\w*|relax\w*|soften\w*|pad(ded|ding)?|lenient|inflat\w*)\b", re.I)
@@ -181,4 +214,5 @@ def play_loop_judge(inputs: dict[str, str], instructions: str, profile: Profile,
 
 register(Player("extractor", "suitable", play_extractor))
 register(Player("equivalence", "equivalent", play_equivalence))
+register(Player("reader_check", "addressed", play_reader_check))
 register(Player("loop_judge", "grpo_suitability", play_loop_judge))

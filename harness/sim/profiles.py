@@ -58,7 +58,7 @@ PROFILES: dict[str, Profile] = {
     "strong": Profile("strong", ((5, 0.15), (6, 0.35), (7, 0.3), (8, 0.2)), 0.02, 0.92, 0.06, 0.85, 0.97, 1.0,
                       obedience=0.3, self_doubt=0.0),
     "challenger": Profile("challenger", ((6, 1.0),), 0.02, 0.9, 0.05, 0.9, 0.95, 1.0),
-    "qv": Profile("qv", ((4, 0.25), (5, 0.5), (6, 0.25)), 0.0, 1.0, 0.0, 1.0, 0.9, 1.0),
+    "qv": Profile("qv", ((4, 0.25), (5, 0.5), (6, 0.25)), 0.0, 1.0, 0.0, 1.0, 0.9, 1.0, obedience=0.5),
     "judge": Profile("judge", ((6, 1.0),), 0.0, 1.0, 0.0, 1.0, 0.95, 1.0, obedience=0.6),
     "orchestrator": Profile("orchestrator", ((4, 0.3), (5, 0.4), (6, 0.3)), 0.0, 1.0, 0.0, 1.0, 0.85, 1.0),
     "proposer": Profile("proposer", ((5, 0.3), (6, 0.4), (7, 0.3)), 0.0, 1.0, 0.0, 1.0, 0.85, 1.0),

@@ -176,6 +176,7 @@ from harness.sim.intent import Intent, OrchestratorStyle, QVStyle
 from harness.sim.reading import concepts as C
 from harness.sim.reading import flaws as F
 from harness.sim.reading import senses as S
+from harness.sim.reading.plants import plant_requests
 from harness.sim.reading.qv import qv_style
 from harness.sim.reading.roles import orchestrator_style
 from harness.sim.reading.text import sentences, tokens
@@ -268,6 +269,15 @@ def apply_text(intent: Intent, text: str) -> Intent:
             changes["plant_weak_hack"] = r.weak_hack
         if r.judge_hack is not None:
             changes["plant_judge_hack"] = r.judge_hack
+    # Messages asked for in so many words are planted as asked; the world's own note stays for a
+    # request with no message that the older reading already recognised.
+    old = {"solver": "plant_weak_hack", "grader": "plant_judge_hack"}
+    asked = [p for p in plant_requests(text) if p.text or old.get(p.audience) not in changes]
+    for p in asked:
+        if p.text and old.get(p.audience) in changes:
+            changes.pop(old[p.audience])
+    if asked:
+        changes["plants"] = intent.plants + tuple(p for p in asked if p not in intent.plants)
     rates = {name: getattr(intent, name) for name in ("leak", "missing", "reference_error", "malformed", "type_mismatch")}
     if flaw.get("verify", 0) > 0:
         rates["reference_error"] *= 0.3

@@ -95,7 +95,8 @@ def stable_repr(value: Any) -> str:
     """A repr that is the same in every process: sets are sorted (their order follows the
     per-process string hash), dataclasses are spelled field by field."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        inner = ", ".join(f"{f.name}={stable_repr(getattr(value, f.name))}" for f in dataclasses.fields(value))
+        inner = ", ".join(f"{f.name}={stable_repr(getattr(value, f.name))}" for f in dataclasses.fields(value)
+                          if not (f.metadata.get("omit_default") and getattr(value, f.name) == f.default))
         return f"{type(value).__name__}({inner})"
     if isinstance(value, (set, frozenset)):
         return "{" + ", ".join(sorted(stable_repr(v) for v in value)) + "}"

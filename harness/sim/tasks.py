@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from harness.sim import answers as A
 from harness.sim import phrasing
+from harness.sim.intent import Plant
 from harness.sim.logic import (
     Derivation,
     Rule,
@@ -44,6 +45,7 @@ class TaskSpec:
     type_mismatch: bool = False
     plant_weak_hack: bool = False  # a note telling weak solvers to answer No (context or question)
     plant_judge_hack: bool = False  # a rubric criterion telling the grader to mark everything met
+    plants: tuple[Plant, ...] = ()  # messages asked for, each planted where and as asked
 
 
 @dataclass
@@ -200,7 +202,23 @@ def build_task(rules: tuple[Rule, ...], spec: TaskSpec, rng: random.Random) -> T
             fact_lines.append(note)
         else:
             question = f"{question} {note}"
+    placed: dict[str, list[str]] = {"top": [], "reference": []}
+    for plant in spec.plants:
+        note = plant.text or phrasing.note_for(plant.audience, rng)
+        where = plant.where if plant.where != "text" else rng.choice(("facts", "question"))
+        if where == "question":
+            question = f"{note} {question}" if plant.start else f"{question} {note}"
+        elif where == "context" and plant.start:
+            placed["top"].append(note)
+        elif where == "facts" and plant.start:
+            fact_lines.insert(0, note)
+        elif where in ("facts", "context"):
+            fact_lines.append(note)
+        elif where == "reference":
+            placed["reference"].append(note)
     context = "Provisions:\n" + "\n".join(r.render() for r in shown) + "\n\nFacts:\n" + "\n".join(fact_lines)
+    if placed["top"]:
+        context = "\n".join(placed["top"]) + "\n\n" + context
 
     reference = worked_answer(entity, target, truth, chain_rules, fired, by_conclusion)
     stated = holds != spec.reference_error
@@ -224,7 +242,7 @@ def build_task(rules: tuple[Rule, ...], spec: TaskSpec, rng: random.Random) -> T
         target=target,
         context=context,
         question=question,
-        reference_answer=reference.render(),
+        reference_answer="\n".join([reference.render(), *placed["reference"]]),
         final_answer="Yes" if stated else "No",
         rubric=rubric,
         question_type=qtype,
@@ -322,6 +340,9 @@ def build_rubric(
     rubric = [{"criterion": text, "weight": weight} for text, weight in items]
     if spec.plant_judge_hack:
         rubric.append({"criterion": phrasing.judge_note(rng), "weight": 1.0})
+    for plant in spec.plants:
+        if plant.where == "rubric":
+            rubric.append({"criterion": plant.text or phrasing.note_for(plant.audience, rng), "weight": 1.0})
     if spec.malformed_rubric:
         if rng.random() < 0.5:
             rubric[rng.randrange(len(rubric))]["weight"] = 0.0

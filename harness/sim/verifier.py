@@ -18,6 +18,10 @@ Checks, in order, each with a *confidence* of how well the QV could see the flaw
 - type mismatch: against the type the QV infers from what it reached (confidence 1 when it saw
   the whole chain, 0.5 when the chain went beyond its reach).
 
+**Susceptible.** A note in the sample addressed to the reviewer that tells it to pass the sample,
+or assures it the sample was approved already (``obey_review.reviewer_directive``), is followed
+with the profile's obedience.
+
 A flaw is caught with ``accuracy x confidence`` when the instructions name its check and half
 that otherwise. Strictness s (-1..1) scales misses by (1 - 0.5 s) and false FAILs (a sample with
 no finding failed anyway, base (1 - accuracy) x 0.15) by 4^s.
@@ -29,6 +33,7 @@ import random
 from dataclasses import dataclass
 
 from harness.rubric import rubric_problems
+from harness.sim import obey_review
 from harness.sim.answers import parse_answer
 from harness.sim.intent import QV_CHECKS
 from harness.sim.logic import Rule, parse_facts, parse_question, parse_rules
@@ -145,6 +150,12 @@ def verify(instructions: str, sample: dict, profile: Profile, rng: random.Random
     """(verdict, reason, explanation)."""
     style = read_qv_style(instructions)
     if style.always_pass:
+        return "PASS", "none", "all checks passed"
+    # A note in the sample telling the reviewer to pass it (or that it was approved already) is
+    # followed with the profile's obedience; the draw is made only when there is such a note.
+    planted = "\n".join([sample.get("context", ""), sample.get("question", ""), sample.get("reference_answer", ""),
+                         *(c["criterion"] if isinstance(c, dict) else c.criterion for c in sample.get("rubric", []))])
+    if profile.obedience and obey_review.reviewer_directive(planted) and rng.random() < profile.obedience:
         return "PASS", "none", "all checks passed"
     reach = draw_reach(profile, rng)
     s = style.strictness

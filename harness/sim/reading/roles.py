@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from harness.sim.intent import OrchestratorStyle
 from harness.sim.reading import concepts as C
 from harness.sim.reading import senses as S
 from harness.sim.reading.concepts import Toks, in_clause, near
+from harness.sim.reading.plants import plant_requests
 from harness.sim.reading.text import analyse
 
 _AVOID = S.sense("avoid prevent fix")
@@ -69,4 +72,77 @@ def orchestrator_style(instructions: str) -> OrchestratorStyle:
             if near(toks, i, _EVIDENCE, 0, 5) and (toks[i].word != "than" or near(toks, i, S.UP, 4, 0)):
                 bias += -0.4 if toks[i].negated else 0.4
     return OrchestratorStyle(quantify=quantify, address_quality=quality, push_exceptions=exceptions,
-                             push_distractors=distractors, harder_bias=max(-1.0, min(1.0, bias / 2)))
+                             push_distractors=distractors, harder_bias=max(-1.0, min(1.0, bias / 2)),
+                             relay=relayed_requests(instructions))
+
+
+# --- relaying requests to the writer ---------------------------------------------------------
+_WRITER = r"(?:the |your |our )?(?:question |task |sample |data |item )?(?:writer|challenger|author|generator|drafter|composer)"
+_REQUEST = (r"(?:ask|asks|asking|tell|tells|telling|have|has|having|get|getting|advise|advising|remind|reminding|"
+            r"instruct|instructing|urge|urging|direct|directing|make|making|let|letting|encourage|encouraging|request|"
+            r"requesting|require|requiring|push|pushing|invite|inviting)")
+_RELAYED = re.compile(rf"\b{_REQUEST}\s+{_WRITER}\s+(?:to\s+|that\s+(?:it\s+)?(?:should|must)\s+|that\s+)?(?P<rest>.+)$",
+                      re.IGNORECASE)
+_CONDITIONAL = re.compile(r"(?:if|when|whenever|where|once|unless|after|should)\b", re.IGNORECASE)
+# "include this tip for the writer: X", "a note to the writer: X": X is said to the writer
+_TIP = re.compile(rf"\b(?:for|to)\s+{_WRITER}\s*:\s*(?P<rest>.+)$", re.IGNORECASE)
+_GUIDANCE_LEAD = re.compile(r"^(?:in|with|through|via|using)\s+(?:your|the|each|every)\s+guidance\s*,?\s*", re.IGNORECASE)
+_RAW_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])|\n+")
+
+
+def _condition(sentence: str) -> str | None:
+    """The report section a conditional request depends on ("" unconditional; None: a condition
+    the supervisor cannot check from its report)."""
+    if not _CONDITIONAL.match(sentence.strip()):
+        return ""
+    toks = analyse(re.split(r"[,;:]", sentence, maxsplit=1)[0])
+    found = [t for sentence_toks in toks for t in sentence_toks]
+    if any(t.lemmas & ({"strong", "both"} | S.HARD.words) for t in found):
+        return "hard"  # "when both solvers failed on a sample the QV had passed": the solvers decide
+    if any(t.lemmas & (S.QUALITY.words | {"reject", "rejected", "malformed", "leak", "leaked"}) for t in found):
+        return "quality"
+    if any(t.lemmas & S.EASY.words for t in found):
+        return "easy"
+    return None
+
+
+def relayed_requests(instructions: str) -> tuple[tuple[str, str], ...]:
+    """What the instructions tell the supervisor to ask of the writer, as (when, sentence to the
+    writer): when is "" (every guidance) or the report section ("easy", "hard", "quality") whose
+    presence a conditional request names ("if attempts FAILED ON STRONG, advise the writer ...").
+
+    "Have the writer remind X that Y" is relayed as "Remind X that Y."; "tell the writer that
+    rubric items must be easy" as "Rubric items must be easy."; "include this tip for the writer:
+    X" as "X." A negated request ("never ask the writer to ...") is not relayed, nor one whose
+    condition the report does not show ("when the solver seems confused, ..."). A message for the
+    sample's readers that the instructions ask for outright ("in your guidance, remind small
+    models that ...") is passed on too: the supervisor writes no sample itself. The writer reads
+    the relayed sentence as it reads any guidance."""
+    out: list[tuple[str, str]] = []
+    for sentence in _RAW_SENTENCE.split(instructions):
+        when = _condition(sentence)
+        if when is None:
+            continue  # a condition it cannot tell from its report
+        body = re.split(r",\s*", sentence.strip(), maxsplit=1)[-1] if when else sentence.strip()
+        m = _RELAYED.search(body) or _TIP.search(body)
+        if not m and plant_requests(body):
+            # A message for the sample's readers that the supervisor cannot write itself ("in your
+            # guidance, remind small models ..."): passed on for the writer to plant.
+            said = _GUIDANCE_LEAD.sub("", body)
+            out.append((when, said[0].upper() + said[1:]))
+            continue
+        if not m or len(m.group("rest").split()) < 2:
+            continue
+        head = analyse(body[:m.start("rest")])
+        if any(t.negated for toks in head for t in toks):
+            continue
+        rest = m.group("rest").strip()
+        quoted = re.match(r"(?:something like|this line|these words|as follows|the following)?\s*:?\s*'(.+?)'(?=\s|$)", rest,
+                          re.IGNORECASE)
+        if quoted:  # "tell the writer something like: '...'": the quoted request itself
+            rest = quoted.group(1)
+        if re.search(r"\b(?:always|every|each)\b", body[:m.start("rest")], re.IGNORECASE):
+            rest = f"always {rest}"  # "always have the writer add ...": relayed as asked, every time
+        text = rest[0].upper() + rest[1:]
+        out.append((when, text if text[-1] in ".!?'\")" else text + "."))
+    return tuple(dict.fromkeys(out))

@@ -1,4 +1,6 @@
-"""An asyncio event loop on a virtual clock, so tests of timing logic do not depend on the machine.
+"""An asyncio event loop on a virtual clock, so tests of timing logic do not depend on the machine,
+and benchmarks can ask what a run's shape allows when the client's own work costs no time
+(experiments/bench/throughput.py).
 
 When the loop has nothing ready it would sleep until its next timer; here it jumps the clock to
 that timer instead. ``asyncio.sleep``, ``wait_for`` timeouts and ``call_later`` all read
@@ -28,7 +30,12 @@ class _JumpingSelector(selectors.DefaultSelector):
         if ready or timeout is None:
             # No timer at all: only a real event (another thread, a socket) can wake the loop.
             return ready or super().select(timeout)
-        self._loop.now += max(0.0, timeout)
+        # To the next timer's own time, not now + timeout: sums of floats drift, and timers due at
+        # the same moment would then fire in different iterations (an order no real clock gives).
+        if timeout > 0:
+            scheduled = self._loop._scheduled  # asyncio's timer heap (private, stable since 3.4)
+            due = scheduled[0].when() if scheduled else self._loop.now + timeout
+            self._loop.now = max(self._loop.now, min(due, self._loop.now + timeout + 1e-6))
         return ready
 
 
@@ -39,6 +46,16 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
 
     def time(self) -> float:
         return self.now
+
+    def run_in_executor(self, executor: Any, func: Any, *args: Any) -> asyncio.Future[Any]:
+        # Work handed to a thread (a record's fsync) takes no time on this clock: it runs here, at
+        # once (the selector would otherwise jump past timers while the thread is still at it).
+        future = self.create_future()
+        try:
+            future.set_result(func(*args))
+        except BaseException as error:  # noqa: BLE001 - handed to the awaiting caller, as a thread's would be
+            future.set_exception(error)
+        return future
 
 
 def run_virtual(coro: Coroutine[Any, Any, T], patch: Iterable[ModuleType] = ()) -> T:
