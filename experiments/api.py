@@ -229,15 +229,15 @@ def sweep(config: SweepConfig | str | Path, out: str | Path | None = None, *, st
     if not isinstance(config, SweepConfig):
         config = load_sweep_config(config, overrides)
     check_ready(config.harness)
+    track = config.harness.tracking.enabled if track is None else track
+    if track:
+        from experiments.store import ready
+
+        ready()  # the MLflow store made safely before any run is logged, and before the study (experiments/store.py)
     storage = storage or default_storage()
     study = choose_study(open_storage(storage), config, resume, new)
     out = Path(out) if out is not None else Path("out") / study.name
-    track = config.harness.tracking.enabled if track is None else track
     with exclusive_output(out, "autodata sweep"):
-        if track:
-            from experiments.store import ready
-
-            ready()  # the MLflow store made safely before any run is logged (experiments/store.py)
         result = run_sweep(config, out, study.name, storage=storage, callbacks=callbacks, track=track)
     assert result is not None  # the lead worker always reports
     return result

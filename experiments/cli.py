@@ -387,6 +387,8 @@ def sweep(
         fail("; ".join(map(str, problems)))
     if worker is None:
         _preflight(sweep_config.harness)
+    if track and sweep_config.harness.tracking.enabled:
+        ready_tracking()  # before the study: a store that cannot be used leaves no study behind
     storage = storage or default_storage()
     try:
         study = choose_study(open_storage(storage), sweep_config, resume, new)
@@ -398,8 +400,6 @@ def sweep(
     with contextlib.ExitStack() as stack:
         if worker is None:  # helper workers (--worker N) write into the folder their parent holds
             hold_output(stack, out, "autodata sweep")
-        if track and sweep_config.harness.tracking.enabled:
-            ready_tracking()
         _sweep_into(config, sweep_config, storage, study, out, workers, worker, track)
 
 

@@ -119,10 +119,29 @@ def _first_contact(uri: str) -> None:
             return
         except Exception as error:  # MLflow wraps database and HTTP failures in several types
             if attempt == ATTEMPTS - 1:
-                detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-                raise StoreError(f"MLflow store {redact_text(uri)}: cannot be used: {redact_text(detail)[:300]} "
+                raise StoreError(f"MLflow store {redact_text(uri)}: cannot be used: {_reason(uri, error)} "
                                  "(nothing was run)") from None
             time.sleep(0.2 * 2**attempt)  # another worker may be creating its tables
+
+
+# What urllib3 and requests say, inside MLflow's long message, when no server answers a URL.
+_NO_SERVER = (("Connection refused", "connection refused"), ("NameResolutionError", "unknown host"),
+              ("Name or service not known", "unknown host"), ("timed out", "timed out"),
+              ("NewConnectionError", "no connection"), ("Max retries exceeded", "no answer"))
+
+
+def _reason(uri: str, error: Exception) -> str:
+    text = str(error)
+    if uri.startswith(("http://", "https://")):
+        if "Invalid Host header" in text:  # MLflow's DNS-rebinding guard: only localhost and private IPs by default
+            return ("the server refuses this host name; start `mlflow server` with --allowed-hosts naming it "
+                    "(docs/several-machines.md)")
+        for needle, reason in _NO_SERVER:
+            if needle in text:
+                return (f"no MLflow server answers there ({reason}); start `mlflow server` on that host and port "
+                        "or set MLFLOW_TRACKING_URI to one that runs (docs/several-machines.md)")
+    detail = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    return redact_text(detail)[:300]
 
 
 @contextlib.contextmanager

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from mlflow import MlflowClient
 
@@ -51,8 +53,27 @@ def save_view(client: MlflowClient, experiment_id: str, sweep: bool) -> str:
                            search_filter="tags.`autodata.split` = 'validation'")
     else:
         state = view_state(GENERATION_COLUMNS, metric_column("acceptance_rate"))
-    client.set_experiment_tag(experiment_id, VIEW_TAG, json.dumps(state, separators=(",", ":")))
+    value = json.dumps(state, separators=(",", ":"))
+    raced(lambda: client.set_experiment_tag(experiment_id, VIEW_TAG, value))
     return view_url(experiment_id)
+
+
+T = TypeVar("T")
+
+
+def raced(write: Callable[[], T], attempts: int = 5) -> T:
+    """``write()``, again after a short wait if it fails: workers on several machines write the same
+    experiment tag or register the same prompt at once, and on a database store the loser's
+    insert meets the winner's new row (a unique violation, through a server a 400); written again,
+    it finds the row and updates it."""
+    for attempt in range(attempts):
+        try:
+            return write()
+        except Exception:  # MlflowException or RestException wrapping the database's error
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.1 * 2**attempt)
+    raise AssertionError("unreachable")
 
 
 def view_url(experiment_id: str) -> str:
@@ -79,20 +100,21 @@ class PromptRegistry:
     def version(self, gene: str, text: str, text_id: str) -> Any:
         key = (gene, text_id)
         if key not in self._known:
-            name = prompt_name(self.experiment, gene)
-            found = None
-            try:
-                for version in self.client.search_prompt_versions(name):
-                    if version.tags.get(TEXT_ID_TAG) == text_id:
-                        found = version
-                        break
-            except Exception:  # no prompt of that name yet
-                found = None
-            if found is None:
-                found = self.client.register_prompt(name, text, commit_message=f"gene text {text_id}",
-                                                     tags={TEXT_ID_TAG: text_id})
-            self._known[key] = found
+            # Looked up again on each attempt: another worker registering the same prompt at once
+            # makes this one's registration fail, and then its version is there to find.
+            self._known[key] = raced(lambda: self._find(gene, text_id) or self.client.register_prompt(
+                prompt_name(self.experiment, gene), text, commit_message=f"gene text {text_id}",
+                tags={TEXT_ID_TAG: text_id}))
         return self._known[key]
+
+    def _find(self, gene: str, text_id: str) -> Any:
+        try:
+            for version in self.client.search_prompt_versions(prompt_name(self.experiment, gene)):
+                if version.tags.get(TEXT_ID_TAG) == text_id:
+                    return version
+        except Exception:  # no prompt of that name yet
+            return None
+        return None
 
     def link(self, run_id: str, genes: dict[str, str], ids: dict[str, str]) -> None:
         for gene, text in genes.items():

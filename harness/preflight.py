@@ -24,7 +24,8 @@ model), in order:
 A role whose endpoint is unreachable, refuses the key, or whose replies parse in no mode
 ``fails``: run commands stop before any spend (exit 2). Simulated roles are reported as
 "simulated" without a call. Results are kept in the store (``preflight.json``) for
-``REUSE_S``: a rerun of a finished run makes no request at all; ``autodata check`` always
+``REUSE_S``, each as it is made: a rerun of a finished run makes no request at all, and one
+killed during its preflight makes only the checks it had not finished; ``autodata check`` always
 probes afresh. Its requests are not charged to a run's budget, but every one is accounted for:
 ``take_record`` hands what was sent to the run, whose summary shows it (``summary["preflight"]``).
 """
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 import urllib.error
 import urllib.request
@@ -46,6 +48,10 @@ from harness.endpoint.errors import EndpointError
 
 PROBE_TOKENS = 200  # the structured probe's reply cap (or the role's, when lower): ~120 tokens suffice
 REUSE_S = 6 * 3600.0
+# A server error or dropped connection on the role's probe is tried again twice (backoff from 50 ms):
+# one transient 500 must not stop a run, or a worker restarted on a busy endpoint; a server that is
+# down still fails within a second.
+PROBE_RETRIES = 2
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 _RUBRIC = [{"criterion": "concludes that Ann is a senior pilot", "weight": 1.0}]
@@ -335,7 +341,7 @@ def preflight(config: HarnessConfig, fresh: bool = False) -> list[Check]:
         groups.setdefault(json.dumps([spec.model_dump(), form], sort_keys=True), (spec, []))[1].append(role)
     roles = None
     if any(not spec.simulated for _, spec in config.role_models()):
-        runtime = config.runtime.model_copy(update={"cache": False, "num_retries": 0})
+        runtime = config.runtime.model_copy(update={"cache": False, "num_retries": PROBE_RETRIES})
         roles = Roles(config, ModelRegistry(config.models, runtime))
     remembered = {} if fresh else _remembered()
     checks = []
@@ -373,6 +379,7 @@ def preflight(config: HarnessConfig, fresh: bool = False) -> list[Check]:
                     probed_n.add(endpoint_label(spec))
             check.offline_world = provenance.role_is_simulated(spec)
             remembered[key] = {"at": time.time(), "check": check.as_dict()}
+            _save(remembered)  # each check as it is made: one killed part-way is not paid again
         endpoint = structured.endpoint_key(spec)
         if spec.api_base and spec.structured == "auto" and endpoint not in found and check.structured_follows is not None:
             # What a run's StructuredModes reads: the run sends no probe of its own.
@@ -381,11 +388,18 @@ def preflight(config: HarnessConfig, fresh: bool = False) -> list[Check]:
             structured.remember(spec, found[endpoint])
         _apply(check, spec, config.runtime)
         checks.append(check)
-    path = _store_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(remembered, indent=1, sort_keys=True))
+    _save(remembered)
     _count(checks)
     return checks
+
+
+def _save(remembered: dict[str, Any]) -> None:
+    # Written whole and renamed into place: a kill mid-write leaves the previous file, never a torn one.
+    path = _store_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(remembered, indent=1, sort_keys=True))
+    os.replace(tmp, path)
 
 
 def failures(checks: list[Check]) -> list[str]:

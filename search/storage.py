@@ -173,6 +173,12 @@ def register_worker(study: optuna.Study) -> None:
     study.set_user_attr(f"worker:{WORKER}", datetime.datetime.now().isoformat())
 
 
+def given_up(trial: optuna.trial.FrozenTrial) -> bool:
+    """A trial failed by heartbeat that ``RetryHeartbeatStaleTrialCallback`` did not enqueue again:
+    it had been redone RETRIES times already (a trial that kills its worker every time)."""
+    return trial.state == TrialState.FAIL and len(trial.system_attrs.get("retry_history", [])) >= RETRIES
+
+
 def _start_clocks(study: optuna.Study) -> None:
     """Optuna never finds a trial stale that has no heartbeat at all, and a worker killed between
     creating a trial and its first heartbeat leaves just that. Any worker seeing a RUNNING trial

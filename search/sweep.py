@@ -520,7 +520,9 @@ class Sweep:
             self.slots.release("worker", self.worker_number)
 
     def _recover(self) -> None:
-        """Trials and budget slots of workers that died are redone and given back."""
+        """Trials and budget slots of workers that died are redone and given back. That covers a
+        trial given up after its last heartbeat redo (one that kills its worker every time): its
+        slot is then carried by no live trial, and goes to a new candidate (tests/test_given_up.py)."""
         recover_stale(self.study)
         carried = {int(t.user_attrs["slot"]) for t in self.study.get_trials(deepcopy=False, states=(
             TrialState.RUNNING, TrialState.WAITING, TrialState.COMPLETE, TrialState.PRUNED)) if "slot" in t.user_attrs}

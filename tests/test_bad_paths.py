@@ -91,6 +91,16 @@ def test_bad_storage_urls(tmp_path: Path, url: str, needle: str) -> None:
     assert "hunter2" not in line  # the password is redacted from the message
 
 
+def test_an_unreachable_tracking_server_fails_before_any_work(tmp_path: Path) -> None:
+    # Port 1 on 127.0.0.1: nothing listens there, the connection is refused at once.
+    out = tmp_path / "out"
+    result = cli(tmp_path, "sweep", SWEEP, "--out", out, "--track",
+                 env={"MLFLOW_TRACKING_URI": "http://user:hunter2@127.0.0.1:1"})
+    line = one_line_exit_2(result, "127.0.0.1:1", "no MLflow server answers", "nothing was run")
+    assert "hunter2" not in line
+    assert not list(out.glob("trials/*/rounds.jsonl"))  # no candidate was evaluated
+
+
 def test_deeply_nested_yaml(tmp_path: Path) -> None:
     config = tmp_path / "deep.yaml"
     config.write_text("name: deep\nextra: " + "[" * 5000 + "]" * 5000 + "\n")

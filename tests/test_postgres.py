@@ -7,6 +7,8 @@ the reason printed, only where PostgreSQL or its driver cannot be installed.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -164,3 +166,89 @@ def test_a_killed_worker_never_restarted_has_its_trials_redone_by_the_others(pg:
     assert redone[0].user_attrs["worker"].startswith("survivor:")
     assert len(candidates(study)) == budget
     assert not study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING))
+
+
+class TrackingServer:
+    """``mlflow server`` on 127.0.0.1 with its runs in PostgreSQL and artifacts it serves itself,
+    as docs/several-machines.md sets it up for workers on several machines."""
+
+    def __init__(self, backend: str, artifacts: Path, log: Path) -> None:
+        from experiments.ui import free_port, server_env
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        # A bare postgresql:// URL, as the docs give it: SQLAlchemy 2.1 maps it to psycopg 3.
+        argv = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", backend,
+                "--artifacts-destination", str(artifacts), "--serve-artifacts",
+                "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"]
+        self.log = log
+        self.process = subprocess.Popen(argv, cwd=artifacts.parent, env=server_env(), start_new_session=True,
+                                        stdout=log.open("w"), stderr=subprocess.STDOUT)
+
+    def healthy(self) -> bool:
+        import urllib.request
+
+        assert self.process.poll() is None, self.log.read_text()
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        try:
+            with opener.open(f"{self.url}/health", timeout=2) as reply:
+                return reply.status == 200
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        from experiments.process_group import stop_group
+
+        stop_group(self.process, grace_s=30)
+        # MLflow's job consumers (huey) started while the server was going down can outlive it.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def test_a_sweep_logs_to_an_mlflow_server_on_the_same_postgresql(pg: Cluster, tmp_path: Path) -> None:
+    storage = pg.create_database("served")
+    artifacts = tmp_path / "server-artifacts"
+    artifacts.mkdir()
+    server = TrackingServer(pg.create_database("served_mlflow"), artifacts, tmp_path / "mlflow-server.txt")
+    try:
+        poll(server.healthy, "the MLflow server's /health answering 200", attempts=600, interval=0.2)
+        budget = 4
+        config = sweep_yaml(tmp_path, "served", budget)
+        workers = [start_worker(config, storage, tmp_path, f"node{i}", track=True, tracking=server.url)
+                   for i in range(2)]
+        wait_all(workers, tmp_path)
+
+        study = the_study(storage)
+        assert len(candidates(study)) == budget
+        # The workers logged to the server, not to a store of their own.
+        assert not list(tmp_path.glob("store-node*/mlflow.db"))
+
+        import mlflow
+
+        client = mlflow.MlflowClient(tracking_uri=server.url)
+        experiment = client.get_experiment_by_name("served")
+        assert experiment is not None
+        assert experiment.artifact_location.startswith("mlflow-artifacts:"), experiment.artifact_location
+        runs = client.search_runs([experiment.experiment_id], max_results=1000)
+        parents = [r for r in runs if r.data.tags.get("autodata.kind") == "sweep"]
+        assert len(parents) == 1, [r.info.run_id for r in parents]  # one parent run per study
+        parent = parents[0].info.run_id
+        children = [r for r in runs if r.data.tags.get("autodata.kind") == "candidate"]
+        assert children and all(r.data.tags.get("mlflow.parentRunId") == parent for r in children)
+        trials = {r.data.tags["autodata.trial"] for r in children}
+        assert {str(t.number) for t in candidates(study)} <= trials  # a child run per candidate
+        assert not [r for r in runs if r.info.status == "RUNNING"]
+        tests = Counter(r.data.tags["autodata.trial"] + "/" + r.data.tags.get("autodata.role", "")
+                        for r in children if r.data.tags.get("autodata.split") == "test")
+        assert tests and all(n == 1 for n in tests.values()), tests  # each test evaluation logged once
+
+        # Artifacts went through the server into its --artifacts-destination, and read back from it.
+        child = next(r for r in children if r.data.tags.get("autodata.split") == "validation")
+        listed = {f.path for f in client.list_artifacts(child.info.run_id, "evaluation")}
+        assert "evaluation/scorecard.json" in listed, listed
+        local = Path(client.download_artifacts(child.info.run_id, "evaluation/scorecard.json", str(tmp_path)))
+        assert json.loads(local.read_text())["metrics"]
+        stored = list(artifacts.rglob("scorecard.json"))
+        assert stored and any(child.info.run_id in str(p) for p in stored), stored
+    finally:
+        server.stop()

@@ -147,6 +147,42 @@ def test_checks_group_roles_report_modes_and_are_reused_by_the_next_run(tmp_path
     assert limiter.cap == 1 and limiter.limit == 1.0  # the server's one slot, from /props
 
 
+def test_a_preflight_killed_part_way_keeps_the_checks_it_finished(monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness import preflight as module
+
+    real_probe, probes = module._chat_probe, []
+
+    async def killed_at_the_second(*args: object) -> None:
+        probes.append(args)
+        if len(probes) == 2:
+            raise KeyboardInterrupt  # the process stops here, as at a SIGKILL: nothing after runs
+        await real_probe(*args)
+
+    with FakeOpenAI(reply=chat_adapter_reply) as server:
+        config = parse_config({**on(server.url, ("weak", "strong", "judge"), max_tokens=64)})
+        monkeypatch.setattr(module, "_chat_probe", killed_at_the_second)
+        with pytest.raises(KeyboardInterrupt):
+            preflight(config)
+        sent_before_the_kill = len(server.bodies)
+        monkeypatch.setattr(module, "_chat_probe", real_probe)
+        checks = preflight(config)  # the restart
+    reused = [c for c in checks if not c.simulated and c.cached]
+    assert [c.roles for c in reused] == [["weak", "strong"]]  # the check finished before the kill
+    assert sent_before_the_kill > 0 and not any(c.cached for c in checks if not c.simulated and c not in reused)
+
+
+def test_a_transient_server_error_on_a_probe_does_not_fail_the_preflight(tmp_path: Path) -> None:
+    # Fault seed 1 draws a 500 for the first request the server admits (and 20% of the rest).
+    with ServerProcess(fault_500=0.2, fault_seed=1) as server:
+        data = yaml.safe_load((REPO / "experiments/configs/serve_sim.yaml").read_text())
+        for spec in data["models"].values():
+            spec["api_base"] = server.url
+        checks = preflight(parse_config(data))
+        served = server.stats()
+    assert served["fault_500"] >= 1, served
+    assert not failures(checks), failures(checks)
+
+
 def test_an_unreachable_endpoint_names_every_role_on_it() -> None:
     config = parse_config(on("http://127.0.0.1:9/v1", ("judge",)))
     checks = preflight(config, fresh=True)

@@ -73,9 +73,10 @@ def solver_request(model: str = "weak", seed: int | None = 3, temperature: float
     return system, user, body
 
 
-def post(server: ServerProcess, body: Any, timeout: float = 30) -> tuple[int, dict[str, str], bytes]:
+def post(server: ServerProcess, body: Any, timeout: float = 30, client: str | None = None) -> tuple[int, dict[str, str], bytes]:
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    request = urllib.request.Request(f"{server.url}/chat/completions", data=data,
+    base = server.url if client is None else server.url.removesuffix("/v1") + f"/c/{client}/v1"
+    request = urllib.request.Request(f"{base}/chat/completions", data=data,
                                      headers={"Content-Type": "application/json"})
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
@@ -168,6 +169,26 @@ def test_health_models_and_stats_reset(plain: ServerProcess) -> None:
     post(plain, solver_request()[2])
     assert plain.stats()["ok"] == 1
     assert plain.reset()["ok"] == 0 and plain.stats()["total"] == 0
+
+
+def test_repeats_are_counted_by_the_clients_a_path_prefix_names(plain: ServerProcess) -> None:
+    body = solver_request()[2]
+    assert post(plain, body, client="host0-1")[0] == 200
+    assert post(plain, body, client="host0-1")[0] == 200  # the same client paying twice
+    assert post(plain, body, client="host1-1")[0] == 200  # another client asking the same
+    assert post(plain, body)[0] == 200  # a client without a name
+    other = dict(body, seed=4)
+    assert post(plain, other, client="host1-1")[0] == 200  # a new request: no repeat
+    stats = plain.stats()
+    assert stats["ok"] == 5 and stats["repeated"] == 3
+    assert stats["repeated_by_client"] == {"host0-1#0>host0-1#0": 1, "host0-1#0>host1-1#0": 1,
+                                           "host0-1#0,host1-1#0>": 1}
+    assert stats["in_flight_by_client"] == {}
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    opener.open(urllib.request.Request(plain.url.removesuffix("/v1") + "/c/host0-1/session", data=b"", method="POST"))
+    assert post(plain, body, client="host0-1")[0] == 200  # the client's next session pays again
+    assert plain.stats()["repeated_by_client"]["host0-1#0,host1-1#0,>host0-1#1"] == 1
+    assert plain.reset()["repeated_by_client"] == {}
 
 
 # --- latency and capacity ----------------------------------------------------------------------

@@ -79,3 +79,32 @@ def test_three_processes_creating_one_store_at_once_all_succeed(tmp_path: Path) 
         _, err = child.communicate(timeout=240)
         assert child.returncode == 0, err
     assert ready(f"sqlite:///{store / 'mlflow.db'}") == []
+
+
+def test_a_server_that_refuses_the_host_name_says_how_to_allow_it() -> None:
+    """MLflow's server answers 403 to a Host header that is not localhost or a private IP unless
+    started with --allowed-hosts; a stand-in answering that way gets the fix in one line."""
+    import http.server
+    import threading
+
+    class Refusing(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # what MLflow 3's host guard sends
+            body = b"Invalid Host header - possible DNS rebinding attack detected"
+            self.send_response(403)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_POST = do_GET
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(StoreError, match="--allowed-hosts") as caught:
+            ready(f"http://127.0.0.1:{server.server_address[1]}")
+        assert "\n" not in str(caught.value)
+    finally:
+        server.shutdown()

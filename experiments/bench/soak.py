@@ -9,9 +9,15 @@ worker is SIGKILLed and started again at once; then the workers finish the study
 
 - trials lost (killed and never redone), duplicated (one budget slot evaluated twice), stuck
   (RUNNING or WAITING at the end), over budget: all 0;
-- repeated paid calls (serve-sim answered a request it had already answered OK): at most the
-  calls in flight at the kills, beyond those a run without kills repeats (workers on separate
-  machines keep separate caches: a parent screened by two workers is paid by each);
+- repeated paid calls (serve-sim answered a request it had already answered OK), told apart by
+  who paid: each worker names itself to serve-sim (``/c/<host>/v1``, the same URL at every start,
+  as a restarted machine keeps its endpoint), and each restart begins a new session of that name.
+  A restarted worker re-paying what an earlier start of it had paid is a kill's repeat, with the
+  target: at most the answers that worker had in flight at its kills (answers, as repeats are
+  counted: a request with n carries n). Repeats within one process (two candidates evaluated
+  at once sending one request before either is cached) and across
+  workers (separate machines keep separate caches: a parent screened by two workers, the seed
+  tested for each worker's report, a killed trial redone by another worker) are reported apart;
 - duplicate MLflow runs (parent runs per study beyond one; child runs per trial and split
   beyond one): 0.
 
@@ -62,41 +68,89 @@ def stats(url: str) -> dict:
 
 class Worker:
     def __init__(self, host: str, folder: Path, config: Path, storage: str, tracking: str, sim_url: str) -> None:
-        self.host, self.folder = host, folder
+        self.host, self.folder, self.sim_url = host, folder, sim_url
         self.argv = [sys.executable, "-m", "experiments.cli", "sweep", str(config), "--storage", storage,
                      "--out", str(folder / f"out-{host}")]
         self.env = {**os.environ, "AUTODATA_STORE": str(folder / f"store-{host}"), "AUTODATA_HOST": host,
-                    "MLFLOW_TRACKING_URI": tracking, "AUTODATA_SERVE_SIM_URL": sim_url,
+                    "MLFLOW_TRACKING_URI": tracking, "PYTHONUNBUFFERED": "1",  # a killed worker's log is whole
                     "AUTODATA_HEARTBEAT_S": "2", "AUTODATA_HEARTBEAT_GRACE_S": "8"}
         self.env.pop("DSPY_CACHEDIR", None)
         self.process: subprocess.Popen | None = None
         self.starts = 0
 
     def start(self) -> None:
-        log = (self.folder / f"{self.host}.log").open("a")
-        self.process = subprocess.Popen(self.argv, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         self.starts += 1
+        # One URL per worker, the same at every start: a restart reuses its preflight (kept in its
+        # store under the endpoint's URL) as a restarted machine would. The harness hash keeps
+        # ${AUTODATA_SERVE_SIM_URL} unexpanded, so all workers run the same harness.
+        url = self.sim_url.removesuffix("/v1") + f"/c/{self.host}/v1"
+        log = (self.folder / f"{self.host}.log").open("a")
+        self.process = subprocess.Popen(self.argv, cwd=REPO, env={**self.env, "AUTODATA_SERVE_SIM_URL": url},
+                                        stdout=log, stderr=subprocess.STDOUT)
+
+
+def classify_repeats(by_client: dict[str, int]) -> dict[str, int]:
+    """Repeats as serve-sim counts them ("<paid before, comma-separated>><paid again>", each payer
+    "<worker>#<session>", a session per start): within one process; by a restarted worker for
+    what an earlier start of it paid (a kill's); or only for other workers' calls."""
+    out = {"after_a_kill": 0, "within_a_process": 0, "across_workers": 0}
+    for pair, count in by_client.items():
+        before, again = pair.split(">")
+        earlier = before.split(",")
+        if again in earlier:
+            out["within_a_process"] += count
+        elif any(e.split("#")[0] == again.split("#")[0] for e in earlier):
+            out["after_a_kill"] += count
+        else:
+            out["across_workers"] += count
+    return out
+
+
+def new_session(sim_url: str, client: str) -> None:
+    request = urllib.request.Request(sim_url.removesuffix("/v1") + f"/c/{client}/session", data=b"", method="POST")
+    with _OPENER.open(request, timeout=10):
+        pass
+
+
+def pick_victim(alive: list[Worker], sim_url: str, rng: random.Random, polls: int = 50) -> tuple[Worker, int]:
+    """A worker with calls in flight when one has them within ``polls`` looks (a kill then cuts
+    work off, which is what resume must survive), else any; with its answers in flight."""
+    for _ in range(polls):
+        flying = stats(sim_url)["choices_in_flight_by_client"]  # answers, as repeats are counted
+        busy = [w for w in alive if flying.get(w.host, 0) > 0]
+        if busy:
+            victim = rng.choice(busy)
+            return victim, flying[victim.host]
+        time.sleep(0.1)
+    return rng.choice(alive), 0
 
 
 def count_trials(storage: str, budget: int) -> dict[str, int]:
     import optuna
     from optuna.trial import TrialState
 
+    from search.storage import given_up as is_given_up
     from search.storage import open_storage
 
     (name,) = optuna.get_all_study_names(open_storage(storage))
     trials = optuna.load_study(study_name=name, storage=open_storage(storage)).get_trials(deepcopy=False)
     counted = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED) and not t.user_attrs.get("rejected")
                and "repeat_of" not in t.user_attrs]
-    redone_from = Counter(t.system_attrs.get("failed_trial") for t in trials if "failed_trial" in t.system_attrs)
+    # The trial each redo redoes directly: the last of Optuna's retry history (its "failed_trial" is
+    # the first of a chain), or the PID path's redo_of.
+    redone_from = Counter(t.system_attrs["retry_history"][-1] for t in trials if t.system_attrs.get("retry_history"))
     redone_from.update(t.user_attrs["redo_of"] for t in trials if "redo_of" in t.user_attrs)
     killed = [t for t in trials if t.state == TrialState.FAIL and not t.user_attrs.get("rejected")
               and not t.user_attrs.get("cancelled") and "error" not in t.user_attrs]
+    given_up = [t for t in killed if redone_from[t.number] == 0 and is_given_up(t)]
     slots = Counter(t.user_attrs.get("slot") for t in counted)
     return {
         "candidates": len(counted), "budget": budget, "trials": len(trials),
         "killed_trials": len(killed),
-        "lost": sum(1 for t in killed if redone_from[t.number] == 0),
+        # Killed RETRIES + 1 times over (a trial that kills its worker every time): not redone again,
+        # by design; its budget slot goes to a new candidate.
+        "given_up_after_redos": len(given_up),
+        "lost": sum(1 for t in killed if redone_from[t.number] == 0 and t not in given_up),
         "duplicated": sum(n - 1 for n in slots.values() if n > 1) + sum(n - 1 for n in redone_from.values() if n > 1),
         "stuck": sum(1 for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)),
         "over_budget": max(0, len(counted) - budget),
@@ -144,17 +198,19 @@ def main() -> None:
         workers = [Worker(f"host{i}", folder, config, storage, tracking, server.url) for i in range(3)]
         for worker in workers:
             worker.start()
-        kills, in_flight_at_kills = 0, 0
+        kills, in_flight_at_kills, busy_kills = 0, 0, 0
         while time.monotonic() - started < args.duration:
             time.sleep(args.kill_every)
             alive = [w for w in workers if w.process is not None and w.process.poll() is None]
             if not alive:
                 break
-            victim = rng.choice(alive)
-            in_flight_at_kills += stats(server.url)["in_flight"]
+            victim, busy = pick_victim(alive, server.url, rng)
+            in_flight_at_kills += busy
+            busy_kills += busy > 0
             victim.process.send_signal(signal.SIGKILL)
             victim.process.wait()
             kills += 1
+            new_session(server.url, victim.host)  # what the restart pays from here on is its own session's
             victim.start()
         deadline = time.monotonic() + args.finish_timeout
         codes = {}
@@ -165,10 +221,11 @@ def main() -> None:
                 worker.process.kill()
                 codes[worker.host] = "timeout"
         served = stats(server.url)
-        result = {"kills": kills, "worker_exit_codes": codes, "seconds": round(time.monotonic() - started),
+        result = {"kills": kills, "kills_with_calls_in_flight": busy_kills, "worker_exit_codes": codes, "seconds": round(time.monotonic() - started),
                   **count_trials(storage, args.candidates), **count_runs(tracking),
                   "paid_calls": served.get("ok", 0), "repeated_paid_calls": served.get("repeated", 0),
-                  "calls_in_flight_at_kills": in_flight_at_kills,
+                  "repeated_paid_calls_by_cause": classify_repeats(served.get("repeated_by_client", {})),
+                  "answers_in_flight_at_kills": in_flight_at_kills,
                   "faults": {k: served.get(k, 0) for k in ("fault_500", "fault_429", "rate_limited_capacity")
                              if k in served}}
     print(json.dumps(result, indent=2))

@@ -144,6 +144,8 @@ class Stats:
     ok_by_role: Counter[str] = field(default_factory=Counter)
     # Answered OK: choices written (a request with n writes n) and the tokens its usage reported.
     tokens: Counter[str] = field(default_factory=Counter)
+    # Repeats by who was answered before and who again ("a,b>c"; "" is a client without a /c/ prefix).
+    repeated_by_client: Counter[str] = field(default_factory=Counter)
 
     def record(self, kind: str, profile: str | None = None, role: str | None = None) -> None:
         self.kinds[kind] += 1
@@ -156,6 +158,7 @@ class Stats:
             "total": self.total,
             **{kind: self.kinds[kind] for kind in KINDS},
             "repeated": self.kinds["repeated"],  # OK answers to a request already answered OK in this window
+            "repeated_by_client": dict(self.repeated_by_client),
             "in_flight": in_flight,
             "max_in_flight": self.max_in_flight,
             "ok_by_profile": dict(self.ok_by_profile),

@@ -7,6 +7,12 @@ Around the world sit what real endpoints do to clients: added latency, a concurr
 beyond which requests get 429 with ``Retry-After``, and faults (429, 500, timeouts, malformed
 bodies) drawn from their own seeded stream, never from the world's per-request randomness.
 ``GET /stats`` counts the requests served, by kind; ``POST /stats/reset`` zeroes the counters.
+A client may name itself by a path prefix, ``/c/<client>/v1/...`` (as a gateway tells tenants
+apart by key): then the requests in flight and the repeated answers are counted per client too,
+a repeat as ``"<clients answered it before, in order, comma-separated>><client answered again>"``.
+``POST /c/<client>/session`` starts a new session of that client (a restarted process keeping
+its name): clients are then written ``<client>#<session>``, so a repeat across a restart tells
+itself from one within a process.
 
 Run it with ``python -m harness.sim.server [--port 0 ...]`` or ``autodata serve-sim``; the first
 line on stdout is the base URL. ``harness.sim.server_process.ServerProcess`` does that for
@@ -25,6 +31,7 @@ import signal
 import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
@@ -95,17 +102,22 @@ class SimServer:
         self.in_flight = 0
         self._faults = random.Random(settings.fault_seed)
         self.prefix = PrefixCache(settings.prefix_cache_blocks) if settings.prefix_cache_blocks else None
-        # Digests of the requests answered OK since the last reset: one seen again is counted
-        # "repeated" (a client paying twice for the same call).
-        self._answered: set[bytes] = set()
+        # Digests of the requests answered OK since the last reset, each with the clients it was
+        # answered to: one seen again is counted "repeated" (a client paying twice for the same call).
+        self._answered: dict[bytes, list[str]] = {}
+        self.in_flight_by_client: Counter[str] = Counter()
+        self.choices_in_flight: Counter[str] = Counter()
+        self.sessions: Counter[str] = Counter()  # per client: how many times it started anew
         self._runner: web.AppRunner | None = None
         self.url = ""
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024 * 1024)  # long documents and demos
-        app.router.add_post("/v1/chat/completions", self.chat)
-        app.router.add_get("/v1/models", self.models)
-        app.router.add_get("/health", self.health)
+        for prefix in ("", "/c/{client}"):
+            app.router.add_post(prefix + "/v1/chat/completions", self.chat)
+            app.router.add_get(prefix + "/v1/models", self.models)
+            app.router.add_get(prefix + "/health", self.health)
+        app.router.add_post("/c/{client}/session", self.new_session)
         app.router.add_get("/stats", self.get_stats)
         app.router.add_post("/stats/reset", self.reset_stats)
         return app
@@ -136,12 +148,22 @@ class SimServer:
         return web.json_response({"object": "list", "data": data})
 
     async def get_stats(self, request: web.Request) -> web.Response:
-        return web.json_response(self.stats.snapshot(self.in_flight))
+        return web.json_response(self._snapshot())
+
+    def _snapshot(self) -> dict[str, Any]:
+        return {**self.stats.snapshot(self.in_flight),
+                "in_flight_by_client": {k: v for k, v in self.in_flight_by_client.items() if v},
+                "choices_in_flight_by_client": {k: v for k, v in self.choices_in_flight.items() if v}}
+
+    async def new_session(self, request: web.Request) -> web.Response:
+        client = request.match_info["client"]
+        self.sessions[client] += 1
+        return web.json_response({"client": client, "session": self.sessions[client]})
 
     async def reset_stats(self, request: web.Request) -> web.Response:
         self.stats = Stats()
-        self._answered = set()
-        return web.json_response(self.stats.snapshot(self.in_flight))
+        self._answered = {}
+        return web.json_response(self._snapshot())
 
     def _rate_limited(self, why: str) -> web.Response:
         wait = self.settings.retry_after_s
@@ -160,22 +182,35 @@ class SimServer:
         if capacity and self.in_flight >= capacity:
             stats.record("rate_limited_capacity")
             return self._rate_limited(f"capacity of {capacity} requests in flight reached")
+        client = request.match_info.get("client", "")
         self.in_flight += 1
+        self.in_flight_by_client[client] += 1
         stats.max_in_flight = max(stats.max_in_flight, self.in_flight)
         outcome = ["cancelled"]  # what to count if the client goes away before an answer
         try:
-            return await self._answer(request, outcome)
+            label = f"{client}#{self.sessions[client]}" if client else ""
+            return await self._answer(request, outcome, label)
         finally:
             self.in_flight -= 1
+            self.in_flight_by_client[client] -= 1
             stats.record(*outcome)
 
-    async def _answer(self, request: web.Request, outcome: list[str]) -> web.Response:
+    async def _answer(self, request: web.Request, outcome: list[str], client: str) -> web.Response:
         raw = await request.read()
         try:
             chat = to_chat_request(raw)
         except BadRequest as error:
             outcome[:] = ["bad_request"]
             return web.json_response(error.body(), status=error.status)
+        # Choices in flight per client: a request with n answers n times, and repeats count answers.
+        name = client.split("#")[0]
+        self.choices_in_flight[name] += chat.n
+        try:
+            return await self._answer_chat(chat, outcome, client)
+        finally:
+            self.choices_in_flight[name] -= chat.n
+
+    async def _answer_chat(self, chat: ChatRequest, outcome: list[str], client: str) -> web.Response:
         fault = self._draw_fault()
         if fault == "fault_429":
             outcome[:] = [fault]
@@ -214,9 +249,12 @@ class SimServer:
                              "completion": sum(a[2] for a in answers)})
         for index in range(chat.n):
             digest = chat.digest(index)
-            if digest in self._answered:
+            before = self._answered.setdefault(digest, [])
+            if before:
                 stats.kinds["repeated"] += 1
-            self._answered.add(digest)
+                stats.repeated_by_client[f"{','.join(before)}>{client}"] += 1
+            if client not in before:
+                before.append(client)
         return web.Response(text=body, content_type="application/json")
 
     def _draw_fault(self) -> str | None:
