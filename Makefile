@@ -21,20 +21,13 @@ $(STAMP): $(BIN)/python pyproject.toml
 demo: $(STAMP)
 	$(BIN)/autodata sweep experiments/configs/sweep_demo.yaml --out out/sweep-demo
 
-# The whole offline suite as two pytest sessions side by side: the end-to-end tests (marked slow:
-# whole CLI runs, mostly waiting on their subprocesses and servers) and the units, so both cores
-# work. Each has its own temporary folder and store; the end-to-end log is printed after the
-# units'. Either failing fails the target, and so does either collecting no tests (pytest exit 5).
+# The whole offline suite on both cores: pytest-xdist's two workers take tests as they free up
+# (the end-to-end ones, marked slow, mostly wait on their subprocesses and servers), each with its
+# own temporary folder and store (tests/conftest.py). Collecting no tests (pytest exit 5) fails it.
 test: $(STAMP)
 	$(BIN)/ruff check .
-	@tmp=$$(mktemp -d); \
-	  $(BIN)/python -m pytest -q -p no:cacheprovider -m slow --ignore=tests/real --basetemp=$$tmp/slow \
-	    > $$tmp/slow.log 2>&1 & slow=$$!; \
-	  $(BIN)/python -m pytest -q -m "not slow" --ignore=tests/real --basetemp=$$tmp/units; units=$$?; \
-	  wait $$slow; e2e=$$?; \
-	  echo "--- end-to-end tests (marked slow) ---"; cat $$tmp/slow.log; rm -rf $$tmp; \
-	  for rc in $$units $$e2e; do if [ $$rc -eq 5 ]; then echo 'pytest collected no tests' >&2; exit 1; fi; done; \
-	  if [ $$units -ne 0 ] || [ $$e2e -ne 0 ]; then exit 1; fi
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist load --ignore=tests/real; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo 'pytest collected no tests' >&2; exit 1; fi; exit $$rc
 
 # One session, as a debugger or -x wants it.
 test-serial: $(STAMP)
