@@ -125,6 +125,9 @@ class InnerLoop:
         self.harness_hash = config.harness_hash()
         self.dataset_feedback = dataset_feedback
         auditor = config.guarded.auditor
+        # Every role in process: the content guard runs on the loop (a thread's timing would change
+        # the order of a seed's records, and there is no reply in flight to overlap).
+        self.in_process = all(spec.simulated for _, spec in config.models.items())
         if auditor.enabled and auditor.content_guard:
             lemmas("ready")  # the lemmatizer's tables load now (0.3-0.7 s), not with calls in flight
 
@@ -459,8 +462,8 @@ class InnerLoop:
         if auditor.enabled and auditor.content_guard:
             # Pure CPU work of 5-20 ms a sample: in a worker thread, the event loop still reads the
             # replies in flight meanwhile (the same findings, wherever it runs).
-            if all(spec.simulated for _, spec in self.config.models.items()):
-                record.injections = screen_sample(sample)  # in process: no reply waits; the seed's order kept
+            if self.in_process:
+                record.injections = screen_sample(sample)
             else:
                 record.injections = await asyncio.get_running_loop().run_in_executor(None, screen_sample, sample)
             if passed and not record.injections:
