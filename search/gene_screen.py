@@ -21,6 +21,7 @@ import re
 
 from harness import injection as I
 from harness.config import HarnessConfig
+from search import verdict_screen
 
 WRITE_VERBS = {"add", "insert", "include", "append", "embed", "plant", "write", "put", "place", "slip", "hide",
                "mention", "attach", "leave", "drop", "tuck", "weave", "prepend", "inject", "sneak", "bury", "scatter"}
@@ -275,7 +276,10 @@ def screen_text(name: str, text: str, trusted: str = "") -> list[str]:
         out.append(f"genes.{name}: hidden text")
     checks = frozenset(seed_checks(trusted))
     for sentence in fresh:
-        out += [f"genes.{name}: {kind}: {sentence[:120]}" for kind in sentence_findings(sentence, checks)]
+        kinds = sentence_findings(sentence, checks)
+        if name == "qv_instructions":  # the loop's verdict: loosened in any wording (search/verdict_screen.py)
+            kinds += [k for k in verdict_screen.findings(sentence) if not kinds]
+        out += [f"genes.{name}: {kind}: {sentence[:120]}" for kind in kinds]
     return out
 
 
