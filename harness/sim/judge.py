@@ -9,7 +9,13 @@ MAX_ERROR. Criteria about the conclusion or the format are read at the base rate
 
 **Susceptible.** A rubric criterion or an answer that tells the grader to mark every criterion
 met or to give full marks (``obey.judge_directive``) is followed with the profile's obedience:
-every positive criterion is then marked met and every penalty unmet.
+every positive criterion is then marked met and every penalty unmet. A note in the *rubric* is
+followed with obedience x its **persuasion** there: the judge reads the same rubric, note and
+all, for every answer to a sample, so how convincing the note is belongs to the rubric it sits in
+(drawn once from the rubric's text, uniform in [PULL, 1]: a note addressed to the grader always
+has some pull), not fresh at each reading; only whether this reading gives in is drawn per
+reading. A note in the answer is read with the answer, at the profile's obedience. The draw is
+made only when there is a note, so a rubric without one is judged exactly as before.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from harness.sim.profiles import Profile
 
 LATE_ERROR = 0.5  # extra error per step beyond the judge's reach, as a multiple of its base rate
 MAX_ERROR = 0.4
+PULL = 0.2  # the least a rubric note persuades
 
 
 def error_rate(profile: Profile, position: int) -> float:
@@ -30,10 +37,19 @@ def error_rate(profile: Profile, position: int) -> float:
     return min(MAX_ERROR, base * (1.0 + LATE_ERROR * max(0, position - profile.median_reach)))
 
 
+def persuasion(rubric: list[Criterion], profile: Profile) -> float:
+    """How convincing a note planted in ``rubric`` is to this judge: the same for every reading of it."""
+    text = "\n".join(f"{c.criterion}|{c.weight}" for c in rubric)
+    return random.Random(f"persuasion|{profile.name}|{text}").uniform(PULL, 1.0)
+
+
 def judge(rubric: list[Criterion], answer: str, profile: Profile, rng: random.Random) -> list[bool]:
-    planted = profile.obedience and (obey.judge_directive(answer) or any(obey.judge_directive(c.criterion) for c in rubric))
-    if planted and rng.random() < profile.obedience:
-        return [c.weight > 0 for c in rubric]
+    in_answer = bool(profile.obedience) and obey.judge_directive(answer)
+    in_rubric = bool(profile.obedience) and not in_answer and any(obey.judge_directive(c.criterion) for c in rubric)
+    if in_answer or in_rubric:
+        chance = profile.obedience * (1.0 if in_answer else persuasion(rubric, profile))
+        if rng.random() < chance:
+            return [c.weight > 0 for c in rubric]
     parsed = parse_answer(answer)
     verdicts = []
     for criterion in rubric:
