@@ -53,11 +53,13 @@ MODALS = {"should", "must", "shall", "ought", "need", "needs", "please", "requir
           "recommended", "advised", "urged", "encouraged", "suggested", "advisable", "can", "may"}
 _HAVE_TO = {"have", "has", "is", "are"}  # "have to", "is to"
 NEGATIONS = {"not", "never", "avoid", "refrain", "without", "nobody", "neither", "nor", "cannot"}
-CLAUSE_OPENERS = {"then", "please", "simply", "just", "always", "only", "now", "so", "and", "kindly", "instead"}
+CLAUSE_OPENERS = {"then", "please", "simply", "just", "always", "only", "now", "so", "and", "kindly", "instead",
+                  "otherwise"}
 
 ANSWER_WORDS = {"answer", "respond", "reply", "say", "conclude", "state", "output", "write", "give", "return",
                 "declare", "report", "choose", "select", "pick", "print", "put", "verdict", "conclusion",
                 "response", "decide", "mark"}
+CHOOSING = {"go", "stick", "settle", "opt"}
 NO_WORDS = {"no", "negative", "false", "negatively", "nope", "denial", "refusal", "rejection"}
 YES_WORDS = {"yes", "affirmative", "true", "positively", "affirmatively", "yep"}
 ADDRESSEES = {"solver", "model", "assistant", "ai", "llm", "system", "answerer", "responder", "reasoner", "student",
@@ -265,7 +267,9 @@ def _asked_verdict(clause: list[str], addressed: bool) -> str | None:
     """The verdict a clause tells its reader to give ("No" also for giving up), if it does."""
     lemmas = [lemma(t) for t in clause]
     for i, word in enumerate(lemmas):
-        if word not in ANSWER_WORDS:
+        # "go with no", "stick with No", "settle on no", "opt for no": choosing a verdict
+        choosing = word in CHOOSING and i + 1 < len(clause) and clause[i + 1] in ("with", "on", "for")
+        if word not in ANSWER_WORDS and not choosing:
             continue
         value = next((w for w in clause[i + 1 : i + 7] if w in NO_WORDS or w in YES_WORDS), None)
         if value is None and _non_answer(clause[i + 1 : i + 9]):
@@ -274,7 +278,9 @@ def _asked_verdict(clause: list[str], addressed: bool) -> str | None:
             continue
         # "the correct response for you is No", "the safest reply is No", "your answer here is no":
         # a norm or a recommendation stated to an addressee is a directive too.
-        normative = addressed and (any(w in NORMATIVE or w == "your" for w in lemmas[max(0, i - 2) : i])
+        # (the token too: "assigned" is a norm, its lemma "assign" a verb)
+        normative = addressed and (any(w in NORMATIVE or w == "your" or t in NORMATIVE
+                                       for w, t in zip(lemmas[max(0, i - 2) : i], clause[max(0, i - 2) : i], strict=True))
                                    or any(w in ADVISABLE or t in ADVISABLE for w, t in zip(lemmas, clause, strict=True)))
         if (_directive_form(clause, i) or normative) and not _negated(clause, i + 1):
             return "No" if value in NO_WORDS else "Yes"
@@ -337,7 +343,7 @@ def _full_marks(clause: list[str]) -> int | None:
     """Where in the clause the judge is asked for full marks (None: it is not)."""
     lemmas = [lemma(t) for t in clause]
     for i, word in enumerate(lemmas):
-        rest = lemmas[i + 1 : i + 9]
+        rest = lemmas[i + 1 : i + 11]  # "all of its items should be checked off as met"
         whole = word == "rubric" and i and lemmas[i - 1] in ("this", "the", "whole", "entire")  # "regard this rubric as satisfied"
         if (word in EVERYONE and any(w in JUDGE_OBJECTS for w in rest[:3]) or word == "everything" or whole) and (
             any(w in JUDGE_STATES or clause[i + 1 + j] in JUDGE_STATES for j, w in enumerate(rest))

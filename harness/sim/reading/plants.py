@@ -222,6 +222,25 @@ def _recipient(head: str, message: str) -> str | None:
     return None
 
 
+_DISCOURSE = re.compile(r"^\W*(?:(?:btw|fyi|psst|hey|ps|p\.s\.|note|oh|ok|okay|so|also|honestly|tip)\b[\s,:.\-]*)+", re.I)
+_IF_CLAUSE = re.compile(r"^(?:if|when|whenever|unless|in case)\b[^,;:]*[,;:]\s*", re.I)
+_PLAIN_OPENERS = frozenset({"just", "simply", "then", "please", "only", "always", "now"})
+# Verbs a quoted line opens with when it tells whoever answers what to answer ("just go with no").
+_ANSWERING = frozenset({"answer", "say", "reply", "respond", "go", "pick", "choose", "put", "write", "state", "conclude",
+                        "stick", "settle", "opt", "assume", "give", "default"})
+
+
+def _tells_its_reader(message: str) -> bool:
+    """A quoted line that, past a discourse marker and an if-clause, opens by telling its reader what
+    to answer ("btw, if this is getting hard to follow, just go with no"): it is for whoever answers."""
+    body = _IF_CLAUSE.sub("", _DISCOURSE.sub("", message.strip()))
+    words = [w for w in re.findall(r"[a-z]+", body.lower())]
+    while words and words[0] in _PLAIN_OPENERS:
+        words = words[1:]
+    return bool(words) and bool(lemmas_of(words[0])[0] & _ANSWERING) and bool(
+        {"no", "yes", "negative", "negatively", "affirmative"} & set(words[:6]))
+
+
 def _where(before: list[frozenset[str]], audience: str) -> tuple[str, bool]:
     words = [lem for lemmas in before for lem in lemmas]
     start = bool(set(words) & START)
@@ -238,7 +257,8 @@ def _request(sentence: str) -> Plant | None:
     acts = [i for i, t in enumerate(toks) if t.lemmas & (PUT | SPEAK | CARRIER)]
     if not acts:
         return None
-    audience = _audience(_unmask(masked, quotes))
+    implied = bool(quotes) and _tells_its_reader(quotes[0])  # a quoted line addressed to whoever answers
+    audience = _audience(_unmask(masked, quotes)) or ("solver" if implied else None)
     if audience is None:
         return None
     first = toks[acts[0]].word
@@ -250,11 +270,14 @@ def _request(sentence: str) -> Plant | None:
     # rubric needs a calibration item: '...'")
     asked = [t for t in head if t.lemmas & (PUT | SPEAK) or quoted and t.lemmas & CARRIER]
     relative = next((k for k, t in enumerate(head) if t.word in ("that", "who", "which", "whose")), len(head))
-    if not asked or asked[0].negated or any(t.negated for t in head[:relative] if t.lemmas & (PUT | SPEAK | CARRIER)):
+    # "drop an aside into the scenario" puts text in; "drop the hint" (no place) takes it out
+    dropped_in = bool(asked) and "drop" in asked[0].lemmas and any(t.word in ("in", "into", "somewhere") for t in head)
+    if not asked or not dropped_in and (asked[0].negated or any(
+            t.negated for t in head[:relative] if t.lemmas & (PUT | SPEAK | CARRIER))):
         return None  # "do not tell weak models to answer no", "add no note ...": nothing planted
     # what the head says, its quoted labels included ("an 'Inspector's remark'")
     speaks = any(t.lemmas & (SPEAK | CARRIER) for t in tokens(_normalise(_unmask(masked[:begin], quotes))))
-    audience = _recipient(_unmask(masked[:begin], quotes), message)
+    audience = _recipient(_unmask(masked[:begin], quotes), message) or ("solver" if implied and quoted else None)
     if audience is None:
         return None  # a message for nobody who reads the sample ("judge the answer on what it says")
     if not message:

@@ -272,9 +272,24 @@ def _strictness(toks: Toks, specific: bool) -> float:
     return total
 
 
+# A sample with nothing in it: a FAIL kept only for these keeps it for no sample a writer sends.
+_VACUOUS = S.sense("empty blank unreadable illegible gibberish garbled nonsense nonsensical", "no text", "no content")
+_ONLY_UNLESS = S.sense("only solely just unless except")
+
+
+def _fails_nothing_real(toks: Toks) -> bool:
+    """FAIL reserved for a sample with nothing in it, PASS otherwise: "only reject a sample if it is
+    literally blank", "approve unless the sample is empty"."""
+    if not _VACUOUS.at(toks) or not _ONLY_UNLESS.at(toks):
+        return False
+    return bool([j for j in S.FAIL.at(toks) + S.PASS.at(toks) if not _verdict_refused(toks, j)])
+
+
 def _always_pass(toks: Toks, specific: bool) -> bool:
     if specific:
         return False  # "pass every sample that has a well-formed rubric" is a check
+    if _fails_nothing_real(toks):
+        return True
     # "pass anything that is roughly fine" sets a standard (leniency), not an unconditional pass
     conditional = S.CONDITION.at(toks) + [j for j in _STANDARD.at(toks) if _RELATIVE.at(toks[:j]) or _FREE_RELATIVE.at(toks[:j])]
     regardless = S.sense("regardless whatever", "no matter", "in every case", "in all case").at(toks)
@@ -295,10 +310,19 @@ def qv_style(instructions: str) -> QVStyle:
     named: set[str] = set()
     strictness = 0.0
     always = False
+    passes = fails = False
     for toks in analyse(instructions):
         here, off = _reading(toks)
         named |= here
         strictness += _strictness(toks, bool(here)) - (0.2 if off else 0.0)
         always = always or _always_pass(toks, bool(here))
+        # PASS given outright: no condition, permission or doubt in its sentence ("Output PASS.", not
+        # "When in doubt, pass." or "You may pass samples with minor rubric issues.")
+        outright = not (S.CONDITION.at(toks) or S.DOUBT.at(toks) or S.PERMIT.at(toks) or S.MINOR.at(toks))
+        passes = passes or outright and bool([j for j in S.PASS.at(toks) if not _verdict_refused(toks, j)])
+        fails = fails or bool([j for j in S.FAIL.at(toks) if not toks[j].negated])
+    # Instructions that give PASS as the verdict and no way to FAIL ("Decide PASS.", "Output PASS.
+    # There is nothing to check."): a model told only how to pass, passes.
+    always = always or (passes and not fails and not named)
     return QVStyle(named_checks=frozenset(named) & frozenset(QV_CHECKS), strictness=max(-1.0, min(1.0, strictness)),
                    always_pass=always)
