@@ -99,10 +99,10 @@ def _condition(sentence: str) -> str | None:
     found = [t for sentence_toks in toks for t in sentence_toks]
     if any(t.lemmas & ({"strong", "both"} | S.HARD.words) for t in found):
         return "hard"  # "when both solvers failed on a sample the QV had passed": the solvers decide
+    if any(t.lemmas & S.EASY.words for t in found):
+        return "easy"  # "whenever the failures include TOO EASY attempts": the section it names
     if any(t.lemmas & (S.QUALITY.words | {"reject", "rejected", "malformed", "leak", "leaked"}) for t in found):
         return "quality"
-    if any(t.lemmas & S.EASY.words for t in found):
-        return "easy"
     return None
 
 
