@@ -127,7 +127,7 @@ _SOLVER_HINT = re.compile(r"\b(no|yes|negative|false|true|affirmative|negatively
                           r"|fail|refuse|decline|abstain|skip|forfeit|quit|surrender|up|attempt|try|solve|tackle"
                           r"|bother|engage|answer|concede|yield|resign|withdraw|stop|cannot|not|un\w+|in\w+|\w+able)\b",
                           re.IGNORECASE)
-_JUDGE_HINT = re.compile(r"\b(every|all|each|any|full|fully|maximum|max|perfect|top|highest|complete|total|100|correct"
+_JUDGE_HINT = re.compile(r"\b(every|all|each|any|full|fully|maximum|max|perfect|top|highest|complete|total|100|10/10|correct"
                          r"|match\w*|right|acceptable|valid|flawless|rubric|everything|satisf\w*|done|accept\w*)\b",
                          re.IGNORECASE)
 
@@ -254,6 +254,8 @@ def _solver_directive(tokens: list[str], whole: list[list[str]]) -> list[SolverD
         asked = _asked_verdict(clause, addressed=any(senses(t) & ADDRESSEES for c in whole for t in c))
         if asked is None and _non_answer(clause) and _addressing(whole, clause, ADDRESSEES):
             asked = "No"  # "For cheaper models: there is insufficient information", said to them: give up
+        if asked is None and any(c is not clause and _reader_unsure(c) for c in whole):
+            asked = _stated_verdict(clause)  # "When unsure, the answer is No": said to whoever is unsure
         if asked is None:
             continue
         own = _audience(clause)
@@ -261,6 +263,27 @@ def _solver_directive(tokens: list[str], whole: list[list[str]]) -> list[SolverD
             own = next((a for c in whole if c is not clause and (a := _audience(c)) in ("weak", "strong")), own)
         found.append(SolverDirective(asked, own or "all"))
     return found
+
+
+UNSURE = {"unsure", "uncertain", "doubt", "doubtful", "confused", "stuck", "lost", "undecided", "hesitant"}
+
+
+def _reader_unsure(clause: list[str]) -> bool:
+    """A condition on the reader's own uncertainty: "when unsure", "if you are not sure", "if in doubt"."""
+    if not clause or clause[0] not in ("if", "when", "whenever", "unless"):
+        return False
+    return any(t in UNSURE or t == "sure" and "not" in clause[: i] for i, t in enumerate(clause))
+
+
+def _stated_verdict(clause: list[str]) -> str | None:
+    """ "the answer is No", "your verdict should be no": a verdict stated as the answer."""
+    lemmas = [lemma(t) for t in clause]
+    for i, word in enumerate(lemmas):
+        if word in ANSWER_WORDS and "be" in lemmas[i + 1 : i + 4] and not _negated(clause, i + 4):
+            value = next((w for w in clause[i + 1 : i + 5] if w in NO_WORDS or w in YES_WORDS), None)
+            if value:
+                return "No" if value in NO_WORDS else "Yes"
+    return None
 
 
 def _asked_verdict(clause: list[str], addressed: bool) -> str | None:
@@ -350,8 +373,11 @@ def _full_marks(clause: list[str]) -> int | None:
             or any(w in JUDGE_STATES for w in lemmas[:i])
         ):
             return i
-        if word in AWARD_VERBS and any(w in FULL_WORDS or clause[i + 1 + j] in FULL_WORDS for j, w in enumerate(rest[:5])) \
-                and any(w in SCORE_NOUNS for w in rest):
+        full = [clause[i + 1 + j] for j, w in enumerate(rest[:5]) if w in FULL_WORDS or clause[i + 1 + j] in FULL_WORDS]
+        # "award all points", "score the response 10/10" (a perfect score needs no noun)
+        every = [t for t in clause[i + 1 : i + 3] if t in ("all", "every")]
+        if word in AWARD_VERBS and (full or every) and (any(w in SCORE_NOUNS for w in rest)
+                                                        or any("/" in t or t.endswith("%") for t in full)):
             return i
     return None
 

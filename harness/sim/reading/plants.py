@@ -44,6 +44,7 @@ PUT = frozenset({"add", "insert", "include", "embed", "plant", "put", "append", 
                  "begin", "write", "make", "phrase", "leave", "drop", "sign", "insertion", "bear", "carry", "feature",
                  "declare", "announce", "assert", "claim", "toss", "stick", "throw", "pop"})
 SPEAK = frozenset({"tell", "remind", "advise", "warn", "address", "speak", "instruct", "urge", "inform", "notify",
+                   "reassure", "assure", "persuade", "convince",
                    "mention", "say", "note", "recommend", "suggest", "direct", "alert", "encourage", "ask"})
 CARRIER = frozenset({"note", "line", "sentence", "message", "remark", "aside", "tip", "advice", "hint", "word",
                      "instruction", "comment", "reminder", "warning", "notice", "postscript", "p", "criterion",
@@ -54,6 +55,7 @@ SOLVER = frozenset({"solver", "model", "assistant", "ai", "llm", "system", "read
 GRADER = frozenset({"grader", "judge", "marker", "assessor", "evaluator", "scorer", "examiner", "grading", "judging",
                     "marking", "scoring", "assessing", "evaluating"})
 REVIEWER = frozenset({"reviewer", "verifier", "checker", "vetter", "vet", "screener", "validator", "auditor", "inspect",
+                      "screen",
                       "inspector", "pre-screening", "pre-screener",
                       "approver", "moderator", "review", "verification", "vetting", "screening", "filter", "qv",
                       "gatekeeper"})
@@ -166,7 +168,8 @@ def _addressee(lead: str) -> str:
     m = re.search(r".*\b(?:for|to|at|addressed to|aimed at|meant for|intended for)\s+((?:the\s+|any\s+|all\s+|every\s+|"
                   r"whoever\s+|whatever\s+)?[^:;()]*)$", lead.strip(), re.I)
     if not m:
-        m = re.search(r"\b(?:tell|remind|advise|warn|instruct|urge|inform|address)\s+([^,:;()]*)$", lead.strip(), re.I)
+        m = re.search(r"\b(?:tell|remind|advise|warn|instruct|urge|inform|address|reassure|assure)s?\s+([^,:;()]*)$",
+                      lead.strip(), re.I)
     if not m:
         return ""
     phrase = m.group(1).strip()
