@@ -114,6 +114,8 @@ _VACUOUS = re.compile(r"\b(only|unless|except|if)\b[^.;]{0,40}\b(empty|blank|mis
                       r"|literally nothing|gibberish)\b", re.IGNORECASE)
 
 
+PARTS = {"weight", "weights", "criterion", "criteria", "rule", "rules", "fact", "facts", "provision", "provisions",
+         "field", "fields", "step", "steps", "citation", "citations"}
 _ALWAYS_PASS = re.compile(r"\b(always|invariably|in the end|every time)\b[^.;]{0,30}\b(pass|approve|accept)\b"
                           r"|\bget through\b", re.IGNORECASE)
 
@@ -123,8 +125,10 @@ def _universal_pass(words: list[str], sentence: str) -> bool:
     or with a condition nothing real fails ("approve unless the sample is empty")."""
     if _ALWAYS_PASS.search(sentence) and not any(w in NEGATIONS for w in words):
         return True
+    # (an empty *part* is a real defect: "only reject a sample if its rubric has an empty weight")
+    vacuous = _VACUOUS.search(sentence) and not any(w in PARTS for w in words)
     if (_SETTLED_PASS.search(sentence) and not any(w in CONDITIONS for w in words)) or (
-            _VACUOUS.search(sentence) and (any(w in PASS_WORDS for w in words) or any(w in REJECT_VERBS for w in words))):
+            vacuous and (any(w in PASS_WORDS for w in words) or any(w in REJECT_VERBS for w in words))):
         return True
     unconditional = bool(_UNCONDITIONAL.search(sentence))
     for i, word in enumerate(words):

@@ -31,8 +31,8 @@ from harness import injection as I
 
 PASS_ACTS = {"pass", "approve", "approval", "accept", "acceptance", "admit", "greenlight", "okay", "clear"}
 # Passing it on, said as a phrase: read as "pass" ("let it through", "wave it on", "sign it off").
-_PASS_PHRASES = re.compile(r"\b(let|wave|waves|waved|lets|send|sends)\s+(\w+\s+){0,3}?(through|on|along)\b"
-                           r"|\bsign(s|ed)?\s+(\w+\s+)?off\b|\bgo ahead\b", re.IGNORECASE)
+_PASS_PHRASES = re.compile(r"\b(?:let|wave|waves|waved|lets|send|sends)\s+(?P<mid>(?:\w+\s+){0,3}?)(?:through|on|along)\b"
+                           r"|\bsign(?:s|ed)?\s+(?P<obj>(?:\w+\s+)?)off\b|\bgo ahead\b", re.IGNORECASE)
 REJECT_ACTS = {"fail", "reject", "rejection", "flag", "block", "veto", "bounce", "refuse", "decline", "deny", "gatekeep",
                "turn", "filter", "knock"}
 NEGATORS = {"not", "never", "no", "nothing", "none", "nobody", "cannot", "neither", "nor"}
@@ -65,7 +65,7 @@ TRIVIAL = {"topic", "topical", "relevant", "related", "relate", "relates", "docu
            "received", "receive", "submitted", "arrives", "arrive", "reaches", "reach", "writer", "writer's", "work",
            "properly", "nonempty", "non", "empty", "blank", "just", "simply", "happily", "gladly", "readily",
            "freely", "always", "pass", "passes", "passed", "passing", "approve", "approved", "accept", "accepted",
-           "it", "its", "them", "they", "this", "that", "these", "the", "a", "an", "and", "or", "is", "are", "be",
+           "it", "its", "their", "them", "they", "this", "that", "these", "the", "a", "an", "and", "or", "is", "are", "be",
            "was", "were", "been", "if", "when", "as", "long", "so", "provided", "for", "on", "in", "to", "with",
            "at", "by", "from", "you", "your", "can", "should", "must", "will", "may", "do", "we",
            "our", "here", "tbh", "ok", "okay", "well", "verdict", "verdicts", "mark", "output", "return", "reply",
@@ -90,7 +90,7 @@ _CLAUSES = re.compile(r"\s+[-\u2013\u2014]\s+|;|:|\.\s|\(|\)")
 
 def _normalised(sentence: str) -> str:
     """ "let it through" -> "pass it" (keeping what is let through: "let nothing questionable through")."""
-    return _PASS_PHRASES.sub(lambda m: "pass " + (m.group(2) or m.group(5) or ""), sentence)
+    return _PASS_PHRASES.sub(lambda m: "pass " + (m.group("mid") or m.group("obj") or ""), sentence)
 
 
 def _clauses(sentence: str) -> list[list[str]]:
@@ -114,6 +114,47 @@ def _empty_pass(words: list[str]) -> bool:
     if all(i and words[i - 1] in ("before", "after", "without", "until") for i in passes):
         return False
     return all(w in TRIVIAL or w.rstrip("s") in TRIVIAL for w in words)
+
+
+# A condition only a sample with nothing in it meets: "unless it is missing its question entirely",
+# "FAIL is reserved for samples with no text at all".
+VACUOUS = {"missing", "absent", "empty", "blank", "entirely", "completely", "totally", "altogether", "literally",
+           "no", "nothing", "not", "at", "all", "unreadable", "illegible", "gibberish", "garbled", "corrupted", "lacks",
+           "lacking", "without", "none", "whatsoever", "is", "are", "has", "its", "their", "text", "content", "words"}
+_EXCEPTING = {"unless", "except", "only", "reserved", "reserve", "save", "but"}
+# Deference in place of a check: "accept their sample as submitted", "take it at face value".
+_DEFERENCE = re.compile(r"\bas (submitted|written|is|it stands|they stand|delivered|received|they come)\b|\bas-is\b"
+                        r"|\bat face value\b|\bknows? best\b|\btrust the (writer|author)s?\b", re.IGNORECASE)
+_UNIVERSAL = {"every", "all", "any", "each", "anything", "everything", "whatever"}
+_LIMITS = {"if", "unless", "when", "whenever", "only", "that", "which", "who", "whose", "provided", "except", "once",
+           "after", "where", "but"}
+
+
+def _vacuous_exception(words: list[str]) -> bool:
+    """PASS, or FAIL kept for, a case only an empty sample is: the verdict tests nothing real."""
+    at = next((i for i, w in enumerate(words) if w in _EXCEPTING), None)
+    if at is None:
+        return False
+    main, condition = words[:at], words[at + 1:]
+    acts = [i for i in _acts(main, PASS_ACTS | REJECT_ACTS) if not _negated(main, i)] or _acts(condition, REJECT_ACTS)
+    content = [w for w in condition if w not in TRIVIAL and w.rstrip("s") not in TRIVIAL]
+    return bool(acts) and bool(set(condition) & (VACUOUS - {"is", "are", "has", "its", "their", "at", "all", "not"})) \
+        and all(w in VACUOUS or w in _EXCEPTING or I.lemmas(w) & REJECT_ACTS for w in content)
+
+
+def _universal_or_deferent_pass(sentence: str, words: list[str]) -> bool:
+    """ "pass every sample" (a universal object, no limit in the clause) or a pass that defers to the
+    writer ("accept their sample as submitted")."""
+    if any(w in NEGATORS or w.endswith("n't") for w in words) or any(w in _LIMITS for w in words):
+        return False
+    for i in _acts(words, PASS_ACTS):
+        after = words[i + 1:i + 6]
+        universal = [k for k, w in enumerate(after[:3]) if w in _UNIVERSAL]
+        # "pass whatever is reasonable", "anything that looks fine": a standard, not everything
+        standard = universal and set(after[universal[0] + 1:universal[0] + 4]) & {"is", "are", "looks", "seems", "reads"}
+        if universal and not standard or _DEFERENCE.search(sentence):
+            return True
+    return False
 
 
 def _rules_out_rejection(words: list[str]) -> bool:
@@ -172,7 +213,8 @@ def findings(sentence: str) -> list[str]:
         return out
     sentence = _normalised(sentence)
     clauses = _clauses(sentence)
-    if any(_empty_pass(c) for c in clauses):
+    if any(_empty_pass(c) or _vacuous_exception(c) for c in clauses) or _universal_or_deferent_pass(
+            sentence, I._words(sentence)):
         out.append("loosens the verdict: a pass that tests nothing")
     if any(_rules_out_rejection(c) for c in clauses):
         out.append("loosens the verdict: rejection ruled out")
