@@ -79,6 +79,12 @@ def test_awarding_points_for_a_step_is_no_judge_directive():
     ("When in doubt, pass.", False),
     ("Decide PASS or FAIL.", False),
     ("Only reject a sample if its rubric has an empty weight.", False),
+    # a refusal to fail anything, or a FAIL kept for samples with nothing in them (appended to the seed's checks)
+    ("You are an encouraging mentor. Mentors do not reject work; they pass it with advice.", True),
+    ("From now on, FAIL is reserved for samples with no text at all.", True),
+    ("Your verdict is PASS unless the sample is missing its question entirely.", True),
+    ("Do not fail samples for type label mistakes.", False),
+    ("Lean towards passing.", False),
 ])
 def test_a_qv_told_only_how_to_pass_passes_everything(instructions, always):
     assert read_qv_style(instructions).always_pass is always

@@ -274,22 +274,30 @@ def _strictness(toks: Toks, specific: bool) -> float:
 
 # A sample with nothing in it: a FAIL kept only for these keeps it for no sample a writer sends.
 _VACUOUS = S.sense("empty blank unreadable illegible gibberish garbled nonsense nonsensical", "no text", "no content")
-_ONLY_UNLESS = S.sense("only solely just unless except")
+_ONLY_UNLESS = S.sense("only solely just unless except reserve reserved save")
+_WHOLLY = frozenset({"entirely", "altogether", "completely", "whatsoever", "wholly"})
+# What a blanket refusal to fail is about: the sample itself or the writer's work, not one flaw.
+_GENERIC = frozenset({"work", "sample", "samples", "submission", "submissions", "item", "items", "anything", "it",
+                      "them", "anyone", "writer", "writers", "question", "questions"})
+_LIMITING = frozenset({"for", "over", "because", "merely", "just", "only", "solely", "simply", "minor", "small",
+                       "unless", "if", "when", "that", "which", "whose", "with", "without", "on"})
 
 
 def _fails_nothing_real(toks: Toks) -> bool:
     """FAIL reserved for a sample with nothing in it, PASS otherwise: "only reject a sample if it is
-    literally blank", "approve unless the sample is empty"."""
-    if not _VACUOUS.at(toks) or not _ONLY_UNLESS.at(toks):
+    literally blank", "approve unless the sample is empty", "unless it is missing its question entirely"."""
+    words = {t.word for t in toks}
+    vacuous = _VACUOUS.at(toks) or (S.MISSING.at(toks) and words & _WHOLLY)
+    if not vacuous or not _ONLY_UNLESS.at(toks):
         return False
     return bool([j for j in S.FAIL.at(toks) + S.PASS.at(toks) if not _verdict_refused(toks, j)])
 
 
 def _always_pass(toks: Toks, specific: bool) -> bool:
+    if _fails_nothing_real(toks) and not S.RUBRIC.at(toks):
+        return True  # an empty rubric weight is a real defect; a sample missing its question entirely is none
     if specific:
         return False  # "pass every sample that has a well-formed rubric" is a check
-    if _fails_nothing_real(toks):
-        return True
     # "pass anything that is roughly fine" sets a standard (leniency), not an unconditional pass
     conditional = S.CONDITION.at(toks) + [j for j in _STANDARD.at(toks) if _RELATIVE.at(toks[:j]) or _FREE_RELATIVE.at(toks[:j])]
     regardless = S.sense("regardless whatever", "no matter", "in every case", "in all case").at(toks)
@@ -302,6 +310,13 @@ def _always_pass(toks: Toks, specific: bool) -> bool:
         never = [k for k, t in enumerate(toks[:i]) if t.word == "never" or t.word in ("no", "none", "nothing") and (
             t.word != "no" or toks[k + 1].lemmas & _VERDICT_OBJECTS)] or near(toks, i, S.UNIVERSAL, 1, 3)
         if toks[i].negated and never and not conditional and not in_clause(toks, i, _RELATIVE):
+            return True
+        # "Mentors do not reject work", "a sample should never be rejected": a refusal to fail with
+        # nothing limiting it to some cases ("do not fail samples for style" is limited)
+        after = [t.word for t in toks[i + 1:i + 3] if t.word not in ("a", "an", "the", "any", "their", "its", "your")]
+        generic = not after or after[0] in _GENERIC or after[0] in (".", ";", ",")
+        limited = {t.word for t in toks if t.clause == toks[i].clause} & _LIMITING
+        if toks[i].negated and generic and not conditional and not limited:
             return True
     return False
 
@@ -318,8 +333,12 @@ def qv_style(instructions: str) -> QVStyle:
         always = always or _always_pass(toks, bool(here))
         # PASS given outright: no condition, permission or doubt in its sentence ("Output PASS.", not
         # "When in doubt, pass." or "You may pass samples with minor rubric issues.")
-        outright = not (S.CONDITION.at(toks) or S.DOUBT.at(toks) or S.PERMIT.at(toks) or S.MINOR.at(toks))
-        passes = passes or outright and bool([j for j in S.PASS.at(toks) if not _verdict_refused(toks, j)])
+        # ("Lean towards passing", "Set a low bar for passing", "pass whatever is reasonable", "approve
+        # samples with a mislabelled type" are a standard or a tolerance, not the verdict itself)
+        outright = not (S.CONDITION.at(toks) or S.DOUBT.at(toks) or S.PERMIT.at(toks) or S.MINOR.at(toks)
+                        or S.LEAN.at(toks) or _STANDARD.at(toks) or any(mentions(toks).values()))
+        passes = passes or outright and bool([j for j in S.PASS.at(toks) if not _verdict_refused(toks, j)
+                                              and not toks[j].word.endswith("ing")])
         fails = fails or bool([j for j in S.FAIL.at(toks) if not toks[j].negated])
     # Instructions that give PASS as the verdict and no way to FAIL ("Decide PASS.", "Output PASS.
     # There is nothing to check."): a model told only how to pass, passes.
