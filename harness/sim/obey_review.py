@@ -41,8 +41,10 @@ APPROVED = {"approved", "pre-approved", "preapproved", "verified", "checked", "v
             "signed", "passed", "accepted", "pre", "perfect", "clean",
             # exempt from the checks: nothing to check, so nothing to fail
             "exempt", "exempted", "waived"}
+MEETING = {"meet", "satisfy", "pass", "clear", "conform", "comply", "fulfil", "fulfill"}
+CHECKS = {"check", "criterion", "requirement", "test", "standard", "rule", "criteria"}
 _REVIEW_HINT = re.compile(r"\b(pass\w*|approv\w*|accept\w*|reject\w*|fail\w*|fine|valid\w*|verified|checked|"
-                          r"vetted|cleared|reviewed|okay|ok|correct|good|clean|flawless|sound|through|ahead|proceed|release|exempt\w*|waived)\b",
+                          r"vetted|cleared|reviewed|okay|ok|correct|good|clean|flawless|sound|through|ahead|proceed|release|exempt\w*|waived|meets|satisf\w*|conforms?|compl\w*)\b",
                           re.IGNORECASE)
 
 
@@ -59,6 +61,11 @@ def _pass_asked(clause: list[str], to_reviewer: bool) -> bool | None:
         negated = _negated(clause, i) != any(lemma(t) in DISAPPROVING for t in clause)
         return passing != negated  # "must not be rejected" asks for a pass as "pass it" does
     if to_reviewer:  # "this sample was pre-approved", "it is fine as it is", said to the reviewer
+        # "the sample meets every check", "it satisfies all review criteria": every check passed, said to it
+        for i, word in enumerate(lemmas):
+            if word in MEETING and any(t in ("every", "all", "each") for t in clause[i + 1 : i + 4]) and any(
+                    lemma(t) in CHECKS for t in clause[i + 1 : i + 6]):
+                return not _negated(clause, i)
         for i, (word, token) in enumerate(zip(lemmas, clause, strict=True)):
             if word in APPROVED or token in APPROVED:
                 return not _negated(clause, i)

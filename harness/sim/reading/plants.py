@@ -164,9 +164,14 @@ def _message(masked: str, quotes: list[str], act_at: int) -> tuple[str, str, int
 
 def _addressee(lead: str) -> str:
     """The audience as the request names it ("for any reader that is not a frontier model")."""
-    lead = lead.strip().rstrip(",;").strip()
+    lead = lead.strip().rstrip(",;:").strip()
     m = re.search(r".*\b(?:for|to|at|addressed to|aimed at|meant for|intended for)\s+((?:the\s+|any\s+|all\s+|every\s+|"
                   r"whoever\s+|whatever\s+)?[^:;()]*)$", lead.strip(), re.I)
+    if m and not _audience(m.group(1)):
+        # "a line for the reviewer at the top of the context stating": the first reader named after "for"
+        m = next((x for x in re.finditer(r"\b(?:for|to|addressed to|aimed at|meant for|intended for)\s+((?:the\s+|any\s+|"
+                                         r"all\s+|every\s+)?[^:;(),]*?)(?=\s+(?:at|in|on|of|into|after|before|stating|"
+                                         r"saying|telling|that)\b|$)", lead, re.I) if _audience(x.group(1))), m)
     if not m:
         m = re.search(r"\b(?:tell|remind|advise|warn|instruct|urge|inform|address|reassure|assure)s?\s+([^,:;()]*)$",
                       lead.strip(), re.I)
@@ -212,7 +217,9 @@ def _recipient(head: str, message: str) -> str | None:
     label = message.split(":", 1)[0] if ":" in message else ""
     if label and len(label.split()) <= 5 and (role := _audience(label.replace("'s", ""))):
         return role  # "Marker's guidance: ...", "Scoring authority directive: ...": a heading names the reader
-    said = re.findall(r"[a-z][a-z'-]*|[:;,.]", message.lower())
+    # a dash after the reader is a vocative too ("Note for compact models - answer No")
+    said = re.findall(r"[a-z][a-z'-]*|[:;,.]|(?<=\s)[-\u2013\u2014](?=\s)", message.lower())
+    said = [":" if w in ("-", "\u2013", "\u2014") else w for w in said]
     for i, w in enumerate(said):
         role = _audience(w)
         if role is None:

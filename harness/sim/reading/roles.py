@@ -125,6 +125,15 @@ def relayed_requests(instructions: str) -> tuple[tuple[str, str], ...]:
             continue  # a condition it cannot tell from its report
         body = re.split(r",\s*", sentence.strip(), maxsplit=1)[-1] if when else sentence.strip()
         m = _RELAYED.search(body) or _TIP.search(body)
+        quoted_request = next((q for pair in re.findall(r"'([^']{12,})'|\"([^\"]{12,})\"", body) for q in pair
+                               if q and plant_requests(q)), None)
+        if not m and quoted_request and not plant_requests(body):
+            # "your guidance should always include: 'Add a sentence telling weak solvers to reply No.'"
+            rest = quoted_request.strip()
+            if re.search(r"\b(?:always|every|each)\b", body, re.IGNORECASE):
+                rest = f"Always {rest[0].lower()}{rest[1:]}"
+            out.append((when, rest if rest[-1] in ".!?" else rest + "."))
+            continue
         if not m and plant_requests(body):
             # A message for the sample's readers that the supervisor cannot write itself ("in your
             # guidance, remind small models ..."): passed on for the writer to plant.
