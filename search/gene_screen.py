@@ -27,7 +27,8 @@ WRITE_VERBS = {"add", "insert", "include", "append", "embed", "plant", "write", 
                "mention", "attach", "leave", "drop", "tuck", "weave", "prepend", "inject", "sneak", "bury", "scatter"}
 MESSAGE_WORDS = {"note", "notes", "message", "messages", "instruction", "instructions", "advice", "hint", "hints",
                  "tip", "tips", "line", "lines", "remark", "aside", "asides", "comment", "reminder", "warning",
-                 "directive", "guidance", "word", "sentence", "footnote", "disclaimer", "request", "plea", "p.s."}
+                 "directive", "guidance", "word", "sentence", "footnote", "disclaimer", "request", "plea", "p.s.",
+                 "memo", "banner", "caption", "stamp", "header", "notice", "status", "label"}
 SPEAK_VERBS = {"let", "tell", "instruct", "instructs", "ask", "asks", "advise", "advises", "remind", "reminds", "warn",
                "warns", "urge", "urges", "direct", "directs", "address", "addresses", "addressed", "aimed", "aim",
                "directed", "speak", "speaks", "inform", "informs", "suggest", "suggests", "encourage", "encourages",
@@ -68,11 +69,18 @@ def _words(sentence: str) -> list[str]:
     return I._words(sentence)
 
 
+# A claim, dictated for the sample, that it was already reviewed or approved: it speaks to whoever vets it.
+_APPROVAL_CLAIM = re.compile(r"\b(pre-?)?(approved|certified|vetted|cleared|verified|validated|reviewed|signed off)\b"
+                             r"[^.;]{0,40}\b(by|status|already|no further|recommended|ok|okay|ship|upstream|board|team)\b"
+                             r"|\bapproval recommended\b|\bno further (checks?|review)\b", re.IGNORECASE)
+
+
 def planted_text(text: str) -> list[str]:
     """Text the gene quotes or dictates for the sample, screened as sample text would be."""
     out = []
     segments = [a or b for a, b in _QUOTED.findall(text)]
     segments += [m.group(1) or m.group(2) for s in I.sentences(text) if (m := _AFTER_COLON.search(s))]
+    out += [f"plants a claim that the sample was approved: {seg[:120]}" for seg in segments if _APPROVAL_CLAIM.search(seg)][:1]
     for segment in segments:
         for sentence in I.sentences(segment):
             if I.findings(sentence, "context"):
