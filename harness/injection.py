@@ -134,7 +134,9 @@ def _has(words: list[str], vocab: set[str]) -> bool:
 # answering") or as a stage of it ("the validation step", "the quality-control model").
 _DOER = re.compile(r"\b(whoever|anyone|anybody|everyone|those|one|any\s+\w+)\s+(who\s+|that\s+|which\s+)?"
                    r"(is\s+|are\s+)?(grad|mark|check|review|vet|answer|solv|read|evaluat|scor|assess|validat|"
-                   r"verif|process|judg|inspect|audit|screen)\w*\b", re.IGNORECASE)
+                   r"verif|process|judg|inspect|audit)\w*\b"
+                   # "whoever screens the sample" (not "any person screened by the agency")
+                   r"|\b(whoever|anyone|anybody)\s+(who\s+|that\s+)?(is\s+|are\s+)?screen\w*\b", re.IGNORECASE)
 _STAGE = re.compile(r"\b(validation|verification|review|reviewing|grading|marking|scoring|quality|qa|vetting|"
                     r"checking|evaluation|assessment|screening)[\s-]+(step|stage|pass|process|pipeline|control|filter|model|gate|"
                     r"system|team|layer|bot|tool|checker|check|agent)s?\b", re.IGNORECASE)
