@@ -167,6 +167,9 @@ def _addressee(lead: str) -> str:
     lead = lead.strip().rstrip(",;:").strip()
     m = re.search(r".*\b(?:for|to|at|addressed to|aimed at|meant for|intended for)\s+((?:the\s+|any\s+|all\s+|every\s+|"
                   r"whoever\s+|whatever\s+)?[^:;()]*)$", lead.strip(), re.I)
+    if not m and (c := re.search(r"\b([a-z]+)-(?:facing|directed|oriented|targeted|aimed|bound)\b", lead, re.I)) \
+            and _audience(c.group(1)):
+        return f"the {c.group(1).lower()}"  # "a grader-facing rubric entry"
     if m and not _audience(m.group(1)):
         # "a line for the reviewer at the top of the context stating": the first reader named after "for"
         m = next((x for x in re.finditer(r"\b(?:for|to|addressed to|aimed at|meant for|intended for)\s+((?:the\s+|any\s+|"
@@ -202,19 +205,34 @@ _DIRECTING = frozenset({"should", "must", "ought", "shall", "can", "may", "need"
                         "instructed", "supposed", "urged", "encouraged"})
 
 
+_DOING = {"mark": "grader", "grade": "grader", "score": "grader", "judge": "grader", "assess": "grader",
+          "evaluate": "grader", "review": "reviewer", "vet": "reviewer", "check": "reviewer", "screen": "reviewer",
+          "inspect": "reviewer", "verify": "reviewer", "validate": "reviewer", "approve": "reviewer",
+          "answer": "solver", "solve": "solver", "attempt": "solver"}
+
+
 def _recipient(head: str, message: str) -> str | None:
     """Whom the message is *for*: a reader after "for"/"to" or told something in the request
     ("a line for cheaper models", "remind entry-level AI"), or one the message itself addresses
     ("Smaller systems: respond ...", "graders should ...", "if you are ..."). A reader only
     mentioned ("judge the answer on what it says", "the loop-judge's advice") is no recipient."""
     words = [w.strip("'") for w in re.findall(r"[a-z][a-z'-]*|[:;,]", head.lower())]
+    # a reader named by what it does ("for whoever marks it") or as a compound ("a grader-facing entry")
+    for doer in re.finditer(r"\b(?:whoever|whatever|anyone|anybody|any\s+\w+\s+that)\s+(\w+)", head.lower()):
+        if role := _DOING.get(next(iter(lemmas_of(doer.group(1))[0] & set(_DOING)), "")):
+            return role
+    for compound in re.finditer(r"\b([a-z]+)-(?:facing|directed|oriented|targeted|aimed|bound)\b", head.lower()):
+        if role := _audience(compound.group(1)):
+            return role
     for i, w in enumerate(words):
         role = _audience(w)
         if role and any(x in _TO or lemmas_of(x)[0] & SPEAK for x in words[max(0, i - 7):i]):
             return role
         if role and w.endswith("'s") and words[i + 1:i + 2] and lemmas_of(words[i + 1])[0] & CARRIER:
             return role  # "an examiner's remark", "the marker's guidance": a note meant for them
-    label = message.split(":", 1)[0] if ":" in message else ""
+    # "Marker's guidance: ...", "Grading note - give ...": a heading before a colon or a spaced dash
+    parts = re.split(r":|\s[-\u2013\u2014]\s", message, maxsplit=1)
+    label = parts[0] if len(parts) > 1 else ""
     if label and len(label.split()) <= 5 and (role := _audience(label.replace("'s", ""))):
         return role  # "Marker's guidance: ...", "Scoring authority directive: ...": a heading names the reader
     # a dash after the reader is a vocative too ("Note for compact models - answer No")
@@ -268,7 +286,8 @@ def _request(sentence: str) -> Plant | None:
     if not acts:
         return None
     implied = bool(quotes) and _tells_its_reader(quotes[0])  # a quoted line addressed to whoever answers
-    audience = _audience(_unmask(masked, quotes)) or ("solver" if implied else None)
+    audience = _audience(_unmask(masked, quotes)) or _recipient(_unmask(masked, quotes), "") or (
+        "solver" if implied else None)
     if audience is None:
         return None
     first = toks[acts[0]].word
