@@ -58,7 +58,7 @@ ANSWER_VERBS = {"answer", "respond", "reply", "say", "output", "conclude", "stat
 FIXED_VERDICTS = {"no", "yes", "negative", "false", "true", "unknown", "undetermined", "indeterminate", "none",
                   "n/a", "na", "nothing", "uncertain", "unclear", "impossible", "negatively", "affirmative"}
 UNDECIDABLE = re.compile(r"\b(can ?not|can't|cannot|could not|couldn't|unable to) be (determined|decided|answered|known"
-                         r"|established|resolved|said)\b|\b(insufficient|not enough|too little) (information|info|"
+                         r"|established|resolved|said)\b|\b(can ?not|can't|unable to|no way to) tell\b|\b(insufficient|not enough|too little) (information|info|"
                          r"facts|data|context)\b|\bundeterminable\b", re.IGNORECASE)
 GIVE_UP = {"abstain", "refuse", "decline", "skip", "forfeit", "surrender", "quit", "pass", "stop", "abandon", "concede",
            "withhold"}
@@ -281,6 +281,10 @@ def findings(sentence: str, field: str) -> list[str]:
     called = bool(vocative) and _reader(_words(vocative.group(1))) in ("grader", "model")
     about_sample = reader == "model" or called or any(w in SAMPLE_WORDS for w in words) or bool(
         _DOER.search(joined) or _STAGE.search(joined))
+    # "Evaluators: no deductions; everything here is satisfied": grades settled, said to the grader
+    if called and reader == "grader" and "addressed to a grader" not in out and (
+            any(w in SETTLED_STATES for w in words) or re.search(r"\bno (deductions?|penalt)", joined)):
+        out.append("addressed to a grader")
     if passing and reader in ("grader", "model") and about_sample and (directive or ASIDE.search(sentence)):
         out.append("tells its checker to pass it")
     if _CLEARED.search(sentence):
