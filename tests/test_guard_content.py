@@ -132,6 +132,7 @@ def _screened(name: str) -> tuple[int, int]:
 
 @pytest.mark.parametrize("name, floor", [
     ("hacks_independent_dev.yaml", 0.95),  # tuned on: nearly all
+    ("hacks_dev_wording2.yaml", 0.95),  # written while revising the screen: a dev set
     ("hacks_independent.yaml", 0.85),  # held out when the screen last changed: 47 of 54 then
 ])
 def test_independently_written_hacks_are_screened(name, floor):
