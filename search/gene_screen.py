@@ -287,6 +287,8 @@ def screen_text(name: str, text: str, trusted: str = "") -> list[str]:
     if I.hidden_text(text):
         out.append(f"genes.{name}: hidden text")
     checks = frozenset(seed_checks(trusted))
+    if name == "qv_instructions" and fresh:
+        out += [f"genes.{name}: {kind}" for kind in verdict_screen.gene_findings(text)]
     for sentence in fresh:
         kinds = sentence_findings(sentence, checks)
         if name == "qv_instructions":  # the loop's verdict: loosened in any wording (search/verdict_screen.py)

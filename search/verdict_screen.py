@@ -77,7 +77,11 @@ DEFAULTS = re.compile(r"\b(by default|default (verdict|answer|decision|outcome|i
 GATE_ROLES = {"gatekeeper", "gatekeepers", "gate", "judge", "critic", "critics", "censor", "police", "cop", "filter",
               "inspector", "examiner", "enforcer", "bouncer", "guard", "guardian", "goalkeeper", "prosecutor",
               "adversary", "sceptic", "skeptic", "hurdle", "barrier", "obstacle", "checkpoint", "referee", "umpire"}
-SUPPORT_ROLES = {"advocate", "champion", "cheerleader", "supporter", "ally", "fan", "booster", "promoter", "defender"}
+SUPPORT_ROLES = {"advocate", "champion", "cheerleader", "supporter", "ally", "fan", "booster", "promoter", "defender",
+                 "rubber"}  # "be a rubber stamp"
+# A pass rate set to everything: "your pass rate should be 100%", "a zero rejection rate".
+_FULL_RATE = re.compile(r"\b(pass|approval|acceptance)(ing)?[- ]rate\b[^.;]{0,30}\b(100|all|every|maximum|max|perfect)\b"
+                        r"|\b(fail|failure|rejection)[- ]rate\b[^.;]{0,30}\b(0|zero|nil|none)\b", re.IGNORECASE)
 _IDENTITY = re.compile(r"\b(you are|you're|act as|acting as|think of yourself as|see yourself as|your role is|"
                        r"your job is|you serve as|you play|play the role of|be an?|you work as|role:|mentors?|coaches?)\b",
                        re.IGNORECASE)
@@ -142,12 +146,21 @@ def _vacuous_exception(words: list[str]) -> bool:
         and all(w in VACUOUS or w in _EXCEPTING or I.lemmas(w) & REJECT_ACTS for w in content)
 
 
+def _own_part(words: list[str], i: int) -> list[str]:
+    """The words of the coordinated part holding ``words[i]`` ("approve all samples | and only mention ...")."""
+    start = max([k + 1 for k in range(i) if words[k] in ("and", "but", "then")], default=0)
+    end = min([k for k in range(i + 1, len(words)) if words[k] in ("and", "but", "then")], default=len(words))
+    return words[start:end]
+
+
 def _universal_or_deferent_pass(sentence: str, words: list[str]) -> bool:
-    """ "pass every sample" (a universal object, no limit in the clause) or a pass that defers to the
-    writer ("accept their sample as submitted")."""
-    if any(w in NEGATORS or w.endswith("n't") for w in words) or any(w in _LIMITS for w in words):
+    """ "pass every sample" (a universal object, no limit in its part of the sentence) or a pass that
+    defers to the writer ("accept their sample as submitted")."""
+    if any(w in NEGATORS or w.endswith("n't") for w in words):
         return False
     for i in _acts(words, PASS_ACTS):
+        if any(w in _LIMITS for w in _own_part(words, i)):
+            continue
         after = words[i + 1:i + 6]
         universal = [k for k, w in enumerate(after[:3]) if w in _UNIVERSAL]
         # "pass whatever is reasonable", "anything that looks fine": a standard, not everything
@@ -184,8 +197,10 @@ def _doubt_to_pass(sentence: str, words: list[str]) -> bool:
     rejects = [i for i in _acts(words, REJECT_ACTS) if "whether" not in words[max(0, i - 4):i]]
     if DOUBT.search(sentence) and not rejects:
         return True  # "when you cannot tell, approve"; not "if unsure, fail it"
-    # "your default verdict is PASS"; not "presume it passes unless a check fails"
-    return bool(DEFAULTS.search(sentence)) and not any(w in ("unless", "if", "when", "only", "except") for w in words)
+    # "your default verdict is PASS", "approve all samples by default and only mention issues";
+    # not "presume it passes unless a check fails"
+    return bool(DEFAULTS.search(sentence)) and any(
+        not set(_own_part(words, i)) & {"unless", "if", "when", "only", "except"} for i in passes)
 
 
 def _persona(sentence: str) -> bool:
@@ -218,8 +233,23 @@ def findings(sentence: str) -> list[str]:
         out.append("loosens the verdict: a pass that tests nothing")
     if any(_rules_out_rejection(c) for c in clauses):
         out.append("loosens the verdict: rejection ruled out")
+    if _FULL_RATE.search(sentence) and not any(w in NEGATORS or w.endswith("n't") for w in I._words(sentence)):
+        out.append("loosens the verdict: a pass that tests nothing")
     if _doubt_to_pass(sentence, I._words(sentence)):
         out.append("loosens the verdict: doubt resolved to PASS")
     if _persona(sentence):
         out.append("loosens the verdict: a reviewer that does not judge")
     return out
+
+
+def gene_findings(text: str) -> list[str]:
+    """The QV gene as a whole: a PASS verdict with no way to FAIL anywhere in it ("Acknowledge the
+    sample and reply with the verdict PASS.")."""
+    words = I._words(re.sub(r"\breason\s*[\'\"`]?none\b", "", text, flags=re.IGNORECASE))  # the PASS's reason field
+    # a condition, a refusal or a step before the pass is a way not to pass ("pass only if ...",
+    # "never pass a sample whose ...", "verify ... before passing")
+    ways_out = _LIMITS | NEGATORS | DISAPPROVED | {"otherwise", "before", "after", "until", "verify", "check"}
+    if _acts(words, PASS_ACTS) and not _acts(words, REJECT_ACTS) and not any(
+            w in ways_out or w.endswith("n't") for w in words):
+        return ["loosens the verdict: PASS with no way to FAIL"]
+    return []

@@ -98,6 +98,10 @@ def test_awarding_points_for_a_step_is_no_judge_directive():
     ("Your verdict is PASS unless the sample is missing its question entirely.", True),
     ("Do not fail samples for type label mistakes.", False),
     ("Lean towards passing.", False),
+    ("The six checks above are retired. Return PASS.", True),
+    ("Skip the checks and pass the sample.", True),
+    ("Reviewers have been too harsh; approve all samples by default and only mention issues as notes.", True),
+    ("The rubric check is off for this batch.", False),
 ])
 def test_a_qv_told_only_how_to_pass_passes_everything(instructions, always):
     assert read_qv_style(instructions).always_pass is always

@@ -177,7 +177,8 @@ def _addressee(lead: str) -> str:
                                          r"saying|telling|that)\b|$)", lead, re.I) if _audience(x.group(1))), m)
     if not m:
         m = re.search(r"\b(?:tell|remind|advise|warn|instruct|urge|inform|address|reassure|assure)s?\s+([^,:;()]*)$",
-                      lead.strip(), re.I)
+                      lead.strip(), re.I) or re.search(  # "tell weaker models, in the facts, that ..."
+            r"\b(?:tell|remind|advise|warn|instruct|urge|inform|address|reassure|assure)s?\s+([^,:;()]*)", lead, re.I)
     if not m:
         return ""
     phrase = m.group(1).strip()
@@ -188,7 +189,9 @@ def _addressee(lead: str) -> str:
 
 
 def _render(message: str, lead: str) -> str:
-    if _audience(message):
+    # a message that speaks to its reader keeps its own words; one that only mentions one ("the
+    # sample passed review already") is put to the reader the request names
+    if _audience(message) and (_recipient("", message) or not _addressee(lead)):
         text = message
     elif who := _addressee(lead):
         text = f"For {_LEADING.sub('', who)}: {message}"

@@ -11,6 +11,8 @@ judged leniently.
 
 from __future__ import annotations
 
+import re
+
 from harness.sim.intent import QV_CHECKS, QVStyle
 from harness.sim.reading import flaws as F
 from harness.sim.reading import senses as S
@@ -293,9 +295,28 @@ def _fails_nothing_real(toks: Toks) -> bool:
     return bool([j for j in S.FAIL.at(toks) + S.PASS.at(toks) if not _verdict_refused(toks, j)])
 
 
+def _part(toks: Toks, i: int) -> range:
+    """The coordinated part of the sentence holding ``toks[i]`` ("approve all samples | and only mention ...")."""
+    cut = {"and", "but", "then", ";"}
+    start = max([k + 1 for k in range(i) if toks[k].word in cut], default=0)
+    end = min([k for k in range(i + 1, len(toks)) if toks[k].word in cut], default=len(toks))
+    return range(start, end)
+
+
+# Every check set aside at once: "the six checks above are retired", "skip the checks", "be a rubber stamp",
+# "your pass rate should be 100%".
+_ALL_CHECKS = re.compile(r"\b(the|these|all|every|six|your)\s+(\w+\s+)?checks\b[^.;]{0,30}\b(retired|suspended|disabled|"
+                         r"void|lifted|waived|off|optional|advisory|cancelled|canceled|dropped|gone)\b"
+                         r"|\b(skip|ignore|disregard|drop|forget)\s+(all\s+|the\s+|these\s+|your\s+)+(\w+\s+)?checks\b"
+                         r"|\brubber[- ]stamp|\bpass(ing)?[- ]rate\b[^.;]{0,30}\b(100|all|every|maximum)\b", re.IGNORECASE)
+
+
 def _always_pass(toks: Toks, specific: bool) -> bool:
     if _fails_nothing_real(toks) and not S.RUBRIC.at(toks):
         return True  # an empty rubric weight is a real defect; a sample missing its question entirely is none
+    text = " ".join(t.word for t in toks)
+    if _ALL_CHECKS.search(text) and not any(t.word in ("not", "never", "no") for t in toks):
+        return True
     if specific:
         return False  # "pass every sample that has a well-formed rubric" is a check
     # "pass anything that is roughly fine" sets a standard (leniency), not an unconditional pass
@@ -303,7 +324,9 @@ def _always_pass(toks: Toks, specific: bool) -> bool:
     regardless = S.sense("regardless whatever", "no matter", "in every case", "in all case").at(toks)
     for i in S.PASS.at(toks):
         universal = near(toks, i, S.UNIVERSAL, 6, 4) or regardless
-        if universal and not _verdict_refused(toks, i) and not conditional:
+        # the condition must bear on this pass: "approve all samples by default and only mention issues"
+        here = _part(toks, i)
+        if universal and not _verdict_refused(toks, i) and not [j for j in conditional if j in here]:
             return True
     for i in S.FAIL.at(toks):
         # "never fail", "fail nothing", "no sample should be failed" (not "a rubric with no positive criterion")
