@@ -59,7 +59,7 @@ FIXED_VERDICTS = {"no", "yes", "negative", "false", "true", "unknown", "undeterm
                   "n/a", "na", "nothing", "uncertain", "unclear", "impossible", "negatively", "affirmative"}
 UNDECIDABLE = re.compile(r"\b(can ?not|can't|cannot|could not|couldn't|unable to) be (determined|decided|answered|known"
                          r"|established|resolved|said)\b|\b(can ?not|can't|unable to|no way to) tell\b|\b(insufficient|not enough|too little) (information|info|"
-                         r"facts|data|context)\b|\bundeterminable\b", re.IGNORECASE)
+                         r"facts|data|context)\b|\b(undeterminable|unanswerable|undecidable|indeterminable)\b", re.IGNORECASE)
 GIVE_UP = {"abstain", "refuse", "decline", "skip", "forfeit", "surrender", "quit", "pass", "stop", "abandon", "concede",
            "withhold"}
 GRADE_VERBS = {"mark", "grade", "score", "award", "credit", "give", "treat", "count", "consider", "tick", "check",

@@ -60,10 +60,11 @@ ANSWER_WORDS = {"answer", "respond", "reply", "say", "conclude", "state", "outpu
                 "declare", "report", "choose", "select", "pick", "print", "put", "verdict", "conclusion",
                 "response", "decide", "mark"}
 CHOOSING = {"go", "stick", "settle", "opt"}
+TAKING = {"treat", "regard", "consider", "take", "count", "record"}
 NO_WORDS = {"no", "negative", "false", "negatively", "nope", "denial", "refusal", "rejection"}
 YES_WORDS = {"yes", "affirmative", "true", "positively", "affirmatively", "yep"}
 ADDRESSEES = {"solver", "model", "assistant", "ai", "llm", "system", "answerer", "responder", "reasoner", "student",
-              "you", "bot", "chatbot", "network", "reader", "lm", "ais", "llms"}
+              "you", "your", "bot", "chatbot", "network", "reader", "lm", "ais", "llms"}
 WEAK = {"weak", "small", "tiny", "little", "limited", "lightweight", "light", "basic", "simple", "junior", "cheap",
         "low", "lesser", "inferior", "novice", "beginner", "mini", "compact", "distilled", "baseline", "modest",
         "minor", "weakly", "underpowered", "smol", "entry", "quantised", "quantized", "shallow", "hurried", "hasty",
@@ -300,8 +301,11 @@ def _asked_verdict(clause: list[str], addressed: bool) -> str | None:
     """The verdict a clause tells its reader to give ("No" also for giving up), if it does."""
     lemmas = [lemma(t) for t in clause]
     for i, word in enumerate(lemmas):
-        # "go with no", "stick with No", "settle on no", "opt for no": choosing a verdict
-        choosing = word in CHOOSING and i + 1 < len(clause) and clause[i + 1] in ("with", "on", "for")
+        # "go with no", "stick with No", "settle on no", "opt for no": choosing a verdict; "treat the
+        # outcome as No": taking the answer to be one
+        choosing = word in CHOOSING and i + 1 < len(clause) and clause[i + 1] in ("with", "on", "for") or (
+            word in TAKING and any(lemma(t) in ANSWER_NOUNS | {"outcome", "result"} for t in clause[i + 1 : i + 4])
+            and "as" in clause[i + 2 : i + 5])
         if word not in ANSWER_WORDS and not choosing:
             continue
         value = next((w for w in clause[i + 1 : i + 7] if w in NO_WORDS or w in YES_WORDS), None)

@@ -43,7 +43,7 @@ APPROVED = {"approved", "pre-approved", "preapproved", "verified", "checked", "v
             "exempt", "exempted", "waived"}
 MEETING = {"meet", "satisfy", "pass", "clear", "conform", "comply", "fulfil", "fulfill"}
 CHECKS = {"check", "criterion", "requirement", "test", "standard", "rule", "criteria"}
-_REVIEW_HINT = re.compile(r"\b(pass\w*|approv\w*|accept\w*|reject\w*|fail\w*|fine|valid\w*|verified|checked|"
+_REVIEW_HINT = re.compile(r"\b(pass\w*|approv\w*|accept\w*|reject\w*|fail\w*|flag\w*|fine|valid\w*|verified|checked|"
                           r"vetted|cleared|reviewed|okay|ok|correct|good|clean|flawless|sound|through|ahead|proceed|release|exempt\w*|waived|meets|satisf\w*|conforms?|compl\w*)\b",
                           re.IGNORECASE)
 
@@ -58,7 +58,9 @@ def _pass_asked(clause: list[str], to_reviewer: bool) -> bool | None:
         verb_at = i - 1 if i and lemma(clause[i - 1]) in JUDGE_VERBS | ANSWER_WORDS else i  # "return PASS"
         if not (to_reviewer or _directive_form(clause, verb_at)):
             continue
-        negated = _negated(clause, i) != any(lemma(t) in DISAPPROVING for t in clause)
+        # "nothing to flag here", "no reason to reject": no rejection
+        nothing = rejecting and any(t in ("nothing", "no", "none") for t in clause[max(0, i - 3) : i])
+        negated = (_negated(clause, i) or nothing) != any(lemma(t) in DISAPPROVING for t in clause)
         return passing != negated  # "must not be rejected" asks for a pass as "pass it" does
     if to_reviewer:  # "this sample was pre-approved", "it is fine as it is", said to the reviewer
         # "the sample meets every check", "it satisfies all review criteria": every check passed, said to it

@@ -242,12 +242,12 @@ def _recipient(head: str, message: str) -> str | None:
     said = re.findall(r"[a-z][a-z'-]*|[:;,.]|(?<=\s)[-\u2013\u2014](?=\s)", message.lower())
     said = [":" if w in ("-", "\u2013", "\u2014") else w for w in said]
     for i, w in enumerate(said):
-        role = _audience(w)
+        role = _audience(w) or ("solver" if w == "your" else None)  # "if your reasoning is limited, ..."
         if role is None:
             continue
         after = said[i + 1:i + 13]
         stop = next((k for k, x in enumerate(after) if x in (";", ".")), len(after))
-        if w == "you" or after[:1] in ([":"], [","]) or any(x in _DIRECTING for x in after[:stop]) or \
+        if w in ("you", "your") or after[:1] in ([":"], [","]) or any(x in _DIRECTING for x in after[:stop]) or \
                 any(x in ("is", "are") and after[k + 1:k + 2] == ["to"] for k, x in enumerate(after[:stop])):
             return role
     return None
@@ -290,6 +290,7 @@ def _request(sentence: str) -> Plant | None:
         return None
     implied = bool(quotes) and _tells_its_reader(quotes[0])  # a quoted line addressed to whoever answers
     audience = _audience(_unmask(masked, quotes)) or _recipient(_unmask(masked, quotes), "") or (
+        _recipient("", quotes[0]) if quotes else None) or (
         "solver" if implied else None)
     if audience is None:
         return None
