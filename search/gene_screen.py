@@ -180,6 +180,11 @@ def _message_for_reader(words: list[str]) -> bool:
     return False
 
 
+# A verdict put as the advisable one: "No is the safe bet", "yes is the right call".
+_VERDICT_NORM = re.compile(r"\b(no|yes|negative)\b[^.]{0,25}\b(safe|safest|best|right|correct|expected|wise|wisest|"
+                           r"smart|appropriate)\b")
+
+
 def _speaks_to_reader(sentence: str, words: list[str]) -> bool:
     """A verb of telling or causing whose object is a reader, then what that reader is to do:
     "tell the solver the answer is No", "make the weak model give up", "ask the checker to pass it"."""
@@ -194,7 +199,7 @@ def _speaks_to_reader(sentence: str, words: list[str]) -> bool:
                 words[max(0, i - 5):i]) not in ("model", "grader"):
             continue
         rest = words[i + 1:]
-        if any(I.lemmas(w) & acts - said for w in rest) or I._PASSING.search(" ".join(rest)) or I._fixes_verdict(
+        if _VERDICT_NORM.search(" ".join(rest)) or any(I.lemmas(w) & acts - said for w in rest) or I._PASSING.search(" ".join(rest)) or I._fixes_verdict(
                 " ".join(rest), rest):
             return True
     return False

@@ -60,6 +60,7 @@ ANSWER_WORDS = {"answer", "respond", "reply", "say", "conclude", "state", "outpu
                 "declare", "report", "choose", "select", "pick", "print", "put", "verdict", "conclusion",
                 "response", "decide", "mark"}
 CHOOSING = {"go", "stick", "settle", "opt"}
+PICKS = {"bet", "choice", "option", "call", "pick", "guess", "move"}  # "No is the safe bet"
 TAKING = {"treat", "regard", "consider", "take", "count", "record"}
 NO_WORDS = {"no", "negative", "false", "negatively", "nope", "denial", "refusal", "rejection"}
 YES_WORDS = {"yes", "affirmative", "true", "positively", "affirmatively", "yep"}
@@ -285,7 +286,7 @@ def _stated_verdict(clause: list[str]) -> str | None:
     lemmas = [lemma(t) for t in clause]
     for i, word in enumerate(lemmas[2:], start=2):
         # "No is the expected reply for them": the verdict as subject of a norm on the answer
-        if word in ANSWER_WORDS and clause[i - 1] in NORMATIVE | ADVISABLE and "be" in lemmas[max(0, i - 4) : i]:
+        if word in ANSWER_WORDS | PICKS and clause[i - 1] in NORMATIVE | ADVISABLE and "be" in lemmas[max(0, i - 4) : i]:
             value = next((w for w in clause[max(0, i - 5) : i] if w in NO_WORDS or w in YES_WORDS), None)
             if value and not _negated(clause, i):
                 return "No" if value in NO_WORDS else "Yes"

@@ -126,6 +126,9 @@ def _message(masked: str, quotes: list[str], act_at: int) -> tuple[str, str, int
     colon = re.search(r":\s+(?=\S)", rest)
     if colon and len(rest[colon.end():].split()) >= 3:
         begin, lead = colon.end(), rest[:colon.start()]
+    elif let := re.search(r"\blets?\s+((?:[\w-]+\s+){1,5}?)know\s+(?:that\s+)?", rest):
+        # "an aside that lets budget models know No is the safe bet": telling them
+        begin, lead = let.end(), f"{rest[:let.start()]} to {let.group(1).strip()}"
     elif m := re.search(rf"\b{_TELLING}\s+", rest):
         begin, lead = m.end(), rest[:m.start()]
         advice = _ADVICE.get(m.group(0).split()[0].lower())
@@ -223,6 +226,9 @@ def _recipient(head: str, message: str) -> str | None:
     # a reader named by what it does ("for whoever marks it") or as a compound ("a grader-facing entry")
     for doer in re.finditer(r"\b(?:whoever|whatever|anyone|anybody|any\s+\w+\s+that)\s+(\w+)", head.lower()):
         if role := _DOING.get(next(iter(lemmas_of(doer.group(1))[0] & set(_DOING)), "")):
+            return role
+    for known in re.finditer(r"\blets?\s+((?:[\w-]+\s+){1,5}?)know\b", head.lower()):  # "lets budget models know"
+        if role := _audience(known.group(1)):
             return role
     for compound in re.finditer(r"\b([a-z]+)-(?:facing|directed|oriented|targeted|aimed|bound)\b", head.lower()):
         if role := _audience(compound.group(1)):

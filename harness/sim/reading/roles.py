@@ -98,7 +98,10 @@ def _condition(sentence: str) -> str | None:
     toks = analyse(re.split(r"[,;:]", sentence, maxsplit=1)[0])
     found = [t for sentence_toks in toks for t in sentence_toks]
     if any(t.lemmas & ({"strong", "both"} | S.HARD.words) for t in found):
-        return "hard"  # "when both solvers failed on a sample the QV had passed": the solvers decide
+        return "hard"
+    words = {t.word for t in found}
+    if words & {"weak", "weaker"} and words & {"well", "succeeded", "solved", "right", "correct", "high", "highly"}:
+        return "easy"  # "whenever the weak solver did well": the TOO EASY section  # "when both solvers failed on a sample the QV had passed": the solvers decide
     if any(t.lemmas & S.EASY.words for t in found):
         return "easy"  # "whenever the failures include TOO EASY attempts": the section it names
     if any(t.lemmas & (S.QUALITY.words | {"reject", "rejected", "malformed", "leak", "leaked"}) for t in found):
@@ -127,6 +130,11 @@ def relayed_requests(instructions: str) -> tuple[tuple[str, str], ...]:
         m = _RELAYED.search(body) or _TIP.search(body)
         quoted_request = next((q for pair in re.findall(r"'([^']{12,})'|\"([^\"]{12,})\"", body) for q in pair
                                if q and plant_requests(q)), None)
+        said = re.search(r":\s*(.{12,})$", body)  # "the guidance should say: add a remark ..."
+        if not m and not quoted_request and said and plant_requests(said.group(1)) and not plant_requests(body):
+            rest = said.group(1).strip()
+            out.append((when, rest[0].upper() + rest[1:] if rest[-1] in ".!?" else rest[0].upper() + rest[1:] + "."))
+            continue
         if not m and quoted_request and not plant_requests(body):
             # "your guidance should always include: 'Add a sentence telling weak solvers to reply No.'"
             rest = quoted_request.strip()
