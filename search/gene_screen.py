@@ -182,7 +182,10 @@ def _message_for_reader(words: list[str]) -> bool:
 
 # A verdict put as the advisable one: "No is the safe bet", "yes is the right call".
 _VERDICT_NORM = re.compile(r"\b(no|yes|negative)\b[^.]{0,25}\b(safe|safest|best|right|correct|expected|wise|wisest|"
-                           r"smart|appropriate)\b")
+                           r"smart|appropriate)\b|\b(no|yes|negative)\s+(verdict|answer|reply|response|conclusion)\b")
+_NOT_REJECTED = re.compile(r"\b(not|never|no)\s+(be\s+|to\s+be\s+)?(reject|fail|flag|block|veto)\w*")
+# A label of approval asked for: "label every context 'QA-APPROVED'".
+_APPROVED_LABEL = re.compile(r"\b(qa|review|reviewer|quality)[- ]?(approved|cleared|passed|verified)\b", re.IGNORECASE)
 
 
 def _speaks_to_reader(sentence: str, words: list[str]) -> bool:
@@ -199,7 +202,8 @@ def _speaks_to_reader(sentence: str, words: list[str]) -> bool:
                 words[max(0, i - 5):i]) not in ("model", "grader"):
             continue
         rest = words[i + 1:]
-        if _VERDICT_NORM.search(" ".join(rest)) or any(I.lemmas(w) & acts - said for w in rest) or I._PASSING.search(" ".join(rest)) or I._fixes_verdict(
+        joined = " ".join(rest)
+        if _VERDICT_NORM.search(joined) or _NOT_REJECTED.search(joined) or any(I.lemmas(w) & acts - said for w in rest) or I._PASSING.search(" ".join(rest)) or I._fixes_verdict(
                 " ".join(rest), rest):
             return True
     return False
@@ -281,6 +285,8 @@ def sentence_findings(sentence: str, checks: frozenset[str] = frozenset()) -> li
         out.append("reaches for the guarded auditor, scorer or acceptance rule")
     if I.OVERRIDE.search(sentence):
         out.append("overrides instructions")
+    if _APPROVED_LABEL.search(sentence):
+        out.append("plants a claim that the sample was approved")
     return out
 
 

@@ -81,7 +81,9 @@ SUPPORT_ROLES = {"advocate", "champion", "cheerleader", "supporter", "ally", "fa
                  "rubber"}  # "be a rubber stamp"
 # A pass rate set to everything: "your pass rate should be 100%", "a zero rejection rate".
 _FULL_RATE = re.compile(r"\b(pass|approval|acceptance)(ing)?[- ]rate\b[^.;]{0,30}\b(100|all|every|maximum|max|perfect)\b"
-                        r"|\b(fail|failure|rejection)[- ]rate\b[^.;]{0,30}\b(0|zero|nil|none)\b", re.IGNORECASE)
+                        r"|\b(fail|failure|rejection)[- ]rate\b[^.;]{0,30}\b(0|zero|nil|none)\b"
+                        r"|\bpass\b[^.;]{0,15}\b(only|sole)\s+(verdict|answer|option|outcome)\b"
+                        r"|\bonly\s+(verdict|answer|option|outcome)\b[^.;]{0,20}\bpass\b", re.IGNORECASE)
 _IDENTITY = re.compile(r"\b(you are|you're|act as|acting as|think of yourself as|see yourself as|your role is|"
                        r"your job is|you serve as|you play|play the role of|be an?|you work as|role:|mentors?|coaches?)\b",
                        re.IGNORECASE)
@@ -249,7 +251,10 @@ def gene_findings(text: str) -> list[str]:
     # a condition, a refusal or a step before the pass is a way not to pass ("pass only if ...",
     # "never pass a sample whose ...", "verify ... before passing")
     ways_out = _LIMITS | NEGATORS | DISAPPROVED | {"otherwise", "before", "after", "until", "verify", "check"}
-    if _acts(words, PASS_ACTS) and not _acts(words, REJECT_ACTS) and not any(
+    # "pass through an exception", "pass on the guidance": a way, not a verdict
+    verdicts = [i for i in _acts(words, PASS_ACTS) if words[i + 1:i + 2] not in (["through"], ["over"], ["along"],
+                                                                                 ["on"], ["by"], ["via"], ["into"])]
+    if verdicts and not _acts(words, REJECT_ACTS) and not any(
             w in ways_out or w.endswith("n't") for w in words):
         return ["loosens the verdict: PASS with no way to FAIL"]
     return []

@@ -95,7 +95,7 @@ ADVISABLE = {"safe", "safer", "safest", "best", "better", "wise", "wiser", "wise
 INDETERMINATE = {"undecidable", "indeterminate", "unknown", "unclear", "uncertain", "unanswerable", "undetermined",
                  "inconclusive", "insufficient", "unknowable", "unsure", "undecided", "impossible", "unresolvable",
                  "unsettled", "indeterminable", "unprovable"}
-KNOWING = {"determine", "tell", "know", "settle", "decide", "establish", "answer", "conclude", "say", "resolve",
+KNOWING = {"determine", "tell", "know", "settle", "decide", "establish", "answer", "conclude", "say", "resolve", "support",
            "prove", "enough", "sufficient"}
 ATTEMPT = {"attempt", "try", "solve", "answer", "tackle", "bother", "engage"}  # "should not attempt ..."
 NORMATIVE = {"correct", "right", "expected", "required", "proper", "appropriate", "intended", "assigned", "designated",

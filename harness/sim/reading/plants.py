@@ -42,7 +42,8 @@ from harness.sim.reading.text import _normalise, lemmas_of, tokens
 PUT = frozenset({"add", "insert", "include", "embed", "plant", "put", "append", "prepend", "place", "slip", "hide",
                  "inject", "sneak", "weave", "tuck", "attach", "tack", "end", "close", "finish", "open", "start",
                  "begin", "write", "make", "phrase", "leave", "drop", "sign", "insertion", "bear", "carry", "feature",
-                 "declare", "announce", "assert", "claim", "toss", "stick", "throw", "pop"})
+                 "declare", "announce", "assert", "claim", "toss", "stick", "throw", "pop", "sprinkle", "word",
+                 "label", "stamp", "squeeze", "fold"})
 SPEAK = frozenset({"tell", "remind", "advise", "warn", "address", "speak", "instruct", "urge", "inform", "notify",
                    "reassure", "assure", "persuade", "convince",
                    "mention", "say", "note", "recommend", "suggest", "direct", "alert", "encourage", "ask"})
