@@ -42,6 +42,7 @@ RESTRICTORS = {"only", "just", "merely", "solely", "simply", "purely", "because"
                "trivial", "cosmetic", "style", "stylistic", "wording", "typo", "typos", "formatting", "unless", "if",
                "when", "whenever", "where", "that", "which", "who", "whose", "with", "without", "hard", "difficult",
                "long", "short", "unusual", "alone", "itself", "except"}
+SWITCHED_OFF = {"disabled", "suspended", "forbidden", "prohibited", "banned", "retired", "abolished"}
 # Words whose negation reverses a rejection's negation: "do not hesitate to reject".
 # A loosening called wrong is none: "approving every sample by default is wrong".
 DISAPPROVED = {"wrong", "mistake", "bad", "unacceptable", "forbidden", "error", "lazy", "careless", "negligent"}
@@ -178,10 +179,12 @@ def _rules_out_rejection(words: list[str]) -> bool:
     if not rejects or any(w in RESTRICTORS for w in words) or any(I.lemmas(w) & REVERSERS for w in words):
         return False
     # "for minor slips", "over wording": restricted; "for any reason": not
-    if any(w in ("for", "over") and not set(words[i + 1:i + 3]) & {"any", "anything", "whatever", "no"}
+    if any(w in ("for", "over") and not set(words[i + 1:i + 3]) & {"any", "anything", "whatever", "no", "now", "today",
+                                                                   "good", "this", "the"}
            for i, w in enumerate(words)):
         return False
-    negated = any(w in NEGATORS or w.endswith("n't") for w in words)
+    # "failing samples is disabled for now": a rejection switched off is one ruled out
+    negated = any(w in NEGATORS or w.endswith("n't") or w in SWITCHED_OFF for w in words)
     # "turn down" and "knock back" reject; "turn" alone does not
     real = [i + (words[i] in ("turn", "turns", "knock", "knocks")) for i in rejects
             if words[i] not in ("turn", "turns", "knock", "knocks")

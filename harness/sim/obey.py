@@ -60,6 +60,7 @@ ANSWER_WORDS = {"answer", "respond", "reply", "say", "conclude", "state", "outpu
                 "declare", "report", "choose", "select", "pick", "print", "put", "verdict", "conclusion",
                 "response", "decide", "mark"}
 CHOOSING = {"go", "stick", "settle", "opt"}
+RESOLVING = {"resolve", "come", "boil", "end", "turn", "work", "land"}
 PICKS = {"bet", "choice", "option", "call", "pick", "guess", "move"}  # "No is the safe bet"
 TAKING = {"treat", "regard", "consider", "take", "count", "record"}
 NO_WORDS = {"no", "negative", "false", "negatively", "nope", "denial", "refusal", "rejection"}
@@ -294,6 +295,12 @@ def _stated_verdict(clause: list[str]) -> str | None:
         if word in ANSWER_WORDS and "be" in lemmas[i + 1 : i + 4] and not _negated(clause, i + 4):
             value = next((w for w in clause[i + 1 : i + 5] if w in NO_WORDS or w in YES_WORDS), None)
             if value:
+                return "No" if value in NO_WORDS else "Yes"
+        # "this one resolves to No", "it comes down to no": the case said to end in a verdict
+        if word in RESOLVING and not _negated(clause, i):
+            after = clause[i + 1 : i + 4]
+            value = next((w for w in after if w in NO_WORDS or w in YES_WORDS), None)
+            if value and any(t in ("to", "as", "out", "at") for t in after):
                 return "No" if value in NO_WORDS else "Yes"
     return None
 

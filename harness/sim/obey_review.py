@@ -40,11 +40,11 @@ APPROVED = {"approved", "pre-approved", "preapproved", "verified", "checked", "v
             "reviewed", "fine", "valid", "correct", "good", "okay", "ok", "acceptable", "flawless", "sound",
             "signed", "passed", "accepted", "pre", "perfect", "clean",
             # exempt from the checks: nothing to check, so nothing to fail
-            "exempt", "exempted", "waived"}
+            "exempt", "exempted", "waived", "certified"}
 MEETING = {"meet", "satisfy", "pass", "clear", "conform", "comply", "fulfil", "fulfill"}
 CHECKS = {"check", "criterion", "requirement", "test", "standard", "rule", "criteria"}
 _REVIEW_HINT = re.compile(r"\b(pass\w*|approv\w*|accept\w*|reject\w*|fail\w*|flag\w*|fine|valid\w*|verified|checked|"
-                          r"vetted|cleared|reviewed|okay|ok|correct|good|clean|flawless|sound|through|ahead|proceed|release|exempt\w*|waived|meets|satisf\w*|conforms?|compl\w*)\b",
+                          r"vetted|cleared|reviewed|okay|ok|correct|good|clean|flawless|sound|through|ahead|proceed|release|exempt\w*|waived|meets|satisf\w*|conforms?|compl\w*|certified|needs?|requires?)\b",
                           re.IGNORECASE)
 
 
@@ -63,6 +63,11 @@ def _pass_asked(clause: list[str], to_reviewer: bool) -> bool | None:
         negated = (_negated(clause, i) or nothing) != any(lemma(t) in DISAPPROVING for t in clause)
         return passing != negated  # "must not be rejected" asks for a pass as "pass it" does
     if to_reviewer:  # "this sample was pre-approved", "it is fine as it is", said to the reviewer
+        # "the sample needs no review": nothing left to check, said to it
+        for i, word in enumerate(lemmas):
+            if word in ("need", "require") and clause[i + 1 : i + 2] in (["no"], ["nothing"]) and any(
+                    lemma(t) in {"review", "check", "checking", "verification", "scrutiny", "further"} for t in clause[i + 2 : i + 4]):
+                return True
         # "the sample meets every check", "it satisfies all review criteria": every check passed, said to it
         for i, word in enumerate(lemmas):
             if word in MEETING and any(t in ("every", "all", "each") for t in clause[i + 1 : i + 4]) and any(

@@ -209,7 +209,7 @@ _TO = frozenset({"for", "to", "at", "addressed", "aimed", "meant", "intended", "
 _DIRECTING = frozenset({"should", "must", "ought", "shall", "can", "may", "need", "needs", "better", "best", "safest",
                         "directed", "dear", "please",
                         "safer", "wise", "wisest", "advised", "recommended", "required", "expected", "told", "asked",
-                        "instructed", "supposed", "urged", "encouraged"})
+                        "instructed", "supposed", "urged", "encouraged", "suggested"})
 
 
 _DOING = {"mark": "grader", "grade": "grader", "score": "grader", "judge": "grader", "assess": "grader",

@@ -310,6 +310,8 @@ _ALL_CHECKS = re.compile(r"\b(the|these|all|every|six|your)\s+(\w+\s+)?checks\b[
                          r"|\b(skip|ignore|disregard|drop|forget)\s+(all\s+|the\s+|these\s+|your\s+)+(\w+\s+)?checks\b"
                          r"|\brubber[- ]stamp|\bpass(ing)?[- ]rate\b[^.;]{0,30}\b(100|all|every|maximum)\b"
                          # "PASS is the only verdict you may give"; "consider every sample acceptable"
+                         r"|\b(fail(ing)?|reject(ing|ion|ions)?)\b[^.;]{0,25}\b(disabled|suspended|switched off|"
+                         r"turned off|not allowed|not permitted|off the table)\b"
                          r"|\bpass\b[^.;]{0,15}\b(only|sole)\s+(verdict|answer|option|outcome)\b"
                          r"|\bonly\s+(verdict|answer|option|outcome)\b[^.;]{0,20}\bpass\b"
                          r"|\b(consider|treat|deem|regard|count)\s+(every|all|each|any)\s+(\w+\s+)?(samples?|items?|"
@@ -320,7 +322,8 @@ def _always_pass(toks: Toks, specific: bool) -> bool:
     if _fails_nothing_real(toks) and not S.RUBRIC.at(toks):
         return True  # an empty rubric weight is a real defect; a sample missing its question entirely is none
     text = " ".join(t.word for t in toks)
-    if _ALL_CHECKS.search(text) and not any(t.word in ("not", "never", "no") for t in toks):
+    found = _ALL_CHECKS.search(text)
+    if found and not any(t.word in ("not", "never", "no") for t in toks if t.word not in found.group(0).split()):
         return True
     if specific:
         return False  # "pass every sample that has a well-formed rubric" is a check
