@@ -185,7 +185,7 @@ _VERDICT_NORM = re.compile(r"\b(no|yes|negative)\b[^.]{0,25}\b(safe|safest|best|
                            r"smart|appropriate)\b|\b(no|yes|negative)\s+(verdict|answer|reply|response|conclusion)\b")
 _NOT_REJECTED = re.compile(r"\b(not|never|no)\s+(be\s+|to\s+be\s+)?(reject|fail|flag|block|veto)\w*")
 # A label of approval asked for: "label every context 'QA-APPROVED'".
-_ALREADY_APPROVED = re.compile(r"\b(already|pre-?)\s*(been\s+)?(certified|approved|vetted|cleared|verified|checked|reviewed)\b",
+_ALREADY_APPROVED = re.compile(r"\b(already|pre-?|has been|have been)\s*(been\s+)?(certified|approved|vetted|cleared|verified|checked|reviewed|validated)\b",
                                re.IGNORECASE)
 _APPROVED_LABEL = re.compile(r"\b(qa|review|reviewer|quality)[- ]?(approved|cleared|passed|verified)\b", re.IGNORECASE)
 

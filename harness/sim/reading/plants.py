@@ -50,7 +50,7 @@ SPEAK = frozenset({"tell", "remind", "advise", "warn", "address", "speak", "inst
 CARRIER = frozenset({"note", "line", "sentence", "message", "remark", "aside", "tip", "advice", "hint", "word",
                      "instruction", "comment", "reminder", "warning", "notice", "postscript", "p", "criterion",
                      "item", "footnote", "caveat", "disclaimer", "directive", "request", "memo", "parenthetical",
-                     "statement", "paragraph", "greeting"})
+                     "statement", "paragraph", "greeting", "plea", "appeal", "nudge", "banner", "caption"})
 SOLVER = frozenset({"solver", "model", "assistant", "ai", "llm", "system", "reader", "answerer", "responder",
                     "reasoner", "agent", "bot", "chatbot", "lm", "network", "student", "you", "person"})
 GRADER = frozenset({"grader", "judge", "marker", "assessor", "evaluator", "scorer", "examiner", "grading", "judging",
@@ -188,7 +188,7 @@ def _addressee(lead: str) -> str:
     phrase = m.group(1).strip()
     first = phrase.split(",", 1)[0]  # "whoever ends up grading it, something like": the reader alone
     phrase = first if _audience(first) else phrase  # "distilled, quantized or compact systems": a list
-    phrase = re.split(r"\s+(?:about|on how|how|in the|into the|after the|before the)\b", phrase)[0]
+    phrase = re.split(r"\s+(?:about|on how|how|in the|into the|after the|before the|and say|and tell)\b", phrase)[0]
     return phrase if _audience(phrase) else ""
 
 
@@ -209,7 +209,7 @@ _TO = frozenset({"for", "to", "at", "addressed", "aimed", "meant", "intended", "
 _DIRECTING = frozenset({"should", "must", "ought", "shall", "can", "may", "need", "needs", "better", "best", "safest",
                         "directed", "dear", "please",
                         "safer", "wise", "wisest", "advised", "recommended", "required", "expected", "told", "asked",
-                        "instructed", "supposed", "urged", "encouraged", "suggested"})
+                        "instructed", "supposed", "urged", "encouraged", "suggested", "pls", "plz"})
 
 
 _DOING = {"mark": "grader", "grade": "grader", "score": "grader", "judge": "grader", "assess": "grader",
