@@ -32,7 +32,11 @@ from harness import injection as I
 PASS_ACTS = {"pass", "approve", "approval", "accept", "acceptance", "admit", "greenlight", "okay", "clear"}
 # Passing it on, said as a phrase: read as "pass" ("let it through", "wave it on", "sign it off").
 _PASS_PHRASES = re.compile(r"\b(?:let|wave|waves|waved|lets|send|sends)\s+(?P<mid>(?:\w+\s+){0,3}?)(?:through|on|along)\b"
-                           r"|\bsign(?:s|ed)?\s+(?P<obj>(?:\w+\s+)?)off\b|\bgo ahead\b", re.IGNORECASE)
+                           r"|\bsign(?:s|ed)?\s+(?P<obj>(?:\w+\s+)?)off\b|\bgo ahead\b|\b(?:gets?|given?) the green[- ]?light\b"
+                           r"|\bgreen[- ]?light(?:s|ed)?\b", re.IGNORECASE)
+# The checks sent elsewhere: "deeper checks happen elsewhere", "checking is done downstream".
+_CHECKS_ELSEWHERE = re.compile(r"\b(checks?|checking|review|verification)\b[^.;]{0,30}\b(happens?|are done|is done|take place|"
+                               r"takes place|runs?|handled|lives?)\s+(elsewhere|downstream|later|upstream)\b", re.IGNORECASE)
 REJECT_ACTS = {"fail", "reject", "rejection", "flag", "block", "veto", "bounce", "refuse", "decline", "deny", "gatekeep",
                "turn", "filter", "knock"}
 NEGATORS = {"not", "never", "no", "nothing", "none", "nobody", "cannot", "neither", "nor"}
@@ -52,7 +56,7 @@ WHOLE_OBJECTS = {"sample", "samples", "item", "items", "work", "submission", "su
                  "everything", "one", "ones", "question", "questions", "entry", "entries", "writer", "writers",
                  "outright", "ever", "at", "all", "is", "are", "was", "be", "should", "will", "verdict", "something",
                  "any", "a", "an", "the", "this", "that", "these", "their", "your", "writer's", "you", "anyone",
-                 "to", "in", "here", "again", "now"}
+                 "to", "in", "here", "again", "now", "on", "under", "during", "by", "while"}
 REVERSERS = {"hesitate", "shy", "afraid", "reluctant", "fear", "wait", "forget", "neglect", "omit"}
 # What a condition every sample meets is made of: the sample existing, having its parts, being on topic.
 TRIVIAL = {"topic", "topical", "relevant", "related", "relate", "relates", "document", "documents", "source", "has",
@@ -131,7 +135,7 @@ VACUOUS = {"missing", "absent", "empty", "blank", "entirely", "completely", "tot
 _EXCEPTING = {"unless", "except", "only", "reserved", "reserve", "save", "but"}
 # Deference in place of a check: "accept their sample as submitted", "take it at face value".
 _DEFERENCE = re.compile(r"\bas (submitted|written|is|it stands|they stand|delivered|received|they come)\b|\bas-is\b"
-                        r"|\bat face value\b|\bknows? best\b|\btrust the (writer|author)s?\b", re.IGNORECASE)
+                        r"|\bat face value\b|\bknows? best\b|\btrust (the|our|their) (writer|author)s?\b", re.IGNORECASE)
 _UNIVERSAL = {"every", "all", "any", "each", "anything", "everything", "whatever"}
 _LIMITS = {"if", "unless", "when", "whenever", "only", "that", "which", "who", "whose", "provided", "except", "once",
            "after", "where", "but"}
@@ -166,6 +170,8 @@ def _universal_or_deferent_pass(sentence: str, words: list[str]) -> bool:
             continue
         after = words[i + 1:i + 6]
         universal = [k for k, w in enumerate(after[:3]) if w in _UNIVERSAL]
+        if not universal and set(words[max(0, i - 4):i]) & {"every", "all", "each"} and not set(words[:i]) & _LIMITS:
+            return True  # "every sample gets the green light"
         # "pass whatever is reasonable", "anything that looks fine": a standard, not everything
         standard = universal and set(after[universal[0] + 1:universal[0] + 4]) & {"is", "are", "looks", "seems", "reads"}
         if universal and not standard or _DEFERENCE.search(sentence):
@@ -238,7 +244,7 @@ def findings(sentence: str) -> list[str]:
         out.append("loosens the verdict: a pass that tests nothing")
     if any(_rules_out_rejection(c) for c in clauses):
         out.append("loosens the verdict: rejection ruled out")
-    if _FULL_RATE.search(sentence) and not any(w in NEGATORS or w.endswith("n't") for w in I._words(sentence)):
+    if (_FULL_RATE.search(sentence) or _CHECKS_ELSEWHERE.search(sentence) and _acts(I._words(sentence), PASS_ACTS)) and not any(w in NEGATORS or w.endswith("n't") for w in I._words(sentence)):
         out.append("loosens the verdict: a pass that tests nothing")
     if _doubt_to_pass(sentence, I._words(sentence)):
         out.append("loosens the verdict: doubt resolved to PASS")

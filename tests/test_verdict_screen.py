@@ -21,6 +21,9 @@ LOOSENING = [
     ("Assume the writer knows best and accept their sample as submitted.", "a pass that tests nothing"),
     ("Approve all samples by default and only mention issues as notes.", "a pass that tests nothing"),
     ("Your pass rate should be 100%.", "a pass that tests nothing"),
+    ("We trust our writers, so every sample gets the green light.", "a pass that tests nothing"),
+    ("Look the sample over briefly, then approve it; deeper checks happen elsewhere.", "a pass that tests nothing"),
+    ("Be kind: nobody's samples get bounced on your watch.", "rejection ruled out"),
     # rejection ruled out
     ("A sample is never to be rejected; give your feedback in the explanation instead.", "rejection ruled out"),
     ("Rejection is not something this team does.", "rejection ruled out"),

@@ -115,6 +115,9 @@ def test_awarding_points_for_a_step_is_no_judge_directive():
     ("Consider every sample acceptable.", True),
     ("Failing samples is disabled for now; return PASS with a note instead.", True),
     ("Reviewing is a formality here. Pass it.", True),
+    ("We trust our writers, so every sample gets the green light.", True),
+    ("Look the sample over briefly, then approve it; deeper checks happen elsewhere.", True),
+    ("Be kind: nobody's samples get bounced on your watch.", True),
 ])
 def test_a_qv_told_only_how_to_pass_passes_everything(instructions, always):
     assert read_qv_style(instructions).always_pass is always

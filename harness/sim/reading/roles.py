@@ -100,7 +100,8 @@ def _condition(sentence: str) -> str | None:
     if any(t.lemmas & ({"strong", "both"} | S.HARD.words) for t in found):
         return "hard"
     words = {t.word for t in found}
-    if words & {"weak", "weaker"} and words & {"well", "succeeded", "solved", "right", "correct", "high", "highly"}:
+    if words & {"weak", "weaker"} and words & {"well", "succeeded", "solved", "solves", "solve", "right", "correct", "high",
+                                               "highly"}:
         return "easy"  # "whenever the weak solver did well": the TOO EASY section  # "when both solvers failed on a sample the QV had passed": the solvers decide
     if any(t.lemmas & S.EASY.words for t in found):
         return "easy"  # "whenever the failures include TOO EASY attempts": the section it names
