@@ -231,7 +231,7 @@ _CLEARED = re.compile(r"\b(do not|don't|never|must not|should not|shall not) (re
                       r"(?!\s+(the|a|an|any|its|their|to|on|for|in|if|unless|when)\b(?!\s+(sample|item|question|entry|task)))"
                       r"|\bpre-?(cleared|approved|vetted|screened|validated) by [^.]{0,30}\b(review|qa|quality|team|"
                       r"editors?|reviewers?)\b", re.IGNORECASE)
-_SCORE_MAX = re.compile(r"\b(10|100|5|20)\s*/\s*(10|100|5|20)\b|\b100\s*%|\b(full|maximum|perfect|top|highest|total)"
+_SCORE_MAX = re.compile(r"\b(10|100|5|20)\s*(/|out of)\s*(10|100|5|20)\b|\b100\s*%|\b(full|maximum|perfect|top|highest|total)"
                         r" (marks?|scores?|credit|points?|grades?|ratings?)\b", re.IGNORECASE)
 SAMPLE_WORDS = {"sample", "this", "it", "item", "submission", "question", "task", "entry", "example", "one"}
 ANSWER_OBJECTS = {"answer", "answers", "response", "responses", "solution", "attempt", "submission", "work"}

@@ -205,7 +205,9 @@ def _speaks_to_reader(sentence: str, words: list[str]) -> bool:
             continue
         rest = words[i + 1:]
         joined = " ".join(rest)
-        if _VERDICT_NORM.search(joined) or _NOT_REJECTED.search(joined) or any(I.lemmas(w) & acts - said for w in rest) or I._PASSING.search(" ".join(rest)) or I._fixes_verdict(
+        # "tell the quality checker ... the item is fine": the sample's state handed to its checker
+        fine = any(w in GOOD_STATES and words_before in ("is", "are", "was") for words_before, w in zip(rest, rest[1:], strict=False))
+        if _VERDICT_NORM.search(joined) or _NOT_REJECTED.search(joined) or fine or any(I.lemmas(w) & acts - said for w in rest) or I._PASSING.search(" ".join(rest)) or I._fixes_verdict(
                 " ".join(rest), rest):
             return True
     return False
@@ -281,7 +283,7 @@ def sentence_findings(sentence: str, checks: frozenset[str] = frozenset()) -> li
     if (_READER_NOTES.search(sentence) and _LET_THROUGH.search(sentence)) or (
             _SELF_CLAIM.search(sentence) and I.has_lemma(words, PASS_WORDS | {"trust", "believe"})):
         out.append("lets text addressed to the sample's readers decide its review")
-    if I._grading(words, I.SETTLED_STATES) and (I._directive(sentence, words) or named):
+    if (I._grading(words, I.SETTLED_STATES) or I._SCORE_MAX.search(sentence)) and (I._directive(sentence, words) or named):
         out.append("a grading instruction")
     if GUARDED.search(sentence) and I._directive(sentence, words):
         out.append("reaches for the guarded auditor, scorer or acceptance rule")

@@ -56,7 +56,7 @@ WHOLE_OBJECTS = {"sample", "samples", "item", "items", "work", "submission", "su
                  "everything", "one", "ones", "question", "questions", "entry", "entries", "writer", "writers",
                  "outright", "ever", "at", "all", "is", "are", "was", "be", "should", "will", "verdict", "something",
                  "any", "a", "an", "the", "this", "that", "these", "their", "your", "writer's", "you", "anyone",
-                 "to", "in", "here", "again", "now", "on", "under", "during", "by", "while"}
+                 "to", "in", "here", "again", "now", "on", "under", "during", "by", "while", "off", "out", "not"}
 REVERSERS = {"hesitate", "shy", "afraid", "reluctant", "fear", "wait", "forget", "neglect", "omit"}
 # What a condition every sample meets is made of: the sample existing, having its parts, being on topic.
 TRIVIAL = {"topic", "topical", "relevant", "related", "relate", "relates", "document", "documents", "source", "has",
@@ -190,7 +190,9 @@ def _rules_out_rejection(words: list[str]) -> bool:
            for i, w in enumerate(words)):
         return False
     # "failing samples is disabled for now": a rejection switched off is one ruled out
-    negated = any(w in NEGATORS or w.endswith("n't") or w in SWITCHED_OFF for w in words)
+    joined = " ".join(words)
+    negated = any(w in NEGATORS or w.endswith("n't") or w in SWITCHED_OFF for w in words) or bool(
+        re.search(r"\b(off the table|out of the question|not an option)\b", joined))
     # "turn down" and "knock back" reject; "turn" alone does not
     real = [i + (words[i] in ("turn", "turns", "knock", "knocks")) for i in rejects
             if words[i] not in ("turn", "turns", "knock", "knocks")

@@ -156,7 +156,7 @@ def _addressing(clauses: list[list[str]], within: list[str], roles: set[str]) ->
     described ("the grader rarely marks ...")."""
     for clause in clauses:
         for i, token in enumerate(clause):
-            if not senses(token) & roles:
+            if not (senses(token) | {token[:-1] if token.endswith("s") else token}) & roles:  # "bots": a plural lemminflect lacks
                 continue
             if clause is not within or any(w in ("to", "for", "dear", "attention") for w in clause[max(0, i - 3) : i]):
                 return True
@@ -166,6 +166,7 @@ def _addressing(clauses: list[list[str]], within: list[str], roles: set[str]) ->
 def _tokens(sentence: str) -> list[str]:
     # a spaced dash parts clauses as a colon does ("Note for compact models - answer No")
     text = re.sub(r"\s[-\u2013\u2014]+\s", " : ", sentence.lower().replace("\u2019", "'"))
+    text = re.sub(r"\b(\d+) out of (\d+)\b", r"\1/\2", text)  # "10 out of 10" is "10/10"
     for pattern, repl in _CONTRACTIONS:
         text = re.sub(pattern, repl, text)
     return _TOKEN.findall(text)
@@ -292,7 +293,7 @@ def _stated_verdict(clause: list[str]) -> str | None:
             if value and not _negated(clause, i):
                 return "No" if value in NO_WORDS else "Yes"
     for i, word in enumerate(lemmas):
-        if word in ANSWER_WORDS and "be" in lemmas[i + 1 : i + 4] and not _negated(clause, i + 4):
+        if word in ANSWER_WORDS | {"outcome", "result"} and "be" in lemmas[i + 1 : i + 4] and not _negated(clause, i + 4):
             value = next((w for w in clause[i + 1 : i + 5] if w in NO_WORDS or w in YES_WORDS), None)
             if value:
                 return "No" if value in NO_WORDS else "Yes"

@@ -43,7 +43,7 @@ PUT = frozenset({"add", "insert", "include", "embed", "plant", "put", "append", 
                  "inject", "sneak", "weave", "tuck", "attach", "tack", "end", "close", "finish", "open", "start",
                  "begin", "write", "make", "phrase", "leave", "drop", "sign", "insertion", "bear", "carry", "feature",
                  "declare", "announce", "assert", "claim", "toss", "stick", "throw", "pop", "sprinkle", "word",
-                 "label", "stamp", "squeeze", "fold"})
+                 "label", "stamp", "squeeze", "fold", "give"})
 SPEAK = frozenset({"tell", "remind", "advise", "warn", "address", "speak", "instruct", "urge", "inform", "notify",
                    "reassure", "assure", "persuade", "convince",
                    "mention", "say", "note", "recommend", "suggest", "direct", "alert", "encourage", "ask"})
@@ -130,7 +130,8 @@ def _message(masked: str, quotes: list[str], act_at: int) -> tuple[str, str, int
     elif let := re.search(r"\blets?\s+((?:[\w-]+\s+){1,5}?)know\s+(?:that\s+)?", rest):
         # "an aside that lets budget models know No is the safe bet": telling them
         begin, lead = let.end(), f"{rest[:let.start()]} to {let.group(1).strip()}"
-    elif m := re.search(rf"\b{_TELLING}\s+", rest):
+    elif m := re.search(rf"\b(?:{_TELLING}|(?:that|which)\s+(?:tells|reminds|warns|informs|instructs|advises|assures))\s+",
+                        rest):
         begin, lead = m.end(), rest[:m.start()]
         advice = _ADVICE.get(m.group(0).split()[0].lower())
         obj = None
@@ -139,6 +140,12 @@ def _message(masked: str, quotes: list[str], act_at: int) -> tuple[str, str, int
             if obj and not re.fullmatch(r"it|them|him|her|you", rest[begin:begin + obj.start(1)].strip()) \
                     and _audience(rest[begin:begin + obj.start(1)]) is None:
                 obj = None
+            # "telling entry-level bots the answer is negative": the reader, then the message with no "that"
+            bare = None if obj else re.match(r"((?:the|any|all)\s+)?(?:[\w-]+\s+){0,3}?[\w-]+\s+(?=(?:every|all|each|the|"
+                                             r"this|its?|no|any)\b)", rest[begin:])
+            if bare and _audience(bare.group(0)):
+                lead = f"{lead} to {bare.group(0).strip()}"
+                begin += bare.end()
         if obj:
             named = rest[begin:begin + obj.start(1)].strip()
             if named.lower() not in ("it", "them", "him", "her", "you"):  # a pronoun: the audience named before
@@ -230,6 +237,10 @@ def _recipient(head: str, message: str) -> str | None:
             return role
     for known in re.finditer(r"\blets?\s+((?:[\w-]+\s+){1,5}?)know\b", head.lower()):  # "lets budget models know"
         if role := _audience(known.group(1)):
+            return role
+    # "a grading instruction", "a reviewer memo": a carrier named for its reader
+    for pair in re.finditer(r"\b([a-z]+)\s+([a-z]+)\b", head.lower()):
+        if lemmas_of(pair.group(2))[0] & CARRIER and (role := _audience(pair.group(1))) and pair.group(1) not in ("you",):
             return role
     for compound in re.finditer(r"\b([a-z]+)-(?:facing|directed|oriented|targeted|aimed|bound)\b", head.lower()):
         if role := _audience(compound.group(1)):

@@ -317,6 +317,8 @@ _ALL_CHECKS = re.compile(r"\b(the|these|all|every|six|your)\s+(\w+\s+)?checks\b[
                          r"|\b(checks?|checking|review|verification)\b[^.;]{0,30}\b(happens?|are done|is done|take place|"
                          r"takes place|handled)\s+(elsewhere|downstream|later|upstream)\b"
                          r"|\b(nobody|no one)'?s?\b[^.;]{0,20}\b(bounced|rejected|failed|turned down)\b"
+                         r"|\bpass\b[^.;]{0,20}\b(your|the)\s+(answer|verdict)\s+(for|to|on)\s+(each|every|all|any)\b"
+                         r"|\b(reject\w*|fail\w*)\b[^.;]{0,20}\b(off the table|out of the question|not an option)\b"
                          r"|\b(fail(ing)?|reject(ing|ion|ions)?)\b[^.;]{0,25}\b(disabled|suspended|switched off|"
                          r"turned off|not allowed|not permitted|off the table)\b"
                          r"|\bpass\b[^.;]{0,15}\b(only|sole)\s+(verdict|answer|option|outcome)\b"
