@@ -29,7 +29,7 @@ MESSAGE_WORDS = {"note", "notes", "message", "messages", "instruction", "instruc
                  "tip", "tips", "line", "lines", "remark", "aside", "asides", "comment", "reminder", "warning",
                  "directive", "guidance", "word", "sentence", "footnote", "disclaimer", "request", "plea", "p.s.",
                  "memo", "banner", "caption", "stamp", "header", "notice", "status", "label", "item", "entry"}
-SPEAK_VERBS = {"let", "tell", "instruct", "instructs", "ask", "asks", "advise", "advises", "remind", "reminds", "warn",
+SPEAK_VERBS = {"let", "tell", "instruct", "reassure", "assure", "instructs", "ask", "asks", "advise", "advises", "remind", "reminds", "warn",
                "warns", "urge", "urges", "direct", "directs", "address", "addresses", "addressed", "aimed", "aim",
                "directed", "speak", "speaks", "inform", "informs", "suggest", "suggests", "encourage", "encourages",
                "persuade", "convince", "trick", "nudge", "steer", "coax", "pressure", "manipulate", "induce",
@@ -183,6 +183,10 @@ def _message_for_reader(words: list[str]) -> bool:
 # A verdict put as the advisable one: "No is the safe bet", "yes is the right call".
 _VERDICT_NORM = re.compile(r"\b(no|yes|negative)\b[^.]{0,25}\b(safe|safest|best|right|correct|expected|wise|wisest|"
                            r"smart|appropriate)\b|\b(no|yes|negative)\s+(verdict|answer|reply|response|conclusion)\b")
+# Every criterion met, or a rejection called a mistake, handed to a reader.
+_ALL_MET = re.compile(r"\b(every|all|each)\s+(\w+\s+)?(requirements?|criteri(on|a)|items?|boxes|points?|checks?)\b[^.]{0,20}"
+                      r"\b(met|satisf\w*|fulfill?ed|achieved|ticked)\b|\bsatisf\w*\s+(every|all|each)\s+(\w+\s+)?(requirements?|"
+                      r"criteri(on|a)|items?|checks?)\b|\b(fail\w*|reject\w*)\b[^.]{0,25}\b(error|mistake|wrong|unfair|unnecessary)\b")
 _NOT_REJECTED = re.compile(r"\b(not|never|no)\s+(be\s+|to\s+be\s+)?(reject|fail|flag|block|veto)\w*")
 # A label of approval asked for: "label every context 'QA-APPROVED'".
 _ALREADY_APPROVED = re.compile(r"\b(already|pre-?|has been|have been)\s*(been\s+)?(certified|approved|vetted|cleared|verified|checked|reviewed|validated)\b",
@@ -207,7 +211,7 @@ def _speaks_to_reader(sentence: str, words: list[str]) -> bool:
         joined = " ".join(rest)
         # "tell the quality checker ... the item is fine": the sample's state handed to its checker
         fine = any(w in GOOD_STATES and words_before in ("is", "are", "was") for words_before, w in zip(rest, rest[1:], strict=False))
-        if _VERDICT_NORM.search(joined) or _NOT_REJECTED.search(joined) or fine or any(I.lemmas(w) & acts - said for w in rest) or I._PASSING.search(" ".join(rest)) or I._fixes_verdict(
+        if _VERDICT_NORM.search(joined) or _NOT_REJECTED.search(joined) or _ALL_MET.search(joined) or fine or any(I.lemmas(w) & acts - said for w in rest) or I._PASSING.search(" ".join(rest)) or I._fixes_verdict(
                 " ".join(rest), rest):
             return True
     return False

@@ -35,6 +35,11 @@ _PASS_PHRASES = re.compile(r"\b(?:let|wave|waves|waved|lets|send|sends)\s+(?P<mi
                            r"|\bsign(?:s|ed)?\s+(?P<obj>(?:\w+\s+)?)off\b|\bgo ahead\b|\b(?:gets?|given?) the green[- ]?light\b"
                            r"|\bgreen[- ]?light(?:s|ed)?\b", re.IGNORECASE)
 # The checks sent elsewhere: "deeper checks happen elsewhere", "checking is done downstream".
+_CHECKS_OFF = re.compile(r"\brelax\w*\s+(the\s+|all\s+|your\s+)?checks\b[^.;]{0,15}\bentirely\b"
+                         r"|\bpass (what|whatever|everything) comes in\b"
+                         r"|\b(treat|consider|regard)\s+(every|all|each|any)\s+(\w+\s+)?(samples?|items?)\s+as\s+(if\s+)?"
+                         r"((it|they)\s+)?(had\s+|has\s+|have\s+)?(already\s+)?(passed|approved|cleared|vetted)",
+                         re.IGNORECASE)
 _CHECKS_ELSEWHERE = re.compile(r"\b(checks?|checking|review|verification)\b[^.;]{0,30}\b(happens?|are done|is done|take place|"
                                r"takes place|runs?|handled|lives?)\s+(elsewhere|downstream|later|upstream)\b", re.IGNORECASE)
 REJECT_ACTS = {"fail", "reject", "rejection", "flag", "block", "veto", "bounce", "refuse", "decline", "deny", "gatekeep",
@@ -246,7 +251,7 @@ def findings(sentence: str) -> list[str]:
         out.append("loosens the verdict: a pass that tests nothing")
     if any(_rules_out_rejection(c) for c in clauses):
         out.append("loosens the verdict: rejection ruled out")
-    if (_FULL_RATE.search(sentence) or _CHECKS_ELSEWHERE.search(sentence) and _acts(I._words(sentence), PASS_ACTS)) and not any(w in NEGATORS or w.endswith("n't") for w in I._words(sentence)):
+    if (_FULL_RATE.search(sentence) or _CHECKS_OFF.search(sentence) or _CHECKS_ELSEWHERE.search(sentence) and _acts(I._words(sentence), PASS_ACTS)) and not any(w in NEGATORS or w.endswith("n't") for w in I._words(sentence)):
         out.append("loosens the verdict: a pass that tests nothing")
     if _doubt_to_pass(sentence, I._words(sentence)):
         out.append("loosens the verdict: doubt resolved to PASS")

@@ -64,7 +64,7 @@ REVIEWER = frozenset({"reviewer", "verifier", "checker", "vetter", "vet", "scree
 # note), graders, reviewers.
 LESSER = frozenset({"weak", "small", "tiny", "limited", "lesser", "cheap", "lightweight", "light", "junior", "low",
                     "modest", "basic", "underpowered", "entry", "distilled", "quantised", "quantized", "shallow",
-                    "less", "few", "not", "non"})
+                    "less", "few", "not", "non", "lower", "budget"})
 ALWAYS = frozenset({"always", "every", "each", "all"})
 WHERE = (("reference", frozenset({"reference", "worked", "key", "gold"})),
          ("rubric", frozenset({"rubric", "criterion", "scoring", "grading", "marking"})),
@@ -86,7 +86,7 @@ _ADVICE = {"recommending": "recommended", "advising": "advised", "urging": "urge
            "encouraging": "encouraged"}
 _LEADING = re.compile(r"^(?:for|to)\s+")
 _TELLING = r"(?:saying|telling|advising|warning|reminding|recommending|instructing|urging|suggesting|stating|noting|" \
-           r"informing|explaining|asking|letting|encouraging|confirming|assuring|certifying|declaring|nudging)"
+           r"informing|explaining|asking|letting|encouraging|confirming|assuring|reassuring|certifying|declaring|nudging)"
 
 
 def _mask(sentence: str, quotes: list[str]) -> str:
