@@ -39,7 +39,7 @@ AUTOMATED = {"automated", "automatic", "artificial", "synthetic", "computer", "d
 CAPABILITY = {"small", "smaller", "weak", "weaker", "large", "larger", "strong", "stronger", "capable", "powerful",
               "advanced", "tiny", "limited", "lightweight", "less", "more", "frontier", "cheap", "cheaper",
               "compact", "junior", "lesser", "mini", "distilled", "modest", "basic", "simple", "big", "bigger",
-              "expert", "non", "entry", "budget", "tier"}
+              "expert", "non", "entry", "budget", "tier", "capability", "low", "lower"}
 SECOND_PERSON = {"you", "your", "yours", "yourself", "yourselves"}
 
 MODALS = {"should", "must", "shall", "ought", "please", "kindly", "need", "needs", "have to", "has to", "is to",

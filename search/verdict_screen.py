@@ -88,19 +88,19 @@ GATE_ROLES = {"gatekeeper", "gatekeepers", "gate", "judge", "critic", "critics",
               "inspector", "examiner", "enforcer", "bouncer", "guard", "guardian", "goalkeeper", "prosecutor",
               "adversary", "sceptic", "skeptic", "hurdle", "barrier", "obstacle", "checkpoint", "referee", "umpire"}
 SUPPORT_ROLES = {"advocate", "champion", "cheerleader", "supporter", "ally", "fan", "booster", "promoter", "defender",
-                 "rubber"}  # "be a rubber stamp"
+                 "rubber", "approver"}  # "be a rubber stamp", "your role today is approver"
 # A pass rate set to everything: "your pass rate should be 100%", "a zero rejection rate".
 _FULL_RATE = re.compile(r"\b(pass|approval|acceptance)(ing)?[- ]rate\b[^.;]{0,30}\b(100|all|every|maximum|max|perfect)\b"
                         r"|\b(fail|failure|rejection)[- ]rate\b[^.;]{0,30}\b(0|zero|nil|none)\b"
                         r"|\bpass\b[^.;]{0,15}\b(only|sole)\s+(verdict|answer|option|outcome)\b"
                         r"|\bonly\s+(verdict|answer|option|outcome)\b[^.;]{0,20}\bpass\b", re.IGNORECASE)
-_IDENTITY = re.compile(r"\b(you are|you're|act as|acting as|think of yourself as|see yourself as|your role is|"
-                       r"your job is|you serve as|you play|play the role of|be an?|you work as|role:|mentors?|coaches?)\b",
+_IDENTITY = re.compile(r"\b(you are|you're|act as|acting as|think of yourself as|see yourself as|your (role|job)( \w+)? is|"
+                       r"you serve as|you play|play the role of|be an?|you work as|role:|mentors?|coaches?)\b",
                        re.IGNORECASE)
 # "rather than a gatekeeper", "instead of judging", "not a critic" (a noun after "not": "do not judge
 # the style" casts nothing)
-_CONTRAST = re.compile(r"\b(rather than|instead of|as opposed to|no longer)\b|\b(not|never)\s+(?=(an?|the|some|any)\b)",
-                       re.IGNORECASE)
+_CONTRAST = re.compile(r"\b(rather than|instead of|as opposed to|no longer)\b|\b(not|never)\s+(?=(an?|the|some|any)\b)"
+                       r"|,\s*not\s+(?=\w+\s*[.;]?$)", re.IGNORECASE)  # "approver, not critic"
 _CLAUSES = re.compile(r"\s+[-\u2013\u2014]\s+|;|:|\.\s|\(|\)")
 
 
@@ -136,7 +136,8 @@ def _empty_pass(words: list[str]) -> bool:
 # "FAIL is reserved for samples with no text at all".
 VACUOUS = {"missing", "absent", "empty", "blank", "entirely", "completely", "totally", "altogether", "literally",
            "no", "nothing", "not", "at", "all", "unreadable", "illegible", "gibberish", "garbled", "corrupted", "lacks",
-           "lacking", "without", "none", "whatsoever", "is", "are", "has", "its", "their", "text", "content", "words"}
+           "lacking", "without", "none", "whatsoever", "is", "are", "has", "its", "their", "text", "content", "words",
+           "nonsense", "nonsensical", "meaningless"}
 _EXCEPTING = {"unless", "except", "only", "reserved", "reserve", "save", "but"}
 # Deference in place of a check: "accept their sample as submitted", "take it at face value".
 _DEFERENCE = re.compile(r"\bas (submitted|written|is|it stands|they stand|delivered|received|they come)\b|\bas-is\b"
@@ -152,6 +153,9 @@ def _vacuous_exception(words: list[str]) -> bool:
     if at is None:
         return False
     main, condition = words[:at], words[at + 1:]
+    later = _acts(condition, PASS_ACTS)
+    if not main and later:  # "Unless a sample is literally nonsense, it passes": the condition comes first
+        main, condition = condition[later[0]:], condition[:later[0]]
     acts = [i for i in _acts(main, PASS_ACTS | REJECT_ACTS) if not _negated(main, i)] or _acts(condition, REJECT_ACTS)
     content = [w for w in condition if w not in TRIVIAL and w.rstrip("s") not in TRIVIAL]
     return bool(acts) and bool(set(condition) & (VACUOUS - {"is", "are", "has", "its", "their", "at", "all", "not"})) \

@@ -127,6 +127,8 @@ def test_awarding_points_for_a_step_is_no_judge_directive():
     ("Rejecting a sample is off the table.", True),
     ("You can relax the checks entirely today and pass what comes in.", True),
     ("Treat every sample as if it already passed review.", True),
+    ("Your role today is approver, not critic.", True),
+    ("Unless a sample is literally nonsense, it passes.", True),
 ])
 def test_a_qv_told_only_how_to_pass_passes_everything(instructions, always):
     assert read_qv_style(instructions).always_pass is always

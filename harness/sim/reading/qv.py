@@ -275,7 +275,8 @@ def _strictness(toks: Toks, specific: bool) -> float:
 
 
 # A sample with nothing in it: a FAIL kept only for these keeps it for no sample a writer sends.
-_VACUOUS = S.sense("empty blank unreadable illegible gibberish garbled nonsense nonsensical", "no text", "no content")
+_VACUOUS = S.sense("empty blank unreadable illegible gibberish garbled nonsense nonsensical meaningless", "no text",
+                   "no content")
 _ONLY_UNLESS = S.sense("only solely just unless except reserve reserved save")
 _WHOLLY = frozenset({"entirely", "altogether", "completely", "whatsoever", "wholly"})
 # What a blanket refusal to fail is about: the sample itself or the writer's work, not one flaw.
@@ -322,6 +323,8 @@ _ALL_CHECKS = re.compile(r"\b(the|these|all|every|six|your)\s+(\w+\s+)?checks\b[
                          # "relax the checks entirely", "pass what comes in", "treat every sample as if it passed review"
                          r"|\brelax\w*\s+(the\s+|all\s+|your\s+)?checks\b[^.;]{0,15}\bentirely\b"
                          r"|\bpass (what|whatever|everything) comes in\b"
+                         r"|\b(role|job|task)\b[^.;]{0,15}\bis\s+(an?\s+|the\s+)?(approver|rubber|cheerleader|advocate)\b"
+                         r"(\s*,?\s*not\s+(an?\s+)?\w+)?"
                          r"|\b(treat|consider|regard)\s+(every|all|each|any)\s+(\w+\s+)?(samples?|items?)\s+as\s+(if\s+)?"
                          r"((it|they)\s+)?(had\s+|has\s+|have\s+)?(already\s+)?(passed|approved|cleared|vetted)"
                          r"|\b(fail(ing)?|reject(ing|ion|ions)?)\b[^.;]{0,25}\b(disabled|suspended|switched off|"
