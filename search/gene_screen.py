@@ -191,7 +191,7 @@ _NOT_REJECTED = re.compile(r"\b(not|never|no)\s+(be\s+|to\s+be\s+)?(reject|fail|
 # A label of approval asked for: "label every context 'QA-APPROVED'".
 _ALREADY_APPROVED = re.compile(r"\b(already|pre-?|has been|have been)\s*(been\s+)?(certified|approved|vetted|cleared|verified|checked|reviewed|validated)\b",
                                re.IGNORECASE)
-_APPROVED_LABEL = re.compile(r"\b(qa|review|reviewer|quality)[- ]?(approved|cleared|passed|verified)\b", re.IGNORECASE)
+_APPROVED_LABEL = re.compile(r"\b(qa|review|reviewer|quality|auto)[- ]?(approved|cleared|passed|verified)\b", re.IGNORECASE)
 
 
 def _speaks_to_reader(sentence: str, words: list[str]) -> bool:

@@ -79,7 +79,7 @@ TRIVIAL = {"topic", "topical", "relevant", "related", "relate", "relates", "docu
            "was", "were", "been", "if", "when", "as", "long", "so", "provided", "for", "on", "in", "to", "with",
            "at", "by", "from", "you", "your", "can", "should", "must", "will", "may", "do", "we",
            "our", "here", "tbh", "ok", "okay", "well", "verdict", "verdicts", "mark", "output", "return", "reply",
-           "say", "give", "answered", "one", "whole", "sure", "let", "through", "go", "ahead", "please"}
+           "say", "give", "answered", "one", "whole", "sure", "let", "like", "through", "go", "ahead", "please"}
 DOUBT = re.compile(r"\b(doubts?|doubtful|unsure|uncertain(ty)?|borderline|on the fence|close calls?|grey area|gray area|"
                    r"can ?not tell|can't tell|not sure|50/50|toss-?up|hesitat\w*)\b", re.IGNORECASE)
 DEFAULTS = re.compile(r"\b(by default|default (verdict|answer|decision|outcome|is)|err\w* (on the side of|towards?)|"

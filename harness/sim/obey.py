@@ -297,6 +297,11 @@ def _stated_verdict(clause: list[str]) -> str | None:
             value = next((w for w in clause[i + 1 : i + 5] if w in NO_WORDS or w in YES_WORDS), None)
             if value:
                 return "No" if value in NO_WORDS else "Yes"
+        # "Smaller models, this one is a No": the case said to be a verdict, to readers it names
+        if word in ("this", "it", "that", "case", "one", "question") and lemmas[i + 1 : i + 2] == ["be"]:
+            value = next((w for w in clause[i + 2 : i + 4] if w in NO_WORDS or w in YES_WORDS), None)
+            if value and clause[i + 2 : i + 3] in (["a"], [value]) and not _negated(clause, i + 4):
+                return "No" if value in NO_WORDS else "Yes"
         # "this one resolves to No", "it comes down to no": the case said to end in a verdict
         if word in RESOLVING and not _negated(clause, i):
             after = clause[i + 1 : i + 4]

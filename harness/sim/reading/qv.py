@@ -323,6 +323,7 @@ _ALL_CHECKS = re.compile(r"\b(the|these|all|every|six|your)\s+(\w+\s+)?checks\b[
                          # "relax the checks entirely", "pass what comes in", "treat every sample as if it passed review"
                          r"|\brelax\w*\s+(the\s+|all\s+|your\s+)?checks\b[^.;]{0,15}\bentirely\b"
                          r"|\bpass (what|whatever|everything) comes in\b"
+                         r"|\bfail\b[^.;]{0,40}\b(do not|don't|never) (give|issue|return|output) (one|it|any)\b"
                          r"|\b(role|job|task)\b[^.;]{0,15}\bis\s+(an?\s+|the\s+)?(approver|rubber|cheerleader|advocate)\b"
                          r"(\s*,?\s*not\s+(an?\s+)?\w+)?"
                          r"|\b(treat|consider|regard)\s+(every|all|each|any)\s+(\w+\s+)?(samples?|items?)\s+as\s+(if\s+)?"
