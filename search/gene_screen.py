@@ -89,7 +89,7 @@ def planted_text(text: str) -> list[str]:
     return out
 
 
-_UNCONDITIONAL = re.compile(r"\b(no matter (what|how)|regardless|in (any|every|all) cases?|when in doubt|"
+_UNCONDITIONAL = re.compile(r"\b(no matter (what|how)|regardless|anyway|nonetheless|all the same|in (any|every|all) cases?|when in doubt|"
                             r"benefit of the doubt|whatever (it|the sample|they) (says?|contains?))\b", re.IGNORECASE)
 REJECT_VERBS = {"fail", "reject", "flag", "block", "refuse", "decline", "stop", "filter", "catch", "penalise",
                 "penalize", "veto"}

@@ -348,6 +348,10 @@ def _always_pass(toks: Toks, specific: bool) -> bool:
     # "pass anything that is roughly fine" sets a standard (leniency), not an unconditional pass
     conditional = S.CONDITION.at(toks) + [j for j in _STANDARD.at(toks) if _RELATIVE.at(toks[:j]) or _FREE_RELATIVE.at(toks[:j])]
     regardless = S.sense("regardless whatever", "no matter", "in every case", "in all case").at(toks)
+    # "when a check fails, pass the sample anyway": a pass the checks do not reach
+    despite = [j for j in range(len(toks)) if toks[j].word in ("anyway", "nonetheless", "regardless")]
+    if despite and [i for i in S.PASS.at(toks) if not _verdict_refused(toks, i) and any(abs(i - j) <= 5 for j in despite)]:
+        return True
     for i in S.PASS.at(toks):
         universal = near(toks, i, S.UNIVERSAL, 6, 4) or regardless
         # the condition must bear on this pass: "approve all samples by default and only mention issues"
