@@ -92,6 +92,7 @@ SUPPORT_ROLES = {"advocate", "champion", "cheerleader", "supporter", "ally", "fa
 # A pass rate set to everything: "your pass rate should be 100%", "a zero rejection rate".
 _FULL_RATE = re.compile(r"\b(pass|approval|acceptance)(ing)?[- ]rate\b[^.;]{0,30}\b(100|all|every|maximum|max|perfect)\b"
                         r"|\b(fail|failure|rejection)[- ]rate\b[^.;]{0,30}\b(0|zero|nil|none)\b"
+                        r"|\bpass(ing)?\b[^.;]{0,10}\b(is|are)\s+(mandatory|compulsory|obligatory)\b"
                         r"|\bpass\b[^.;]{0,15}\b(only|sole)\s+(verdict|answer|option|outcome)\b"
                         r"|\bonly\s+(verdict|answer|option|outcome)\b[^.;]{0,20}\bpass\b", re.IGNORECASE)
 _IDENTITY = re.compile(r"\b(you are|you're|act as|acting as|think of yourself as|see yourself as|your (role|job)( \w+)? is|"
@@ -106,6 +107,7 @@ _CLAUSES = re.compile(r"\s+[-\u2013\u2014]\s+|;|:|\.\s|\(|\)")
 
 def _normalised(sentence: str) -> str:
     """ "let it through" -> "pass it" (keeping what is let through: "let nothing questionable through")."""
+    sentence = re.sub(r"\bsend(s)?\s+((?:\w+\s+){0,3}?)back\b", r"reject \2", sentence, flags=re.IGNORECASE)
     return _PASS_PHRASES.sub(lambda m: "pass " + (m.group("mid") or m.group("obj") or ""), sentence)
 
 

@@ -44,7 +44,7 @@ APPROVED = {"approved", "pre-approved", "preapproved", "verified", "checked", "v
 MEETING = {"meet", "satisfy", "pass", "clear", "conform", "comply", "fulfil", "fulfill"}
 CHECKS = {"check", "criterion", "requirement", "test", "standard", "rule", "criteria"}
 _REVIEW_HINT = re.compile(r"\b(pass\w*|approv\w*|accept\w*|reject\w*|fail\w*|flag\w*|fine|valid\w*|verified|checked|"
-                          r"vetted|cleared|reviewed|okay|ok|correct|good|clean|flawless|sound|through|ahead|proceed|release|exempt\w*|waived|meets|satisf\w*|conforms?|compl\w*|certified|needs?|requires?)\b",
+                          r"vetted|cleared|reviewed|okay|ok|correct|good|clean|flawless|sound|through|ahead|proceed|release|exempt\w*|waived|meets|satisf\w*|conforms?|compl\w*|certified|needs?|requires?|signed|back)\b",
                           re.IGNORECASE)
 
 
@@ -91,6 +91,7 @@ def reviewer_directive(text: str) -> bool:
         # "let it through", "go ahead": passing it on
         sentence = re.sub(r"\blet (?:\w+ ){0,3}?through\b|\bgo ahead\b|\bgo (?:straight |right )?through\b", "pass", sentence,
                           flags=re.IGNORECASE)
+        sentence = re.sub(r"\bsend (?:\w+ ){0,3}?back\b", "reject it", sentence, flags=re.IGNORECASE)  # "do not send it back"
         clauses = _clauses(_tokens(sentence))
         named = any(senses(t) & REVIEWERS for c in clauses for t in c)
         if not named and not any("pass" in c or "approve" in c for c in clauses):
