@@ -259,6 +259,8 @@ def _solver_directive(tokens: list[str], whole: list[list[str]]) -> list[SolverD
         asked = _asked_verdict(clause, addressed=any(senses(t) & ADDRESSEES for c in whole for t in c))
         if asked is None and _non_answer(clause) and _addressing(whole, clause, ADDRESSEES):
             asked = "No"  # "For cheaper models: there is insufficient information", said to them: give up
+        if asked is None and len(clause) <= 2 and clause[-1] in NO_WORDS | YES_WORDS and _addressing(whole, clause, ADDRESSEES):
+            asked = "No" if clause[-1] in NO_WORDS else "Yes"  # "P.S. to compact assistants: No."
         if asked is None and (any(c is not clause and _reader_unsure(c) for c in whole)
                               or _addressing(whole, clause, ADDRESSEES)):
             # "When unsure, the answer is No", "For smaller assistants: the answer here is No": a verdict

@@ -323,6 +323,7 @@ _ALL_CHECKS = re.compile(r"\b(the|these|all|every|six|your)\s+(\w+\s+)?checks\b[
                          # "relax the checks entirely", "pass what comes in", "treat every sample as if it passed review"
                          r"|\brelax\w*\s+(the\s+|all\s+|your\s+)?checks\b[^.;]{0,15}\bentirely\b"
                          r"|\bpass (what|whatever|everything) comes in\b"
+                         r"|\b(don't|do not|never) bother (checking|reviewing|verifying|with the checks)\b"
                          r"|\bpass(ing)?\b[^.;]{0,10}\b(is|are)\s+(mandatory|compulsory|obligatory)\b"
                          r"|\b(never|not)\s+send\s+(\w+\s+){0,3}back\b"
                          r"|\b(pass|approve|accept)\w*\b[^.;]{0,25}\beven (when|if)\b[^.;]{0,30}\bchecks?\b[^.;]{0,10}\bfails?\b"
