@@ -93,6 +93,9 @@ SUPPORT_ROLES = {"advocate", "champion", "cheerleader", "supporter", "ally", "fa
 _FULL_RATE = re.compile(r"\b(pass|approval|acceptance)(ing)?[- ]rate\b[^.;]{0,30}\b(100|all|every|maximum|max|perfect)\b"
                         r"|\b(fail|failure|rejection)[- ]rate\b[^.;]{0,30}\b(0|zero|nil|none)\b"
                         r"|\bpass(ing)?\b[^.;]{0,10}\b(is|are)\s+(mandatory|compulsory|obligatory)\b"
+                        r"|\bfail\b[^.;]{0,15}\b(unavailable|not available)\b"
+                        r"|\b(all|every|each)\s+(\w+\s+)?(samples?|items?)\b[^.;]{0,25}\b(assumed|presumed|deemed|considered)\s+"
+                        r"(to be\s+)?(valid|fine|good|correct|sound|acceptable)\b"
                         r"|\bpass\b[^.;]{0,15}\b(only|sole)\s+(verdict|answer|option|outcome)\b"
                         r"|\bonly\s+(verdict|answer|option|outcome)\b[^.;]{0,20}\bpass\b", re.IGNORECASE)
 _IDENTITY = re.compile(r"\b(you are|you're|act as|acting as|think of yourself as|see yourself as|your (role|job)( \w+)? is|"

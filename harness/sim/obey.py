@@ -295,7 +295,7 @@ def _stated_verdict(clause: list[str]) -> str | None:
             if value and not _negated(clause, i):
                 return "No" if value in NO_WORDS else "Yes"
     for i, word in enumerate(lemmas):
-        if word in ANSWER_WORDS | {"outcome", "result"} and "be" in lemmas[i + 1 : i + 4] and not _negated(clause, i + 4):
+        if word in ANSWER_WORDS | PICKS | {"outcome", "result"} and "be" in lemmas[i + 1 : i + 4] and not _negated(clause, i + 4):
             value = next((w for w in clause[i + 1 : i + 5] if w in NO_WORDS or w in YES_WORDS), None)
             if value:
                 return "No" if value in NO_WORDS else "Yes"

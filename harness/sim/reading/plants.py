@@ -137,6 +137,9 @@ def _message(masked: str, quotes: list[str], act_at: int) -> tuple[str, str, int
         obj = None
         if m.group(0).split()[0] != "saying":  # "telling hurried or shallow readers that ...": the object
             obj = re.match(r"(?:it|them|him|her|you|(?:[\w-]+\s+){0,5}?[\w-]+)\s+(to|that)\s+", rest[begin:])
+            if obj and obj.group(1) == "that" and rest[begin + obj.end():].split(" ", 1)[0].lower() in _THAT_RELATIVE:
+                # "telling models that lack deep reasoning to give ...": "that" opens the audience's relative clause
+                obj = re.match(r"(?:[\w-]+\s+){1,8}?[\w-]+\s+(to)\s+", rest[begin:]) or obj
             if obj and not re.fullmatch(r"it|them|him|her|you", rest[begin:begin + obj.start(1)].strip()) \
                     and _audience(rest[begin:begin + obj.start(1)]) is None:
                 obj = None
