@@ -142,6 +142,18 @@ _STAGE = re.compile(r"\b(validation|verification|review|reviewing|grading|markin
                     r"system|team|layer|bot|tool|checker|check|agent)s?\b", re.IGNORECASE)
 
 
+def _names_model(words: list[str]) -> bool:
+    """A model reader named anywhere in the sentence, even after a grader word ("junior reviewers and
+    entry-level tools are expected to ...")."""
+    for i, word in enumerate(words):
+        base = word[:-1] if word.endswith("s") else word
+        before = words[max(0, i - 3):i]
+        if base in MODEL_READERS or base in ("system", "program", "tool") and any(
+                w in AUTOMATED or w in CAPABILITY for w in before):
+            return True
+    return False
+
+
 def _reader(words: list[str]) -> str | None:
     """Who the sentence names as its reader: "model", "grader", "you", or None."""
     joined = " ".join(words)
@@ -264,7 +276,8 @@ def findings(sentence: str, field: str) -> list[str]:
     grading = _grading(words) or _grades_the_answer(sentence, words)
     passing = bool(_PASSING.search(sentence))
     process = verdict or gives_up or grading
-    if reader == "model" and (directive or process or _has(words, CAPABILITY)):
+    if reader == "model" and (directive or process or _has(words, CAPABILITY)) or (
+            reader == "grader" and directive and _has(words, CAPABILITY) and _names_model(words)):
         out.append("addressed to a model")
     # A grader word may be a person of the case ("Leila Novak is not a chartered auditor"): only the
     # grading itself, not a verdict on the case, makes the sentence one addressed to a grader.
