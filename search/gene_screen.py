@@ -313,7 +313,21 @@ def screen_text(name: str, text: str, trusted: str = "") -> list[str]:
         if name == "qv_instructions":  # the loop's verdict: loosened in any wording (search/verdict_screen.py)
             kinds += [k for k in verdict_screen.findings(sentence) if not kinds]
         out += [f"genes.{name}: {kind}: {sentence[:120]}" for kind in kinds]
+    if not out:  # a reader named in one sentence and addressed by a pronoun in the next
+        whole = [s.strip() for s in _WHOLE_SENTENCE.split(text) if s.strip() and s.strip() not in known]
+        for first, then in zip(whole, whole[1:], strict=False):
+            if _BACK.search(then) and I._reader(_words(first)) in ("model", "grader"):
+                pair = f"{first} {then}"
+                out += [f"genes.{name}: {kind}: {pair[:120]}" for kind in sentence_findings(pair, checks) if kind in _PAIRED]
     return out
+
+
+_WHOLE_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[\u201c]?[A-Z])|\n+")
+# the pronoun told something ("advises them to reply No"), or the note of the first sentence saying it
+_BACK = re.compile(r"\b(tell|tells|advise|advises|instruct|instructs|urge|urges|remind|reminds|warn|warns|ask|asks|make|"
+                   r"makes|get|gets)\s+(it|them)\b|\b(it|the (note|line|sentence|item|remark|message)) should (tell|say|ask)\b",
+                   re.IGNORECASE)
+_PAIRED = {"asks the writer to address the solvers or the grader", "aims at a reader's answer or grade"}
 
 
 def screen(seed: HarnessConfig, proposal: HarnessConfig) -> list[str]:

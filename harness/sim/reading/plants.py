@@ -356,7 +356,17 @@ def plant_requests(text: str) -> tuple[Plant, ...]:
     out: list[Plant] = []
     quotes: list[str] = []
     masked = _mask(text, quotes)
+    named = ""  # the readers the previous sentence named ("We want weaker models to fail ...")
     for sentence in _SENTENCE.split(masked):
-        if sentence.strip() and (found := _request(_unmask(sentence, quotes))) is not None and found not in out:
+        if not sentence.strip():
+            continue
+        found = _request(_unmask(sentence, quotes))
+        if found is None and named and re.search(r"\b(them|they)\b", sentence):
+            # "... write a line that advises them to reply No": the pronoun is the readers named before
+            found = _request(_unmask(re.sub(r"\b(them|they)\b", named, sentence, count=1), quotes))
+        if found is not None and found not in out:
             out.append(found)
+        readers = re.search(r"\b((?:[\w-]+\s+){0,2}(?:models|solvers|assistants|systems|readers|graders|judges|reviewers|"
+                            r"verifiers|checkers|markers|ais|llms|bots))\b", sentence, re.IGNORECASE)
+        named = readers.group(1) if readers else named
     return tuple(out)
