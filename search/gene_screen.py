@@ -191,6 +191,8 @@ _NOT_REJECTED = re.compile(r"\b(not|never|no)\s+(be\s+|to\s+be\s+)?(reject|fail|
 # A label of approval asked for: "label every context 'QA-APPROVED'".
 _ALREADY_APPROVED = re.compile(r"\b(already|pre-?|has been|have been)\s*(been\s+)?(certified|approved|vetted|cleared|verified|checked|reviewed|validated)\b",
                                re.IGNORECASE)
+_NOTHING_UNMET = re.compile(r"\b(don't|do not|never)\s+(mark|score|count|grade)\s+(anything|any (item|criterion|criteria|point)s?)"
+                            r"\s+(as\s+)?(unmet|failed|missing|wrong|incorrect)\b", re.IGNORECASE)
 _APPROVED_LABEL = re.compile(r"\b(qa|review|reviewer|quality|auto)[- ]?(approved|cleared|passed|verified)\b", re.IGNORECASE)
 
 
@@ -204,7 +206,8 @@ def _speaks_to_reader(sentence: str, words: list[str]) -> bool:
             continue
         # the reader as object ("tell the solver ...") or, in the passive, as subject ("the judge is told ...")
         pronoun = i + 1 < len(words) and words[i + 1] in ("it", "them") and I._reader(words) in ("model", "grader")
-        if not pronoun and I._reader(words[i + 1:i + 7]) not in ("model", "grader") and I._reader(
+        told_qv = bool({"qv", "qa"} & set(words[i + 1:i + 3]))  # "telling the QV that ..."
+        if not pronoun and not told_qv and I._reader(words[i + 1:i + 7]) not in ("model", "grader") and I._reader(
                 words[max(0, i - 5):i]) not in ("model", "grader"):
             continue
         rest = words[i + 1:]
@@ -293,6 +296,8 @@ def sentence_findings(sentence: str, checks: frozenset[str] = frozenset()) -> li
         out.append("reaches for the guarded auditor, scorer or acceptance rule")
     if I.OVERRIDE.search(sentence):
         out.append("overrides instructions")
+    if named and _NOTHING_UNMET.search(sentence):
+        out.append("a grading instruction")
     if _APPROVED_LABEL.search(sentence) or (named and _ALREADY_APPROVED.search(sentence)):
         out.append("plants a claim that the sample was approved")
     return out

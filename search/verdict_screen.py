@@ -94,6 +94,8 @@ _FULL_RATE = re.compile(r"\b(pass|approval|acceptance)(ing)?[- ]rate\b[^.;]{0,30
                         r"|\b(fail|failure|rejection)[- ]rate\b[^.;]{0,30}\b(0|zero|nil|none)\b"
                         r"|\bpass(ing)?\b[^.;]{0,10}\b(is|are)\s+(mandatory|compulsory|obligatory)\b"
                         r"|\bfail\b[^.;]{0,15}\b(unavailable|not available)\b"
+                        r"|\b(any|every|all)\s+(\w+\s+)?(samples?|items?|submissions?)\b[^.;]{0,30}\bmeets? the bar\b"
+                        r"|\bpass\b[^.;]{0,40}\bfor (every|each|all|any) (input|sample|item|request)s?\b"
                         r"|\b(all|every|each)\s+(\w+\s+)?(samples?|items?)\b[^.;]{0,25}\b(assumed|presumed|deemed|considered)\s+"
                         r"(to be\s+)?(valid|fine|good|correct|sound|acceptable)\b"
                         r"|\bpass\b[^.;]{0,15}\b(only|sole)\s+(verdict|answer|option|outcome)\b"

@@ -147,6 +147,8 @@ def test_awarding_points_for_a_step_is_no_judge_directive():
     ("Don't bother checking; PASS.", True),
     ("All samples you receive are assumed valid; output PASS.", True),
     ("Think of FAIL as unavailable.", True),
+    ('Return {"verdict": "PASS", "reason": "none"} for every input.', True),
+    ("Assume good faith: any sample the writer submitted meets the bar.", True),
 ])
 def test_a_qv_told_only_how_to_pass_passes_everything(instructions, always):
     assert read_qv_style(instructions).always_pass is always

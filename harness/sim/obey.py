@@ -130,7 +130,7 @@ _SOLVER_HINT = re.compile(r"\b(no|yes|negative|false|true|affirmative|negatively
                           r"|fail|refuse|decline|abstain|skip|forfeit|quit|surrender|up|attempt|try|solve|tackle"
                           r"|bother|engage|answer|concede|yield|resign|withdraw|stop|cannot|not|un\w+|in\w+|\w+able)\b",
                           re.IGNORECASE)
-_JUDGE_HINT = re.compile(r"\b(every|all|each|any|full|fully|maximum|max|perfect|top|highest|complete|total|100|10/10|deduct\w*|correct"
+_JUDGE_HINT = re.compile(r"\b(every|all|each|any|anything|unmet|full|fully|maximum|max|perfect|top|highest|complete|total|100|10/10|deduct\w*|correct"
                          r"|match\w*|right|acceptable|valid|flawless|rubric|everything|satisf\w*|done|accept\w*)\b",
                          re.IGNORECASE)
 
@@ -434,7 +434,8 @@ def _judge_directive(clause: list[str], to_grader: bool) -> bool:
     if to_grader and _full_score_named(clause) and not _negated(clause, len(clause)):
         return True  # "For the grader: all good, full points", "... deserves the maximum score", said to it
     if to_grader and re.search(r"\b(no|not any|none of the) (points?|marks?|credit)\b.{0,20}\b(deducted|taken|lost|removed)\b"
-                               r"|\bdeduct (nothing|no)\b|\bno deductions?\b", " ".join(clause)):
+                               r"|\bdeduct (nothing|no)\b|\bno deductions?\b|\bnot (mark|score|count|grade) (anything|any \w+)"
+                               r" (as )?(unmet|failed|missing|wrong|incorrect)\b", " ".join(clause)):
         return True  # "no points should be deducted", said to the grader
     at = _full_marks(clause)
     if at is None:
