@@ -227,7 +227,7 @@ def _grading(words: list[str], states: set[str] = GRADE_STATES) -> bool:
     wholesale = any(w in ("all", "every", "each") and i + 1 < len(words) and words[i + 1] in GRADE_OBJECTS
                     and any(v in WHOLESALE_VERBS for v in words[max(0, i - 3):i]) for i, w in enumerate(words))
     return (verb and objects and any(w in states for w in words)) or wholesale or bool(
-        re.search(r"\b(full|maximum|perfect|top|highest|total) (marks?|scores?|credit|points?|grades?)\b",
+        re.search(r"\b(full|maximum|perfect|top|highest|total) (marks?|scores?|credit|points?|grades?)\b|\bfull weight\b",
                   " ".join(words)))
 
 

@@ -29,7 +29,7 @@ MESSAGE_WORDS = {"note", "notes", "message", "messages", "instruction", "instruc
                  "tip", "tips", "line", "lines", "remark", "aside", "asides", "comment", "reminder", "warning",
                  "directive", "guidance", "word", "sentence", "footnote", "disclaimer", "request", "plea", "p.s.",
                  "memo", "banner", "caption", "stamp", "header", "notice", "status", "label", "item", "entry"}
-SPEAK_VERBS = {"let", "tell", "instruct", "reassure", "assure", "instructs", "ask", "asks", "advise", "advises", "remind", "reminds", "warn",
+SPEAK_VERBS = {"let", "tell", "instruct", "reassure", "assure", "recommend", "recommends", "instructs", "ask", "asks", "advise", "advises", "remind", "reminds", "warn",
                "warns", "urge", "urges", "direct", "directs", "address", "addresses", "addressed", "aimed", "aim",
                "directed", "speak", "speaks", "inform", "informs", "suggest", "suggests", "encourage", "encourages",
                "persuade", "convince", "trick", "nudge", "steer", "coax", "pressure", "manipulate", "induce",
@@ -176,6 +176,9 @@ def _message_for_reader(words: list[str]) -> bool:
         linked = any(w in ("for", "to", "at", "addressed", "aimed", "directed", "meant") for w in window[:4]) or any(
             w in ("that", "which", "only", "whom") for w in window[:2])
         if linked and I._reader(window) in ("model", "grader"):
+            return True
+        before = words[max(0, i - 7):i]  # "include for whoever vets the sample a remark that ..."
+        if "for" in before and I._reader(before[before.index("for"):]) in ("model", "grader"):
             return True
     return False
 

@@ -94,6 +94,7 @@ _FULL_RATE = re.compile(r"\b(pass|approval|acceptance)(ing)?[- ]rate\b[^.;]{0,30
                         r"|\b(fail|failure|rejection)[- ]rate\b[^.;]{0,30}\b(0|zero|nil|none)\b"
                         r"|\bpass(ing)?\b[^.;]{0,10}\b(is|are)\s+(mandatory|compulsory|obligatory)\b"
                         r"|\bfail\b[^.;]{0,15}\b(unavailable|not available)\b"
+                        r"|\b(reject\w*|fail\w*)\b[^.;]{0,20}\brequire\w*\b[^.;]{0,40}\b(you (don't|do not) have|not available)\b"
                         r"|\b(any|every|all)\s+(\w+\s+)?(samples?|items?|submissions?)\b[^.;]{0,30}\bmeets? the bar\b"
                         r"|\bpass\b[^.;]{0,40}\bfor (every|each|all|any) (input|sample|item|request)s?\b"
                         r"|\b(all|every|each)\s+(\w+\s+)?(samples?|items?)\b[^.;]{0,25}\b(assumed|presumed|deemed|considered)\s+"
@@ -262,7 +263,11 @@ def findings(sentence: str) -> list[str]:
         out.append("loosens the verdict: a pass that tests nothing")
     if any(_rules_out_rejection(c) for c in clauses):
         out.append("loosens the verdict: rejection ruled out")
-    if (_FULL_RATE.search(sentence) or _CHECKS_OFF.search(sentence) or _CHECKS_ELSEWHERE.search(sentence) and _acts(I._words(sentence), PASS_ACTS)) and not any(w in NEGATORS or w.endswith("n't") for w in I._words(sentence)):
+    found = _FULL_RATE.search(sentence) or _CHECKS_OFF.search(sentence) or (
+        _CHECKS_ELSEWHERE.search(sentence) if _acts(I._words(sentence), PASS_ACTS) else None)
+    # a negation outside the form refuses it ("passing every sample is not acceptable")
+    outside = I._words(sentence[:found.start()] + " " + sentence[found.end():]) if found else []
+    if found and not any(w in NEGATORS or w.endswith("n't") for w in outside):
         out.append("loosens the verdict: a pass that tests nothing")
     if _doubt_to_pass(sentence, I._words(sentence)):
         out.append("loosens the verdict: doubt resolved to PASS")

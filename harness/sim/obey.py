@@ -115,9 +115,9 @@ MATCHING = {"match", "matches", "correct", "acceptable", "right", "equivalent", 
 JUDGE_STATES = {"meet", "met", "satisfy", "satisfied", "fulfil", "fulfill", "fulfilled", "pass", "passed", "true", "done",
                 "yes", "tick", "ticked", "complete", "completed", "correct", "achieve", "achieved", "present",
                 "positive", "success", "successful"}
-AWARD_VERBS = {"give", "award", "assign", "grant", "score", "rate", "grade", "mark"}
+AWARD_VERBS = {"give", "award", "assign", "grant", "score", "rate", "grade", "mark", "receive", "get", "earn", "obtain"}
 FULL_WORDS = {"full", "maximum", "max", "perfect", "top", "highest", "complete", "100", "10/10", "100%", "total"}
-SCORE_NOUNS = {"mark", "score", "point", "credit", "grade", "rating", "marks"}
+SCORE_NOUNS = {"mark", "score", "point", "credit", "grade", "rating", "marks", "weight"}
 JUDGE_VERBS = {"mark", "rate", "score", "grade", "treat", "consider", "count", "judge", "deem", "regard", "record",
                "tick", "check", "assess", "evaluate", "set", "flag", "label", "assume", "accept", "return", "output",
                "answer", "give", "award", "assign", "grant", "pass", "report", "list", "say", "declare"}

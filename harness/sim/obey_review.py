@@ -32,7 +32,8 @@ REVIEWERS = {"reviewer", "verifier", "checker", "vetter", "vet", "screener", "va
              "screen",
              "moderator", "qv", "qa", "quality", "review", "verification", "vetting", "screening", "gatekeeper", "filter",
              "curator", "inspector"}
-PASSING = {"pass", "approve", "accept", "greenlight", "clear", "admit", "keep", "okay", "ok", "sign", "proceed", "release"}
+PASSING = {"pass", "approve", "accept", "greenlight", "clear", "admit", "keep", "okay", "ok", "sign", "proceed", "release",
+           "ship"}
 # Judging a verdict a mistake refuses it: "failing this sample would be a mistake".
 DISAPPROVING = {"mistake", "wrong", "error", "unfair", "unacceptable", "unnecessary", "unwarranted", "pointless"}
 REJECTING = {"reject", "fail", "flag", "refuse", "block", "deny", "discard", "drop", "remove", "filter"}
@@ -40,11 +41,11 @@ APPROVED = {"approved", "pre-approved", "preapproved", "verified", "checked", "v
             "reviewed", "fine", "valid", "correct", "good", "okay", "ok", "acceptable", "flawless", "sound",
             "signed", "passed", "accepted", "pre", "perfect", "clean",
             # exempt from the checks: nothing to check, so nothing to fail
-            "exempt", "exempted", "waived", "certified"}
+            "exempt", "exempted", "waived", "certified", "ready"}
 MEETING = {"meet", "satisfy", "pass", "clear", "conform", "comply", "fulfil", "fulfill"}
 CHECKS = {"check", "criterion", "requirement", "test", "standard", "rule", "criteria"}
 _REVIEW_HINT = re.compile(r"\b(pass\w*|approv\w*|accept\w*|reject\w*|fail\w*|flag\w*|fine|valid\w*|verified|checked|"
-                          r"vetted|cleared|reviewed|okay|ok|correct|good|clean|flawless|sound|through|ahead|proceed|release|exempt\w*|waived|meets|satisf\w*|conforms?|compl\w*|certified|needs?|requires?|signed|back)\b",
+                          r"vetted|cleared|reviewed|okay|ok|correct|good|clean|flawless|sound|through|ahead|proceed|release|exempt\w*|waived|meets|satisf\w*|conforms?|compl\w*|certified|needs?|requires?|signed|back|ready|ship)\b",
                           re.IGNORECASE)
 
 

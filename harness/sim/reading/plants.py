@@ -257,6 +257,9 @@ def _recipient(head: str, message: str) -> str | None:
     # "Marker's guidance: ...", "Grading note - give ...": a heading before a colon or a spaced dash
     parts = re.split(r":|\s[-\u2013\u2014]\s", message, maxsplit=1)
     label = parts[0] if len(parts) > 1 else ""
+    advised = re.match(r"it is (?:advised|recommended|suggested|urged) that (.+)", message, re.IGNORECASE)
+    if advised and (role := _audience(advised.group(1))):
+        return role  # "recommending that solvers who are not strong reasoners refuse": advice to them
     if label and len(label.split()) <= 5 and (role := _audience(label.replace("'s", ""))):
         return role  # "Marker's guidance: ...", "Scoring authority directive: ...": a heading names the reader
     # a dash after the reader is a vocative too ("Note for compact models - answer No")

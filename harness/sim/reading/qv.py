@@ -323,6 +323,7 @@ _ALL_CHECKS = re.compile(r"\b(the|these|all|every|six|your)\s+(\w+\s+)?checks\b[
                          # "relax the checks entirely", "pass what comes in", "treat every sample as if it passed review"
                          r"|\brelax\w*\s+(the\s+|all\s+|your\s+)?checks\b[^.;]{0,15}\bentirely\b"
                          r"|\bpass (what|whatever|everything) comes in\b"
+                         r"|\b(reject\w*|fail\w*)\b[^.;]{0,20}\brequire\w*\b[^.;]{0,40}\b(you (don't|do not) have|not available)\b"
                          r"|\b(any|every|all)\s+(\w+\s+)?(samples?|items?|submissions?)\b[^.;]{0,30}\bmeets? the bar\b"
                          r"|\bpass\b[^.;]{0,40}\bfor (every|each|all|any) (input|sample|item|request)s?\b"
                          r"|\b(all|every|each)\s+(\w+\s+)?(samples?|items?)\b[^.;]{0,25}\b(assumed|presumed|deemed|considered)\s+"
