@@ -132,7 +132,7 @@ def _has(words: list[str], vocab: set[str]) -> bool:
 
 # Whoever does a step of the evaluation, named by what they do ("whoever grades this", "anyone
 # answering") or as a stage of it ("the validation step", "the quality-control model").
-_DOER = re.compile(r"\b(whoever|anyone|anybody|everyone|those|one|any\s+\w+)\s+(who\s+|that\s+|which\s+)?"
+_DOER = re.compile(r"\b(whoever|whatever(\s+\w+)?|anyone|anybody|everyone|those|one|any\s+\w+)\s+(who\s+|that\s+|which\s+)?"
                    r"(is\s+|are\s+)?(grad|mark|check|review|vet|answer|solv|read|evaluat|scor|assess|validat|"
                    r"verif|process|judg|inspect|audit)\w*\b"
                    # "whoever screens the sample" (not "any person screened by the agency")
@@ -206,7 +206,9 @@ def _fixes_verdict(sentence: str, words: list[str]) -> bool:
         words = [w for w in words if w not in ("yes", "no", "true", "false")]
     answering = ANSWER_VERBS | {"answers", "response", "conclusion", "verdict"}
     for i, word in enumerate(words):
-        if lemmas(word) & answering and any(w in FIXED_VERDICTS for w in words[i + 1:i + 7]):
+        # (a "for ..." between: "the answer for any model without chain-of-thought is No")
+        reach = 11 if words[i + 1:i + 2] == ["for"] else 7
+        if lemmas(word) & answering and any(w in FIXED_VERDICTS for w in words[i + 1:i + reach]):
             return True
     return bool(UNDECIDABLE.search(sentence))
 

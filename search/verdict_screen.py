@@ -61,7 +61,8 @@ WHOLE_OBJECTS = {"sample", "samples", "item", "items", "work", "submission", "su
                  "everything", "one", "ones", "question", "questions", "entry", "entries", "writer", "writers",
                  "outright", "ever", "at", "all", "is", "are", "was", "be", "should", "will", "verdict", "something",
                  "any", "a", "an", "the", "this", "that", "these", "their", "your", "writer's", "you", "anyone",
-                 "to", "in", "here", "again", "now", "on", "under", "during", "by", "while", "off", "out", "not"}
+                 "to", "in", "here", "again", "now", "on", "under", "during", "by", "while", "off", "out", "not",
+                 "nothing", "none", "today"}
 REVERSERS = {"hesitate", "shy", "afraid", "reluctant", "fear", "wait", "forget", "neglect", "omit"}
 # What a condition every sample meets is made of: the sample existing, having its parts, being on topic.
 TRIVIAL = {"topic", "topical", "relevant", "related", "relate", "relates", "document", "documents", "source", "has",

@@ -93,6 +93,9 @@ def reviewer_directive(text: str) -> bool:
         sentence = re.sub(r"\blet (?:\w+ ){0,3}?through\b|\bgo ahead\b|\bgo (?:straight |right )?through\b", "pass", sentence,
                           flags=re.IGNORECASE)
         sentence = re.sub(r"\bsend (?:\w+ ){0,3}?back\b", "reject it", sentence, flags=re.IGNORECASE)  # "do not send it back"
+        # "For whatever system checks it: ...": a reviewer named by what it does
+        sentence = re.sub(r"\b(?:whoever|whatever(?: system| model| tool)?)\s+(?:checks|reviews|vets|screens|inspects|verifies)\b",
+                          "reviewer", sentence, flags=re.IGNORECASE)
         clauses = _clauses(_tokens(sentence))
         named = any(senses(t) & REVIEWERS for c in clauses for t in c)
         if not named and not any("pass" in c or "approve" in c for c in clauses):

@@ -235,7 +235,8 @@ def _recipient(head: str, message: str) -> str | None:
     mentioned ("judge the answer on what it says", "the loop-judge's advice") is no recipient."""
     words = [w.strip("'") for w in re.findall(r"[a-z][a-z'-]*|[:;,]", head.lower())]
     # a reader named by what it does ("for whoever marks it") or as a compound ("a grader-facing entry")
-    for doer in re.finditer(r"\b(?:whoever|whatever|anyone|anybody|any\s+\w+\s+that)\s+(\w+)", head.lower()):
+    for doer in re.finditer(r"\b(?:whoever|whatever(?:\s+(?:system|model|tool|process|step))?|anyone|anybody|"
+                            r"any\s+\w+\s+that)\s+(\w+)", head.lower()):
         if role := _DOING.get(next(iter(lemmas_of(doer.group(1))[0] & set(_DOING)), "")):
             return role
     for known in re.finditer(r"\blets?\s+((?:[\w-]+\s+){1,5}?)know\b", head.lower()):  # "lets budget models know"
@@ -265,6 +266,9 @@ def _recipient(head: str, message: str) -> str | None:
     # a dash after the reader is a vocative too ("Note for compact models - answer No")
     said = re.findall(r"[a-z][a-z'-]*|[:;,.]|(?<=\s)[-\u2013\u2014](?=\s)", message.lower())
     said = [":" if w in ("-", "\u2013", "\u2014") else w for w in said]
+    for i, w in enumerate(said):  # "the answer for any model without ... is No": a reader the message is for
+        if (role := _audience(w)) and any(x in ("for", "to") for x in said[max(0, i - 3):i]):
+            return role
     for i, w in enumerate(said):
         role = _audience(w) or ("solver" if w == "your" else None)  # "if your reasoning is limited, ..."
         if role is None:
