@@ -92,7 +92,7 @@ SUPPORT_ROLES = {"advocate", "champion", "cheerleader", "supporter", "ally", "fa
                  "rubber", "approver"}  # "be a rubber stamp", "your role today is approver"
 # A pass rate set to everything: "your pass rate should be 100%", "a zero rejection rate".
 _FULL_RATE = re.compile(r"\b(pass|approval|acceptance)(ing)?[- ]rate\b[^.;]{0,30}\b(100|all|every|maximum|max|perfect)\b"
-                        r"|\b(fail|failure|rejection)[- ]rate\b[^.;]{0,30}\b(0|zero|nil|none)\b"
+                        r"|\b(fail|failure|rejection)s?[- ](rate|count|number)\b[^.;]{0,30}\b(0|zero|nil|none)\b"
                         r"|\bpass(ing)?\b[^.;]{0,10}\b(is|are)\s+(mandatory|compulsory|obligatory)\b"
                         r"|\bfail\b[^.;]{0,15}\b(unavailable|not available)\b"
                         r"|\b(reject\w*|fail\w*)\b[^.;]{0,20}\brequire\w*\b[^.;]{0,40}\b(you (don't|do not) have|not available)\b"

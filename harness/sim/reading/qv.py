@@ -311,6 +311,7 @@ _ALL_CHECKS = re.compile(r"\b(the|these|all|every|six|your)\s+(\w+\s+)?checks\b[
                          r"|\b(skip|ignore|disregard|drop|forget)\s+(all\s+|the\s+|these\s+|your\s+)+(\w+\s+)?checks\b"
                          r"|\brubber[- ]stamp|\b(pass(ing)?|approval|acceptance)[- ]rate\b[^.;]{0,30}\b(100|all|every|maximum)\b"
                          r"|^(fail|reject|flag) (nothing|none)\b"
+                         r"|\b(fail|failure|rejection)s? (count|rate|number)\b[^.;]{0,15}\b(zero|0|nil|none)\b"
                          # "PASS is the only verdict you may give"; "consider every sample acceptable"
                          r"|\b(review|reviewing|checking|the checks|vetting)\b[^.;]{0,15}\b(formality|box-ticking)\b"
                          # "every sample gets the green light", "say yes to samples", "deeper checks happen elsewhere"
