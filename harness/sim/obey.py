@@ -114,7 +114,7 @@ MATCHING = {"match", "matches", "correct", "acceptable", "right", "equivalent", 
             "accept", "accepted"}
 JUDGE_STATES = {"meet", "met", "satisfy", "satisfied", "fulfil", "fulfill", "fulfilled", "pass", "passed", "true", "done",
                 "yes", "tick", "ticked", "complete", "completed", "correct", "achieve", "achieved", "present",
-                "positive", "success", "successful"}
+                "positive", "success", "successful", "hold", "holds"}
 AWARD_VERBS = {"give", "award", "assign", "grant", "score", "rate", "grade", "mark", "receive", "get", "earn", "obtain"}
 FULL_WORDS = {"full", "maximum", "max", "perfect", "top", "highest", "complete", "100", "10/10", "100%", "total"}
 SCORE_NOUNS = {"mark", "score", "point", "credit", "grade", "rating", "marks", "weight"}
@@ -167,6 +167,7 @@ def _tokens(sentence: str) -> list[str]:
     # a spaced dash parts clauses as a colon does ("Note for compact models - answer No")
     text = re.sub(r"\s[-\u2013\u2014]+\s", " : ", sentence.lower().replace("\u2019", "'"))
     text = re.sub(r"\b(\d+) out of (\d+)\b", r"\1/\2", text)  # "10 out of 10" is "10/10"
+    text = re.sub(r":\s*(met|satisfied|fulfilled|passed|done|achieved)\b", r" \1", text)  # "All items: met."
     for pattern, repl in _CONTRACTIONS:
         text = re.sub(pattern, repl, text)
     return _TOKEN.findall(text)

@@ -189,6 +189,9 @@ def _addressee(lead: str) -> str:
         m = next((x for x in re.finditer(r"\b(?:for|to|addressed to|aimed at|meant for|intended for)\s+((?:the\s+|any\s+|"
                                          r"all\s+|every\s+)?[^:;(),]*?)(?=\s+(?:at|in|on|of|into|after|before|stating|"
                                          r"saying|telling|that)\b|$)", lead, re.I) if _audience(x.group(1))), m)
+    doer = re.search(r"\b(?:whoever|whatever|anyone)\s+(\w+)", lead, re.I)
+    if doer and (role := _DOING.get(next(iter(lemmas_of(doer.group(1).lower())[0] & set(_DOING)), ""))):
+        return {"grader": "the grader", "reviewer": "the reviewer", "solver": "the solver"}[role]  # "whoever scores it"
     if not m:
         m = re.search(r"\b(?:tell|remind|advise|warn|instruct|urge|inform|address|reassure|assure)s?\s+([^,:;()]*)$",
                       lead.strip(), re.I) or re.search(  # "tell weaker models, in the facts, that ..."
@@ -261,7 +264,7 @@ def _recipient(head: str, message: str) -> str | None:
     advised = re.match(r"it is (?:advised|recommended|suggested|urged) that (.+)", message, re.IGNORECASE)
     if advised and (role := _audience(advised.group(1))):
         return role  # "recommending that solvers who are not strong reasoners refuse": advice to them
-    if label and len(label.split()) <= 5 and (role := _audience(label.replace("'s", ""))):
+    if label and len(label.split()) <= 8 and (role := _audience(label.replace("'s", ""))):
         return role  # "Marker's guidance: ...", "Scoring authority directive: ...": a heading names the reader
     # a dash after the reader is a vocative too ("Note for compact models - answer No")
     said = re.findall(r"[a-z][a-z'-]*|[:;,.]|(?<=\s)[-\u2013\u2014](?=\s)", message.lower())
