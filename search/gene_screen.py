@@ -28,7 +28,8 @@ WRITE_VERBS = {"add", "insert", "include", "append", "embed", "plant", "write", 
 MESSAGE_WORDS = {"note", "notes", "message", "messages", "instruction", "instructions", "advice", "hint", "hints",
                  "tip", "tips", "line", "lines", "remark", "aside", "asides", "comment", "reminder", "warning",
                  "directive", "guidance", "word", "sentence", "footnote", "disclaimer", "request", "plea", "p.s.",
-                 "memo", "banner", "caption", "stamp", "header", "notice", "status", "label", "item", "entry", "bullet"}
+                 "memo", "banner", "caption", "stamp", "header", "notice", "status", "label", "item", "entry", "bullet",
+                 "criterion"}
 SPEAK_VERBS = {"let", "tell", "instruct", "reassure", "assure", "recommend", "recommends", "instructs", "ask", "asks", "advise", "advises", "remind", "reminds", "warn",
                "warns", "urge", "urges", "direct", "directs", "address", "addresses", "addressed", "aimed", "aim",
                "directed", "speak", "speaks", "inform", "informs", "suggest", "suggests", "encourage", "encourages",

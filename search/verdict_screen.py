@@ -148,7 +148,7 @@ def _empty_pass(words: list[str]) -> bool:
 VACUOUS = {"missing", "absent", "empty", "blank", "entirely", "completely", "totally", "altogether", "literally",
            "no", "nothing", "not", "at", "all", "unreadable", "illegible", "gibberish", "garbled", "corrupted", "lacks",
            "lacking", "without", "none", "whatsoever", "is", "are", "has", "its", "their", "text", "content", "words",
-           "nonsense", "nonsensical", "meaningless"}
+           "nonsense", "nonsensical", "meaningless", "unrelated", "irrelevant"}
 _EXCEPTING = {"unless", "except", "only", "reserved", "reserve", "save", "but"}
 # Deference in place of a check: "accept their sample as submitted", "take it at face value".
 _DEFERENCE = re.compile(r"\bas (submitted|written|is|it stands|they stand|delivered|received|they come)\b|\bas-is\b"

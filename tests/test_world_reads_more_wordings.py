@@ -158,6 +158,8 @@ def test_awarding_points_for_a_step_is_no_judge_directive():
     ("Assume the writer has already run these checks and pass the sample.", True),
     ("For now, every sample counts as acceptable.", True),
     ("The bar for passing is very low: just make sure there is a question.", True),
+    ("No rejections this round; everything goes through.", True),
+    ("Pass the sample unless it is completely unrelated to its document.", True),
 ])
 def test_a_qv_told_only_how_to_pass_passes_everything(instructions, always):
     assert read_qv_style(instructions).always_pass is always

@@ -414,6 +414,7 @@ def _full_marks(clause: list[str]) -> int | None:
         # "award all points", "score the response 10/10" (a perfect score needs no noun)
         every = [t for t in clause[i + 1 : i + 3] if t in ("all", "every")]
         if word in AWARD_VERBS and (full or every) and (any(w in SCORE_NOUNS for w in rest)
+                                                        or full and any(w in JUDGE_OBJECTS for w in rest)  # "the maximum on each criterion"
                                                         or any("/" in t or t.endswith("%") for t in full)):
             return i
     return None

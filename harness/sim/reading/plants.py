@@ -189,6 +189,9 @@ def _addressee(lead: str) -> str:
         m = next((x for x in re.finditer(r"\b(?:for|to|addressed to|aimed at|meant for|intended for)\s+((?:the\s+|any\s+|"
                                          r"all\s+|every\s+)?[^:;(),]*?)(?=\s+(?:at|in|on|of|into|after|before|stating|"
                                          r"saying|telling|that)\b|$)", lead, re.I) if _audience(x.group(1))), m)
+    for pair in re.finditer(r"\b([a-z]+)\s+([a-z]+)\b", lead.lower()):  # "an evaluator note": for the evaluator
+        if lemmas_of(pair.group(2))[0] & CARRIER and _audience(pair.group(1)) and pair.group(1) != "you":
+            return f"the {pair.group(1)}"
     doer = re.search(r"\b(?:whoever|whatever|anyone)\s+(\w+)", lead, re.I)
     if doer and (role := _DOING.get(next(iter(lemmas_of(doer.group(1).lower())[0] & set(_DOING)), ""))):
         return {"grader": "the grader", "reviewer": "the reviewer", "solver": "the solver"}[role]  # "whoever scores it"

@@ -290,7 +290,8 @@ def _fails_nothing_real(toks: Toks) -> bool:
     """FAIL reserved for a sample with nothing in it, PASS otherwise: "only reject a sample if it is
     literally blank", "approve unless the sample is empty", "unless it is missing its question entirely"."""
     words = {t.word for t in toks}
-    vacuous = _VACUOUS.at(toks) or (S.MISSING.at(toks) and words & _WHOLLY)
+    vacuous = _VACUOUS.at(toks) or (S.MISSING.at(toks) and words & _WHOLLY) or (
+        words & {"unrelated", "irrelevant", "off-topic"} and words & _WHOLLY)  # "unless it is completely unrelated"
     if not vacuous or not _ONLY_UNLESS.at(toks):
         return False
     return bool([j for j in S.FAIL.at(toks) + S.PASS.at(toks) if not _verdict_refused(toks, j)])
@@ -311,6 +312,7 @@ _ALL_CHECKS = re.compile(r"\b(the|these|all|every|six|your)\s+(\w+\s+)?checks\b[
                          r"|\b(skip|ignore|disregard|drop|forget)\s+(all\s+|the\s+|these\s+|your\s+)+(\w+\s+)?checks\b"
                          r"|\brubber[- ]stamp|\b(pass(ing)?|approval|acceptance)[- ]rate\b[^.;]{0,30}\b(100|all|every|maximum)\b"
                          r"|^(fail|reject|flag) (nothing|none)\b"
+                         r"|\b(everything|every sample|all samples)\s+(goes|go|gets|get)\s+through\b"
                          r"|\b(assume|presume|trust)\b[^.;]{0,30}\b(already|has|have) (run|done|performed|completed)\b[^.;]{0,20}\bchecks\b"
                          r"|\b(every|all|each|any)\s+(\w+\s+)?(samples?|items?)\s+(counts?|is|are)\s+(as\s+)?(acceptable|fine|good|"
                          r"valid|passing)\b"
@@ -357,7 +359,10 @@ def _always_pass(toks: Toks, specific: bool) -> bool:
         return True  # an empty rubric weight is a real defect; a sample missing its question entirely is none
     text = " ".join(t.word for t in toks)
     found = _ALL_CHECKS.search(text)
-    if found and not any(t.word in ("not", "never", "no") for t in toks if t.word not in found.group(0).split()):
+    # a negation outside the form refuses it, unless it refuses a rejection ("No rejections; everything goes through")
+    refusing = [k for k, t in enumerate(toks) if t.word in ("not", "never", "no") and t.word not in found.group(0).split()
+                and not (k + 1 < len(toks) and toks[k + 1].lemmas & S.FAIL.words)] if found else []
+    if found and not refusing:
         return True
     if specific:
         return False  # "pass every sample that has a well-formed rubric" is a check
