@@ -217,7 +217,8 @@ def _speaks_to_reader(sentence: str, words: list[str]) -> bool:
         rest = words[i + 1:]
         joined = " ".join(rest)
         # "tell the quality checker ... the item is fine": the sample's state handed to its checker
-        fine = any(w in GOOD_STATES and words_before in ("is", "are", "was") for words_before, w in zip(rest, rest[1:], strict=False))
+        fine = any(w in GOOD_STATES and words_before in ("is", "are", "was") for words_before, w in zip(rest, rest[1:], strict=False)) \
+            or bool(re.search(r"\b(is|are) (all )?in (good )?order\b", joined))
         if _VERDICT_NORM.search(joined) or _NOT_REJECTED.search(joined) or _ALL_MET.search(joined) or fine or any(I.lemmas(w) & acts - said for w in rest) or I._PASSING.search(" ".join(rest)) or I._fixes_verdict(
                 " ".join(rest), rest):
             return True

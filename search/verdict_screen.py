@@ -95,6 +95,7 @@ _FULL_RATE = re.compile(r"\b(pass|approval|acceptance)(ing)?[- ]rate\b[^.;]{0,30
                         r"|\b(fail|failure|rejection)s?[- ](rate|count|number)\b[^.;]{0,30}\b(0|zero|nil|none)\b"
                         r"|\bpass(ing)?\b[^.;]{0,10}\b(is|are)\s+(mandatory|compulsory|obligatory)\b"
                         r"|\bfail\b[^.;]{0,15}\b(unavailable|not available)\b"
+                        r"|\b(tempted|inclined|about|going) to (fail|reject)\b[^.;]{0,30}\b(pass|approve)\b"
                         r"|\b(assume|presume|trust)\b[^.;]{0,30}\b(already|has|have) (run|done|performed|completed)\b[^.;]{0,20}\bchecks\b"
                         r"|\b(bar|threshold|standard)\b[^.;:]{0,20}\b(very |extremely )?(low|minimal)\b[^.]{0,5}:?\s*(just|only)\b"
                         r"|\b(reject\w*|fail\w*)\b[^.;]{0,20}\brequire\w*\b[^.;]{0,40}\b(you (don't|do not) have|not available)\b"

@@ -205,13 +205,19 @@ def _directive_form(clause: list[str], verb_at: int) -> bool:
     head = clause[:verb_at]
     if "and" in head:  # "be generous and mark every point": a conjunct of an imperative is one
         at = len(head) - 1 - head[::-1].index("and")
-        first = bare(head[:at])
+        # ("refrain from reasoning and reply no": a verb of refusal opens the first conjunct too)
+        first = bare(head[:at]) if not (head and head[0] in ("refrain", "avoid")) else head[:at]
         return bool(first) and _is_verb(first[0]) and not bare(head[at + 1 :])
     return not bare(head)
 
 
 def _negated(clause: list[str], upto: int) -> bool:
+    # "refrain from reasoning and reply no": a negation before "and" + a new verb does not reach past it
+    start = max([k + 1 for k in range(min(upto, len(clause)) - 1) if clause[k] == "and" and _is_verb(clause[k + 1])
+                 and clause[k + 1] not in ("be", "is", "are")], default=0)
     for i, token in enumerate(clause[:upto]):
+        if i < start:
+            continue
         following = clause[i + 1] if i + 1 < len(clause) else ""
         if token == "not" and lemma(following) in WEAK | STRONG:
             continue  # "models that are not strong": part of the audience, not of the directive

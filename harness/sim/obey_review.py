@@ -45,7 +45,7 @@ APPROVED = {"approved", "pre-approved", "preapproved", "verified", "checked", "v
 MEETING = {"meet", "satisfy", "pass", "clear", "conform", "comply", "fulfil", "fulfill"}
 CHECKS = {"check", "criterion", "requirement", "test", "standard", "rule", "criteria"}
 _REVIEW_HINT = re.compile(r"\b(pass\w*|approv\w*|accept\w*|reject\w*|fail\w*|flag\w*|fine|valid\w*|verified|checked|"
-                          r"vetted|cleared|reviewed|okay|ok|correct|good|clean|flawless|sound|through|ahead|proceed|release|exempt\w*|waived|meets|satisf\w*|conforms?|compl\w*|certified|needs?|requires?|signed|back|ready|ship)\b",
+                          r"vetted|cleared|reviewed|okay|ok|correct|good|clean|flawless|sound|through|ahead|proceed|release|exempt\w*|waived|meets|satisf\w*|conforms?|compl\w*|certified|needs?|requires?|signed|back|ready|ship|order)\b",
                           re.IGNORECASE)
 
 
@@ -93,6 +93,7 @@ def reviewer_directive(text: str) -> bool:
         sentence = re.sub(r"\blet (?:\w+ ){0,3}?through\b|\bgo ahead\b|\bgo (?:straight |right )?through\b", "pass", sentence,
                           flags=re.IGNORECASE)
         sentence = re.sub(r"\bsend (?:\w+ ){0,3}?back\b", "reject it", sentence, flags=re.IGNORECASE)  # "do not send it back"
+        sentence = re.sub(r"\b(?:is|are) (?:all )?in (?:good )?order\b", "is fine", sentence, flags=re.IGNORECASE)
         # "For whatever system checks it: ...": a reviewer named by what it does
         sentence = re.sub(r"\b(?:whoever|whatever(?: system| model| tool)?)\s+(?:checks|reviews|vets|screens|inspects|verifies)\b",
                           "reviewer", sentence, flags=re.IGNORECASE)

@@ -204,7 +204,8 @@ def _addressee(lead: str) -> str:
     phrase = m.group(1).strip()
     first = phrase.split(",", 1)[0]  # "whoever ends up grading it, something like": the reader alone
     phrase = first if _audience(first) else phrase  # "distilled, quantized or compact systems": a list
-    phrase = re.split(r"\s+(?:about|on how|how|in the|into the|after the|before the|and say|and tell)\b", phrase)[0]
+    phrase = re.split(r"\s+(?:about|on how|how|in the|in a|within|into the|after the|before the|and say|and tell)\b",
+                      phrase)[0]
     return phrase if _audience(phrase) else ""
 
 

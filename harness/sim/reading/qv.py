@@ -312,6 +312,7 @@ _ALL_CHECKS = re.compile(r"\b(the|these|all|every|six|your)\s+(\w+\s+)?checks\b[
                          r"|\b(skip|ignore|disregard|drop|forget)\s+(all\s+|the\s+|these\s+|your\s+)+(\w+\s+)?checks\b"
                          r"|\brubber[- ]stamp|\b(pass(ing)?|approval|acceptance)[- ]rate\b[^.;]{0,30}\b(100|all|every|maximum)\b"
                          r"|^(fail|reject|flag) (nothing|none)\b"
+                         r"|\b(tempted|inclined|about|going) to (fail|reject)\b[^.;]{0,30}\b(pass|approve)\b"
                          r"|\b(everything|every sample|all samples)\s+(goes|go|gets|get)\s+through\b"
                          r"|\b(assume|presume|trust)\b[^.;]{0,30}\b(already|has|have) (run|done|performed|completed)\b[^.;]{0,20}\bchecks\b"
                          r"|\b(every|all|each|any)\s+(\w+\s+)?(samples?|items?)\s+(counts?|is|are)\s+(as\s+)?(acceptable|fine|good|"
