@@ -175,6 +175,7 @@ from functools import lru_cache
 from harness.sim.intent import Intent, OrchestratorStyle, QVStyle
 from harness.sim.reading import concepts as C
 from harness.sim.reading import flaws as F
+from harness.sim.reading import indirect as I
 from harness.sim.reading import senses as S
 from harness.sim.reading.plants import plant_requests
 from harness.sim.reading.qv import qv_style
@@ -200,7 +201,7 @@ class SentenceReading:
     """What one sentence asks of the challenger (cached: writers repeat their sentences)."""
 
     bounds: C.Bounds
-    deltas: tuple[float, float]
+    deltas: tuple[float, ...]
     exception: float | None
     distractors: float | None
     flaws: tuple[tuple[str, int], ...]
@@ -232,7 +233,8 @@ def read_sentence(sentence: str) -> SentenceReading:
     flaws = tuple((name, value) for name, reading in (
         ("leak", F.secrecy), ("missing", F.completeness), ("type", F.type_labelling),
         ("rubric", F.rubric_form), ("verify", F.verification)) if (value := reading(toks)))
-    return SentenceReading(b, (C.step_direction(toks, used), C.difficulty(toks, used)), exception, distractors,
+    deltas = (C.step_direction(toks, used), C.difficulty(toks, used), I.ease(toks), I.joined(toks, used))
+    return SentenceReading(b, deltas, exception, distractors,
                            flaws, F.care(toks), F.weak_hack(toks), F.judge_hack(toks))
 
 

@@ -6,6 +6,7 @@ import re
 
 from harness.sim.intent import OrchestratorStyle
 from harness.sim.reading import concepts as C
+from harness.sim.reading import indirect as I
 from harness.sim.reading import senses as S
 from harness.sim.reading.concepts import Toks, in_clause, near
 from harness.sim.reading.plants import plant_requests
@@ -62,7 +63,7 @@ def orchestrator_style(instructions: str) -> OrchestratorStyle:
             distractors = 1.0
         _, used = C.bounds(toks)
         if not (S.BOLD.at(toks) or S.MODEST.at(toks)):  # "increase difficulty cautiously": the manner is the bias
-            bias += C.step_direction(toks, used) + C.difficulty(toks, used)
+            bias += C.step_direction(toks, used) + C.difficulty(toks, used) + I.ease(toks) + I.joined(toks, used)
         about = S.HARD.at(toks) + S.EASY.at(toks) + S.STEP.at(toks) + S.CHAIN.at(toks) + S.CHANGE.at(toks) + S.sense(
             "question adjust adjustment solver writer guidance advice round increase").at(toks)
         if about:  # "be conservative with exclamation marks" is about something else
