@@ -177,6 +177,7 @@ from harness.sim.reading import concepts as C
 from harness.sim.reading import flaws as F
 from harness.sim.reading import indirect as I
 from harness.sim.reading import senses as S
+from harness.sim.reading import social as Soc
 from harness.sim.reading.plants import plant_requests
 from harness.sim.reading.qv import qv_style
 from harness.sim.reading.roles import orchestrator_style
@@ -188,6 +189,7 @@ FLAW_FACTORS = {  # concept -> (guarding factor, asking factor) per flaw rate
     "type": ("type_mismatch", 0.3, 3.0),
     "rubric": ("malformed", 0.3, 3.0),
 }
+_WEAK_EXCEPTION, _WEAK_DISTRACTORS = 0.3, 0.6  # a social sentence's hint: a little more than the default
 _EXCEPTION = {2.0: 0.85, 1.0: 0.7, 0.5: 0.45, -0.5: 0.1, -1.0: 0.05}
 _DISTRACTORS = {2.0: 3.0, 1.0: 2.0, 0.5: 1.0, -0.5: 0.1, -1.0: 0.0}
 
@@ -204,7 +206,7 @@ class SentenceReading:
     deltas: tuple[float, ...]
     exception: float | None
     distractors: float | None
-    flaws: tuple[tuple[str, int], ...]
+    flaws: tuple[tuple[str, float], ...]  # +-1; +-0.5 in a social sentence (a weak signal)
     care: bool
     weak_hack: float | None
     judge_hack: float | None
@@ -223,17 +225,27 @@ def read_sentence(sentence: str) -> SentenceReading:
         exception = -0.5 if d == -0.5 else _EXCEPTION[d]
     distractors = None
     if counts := C.counted(toks, S.DISTRACTOR):
-        distractors = 0.0 if toks[counts[0][0]].negated else float(min(toks[counts[0][0]].number, 4))
+        distractors = C.amount(toks, counts[0][0])
     elif C.only_relevant(toks):
         distractors = 0.0
     elif (d := C.irrelevance(toks)) is not None:
         distractors = _DISTRACTORS[d]
     elif (d := C.rate_direction(toks, S.DISTRACTOR)) is not None:
         distractors = -0.5 if d == -0.5 else _DISTRACTORS[d]
+    deltas = (C.step_direction(toks, used), C.difficulty(toks, used), I.ease(toks), I.joined(toks, used))
     flaws = tuple((name, value) for name, reading in (
         ("leak", F.secrecy), ("missing", F.completeness), ("type", F.type_labelling),
         ("rubric", F.rubric_form), ("verify", F.verification)) if (value := reading(toks)))
-    deltas = (C.step_direction(toks, used), C.difficulty(toks, used), I.ease(toks), I.joined(toks, used))
+    if Soc.social(toks):  # a thank-you line: what it mentions is a weak signal (``social.py``)
+        target = b.exact if b.exact is not None else b.lo if b.lo is not None else b.hi
+        hint = 0.0 if target is None else 0.5 * ((target > 2) - (target < 2))
+        deltas = tuple(_clip(d, -0.5, 0.5) for d in deltas) + (hint,)
+        if not any(deltas):
+            deltas = (0.5 * Soc.salient(toks),)
+        b = C.Bounds()
+        exception = None if exception is None else -0.5 if exception < _WEAK_EXCEPTION else _WEAK_EXCEPTION
+        distractors = None if distractors is None else -0.5 if distractors < 0.3 else _WEAK_DISTRACTORS
+        flaws = tuple((name, 0.5 * value) for name, value in flaws)
     return SentenceReading(b, deltas, exception, distractors,
                            flaws, F.care(toks), F.weak_hack(toks), F.judge_hack(toks))
 
@@ -243,7 +255,7 @@ def apply_text(intent: Intent, text: str) -> Intent:
     depth, lo, hi = intent.depth, intent.depth_min, intent.depth_max
     ups, downs = [0.0], [0.0]
     changes: dict[str, float] = {}
-    flaw: dict[str, int] = {}
+    flaw: dict[str, float] = {}
     cared = False
     for sentence in sentences(text):
         r = read_sentence(sentence)
@@ -281,15 +293,16 @@ def apply_text(intent: Intent, text: str) -> Intent:
     if asked:
         changes["plants"] = intent.plants + tuple(p for p in asked if p not in intent.plants)
     rates = {name: getattr(intent, name) for name in ("leak", "missing", "reference_error", "malformed", "type_mismatch")}
+    w = abs(flaw.get("verify", 0))  # a weak signal (0.5) takes the square root of a factor
     if flaw.get("verify", 0) > 0:
-        rates["reference_error"] *= 0.3
-        rates["malformed"] *= 0.5
-        rates["type_mismatch"] *= 0.5
+        rates["reference_error"] *= 0.3 ** w
+        rates["malformed"] *= 0.5 ** w
+        rates["type_mismatch"] *= 0.5 ** w
     elif flaw.get("verify", 0) < 0:
-        rates["reference_error"] = min(0.5, rates["reference_error"] * 3.0)
+        rates["reference_error"] = min(0.5, rates["reference_error"] * 3.0 ** w)
     for concept, (field, guard, ask) in FLAW_FACTORS.items():
         if concept in flaw:
-            rates[field] = min(0.5, rates[field] * (guard if flaw[concept] > 0 else ask))
+            rates[field] = min(0.5, rates[field] * (guard if flaw[concept] > 0 else ask) ** abs(flaw[concept]))
     if cared:
         rates = {k: v * 0.9 for k, v in rates.items()}
     depth += _clip(max(ups) + min(downs), -3.0, 3.0)

@@ -26,6 +26,7 @@ _LT = (("fewer", "than"), ("less", "than"), ("under",), ("below",), ("shorter", 
        ("simpler", "than"))
 _BIGGER = S.sense("deep long lengthy hard difficult tough complex great high many much big large")
 _SMALLER = S.sense("shallow short brief easy simple few little low small")
+_PLENTY = S.sense("enough plenty sufficient suffice adequate ample")
 _NUMERAL_LEAD = frozenset({"a", "an", "half", "about", "around", "roughly", "approximately", "some", "good"})
 # Where a position on the chain bounds it: "at the fifth step at the earliest", "from the fourth onwards".
 _POSITION_LO = S.sense("earliest onward onwards later after beyond")
@@ -195,6 +196,8 @@ def bounds(toks: Toks) -> tuple[Bounds, set[int]]:
             kind = "hi"
             if _starts_with(words, after, _NO_MORE) or _starts_with(words, i + 1, _NO_MORE):
                 b.exact = n  # "three-step questions, and no more": that count, capped
+        if kind is None and not toks[i].negated and [j for j in in_clause(toks, i, _PLENTY) if j > head]:
+            kind = "hi"  # "a couple of steps is plenty": that many and no more
         if toks[i].negated and not (p and toks[start - len(p)].shielded):
             # "do not use more than four" = at most four; "not in a single step" = more than one;
             # any other negated exact count says nothing.
@@ -215,6 +218,25 @@ def bounds(toks: Toks) -> tuple[Bounds, set[int]]:
             b.exact = n
     _positions(toks, b, used)
     return b, used
+
+
+def amount(toks: Toks, i: int, cap: int = 4) -> float:
+    """How many of a thing a count at i asks for: "two distractors" 2, "at least two" 2, "never fewer
+    than two" 2, "at most two" 1 (none or some up to the cap), "not a single one" 0."""
+    words = [t.word for t in toks]
+    n = toks[i].number
+    kind, p = _bound_before(words, i, toks)
+    start = _numeral_start(words, i)
+    if kind is None and start < i:
+        kind, p = _bound_before(words, start, toks)
+    if kind is None:
+        start = i
+    if toks[i].negated and not (p and toks[start - len(p)].shielded):
+        kind = {"lo": "lt", "gt": "hi", "hi": "gt", "lt": "lo"}.get(kind or "exact")
+        if kind is None:
+            return 0.0  # "not a single distractor"
+    value = {"lo": n, "gt": n + 1, "hi": n / 2, "lt": (n - 1) / 2}.get(kind or "exact", n)
+    return float(min(value, cap))
 
 
 def _positions(toks: Toks, b: Bounds, used: set[int]) -> None:
