@@ -154,6 +154,9 @@ def bounds(toks: Toks) -> tuple[Bounds, set[int]]:
         pairs += counted(toks, _COUNTED_RULES)  # a named step count wins over rules counted in passing
     for i, head in sorted(set(pairs)):
         n = toks[i].number
+        lead = _numeral_start(words, i) - 1
+        if lead >= 0 and words[lead] == "by" and in_clause(toks, i, S.CHANGE):
+            continue  # "raise the depth by a step or two": an increment, read as a change
         used.update(range(min(i, head), max(i, head) + 1))
         if head + 1 < len(toks) and toks[head + 1].lemmas & {"long", "deep"}:
             used.add(head + 1)  # "four steps long" is the count, not a request for length

@@ -87,7 +87,7 @@ _PHRASE_NEGATORS = tuple(tuple(p.split()) for p in PREFIX_NEGATORS if " " in p)
 _SHIELDED = (("no", "more", "than"), ("not", "more", "than"), ("no", "fewer", "than"), ("not", "fewer", "than"),
              ("no", "less", "than"), ("not", "less", "than"), ("no", "longer", "than"), ("no", "shorter", "than"),
              ("not", "longer", "than"), ("no", "greater", "than"), ("no", "matter"), ("not", "only"),
-             ("no", "deeper", "than"), ("not", "exceeding"))
+             ("no", "deeper", "than"), ("not", "exceeding"), ("no", "doubt"), ("without", "doubt"), ("without", "a", "doubt"))
 
 _TOKEN_RE = re.compile(r"\d+\+?|[a-z]+(?:-[a-z]+)*|[.,;:()?!—–\"]")
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+|(?<=\S)\s+-\s+")
