@@ -16,7 +16,7 @@ Toks = tuple[Token, ...]
 
 _LO = (("at", "least"), ("minimum",), ("a", "minimum", "of"), ("no", "fewer", "than"), ("no", "less", "than"),
        ("not", "fewer", "than"), ("not", "less", "than"), ("upwards", "of"), ("min",))
-_GT = (("more", "than"), ("over",), ("above",), ("exceed",), ("exceeds",), ("exceeding",), ("beyond",),
+_GT = (("more", "than"), ("over",), ("above",), ("past",), ("exceed",), ("exceeds",), ("exceeding",), ("beyond",),
        ("greater", "than"), ("longer", "than"), ("deeper", "than"), ("harder", "than"), ("tougher", "than"),
        ("more", "complex", "than"), ("more", "difficult", "than"))
 _HI = (("at", "most"), ("maximum",), ("a", "maximum", "of"), ("no", "more", "than"), ("not", "more", "than"),
@@ -133,14 +133,16 @@ def counted(toks: Toks, head: S.Sense, reach: int = 4) -> list[tuple[int, int]]:
             out.append((i, nouns[0]))
         elif any(j in heads for j in _window(toks, i, 4, 0) if j < i) and not nouns:
             out.append((i, max(j for j in _window(toks, i, 4, 0) if j in heads and j < i)))
-    # "not less than three and not more than five steps": the first count shares the second's noun
+    # "not less than three and not more than five steps": the first count shares the second's noun,
     for i, t in enumerate(toks):
         if t.number is None or t.ordinal or any(k == i for k, _ in out):
             continue
-        later = [(k, h) for k, h in out if i < k <= i + 7]
-        between = {toks[j].word for j in range(i + 1, later[0][0])} if later else set()
-        if later and between & {"and", "but", "or"} and between <= _COORDINATED:
-            out.append((i, later[0][1]))
+        # ... or the first's: "not under three steps and not over five"
+        other = [(k, h) for k, h in out if i < k <= i + 7] or [(k, h) for k, h in out if i - 7 <= k < i][-1:]
+        k = other[0][0] if other else i
+        between = {toks[j].word for j in range(min(i, k) + 1, max(i, k)) if j != other[0][1]} if other else set()
+        if other and between & {"and", "but", "or"} and between <= _COORDINATED:
+            out.append((i, other[0][1]))
     return out
 
 

@@ -29,7 +29,8 @@ IMMEDIATE = S.sense("instantly immediately instant glance glimpse lookup look-up
                     "quick look", "single look", "one look", "off the top")
 NOVICE = S.sense("novice beginner newcomer first-year freshman layperson layman amateur untrained", "first year")
 ABLE = S.sense("can could able")
-ANSWERING = S.sense("answer solve settle decide reach crack resolve verdict conclusion outcome", "get to")
+ANSWERING = S.sense("answer solve settle decide reach crack resolve verdict conclusion outcome answerable solvable",
+                    "get to")
 JOIN = S.sense("connect join integrate juggle weave interlink", "string together", "piece together",
                "put together", "work through", "tie together", "trace through", "trace")
 SEQUENCE = S.sense("", "one after another", "one after the other", "one by one", "in succession", "each in turn")

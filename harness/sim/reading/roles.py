@@ -64,7 +64,7 @@ def _quality(toks: Toks) -> float | None:
         # "avoid every rejection reason" addresses it; "do not comment on rejections" dismisses it
         dismissed = not required and (in_clause(toks, i, S.DISMISS) or toks[i].relaxed or any(
             t.word in ("not", "never") and t.clause == toks[i].clause for t in toks[:i]))
-        found = 0.0 if dismissed else (1.0 if addressed else 0.5)
+        found = 0.0 if dismissed else (1.0 if addressed or required else 0.5)
     return found
 
 
