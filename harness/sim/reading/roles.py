@@ -6,6 +6,7 @@ import re
 
 from harness.sim.intent import OrchestratorStyle
 from harness.sim.reading import concepts as C
+from harness.sim.reading import counts as N
 from harness.sim.reading import indirect as I
 from harness.sim.reading import senses as S
 from harness.sim.reading import social as Soc
@@ -19,7 +20,7 @@ _NAMING = S.sense("state give name specify say write provide include mention")
 _EVIDENCE = S.sense("evidence failure result data justify warrant suggest need necessary show indicate call")
 
 
-def _bound_bias(b: C.Bounds) -> float:
+def _bound_bias(b: N.Bounds) -> float:
     """A floor or a ceiling on the steps the writer is pushed to: "push for at least six steps" +1,
     "never push beyond three steps" -0.5 (an exact count is a target example, not a bias)."""
     if b.lo is not None and b.lo >= 3:
@@ -44,7 +45,7 @@ def _quantify(toks: Toks) -> float | None:
         stepwise = in_clause(toks, i, S.STEP) or in_clause(toks, i, S.CHAIN) or in_clause(toks, i, S.sense("deep long"))
         negated = toks[i].negated != _absence_after(toks, i)  # "never leave the step count unstated" asks for it
         found = 0.0 if negated else (1.0 if stepwise else 0.6)
-    if any(not toks[i].negated for i, _ in C.counted(toks, S.STEP)):
+    if any(not toks[i].negated for i, _ in N.counted(toks, S.STEP)):
         found = 1.0  # an example target: "write 'at least five steps'"
     for i in S.VAGUE.at(toks):
         if not toks[i].negated and in_clause(toks, i, S.sense("term word way guidance advice")):
@@ -80,9 +81,9 @@ def orchestrator_style(instructions: str) -> OrchestratorStyle:
             exceptions = max(0.0, min(1.0, d))
         if (d := C.irrelevance(toks)) is not None or (d := C.rate_direction(toks, S.DISTRACTOR)) is not None:
             distractors = max(0.0, min(1.0, d))
-        elif C.counted(toks, S.DISTRACTOR):
+        elif N.counted(toks, S.DISTRACTOR):
             distractors = 1.0
-        b, used = C.bounds(toks)
+        b, used = N.bounds(toks)
         said = 0.0
         if not (S.BOLD.at(toks) or S.MODEST.at(toks)):  # "increase difficulty cautiously": the manner is the bias
             said += C.step_direction(toks, used) + C.difficulty(toks, used) + I.ease(toks) + I.joined(toks, used)
