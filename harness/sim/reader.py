@@ -31,7 +31,8 @@ The challenger's concepts and what each does to its ``Intent`` (defaults in ``in
   four rules", "a single rule settles it" count rules as steps unless a step count is named.
   Any comparative of size or difficulty with "than" bounds a count ("nothing shallower than four
   steps" = at least four); two coordinated counts share a noun ("not less than three and not
-  more than five steps"); "N steps is plenty" caps at N; an increment ("raise the depth by a step
+  more than five steps"); "N steps is plenty" or "is the limit" caps at N, "is the minimum" is a
+  floor; an increment ("raise the depth by a step
   or two") is a change, not a bound; a position where the answer arrives bounds the chain ("at
   the fifth step at the earliest" = at least five, "by the third step at the latest" = at most
   three). Negation flips a bound ("do not exceed four" = at most four); "not in a single step" / "avoid
@@ -176,7 +177,7 @@ The QV's ``QVStyle`` (``reading/qv.py``), read sentence by sentence:
   with no positive criterion must be failed" (a check).
 
 A polite or social sentence (thanks, cheers, regards, hope, well done, ...) that gives no
-directive (no "should" / "must", no clause opening on a bare verb) is a weak signal
+directive (no "should" / "must", no "please", no clause opening on a bare verb) is a weak signal
 (``reading/social.py``): its depth change is clipped to half a step, a count in it gives only a
 half-step hint, exceptions go to 0.3 (fewer: 0.1), distractors to 0.6 (fewer: 0.1), flaw factors
 are square-rooted, and a lone difficulty word ("the solver enjoyed the challenge") counts at

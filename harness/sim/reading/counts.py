@@ -180,8 +180,13 @@ def bounds(toks: Toks) -> tuple[Bounds, set[int]]:
             kind = "hi"
             if _starts_with(words, after, _NO_MORE) or _starts_with(words, i + 1, _NO_MORE):
                 b.exact = n  # "three-step questions, and no more": that count, capped
+        later = [j for j in range(head + 1, len(toks)) if toks[j].clause == toks[i].clause]
         if kind is None and not toks[i].negated and [j for j in in_clause(toks, i, _PLENTY) if j > head]:
             kind = "hi"  # "a couple of steps is plenty": that many and no more
+        elif kind is None and any(toks[j].word in ("minimum", "floor") for j in later):
+            kind = "lo"  # "half a dozen steps is the minimum"
+        elif kind is None and any(toks[j].word in ("maximum", "ceiling", "limit") for j in later):
+            kind = "hi"
         if toks[i].negated and not (p and toks[start - len(p)].shielded):
             # "do not use more than four" = at most four; "not in a single step" = more than one;
             # any other negated exact count says nothing.

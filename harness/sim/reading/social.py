@@ -5,8 +5,8 @@ a real model takes a word like "deep" or "exception" in a thank-you line as a hi
 liked, neither ignoring it nor obeying it like an instruction. A sentence is *polite* when it
 carries a social formula (thanks, cheers, regards, best wishes, hope, enjoy, sorry, well done,
 a nice touch, have a good day, ...). A polite sentence that gives no directive - no norm
-("should", "must", "have to", "need to") and no clause opening on a bare verb ("keep", "add",
-"stay") - is *social*: what it says about depth, exceptions, distractors or flaws is read at a
+("should", "must", "have to", "need to"), no "please" and no clause opening on a bare verb
+("keep", "add", "stay") - is *social*: what it says about depth, exceptions, distractors or flaws is read at a
 weak strength (``reader.py``: depth within half a step, an exception chance 0.2 -> 0.3, 0.6
 distractors (double the default), flaw factors square-rooted), and a lone salient difficulty word that would
 otherwise pass as a description ("the solver enjoyed the challenge") counts at that strength.
@@ -27,7 +27,7 @@ POLITE = S.sense("thank thanks cheers regards greetings hello hi hey hope apprec
                  "congratulations congrats kudos sorry apologies apology weekend holiday holidays bravo wish",
                  "well done", "great job", "good job", "nice work", "nice touch", "best wishes", "warm wishes",
                  "kind regards", "have a good", "have a great", "have a nice", "have a lovely", "take care")
-_OPENERS = frozenset({"and", "or", "but", ",", "please", "also", "so", "then", "just", "do", "kindly"})
+_OPENERS = frozenset({"and", "or", "but", ",", "also", "so", "then", "just", "do"})
 _NOT_ORDERS = frozenset({"be", "may", "might", "let", "hope", "thank", "wish", "enjoy", "have"})
 _SALIENT_UP = S.sense("deep depth intricate")
 _SALIENT_DOWN = S.sense("shallow")
@@ -44,8 +44,8 @@ def polite(toks: Toks) -> bool:
 
 def directive(toks: Toks) -> bool:
     """The sentence tells someone to do something: a norm, or a clause opening on a bare verb."""
-    if S.NORM.at(toks):
-        return True
+    if S.NORM.at(toks) or any(t.word in ("please", "kindly") for t in toks):
+        return True  # "thanks, and deep questions please" is a request
     in_polite = {j for a, b in POLITE.spans(toks) for j in range(a, b)}
     opened: set[int] = set()
     for i, t in enumerate(toks):

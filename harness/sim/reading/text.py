@@ -171,7 +171,7 @@ def _normalise(text: str) -> str:
                   r"|\b(?:is|are|be) not (?:required|obliged|necessary) to\b|\bnot necessarily\b", "needless", text)
     text = re.sub(r"(\d+)\s*(?:-|–|to)\s*(\d+)", r"\1 to \2", text)
     text = re.sub(rf"\b({_CARDINAL_ALT})\s*[-–]\s*({_CARDINAL_ALT})\b", r"\1 to \2", text)  # "two-three steps"
-    text = re.sub(rf"\b({_CARDINAL_ALT}|\d+) or so\b", r"about \1", text)  # "three or so": about three
+    text = re.sub(rf"\b({_NUMBER_ALT}|\d+) or so\b", r"about \1", text)  # "three or so": about three
     text = re.sub(r"\ban? ([a-z]+) or (two|three)\b", r"one or \2 \1", text)  # "a step or two": one or two steps
     text = re.sub(rf"\b({_NUMBER_ALT})-(?=[a-z])", r"\1 ", text)  # "five-step" -> "five step"
     text = re.sub(r"'(yes|no)'|\"(yes|no)\"", lambda m: f"quoted-{m.group(1) or m.group(2)}", text)
