@@ -185,7 +185,8 @@ def bounds(toks: Toks) -> tuple[Bounds, set[int]]:
             kind = "hi"  # "a couple of steps is plenty": that many and no more
         elif kind is None and any(toks[j].word in ("minimum", "floor") for j in later):
             kind = "lo"  # "half a dozen steps is the minimum"
-        elif kind is None and any(toks[j].word in ("maximum", "ceiling", "limit") for j in later):
+        elif kind is None and any(toks[j].word in ("maximum", "ceiling", "limit") or toks[j].word == "most"
+                                  and toks[j - 1].word == "the" for j in later):  # "... is the most I want"
             kind = "hi"
         if toks[i].negated and not (p and toks[start - len(p)].shielded):
             # "do not use more than four" = at most four; "not in a single step" = more than one;
