@@ -230,6 +230,15 @@ def test_double_negatives_in_the_orchestrator():
     assert read_orchestrator_style("Do not address rejection reasons.").address_quality == 0.0
     assert read_orchestrator_style("Never leave the number of steps unspecified.").quantify == 1.0
     assert read_orchestrator_style("Never push the writer past two steps.").harder_bias < 0
+    assert read_orchestrator_style("Don't skip the verifier's rejection reasons.").address_quality == 1.0
+    assert read_orchestrator_style("Never fail to give a step count.").quantify == 1.0
+
+
+def test_bounded_and_negated_counts_of_exceptions():
+    assert read_intent("Never more than one exception per question.").exception == 0.45  # allowed
+    assert read_intent("Include no fewer than one exception.").exception == 0.7
+    assert read_intent("Zero exceptions.").exception == 0.05
+    assert read_intent("Always include two exceptions.").exception == 0.85  # a plain count keeps "always"
 
 
 @pytest.mark.parametrize("text", ["at least five steps", "at least 5 steps", "a minimum of five reasoning steps",

@@ -68,7 +68,9 @@ The challenger's concepts and what each does to its ``Intent`` (defaults in ``in
   - not a qualification alone, which the documents use as a status -, derogation; a
   named conditional clause: an "except where" clause, "unless" conditions): asked for, the chance
   of crossing one goes 0.2 -> 0.7 (always / every question: 0.85; merely allowed: 0.45); fewer or
-  rare: 0.1; avoided or negated ("should play no part", "keep away from"): 0.05.
+  rare: 0.1; avoided or negated ("should play no part", "keep away from"): 0.05. A bounded count
+  is read with its bound ("never more than one exception": allowed, 0.45; "no fewer than one":
+  0.7; "zero exceptions": 0.05).
 - **Distractors** (distractor, decoy, red herring, padding, irrelevant / extraneous /
   inapplicable / beside-the-point / misleading provisions, rules that "do not bear on" or "have
   nothing to do with" the answer, rules that look or sound applicable but are not, partly met
@@ -245,7 +247,9 @@ def read_sentence(sentence: str) -> SentenceReading:
         # what to move away from
         b = N.Bounds(lo=n + 1) if verdict > 0 else N.Bounds(hi=n - 1)
     exception = None
-    if (d := C.rate_direction(toks, S.EXCEPTION)) is not None:
+    if (rate := N.exception_rate(toks)) is not None:  # "never more than one exception": allowed
+        exception = rate
+    elif (d := C.rate_direction(toks, S.EXCEPTION)) is not None:
         exception = -0.5 if d == -0.5 else _EXCEPTION[d]
     distractors = None
     if counts := N.counted(toks, S.DISTRACTOR):

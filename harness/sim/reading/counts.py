@@ -210,11 +210,10 @@ def bounds(toks: Toks) -> tuple[Bounds, set[int]]:
     return b, used
 
 
-def amount(toks: Toks, i: int, cap: int = 4) -> float:
-    """How many of a thing a count at i asks for: "two distractors" 2, "at least two" 2, "never fewer
-    than two" 2, "at most two" 1 (none or some up to the cap), "not a single one" 0."""
+def count_bound(toks: Toks, i: int) -> str:
+    """The bound on a count at i, negation applied: "lo", "gt", "hi", "lt", "exact", or "none" for
+    a negated exact count ("not a single distractor")."""
     words = [t.word for t in toks]
-    n = toks[i].number
     kind, p = _bound_before(words, i, toks)
     start = _numeral_start(words, i)
     if kind is None and start < i:
@@ -222,11 +221,31 @@ def amount(toks: Toks, i: int, cap: int = 4) -> float:
     if kind is None:
         start = i
     if toks[i].negated and not (p and toks[start - len(p)].shielded):
-        kind = {"lo": "lt", "gt": "hi", "hi": "gt", "lt": "lo"}.get(kind or "exact")
-        if kind is None:
-            return 0.0  # "not a single distractor"
-    value = {"lo": n, "gt": n + 1, "hi": n / 2, "lt": (n - 1) / 2}.get(kind or "exact", n)
+        return {"lo": "lt", "gt": "hi", "hi": "gt", "lt": "lo"}.get(kind or "exact", "none")
+    return kind or "exact"
+
+
+def amount(toks: Toks, i: int, cap: int = 4) -> float:
+    """How many of a thing a count at i asks for: "two distractors" 2, "at least two" 2, "never fewer
+    than two" 2, "at most two" 1 (none or some up to the cap), "not a single one" 0."""
+    n = toks[i].number
+    value = {"lo": n, "gt": n + 1, "hi": n / 2, "lt": (n - 1) / 2, "none": 0}.get(count_bound(toks, i), n)
     return float(min(value, cap))
+
+
+def exception_rate(toks: Toks) -> float | None:
+    """The chance of crossing an exception a bounded or negated count of them asks for ("at most one
+    exception" 0.45: allowed; "no fewer than one" 0.7; "never more than zero", "not one" 0.05); None
+    for a plain count, which the rate reading takes with its "every" and "always"."""
+    for i, _ in counted(toks, S.EXCEPTION):
+        kind, n = count_bound(toks, i), toks[i].number
+        if kind == "exact" and n > 0:
+            continue
+        most = {"hi": n, "lt": n - 1}.get(kind)
+        if kind in ("none", "exact") or most is not None and most < 1:
+            return 0.05
+        return 0.45 if most is not None else 0.7
+    return None
 
 
 def _positions(toks: Toks, b: Bounds, used: set[int]) -> None:

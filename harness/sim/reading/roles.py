@@ -61,7 +61,8 @@ def _quality(toks: Toks) -> float | None:
         addressed = in_clause(toks, i, S.ADDRESS) or near(toks, i, S.EVERY, 3, 0) or in_clause(toks, i, _AVOID)
         # "not one rejection should go without a fix", "never leave a rejection unaddressed": a double negative
         required = [j for j in in_clause(toks, i, S.ADDRESS) if toks[j].neg >= 2 and not toks[j].negated] or (
-            toks[i].negated and _absence_after(toks, i))
+            toks[i].negated and _absence_after(toks, i)) or [j for j in in_clause(toks, i, S.DISMISS) if toks[j].negated]
+        # ... and so is a negated dismissal: "never ignore a quality-check failure", "don't skip the reasons"
         # "avoid every rejection reason" addresses it; "do not comment on rejections" dismisses it
         dismissed = not required and (in_clause(toks, i, S.DISMISS) or toks[i].relaxed or any(
             t.word in ("not", "never") and t.clause == toks[i].clause for t in toks[:i]))

@@ -51,7 +51,7 @@ PREFIX_NEGATORS = frozenset({
     "ban", "none", "nothing", "stop", "cease", "forget", "neglect", "drop", "remove", "shun", "abstain", "ditch", "forgo", "lack",
     "rather than", "instead of", "free of", "other than", "in place of", "steer clear of", "stay away from",
     "keep away from", "get rid of", "keep clear of", "do away with", "leave out", "cut out", "keep out", "nor",
-    "away from", "strip out", "weed out", "take out", "delete", "prune", "purge",
+    "away from", "strip out", "weed out", "take out", "delete", "prune", "purge", "fail to",
 })
 # Words that begin a new command or statement after a comma or "and"/"or": they end a scope.
 STARTERS = frozenset({
