@@ -26,6 +26,8 @@ DEFAULT = Intent()
 RATES = ("exception", "distractors", "missing", "leak", "reference_error", "malformed", "type_mismatch",
          "plant_weak_hack", "plant_judge_hack")
 THRESHOLD = 0.9
+# Blind sets held at what they measured, so the reading cannot quietly get worse (never tuned on).
+BLIND_FLOORS = {"reader_cases_weak_blind.yaml": {"challenger": 51 / 68, "orchestrator": 22 / 29}}
 
 
 def _direction(value: float, default: float, eps: float = 1e-9) -> str:
@@ -145,6 +147,9 @@ def test_paraphrases_map_to_the_intended_direction(path: Path, section: str):
     cases = yaml.safe_load(path.read_text())[section]
     assert len(cases) >= 10
     total, per_concept, misses = rates(cases, READERS[section])
+    if path.name in BLIND_FLOORS:
+        assert total >= BLIND_FLOORS[path.name][section] - 1e-9, f"{path.name} {section}: {total:.0%}"
+        return
     if section == "qv" and "heldout" in path.name:
         # A QV case is a hit only when its whole set of checks, strictness and always-pass are all
         # right. Measured blind on the fresh held-out set: 62% of cases before the QV's reading was
