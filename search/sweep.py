@@ -300,11 +300,11 @@ class Sweep:
         return config
 
     def _ensure_seed(self) -> None:
-        # A seed trial given up after its redos (killed with its worker every time) is not one: the
-        # study cannot go on without the seed, so it is enqueued again once its slot is given back.
+        # A seed whose last redo was given up (killed with its worker every time) is no seed: the
+        # study cannot go on without one, so it is enqueued again once its slot is given back.
         # (The soak found three workers waiting for good on a seed killed four times in a row.)
-        if any(t.user_attrs.get("operator") == "seed" and not given_up(t)
-               for t in self.study.get_trials(deepcopy=False)):
+        seeds = [t for t in self.study.get_trials(deepcopy=False) if t.user_attrs.get("operator") == "seed"]
+        if seeds and not given_up(seeds[-1]):
             return
         # Budget slot 0 is the seed's: of workers starting together, the one that claims it enqueues it.
         if not self.slots.claim(BUDGET, 0, WORKER):

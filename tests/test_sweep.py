@@ -795,15 +795,16 @@ def test_a_seed_given_up_after_its_redos_is_enqueued_again_and_the_sweep_finishe
     assert slots_for(first.storage, first.study.study_name).claim(BUDGET, 0, dead)
     attrs = {"operator": "seed", "parents": [], "slot": 0, "worker": dead,
              **attrs_for(first.bank, genes_of(config.harness))}
-    history = list(range(RETRIES))  # as Optuna's retry callback leaves the last redo of a chain
-    first.study.add_trial(optuna.trial.create_trial(
-        state=TrialState.FAIL, params=knobs_of(config.harness, config.search), distributions=first.dists,
-        user_attrs=attrs, system_attrs={"failed_trial": 0, "retry_history": history}))
-    assert given_up(first.trials()[0])
+    for number in range(RETRIES + 1):  # the first try and its redos, as Optuna's retry callback leaves them
+        history = {"failed_trial": 0, "retry_history": list(range(number))} if number else {}
+        first.study.add_trial(optuna.trial.create_trial(
+            state=TrialState.FAIL, params=knobs_of(config.harness, config.search), distributions=first.dists,
+            user_attrs=attrs, system_attrs=history))
+    assert [given_up(t) for t in first.trials()] == [False] * RETRIES + [True]
 
     sweep = Sweep(config, tmp_path / "out", storage=storage)
     spent = asyncio.run(asyncio.wait_for(sweep.run(), timeout=600))  # a hang guard, not a measure
     seeds = [t for t in sweep.trials() if t.user_attrs.get("operator") == "seed"]
-    assert [t.state for t in seeds] == [TrialState.FAIL, TrialState.COMPLETE]
-    assert seeds[1].user_attrs["slot"] == 0 and "retry_history" not in seeds[1].system_attrs
+    assert [t.state for t in seeds] == [TrialState.FAIL] * (RETRIES + 1) + [TrialState.COMPLETE]
+    assert seeds[-1].user_attrs["slot"] == 0 and "retry_history" not in seeds[-1].system_attrs
     assert spent.candidates == 2 and len(candidates_of(sweep.trials())) == 2
