@@ -54,6 +54,7 @@ from search.storage import (
     GRACE_S,
     HEARTBEAT_S,
     WORKER,
+    given_up,
     has_heartbeats,
     is_journal,
     liveness,
@@ -299,7 +300,11 @@ class Sweep:
         return config
 
     def _ensure_seed(self) -> None:
-        if any(t.user_attrs.get("operator") == "seed" for t in self.study.get_trials(deepcopy=False)):
+        # A seed whose last redo was given up (killed with its worker every time) is no seed: the
+        # study cannot go on without one, so it is enqueued again once its slot is given back.
+        # (The soak found three workers waiting for good on a seed killed four times in a row.)
+        seeds = [t for t in self.study.get_trials(deepcopy=False) if t.user_attrs.get("operator") == "seed"]
+        if seeds and not given_up(seeds[-1]):
             return
         # Budget slot 0 is the seed's: of workers starting together, the one that claims it enqueues it.
         if not self.slots.claim(BUDGET, 0, WORKER):

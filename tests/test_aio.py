@@ -1,12 +1,19 @@
-"""aio.run: the event loop, and the garbage-collector tuning it applies once per process."""
+"""aio.run: the event loop, the garbage-collector tuning it applies once per process, and the task
+dump on SIGUSR1."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import signal
 import subprocess
 import sys
 import textwrap
 
+import pytest
+
+from harness import aio
 from harness.env import REPO_ROOT
 
 SCRIPT = textwrap.dedent("""
@@ -44,3 +51,25 @@ def test_run_tunes_the_collector_once_and_cycles_are_still_collected() -> None:
     assert seen["threshold"] > seen["before"]["threshold"]  # raised: fewer collections of the young generation
     assert seen["frozen"] > 1000  # the imported modules' objects
     assert seen["cycle_collected"] is True
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGUSR1"), reason="POSIX signals only")
+def test_sigusr1_prints_what_each_task_is_waiting_in(capsys: pytest.CaptureFixture[str]) -> None:
+    async def held_on(event: asyncio.Event) -> None:
+        await event.wait()
+
+    async def main() -> None:
+        event = asyncio.Event()
+        waiter = asyncio.create_task(held_on(event), name="the-waiter")
+        await asyncio.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGUSR1)
+        await asyncio.sleep(0.05)  # the handler runs on the loop
+        event.set()
+        await waiter
+
+    aio.run(main())
+    err = capsys.readouterr().err
+    assert "--- 2 asyncio tasks ---" in err
+    block = err[err.index("the-waiter:"):]
+    assert "in held_on" in block and "in wait" in block  # down to asyncio.Event.wait, where it is held
+    aio.run(asyncio.sleep(0))  # the handler is removed with its loop: a later run is unaffected

@@ -32,31 +32,41 @@ def test_throughput_benchmark_prints_each_ratio_against_the_limit() -> None:
     assert "SIMULATED" in out and "background load before the run:" in out
     fast, slow = out.split("latency 250 ms, capacity 32: limit 128 calls/s")
     assert "limit 640 calls/s" in fast  # capacity 32 / 50 ms
-    for block, limit, labels in (
-            (fast, 640, ["sequential", "bare aiohttp client, 32 in flight", "concurrent, ceiling 32, nothing remembered",
-                         "concurrent, ceiling 32, remembered", "concurrent, ceiling 64, nothing remembered",
-                         "concurrent, ceiling 32, cache on, remembered", "whole generation (3 docs), remembered",
-                         "the same, client cost-free (virtual clock)"]),
-            (slow, 128, ["bare aiohttp client, 32 in flight", "concurrent, ceiling 32, nothing remembered",
-                         "concurrent, ceiling 32, remembered"])):
+    generation = ["whole generation (3 docs), remembered", "the same, client cost-free (virtual clock)"]
+    for block, limit, calls, labels in (
+            (fast, 640, 150, ["sequential", "bare aiohttp client, 32 in flight", "concurrent, ceiling 32, nothing remembered",
+                              "concurrent, ceiling 32, remembered", "concurrent, ceiling 64, nothing remembered",
+                              "concurrent, ceiling 32, cache on, remembered", *generation]),
+            (slow, 128, 50, ["bare aiohttp client, 32 in flight", "concurrent, ceiling 32, nothing remembered",
+                             "concurrent, ceiling 32, remembered", *generation])):
         rows = {m["label"]: (float(m["rate"]), float(m["share"])) for m in ROW.finditer(block)}
         assert list(rows) == labels
         for rate, share in rows.values():
             assert rate > 0 and share == pytest.approx(rate / limit, abs=0.006)
-        target = re.search(r"concurrent from nothing: (\d\.\d\d) of limit \(target >= (0\.9\d?): (met|NOT met)\), "
-                           r"(\d\.\d\d) of the bare client", block)
-        assert target is not None and float(target[1]) == rows["concurrent, ceiling 32, nothing remembered"][1]
-        assert (target[3] == "met") == (float(target[1]) >= float(target[2]))
-        bare = rows["bare aiohttp client, 32 in flight"][0]
-        assert float(target[4]) == pytest.approx(rows["concurrent, ceiling 32, nothing remembered"][0] / bare, abs=0.006)
-    whole = re.search(r"whole generation: (\d\.\d\d) of limit \(target >= 0\.85: (met|NOT met)\); (\d\.\d\d) of "
-                      r"what its shape allows \((\d\.\d\d) of limit with a client that costs nothing\)", fast)
-    assert whole is not None
-    rows = {m["label"]: (float(m["rate"]), float(m["share"])) for m in ROW.finditer(fast)}
-    generation, bound = rows["whole generation (3 docs), remembered"], rows["the same, client cost-free (virtual clock)"]
-    assert float(whole[1]) == generation[1] and float(whole[4]) == bound[1]
-    assert float(whole[3]) == pytest.approx(generation[0] / bound[0], abs=0.006)
-    assert re.search(r"latency cuts \d+", fast)
+        bare, kept = rows["bare aiohttp client, 32 in flight"], rows["concurrent, ceiling 32, remembered"]
+        fresh = rows["concurrent, ceiling 32, nothing remembered"]
+        target = re.search(r"concurrent, remembered: (\d\.\d\d) of limit, (\d\.\d\d) of the bare client "
+                           r"\(target >= (0\.9\d?) and >= 0\.95: (met|NOT met)\)", block)
+        assert target is not None and float(target[1]) == kept[1]
+        assert float(target[2]) == pytest.approx(kept[0] / bare[0], abs=0.006)
+        assert (target[4] == "met") == (float(target[1]) >= float(target[3]) and float(target[2]) >= 0.95)
+        ramp = re.search(r"concurrent from nothing: (\d\.\d\d) of limit, (\d\.\d\d) of the bare client; the ramp "
+                         r"cost (-?\d+\.\d) latency periods", block)
+        assert ramp is not None and float(ramp[1]) == fresh[1]
+        periods = (calls / fresh[0] - calls / kept[0]) / (32 / limit)  # latency = capacity / limit
+        assert float(ramp[3]) == pytest.approx(periods, abs=0.06)
+        whole = re.search(r"whole generation: (\d\.\d\d) of limit \((target >= 0\.85: (met|NOT met)|no target here)\); "
+                          r"(\d\.\d\d) of what its shape allows \((\d\.\d\d) of limit with a client that costs nothing\)",
+                          block)
+        assert whole is not None
+        assert (whole[2] == "no target here") == (block is fast)  # judged at 250 ms only
+        if whole[3]:
+            assert (whole[3] == "met") == (float(whole[1]) >= 0.85)
+        made, bound = rows[generation[0]], rows[generation[1]]
+        assert float(whole[1]) == made[1] and float(whole[5]) == bound[1]
+        # Rates print to 0.1 call/s, which for a 3-document generation at 250 ms is a few tenths of a percent.
+        assert float(whole[4]) == pytest.approx(made[0] / bound[0], abs=0.005 + 0.05 / made[0] + 0.05 / bound[0])
+        assert re.search(r"latency cuts \d+", block)
 
 
 @pytest.mark.slow

@@ -18,6 +18,7 @@ import yaml
 
 from harness.sim.intent import QV_CHECKS, Intent, OrchestratorStyle, QVStyle
 from harness.sim.reader import read_intent, read_orchestrator_style, read_qv_style
+from harness.sim.reading.numerals import read_numbers
 
 DATA = Path(__file__).parent / "data"
 FILES = sorted(DATA.glob("reader_cases_*.yaml"))
@@ -25,6 +26,8 @@ DEFAULT = Intent()
 RATES = ("exception", "distractors", "missing", "leak", "reference_error", "malformed", "type_mismatch",
          "plant_weak_hack", "plant_judge_hack")
 THRESHOLD = 0.9
+# Blind sets held at what they measured, so the reading cannot quietly get worse (never tuned on).
+BLIND_FLOORS = {"reader_cases_weak_blind.yaml": {"challenger": 51 / 68, "orchestrator": 22 / 29}}
 
 
 def _direction(value: float, default: float, eps: float = 1e-9) -> str:
@@ -144,6 +147,9 @@ def test_paraphrases_map_to_the_intended_direction(path: Path, section: str):
     cases = yaml.safe_load(path.read_text())[section]
     assert len(cases) >= 10
     total, per_concept, misses = rates(cases, READERS[section])
+    if path.name in BLIND_FLOORS:
+        assert total >= BLIND_FLOORS[path.name][section] - 1e-9, f"{path.name} {section}: {total:.0%}"
+        return
     if section == "qv" and "heldout" in path.name:
         # A QV case is a hit only when its whole set of checks, strictness and always-pass are all
         # right. Measured blind on the fresh held-out set: 62% of cases before the QV's reading was
@@ -165,7 +171,80 @@ def test_paraphrases_map_to_the_intended_direction(path: Path, section: str):
             assert not wrong, wrong
 
 
+def test_a_single_word_in_a_polite_line_is_a_weak_signal():
+    # dev4's single-word cases expect a direction *and* a small effect: neither ignored nor obeyed in full
+    cases = [c for c in yaml.safe_load((DATA / "reader_cases_dev4.yaml").read_text())["challenger"]
+             if c["category"] == "single_word"]
+    assert len(cases) >= 10
+    strong = [c["text"] for c in cases if not small_intent_effect(read_intent(c["text"]))]
+    assert not strong, strong
+    assert read_intent("Many thanks; the intricate questions were lovely.").depth == DEFAULT.depth + 0.5
+    # a polite line that gives a directive is read in full
+    assert read_intent("Thanks, and please make the questions much harder.").depth == DEFAULT.depth + 1
+
+
 # --- units: numbers, inflections, negation scope, composition -----------------------------
+
+@pytest.mark.parametrize(("words", "values", "ordinal"), [
+    ("half a dozen steps", [None, None, 6, None], [False] * 4),
+    ("a half-dozen rules", [None, 6, None], [False] * 3),
+    ("a trio of rules", [None, 3, None, None], [False] * 4),
+    ("two hundred words", [None, 200, None], [False] * 3),
+    ("twice as many steps", [None, None, None, None], [False] * 4),
+    ("three times longer", [None, None, None], [False] * 3),
+    ("two more steps", [2, None, None], [False] * 3),
+    ("the fifth step", [None, 5, None], [False, True, False]),
+    ("the 4 th hop", [None, 4, None, None], [False, True, False, False]),
+])
+def test_a_numeral_grammar(words: str, values: list, ordinal: list):
+    assert read_numbers(words.split()) == (values, ordinal)
+
+
+@pytest.mark.parametrize(("text", "lo", "hi"), [
+    ("Avoid questions under half a dozen hops.", 6, 7), ("No fewer than a trio of chained rules.", 3, 7),
+    ("The verdict should not come before the third inference.", 3, 7), ("Two-four steps.", 2, 4),
+    ("Nothing simpler than three steps.", 3, 7), ("Never deeper than three inferences.", 1, 3),
+    ("The answer should be clear by the second step at the latest.", 1, 2),
+    ("Not under three steps and not over five.", 3, 5), ("Four or so hops.", 3, 5),
+])
+def test_negated_and_worded_quantities(text: str, lo: int, hi: int):
+    intent = read_intent(text)
+    assert (intent.depth_min, intent.depth_max) == (lo, hi), intent
+
+
+def test_ratios_increments_and_plain_mentions_are_not_bounds():
+    assert read_intent("Use three times as many steps.").depth > DEFAULT.depth
+    assert read_orchestrator_style("Increase the depth by one or two steps.").harder_bias > 0
+    assert read_intent("The first step is to read the document.") == DEFAULT
+    assert read_intent("Remember to take a couple of breaks.") == DEFAULT
+    assert read_intent("Never include fewer than three decoy provisions.").distractors == 3.0
+    assert read_intent("Not one decoy provision, please.").distractors == 0.0
+
+
+@pytest.mark.parametrize(("text", "sign"), [
+    ("Questions should not be answerable at first sight.", 1), ("A layperson should be able to settle it on sight.", -1),
+    ("Anything a newcomer could solve instantly is of little use.", 1), ("We need the solver to string together several rules.", 1),
+    ("The rules should be applied one after another.", 1), ("Do not make the solver juggle several provisions.", -1),
+])
+def test_indirect_descriptions_of_depth(text: str, sign: int):
+    assert (read_intent(text).depth - DEFAULT.depth) * sign > 0
+
+
+def test_double_negatives_in_the_orchestrator():
+    assert read_orchestrator_style("Never leave a rejection reason unaddressed.").address_quality == 1.0
+    assert read_orchestrator_style("Do not address rejection reasons.").address_quality == 0.0
+    assert read_orchestrator_style("Never leave the number of steps unspecified.").quantify == 1.0
+    assert read_orchestrator_style("Never push the writer past two steps.").harder_bias < 0
+    assert read_orchestrator_style("Don't skip the verifier's rejection reasons.").address_quality == 1.0
+    assert read_orchestrator_style("Never fail to give a step count.").quantify == 1.0
+
+
+def test_bounded_and_negated_counts_of_exceptions():
+    assert read_intent("Never more than one exception per question.").exception == 0.45  # allowed
+    assert read_intent("Include no fewer than one exception.").exception == 0.7
+    assert read_intent("Zero exceptions.").exception == 0.05
+    assert read_intent("Always include two exceptions.").exception == 0.85  # a plain count keeps "always"
+
 
 @pytest.mark.parametrize("text", ["at least five steps", "at least 5 steps", "a minimum of five reasoning steps",
                                   "five or more inference steps", "no fewer than 5 hops", "5+ steps",

@@ -12,6 +12,7 @@ import random
 import signal
 import socket
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -187,8 +188,29 @@ def test_repeats_are_counted_by_the_clients_a_path_prefix_names(plain: ServerPro
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     opener.open(urllib.request.Request(plain.url.removesuffix("/v1") + "/c/host0-1/session", data=b"", method="POST"))
     assert post(plain, body, client="host0-1")[0] == 200  # the client's next session pays again
-    assert plain.stats()["repeated_by_client"]["host0-1#0,host1-1#0,>host0-1#1"] == 1
-    assert plain.reset()["repeated_by_client"] == {}
+    again = plain.stats()
+    assert again["repeated_by_client"]["host0-1#0,host1-1#0,>host0-1#1"] == 1
+    # Each repeat carries when its answer first went out (one monotonic clock for the host's processes).
+    pairs = [pair for pair, _ in again["repeats"]]
+    assert pairs == ["host0-1#0>host0-1#0", "host0-1#0>host1-1#0", "host0-1#0,host1-1#0>", "host0-1#0,host1-1#0,>host0-1#1"]
+    first = {at for _, at in again["repeats"]}
+    assert len(first) == 1 and first.pop() <= time.monotonic()  # all repeat the one answer
+    reset = plain.reset()
+    assert reset["repeated_by_client"] == {} and reset["repeats"] == []
+
+
+def test_the_soak_dates_a_kills_repeats_from_the_kill_that_ended_the_earlier_start() -> None:
+    from experiments.bench.soak import classify_repeats, kill_ages
+
+    kills = {"host0": [100.0, 200.0], "host1": [150.0]}
+    repeats = [["host0#0>host0#1", 99.9],  # paid by start 0, killed at 100, paid again by start 1
+               ["host0#1>host0#2", 199.5],  # start 1, killed at 200
+               ["host1#0,host0#0>host0#1", 90.0],  # start 0 of host0 paid it too: its kill at 100
+               ["host1#0>host0#1", 10.0],  # another worker's answer: not a kill's
+               ["host0#1>host0#1", 120.0]]  # within one process
+    assert kill_ages(repeats, kills) == pytest.approx([0.1, 0.5, 10.0])
+    causes = classify_repeats({pair: 1 for pair, _ in repeats})
+    assert causes == {"after_a_kill": 3, "within_a_process": 1, "across_workers": 1}
 
 
 # --- latency and capacity ----------------------------------------------------------------------

@@ -778,3 +778,33 @@ def test_an_evaluation_stopped_by_its_budget_fails_and_is_not_kept(tmp_path: Pat
     where = evaluator.directory(sweep.seed_config, "train")
     assert json.loads((where / "summary.json").read_text())["spent"]["calls"] <= 25
     assert not (where / "scorecard.json").exists()  # never read back as a finished evaluation
+
+
+def test_a_seed_given_up_after_its_redos_is_enqueued_again_and_the_sweep_finishes(tmp_path: Path) -> None:
+    """The seed killed with its worker past its redos (the soak killed the one busy worker four
+    times in a row) is given up like any trial; but nothing can be proposed without it, so it is
+    enqueued again once its slot is back (every worker used to wait for it for good)."""
+    from search.slots import slots_for
+    from search.storage import RETRIES, given_up
+    from search.sweep import BUDGET
+
+    storage = f"sqlite:///{tmp_path / 'optuna.db'}"
+    config = load_sweep_config(sweep_yaml(tmp_path, "seedless", train=2, validation=4, test=4, candidates=2))
+    first = Sweep(config, tmp_path / "out", storage=storage)
+    dead = f"{socket.gethostname()}:{_exited_pid()}:x"
+    assert slots_for(first.storage, first.study.study_name).claim(BUDGET, 0, dead)
+    attrs = {"operator": "seed", "parents": [], "slot": 0, "worker": dead,
+             **attrs_for(first.bank, genes_of(config.harness))}
+    for number in range(RETRIES + 1):  # the first try and its redos, as Optuna's retry callback leaves them
+        history = {"failed_trial": 0, "retry_history": list(range(number))} if number else {}
+        first.study.add_trial(optuna.trial.create_trial(
+            state=TrialState.FAIL, params=knobs_of(config.harness, config.search), distributions=first.dists,
+            user_attrs=attrs, system_attrs=history))
+    assert [given_up(t) for t in first.trials()] == [False] * RETRIES + [True]
+
+    sweep = Sweep(config, tmp_path / "out", storage=storage)
+    spent = asyncio.run(asyncio.wait_for(sweep.run(), timeout=600))  # a hang guard, not a measure
+    seeds = [t for t in sweep.trials() if t.user_attrs.get("operator") == "seed"]
+    assert [t.state for t in seeds] == [TrialState.FAIL] * (RETRIES + 1) + [TrialState.COMPLETE]
+    assert seeds[-1].user_attrs["slot"] == 0 and "retry_history" not in seeds[-1].system_attrs
+    assert spent.candidates == 2 and len(candidates_of(sweep.trials())) == 2

@@ -106,6 +106,28 @@ def classify_repeats(by_client: dict[str, int]) -> dict[str, int]:
     return out
 
 
+def kill_ages(repeats: list[list], kills: dict[str, list[float]]) -> list[float]:
+    """For each repeat a restarted worker paid for what an earlier start of it had paid: how long
+    before the kill that ended that start the answer first went out (seconds). Replies still on
+    their way, or received but not yet kept, when the kill came are a fraction of a second old."""
+    ages = []
+    for pair, first_at in repeats:
+        before, again = pair.split(">")
+        host = again.split("#")[0]
+        mine = [int(e.split("#")[1]) for e in before.split(",") if e.split("#")[0] == host]
+        if again in before.split(",") or not mine:
+            continue  # within one process, or only other workers paid before
+        ages.append(kills[host][max(mine)] - first_at)  # kill k ended session k
+    return ages
+
+
+def summarize_ages(ages: list[float]) -> dict[str, float | int]:
+    ages = sorted(ages)
+    return {"count": len(ages), "max": round(ages[-1], 3) if ages else 0.0,
+            "median": round(ages[len(ages) // 2], 3) if ages else 0.0,
+            "over_1s": sum(a > 1.0 for a in ages)}
+
+
 def new_session(sim_url: str, client: str) -> None:
     request = urllib.request.Request(sim_url.removesuffix("/v1") + f"/c/{client}/session", data=b"", method="POST")
     with _OPENER.open(request, timeout=10):
@@ -199,6 +221,7 @@ def main() -> None:
         for worker in workers:
             worker.start()
         kills, in_flight_at_kills, busy_kills = 0, 0, 0
+        killed_at: dict[str, list[float]] = {w.host: [] for w in workers}
         while time.monotonic() - started < args.duration:
             time.sleep(args.kill_every)
             alive = [w for w in workers if w.process is not None and w.process.poll() is None]
@@ -207,6 +230,7 @@ def main() -> None:
             victim, busy = pick_victim(alive, server.url, rng)
             in_flight_at_kills += busy
             busy_kills += busy > 0
+            killed_at[victim.host].append(time.monotonic())
             victim.process.send_signal(signal.SIGKILL)
             victim.process.wait()
             kills += 1
@@ -226,6 +250,8 @@ def main() -> None:
                   "paid_calls": served.get("ok", 0), "repeated_paid_calls": served.get("repeated", 0),
                   "repeated_paid_calls_by_cause": classify_repeats(served.get("repeated_by_client", {})),
                   "answers_in_flight_at_kills": in_flight_at_kills,
+                  "repeated_after_a_kill_answered_before_it_s": summarize_ages(kill_ages(served.get("repeats", []),
+                                                                                         killed_at)),
                   "faults": {k: served.get(k, 0) for k in ("fault_500", "fault_429", "rate_limited_capacity")
                              if k in served}}
     print(json.dumps(result, indent=2))

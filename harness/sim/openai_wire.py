@@ -146,6 +146,9 @@ class Stats:
     tokens: Counter[str] = field(default_factory=Counter)
     # Repeats by who was answered before and who again ("a,b>c"; "" is a client without a /c/ prefix).
     repeated_by_client: Counter[str] = field(default_factory=Counter)
+    # Per repeat: its "before>again" label, and when (time.monotonic, one clock for every process on
+    # a host) the answer first went out: how long before a kill a repeated answer was paid for.
+    repeats: list[tuple[str, float]] = field(default_factory=list)
 
     def record(self, kind: str, profile: str | None = None, role: str | None = None) -> None:
         self.kinds[kind] += 1
@@ -159,6 +162,7 @@ class Stats:
             **{kind: self.kinds[kind] for kind in KINDS},
             "repeated": self.kinds["repeated"],  # OK answers to a request already answered OK in this window
             "repeated_by_client": dict(self.repeated_by_client),
+            "repeats": [list(r) for r in self.repeats],
             "in_flight": in_flight,
             "max_in_flight": self.max_in_flight,
             "ok_by_profile": dict(self.ok_by_profile),

@@ -2,7 +2,9 @@
 
 Text is split into sentences, clauses and tokens; every token is lemmatised with ``lemminflect``
 (any part of speech: "hops", "deeper", "revealing" -> *hop*, *deep* comparative, *reveal*), and
-numbers in digits or words are read ("five", "5", "a dozen"). A concept is a composition of
+numbers in digits or words are read by a small numeral grammar (``reading/numerals.py``: "five",
+"5", "a dozen", "half a dozen", "a trio", "a handful", "two-three", "three or so", "a step or
+two", ordinals such as "the fifth step" as positions, "twice as many" as a ratio, not a count). A concept is a composition of
 lemma-level senses (``reading/senses.py``): a count with a step noun, a comparative or
 intensifier with a length or difficulty word, a disclosure verb with the answer as its object.
 Negation (``not``, ``never``, ``n't``, ``no``, ``without``, ``avoid``, ``rather than``, ``instead
@@ -27,7 +29,13 @@ The challenger's concepts and what each does to its ``Intent`` (defaults in ``in
   N`` within N - 1 .. N + 1 ("N, and no more" also caps at N; "four steps long" is the count
   alone); "N to M" sets both bounds; "chain
   four rules", "a single rule settles it" count rules as steps unless a step count is named.
-  Negation flips a bound ("do not exceed four" = at most four); "not in a single step" / "avoid
+  Any comparative of size or difficulty with "than" bounds a count ("nothing shallower than four
+  steps" = at least four); two coordinated counts share a noun ("not less than three and not
+  more than five steps"); "N steps is plenty" or "is the limit" caps at N, "is the minimum" is a
+  floor; an increment ("raise the depth by a step
+  or two") is a change, not a bound; a position where the answer arrives bounds the chain ("at
+  the fifth step at the earliest" = at least five, "by the third step at the latest" = at most
+  three). Negation flips a bound ("do not exceed four" = at most four); "not in a single step" / "avoid
   questions one rule settles" is more than one; any other negated exact count says nothing. A
   count judged too easy or useless ("one-step questions are too easy", "a question that takes
   only one step is of no use") becomes a floor above it; judged too many, a ceiling below.
@@ -44,6 +52,11 @@ The challenger's concepts and what each does to its ``Intent`` (defaults in ``in
   increase the steps"), a plain word reverses at half ("avoid long chains" -0.5). A condition or
   description ("when the chain is short", "found it easy") asks nothing; a change verb or excess
   judgement asks even inside one.
+- **Indirect descriptions** (``reading/indirect.py``): answering at once ("at a glance",
+  "instantly", "on first reading", "a lookup") or by a novice who is able to, asked for: depth
+  -1; rejected, avoided or "of little value": +1. Provisions to connect, juggle or work through
+  with a quantity word ("connect several provisions"): +1 (fewer: -1); rules worked through "one
+  after another": +1.
 - **Difficulty**, without a step noun ("harder", "more involved", "raise the difficulty / the
   bar", "push difficulty up", "stretch the solver", "simplify"): depth +0.5 (intensified +1);
   "easier", "simpler" -1, "simple questions" -0.5; "too easy" asks for harder (+0.5) and "too
@@ -55,7 +68,9 @@ The challenger's concepts and what each does to its ``Intent`` (defaults in ``in
   - not a qualification alone, which the documents use as a status -, derogation; a
   named conditional clause: an "except where" clause, "unless" conditions): asked for, the chance
   of crossing one goes 0.2 -> 0.7 (always / every question: 0.85; merely allowed: 0.45); fewer or
-  rare: 0.1; avoided or negated ("should play no part", "keep away from"): 0.05.
+  rare: 0.1; avoided or negated ("should play no part", "keep away from"): 0.05. A bounded count
+  is read with its bound ("never more than one exception": allowed, 0.45; "no fewer than one":
+  0.7; "zero exceptions": 0.05).
 - **Distractors** (distractor, decoy, red herring, padding, irrelevant / extraneous /
   inapplicable / beside-the-point / misleading provisions, rules that "do not bear on" or "have
   nothing to do with" the answer, rules that look or sound applicable but are not, partly met
@@ -163,6 +178,16 @@ The QV's ``QVStyle`` (``reading/qv.py``), read sentence by sentence:
   "never fail a sample unless ...", "pass anything that is roughly fine" (leniency) or "a rubric
   with no positive criterion must be failed" (a check).
 
+A polite or social sentence (thanks, cheers, regards, hope, well done, ...) that gives no
+directive (no "should" / "must", no "please", no clause opening on a bare verb) is a weak signal
+(``reading/social.py``): its depth change is clipped to half a step, a count in it gives only a
+half-step hint, exceptions go to 0.3 (fewer: 0.1), distractors to 0.6 (fewer: 0.1), flaw factors
+are square-rooted, and a lone difficulty word ("the solver enjoyed the challenge") counts at
+half a step. For the orchestrator a floor or ceiling on steps is a push (floor of 4 or more +1,
+3 +0.5; ceiling of 2 or fewer -1, 3-4 -0.5, before halving), a double negative asks ("not one
+rejection should go without a fix", "never leave the step count unstated"), and a bold or
+cautious word in a polite line counts 0.2.
+
 Readings are cached per sentence and per text (``functools.lru_cache``); the first call in a
 process loads lemminflect's tables (about 0.6 s).
 """
@@ -174,8 +199,11 @@ from functools import lru_cache
 
 from harness.sim.intent import Intent, OrchestratorStyle, QVStyle
 from harness.sim.reading import concepts as C
+from harness.sim.reading import counts as N
 from harness.sim.reading import flaws as F
+from harness.sim.reading import indirect as I
 from harness.sim.reading import senses as S
+from harness.sim.reading import social as Soc
 from harness.sim.reading.plants import plant_requests
 from harness.sim.reading.qv import qv_style
 from harness.sim.reading.roles import orchestrator_style
@@ -187,6 +215,7 @@ FLAW_FACTORS = {  # concept -> (guarding factor, asking factor) per flaw rate
     "type": ("type_mismatch", 0.3, 3.0),
     "rubric": ("malformed", 0.3, 3.0),
 }
+_WEAK_EXCEPTION, _WEAK_DISTRACTORS = 0.3, 0.6  # a social sentence's hint: a little more than the default
 _EXCEPTION = {2.0: 0.85, 1.0: 0.7, 0.5: 0.45, -0.5: 0.1, -1.0: 0.05}
 _DISTRACTORS = {2.0: 3.0, 1.0: 2.0, 0.5: 1.0, -0.5: 0.1, -1.0: 0.0}
 
@@ -199,11 +228,11 @@ def _clip(x: float, lo: float, hi: float) -> float:
 class SentenceReading:
     """What one sentence asks of the challenger (cached: writers repeat their sentences)."""
 
-    bounds: C.Bounds
-    deltas: tuple[float, float]
+    bounds: N.Bounds
+    deltas: tuple[float, ...]
     exception: float | None
     distractors: float | None
-    flaws: tuple[tuple[str, int], ...]
+    flaws: tuple[tuple[str, float], ...]  # +-1; +-0.5 in a social sentence (a weak signal)
     care: bool
     weak_hack: float | None
     judge_hack: float | None
@@ -212,27 +241,40 @@ class SentenceReading:
 @lru_cache(maxsize=8192)
 def read_sentence(sentence: str) -> SentenceReading:
     toks = tokens(sentence)
-    b, used = C.bounds(toks)
+    b, used = N.bounds(toks)
     if (verdict := C.judgement(toks)) and (n := b.exact if b.exact is not None else b.hi if verdict > 0 else b.lo):
         # "questions settled in one step are too easy", "only one step is of no use": the count names
         # what to move away from
-        b = C.Bounds(lo=n + 1) if verdict > 0 else C.Bounds(hi=n - 1)
+        b = N.Bounds(lo=n + 1) if verdict > 0 else N.Bounds(hi=n - 1)
     exception = None
-    if (d := C.rate_direction(toks, S.EXCEPTION)) is not None:
+    if (rate := N.exception_rate(toks)) is not None:  # "never more than one exception": allowed
+        exception = rate
+    elif (d := C.rate_direction(toks, S.EXCEPTION)) is not None:
         exception = -0.5 if d == -0.5 else _EXCEPTION[d]
     distractors = None
-    if counts := C.counted(toks, S.DISTRACTOR):
-        distractors = 0.0 if toks[counts[0][0]].negated else float(min(toks[counts[0][0]].number, 4))
+    if counts := N.counted(toks, S.DISTRACTOR):
+        distractors = N.amount(toks, counts[0][0])
     elif C.only_relevant(toks):
         distractors = 0.0
     elif (d := C.irrelevance(toks)) is not None:
         distractors = _DISTRACTORS[d]
     elif (d := C.rate_direction(toks, S.DISTRACTOR)) is not None:
         distractors = -0.5 if d == -0.5 else _DISTRACTORS[d]
+    deltas = (C.step_direction(toks, used), C.difficulty(toks, used), I.ease(toks), I.joined(toks, used))
     flaws = tuple((name, value) for name, reading in (
         ("leak", F.secrecy), ("missing", F.completeness), ("type", F.type_labelling),
         ("rubric", F.rubric_form), ("verify", F.verification)) if (value := reading(toks)))
-    return SentenceReading(b, (C.step_direction(toks, used), C.difficulty(toks, used)), exception, distractors,
+    if Soc.social(toks):  # a thank-you line: what it mentions is a weak signal (``social.py``)
+        target = b.exact if b.exact is not None else b.lo if b.lo is not None else b.hi
+        hint = 0.0 if target is None else 0.5 * ((target > 2) - (target < 2))
+        deltas = tuple(_clip(d, -0.5, 0.5) for d in deltas) + (hint,)
+        if not any(deltas):
+            deltas = (0.5 * Soc.salient(toks),)
+        b = N.Bounds()
+        exception = None if exception is None else -0.5 if exception < _WEAK_EXCEPTION else _WEAK_EXCEPTION
+        distractors = None if distractors is None else -0.5 if distractors < 0.3 else _WEAK_DISTRACTORS
+        flaws = tuple((name, 0.5 * value) for name, value in flaws)
+    return SentenceReading(b, deltas, exception, distractors,
                            flaws, F.care(toks), F.weak_hack(toks), F.judge_hack(toks))
 
 
@@ -241,7 +283,7 @@ def apply_text(intent: Intent, text: str) -> Intent:
     depth, lo, hi = intent.depth, intent.depth_min, intent.depth_max
     ups, downs = [0.0], [0.0]
     changes: dict[str, float] = {}
-    flaw: dict[str, int] = {}
+    flaw: dict[str, float] = {}
     cared = False
     for sentence in sentences(text):
         r = read_sentence(sentence)
@@ -279,15 +321,16 @@ def apply_text(intent: Intent, text: str) -> Intent:
     if asked:
         changes["plants"] = intent.plants + tuple(p for p in asked if p not in intent.plants)
     rates = {name: getattr(intent, name) for name in ("leak", "missing", "reference_error", "malformed", "type_mismatch")}
+    w = abs(flaw.get("verify", 0))  # a weak signal (0.5) takes the square root of a factor
     if flaw.get("verify", 0) > 0:
-        rates["reference_error"] *= 0.3
-        rates["malformed"] *= 0.5
-        rates["type_mismatch"] *= 0.5
+        rates["reference_error"] *= 0.3 ** w
+        rates["malformed"] *= 0.5 ** w
+        rates["type_mismatch"] *= 0.5 ** w
     elif flaw.get("verify", 0) < 0:
-        rates["reference_error"] = min(0.5, rates["reference_error"] * 3.0)
+        rates["reference_error"] = min(0.5, rates["reference_error"] * 3.0 ** w)
     for concept, (field, guard, ask) in FLAW_FACTORS.items():
         if concept in flaw:
-            rates[field] = min(0.5, rates[field] * (guard if flaw[concept] > 0 else ask))
+            rates[field] = min(0.5, rates[field] * (guard if flaw[concept] > 0 else ask) ** abs(flaw[concept]))
     if cared:
         rates = {k: v * 0.9 for k, v in rates.items()}
     depth += _clip(max(ups) + min(downs), -3.0, 3.0)

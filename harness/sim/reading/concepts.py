@@ -2,73 +2,19 @@
 
 Each function reads the tokens of one sentence (``text.tokens``) and returns what the sentence
 says about its concept: a direction (+1 asks for more of it, -1 for less or none, 0 nothing),
-a strength, or numeric bounds. Negation reverses a direction; it never creates one.
+or a strength (counts and their bounds are read in ``counts.py``). Negation reverses a direction;
+it never creates one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from harness.sim.reading import senses as S
 from harness.sim.reading.text import Token
 
 Toks = tuple[Token, ...]
-
-_LO = (("at", "least"), ("minimum",), ("a", "minimum", "of"), ("no", "fewer", "than"), ("no", "less", "than"),
-       ("not", "fewer", "than"), ("not", "less", "than"), ("upwards", "of"), ("min",))
-_GT = (("more", "than"), ("over",), ("above",), ("exceed",), ("exceeds",), ("exceeding",), ("beyond",),
-       ("greater", "than"), ("longer", "than"), ("deeper", "than"), ("harder", "than"), ("tougher", "than"),
-       ("more", "complex", "than"), ("more", "difficult", "than"))
-_HI = (("at", "most"), ("maximum",), ("a", "maximum", "of"), ("no", "more", "than"), ("not", "more", "than"),
-       ("up", "to"), ("within",), ("no", "longer", "than"), ("no", "deeper", "than"), ("max",), ("only",),
-       ("not", "exceeding"), ("no", "greater", "than"), ("down", "to"))
-_LT = (("fewer", "than"), ("less", "than"), ("under",), ("below",), ("shorter", "than"), ("easier", "than"),
-       ("simpler", "than"))
-_COUNTED_RULES = S.sense("rule provision definition section")  # "chain four rules": four steps
-# Verbs that make a count of rules a count of steps ("chain four rules", "a single rule settles it").
-_CHAINING = S.sense("chain apply combine link use need require involve take span string connect chaining settle "
-                    "resolve decide answer solve determine suffice establish")
 _FILLER = frozenset({"the", "number", "of", "count", "amount", "a", "down", "up", "total", "in", "on", "back", "off"})
-_CAP = frozenset({"cap", "limit", "restrict", "confine", "hold", "keep"})
-_NO_MORE = (("and", "no", "more"), (",", "and", "no", "more"), ("and", "nothing", "more"),
-            (",", "and", "nothing", "more"), (",", "no", "more"))
-_COUNTED_THINGS = frozenset({"question", "questions", "item", "items", "task", "tasks", "chain", "chains", "problem",
-                             "problems"})
-_EXACT = (("exactly",), ("precisely",), ("just",))
-_AFTER_LO = (("or", "more"), ("or", "above"), ("or", "longer"), ("or", "greater"), ("plus",), ("at", "least"),
-             ("minimum",), ("or", "deeper"), ("at", "minimum"), ("at", "the", "least"), ("or", "higher"))
-_AFTER_HI = (("or", "fewer"), ("or", "less"), ("or", "under"), ("at", "most"), ("max",), ("maximum",),
-             ("or", "shorter"), ("tops",), ("only",), ("at", "the", "most"), ("and", "no", "more"), ("no", "more"),
-             (",", "and", "no", "more"), (",", "no", "more"), ("and", "not", "more"), ("and", "nothing", "more"),
-             (",", "and", "nothing", "more"), ("and", "no", "further"))
-
-
-@dataclass
-class Bounds:
-    lo: int | None = None
-    hi: int | None = None
-    exact: int | None = None
-
-
-def _ends_with(words: list[str], end: int, phrases: tuple[tuple[str, ...], ...]) -> tuple[str, ...] | None:
-    for p in sorted(phrases, key=len, reverse=True):
-        if tuple(words[max(0, end - len(p)):end]) == p:
-            return p
-    return None
-
-
-def _bound_before(words: list[str], end: int) -> tuple[str | None, tuple[str, ...]]:
-    """The longest bound phrase ending right before a number, and its kind."""
-    best: tuple[str | None, tuple[str, ...]] = (None, ())
-    for kind, phrases in (("lo", _LO), ("gt", _GT), ("hi", _HI), ("lt", _LT), ("exact", _EXACT)):
-        p = _ends_with(words, end, phrases)
-        if p and len(p) > len(best[1]):
-            best = (kind, p)
-    return best
-
-
-def _starts_with(words: list[str], start: int, phrases: tuple[tuple[str, ...], ...]) -> bool:
-    return any(tuple(words[start:start + len(p)]) == p for p in phrases)
 
 
 def _window(toks: Toks, i: int, before: int, after: int) -> range:
@@ -88,89 +34,6 @@ def near(toks: Toks, i: int, sense: S.Sense, before: int = 3, after: int = 3) ->
 
 def in_clause(toks: Toks, i: int, sense: S.Sense) -> list[int]:
     return [j for j in sense.at(toks) if toks[j].clause == toks[i].clause]
-
-
-def counted(toks: Toks, head: S.Sense, reach: int = 4) -> list[tuple[int, int]]:
-    """(number index, head index) for each number that counts a ``head`` noun close after it
-    ("five reasoning steps", "a 4-hop chain") or right before it ("depth of 5", "steps: 5")."""
-    out = []
-    heads = set(head.at(toks))
-    for i, t in enumerate(toks):
-        if t.number is None:
-            continue
-        ranged = i + 2 < len(toks) and toks[i + 1].word in ("or", "to") and toks[i + 2].number is not None
-        if t.word in ("one", "single") and not ranged and not any(j in heads for j in range(i + 1, i + 3)):
-            continue  # "one" is a pronoun unless a head noun follows at once
-        ahead = [j for j in _window(toks, i, 0, reach) if j > i]
-        nouns = [j for j in ahead if toks[j].lemmas & (S.PROVISION.words | S.DISTRACTOR.words | S.RUBRIC.words
-                                                      | S.EXCEPTION.words | S.STEP.words | {"question"})]
-        if nouns and nouns[0] in heads and not (head is S.STEP and S.DISTRACTOR.at(toks[i:nouns[0]])):
-            out.append((i, nouns[0]))
-        elif any(j in heads for j in _window(toks, i, 4, 0) if j < i) and not nouns:
-            out.append((i, max(j for j in _window(toks, i, 4, 0) if j in heads and j < i)))
-    return out
-
-
-def bounds(toks: Toks) -> tuple[Bounds, set[int]]:
-    """Step-count bounds the sentence sets, and the token indices it used for them."""
-    words = [t.word for t in toks]
-    b, used = Bounds(), set()
-    pairs = counted(toks, S.STEP) + [(i, h) for i, h in counted(toks, S.CHAIN) if "chain" in toks[h].lemmas
-                                      or "derivation" in toks[h].lemmas]
-    if not pairs and not S.DISTRACTOR.at(toks) and _CHAINING.at(toks) and not (S.OMIT.at(toks) or S.MISSING.at(toks)):
-        pairs += counted(toks, _COUNTED_RULES)  # a named step count wins over rules counted in passing
-    for i, head in sorted(set(pairs)):
-        n = toks[i].number
-        used.update(range(min(i, head), max(i, head) + 1))
-        if head + 1 < len(toks) and toks[head + 1].lemmas & {"long", "deep"}:
-            used.add(head + 1)  # "four steps long" is the count, not a request for length
-        if i + 2 < len(toks) and words[i + 1] in ("to", "and", "or") and toks[i + 2].number is not None:
-            second = toks[i + 2].number
-            b.lo, b.hi = min(n, second), max(n, second)
-            continue
-        if i >= 2 and toks[i - 2].number is not None and words[i - 1] in ("to", "and", "or"):
-            continue  # the second number of a range, read with the first
-        kind, p = _bound_before(words, i)
-        prep = i - 1 - (i > 1 and words[i - 1] == "a")  # "keep every question to a couple of hops"
-        cap = [k for k in range(max(0, prep - 4), prep) if toks[k].lemmas & _CAP and (words[prep] == "to" or toks[k].word != "keep")
-               ] if prep >= 0 and words[prep] in ("at", "to") else []
-        if kind is None and cap:
-            kind, p = "hi", tuple(words[prep:i])  # "cap the depth at four", "limit questions to three steps"
-            used.update(range(cap[0], i))  # the cap verb made the bound: not also a "limit" on depth
-        used.update(range(i - len(p), i))
-        if kind is not None:
-            pass
-        after = head + 1
-        while after < len(words) and words[after] in _COUNTED_THINGS:
-            after += 1  # "three-step questions or fewer"
-        after += after < len(words) and words[after] == ","  # "three steps, minimum"
-        if kind is not None:
-            pass
-        elif words[i].endswith("+") or _starts_with(words, i + 1, _AFTER_LO) or _starts_with(words, after, _AFTER_LO):
-            kind = "lo"
-        elif _starts_with(words, i + 1, _AFTER_HI) or _starts_with(words, after, _AFTER_HI):
-            kind = "hi"
-            if _starts_with(words, after, _NO_MORE) or _starts_with(words, i + 1, _NO_MORE):
-                b.exact = n  # "three-step questions, and no more": that count, capped
-        if toks[i].negated and not (p and toks[i - len(p)].shielded):
-            # "do not use more than four" = at most four; "not in a single step" = more than one;
-            # any other negated exact count says nothing.
-            kind = {"lo": "lt", "gt": "hi", "hi": "gt", "lt": "lo"}.get(kind or "exact")
-            if kind is None and n <= 2:
-                kind = "gt"
-            if kind is None:
-                continue
-        if kind == "lo":
-            b.lo = n
-        elif kind == "gt":
-            b.lo = n + 1
-        elif kind == "hi":
-            b.hi = n
-        elif kind == "lt":
-            b.hi = n - 1
-        else:
-            b.exact = n
-    return b, used
 
 
 _AS_POSSIBLE = S.sense("", "as possible", "as can be")

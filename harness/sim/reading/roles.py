@@ -6,7 +6,10 @@ import re
 
 from harness.sim.intent import OrchestratorStyle
 from harness.sim.reading import concepts as C
+from harness.sim.reading import counts as N
+from harness.sim.reading import indirect as I
 from harness.sim.reading import senses as S
+from harness.sim.reading import social as Soc
 from harness.sim.reading.concepts import Toks, in_clause, near
 from harness.sim.reading.plants import plant_requests
 from harness.sim.reading.text import analyse
@@ -17,6 +20,22 @@ _NAMING = S.sense("state give name specify say write provide include mention")
 _EVIDENCE = S.sense("evidence failure result data justify warrant suggest need necessary show indicate call")
 
 
+def _bound_bias(b: N.Bounds) -> float:
+    """A floor or a ceiling on the steps the writer is pushed to: "push for at least six steps" +1,
+    "never push beyond three steps" -0.5 (an exact count is a target example, not a bias)."""
+    if b.lo is not None and b.lo >= 3:
+        return 1.0 if b.lo >= 4 else 0.5
+    if b.hi is not None and b.hi <= 4:
+        return -1.0 if b.hi <= 2 else -0.5
+    return 0.0
+
+
+def _absence_after(toks: Toks, i: int) -> bool:
+    """The clause says the thing is left out: "leave the step count unstated", "go unaddressed"."""
+    return any(j > i and toks[j].clause == toks[i].clause and t.word.startswith("un") and t.word.endswith("ed")
+               and len(t.word) > 6 for j, t in enumerate(toks))
+
+
 def _quantify(toks: Toks) -> float | None:
     found = None
     for i in S.QUANTITY.at(toks):
@@ -24,8 +43,9 @@ def _quantify(toks: Toks) -> float | None:
         if several and not (i > 1 and toks[i - 2].lemmas & _NAMING.words) or toks[i].word.endswith("ed"):
             continue  # "a number of" means several; "a numbered list" is layout
         stepwise = in_clause(toks, i, S.STEP) or in_clause(toks, i, S.CHAIN) or in_clause(toks, i, S.sense("deep long"))
-        found = 0.0 if toks[i].negated else (1.0 if stepwise else 0.6)
-    if any(not toks[i].negated for i, _ in C.counted(toks, S.STEP)):
+        negated = toks[i].negated != _absence_after(toks, i)  # "never leave the step count unstated" asks for it
+        found = 0.0 if negated else (1.0 if stepwise else 0.6)
+    if any(not toks[i].negated for i, _ in N.counted(toks, S.STEP)):
         found = 1.0  # an example target: "write 'at least five steps'"
     for i in S.VAGUE.at(toks):
         if not toks[i].negated and in_clause(toks, i, S.sense("term word way guidance advice")):
@@ -39,10 +59,14 @@ def _quality(toks: Toks) -> float | None:
         if toks[i].lemmas & {"check"} and not in_clause(toks, i, S.sense("quality qv verifier")):
             continue
         addressed = in_clause(toks, i, S.ADDRESS) or near(toks, i, S.EVERY, 3, 0) or in_clause(toks, i, _AVOID)
+        # "not one rejection should go without a fix", "never leave a rejection unaddressed": a double negative
+        required = [j for j in in_clause(toks, i, S.ADDRESS) if toks[j].neg >= 2 and not toks[j].negated] or (
+            toks[i].negated and _absence_after(toks, i)) or [j for j in in_clause(toks, i, S.DISMISS) if toks[j].negated]
+        # ... and so is a negated dismissal: "never ignore a quality-check failure", "don't skip the reasons"
         # "avoid every rejection reason" addresses it; "do not comment on rejections" dismisses it
-        dismissed = in_clause(toks, i, S.DISMISS) or toks[i].relaxed or any(
-            t.word in ("not", "never") and t.clause == toks[i].clause for t in toks[:i])
-        found = 0.0 if dismissed else (1.0 if addressed else 0.5)
+        dismissed = not required and (in_clause(toks, i, S.DISMISS) or toks[i].relaxed or any(
+            t.word in ("not", "never") and t.clause == toks[i].clause for t in toks[:i]))
+        found = 0.0 if dismissed else (1.0 if addressed or required else 0.5)
     return found
 
 
@@ -58,16 +82,21 @@ def orchestrator_style(instructions: str) -> OrchestratorStyle:
             exceptions = max(0.0, min(1.0, d))
         if (d := C.irrelevance(toks)) is not None or (d := C.rate_direction(toks, S.DISTRACTOR)) is not None:
             distractors = max(0.0, min(1.0, d))
-        elif C.counted(toks, S.DISTRACTOR):
+        elif N.counted(toks, S.DISTRACTOR):
             distractors = 1.0
-        _, used = C.bounds(toks)
+        b, used = N.bounds(toks)
+        said = 0.0
         if not (S.BOLD.at(toks) or S.MODEST.at(toks)):  # "increase difficulty cautiously": the manner is the bias
-            bias += C.step_direction(toks, used) + C.difficulty(toks, used)
+            said += C.step_direction(toks, used) + C.difficulty(toks, used) + I.ease(toks) + I.joined(toks, used)
+            said += _bound_bias(b)
         about = S.HARD.at(toks) + S.EASY.at(toks) + S.STEP.at(toks) + S.CHAIN.at(toks) + S.CHANGE.at(toks) + S.sense(
             "question adjust adjustment solver writer guidance advice round increase").at(toks)
-        if about:  # "be conservative with exclamation marks" is about something else
-            bias += sum(-0.4 if toks[i].negated else 0.4 for i in S.BOLD.at(toks))
-            bias += sum(0.4 if toks[i].negated else -0.4 for i in S.MODEST.at(toks))
+        # "be conservative with exclamation marks" is about something else; in a polite line ("thank
+        # you, and stay cautious") a manner word is a weak hint
+        weight = 0.4 if about else 0.2 if Soc.polite(toks) else 0.0
+        said += sum(-weight if toks[i].negated else weight for i in S.BOLD.at(toks))
+        said += sum(weight if toks[i].negated else -weight for i in S.MODEST.at(toks))
+        bias += max(-0.5, min(0.5, said)) if Soc.social(toks) else said
         for i in _OVERSHOOT.at(toks):  # "aim well above what the evidence suggests"; negated: stay within it
             if near(toks, i, _EVIDENCE, 0, 5) and (toks[i].word != "than" or near(toks, i, S.UP, 4, 0)):
                 bias += -0.4 if toks[i].negated else 0.4

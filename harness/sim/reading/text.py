@@ -37,12 +37,8 @@ from functools import lru_cache
 
 from lemminflect import getAllLemmas, getAllLemmasOOV
 
-NUMBER_WORDS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "single": 1,
-    "dozen": 12, "couple": 2, "pair": 2, "twice": 2, "once": 1, "thrice": 3,
-}
+from harness.sim.reading.numerals import CARDINALS, NUMBER_WORDS, read_numbers
+
 IRREGULAR_DEGREE = {
     "more": ("much", "comp"), "most": ("much", "sup"), "less": ("little", "comp"), "least": ("little", "sup"),
     "fewer": ("few", "comp"), "fewest": ("few", "sup"), "better": ("good", "comp"), "best": ("good", "sup"),
@@ -55,7 +51,7 @@ PREFIX_NEGATORS = frozenset({
     "ban", "none", "nothing", "stop", "cease", "forget", "neglect", "drop", "remove", "shun", "abstain", "ditch", "forgo", "lack",
     "rather than", "instead of", "free of", "other than", "in place of", "steer clear of", "stay away from",
     "keep away from", "get rid of", "keep clear of", "do away with", "leave out", "cut out", "keep out", "nor",
-    "away from", "strip out", "weed out", "take out", "delete", "prune", "purge",
+    "away from", "strip out", "weed out", "take out", "delete", "prune", "purge", "fail to",
 })
 # Words that begin a new command or statement after a comma or "and"/"or": they end a scope.
 STARTERS = frozenset({
@@ -74,6 +70,7 @@ PUNCT_BREAKS = frozenset({";", ":", "(", ")", "?", "!", "—", "–"})
 ANSWER_VERBS = frozenset({"answer", "say", "reply", "respond", "output", "conclude", "return", "choose",
                           "pick", "select", "default"})
 _NUMBER_ALT = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+_CARDINAL_ALT = "|".join(sorted((w for w, v in CARDINALS.items() if w not in ("single", "twice", "once", "thrice")), key=len, reverse=True))
 _RELATIVE = frozenset({"that", "which", "who", "whose", "whom", "where"})
 _OVER_VERBS = frozenset({"simplify", "complicate", "engineer", "extend", "stretch", "elaborate", "reach"})
 _NOT_OVER = frozenset({"all", "come", "look", "ride", "view", "see", "head", "time", "lap", "turn", "night", "sight"})
@@ -82,12 +79,15 @@ _NOUNISH = frozenset({"rule", "provision", "fact", "definition", "thing", "anyth
                       "sentence", "detail", "step", "answer", "question", "sample", "clause", "condition", "word"})
 _MODALS = frozenset({"must", "should", "shall", "will", "would", "can", "may", "might", "ought"})
 _ROLE_NOUNS = frozenset({"part", "place", "role", "room", "bearing", "say", "business"})
+_DEGREE_PREPS = frozenset({"below", "under", "beneath", "beyond", "past"})
+_COPULAS = frozenset({"is", "are", "was", "were", "be"})
+_CLEFT_HEADS = frozenset({"what", "something", "exactly", "precisely", "the", "a", "one", "to"})
 _QUANTITY_STARTERS = frozenset({"more", "fewer", "less", "many", "several", "few", "at"})
 _PHRASE_NEGATORS = tuple(tuple(p.split()) for p in PREFIX_NEGATORS if " " in p)
 _SHIELDED = (("no", "more", "than"), ("not", "more", "than"), ("no", "fewer", "than"), ("not", "fewer", "than"),
              ("no", "less", "than"), ("not", "less", "than"), ("no", "longer", "than"), ("no", "shorter", "than"),
              ("not", "longer", "than"), ("no", "greater", "than"), ("no", "matter"), ("not", "only"),
-             ("no", "deeper", "than"), ("not", "exceeding"))
+             ("no", "deeper", "than"), ("not", "exceeding"), ("no", "doubt"), ("without", "doubt"), ("without", "a", "doubt"))
 
 _TOKEN_RE = re.compile(r"\d+\+?|[a-z]+(?:-[a-z]+)*|[.,;:()?!—–\"]")
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+|(?<=\S)\s+-\s+")
@@ -99,6 +99,7 @@ class Token:
     lemmas: frozenset[str]
     degree: str = ""  # "comp" | "sup" | ""
     number: int | None = None
+    ordinal: bool = False  # the number is a position ("the fifth step"), not a count
     neg: int = 0  # negations whose scope covers this token (odd = negated)
     shielded: bool = False  # a negative-looking word that does not negate here
     clause: int = 0  # index of the clause within its sentence
@@ -169,6 +170,9 @@ def _normalise(text: str) -> str:
                   r"|\b(?:it|this) (?:is|was) not (?:necessary|required|essential|mandatory|obligatory)(?: (?:to|for|that))?\b"
                   r"|\b(?:is|are|be) not (?:required|obliged|necessary) to\b|\bnot necessarily\b", "needless", text)
     text = re.sub(r"(\d+)\s*(?:-|–|to)\s*(\d+)", r"\1 to \2", text)
+    text = re.sub(rf"\b({_CARDINAL_ALT})\s*[-–]\s*({_CARDINAL_ALT})\b", r"\1 to \2", text)  # "two-three steps"
+    text = re.sub(rf"\b({_NUMBER_ALT}|\d+) or so\b", r"about \1", text)  # "three or so": about three
+    text = re.sub(r"\ban? ([a-z]+) or (two|three)\b", r"one or \2 \1", text)  # "a step or two": one or two steps
     text = re.sub(rf"\b({_NUMBER_ALT})-(?=[a-z])", r"\1 ", text)  # "five-step" -> "five step"
     text = re.sub(r"'(yes|no)'|\"(yes|no)\"", lambda m: f"quoted-{m.group(1) or m.group(2)}", text)
     text = re.sub(r"\bno(?=\s*(?:[.!;]|$))", "quoted-no", text)  # a closing "No" is the answer word
@@ -207,6 +211,22 @@ def _breaks(words: list[str]) -> list[bool]:
             or _match(words, i, ("rather", "than")) or _match(words, i, ("instead", "of"))
         )
     return out
+
+
+def _cleft(words: list[str], clause_of: list[int], shielded: list[bool], neg: list[int]) -> None:
+    """"X is what we want to avoid", "X is something to steer clear of": a negating verb that ends
+    its clause with nothing after it to negate covers the subject before the copula."""
+    n = len(words)
+    for i, w in enumerate(words):
+        last = i + 1 >= n or clause_of[i + 1] != clause_of[i] or words[i + 1] in PUNCT_BREAKS | {".", ","}
+        if shielded[i] or not last or " " in w or not lemmas_of(w)[0] & PREFIX_NEGATORS or w in ("none", "nothing", "no"):
+            continue
+        copula = next((k for k in range(i - 1, -1, -1) if clause_of[k] == clause_of[i] and words[k] in _COPULAS
+                       and k + 1 < i and words[k + 1] in _CLEFT_HEADS), None)
+        if copula is not None:
+            for j in range(copula):
+                if clause_of[j] == clause_of[i]:
+                    neg[j] += 1
 
 
 @lru_cache(maxsize=4096)
@@ -265,6 +285,8 @@ def tokens(sentence: str) -> tuple[Token, ...]:
             for j in range(start, end):
                 if clause_of[j] == clause_of[i] and j != i:
                     neg[j] += 1
+        elif not span and i + 1 < n and (words[i + 1] in _DEGREE_PREPS or w in ("drop", "cut") and words[i + 1] in ("to", "by")):
+            continue  # "drop below four steps", "cut to three": a change of degree, not a removal
         elif span or (lem & PREFIX_NEGATORS and w not in ("drops", "lacking")):
             # A negating word covers what follows, to the end of its clause.
             start = i + max(span, 1)
@@ -279,18 +301,16 @@ def tokens(sentence: str) -> tuple[Token, ...]:
             if out_at is not None:
                 for j in range(i + 1, out_at):
                     neg[j] += 1
+    _cleft(words, clause_of, shielded, neg)
     relaxed = {clause_of[i] for i, w in enumerate(words) if w == "needless"}
     out = []
+    numbers, ordinal = read_numbers(words)
     for i, w in enumerate(words):
         lem, degree = lemmas_of(w)
-        number = None
-        if w.rstrip("+").isdigit():
-            number = int(w.rstrip("+"))
-        elif w in NUMBER_WORDS:
-            number = NUMBER_WORDS[w]
+        number = numbers[i]
         if number == 0:
             lem = lem | {"zero"}  # "a weight of 0"
-        out.append(Token(w, lem, degree, number, neg[i], shielded[i], clause_of[i], clause_of[i] in relaxed))
+        out.append(Token(w, lem, degree, number, ordinal[i], neg[i], shielded[i], clause_of[i], clause_of[i] in relaxed))
     return tuple(out)
 
 
