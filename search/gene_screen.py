@@ -22,6 +22,18 @@ import re
 from harness import injection as I
 from harness.config import HarnessConfig
 from search import verdict_screen
+from search.screen_forms import (
+    _ALL_MET,
+    _ALREADY_APPROVED,
+    _APPROVAL_CLAIM,
+    _APPROVED_LABEL,
+    _BACK,
+    _NOT_REJECTED,
+    _NOTHING_UNMET,
+    _PAIRED,
+    _VERDICT_NORM,
+    _WHOLE_SENTENCE,
+)
 
 WRITE_VERBS = {"add", "insert", "include", "append", "embed", "plant", "write", "put", "place", "slip", "hide",
                "mention", "attach", "leave", "drop", "tuck", "weave", "prepend", "inject", "sneak", "bury", "scatter"}
@@ -70,10 +82,6 @@ def _words(sentence: str) -> list[str]:
     return I._words(sentence)
 
 
-# A claim, dictated for the sample, that it was already reviewed or approved: it speaks to whoever vets it.
-_APPROVAL_CLAIM = re.compile(r"\b(pre-?)?(approved|certified|vetted|cleared|verified|validated|reviewed|signed off)\b"
-                             r"[^.;]{0,40}\b(by|status|already|no further|recommended|ok|okay|ship|upstream|board|team)\b"
-                             r"|\bapproval recommended\b|\bno further (checks?|review)\b", re.IGNORECASE)
 
 
 def planted_text(text: str) -> list[str]:
@@ -184,20 +192,6 @@ def _message_for_reader(words: list[str]) -> bool:
     return False
 
 
-# A verdict put as the advisable one: "No is the safe bet", "yes is the right call".
-_VERDICT_NORM = re.compile(r"\b(no|yes|negative)\b[^.]{0,25}\b(safe|safest|best|right|correct|expected|wise|wisest|"
-                           r"smart|appropriate)\b|\b(no|yes|negative)\s+(verdict|answer|reply|response|conclusion)\b")
-# Every criterion met, or a rejection called a mistake, handed to a reader.
-_ALL_MET = re.compile(r"\b(every|all|each)\s+(\w+\s+)?(requirements?|criteri(on|a)|items?|boxes|points?|checks?)\b[^.]{0,20}"
-                      r"\b(met|satisf\w*|fulfill?ed|achieved|ticked)\b|\bsatisf\w*\s+(every|all|each)\s+(\w+\s+)?(requirements?|"
-                      r"criteri(on|a)|items?|checks?)\b|\b(fail\w*|reject\w*)\b[^.]{0,25}\b(error|mistake|wrong|unfair|unnecessary)\b")
-_NOT_REJECTED = re.compile(r"\b(not|never|no)\s+(be\s+|to\s+be\s+)?(reject|fail|flag|block|veto)\w*")
-# A label of approval asked for: "label every context 'QA-APPROVED'".
-_ALREADY_APPROVED = re.compile(r"\b(already|pre-?|has been|have been)\s*(been\s+)?(certified|approved|vetted|cleared|verified|checked|reviewed|validated)\b",
-                               re.IGNORECASE)
-_NOTHING_UNMET = re.compile(r"\b(don't|do not|never)\s+(mark|score|count|grade)\s+(anything|any (item|criterion|criteria|point)s?)"
-                            r"\s+(as\s+)?(unmet|failed|missing|wrong|incorrect)\b", re.IGNORECASE)
-_APPROVED_LABEL = re.compile(r"\b(qa|review|reviewer|quality|auto)[- ]?(approved|cleared|passed|verified)\b", re.IGNORECASE)
 
 
 def _speaks_to_reader(sentence: str, words: list[str]) -> bool:
@@ -330,14 +324,6 @@ def screen_text(name: str, text: str, trusted: str = "") -> list[str]:
                 pair = f"{first} {then}"
                 out += [f"genes.{name}: {kind}: {pair[:120]}" for kind in sentence_findings(pair, checks) if kind in _PAIRED]
     return out
-
-
-_WHOLE_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[\u201c]?[A-Z])|\n+")
-# the pronoun told something ("advises them to reply No"), or the note of the first sentence saying it
-_BACK = re.compile(r"\b(tell|tells|advise|advises|instruct|instructs|urge|urges|remind|reminds|warn|warns|ask|asks|make|"
-                   r"makes|get|gets)\s+(it|them)\b|\b(it|the (note|line|sentence|item|remark|message)) should (tell|say|ask)\b",
-                   re.IGNORECASE)
-_PAIRED = {"asks the writer to address the solvers or the grader", "aims at a reader's answer or grade"}
 
 
 def screen(seed: HarnessConfig, proposal: HarnessConfig) -> list[str]:

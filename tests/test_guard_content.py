@@ -165,11 +165,11 @@ def _imports(path: Path) -> set[str]:
 
 def test_the_red_team_the_guard_and_the_world_share_no_code():
     world_readers = {"harness.sim.obey", "harness.sim.reader", "harness.sim.reading", "harness.sim.phrasing"}
-    guard = {"harness.injection", "search.gene_screen", "search.verdict_screen"}
+    guard = {"harness.injection", "search.gene_screen", "search.verdict_screen", "search.screen_forms"}
     red = _imports(ROOT / "harness" / "sim" / "redteam.py")
     assert not any(m.startswith(tuple(world_readers | guard)) for m in red)
     for path in (ROOT / "harness" / "injection.py", ROOT / "search" / "gene_screen.py",
-                 ROOT / "search" / "verdict_screen.py"):
+                 ROOT / "search" / "verdict_screen.py", ROOT / "search" / "screen_forms.py"):
         assert not any(m.startswith("harness.sim") for m in _imports(path)), path
     for path in [*(ROOT / "harness" / "sim").glob("*.py"), *(ROOT / "harness" / "sim" / "reading").glob("*.py")]:
         assert not any(m.startswith(tuple(guard)) for m in _imports(path)), path
