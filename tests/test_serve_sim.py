@@ -191,9 +191,10 @@ def test_repeats_are_counted_by_the_clients_a_path_prefix_names(plain: ServerPro
     again = plain.stats()
     assert again["repeated_by_client"]["host0-1#0,host1-1#0,>host0-1#1"] == 1
     # Each repeat carries when its answer first went out (one monotonic clock for the host's processes).
-    pairs = [pair for pair, _ in again["repeats"]]
+    pairs = [pair for pair, _, _ in again["repeats"]]
     assert pairs == ["host0-1#0>host0-1#0", "host0-1#0>host1-1#0", "host0-1#0,host1-1#0>", "host0-1#0,host1-1#0,>host0-1#1"]
-    first = {at for _, at in again["repeats"]}
+    first = {at for _, at, _ in again["repeats"]}
+    assert {role for _, _, role in again["repeats"]} == {"solver"}
     assert len(first) == 1 and first.pop() <= time.monotonic()  # all repeat the one answer
     reset = plain.reset()
     assert reset["repeated_by_client"] == {} and reset["repeats"] == []
@@ -208,7 +209,7 @@ def test_the_soak_dates_a_kills_repeats_from_the_kill_that_ended_the_earlier_sta
                ["host1#0,host0#0>host0#1", 90.0],  # start 0 of host0 paid it too: its kill at 100
                ["host1#0>host0#1", 10.0],  # another worker's answer: not a kill's
                ["host0#1>host0#1", 120.0]]  # within one process
-    assert kill_ages(repeats, kills) == pytest.approx([0.1, 0.5, 10.0])
+    assert [round(age, 6) for age, _ in kill_ages(repeats, kills)] == [0.1, 0.5, 10.0]
     causes = classify_repeats({pair: 1 for pair, _ in repeats})
     assert causes == {"after_a_kill": 3, "within_a_process": 1, "across_workers": 1}
 

@@ -106,26 +106,28 @@ def classify_repeats(by_client: dict[str, int]) -> dict[str, int]:
     return out
 
 
-def kill_ages(repeats: list[list], kills: dict[str, list[float]]) -> list[float]:
+def kill_ages(repeats: list[list], kills: dict[str, list[float]]) -> list[tuple[float, str]]:
     """For each repeat a restarted worker paid for what an earlier start of it had paid: how long
-    before the kill that ended that start the answer first went out (seconds). Replies still on
-    their way, or received but not yet kept, when the kill came are a fraction of a second old."""
+    before the kill that ended that start the answer first went out (seconds), and its role.
+    Replies still on their way, or received but not yet kept, when the kill came are a fraction of
+    a second old."""
     ages = []
-    for pair, first_at in repeats:
+    for pair, first_at, *role in repeats:
         before, again = pair.split(">")
         host = again.split("#")[0]
         mine = [int(e.split("#")[1]) for e in before.split(",") if e.split("#")[0] == host]
         if again in before.split(",") or not mine:
             continue  # within one process, or only other workers paid before
-        ages.append(kills[host][max(mine)] - first_at)  # kill k ended session k
+        ages.append((kills[host][max(mine)] - first_at, (role or ["?"])[0]))  # kill k ended session k
     return ages
 
 
-def summarize_ages(ages: list[float]) -> dict[str, float | int]:
-    ages = sorted(ages)
-    return {"count": len(ages), "max": round(ages[-1], 3) if ages else 0.0,
-            "median": round(ages[len(ages) // 2], 3) if ages else 0.0,
-            "over_1s": sum(a > 1.0 for a in ages)}
+def summarize_ages(ages: list[tuple[float, str]]) -> dict[str, object]:
+    seconds = sorted(a for a, _ in ages)
+    return {"count": len(seconds), "max": round(seconds[-1], 3) if seconds else 0.0,
+            "median": round(seconds[len(seconds) // 2], 3) if seconds else 0.0,
+            "over_1s": sum(a > 1.0 for a in seconds),
+            "over_1s_by_role": dict(Counter(role for a, role in ages if a > 1.0))}
 
 
 def new_session(sim_url: str, client: str) -> None:

@@ -148,7 +148,7 @@ class Stats:
     repeated_by_client: Counter[str] = field(default_factory=Counter)
     # Per repeat: its "before>again" label, and when (time.monotonic, one clock for every process on
     # a host) the answer first went out: how long before a kill a repeated answer was paid for.
-    repeats: list[tuple[str, float]] = field(default_factory=list)
+    repeats: list[tuple[str, float, str]] = field(default_factory=list)  # and the role it played
 
     def record(self, kind: str, profile: str | None = None, role: str | None = None) -> None:
         self.kinds[kind] += 1

@@ -255,7 +255,7 @@ class SimServer:
                 stats.kinds["repeated"] += 1
                 pair = f"{','.join(before)}>{client}"
                 stats.repeated_by_client[pair] += 1
-                stats.repeats.append((pair, self._first_answered[digest]))
+                stats.repeats.append((pair, self._first_answered[digest], role))
             else:
                 self._first_answered[digest] = time.monotonic()
             if client not in before:
