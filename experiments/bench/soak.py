@@ -18,6 +18,9 @@ worker is SIGKILLed and started again at once; then the workers finish the study
   at once sending one request before either is cached) and across
   workers (separate machines keep separate caches: a parent screened by two workers, the seed
   tested for each worker's report, a killed trial redone by another worker) are reported apart;
+  and for each kill's repeat, how long before the kill its answer had first gone out (serve-sim
+  dates answers): a reply in flight is a fraction of a second old, one paid long before the kill
+  was lost by the worker (target: none over 1 s);
 - duplicate MLflow runs (parent runs per study beyond one; child runs per trial and split
   beyond one): 0.
 
