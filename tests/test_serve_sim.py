@@ -190,12 +190,14 @@ def test_repeats_are_counted_by_the_clients_a_path_prefix_names(plain: ServerPro
     assert post(plain, body, client="host0-1")[0] == 200  # the client's next session pays again
     again = plain.stats()
     assert again["repeated_by_client"]["host0-1#0,host1-1#0,>host0-1#1"] == 1
-    # Each repeat carries when its answer first went out (one monotonic clock for the host's processes).
+    # Each repeat carries when its answer went out to each client before (one monotonic clock for
+    # the host's processes), and its role.
     pairs = [pair for pair, _, _ in again["repeats"]]
     assert pairs == ["host0-1#0>host0-1#0", "host0-1#0>host1-1#0", "host0-1#0,host1-1#0>", "host0-1#0,host1-1#0,>host0-1#1"]
-    first = {at for _, at, _ in again["repeats"]}
     assert {role for _, _, role in again["repeats"]} == {"solver"}
-    assert len(first) == 1 and first.pop() <= time.monotonic()  # all repeat the one answer
+    last = again["repeats"][-1][1]
+    assert set(last) == {"host0-1#0", "host1-1#0", ""}
+    assert last["host0-1#0"] <= last["host1-1#0"] <= last[""] <= time.monotonic()  # in the order they were paid
     reset = plain.reset()
     assert reset["repeated_by_client"] == {} and reset["repeats"] == []
 
@@ -204,13 +206,15 @@ def test_the_soak_dates_a_kills_repeats_from_the_kill_that_ended_the_earlier_sta
     from experiments.bench.soak import classify_repeats, kill_ages
 
     kills = {"host0": [100.0, 200.0], "host1": [150.0]}
-    repeats = [["host0#0>host0#1", 99.9],  # paid by start 0, killed at 100, paid again by start 1
-               ["host0#1>host0#2", 199.5],  # start 1, killed at 200
-               ["host1#0,host0#0>host0#1", 90.0],  # start 0 of host0 paid it too: its kill at 100
-               ["host1#0>host0#1", 10.0],  # another worker's answer: not a kill's
-               ["host0#1>host0#1", 120.0]]  # within one process
-    assert [round(age, 6) for age, _ in kill_ages(repeats, kills)] == [0.1, 0.5, 10.0]
-    causes = classify_repeats({pair: 1 for pair, _ in repeats})
+    repeats = [["host0#0>host0#1", {"host0#0": 99.9}, "solver"],  # paid by start 0, killed at 100, paid again by start 1
+               ["host0#1>host0#2", {"host0#1": 199.5}, "judge"],  # start 1, killed at 200
+               # host1 paid it long before; host0's start 0 got it just before its kill at 100: that is its age
+               ["host1#0,host0#0>host0#1", {"host1#0": 10.0, "host0#0": 99.8}, "solver"],
+               ["host1#0>host0#1", {"host1#0": 10.0}, "solver"],  # another worker's answer: not a kill's
+               ["host0#1>host0#1", {"host0#1": 120.0}, "qv"]]  # within one process
+    assert [(round(age, 6), role) for age, role in kill_ages(repeats, kills)] == [
+        (0.1, "solver"), (0.5, "judge"), (0.2, "solver")]
+    causes = classify_repeats({pair: 1 for pair, _, _ in repeats})
     assert causes == {"after_a_kill": 3, "within_a_process": 1, "across_workers": 1}
 
 

@@ -18,9 +18,9 @@ worker is SIGKILLed and started again at once; then the workers finish the study
   at once sending one request before either is cached) and across
   workers (separate machines keep separate caches: a parent screened by two workers, the seed
   tested for each worker's report, a killed trial redone by another worker) are reported apart;
-  and for each kill's repeat, how long before the kill its answer had first gone out (serve-sim
-  dates answers): a reply in flight is a fraction of a second old, one paid long before the kill
-  was lost by the worker (target: none over 1 s);
+  and for each kill's repeat, how long before the kill its answer had gone out to that worker's
+  earlier start (serve-sim dates answers per client): a reply in flight is a fraction of a second
+  old, one paid long before the kill was lost by the worker (target: none over 1 s);
 - duplicate MLflow runs (parent runs per study beyond one; child runs per trial and split
   beyond one): 0.
 
@@ -111,17 +111,18 @@ def classify_repeats(by_client: dict[str, int]) -> dict[str, int]:
 
 def kill_ages(repeats: list[list], kills: dict[str, list[float]]) -> list[tuple[float, str]]:
     """For each repeat a restarted worker paid for what an earlier start of it had paid: how long
-    before the kill that ended that start the answer first went out (seconds), and its role.
+    before the kill that ended that start the answer had gone out to it (seconds), and its role.
     Replies still on their way, or received but not yet kept, when the kill came are a fraction of
     a second old."""
     ages = []
-    for pair, first_at, *role in repeats:
+    for pair, answered_at, *role in repeats:
         before, again = pair.split(">")
         host = again.split("#")[0]
         mine = [int(e.split("#")[1]) for e in before.split(",") if e.split("#")[0] == host]
         if again in before.split(",") or not mine:
             continue  # within one process, or only other workers paid before
-        ages.append((kills[host][max(mine)] - first_at, (role or ["?"])[0]))  # kill k ended session k
+        last = max(mine)  # the latest earlier start of this worker that was answered; kill k ended start k
+        ages.append((kills[host][last] - answered_at[f"{host}#{last}"], (role or ["?"])[0]))
     return ages
 
 

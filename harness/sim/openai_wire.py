@@ -146,9 +146,10 @@ class Stats:
     tokens: Counter[str] = field(default_factory=Counter)
     # Repeats by who was answered before and who again ("a,b>c"; "" is a client without a /c/ prefix).
     repeated_by_client: Counter[str] = field(default_factory=Counter)
-    # Per repeat: its "before>again" label, and when (time.monotonic, one clock for every process on
-    # a host) the answer first went out: how long before a kill a repeated answer was paid for.
-    repeats: list[tuple[str, float, str]] = field(default_factory=list)  # and the role it played
+    # Per repeat: its "before>again" label, when (time.monotonic, one clock for every process on a
+    # host) the answer went out to each client before, and the role it played: how long before a
+    # kill a repeated answer had reached the worker that pays for it again.
+    repeats: list[tuple[str, dict[str, float], str]] = field(default_factory=list)
 
     def record(self, kind: str, profile: str | None = None, role: str | None = None) -> None:
         self.kinds[kind] += 1

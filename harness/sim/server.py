@@ -105,7 +105,7 @@ class SimServer:
         # Digests of the requests answered OK since the last reset, each with the clients it was
         # answered to: one seen again is counted "repeated" (a client paying twice for the same call).
         self._answered: dict[bytes, list[str]] = {}
-        self._first_answered: dict[bytes, float] = {}  # when each first went out (time.monotonic)
+        self._answered_at: dict[bytes, dict[str, float]] = {}  # when each went out to each (time.monotonic)
         self.in_flight_by_client: Counter[str] = Counter()
         self.choices_in_flight: Counter[str] = Counter()
         self.sessions: Counter[str] = Counter()  # per client: how many times it started anew
@@ -163,7 +163,7 @@ class SimServer:
 
     async def reset_stats(self, request: web.Request) -> web.Response:
         self.stats = Stats()
-        self._answered, self._first_answered = {}, {}
+        self._answered, self._answered_at = {}, {}
         return web.json_response(self._snapshot())
 
     def _rate_limited(self, why: str) -> web.Response:
@@ -255,11 +255,10 @@ class SimServer:
                 stats.kinds["repeated"] += 1
                 pair = f"{','.join(before)}>{client}"
                 stats.repeated_by_client[pair] += 1
-                stats.repeats.append((pair, self._first_answered[digest], role))
-            else:
-                self._first_answered[digest] = time.monotonic()
+                stats.repeats.append((pair, dict(self._answered_at[digest]), role))
             if client not in before:
                 before.append(client)
+            self._answered_at.setdefault(digest, {}).setdefault(client, time.monotonic())
         return web.Response(text=body, content_type="application/json")
 
     def _draw_fault(self) -> str | None:
