@@ -92,20 +92,24 @@ class Worker:
                                         stdout=log, stderr=subprocess.STDOUT)
 
 
+def repeat_cause(pair: str) -> tuple[str, str | None]:
+    """A repeat as serve-sim labels it ("<paid before, comma-separated>><paid again>", each payer
+    "<worker>#<session>", a session per start): within one process; by a restarted worker for what
+    an earlier start of it paid (a kill's, with the latest such start); or only for other workers'."""
+    before, again = pair.split(">")
+    earlier = before.split(",")
+    if again in earlier:
+        return "within_a_process", None
+    worker = again.split("#")[0]
+    mine = [int(e.split("#")[1]) for e in earlier if e.split("#")[0] == worker]
+    return ("after_a_kill", f"{worker}#{max(mine)}") if mine else ("across_workers", None)
+
+
 def classify_repeats(by_client: dict[str, int]) -> dict[str, int]:
-    """Repeats as serve-sim counts them ("<paid before, comma-separated>><paid again>", each payer
-    "<worker>#<session>", a session per start): within one process; by a restarted worker for
-    what an earlier start of it paid (a kill's); or only for other workers' calls."""
+    """Repeats counted by cause (``repeat_cause``)."""
     out = {"after_a_kill": 0, "within_a_process": 0, "across_workers": 0}
     for pair, count in by_client.items():
-        before, again = pair.split(">")
-        earlier = before.split(",")
-        if again in earlier:
-            out["within_a_process"] += count
-        elif any(e.split("#")[0] == again.split("#")[0] for e in earlier):
-            out["after_a_kill"] += count
-        else:
-            out["across_workers"] += count
+        out[repeat_cause(pair)[0]] += count
     return out
 
 
@@ -116,13 +120,11 @@ def kill_ages(repeats: list[list], kills: dict[str, list[float]]) -> list[tuple[
     a second old."""
     ages = []
     for pair, answered_at, *role in repeats:
-        before, again = pair.split(">")
-        host = again.split("#")[0]
-        mine = [int(e.split("#")[1]) for e in before.split(",") if e.split("#")[0] == host]
-        if again in before.split(",") or not mine:
+        _, start = repeat_cause(pair)
+        if start is None:
             continue  # within one process, or only other workers paid before
-        last = max(mine)  # the latest earlier start of this worker that was answered; kill k ended start k
-        ages.append((kills[host][last] - answered_at[f"{host}#{last}"], (role or ["?"])[0]))
+        worker, session = start.split("#")
+        ages.append((kills[worker][int(session)] - answered_at[start], (role or ["?"])[0]))  # kill k ended start k
     return ages
 
 

@@ -103,9 +103,9 @@ class SimServer:
         self._faults = random.Random(settings.fault_seed)
         self.prefix = PrefixCache(settings.prefix_cache_blocks) if settings.prefix_cache_blocks else None
         # Digests of the requests answered OK since the last reset, each with the clients it was
-        # answered to: one seen again is counted "repeated" (a client paying twice for the same call).
-        self._answered: dict[bytes, list[str]] = {}
-        self._answered_at: dict[bytes, dict[str, float]] = {}  # when each went out to each (time.monotonic)
+        # answered to, in order, and when (time.monotonic): one seen again is counted "repeated" (a
+        # client paying twice for the same call).
+        self._answered: dict[bytes, dict[str, float]] = {}
         self.in_flight_by_client: Counter[str] = Counter()
         self.choices_in_flight: Counter[str] = Counter()
         self.sessions: Counter[str] = Counter()  # per client: how many times it started anew
@@ -163,7 +163,7 @@ class SimServer:
 
     async def reset_stats(self, request: web.Request) -> web.Response:
         self.stats = Stats()
-        self._answered, self._answered_at = {}, {}
+        self._answered = {}
         return web.json_response(self._snapshot())
 
     def _rate_limited(self, why: str) -> web.Response:
@@ -250,15 +250,13 @@ class SimServer:
                              "completion": sum(a[2] for a in answers)})
         for index in range(chat.n):
             digest = chat.digest(index)
-            before = self._answered.setdefault(digest, [])
+            before = self._answered.setdefault(digest, {})
             if before:
                 stats.kinds["repeated"] += 1
                 pair = f"{','.join(before)}>{client}"
                 stats.repeated_by_client[pair] += 1
-                stats.repeats.append((pair, dict(self._answered_at[digest]), role))
-            if client not in before:
-                before.append(client)
-            self._answered_at.setdefault(digest, {}).setdefault(client, time.monotonic())
+                stats.repeats.append((pair, dict(before), role))
+            before.setdefault(client, time.monotonic())
         return web.Response(text=body, content_type="application/json")
 
     def _draw_fault(self) -> str | None:
