@@ -106,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--metric", default="accepted_per_kcall", help="the objective (a scorecard metric)")
     parser.add_argument("--strategies", nargs="+", choices=list(STRATEGIES), default=list(STRATEGIES))
     parser.add_argument("--no-matrix", action="store_true", help="skip the cross-world matrix")
-    parser.add_argument("--results", type=Path, help="append each world's numbers to this JSONL file as it finishes")
+    parser.add_argument("--results", type=Path,
+                        help="append each world's numbers to this JSONL file as it finishes; worlds already in it "
+                             "(same settings) are read back, not run again")
     parser.add_argument("--summarize", type=Path, help="print the summary and matrix of a --results file; run nothing")
     parser.add_argument("--ceiling", action="store_true",
                         help="also the optimum with the intent forced (harness.sim.optimum), which no text reaches")
@@ -127,10 +129,20 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_matrix and len(picks) == len(rows) > 1:
             matrix([r["world"] for r in rows], picks, train, val, test, args)
         return 0
+    if args.results and args.results.exists():
+        # A killed run resumes: worlds already in the results file are read back, not run again.
+        done = [json.loads(line) for line in args.results.read_text(encoding="utf-8").splitlines() if line.strip()]
+        rows = [r for r in done if r["world"] in worlds and r["docs"] == [train, val, test] and r["calls"] == calls
+                and r["metric"] == args.metric and r["seed"] == args.seed]
+        picks = {r["world"]: HarnessConfig.model_validate(r["combined_pick"]) for r in rows if r.get("combined_pick")}
+        if rows:
+            print(f"resuming: worlds {', '.join(str(r['world']) for r in rows)} read from {args.results}", flush=True)
     print(f"search efficiency (offline world, SIMULATED): objective {args.metric}; {calls} LM calls per run; "
           f"documents train {train}, validation {val}, test {test}; run seed {args.seed}, test seed {TEST_SEED}",
           flush=True)
     for world in worlds:
+        if any(r["world"] == world for r in rows):
+            continue
         started = time.perf_counter()
         overrides = {"seed": args.seed, "harness.documents.world_seed": world,
                      "search.objectives": [{"metric": args.metric}],
