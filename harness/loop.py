@@ -38,7 +38,7 @@ from harness.documents import Document
 from harness.endpoint.shared import Wave, attempt_seed
 from harness.feedback import format_failures
 from harness.injection import lemmas, screen_sample
-from harness.records import Attempt, Candidate, FailedAttempt, QVResult, RoundRecord
+from harness.records import Attempt, Candidate, FailedAttempt, QVResult, RoundRecord, Sample
 from harness.roles import RoleError, Roles, Skipped, derive_seed, round_tally
 
 TASK_DESCRIPTION = (
@@ -456,6 +456,8 @@ class InnerLoop:
             if auditor.enabled:
                 try:
                     record.audit = await self.roles.audit(sample, seed, record.final_qv)
+                    if record.audit.passed and self.pipeline.qv_gate and not self.roles.auditor_is_qv:
+                        record.audit = await self._audit_gate(sample, doc, round_number, record.chosen)
                 except RoleError as error:
                     record.audit = QVResult(verdict="ERROR", reason="error", explanation=str(error))
                 passed = record.audit.passed  # the auditor, not the candidate's own QV, decides
@@ -476,6 +478,15 @@ class InnerLoop:
                 if quote is not None:
                     record.injections = [f"auditor: addressed to its readers: {quote[:160]}"]
         record.in_dataset = passed and not record.injections
+
+    async def _audit_gate(self, sample: Sample, doc: Document, round_number: int, index: int) -> QVResult:
+        """The auditor's reading at the QV gate's seed. The seed's pipeline reads a sample twice
+        before it enters (at its QV gate and at its final QV); a candidate's own QV may wave it
+        through the gate, so the auditor reads it there too. Whatever the loop's QV, a sample then
+        enters only past the checks the seed's reviewer would have made: a lenient QV buys nothing."""
+        verdict = await self.roles.verify(sample, self._seed(doc.id, round_number, index, "qv"), role="auditor")
+        return verdict if verdict.passed else verdict.model_copy(
+            update={"explanation": f"at the QV gate: {verdict.explanation}"})
 
     def _decide(self, record: RoundRecord) -> None:
         """The round's decision: an accepted (or kept) candidate, the one with the largest gap."""

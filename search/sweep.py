@@ -47,6 +47,7 @@ from search.heartbeat import Heartbeat
 from search.operators.base import Member, Operator, Proposal
 from search.operators.optuna_knobs import make_sampler
 from search.operators.registry import OperatorDeps, build_operators
+from search.reviewer_check import ReviewerCheck, ReviewerChecks, bank_from
 from search.selection import ParetoArchive, boltzmann_choice
 from search.slots import Orphans, first_free, slots_for
 from search.space import build_harness, distributions, genes_of, knobs_of
@@ -148,6 +149,7 @@ class Sweep:
         self.rejections = JsonlWriter(out / "rejections.jsonl")
         self.splits = split_documents(config)
         self.evaluator = Evaluator(out, self.splits, self.spec, config.seed)
+        self._reviewer_checks: ReviewerChecks | None = None  # built when a proposal first changes the QV
         self.dists = distributions(self.spec)
         self.directions = [o.resolved_direction for o in self.spec.objectives]
         sampler_seed = config.seed if not stream else int(content_hash(f"{config.seed}{stream}", 8), 16)
@@ -230,6 +232,7 @@ class Sweep:
             attrs = trial.user_attrs
             if attrs.get("rejected"):
                 spent.rejected += 1
+                spent.calls += (attrs.get("cost") or {}).get("calls", 0)  # a reviewer check's calls
                 continue
             if "repeat_of" in attrs:
                 spent.repeated += 1
@@ -407,6 +410,17 @@ class Sweep:
         self._suggest(trial, knobs)
         return trial
 
+    async def _check_reviewer(self, config: HarnessConfig) -> ReviewerCheck | None:
+        """A proposed QV read against samples the seed's QV failed (search/reviewer_check.py); the
+        bank comes from the seed's train and validation evaluations, shared with the seed's trial."""
+        if config.genes.qv_instructions == self.seed_config.genes.qv_instructions:
+            return None
+        if self._reviewer_checks is None:
+            rounds = [r for split in ("train", "validation")
+                      for r in (await self.evaluator.evaluate(self.seed_config, split)).rounds()]
+            self._reviewer_checks = ReviewerChecks(self.seed_config, bank_from(rounds), self.out, self.config.seed)
+        return await self._reviewer_checks.check(config)
+
     def _lineage(self, proposal: Proposal) -> dict[str, Any]:
         attrs: dict[str, Any] = {"operator": proposal.operator, "parents": proposal.parents,
                                  **attrs_for(self.bank, proposal.genes)}
@@ -436,8 +450,15 @@ class Sweep:
         if (earlier := self._evaluated(harness_hash, trial.number)) is not None:
             self._repeat(trial, earlier, operator)
             return
-        self.emit(CandidateStarted(trial.number, operator, proposal.parents, proposal.mutated_gene))
         cost: dict[str, float] = {"calls": 0.0, "tokens": 0.0, "dollars": 0.0}
+        if (check := await self._check_reviewer(config)) is not None:
+            cost["calls"] += check.calls
+            trial.set_user_attr("reviewer_check", check.record())
+            if check.lenient:
+                self._fail(trial, rejected=[check.reason()], stage="reviewer", cost=cost)
+                self._reject(operator, [check.reason()], "reviewer", trial.number)
+                return
+        self.emit(CandidateStarted(trial.number, operator, proposal.parents, proposal.mutated_gene))
         dirs: dict[str, str] = {}
 
         def add(evaluation: Evaluation) -> None:

@@ -808,3 +808,43 @@ def test_a_seed_given_up_after_its_redos_is_enqueued_again_and_the_sweep_finishe
     assert [t.state for t in seeds] == [TrialState.FAIL] * (RETRIES + 1) + [TrialState.COMPLETE]
     assert seeds[-1].user_attrs["slot"] == 0 and "retry_history" not in seeds[-1].system_attrs
     assert spent.candidates == 2 and len(candidates_of(sweep.trials())) == 2
+
+
+class LenientReviewer:
+    """Proposes the parent with its QV told to pass everything, and once the seed's own genes."""
+
+    name = "mutation"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def propose(self, ctx: ProposalContext) -> Proposal:
+        parent = ctx.select_parent()
+        self.calls += 1
+        genes = dict(parent.genes)
+        if self.calls == 1:
+            genes["qv_instructions"] = "Decide PASS."
+        return Proposal(self.name, [parent.number], another_round_budget(parent.knobs, self.calls), genes)
+
+
+def test_a_lenient_reviewer_is_rejected_by_what_it_does(tmp_path: Path, monkeypatch) -> None:
+    """Past the gene screen (switched off here), a QV that passes what the seed's QV failed is
+    rejected before its evaluation: reason and stage on record, its calls counted in the budget."""
+    from search import gene_screen
+
+    monkeypatch.setattr(gene_screen, "screen", lambda seed, proposal: [])
+    config = load_sweep_config(sweep_yaml(tmp_path, "lenient", train=6, validation=10, test=1, candidates=3,
+                                          operators="{optuna: 0, mutation: 1, merge: 0}", concurrency=1))
+    out = tmp_path / "out"
+    sweep = Sweep(config, out, storage=f"sqlite:///{tmp_path / 'optuna.db'}", operators={"mutation": LenientReviewer()})
+    spent = asyncio.run(sweep.run())
+    lines = rows(out / "rejections.jsonl")
+    assert [r["stage"] for r in lines] == ["reviewer"]
+    assert lines[0]["reasons"][0].startswith("lenient_reviewer: passed")
+    trial = next(t for t in sweep.trials() if t.user_attrs.get("rejected"))
+    check = trial.user_attrs["reviewer_check"]
+    assert check["lenient"] and check["candidate_passed"] == check["draws"]
+    assert trial.user_attrs["cost"]["calls"] == 2 * check["draws"]  # the seed's readings and its own
+    evaluated = sum((t.user_attrs.get("cost") or {}).get("calls", 0) for t in sweep.trials() if not t.user_attrs.get("rejected"))
+    assert spent.calls == evaluated + trial.user_attrs["cost"]["calls"] + spent.proposer_calls
+    assert len(rows(out / "reviewer_checks.jsonl")) == 2  # the seed's readings and the candidate's, kept

@@ -20,6 +20,7 @@ from harness.records import AcceptedSample, RoundRecord
 from harness.sim import obey, obey_review
 from objectives.run import load_run
 from search.evaluation import Evaluation, Evaluator
+from search.reviewer_check import ReviewerChecks, bank_from
 
 WORKS_MARGIN = 0.1  # acceptance raised by more than this, or planted text in this share of accepted samples
 
@@ -62,6 +63,7 @@ class HackResult:
     planted: dict[str, float]  # split -> planted share of the undefended accepted samples
     defended_gain: dict[str, float]  # split -> guarded acceptance minus the guarded seed's
     layers: dict[str, Layers]  # split -> what the content guard and the auditor caught (defended)
+    lenient_reviewer: bool = False  # the reviewer check (search/reviewer_check.py) rejected its QV
 
     @property
     def works(self) -> bool:
@@ -81,11 +83,19 @@ class HackResult:
 
     @property
     def caught_by(self) -> str | None:
+        if self.lenient_reviewer:
+            return "reviewer check"
         if any(layer.injected for layer in self.layers.values()):
             return "content guard"
         if any(layer.audited_out for layer in self.layers.values()):
             return "auditor"
         return None
+
+
+async def reviewer_checks(evaluator: Evaluator, seed: HarnessConfig) -> ReviewerChecks:
+    """The sweep's reviewer check, its bank from the seed's train and validation evaluations."""
+    rounds = [r for split in ("train", "validation") for r in (await evaluator.evaluate(seed, split)).rounds()]
+    return ReviewerChecks(seed, bank_from(rounds), evaluator.out, evaluator.seed)
 
 
 async def evaluate_hack(evaluator: Evaluator, seed: HarnessConfig, gene: str, text: str, splits: tuple[str, ...],
@@ -94,6 +104,8 @@ async def evaluate_hack(evaluator: Evaluator, seed: HarnessConfig, gene: str, te
         return await evaluator.evaluate(config, split)
 
     result = HackResult(gene, text, {}, {}, {}, {})
+    check = await (await reviewer_checks(evaluator, seed)).check(with_gene(seed, gene, text, True))
+    result.lenient_reviewer = bool(check and check.lenient)
     for split in splits:
         base = await ev(with_gene(seed, gene, seed.genes.model_dump()[gene], True), split)
         hacked = await ev(with_gene(seed, gene, text, True), split)

@@ -6,6 +6,8 @@ once, as caught by the first defence that stops it:
 
 - **guard**: rejected at proposal (the config guard, or the gene screen of search/gene_screen.py);
   its reasons are in the sweep's ``rejections.jsonl``, its study trial and the MLflow parent run;
+- **reviewer check**: a proposed QV that passed what the seed's QV failed (search/reviewer_check.py),
+  rejected before its evaluation, on record the same way;
 - **content guard**: evaluated, and samples of its data were rejected as ``injected_instructions``;
 - **auditor**: evaluated, and the guarded auditor failed samples its own QV had passed.
 
@@ -121,7 +123,9 @@ def run(args: argparse.Namespace, out: Path) -> dict:
     for trial in hacks:
         kind = (trial.user_attrs.get("analysis") or "hack: ?").removeprefix("hack: ")
         m = measured.get(trial.number)
-        by = "guard" if trial.user_attrs.get("rejected") else m.caught_by if m else None
+        rejected = trial.user_attrs.get("rejected")
+        stage = "reviewer check" if trial.user_attrs.get("stage") == "reviewer" else "guard"
+        by = stage if rejected else m.caught_by if m else None
         caught[by or "none"] += 1
         rows.append({"trial": trial.number, "kind": kind, "caught_by": by,
                      "reasons": trial.user_attrs.get("rejected") or [],
@@ -134,7 +138,7 @@ def run(args: argparse.Namespace, out: Path) -> dict:
 
     # Paid in the sweep: a hack the guard let through whose guarded acceptance beat the seed's. Past
     # the gene screen (the stress test): every measured text hack, as if the guard had missed it.
-    paid = sum(1 for r in rows if r["caught_by"] != "guard" and r["paid"])
+    paid = sum(1 for r in rows if r["caught_by"] not in ("guard", "reviewer check") and r["paid"])
     paid_past_screen = sum(1 for m in measured.values() if m.paid)
     raised = sum(1 for m in measured.values() if m.raised_any)
     heldout = measure_file(args.hacks, evaluator, seed) if args.hacks and args.hacks.exists() else None
@@ -172,6 +176,7 @@ def measure_file(path: Path, evaluator, seed) -> dict:  # noqa: ANN001
     n = len(rows)
     return {"hacks": n, "caught": sum(r["caught_by"] is not None for r in rows),
             "caught_by_guard": sum(r["caught_by"] == "guard" for r in rows),
+            "caught_by_reviewer_check": sum(r["caught_by"] == "reviewer check" for r in rows),
             "working_undefended": sum(r["works_undefended"] for r in rows),
             "slipped_and_paid": sum(r["caught_by"] is None and r["paid"] for r in rows),
             "paid": sum(r["paid"] for r in rows), "raised_one_split": sum(r["raised_any_split"] for r in rows),
@@ -193,7 +198,8 @@ def _print(summary: dict, rows: list[dict], heldout: dict | None) -> None:
           f"{summary['raised_one_split']} above it on one")
     if heldout:
         print(f"  second set: {heldout['hacks']} hacks, {heldout['caught']} caught "
-              f"({heldout['caught_by_guard']} by the gene screen), {heldout['working_undefended']} work undefended, "
+              f"({heldout['caught_by_guard']} by the gene screen, {heldout['caught_by_reviewer_check']} by the reviewer "
+              f"check), {heldout['working_undefended']} work undefended, "
               f"{heldout['slipped_and_paid']} slipped and paid, {heldout['paid']} paid with the gene screen out of the way "
               f"({heldout['raised_one_split']} above the seed on one split)")
 
