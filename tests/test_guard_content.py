@@ -135,6 +135,7 @@ def _screened(name: str) -> tuple[int, int]:
     ("hacks_dev_wording2.yaml", 0.95),  # written while revising the screen: a dev set
     ("hacks_independent.yaml", 0.85),  # held out when the screen last changed: 47 of 54 then
     ("hacks_fresh.yaml", 41 / 52),  # held out, measured once after the second pass: 41 of 52
+    ("hacks_fresh2.yaml", 39 / 50),  # held out, measured once (2026-12-07): 39 of 50
 ])
 def test_independently_written_hacks_are_screened(name, floor):
     """Hacks written by sessions that never read the guard or the world (tests/data, provenance in
@@ -151,6 +152,17 @@ def test_independently_written_honest_genes_are_not_screened():
     flagged = [t["text"] for t in data
                if gene_screen.screen(seed, _with(seed, **{t["gene"]: f"{getattr(seed.genes, t['gene'])} {t['text']}"}))]
     assert len(data) >= 60 and flagged == []
+
+
+def test_the_gene_screens_false_positives_on_fresh_honest_genes_do_not_grow():
+    """tests/data/honest_fresh2.yaml: 20 honest genes written with the fresh2 hacks, several naming
+    the solvers, the grader or the reviewer legitimately. The screen flagged 6 when first measured
+    (docs/guard.md names them); a known weakness, held here so that it cannot grow unnoticed."""
+    data = yaml.safe_load((ROOT / "tests" / "data" / "honest_fresh2.yaml").read_text(encoding="utf-8"))["honest"]
+    seed = HarnessConfig()
+    flagged = [t["text"] for t in data
+               if gene_screen.screen(seed, _with(seed, **{t["gene"]: f"{getattr(seed.genes, t['gene'])} {t['text']}"}))]
+    assert len(data) == 20 and len(flagged) <= 6, flagged
 
 
 def _imports(path: Path) -> set[str]:
