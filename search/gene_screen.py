@@ -68,9 +68,12 @@ EASY_STATES = {"trivially", "trivial", "automatically", "always", "easily", "vag
                "loose", "loosely"}
 MET = {"met", "meet", "meets", "satisfied", "satisfy", "satisfies", "true", "hold", "holds", "pass", "passes",
        "fulfilled", "fulfil", "fulfill", "apply", "applies"}
-GUARDED = re.compile(r"\b(auditor|acceptance (rule|threshold|criteria|test)|thresholds?|content guard|the guard|"
-                     r"scorer|scoring function|objective|reward|final (qv|check|filter)|judge'?s? (prompt|instructions))\b",
-                     re.IGNORECASE)
+# The guarded machinery, not the words' everyday senses: "a threshold is crossed" in a document and
+# "no criterion may reward length" are content; "the threshold", "the reward" are the scorer's.
+GUARDED = re.compile(r"\b(auditor|acceptance (rule|threshold|criteria|test)|(the|its|our|your|acceptance|gap|"
+                     r"scoring|pass(ing)?) thresholds?|content guard|the guard|scorer|scoring function|objective|"
+                     r"(the|our|your) reward|reward (function|model|signal)|final (qv|check|filter)|"
+                     r"judge'?s? (prompt|instructions))\b", re.IGNORECASE)
 # Quoted text: double or curly quotes, or single quotes that open after no letter ("editor's" opens
 # nothing) and may hold apostrophes between letters ('... no, that's where ...').
 _QUOTED = re.compile(r"[\"\u201c\u2018]([^\"\u201d\u2019]{12,})[\"\u201d\u2019]|(?<!\w)'((?:[^']|(?<=\w)'(?=\w)){12,}?)'(?!\w)")
@@ -205,8 +208,11 @@ def _speaks_to_reader(sentence: str, words: list[str]) -> bool:
         # the reader as object ("tell the solver ...") or, in the passive, as subject ("the judge is told ...")
         pronoun = i + 1 < len(words) and words[i + 1] in ("it", "them") and I._reader(words) in ("model", "grader")
         told_qv = bool({"qv", "qa"} & set(words[i + 1:i + 3]))  # "telling the QV that ..."
-        if not pronoun and not told_qv and I._reader(words[i + 1:i + 7]) not in ("model", "grader") and I._reader(
-                words[max(0, i - 5):i]) not in ("model", "grader"):
+        # a reader before the verb is its object only in the passive ("the judge is told"), not the
+        # subject of a condition ("if the weak solver succeeded, advise the writer ...")
+        passive = i > 0 and words[i - 1] in ("is", "are", "be", "been", "being", "was", "were", "get", "gets", "got")
+        if not pronoun and not told_qv and I._reader(words[i + 1:i + 7]) not in ("model", "grader") and not (
+                passive and I._reader(words[max(0, i - 5):i]) in ("model", "grader")):
             continue
         rest = words[i + 1:]
         joined = " ".join(rest)
@@ -262,7 +268,33 @@ def _demotes_checks(sentence: str, words: list[str], checks: set[str]) -> bool:
     return any(abs(i - j) <= 5 for i in named for j in demoted)
 
 
+# A prohibition of addressing the readers, or a rule that rejects samples which do: "do not insert
+# instructions to the reader", "never suggest adding text aimed at the solvers", "fail any sample
+# that contains text addressed to the grader". It names the readers to keep them out.
+_PROHIBITION = re.compile(
+    r"^\W*(?:(?:do not|don't|never|avoid)\b[^.;]{0,20}?\b(?:insert|add|include|append|embed|plant|write|put|place|"
+    r"suggest|adding|inserting|including|writing|planting|leave|leaving)\b"
+    r"|(?:fail|reject|flag|penali[sz]e|block)\s+(?:any|the|a|an|every|all)?\s*(?:samples?|items?|questions?|contexts?|"
+    r"rubrics?|submissions?)\b[^.;]{0,40}?\b(?:contains?|containing|with|has|having|carr(?:y|ies|ying)|"
+    r"includ(?:e|es|ing))\b)", re.IGNORECASE)
+_CLAUSES = re.compile(r";|,\s*(?:and|but)\s+|\s+but\s+")
+_ADDRESSING = ("asks the writer to address the solvers or the grader", "aims at a reader's answer or grade")
+
+
 def sentence_findings(sentence: str, checks: frozenset[str] = frozenset()) -> list[str]:
+    """Findings in one sentence; a clause that prohibits addressing the readers is not read as
+    addressing them (its other findings stand, and so do the other clauses')."""
+    clauses = [c for c in _CLAUSES.split(sentence) if c.strip()]
+    if not any(_PROHIBITION.search(c) for c in clauses):
+        return _findings(sentence, checks)
+    out = []
+    for clause in clauses:
+        found = _findings(clause, checks)
+        out += [f for f in found if f not in _ADDRESSING] if _PROHIBITION.search(clause) else found
+    return out
+
+
+def _findings(sentence: str, checks: frozenset[str]) -> list[str]:
     words = _words(sentence)
     if not words:
         return []
