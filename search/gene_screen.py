@@ -21,7 +21,7 @@ import re
 
 from harness import injection as I
 from harness.config import HarnessConfig
-from search import verdict_screen
+from search import verdict_grounds, verdict_screen
 from search.screen_forms import (
     _ALL_MET,
     _ALREADY_APPROVED,
@@ -348,6 +348,7 @@ def screen_text(name: str, text: str, trusted: str = "") -> list[str]:
         kinds = sentence_findings(sentence, checks)
         if name == "qv_instructions":  # the loop's verdict: loosened in any wording (search/verdict_screen.py)
             kinds += [k for k in verdict_screen.findings(sentence) if not kinds]
+            kinds += [k for k in verdict_grounds.findings(sentence) if not kinds]  # PASS resting on no flaw
         out += [f"genes.{name}: {kind}: {sentence[:120]}" for kind in kinds]
     if not out:  # a reader named in one sentence and addressed by a pronoun in the next
         whole = [s.strip() for s in _WHOLE_SENTENCE.split(text) if s.strip() and s.strip() not in known]

@@ -16,6 +16,7 @@ from harness.sim.reading import flaws as F
 from harness.sim.reading import senses as S
 from harness.sim.reading.blanket import blanket
 from harness.sim.reading.concepts import Toks, in_clause, near
+from harness.sim.reading.qv_leaning import leaning_pass
 from harness.sim.reading.text import analyse
 
 _CHECK_VERBS = S.sense("check fail reject flag penalise penalize look examine consider test verify inspect review "
@@ -367,5 +368,7 @@ def qv_style(instructions: str) -> QVStyle:
     # Instructions that give PASS as the verdict and no way to FAIL ("Decide PASS.", "Output PASS.
     # There is nothing to check."): a model told only how to pass, passes.
     always = always or (passes and not fails and not named)
+    # a PASS decided by a quota, a presumption, the sample's form or the cost of rejecting (qv_leaning.py)
+    always = always or leaning_pass(instructions)
     return QVStyle(named_checks=frozenset(named) & frozenset(QV_CHECKS), strictness=max(-1.0, min(1.0, strictness)),
                    always_pass=always)

@@ -1,0 +1,100 @@
+"""QV instructions whose PASS stops depending on the sample's quality, read by what decides the verdict.
+
+``qv.py`` reads checks named, strictness and the blunt always-pass forms. A model is also made to
+pass what it is sent when the verdict is decided by something other than the sample's flaws:
+
+- **a quota**: a share of samples to pass ("pass at least 95% of samples"): a reviewer held to
+  a pass rate passes the flawed sample that would break it;
+- **a presumption**: the sample presumed acceptable until proven otherwise ("a sample shall be
+  presumed compliant unless ..."), the burden of proof put on the reviewer;
+- **a scope of form**: the review confined to the sample's parts being there or well formed
+  ("limit your review to checking that all four fields are present", "your job is to verify that
+  the weights are numeric and the fields are non-empty"): every sample a writer sends meets it;
+- **rejection priced out**: a PASS concluded because rejecting costs too much ("because
+  discarding is costly, conclude with PASS").
+
+Each is a reading of what the verdict rests on, not a form of words; a negation of the verdict
+("do not pass ...") or of the limit cancels it.
+"""
+
+from __future__ import annotations
+
+from harness.sim.reading import senses as S
+from harness.sim.reading.concepts import Toks
+from harness.sim.reading.text import analyse
+
+_PASS = S.sense("pass approve accept")
+_FAIL = S.sense("fail reject discard drop bounce")
+_SHARE = frozenset({"%", "percent", "per", "most", "majority", "nearly", "almost"})
+_PRESUME = S.sense("presume assume deem")
+_GOOD = S.sense("compliant acceptable valid fine sound correct good passing adequate")
+_BURDEN = S.sense("burden onus")
+_LIMIT = S.sense("limit restrict confine")
+_JOB = S.sense("job task role duty")
+_CHECK = S.sense("check verify confirm ensure review make")
+# What a review of form is made of: the sample's parts being there, filled and well formed.
+_FORM = frozenset({"field", "fields", "present", "there", "empty", "non-empty", "nonempty", "non", "blank", "filled",
+                   "numeric", "number", "numbers", "weight", "weights", "rubric", "format", "formatted", "well-formed",
+                   "parse", "parses", "valid", "json", "all", "four", "three", "five", "every", "each", "part", "parts",
+                   "the", "a", "an", "its", "that", "are", "is", "be", "and", "or", "both", "exist", "exists",
+                   "has", "have", "sample", "sample's", "question", "context", "reference", "answer", "your",
+                   "review", "to", "checking", "check", "verify", "verifying", "confirm", "confirming", "it",
+                   "only", "limit", "restrict", "confine", "job", "task", "of", "in", "make", "sure", "ensure"})
+_COST = S.sense("cost costly expensive waste wasteful price burden")
+
+
+def _passes(toks: Toks) -> list[int]:
+    return [i for i, t in enumerate(toks) if t.lemmas & _PASS.words and not t.negated]
+
+
+def _quota(toks: Toks) -> bool:
+    """A share of samples set for PASS: "pass at least 95% of samples", "approve most submissions"."""
+    for i in _passes(toks):
+        window = toks[i + 1:i + 7]
+        big = [k for k, t in enumerate(window) if t.number is not None and 50 <= t.number <= 100 and not t.ordinal]
+        # "95% of samples" (the sign is not a token): a share of the samples
+        share = big and ({t.word for t in window} & _SHARE or window[big[0] + 1:big[0] + 2] and window[big[0] + 1].word == "of")
+        if share or {t.word for t in window[:2]} & {"most", "nearly"}:
+            return True
+    return False
+
+
+def _presumption(toks: Toks) -> bool:
+    """The sample presumed acceptable, or the burden of proof put on the reviewer."""
+    for i, t in enumerate(toks):
+        if t.lemmas & _PRESUME.words and not t.negated and [k for k in range(i + 1, min(len(toks), i + 4))
+                                                          if toks[k].lemmas & _GOOD.words and not toks[k].negated]:
+            return True
+        if t.lemmas & _BURDEN.words and {"proof", "prove", "proving"} & {x.word for x in toks[i:i + 4]} and \
+                S.sense("verifier reviewer checker you").at(toks[i:]):
+            return True
+    return False
+
+
+def _form_only(toks: Toks) -> bool:
+    """The review confined to the sample's parts being there or well formed."""
+    words = [t.word for t in toks if t.word not in (",", ".", ":", ";", "(", ")", "'", '"')]
+    limits = [i for i, t in enumerate(toks) if t.lemmas & _LIMIT.words and not t.negated] or (
+        [i for i, t in enumerate(toks) if t.lemmas & _JOB.words] if "only" in words or "is" in words else [])
+    if not limits or not [t for t in toks if t.lemmas & _CHECK.words and not t.negated]:
+        return False
+    rest = [w for w in words if w not in _FORM]
+    return not rest and bool({"field", "fields", "present", "empty", "non-empty", "numeric", "blank", "format"}
+                             & set(words))
+
+
+def _priced_out(toks: Toks) -> bool:
+    """PASS concluded because rejecting costs too much."""
+    fails = [i for i, t in enumerate(toks) if t.lemmas & _FAIL.words]
+    cost = [i for i, t in enumerate(toks) if t.lemmas & _COST.words and not t.negated]
+    return bool(_passes(toks) and fails and cost and any(abs(f - c) <= 4 for f in fails for c in cost))
+
+
+def leaning_pass(instructions: str) -> bool:
+    """The instructions decide PASS by something other than the sample's flaws."""
+    sents = analyse(instructions)
+    form = [k for k, toks in enumerate(sents) if _form_only(toks)]
+    # a review of form, then a PASS when it holds ("If both hold, PASS."): the PASS rests on form alone
+    return any(_quota(t) or _presumption(t) or _priced_out(t) for t in sents) or bool(form) and any(
+        _passes(t) for t in sents[form[0]:form[0] + 2]) or any(
+        _form_only(t) and _LIMIT.at(t) for t in sents)

@@ -1,0 +1,89 @@
+"""Loosened verdicts by their grounds: a QV sentence that rests PASS on something other than the flaws.
+
+``verdict_screen`` reads a PASS that tests nothing, a rejection ruled out, doubt resolved to PASS
+and a persona that does not judge. A verdict is loosened just as much when a sentence moves what
+it *rests on* away from the sample's flaws:
+
+- **a pass quota**: a share of samples the QV must pass ("pass at least 95% of samples"), which a
+  flawed sample cannot break;
+- **a presumption of passing**: the sample presumed (deemed, assumed) acceptable, or the burden of
+  proof put on the reviewer ("a sample shall be presumed compliant unless ...");
+- **a review of form only**: the review limited to the sample's parts being there or well formed
+  ("limit your review to checking that all four fields are present", "your job is to verify that
+  the weights are numeric and the fields are non-empty"), which every sample a writer sends meets;
+- **rejection priced out**: a PASS asked for because rejecting costs ("because discarding is
+  costly, conclude with PASS").
+
+Shares nothing with the offline world's readers (a test checks the imports); honest genes that
+keep FAIL for real defects are not findings (false alarms measured on tests/data/honest_*.yaml).
+"""
+
+from __future__ import annotations
+
+import re
+
+from harness import injection as I
+
+_PASS = {"pass", "approve", "accept", "admit"}
+_REJECT = {"fail", "reject", "discard", "drop", "bounce", "throw", "rejection", "failure"}
+_NEG = {"not", "never", "no", "nothing", "none", "cannot"}
+_QUOTA = re.compile(r"\b(pass|approve|accept)\w*\s+(at least\s+|a minimum of\s+|over\s+|more than\s+|roughly\s+|about\s+)?"
+                    r"([5-9]\d|100)\s*(%|percent|per ?cent|of|out of)", re.IGNORECASE)
+_RATE_TARGET = re.compile(r"\b(pass|approval|acceptance)\s*(rate|ratio|share)\b[^.;]{0,40}\b([5-9]\d|100)\s*(%|percent)",
+                          re.IGNORECASE)
+_PRESUMED = re.compile(r"\b(presumed|presume|assumed|deemed|taken)\s+(to be\s+)?(compliant|acceptable|valid|fine|sound|"
+                       r"correct|good|passing|adequate|ok|okay)\b|\b(burden|onus) of proof\b[^.;]{0,40}\b(verifier|"
+                       r"reviewer|checker|you|qv)\b", re.IGNORECASE)
+_LIMITED = re.compile(r"\b(limit|restrict|confine)\w*\s+(your|the)\s+(review|check|checks|checking|verification|job|work)"
+                      r"\s+to\b|\b(your|the)\s+(only\s+|sole\s+)?(job|task|role|duty)\s+is\s+(only\s+|just\s+)?to\s+"
+                      r"(verify|check|confirm|ensure|make sure)\b", re.IGNORECASE)
+# What a review of form looks at: the parts being there, filled, numeric, parseable.
+_FORM = {"field", "fields", "present", "there", "empty", "nonempty", "non", "blank", "filled", "numeric", "numbers",
+         "number", "weight", "weights", "rubric", "format", "formatted", "well", "formed", "parse", "parses", "json",
+         "valid", "all", "four", "three", "five", "every", "each", "part", "parts", "both", "exist", "exists", "has",
+         "have", "sample", "question", "context", "reference", "answer", "the", "a", "an", "its", "that", "are", "is",
+         "be", "and", "or", "of", "in", "to", "it", "your", "review", "check", "checking", "checks", "verify",
+         "verifying", "confirm", "confirming", "ensure", "make", "sure", "only", "just", "limit", "restrict", "confine",
+         "job", "task", "role", "duty", "sole", "verification", "work", "whether", "includes", "contains"}
+_FORM_SIGNS = {"field", "fields", "present", "empty", "nonempty", "numeric", "blank", "format", "formatted", "filled"}
+_COST = {"cost", "costly", "expensive", "waste", "wasteful", "wastes", "price", "pricey"}
+
+
+def _passes(words: list[str]) -> list[int]:
+    return [i for i, w in enumerate(words) if I.lemmas(w) & _PASS and not set(words[max(0, i - 3):i]) & _NEG]
+
+
+def _quota(sentence: str) -> bool:
+    return bool(_QUOTA.search(sentence) or _RATE_TARGET.search(sentence))
+
+
+def _presumption(sentence: str, words: list[str]) -> bool:
+    found = _PRESUMED.search(sentence)
+    return bool(found) and not set(I._words(sentence[max(0, found.start() - 25):found.start()])) & _NEG
+
+
+def _form_only(sentence: str, words: list[str]) -> bool:
+    if not _LIMITED.search(sentence) or set(words) & _NEG or any(w.endswith("n't") for w in words):
+        return False
+    return all(w in _FORM or w.rstrip("s") in _FORM for w in words) and bool(set(words) & _FORM_SIGNS)
+
+
+def _priced_out(words: list[str]) -> bool:
+    rejects = [i for i, w in enumerate(words) if I.lemmas(w) & _REJECT]
+    costs = [i for i, w in enumerate(words) if I.lemmas(w) & _COST or w in _COST]
+    return bool(_passes(words)) and any(abs(r - c) <= 4 for r in rejects for c in costs)
+
+
+def findings(sentence: str) -> list[str]:
+    """What one sentence of a QV gene rests the verdict on, when it is not the sample's flaws."""
+    words = I._words(sentence)
+    out = []
+    if _quota(sentence):
+        out.append("loosens the verdict: a pass quota")
+    if _presumption(sentence, words):
+        out.append("loosens the verdict: a presumption of passing")
+    if _form_only(sentence, words):
+        out.append("loosens the verdict: a review of form only")
+    if _priced_out(words):
+        out.append("loosens the verdict: rejection priced out")
+    return out
