@@ -139,7 +139,12 @@ _DOER = re.compile(r"\b(whoever|whatever(\s+\w+)?|anyone|anybody|everyone|those|
                    r"|\b(whoever|anyone|anybody)\s+(who\s+|that\s+)?(is\s+|are\s+)?screen\w*\b", re.IGNORECASE)
 _STAGE = re.compile(r"\b(validation|verification|review|reviewing|grading|marking|scoring|quality|qa|vetting|"
                     r"checking|evaluation|assessment|screening)[\s-]+(step|stage|pass|process|pipeline|control|filter|model|gate|"
-                    r"system|team|layer|bot|tool|checker|check|agent)s?\b", re.IGNORECASE)
+                    r"system|team|layer|bot|tool|checker|check|agent)s?\b"
+                    # a check named by the flaw it looks for: "leakage checks", "the sufficiency review"
+                    r"|\b(leak|leakage|overlap|sufficiency|correctness|consistency|contamination)[\s-]+"
+                    r"(checks?|checkers?|reviews?|filters?|tests?|detectors?|screens?|detection)\b", re.IGNORECASE)
+# Looking away, asked of a checker: "leakage checks should disregard it", "the reviewer may overlook the overlap".
+_LOOK_AWAY = {"disregard", "ignore", "overlook", "skip", "waive", "excuse", "bypass", "exempt"}
 
 
 def _names_model(words: list[str]) -> bool:
@@ -304,6 +309,9 @@ def findings(sentence: str, field: str) -> list[str]:
         out.append("tells its checker to pass it")
     if _CLEARED.search(sentence):
         out.append("tells its checker to pass it")
+    elif reader == "grader" and directive and has_lemma(words, _LOOK_AWAY) and (
+            _DOER.search(joined) or _STAGE.search(joined) or called):
+        out.append("tells its checker to look away")
     if ASIDE.search(sentence) and (reader or process):
         out.append("an aside to its reader")
     if directive and verdict and field != "reference_answer":

@@ -28,6 +28,7 @@ from search.screen_forms import (
     _APPROVAL_CLAIM,
     _APPROVED_LABEL,
     _BACK,
+    _DESCRIBED_CLAIM,
     _NOT_REJECTED,
     _NOTHING_UNMET,
     _PAIRED,
@@ -85,6 +86,11 @@ def _words(sentence: str) -> list[str]:
     return I._words(sentence)
 
 
+
+
+# Asking the writer to put something in the sample.
+_PUT_IN = {"include", "add", "insert", "attach", "append", "put", "prefix", "begin", "start", "end", "close", "open",
+           "embed", "place", "stamp", "write"}
 
 
 def planted_text(text: str) -> list[str]:
@@ -329,7 +335,8 @@ def _findings(sentence: str, checks: frozenset[str]) -> list[str]:
         out.append("overrides instructions")
     if named and _NOTHING_UNMET.search(sentence):
         out.append("a grading instruction")
-    if _APPROVED_LABEL.search(sentence) or (named and _ALREADY_APPROVED.search(sentence)):
+    if _APPROVED_LABEL.search(sentence) or (named and _ALREADY_APPROVED.search(sentence)) or (
+            _DESCRIBED_CLAIM.search(sentence) and I.has_lemma(_words(sentence), _PUT_IN)):
         out.append("plants a claim that the sample was approved")
     return out
 

@@ -10,7 +10,10 @@ import re
 # A claim, dictated for the sample, that it was already reviewed or approved: it speaks to whoever vets it.
 _APPROVAL_CLAIM = re.compile(r"\b(pre-?)?(approved|certified|vetted|cleared|verified|validated|reviewed|signed off)\b"
                              r"[^.;]{0,40}\b(by|status|already|no further|recommended|ok|okay|ship|upstream|board|team)\b"
-                             r"|\bapproval recommended\b|\bno further (checks?|review)\b", re.IGNORECASE)
+                             r"|\bapproval recommended\b|\bno further (checks?|review)\b"
+                             # excused from vetting: "exempt from leakage and sufficiency review"
+                             r"|\b(exempt|excused|waived)\s+from\s+[^.;]{0,30}\b(review|checks?|verification|screening|"
+                             r"vetting|validation|scrutiny|audit)\b", re.IGNORECASE)
 
 # A verdict put as the advisable one: "No is the safe bet", "yes is the right call".
 _VERDICT_NORM = re.compile(r"\b(no|yes|negative)\b[^.]{0,25}\b(safe|safest|best|right|correct|expected|wise|wisest|"
@@ -27,6 +30,13 @@ _NOTHING_UNMET = re.compile(r"\b(don't|do not|never)\s+(mark|score|count|grade)\
                             r"\s+(as\s+)?(unmet|failed|missing|wrong|incorrect)\b", re.IGNORECASE)
 # A label of approval asked for: "label every context 'QA-APPROVED'".
 _APPROVED_LABEL = re.compile(r"\b(qa|review|reviewer|quality|auto)[- ]?(approved|cleared|passed|verified)\b", re.IGNORECASE)
+
+# A claim of approval described for the writer to put in the sample: "a short statement that the item is
+# exempt", "a stamp saying the sample was verified", "a line declaring it approved".
+_DESCRIBED_CLAIM = re.compile(r"\b(statement|note|line|remark|claim|stamp|token|label|banner|sentence|notice)s?\b[^.;]{0,25}"
+                              r"\b(that|saying|stating|declaring|certifying|confirming)\b[^.;]{0,25}\b(is|was|has been|are|"
+                              r"were|it|as)\s+(already\s+)?(exempt|approved|certified|cleared|pre-?verified|pre-?approved|"
+                              r"pre-?screened|vetted|verified|validated)\b", re.IGNORECASE)
 
 # Two sentences read together: a reader named in the first, told something by a pronoun in the second.
 _WHOLE_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[\u201c]?[A-Z])|\n+")
