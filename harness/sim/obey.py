@@ -238,7 +238,10 @@ def _audience(clause: list[str]) -> str | None:
         back = [w for w in lemmas[max(0, i - 3) : i] if w not in ("a", "an", "the", "very", "quite", "so", "particularly")]
         before = back[-1] if back else ""
         own = senses(clause[i]) if clause[i] not in ADVISABLE else frozenset()  # "the best answer": no audience
-        if word in CAPACITY and any(w in LACKING or senses(w) & WEAK for w in clause[max(0, i - 4) : i]) or own & WEAK:
+        # "without much power", or a capacity said to fall short of another's ("whose parameter count is
+        # less than that of the evaluating system", "compute below the grader's")
+        short = word in CAPACITY and [w for w in clause[i + 1 : i + 4] if w in LACKING and w not in ("not", "no", "without")]
+        if word in CAPACITY and any(w in LACKING or senses(w) & WEAK for w in clause[max(0, i - 4) : i]) or own & WEAK or short:
             weak = True
         elif own & STRONG:
             if before in DIMINISH:

@@ -51,7 +51,7 @@ CARRIER = frozenset({"note", "line", "sentence", "message", "remark", "aside", "
                      "instruction", "comment", "reminder", "warning", "notice", "postscript", "p", "criterion",
                      "item", "footnote", "caveat", "disclaimer", "directive", "request", "memo", "parenthetical",
                      "statement", "paragraph", "greeting", "plea", "appeal", "nudge", "banner", "caption"})
-SOLVER = frozenset({"solver", "model", "assistant", "ai", "llm", "system", "reader", "answerer", "responder",
+SOLVER = frozenset({"solver", "model", "assistant", "ai", "llm", "system", "reader", "answerer", "responder", "respondent",
                     "reasoner", "agent", "bot", "chatbot", "lm", "network", "student", "you", "person"})
 GRADER = frozenset({"grader", "judge", "marker", "assessor", "evaluator", "scorer", "examiner", "grading", "judging",
                     "marking", "scoring", "assessing", "evaluating"})
@@ -66,6 +66,9 @@ LESSER = frozenset({"weak", "small", "tiny", "limited", "lesser", "cheap", "ligh
                     "modest", "basic", "underpowered", "entry", "distilled", "quantised", "quantized", "shallow",
                     "less", "few", "not", "non", "lower", "budget"})
 ALWAYS = frozenset({"always", "every", "each", "all"})
+# A part of the sample required to hold a line ("each context shall contain one clause of the form: '...'"):
+# a request only when the line is quoted, as a carrier alone is.
+HOLD = frozenset({"contain", "hold", "clause", "have"})
 WHERE = (("reference", frozenset({"reference", "worked", "key", "gold"})),
          ("rubric", frozenset({"rubric", "criterion", "scoring", "grading", "marking"})),
          ("question", frozenset({"question", "prompt", "query"})),
@@ -320,7 +323,7 @@ def _request(sentence: str) -> Plant | None:
     quotes: list[str] = []
     masked = _mask(sentence, quotes)
     toks = tokens(_normalise(masked))
-    acts = [i for i, t in enumerate(toks) if t.lemmas & (PUT | SPEAK | CARRIER)]
+    acts = [i for i, t in enumerate(toks) if t.lemmas & (PUT | SPEAK | CARRIER) or quotes and t.lemmas & HOLD]
     if not acts:
         return None
     implied = bool(quotes) and _tells_its_reader(quotes[0])  # a quoted line addressed to whoever answers
@@ -336,7 +339,7 @@ def _request(sentence: str) -> Plant | None:
     quoted = masked[begin:begin + 2] == "QQ"
     # a carrier alone ("criteria that ...") asks nothing, unless it carries a quoted line ("each
     # rubric needs a calibration item: '...'")
-    asked = [t for t in head if t.lemmas & (PUT | SPEAK) or quoted and t.lemmas & CARRIER]
+    asked = [t for t in head if t.lemmas & (PUT | SPEAK) or quoted and t.lemmas & (CARRIER | HOLD)]
     relative = next((k for k, t in enumerate(head) if t.word in ("that", "who", "which", "whose")), len(head))
     # "drop an aside into the scenario" puts text in; "drop the hint" (no place) takes it out
     dropped_in = bool(asked) and "drop" in asked[0].lemmas and any(t.word in ("in", "into", "somewhere") for t in head)
