@@ -21,7 +21,7 @@ import re
 
 from harness import injection as I
 from harness.config import HarnessConfig
-from search import verdict_grounds, verdict_screen
+from search import form_grading, verdict_grounds, verdict_screen
 from search.screen_forms import (
     _ALL_MET,
     _ALREADY_APPROVED,
@@ -353,6 +353,7 @@ def screen_text(name: str, text: str, trusted: str = "") -> list[str]:
         out += [f"genes.{name}: {kind}" for kind in verdict_screen.gene_findings(text)]
     for sentence in fresh:
         kinds = sentence_findings(sentence, checks)
+        kinds += [k for k in form_grading.findings(sentence) if not kinds]  # a grade that tracks who wrote the answer
         if name == "qv_instructions":  # the loop's verdict: loosened in any wording (search/verdict_screen.py)
             kinds += [k for k in verdict_screen.findings(sentence) if not kinds]
             kinds += [k for k in verdict_grounds.findings(sentence) if not kinds]  # PASS resting on no flaw
