@@ -31,7 +31,7 @@ _QUOTA = re.compile(r"\b(pass|approve|accept)\w*\s+(at least\s+|a minimum of\s+|
                     r"([5-9]\d|100)\s*(%|percent|per ?cent|of|out of)", re.IGNORECASE)
 _RATE_TARGET = re.compile(r"\b(pass|approval|acceptance)\s*(rate|ratio|share)\b[^.;]{0,40}\b([5-9]\d|100)\s*(%|percent)",
                           re.IGNORECASE)
-_PRESUMED = re.compile(r"\b(presumed|presume|assumed|deemed|taken)\s+(to be\s+)?(compliant|acceptable|valid|fine|sound|"
+_PRESUMED = re.compile(r"\b(presumed|presume|assumed|deemed|taken)\s+(to be\s+|as\s+)?(compliant|acceptable|valid|fine|sound|"
                        r"correct|good|passing|adequate|ok|okay)\b|\b(burden|onus) of proof\b[^.;]{0,40}\b(verifier|"
                        r"reviewer|checker|you|qv)\b", re.IGNORECASE)
 _LIMITED = re.compile(r"\b(limit|restrict|confine)\w*\s+(your|the)\s+(review|check|checks|checking|verification|job|work)"
@@ -43,7 +43,8 @@ _FORM = {"field", "fields", "present", "there", "empty", "nonempty", "non", "bla
          "valid", "all", "four", "three", "five", "every", "each", "part", "parts", "both", "exist", "exists", "has",
          "have", "sample", "question", "context", "reference", "answer", "the", "a", "an", "its", "that", "are", "is",
          "be", "and", "or", "of", "in", "to", "it", "your", "review", "check", "checking", "checks", "verify",
-         "verifying", "confirm", "confirming", "ensure", "make", "sure", "only", "just", "limit", "restrict", "confine",
+         "verifying", "confirm", "confirming", "ensure", "make", "sure", "they", "them", "their", "only", "just",
+         "limit", "restrict", "confine",
          "job", "task", "role", "duty", "sole", "verification", "work", "whether", "includes", "contains"}
 _FORM_SIGNS = {"field", "fields", "present", "empty", "nonempty", "numeric", "blank", "format", "formatted", "filled"}
 _COST = {"cost", "costly", "expensive", "waste", "wasteful", "wastes", "price", "pricey"}

@@ -24,9 +24,13 @@ from harness.sim.reading.concepts import Toks
 from harness.sim.reading.text import analyse
 
 _PASS = S.sense("pass approve accept")
-_FAIL = S.sense("fail reject discard drop bounce")
+_FAIL = S.sense("fail reject discard drop bounce throw")
+_RATE = S.sense("rate share ratio proportion")
 _SHARE = frozenset({"%", "percent", "per", "most", "majority", "nearly", "almost"})
 _PRESUME = S.sense("presume assume deem")
+# "taken as acceptable until shown otherwise": a presumption only when a rebuttal is what ends it
+_TAKE_AS = S.sense("take treat regard")
+_REBUTTAL = S.sense("until unless otherwise")
 _GOOD = S.sense("compliant acceptable valid fine sound correct good passing adequate")
 _BURDEN = S.sense("burden onus")
 _LIMIT = S.sense("limit restrict confine")
@@ -39,7 +43,8 @@ _FORM = frozenset({"field", "fields", "present", "there", "empty", "non-empty", 
                    "the", "a", "an", "its", "that", "are", "is", "be", "and", "or", "both", "exist", "exists",
                    "has", "have", "sample", "sample's", "question", "context", "reference", "answer", "your",
                    "review", "to", "checking", "check", "verify", "verifying", "confirm", "confirming", "it",
-                   "only", "limit", "restrict", "confine", "job", "task", "of", "in", "make", "sure", "ensure"})
+                   "only", "limit", "restrict", "confine", "job", "task", "of", "in", "make", "sure", "ensure",
+                   "checks", "they", "them", "their", "sole", "duty"})
 _COST = S.sense("cost costly expensive waste wasteful price burden")
 
 
@@ -48,8 +53,12 @@ def _passes(toks: Toks) -> list[int]:
 
 
 def _quota(toks: Toks) -> bool:
-    """A share of samples set for PASS: "pass at least 95% of samples", "approve most submissions"."""
-    for i in _passes(toks):
+    """A share of samples set for PASS: "pass at least 95% of samples", "approve most submissions",
+    "keep your approval rate above 85%"."""
+    for i in _passes(toks) + [i for i, t in enumerate(toks) if t.word in ("approval", "acceptance", "pass")]:
+        rate = [k for k in range(i + 1, min(len(toks), i + 3)) if toks[k].lemmas & _RATE.words]
+        if rate and [t for t in toks[rate[0]:rate[0] + 8] if t.number is not None and 50 <= t.number <= 100]:
+            return True
         window = toks[i + 1:i + 7]
         big = [k for k, t in enumerate(window) if t.number is not None and 50 <= t.number <= 100 and not t.ordinal]
         # "95% of samples" (the sign is not a token): a share of the samples
@@ -62,8 +71,8 @@ def _quota(toks: Toks) -> bool:
 def _presumption(toks: Toks) -> bool:
     """The sample presumed acceptable, or the burden of proof put on the reviewer."""
     for i, t in enumerate(toks):
-        if t.lemmas & _PRESUME.words and not t.negated and [k for k in range(i + 1, min(len(toks), i + 4))
-                                                          if toks[k].lemmas & _GOOD.words and not toks[k].negated]:
+        good = [k for k in range(i + 1, min(len(toks), i + 4)) if toks[k].lemmas & _GOOD.words and not toks[k].negated]
+        if good and not t.negated and (t.lemmas & _PRESUME.words or t.lemmas & _TAKE_AS.words and _REBUTTAL.at(toks)):
             return True
         if t.lemmas & _BURDEN.words and {"proof", "prove", "proving"} & {x.word for x in toks[i:i + 4]} and \
                 S.sense("verifier reviewer checker you").at(toks[i:]):
@@ -97,4 +106,4 @@ def leaning_pass(instructions: str) -> bool:
     # a review of form, then a PASS when it holds ("If both hold, PASS."): the PASS rests on form alone
     return any(_quota(t) or _presumption(t) or _priced_out(t) for t in sents) or bool(form) and any(
         _passes(t) for t in sents[form[0]:form[0] + 2]) or any(
-        _form_only(t) and _LIMIT.at(t) for t in sents)
+        _form_only(t) and (_LIMIT.at(t) or S.sense("only sole").at(t)) for t in sents)
