@@ -90,3 +90,11 @@ def test_the_world_plants_a_quoted_line_a_part_of_the_sample_must_contain() -> N
     assert obey.solver_directives(plants[0].text) == (obey.SolverDirective("No", "weak"),)
     # without a quoted line, "contain" describes the sample ("the context must contain every rule")
     assert plant_requests("The context must contain every rule a solver needs to answer.") == ()
+
+
+def test_a_quoted_request_relayed_to_the_writer_is_planted_even_before_a_full_stop() -> None:
+    from harness.sim.reading.roles import relayed_requests
+
+    relayed = relayed_requests("Each time, tell the writer 'put a remark for the marker that brief answers earn nothing'.")
+    assert relayed == (("", "Always put a remark for the marker that brief answers earn nothing."),)
+    assert plant_requests(relayed[0][1])[0].audience == "grader"

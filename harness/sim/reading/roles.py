@@ -184,7 +184,7 @@ def relayed_requests(instructions: str) -> tuple[tuple[str, str], ...]:
         if any(t.negated for toks in head for t in toks):
             continue
         rest = m.group("rest").strip()
-        quoted = re.match(r"(?:something like|this line|these words|as follows|the following)?\s*:?\s*'(.+?)'(?=\s|$)", rest,
+        quoted = re.match(r"(?:something like|this line|these words|as follows|the following)?\s*:?\s*'(.+?)'(?=\s|[.!?]*$)", rest,
                           re.IGNORECASE)
         if quoted:  # "tell the writer something like: '...'": the quoted request itself
             rest = quoted.group(1)
