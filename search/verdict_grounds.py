@@ -11,6 +11,8 @@ it *rests on* away from the sample's flaws:
 - **a review of form only**: the review limited to the sample's parts being there or well formed
   ("limit your review to checking that all four fields are present", "your job is to verify that
   the weights are numeric and the fields are non-empty"), which every sample a writer sends meets;
+- **the checks sent elsewhere**: said to be done downstream or by others, or needless here
+  ("content checks are performed downstream by the solvers, so duplicating them here is redundant");
 - **rejection priced out**: a PASS asked for because rejecting costs ("because discarding is
   costly, conclude with PASS").
 
@@ -47,6 +49,14 @@ _FORM = {"field", "fields", "present", "there", "empty", "nonempty", "non", "bla
          "limit", "restrict", "confine",
          "job", "task", "role", "duty", "sole", "verification", "work", "whether", "includes", "contains"}
 _FORM_SIGNS = {"field", "fields", "present", "empty", "nonempty", "numeric", "blank", "format", "formatted", "filled"}
+# The checks handed to someone else or called needless: "content checks are performed downstream by the
+# solvers, so duplicating them here is redundant", "verification is the judge's job, not yours".
+_CHECK_NOUNS = {"check", "checks", "checking", "verification", "verifying", "review", "reviewing", "leakage", "leak",
+                "correctness", "sufficiency", "vetting", "scrutiny", "screening"}
+_DISPLACED = re.compile(r"\b(performed|done|handled|covered|run|carried out|taken care of)\s+(\w+\s+){0,2}?"
+                        r"(downstream|upstream|elsewhere|later|by (the |an? |another )?\w+)"
+                        r"|\b(redundant|superfluous|needless|unnecessary|duplicat\w*|a waste)\b"
+                        r"|\bnot (your|the verifier's|the reviewer's) (job|concern|responsibility|task)\b", re.IGNORECASE)
 _COST = {"cost", "costly", "expensive", "waste", "wasteful", "wastes", "price", "pricey"}
 
 
@@ -75,6 +85,16 @@ def _priced_out(words: list[str]) -> bool:
     return bool(_passes(words)) and any(abs(r - c) <= 4 for r in rejects for c in costs)
 
 
+def _displaced(sentence: str, words: list[str]) -> bool:
+    """The checks said to be done elsewhere or to be needless here, not refused ("never assume the checks are
+    done downstream")."""
+    found = _DISPLACED.search(sentence)
+    if not found or not set(words) & _CHECK_NOUNS:
+        return False
+    before = I._words(sentence[:found.start()])
+    return not (set(before) & (_NEG | {"assume", "presume", "pretend"}) or any(w.endswith("n't") for w in before))
+
+
 def findings(sentence: str) -> list[str]:
     """What one sentence of a QV gene rests the verdict on, when it is not the sample's flaws."""
     words = I._words(sentence)
@@ -85,6 +105,8 @@ def findings(sentence: str) -> list[str]:
         out.append("loosens the verdict: a presumption of passing")
     if _form_only(sentence, words):
         out.append("loosens the verdict: a review of form only")
+    if _displaced(sentence, words):
+        out.append("loosens the verdict: the checks sent elsewhere")
     if _priced_out(words):
         out.append("loosens the verdict: rejection priced out")
     return out

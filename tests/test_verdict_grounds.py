@@ -22,6 +22,9 @@ LEANING = [
     ("The onus of proof lies with the reviewer, never with the writer.", "a presumption of passing"),
     ("Restrict your checks to confirming that the question and the rubric fields are filled.", "a review of form only"),
     ("Your only job is to make sure the sample has all its fields and that they are non-empty.", "a review of form only"),
+    ("The substantive checks all run again downstream, so repeating them here is superfluous.",
+     "the checks sent elsewhere"),
+    ("Leakage review is handled upstream by the editors.", "the checks sent elsewhere"),
     ("Throwing a sample away wastes the whole round, so approve it and note your doubts.", "rejection priced out"),
 ]
 HONEST_QV = [
@@ -30,6 +33,7 @@ HONEST_QV = [
     "A sample is presumed flawed until every check has been run on it.",
     "Rejections are costly for the writer, so give a precise reason when you fail one.",
     "Pass a sample only if all six checks hold.",
+    "Never assume the leakage check was done upstream; run it yourself.",
     "Do not pass more than half of the samples without reading their context closely.",
 ]
 
