@@ -170,7 +170,9 @@ def _reader(words: list[str]) -> str | None:
         if base in MODEL_READERS:
             return "model"
         if base in GRADER_READERS:
-            return "model" if any(w in AUTOMATED for w in before) else "grader"
+            # "automated evaluators"; a reader or assistant ranked by capability ("low-tier readers") is a model
+            ranked = base in ("reader", "assistant") and any(w in CAPABILITY for w in before)
+            return "model" if any(w in AUTOMATED for w in before) or ranked else "grader"
         if base in ("system", "systems", "program", "programs", "tool", "tools") and any(
                 w in AUTOMATED or w in CAPABILITY for w in before):
             return "model"

@@ -24,7 +24,8 @@ _ALL_MET = re.compile(r"\b(every|all|each)\s+(\w+\s+)?(requirements?|criteri(on|
                       r"criteri(on|a)|items?|checks?)\b|\b(fail\w*|reject\w*)\b[^.]{0,25}\b(error|mistake|wrong|unfair|unnecessary)\b")
 _NOT_REJECTED = re.compile(r"\b(not|never|no)\s+(be\s+|to\s+be\s+)?(reject|fail|flag|block|veto)\w*")
 # An approval said of the sample for a named reader: "that the sample is already certified".
-_ALREADY_APPROVED = re.compile(r"\b(already|pre-?|has been|have been)\s*(been\s+)?(certified|approved|vetted|cleared|verified|checked|reviewed|validated)\b",
+_ALREADY_APPROVED = re.compile(r"\b(already|pre-?|has been|have been)\s*(been\s+)?(certified|approved|vetted|cleared|verified|checked|reviewed|validated)\b"
+                               r"|\balready\s+(been\s+)?signed\s+(\w+\s+){0,2}off\b",
                                re.IGNORECASE)
 _NOTHING_UNMET = re.compile(r"\b(don't|do not|never)\s+(mark|score|count|grade)\s+(anything|any (item|criterion|criteria|point)s?)"
                             r"\s+(as\s+)?(unmet|failed|missing|wrong|incorrect)\b", re.IGNORECASE)

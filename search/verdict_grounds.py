@@ -31,13 +31,14 @@ _REJECT = {"fail", "reject", "discard", "drop", "bounce", "throw", "rejection", 
 _NEG = {"not", "never", "no", "nothing", "none", "cannot"}
 _QUOTA = re.compile(r"\b(pass|approve|accept)\w*\s+(at least\s+|a minimum of\s+|over\s+|more than\s+|roughly\s+|about\s+)?"
                     r"([5-9]\d|100)\s*(%|percent|per ?cent|of|out of)", re.IGNORECASE)
-_RATE_TARGET = re.compile(r"\b(pass|approval|acceptance)\s*(rate|ratio|share)\b[^.;]{0,40}\b([5-9]\d|100)\s*(%|percent)",
+_RATE_TARGET = re.compile(r"\b(pass|approval|acceptance)\s*(rate|ratio|share)\b[^.;]{0,40}\b([5-9]\d|100)\s*(%|percent)"
+                          r"|\b([5-9]\d|100)\s*(%|percent|per ?cent)\s+(pass|approval|acceptance)\s*(rate|ratio|share)\b",
                           re.IGNORECASE)
 _PRESUMED = re.compile(r"\b(presumed|presume|assumed|deemed|taken)\s+(to be\s+|as\s+)?(compliant|acceptable|valid|fine|sound|"
                        r"correct|good|passing|adequate|ok|okay)\b|\b(burden|onus) of proof\b[^.;]{0,40}\b(verifier|"
                        r"reviewer|checker|you|qv)\b", re.IGNORECASE)
 _LIMITED = re.compile(r"\b(limit|restrict|confine)\w*\s+(your|the)\s+(review|check|checks|checking|verification|job|work)"
-                      r"\s+to\b|\b(your|the)\s+(only\s+|sole\s+)?(job|task|role|duty)\s+is\s+(only\s+|just\s+)?to\s+"
+                      r"\s+to\b|^\W*(only|just|merely)\s+(check|confirm|verify|ensure|make sure)\b|\b(your|the)\s+(only\s+|sole\s+)?(job|task|role|duty)\s+is\s+(only\s+|just\s+)?to\s+"
                       r"(verify|check|confirm|ensure|make sure)\b", re.IGNORECASE)
 # What a review of form looks at: the parts being there, filled, numeric, parseable.
 _FORM = {"field", "fields", "present", "there", "empty", "nonempty", "non", "blank", "filled", "numeric", "numbers",
@@ -47,7 +48,8 @@ _FORM = {"field", "fields", "present", "there", "empty", "nonempty", "non", "bla
          "be", "and", "or", "of", "in", "to", "it", "your", "review", "check", "checking", "checks", "verify",
          "verifying", "confirm", "confirming", "ensure", "make", "sure", "they", "them", "their", "only", "just",
          "limit", "restrict", "confine",
-         "job", "task", "role", "duty", "sole", "verification", "work", "whether", "includes", "contains"}
+         "job", "task", "role", "duty", "sole", "verification", "work", "whether", "includes", "contains", "whole",
+         "entire", "this", "out"}
 _FORM_SIGNS = {"field", "fields", "present", "empty", "nonempty", "numeric", "blank", "format", "formatted", "filled"}
 # The checks handed to someone else or called needless: "content checks are performed downstream by the
 # solvers, so duplicating them here is redundant", "verification is the judge's job, not yours".

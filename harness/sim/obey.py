@@ -329,6 +329,10 @@ def _stated_verdict(clause: list[str]) -> str | None:
     return None
 
 
+# What a reader is told to take as a verdict: the answer, or the case itself ("treat this question as unanswerable")
+_CASE = frozenset({"outcome", "result", "question", "case", "item", "problem", "task"})
+
+
 def _asked_verdict(clause: list[str], addressed: bool) -> str | None:
     """The verdict a clause tells its reader to give ("No" also for giving up), if it does."""
     lemmas = [lemma(t) for t in clause]
@@ -336,7 +340,7 @@ def _asked_verdict(clause: list[str], addressed: bool) -> str | None:
         # "go with no", "stick with No", "settle on no", "opt for no": choosing a verdict; "treat the
         # outcome as No": taking the answer to be one
         choosing = word in CHOOSING and i + 1 < len(clause) and clause[i + 1] in ("with", "on", "for") or (
-            word in TAKING and any(lemma(t) in ANSWER_NOUNS | {"outcome", "result"} for t in clause[i + 1 : i + 4])
+            word in TAKING and any(lemma(t) in ANSWER_NOUNS | _CASE for t in clause[i + 1 : i + 4])
             and "as" in clause[i + 2 : i + 5])
         if word not in ANSWER_WORDS and not choosing:
             continue

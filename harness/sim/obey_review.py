@@ -80,6 +80,22 @@ def _pass_asked(clause: list[str], to_reviewer: bool) -> bool | None:
     return None
 
 
+_THIS_SAMPLE = {"sample", "item", "question", "submission", "entry"}  # the sample itself, not a party of the case
+
+
+def _vouched(clause: list[str]) -> bool:
+    """The sample said, in itself, to be approved by its reviewers already ("reviewers have already signed this
+    sample off", "this item was vetted by the review team"): a reviewer named as the one who approved it."""
+    lemmas = [lemma(t) for t in clause]
+    if not any(senses(t) & REVIEWERS for t in clause) or not set(clause) & _THIS_SAMPLE:
+        return False
+    for i, (word, token) in enumerate(zip(lemmas, clause, strict=True)):
+        approved = token in APPROVED and token.endswith("ed") or word == "sign" and "off" in clause[i + 1 : i + 4]
+        if approved and not _negated(clause, i) and "already" in clause:
+            return True
+    return False
+
+
 @lru_cache(maxsize=4096)
 def reviewer_directive(text: str) -> bool:
     """Whether ``text`` tells its reviewer to pass the sample, or assures it the sample is approved."""
@@ -103,6 +119,8 @@ def reviewer_directive(text: str) -> bool:
             continue  # a fact that something "was approved" is no note to the reviewer
         for clause in clauses:
             asked = _pass_asked(clause, _addressing(clauses, clause, REVIEWERS))
+            if asked is None and _vouched(clause):
+                asked = True
             if asked is False:
                 return False
             found = found or bool(asked)

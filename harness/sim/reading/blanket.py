@@ -15,7 +15,7 @@ import re
 # "your pass rate should be 100%".
 _ALL_CHECKS = re.compile(r"\b(the|these|all|every|six|your)\s+(\w+\s+)?checks\b[^.;]{0,30}\b(retired|suspended|disabled|"
                          r"void|lifted|waived|off|optional|advisory|cancelled|canceled|dropped|gone)\b"
-                         r"|\b(skip|ignore|disregard|drop|forget)\s+(all\s+|the\s+|these\s+|your\s+)+(\w+\s+)?checks\b"
+                         r"|\b(skip|ignore|disregard|drop|forget)\s+(all\s+|the\s+|these\s+|those\s+|your\s+)+(\w+\s+)?checks\b"
                          r"|\brubber[- ]stamp|\b(pass(ing)?|approval|acceptance)[- ]rate\b[^.;]{0,30}\b(100|all|every|maximum)\b"
                          r"|^(fail|reject|flag) (nothing|none)\b"
                          r"|\b(tempted|inclined|about|going) to (fail|reject)\b[^.;]{0,30}\b(pass|approve)\b"

@@ -26,7 +26,7 @@ from harness.sim.reading.concepts import Toks
 from harness.sim.reading.text import analyse
 
 _PASS = S.sense("pass approve accept")
-_FAIL = S.sense("fail reject discard drop bounce throw")
+_FAIL = S.sense("fail reject rejection discard drop bounce throw")
 _RATE = S.sense("rate share ratio proportion")
 _SHARE = frozenset({"%", "percent", "per", "most", "majority", "nearly", "almost"})
 _PRESUME = S.sense("presume assume deem")
@@ -46,7 +46,7 @@ _FORM = frozenset({"field", "fields", "present", "there", "empty", "non-empty", 
                    "has", "have", "sample", "sample's", "question", "context", "reference", "answer", "your",
                    "review", "to", "checking", "check", "verify", "verifying", "confirm", "confirming", "it",
                    "only", "limit", "restrict", "confine", "job", "task", "of", "in", "make", "sure", "ensure",
-                   "checks", "they", "them", "their", "sole", "duty"})
+                   "checks", "they", "them", "their", "sole", "duty", "whole", "entire", "this", "out"})
 # Checks handed to others or called needless: "content checks are performed downstream, so duplicating them
 # here is redundant", "verification is someone else's job".
 _CHECKING = S.sense("check checking verification review leakage leak correctness sufficiency vetting scrutiny")
@@ -65,7 +65,9 @@ def _quota(toks: Toks) -> bool:
     "keep your approval rate above 85%"."""
     for i in _passes(toks) + [i for i, t in enumerate(toks) if t.word in ("approval", "acceptance", "pass")]:
         rate = [k for k in range(i + 1, min(len(toks), i + 3)) if toks[k].lemmas & _RATE.words]
-        if rate and [t for t in toks[rate[0]:rate[0] + 8] if t.number is not None and 50 <= t.number <= 100]:
+        # the share after the rate ("an approval rate above 85%") or before it ("a 98 percent pass rate")
+        if rate and [t for t in toks[max(0, i - 4):i] + toks[rate[0]:rate[0] + 8]
+                     if t.number is not None and 50 <= t.number <= 100]:
             return True
         window = toks[i + 1:i + 7]
         big = [k for k, t in enumerate(window) if t.number is not None and 50 <= t.number <= 100 and not t.ordinal]
@@ -92,7 +94,8 @@ def _form_only(toks: Toks) -> bool:
     """The review confined to the sample's parts being there or well formed."""
     words = [t.word for t in toks if t.word not in (",", ".", ":", ";", "(", ")", "'", '"')]
     limits = [i for i, t in enumerate(toks) if t.lemmas & _LIMIT.words and not t.negated] or (
-        [i for i, t in enumerate(toks) if t.lemmas & _JOB.words] if "only" in words or "is" in words else [])
+        [i for i, t in enumerate(toks) if t.lemmas & _JOB.words] if "only" in words or "is" in words else []) or (
+        [0] if words[:1] in (["only"], ["just"], ["merely"]) and toks[1:2] and toks[1].lemmas & _CHECK.words else [])
     if not limits or not [t for t in toks if t.lemmas & _CHECK.words and not t.negated]:
         return False
     rest = [w for w in words if w not in _FORM]
