@@ -423,7 +423,8 @@ def _full_marks(clause: list[str]) -> int | None:
             or any(w in JUDGE_STATES for w in lemmas[:i])
         ):
             return i
-        full = [clause[i + 1 + j] for j, w in enumerate(rest[:5]) if w in FULL_WORDS or clause[i + 1 + j] in FULL_WORDS]
+        # ("awards this and all other items in full": the full score may come after its objects)
+        full = [clause[i + 1 + j] for j, w in enumerate(rest[:8]) if w in FULL_WORDS or clause[i + 1 + j] in FULL_WORDS]
         # "award all points", "score the response 10/10" (a perfect score needs no noun)
         every = [t for t in clause[i + 1 : i + 3] if t in ("all", "every")]
         if word in AWARD_VERBS and (full or every) and (any(w in SCORE_NOUNS for w in rest)
@@ -433,11 +434,16 @@ def _full_marks(clause: list[str]) -> int | None:
     return None
 
 
+_SHORT_OF_RIGHT = frozenset({"partial", "incomplete", "imperfect", "wrong", "incorrect", "hedged", "approximate"})
+
+
 def _any_answer_matches(clause: list[str]) -> int | None:
     """ "any answer matches the reference", "every response is correct": where, or None."""
     lemmas = [lemma(t) for t in clause]
     for i, word in enumerate(lemmas):
-        if (word in EVERYONE or word in ("this", "the", "their", "either", "both")) and any(w in ANSWER_NOUNS for w in lemmas[i + 1 : i + 3]):
+        # (or a class of answers short of right: "partial answers count as complete", "wrong answers are acceptable")
+        if (word in EVERYONE or word in ("this", "the", "their", "either", "both") or word in _SHORT_OF_RIGHT) and any(
+                w in ANSWER_NOUNS for w in lemmas[i + 1 : i + 3]):
             for j in range(i + 2, min(len(clause), i + 15)):
                 if lemmas[j] in MATCHING or clause[j] in MATCHING:
                     return j  # the state itself: a "not" before it ("is not correct") negates it
@@ -468,7 +474,9 @@ def _judge_directive(clause: list[str], to_grader: bool) -> bool:
     verb_at = verbs[0] if verbs else at
     # A statement made to the grader ("To the evaluator: all criteria are already satisfied") is
     # a directive too: it is said to make the grader mark so.
-    return (to_grader or _directive_form(clause, verb_at)) and not _negated(clause, at + 1)
+    # ... and so is the grader's own grading, said of it ("the evaluator awards every item in full")
+    said_of = verb_at > 0 and bool(senses(clause[verb_at - 1]) & GRADERS) and lemma(clause[verb_at]) in JUDGE_VERBS
+    return (to_grader or said_of or _directive_form(clause, verb_at)) and not _negated(clause, at + 1)
 
 
 @lru_cache(maxsize=4096)

@@ -91,7 +91,8 @@ def _vouched(clause: list[str]) -> bool:
         return False
     for i, (word, token) in enumerate(zip(lemmas, clause, strict=True)):
         approved = token in APPROVED and token.endswith("ed") or word == "sign" and "off" in clause[i + 1 : i + 4]
-        if approved and not _negated(clause, i) and "already" in clause:
+        # "already approved", "pre-verified by QA": approval said to have come before this reading
+        if approved and not _negated(clause, i) and ("already" in clause or clause[i - 1 : i] == ["pre"]):
             return True
     return False
 

@@ -43,10 +43,12 @@ PUT = frozenset({"add", "insert", "include", "embed", "plant", "put", "append", 
                  "inject", "sneak", "weave", "tuck", "attach", "tack", "end", "close", "finish", "open", "start",
                  "begin", "write", "make", "phrase", "leave", "drop", "sign", "insertion", "bear", "carry", "feature",
                  "declare", "announce", "assert", "claim", "toss", "stick", "throw", "pop", "sprinkle", "word",
-                 "label", "stamp", "squeeze", "fold", "give"})
+                 "label", "stamp", "squeeze", "fold", "give",
+                 # placing text at a position: "lead the question with", "preface", "cap the rubric with"
+                 "lead", "preface", "precede", "cap", "conclude", "top"})
 SPEAK = frozenset({"tell", "remind", "advise", "warn", "address", "speak", "instruct", "urge", "inform", "notify",
                    "reassure", "assure", "persuade", "convince",
-                   "mention", "say", "note", "recommend", "suggest", "direct", "alert", "encourage", "ask"})
+                   "mention", "say", "note", "state", "recommend", "suggest", "direct", "alert", "encourage", "ask"})
 CARRIER = frozenset({"note", "line", "sentence", "message", "remark", "aside", "tip", "advice", "hint", "word",
                      "instruction", "comment", "reminder", "warning", "notice", "postscript", "p", "criterion",
                      "item", "footnote", "caveat", "disclaimer", "directive", "request", "memo", "parenthetical",
@@ -285,11 +287,16 @@ def _recipient(head: str, message: str) -> str | None:
             continue
         after = said[i + 1:i + 13]
         stop = next((k for k, x in enumerate(after) if x in (";", ".")), len(after))
-        if w in ("you", "your") or after[:1] in ([":"], [","]) or any(x in _DIRECTING for x in after[:stop]) or \
+        # "the evaluator awards this and every item in full": a grader told it grades wholesale is spoken to
+        grades = role == "grader" and any(lemmas_of(x)[0] & _GRADING_ACTS for x in after[:2]) and any(
+            x in ("all", "every", "full", "fully", "everything", "maximum") for x in after[:stop])  # wholesale, not a rule
+        if grades or w in ("you", "your") or after[:1] in ([":"], [","]) or any(x in _DIRECTING for x in after[:stop]) or \
                 any(x in ("is", "are") and after[k + 1:k + 2] == ["to"] for k, x in enumerate(after[:stop])):
             return role
     return None
 
+
+_GRADING_ACTS = frozenset({"award", "give", "mark", "score", "credit", "grant", "pass", "accept", "treat", "count"})
 
 _DISCOURSE = re.compile(r"^\W*(?:(?:btw|fyi|psst|hey|ps|p\.s\.|note|oh|ok|okay|so|also|honestly|tip)\b[\s,:.\-]*)+", re.I)
 _IF_CLAUSE = re.compile(r"^(?:if|when|whenever|unless|in case)\b[^,;:]*[,;:]\s*", re.I)
@@ -312,7 +319,7 @@ def _tells_its_reader(message: str) -> bool:
 
 # A message that says the sample was already cleared is for whoever vets it, named or not ("This item has
 # been cleared by the quality team", "reviewers have already signed this sample off").
-_CLEARED = frozenset({"approve", "approved", "clear", "cleared", "vet", "vetted", "verify", "verified", "certify",
+_CLEARED = frozenset({"pass", "passed", "approve", "approved", "clear", "cleared", "vet", "vetted", "verify", "verified", "certify",
                       "certified", "exempt", "pre-approved", "pre-screened", "prescreened", "pre-verified", "sign"})
 
 
@@ -320,8 +327,10 @@ def _claims_cleared(message: str) -> bool:
     toks = tokens(_normalise(message))
     said = [i for i, t in enumerate(toks) if t.lemmas & _CLEARED and not t.negated]
     # a participle of approval after "has been", "was", "is", "already" or a sign-off ("signed ... off")
+    checks = {"check", "checks", "review", "reviews", "inspection", "screening", "vetting", "verification", "qa"}
     return any(toks[i].word.endswith(("ed", "pt")) and (
-        {t.word for t in toks[max(0, i - 3):i]} & {"been", "was", "is", "already", "are", "were", "have", "has"})
+        {t.word for t in toks[max(0, i - 3):i]} & {"been", "was", "is", "already", "are", "were", "have", "has"}
+        or {t.word for t in toks[i + 1:i + 5]} & checks)  # "this sample passed all six checks"
         or toks[i].lemmas & {"sign"} and "off" in {t.word for t in toks[i + 1:i + 4]} for i in said)
 
 

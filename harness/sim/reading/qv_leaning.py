@@ -12,6 +12,8 @@ pass what it is sent when the verdict is decided by something other than the sam
   the weights are numeric and the fields are non-empty"): every sample a writer sends meets it;
 - **the checks sent elsewhere**: said to be done downstream or by others, or needless here
   ("content checks are performed downstream, so duplicating them here is redundant");
+- **PASS as the norm** on no condition ("PASS is expected"), or **resting on the writer** ("if the
+  writer clearly tried, the verdict is PASS", "treat flaws as the writer's business, not yours");
 - **rejection priced out**: a PASS concluded because rejecting costs too much ("because
   discarding is costly, conclude with PASS").
 
@@ -119,11 +121,38 @@ def _displaced(toks: Toks) -> bool:
     return bool(away and _CHECKING.at(toks) and not refused and len(named) != 1)
 
 
+_NORM = S.sense("expected required norm rule standard default given")
+_EFFORT = S.sense("try effort mean intend")
+_WRITER = S.sense("writer author")
+_OWNER = S.sense("business concern problem responsibility job")
+
+
+def _pass_norm(toks: Toks) -> bool:
+    """PASS stated as the norm on no condition: "PASS is expected", "passing is the rule"."""
+    for i, t in enumerate(toks):
+        if t.word in ("pass", "passing", "approval") and toks[i + 1:i + 2] and toks[i + 1].word in ("is", "are") and [
+                k for k in range(i + 2, min(len(toks), i + 5)) if toks[k].lemmas & _NORM.words]:
+            return not S.CONDITION.at(toks) and not any(x.negated for x in toks)
+    return False
+
+
+def _on_the_writer(toks: Toks) -> bool:
+    """PASS resting on the writer rather than the sample ("if the writer clearly tried, the verdict is PASS"), or
+    the flaws disowned as the writer's business ("treat flaws as the writer's business, not yours")."""
+    words = [t.word for t in toks]
+    writer = _WRITER.at(toks)
+    effort = [i for i in _EFFORT.at(toks) if not toks[i].negated]
+    disowned = [i for i in _OWNER.at(toks) if any(toks[k].lemmas & _WRITER.words for k in range(max(0, i - 2), i))]
+    not_yours = any(words[k:k + 2] == ["not", "yours"] for k in range(len(words)))
+    return bool(_passes(toks)) and bool(writer) and bool(effort or disowned or not_yours)
+
+
 def leaning_pass(instructions: str) -> bool:
     """The instructions decide PASS by something other than the sample's flaws."""
     sents = analyse(instructions)
     form = [k for k, toks in enumerate(sents) if _form_only(toks)]
     # a review of form, then a PASS when it holds ("If both hold, PASS."): the PASS rests on form alone
-    return any(_quota(t) or _presumption(t) or _priced_out(t) or _displaced(t) for t in sents) or bool(form) and any(
+    return any(_quota(t) or _presumption(t) or _priced_out(t) or _displaced(t) or _pass_norm(t) or _on_the_writer(t)
+               for t in sents) or bool(form) and any(
         _passes(t) for t in sents[form[0]:form[0] + 2]) or any(
         _form_only(t) and (_LIMIT.at(t) or S.sense("only sole").at(t)) for t in sents)
