@@ -16,7 +16,7 @@ from harness.sim.reading import flaws as F
 from harness.sim.reading import senses as S
 from harness.sim.reading.blanket import blanket
 from harness.sim.reading.concepts import Toks, in_clause, near
-from harness.sim.reading.qv_leaning import leaning_pass
+from harness.sim.reading.qv_leaning import fewer_rejections, leaning_pass
 from harness.sim.reading.text import analyse
 
 _CHECK_VERBS = S.sense("check fail reject flag penalise penalize look examine consider test verify inspect review "
@@ -354,7 +354,7 @@ def qv_style(instructions: str) -> QVStyle:
     for toks in analyse(instructions):
         here, off = _reading(toks)
         named |= here
-        strictness += _strictness(toks, bool(here)) - (0.2 if off else 0.0)
+        strictness += _strictness(toks, bool(here)) - (0.2 if off else 0.0) - (0.5 if fewer_rejections(toks) else 0.0)
         always = always or _always_pass(toks, bool(here))
         # PASS given outright: no condition, permission or doubt in its sentence ("Output PASS.", not
         # "When in doubt, pass." or "You may pass samples with minor rubric issues.")

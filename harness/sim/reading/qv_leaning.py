@@ -147,6 +147,16 @@ def _on_the_writer(toks: Toks) -> bool:
     return bool(_passes(toks)) and bool(writer) and bool(effort or disowned or not_yours)
 
 
+_FEWEST = S.sense("minimum minimise minimize fewest")
+
+
+def fewer_rejections(toks: Toks) -> bool:
+    """Rejections to be kept down as such ("keep rejections to a minimum", "minimise failures"): a lenient
+    reviewer, not a blind one; not when limited to real defects ("keep rejections to real defects only")."""
+    return bool([i for i in _FEWEST.at(toks) if not toks[i].negated]) and bool(
+        [t for t in toks if t.lemmas & _FAIL.words]) and not S.ONLY.at(toks)
+
+
 def leaning_pass(instructions: str) -> bool:
     """The instructions decide PASS by something other than the sample's flaws."""
     sents = analyse(instructions)
