@@ -29,6 +29,7 @@ from search.screen_forms import (
     _APPROVED_LABEL,
     _BACK,
     _DESCRIBED_CLAIM,
+    _EXEMPT,
     _NOT_REJECTED,
     _NOTHING_UNMET,
     _PAIRED,
@@ -90,7 +91,7 @@ def _words(sentence: str) -> list[str]:
 
 # Asking the writer to put something in the sample.
 _PUT_IN = {"include", "add", "insert", "attach", "append", "put", "prefix", "begin", "start", "end", "close", "open",
-           "embed", "place", "stamp", "write"}
+           "embed", "place", "stamp", "write", "finish", "lead", "conclude", "cap", "top", "preface", "record"}
 
 
 def planted_text(text: str) -> list[str]:
@@ -336,7 +337,7 @@ def _findings(sentence: str, checks: frozenset[str]) -> list[str]:
     if named and _NOTHING_UNMET.search(sentence):
         out.append("a grading instruction")
     if _APPROVED_LABEL.search(sentence) or (named and _ALREADY_APPROVED.search(sentence)) or (
-            _DESCRIBED_CLAIM.search(sentence) and I.has_lemma(_words(sentence), _PUT_IN)):
+            (_DESCRIBED_CLAIM.search(sentence) or _EXEMPT.search(sentence)) and I.has_lemma(_words(sentence), _PUT_IN)):
         out.append("plants a claim that the sample was approved")
     return out
 

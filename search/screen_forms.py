@@ -12,7 +12,7 @@ _APPROVAL_CLAIM = re.compile(r"\b(pre-?)?(approved|certified|vetted|cleared|veri
                              r"[^.;]{0,40}\b(by|status|already|no further|recommended|ok|okay|ship|upstream|board|team)\b"
                              r"|\bapproval recommended\b|\bno further (checks?|review)\b"
                              # excused from vetting: "exempt from leakage and sufficiency review"
-                             r"|\b(exempt|excused|waived)\s+from\s+[^.;]{0,30}\b(review|checks?|verification|screening|"
+                             r"|\b(exempt|excused|waived)\s+from\s+[^.;]{0,30}\b(review|checks?|checking|verification|screening|"
                              r"vetting|validation|scrutiny|audit)\b", re.IGNORECASE)
 
 # A verdict put as the advisable one: "No is the safe bet", "yes is the right call".
@@ -34,10 +34,19 @@ _APPROVED_LABEL = re.compile(r"\b(qa|review|reviewer|quality|auto)[- ]?(approved
 
 # A claim of approval described for the writer to put in the sample: "a short statement that the item is
 # exempt", "a stamp saying the sample was verified", "a line declaring it approved".
-_DESCRIBED_CLAIM = re.compile(r"\b(statement|note|line|remark|claim|stamp|token|label|banner|sentence|notice)s?\b[^.;]{0,25}"
-                              r"\b(that|saying|stating|declaring|certifying|confirming)\b[^.;]{0,25}\b(is|was|has been|are|"
-                              r"were|it|as)\s+(already\s+)?(exempt|approved|certified|cleared|pre-?verified|pre-?approved|"
-                              r"pre-?screened|vetted|verified|validated)\b", re.IGNORECASE)
+_DESCRIBED_CLAIM = re.compile(r"\b(statement|note|line|remark|claim|stamp|token|label|banner|sentence|notice|header|"
+                              r"assurance|record|entry)s?\b[^.;]{0,70}"
+                              r"\b(that|saying|stating|declaring|certifying|confirming|recording)\b[^.;]{0,60}"
+                              # said of the sample or its checks, not of a party of the case ("the permit was approved")
+                              r"\b(item|sample|entry|submission|reference|answer|question|criteria|checks|it|this)\s+"
+                              r"((is|was|has been|have been|are|were)\s+(already\s+)?(exempt|approved|certified|cleared|"
+                              r"pre-?verified|pre-?approved|pre-?screened|vetted|verified|validated|confirmed|checked|"
+                              r"double-checked|reviewed)\b|passed\s+(the\s+|all\s+)?(\w+,?\s+){0,4}(checks?|review|screening)\b)",
+                              re.IGNORECASE)
+
+# Excused from vetting, asked for in the sample: "telling it that this item ... is exempt from checking".
+_EXEMPT = re.compile(r"\b(exempt|excused|waived)\s+from\s+[^.;]{0,30}\b(review|checks?|checking|verification|screening|"
+                     r"vetting|validation|scrutiny|audit)\b", re.IGNORECASE)
 
 # Two sentences read together: a reader named in the first, told something by a pronoun in the second.
 _WHOLE_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[\u201c]?[A-Z])|\n+")

@@ -37,10 +37,13 @@ _RATE_TARGET = re.compile(r"\b(pass|approval|acceptance)\s*(rate|ratio|share)\b[
                           r"|\b([5-9]\d|100)\s*(%|percent|per ?cent)\s+(pass|approval|acceptance)\s*(rate|ratio|share)\b",
                           re.IGNORECASE)
 _PRESUMED = re.compile(r"\b(presumed|presume|assumed|deemed|taken)\s+(to be\s+|as\s+)?(compliant|acceptable|valid|fine|sound|"
-                       r"correct|good|passing|adequate|ok|okay)\b|\b(burden|onus) of proof\b[^.;]{0,40}\b(verifier|"
+                       r"correct|good|passing|adequate|ok|okay)\b"
+                       # "presume compliance with all criteria"
+                       r"|\bpresum\w*\s+(compliance|conformity|acceptability|validity|soundness|correctness)\b|\b(burden|onus) of proof\b[^.;]{0,40}\b(verifier|"
                        r"reviewer|checker|you|qv)\b", re.IGNORECASE)
 _LIMITED = re.compile(r"\b(limit|restrict|confine)\w*\s+(your|the)\s+(review|check|checks|checking|verification|job|work)"
-                      r"\s+to\b|^\W*(only|just|merely)\s+(check|confirm|verify|ensure|make sure)\b|\b(your|the)\s+(only\s+|sole\s+)?(job|task|role|duty)\s+is\s+(only\s+|just\s+)?to\s+"
+                      r"\s+to\b|^\W*(only|just|merely)\s+(check|confirm|verify|ensure|make sure)\b"
+                      r"|\b(check|confirm|verify|ensure)\s+(only|just|merely)\s+(that|whether)\b|\b(your|the)\s+(only\s+|sole\s+)?(job|task|role|duty)\s+is\s+(only\s+|just\s+)?to\s+"
                       r"(verify|check|confirm|ensure|make sure)\b", re.IGNORECASE)
 # What a review of form looks at: the parts being there, filled, numeric, parseable.
 _FORM = {"field", "fields", "present", "there", "empty", "nonempty", "non", "blank", "filled", "numeric", "numbers",
@@ -51,19 +54,21 @@ _FORM = {"field", "fields", "present", "there", "empty", "nonempty", "non", "bla
          "verifying", "confirm", "confirming", "ensure", "make", "sure", "they", "them", "their", "only", "just",
          "limit", "restrict", "confine",
          "job", "task", "role", "duty", "sole", "verification", "work", "whether", "includes", "contains", "whole",
-         "entire", "this", "out"}
-_FORM_SIGNS = {"field", "fields", "present", "empty", "nonempty", "numeric", "blank", "format", "formatted", "filled"}
+         "entire", "this", "out", "then", "pass", "output", "return", "verdict"}
+_FORM_SIGNS = {"field", "fields", "present", "empty", "nonempty", "numeric", "blank", "format", "formatted", "filled",
+               "has", "have", "contains", "includes", "exists"}
 # The checks handed to someone else or called needless: "content checks are performed downstream by the
 # solvers, so duplicating them here is redundant", "verification is the judge's job, not yours".
 _CHECK_NOUNS = {"check", "checks", "checking", "verification", "verifying", "review", "reviewing", "leakage", "leak",
-                "correctness", "sufficiency", "vetting", "scrutiny", "screening", "flaw", "flaws", "defect", "defects"}
+                "correctness", "sufficiency", "vetting", "scrutiny", "screening", "flaw", "flaws", "defect", "defects",
+                "recall"}
 _DISPLACED = re.compile(r"\b(performed|done|handled|covered|run|carried out|taken care of)\s+(\w+\s+){0,2}?"
                         r"(downstream|upstream|elsewhere|later|by (the |an? |another )?\w+)"
                         r"|\b(redundant|superfluous|needless|unnecessary|duplicat\w*|a waste)\b"
                         r"|\bnot (your|the verifier's|the reviewer's) (job|concern|responsibility|task)\b"
                         # "flaws are the writer's business, not yours"
                         r"|\b(writer|author|someone else|somebody else)'?s? (business|job|concern|problem|responsibility)\b"
-                        r"|\bnot yours\b", re.IGNORECASE)
+                        r"|\bnot yours\b|\b(out of|outside( of)?|beyond)\s+(the\s+|your\s+)?(scope|remit|purview)\b", re.IGNORECASE)
 # PASS as the norm, on no condition: "PASS is expected", "passing is the rule here".
 _PASS_NORM = re.compile(r"\b(pass|passing|approval|approving)\s+(is|are)\s+(expected|required|the norm|the rule|standard|"
                         r"the default|assumed|a given|the given)\b", re.IGNORECASE)

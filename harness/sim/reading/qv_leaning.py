@@ -35,7 +35,7 @@ _PRESUME = S.sense("presume assume deem")
 # "taken as acceptable until shown otherwise": a presumption only when a rebuttal is what ends it
 _TAKE_AS = S.sense("take treat regard")
 _REBUTTAL = S.sense("until unless otherwise")
-_GOOD = S.sense("compliant acceptable valid fine sound correct good passing adequate")
+_GOOD = S.sense("compliant acceptable valid fine sound correct good passing adequate compliance conformity validity")
 _BURDEN = S.sense("burden onus")
 _LIMIT = S.sense("limit restrict confine")
 _JOB = S.sense("job task role duty")
@@ -48,7 +48,8 @@ _FORM = frozenset({"field", "fields", "present", "there", "empty", "non-empty", 
                    "has", "have", "sample", "sample's", "question", "context", "reference", "answer", "your",
                    "review", "to", "checking", "check", "verify", "verifying", "confirm", "confirming", "it",
                    "only", "limit", "restrict", "confine", "job", "task", "of", "in", "make", "sure", "ensure",
-                   "checks", "they", "them", "their", "sole", "duty", "whole", "entire", "this", "out"})
+                   "checks", "they", "them", "their", "sole", "duty", "whole", "entire", "this", "out", "merely",
+                   "then", "pass", "output", "return", "verdict", "just"})
 # Checks handed to others or called needless: "content checks are performed downstream, so duplicating them
 # here is redundant", "verification is someone else's job".
 _CHECKING = S.sense("check checking verification review leakage leak correctness sufficiency vetting scrutiny")
@@ -97,12 +98,13 @@ def _form_only(toks: Toks) -> bool:
     words = [t.word for t in toks if t.word not in (",", ".", ":", ";", "(", ")", "'", '"')]
     limits = [i for i, t in enumerate(toks) if t.lemmas & _LIMIT.words and not t.negated] or (
         [i for i, t in enumerate(toks) if t.lemmas & _JOB.words] if "only" in words or "is" in words else []) or (
-        [0] if words[:1] in (["only"], ["just"], ["merely"]) and toks[1:2] and toks[1].lemmas & _CHECK.words else [])
+        [0] if words[:1] in (["only"], ["just"], ["merely"]) and toks[1:2] and toks[1].lemmas & _CHECK.words else []) or (
+        [1] if toks[:1] and toks[0].lemmas & _CHECK.words and words[1:2] in (["only"], ["just"], ["merely"]) else [])
     if not limits or not [t for t in toks if t.lemmas & _CHECK.words and not t.negated]:
         return False
     rest = [w for w in words if w not in _FORM]
-    return not rest and bool({"field", "fields", "present", "empty", "non-empty", "numeric", "blank", "format"}
-                             & set(words))
+    return not rest and bool({"field", "fields", "present", "empty", "non-empty", "numeric", "blank", "format", "has",
+                              "have", "contains", "includes", "exists"} & set(words))
 
 
 def _priced_out(toks: Toks) -> bool:
@@ -115,6 +117,9 @@ def _priced_out(toks: Toks) -> bool:
 def _displaced(toks: Toks) -> bool:
     """The checks said to happen elsewhere or to be needless here (not "never assume ... downstream")."""
     away = [i for i, t in enumerate(toks) if t.lemmas & _ELSEWHERE.words and not t.negated]
+    # "out of scope", "beyond your remit"
+    away += [i for i, t in enumerate(toks) if t.word in ("scope", "remit", "purview") and i and {
+        x.word for x in toks[max(0, i - 3):i]} & {"out", "outside", "beyond"}]
     refused = [t for t in toks if t.word in ("never", "not", "assume", "presume", "pretend")]
     # one check named alone is that check switched off (qv.py), not every check
     named = {w for t in toks for w in t.lemmas & _ONE_CHECK}
