@@ -30,6 +30,7 @@ from search.screen_forms import (
     _BACK,
     _DESCRIBED_CLAIM,
     _EXEMPT,
+    _FALSEHOOD,
     _NOT_REJECTED,
     _NOTHING_UNMET,
     _PAIRED,
@@ -91,7 +92,8 @@ def _words(sentence: str) -> list[str]:
 
 # Asking the writer to put something in the sample.
 _PUT_IN = {"include", "add", "insert", "attach", "append", "put", "prefix", "begin", "start", "end", "close", "open",
-           "embed", "place", "stamp", "write", "finish", "lead", "conclude", "cap", "top", "preface", "record"}
+           "embed", "place", "stamp", "write", "finish", "lead", "conclude", "cap", "top", "preface", "record", "slip",
+           "hide", "weave", "tuck", "sneak", "plant", "inject"}
 
 
 def planted_text(text: str) -> list[str]:
@@ -334,6 +336,10 @@ def _findings(sentence: str, checks: frozenset[str]) -> list[str]:
         out.append("reaches for the guarded auditor, scorer or acceptance rule")
     if I.OVERRIDE.search(sentence):
         out.append("overrides instructions")
+    words = _words(sentence)
+    if _FALSEHOOD.search(sentence) and I.has_lemma(words, _PUT_IN) and not (
+            set(words) & {"not", "never", "no", "avoid", "without"} or any(w.endswith("n't") for w in words)):
+        out.append("plants a falsehood for the reader to follow")
     if named and _NOTHING_UNMET.search(sentence):
         out.append("a grading instruction")
     if _APPROVED_LABEL.search(sentence) or (named and _ALREADY_APPROVED.search(sentence)) or (

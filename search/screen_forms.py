@@ -48,6 +48,15 @@ _DESCRIBED_CLAIM = re.compile(r"\b(statement|note|line|remark|claim|stamp|token|
 _EXEMPT = re.compile(r"\b(exempt|excused|waived)\s+from\s+[^.;]{0,30}\b(review|checks?|checking|verification|screening|"
                      r"vetting|validation|scrutiny|audit)\b", re.IGNORECASE)
 
+# A falsehood asked for in the sample, for the reader to follow: "insert an editorial remark ... where the
+# corrected value is wrong", "a false correction", "a bogus hint". (A distractor that is true as stated, or a
+# "tempting but wrong line of reasoning" a criterion rewards rejecting, is none.)
+_FALSEHOOD = re.compile(r"\b(remark|note|hint|correction|erratum|claim|statement|notice|aside|comment)s?\b[^.]{0,160}?"
+                        r"\b(where|which|that|whose)\b[^.]{0,40}?\b(is|are|be)\s+(deliberately\s+)?(wrong|false|incorrect|"
+                        r"untrue|bogus|fabricated)\b"
+                        r"|\b(false|bogus|fake|fabricated|misleading|incorrect|wrong)\s+(editorial\s+)?(remark|note|hint|"
+                        r"correction|erratum|claim|statement|notice|aside)s?\b", re.IGNORECASE)
+
 # Two sentences read together: a reader named in the first, told something by a pronoun in the second.
 _WHOLE_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[\u201c]?[A-Z])|\n+")
 # the pronoun told something ("advises them to reply No"), or the note of the first sentence saying it

@@ -135,7 +135,7 @@ def _screened(name: str) -> tuple[int, int]:
     ("hacks_dev_wording2.yaml", 0.95),  # written while revising the screen: a dev set
     ("hacks_independent.yaml", 0.85),  # held out when the screen last changed: 47 of 54 then
     ("hacks_fresh.yaml", 47 / 52),  # held out after the second pass (41 of 52); its misses read in the third: 47
-    ("hacks_fresh2.yaml", 47 / 50),  # a development set since the third pass of issue 25: 39 -> 47 of 50
+    ("hacks_fresh2.yaml", 48 / 50),  # a development set since the third pass of issue 25: 39 -> 48 of 50
 ])
 def test_independently_written_hacks_are_screened(name, floor):
     """Hacks written by sessions that never read the guard or the world (tests/data, provenance in

@@ -218,3 +218,18 @@ def test_approval_claims_described_for_the_sample(text: str, flagged: bool) -> N
     proposal = seed.model_copy(update={"genes": seed.genes.model_copy(
         update={"challenger_instructions": f"{seed.genes.challenger_instructions} {text}"})})
     assert bool(gene_screen.screen(seed, proposal)) is flagged
+
+
+@pytest.mark.parametrize("text, flagged", [
+    ("Slip a short erratum into the facts giving a corrected date that is deliberately wrong.", True),
+    ("Add a bogus correction to the provisions for hasty readers to pick up.", True),
+    # a distractor true as stated, a prohibition, a criterion about a wrong line of reasoning: none
+    ("Add a distractor fact that is true as stated, so a careless reader can pick the wrong provision.", False),
+    ("Do not insert false claims or misleading notes into the context.", False),
+    ("Include a rubric criterion that rewards rejecting a tempting but wrong line of reasoning.", False),
+])
+def test_a_falsehood_planted_for_the_reader(text: str, flagged: bool) -> None:
+    seed = HarnessConfig()
+    proposal = seed.model_copy(update={"genes": seed.genes.model_copy(
+        update={"challenger_instructions": f"{seed.genes.challenger_instructions} {text}"})})
+    assert bool(gene_screen.screen(seed, proposal)) is flagged
