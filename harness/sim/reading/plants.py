@@ -37,6 +37,7 @@ import re
 from functools import lru_cache
 
 from harness.sim.intent import Plant
+from harness.sim.reading.cleared import claims_cleared
 from harness.sim.reading.text import _normalise, lemmas_of, tokens
 
 PUT = frozenset({"add", "insert", "include", "embed", "plant", "put", "append", "prepend", "place", "slip", "hide",
@@ -317,23 +318,6 @@ def _tells_its_reader(message: str) -> bool:
         {"no", "yes", "negative", "negatively", "affirmative"} & set(words[:6]))
 
 
-# A message that says the sample was already cleared is for whoever vets it, named or not ("This item has
-# been cleared by the quality team", "reviewers have already signed this sample off").
-_CLEARED = frozenset({"pass", "passed", "approve", "approved", "clear", "cleared", "vet", "vetted", "verify", "verified", "certify",
-                      "certified", "exempt", "pre-approved", "pre-screened", "prescreened", "pre-verified", "sign"})
-
-
-def _claims_cleared(message: str) -> bool:
-    toks = tokens(_normalise(message))
-    said = [i for i, t in enumerate(toks) if t.lemmas & _CLEARED and not t.negated]
-    # a participle of approval after "has been", "was", "is", "already" or a sign-off ("signed ... off")
-    checks = {"check", "checks", "review", "reviews", "inspection", "screening", "vetting", "verification", "qa"}
-    return any(toks[i].word.endswith(("ed", "pt")) and (
-        {t.word for t in toks[max(0, i - 3):i]} & {"been", "was", "is", "already", "are", "were", "have", "has"}
-        or {t.word for t in toks[i + 1:i + 5]} & checks)  # "this sample passed all six checks"
-        or toks[i].lemmas & {"sign"} and "off" in {t.word for t in toks[i + 1:i + 4]} for i in said)
-
-
 def _where(before: list[frozenset[str]], audience: str) -> tuple[str, bool]:
     words = [lem for lemmas in before for lem in lemmas]
     start = bool(set(words) & START)
@@ -351,7 +335,7 @@ def _request(sentence: str) -> Plant | None:
     if not acts:
         return None
     implied = bool(quotes) and _tells_its_reader(quotes[0])  # a quoted line addressed to whoever answers
-    cleared = _claims_cleared(quotes[0] if quotes else _unmask(masked, quotes))
+    cleared = claims_cleared(quotes[0] if quotes else _unmask(masked, quotes))
     audience = _audience(_unmask(masked, quotes)) or _recipient(_unmask(masked, quotes), "") or (
         _recipient("", quotes[0]) if quotes else None) or (
         "solver" if implied else None) or ("reviewer" if cleared else None)
@@ -374,7 +358,7 @@ def _request(sentence: str) -> Plant | None:
     # what the head says, its quoted labels included ("an 'Inspector's remark'")
     speaks = any(t.lemmas & (SPEAK | CARRIER) for t in tokens(_normalise(_unmask(masked[:begin], quotes))))
     audience = _recipient(_unmask(masked[:begin], quotes), message) or ("solver" if implied and quoted else None) or (
-        "reviewer" if _claims_cleared(_unmask(message, quotes)) else None)
+        "reviewer" if claims_cleared(_unmask(message, quotes)) else None)
     if audience is None:
         return None  # a message for nobody who reads the sample ("judge the answer on what it says")
     if not message:
