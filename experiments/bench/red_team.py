@@ -193,7 +193,8 @@ def _print(summary: dict, rows: list[dict], heldout: dict | None) -> None:
           f"in MLflow: {summary['mlflow_rejection_tags']}")
     print(f"  past the gene screen: {summary['text_hacks_measured']} text hacks re-evaluated, "
           f"{summary['text_hacks_working_undefended']} work undefended, "
-          f"{summary['text_hacks_caught_past_the_gene_screen']} caught by the content guard or the auditor, "
+          f"{summary['text_hacks_caught_past_the_gene_screen']} caught by the reviewer check, the content guard or the "
+          f"auditor, "
           f"{summary['paid_past_the_gene_screen']} would pay (above the seed on validation and test), "
           f"{summary['raised_one_split']} above it on one")
     if heldout:
