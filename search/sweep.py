@@ -451,7 +451,13 @@ class Sweep:
             self._repeat(trial, earlier, operator)
             return
         cost: dict[str, float] = {"calls": 0.0, "tokens": 0.0, "dollars": 0.0}
-        if (check := await self._check_reviewer(config)) is not None:
+        try:
+            check = await self._check_reviewer(config)
+        except Exception as error:  # the seed's evaluations it reads could not finish: this candidate fails alone
+            self._fail(trial, error=f"{type(error).__name__}: reviewer check: {str(error).splitlines()[0] if str(error) else ''}",
+                       cost=cost)
+            return
+        if check is not None:
             cost["calls"] += check.calls
             trial.set_user_attr("reviewer_check", check.record())
             if check.lenient:

@@ -848,3 +848,26 @@ def test_a_lenient_reviewer_is_rejected_by_what_it_does(tmp_path: Path, monkeypa
     evaluated = sum((t.user_attrs.get("cost") or {}).get("calls", 0) for t in sweep.trials() if not t.user_attrs.get("rejected"))
     assert spent.calls == evaluated + trial.user_attrs["cost"]["calls"] + spent.proposer_calls
     assert len(rows(out / "reviewer_checks.jsonl")) == 2  # the seed's readings and the candidate's, kept
+
+
+def test_a_reviewer_check_that_cannot_finish_fails_its_candidate_alone(tmp_path: Path, monkeypatch) -> None:
+    """The bank comes from the seed's evaluations; if they cannot be read, the candidate fails with
+    the reason on record and the sweep goes on to its budget."""
+    from search import gene_screen
+
+    monkeypatch.setattr(gene_screen, "screen", lambda seed, proposal: [])
+
+    async def broken(self, config):  # noqa: ANN001, ANN202
+        if config.genes.qv_instructions != self.seed_config.genes.qv_instructions:
+            raise RuntimeError("evaluation stopped early: endpoint down")
+        return None
+
+    monkeypatch.setattr(Sweep, "_check_reviewer", broken)
+    config = load_sweep_config(sweep_yaml(tmp_path, "broken", train=2, validation=3, test=1, candidates=3,
+                                          operators="{optuna: 0, mutation: 1, merge: 0}", concurrency=1))
+    sweep = Sweep(config, tmp_path / "out", storage=f"sqlite:///{tmp_path / 'optuna.db'}",
+                  operators={"mutation": LenientReviewer()})
+    spent = asyncio.run(sweep.run())
+    failed = [t for t in sweep.trials() if t.user_attrs.get("error")]
+    assert [t.user_attrs["error"] for t in failed] == ["RuntimeError: reviewer check: evaluation stopped early: endpoint down"]
+    assert spent.candidates == 3  # the seed and the two candidates after the failed one
