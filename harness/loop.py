@@ -483,7 +483,8 @@ class InnerLoop:
         """The auditor's reading at the QV gate's seed. The seed's pipeline reads a sample twice
         before it enters (at its QV gate and at its final QV); a candidate's own QV may wave it
         through the gate, so the auditor reads it there too. Whatever the loop's QV, a sample then
-        enters only past the checks the seed's reviewer would have made: a lenient QV buys nothing."""
+        enters only past the checks the seed's reviewer would have made (a lenient QV still changes
+        the loop's trajectory: the supervisor reads its verdicts; search/reviewer_check.py)."""
         verdict = await self.roles.verify(sample, self._seed(doc.id, round_number, index, "qv"), role="auditor")
         return verdict if verdict.passed else verdict.model_copy(
             update={"explanation": f"at the QV gate: {verdict.explanation}"})

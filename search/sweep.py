@@ -150,6 +150,7 @@ class Sweep:
         self.splits = split_documents(config)
         self.evaluator = Evaluator(out, self.splits, self.spec, config.seed)
         self._reviewer_checks: ReviewerChecks | None = None  # built when a proposal first changes the QV
+        self._reviewer_lock = asyncio.Lock()
         self.dists = distributions(self.spec)
         self.directions = [o.resolved_direction for o in self.spec.objectives]
         sampler_seed = config.seed if not stream else int(content_hash(f"{config.seed}{stream}", 8), 16)
@@ -415,10 +416,11 @@ class Sweep:
         bank comes from the seed's train and validation evaluations, shared with the seed's trial."""
         if config.genes.qv_instructions == self.seed_config.genes.qv_instructions:
             return None
-        if self._reviewer_checks is None:
-            rounds = [r for split in ("train", "validation")
-                      for r in (await self.evaluator.evaluate(self.seed_config, split)).rounds()]
-            self._reviewer_checks = ReviewerChecks(self.seed_config, bank_from(rounds), self.out, self.config.seed)
+        async with self._reviewer_lock:  # one bank and one set of the seed's readings per process
+            if self._reviewer_checks is None:
+                rounds = [r for split in ("train", "validation")
+                          for r in (await self.evaluator.evaluate(self.seed_config, split)).rounds()]
+                self._reviewer_checks = ReviewerChecks(self.seed_config, bank_from(rounds), self.out, self.config.seed)
         return await self._reviewer_checks.check(config)
 
     def _lineage(self, proposal: Proposal) -> dict[str, Any]:
