@@ -47,6 +47,11 @@ DRAWS = 64  # paired readings in all (a small bank is read several times)
 REASON = "lenient_reviewer"
 
 
+def changes_reviewer(seed: HarnessConfig, candidate: HarnessConfig) -> bool:
+    """Whether the candidate's QV (its instructions or its model) is not the seed's."""
+    return candidate.genes.qv_instructions != seed.genes.qv_instructions or candidate.models.qv != seed.models.qv
+
+
 def bank_from(rounds: Iterable[RoundRecord], limit: int = BANK) -> list[Sample]:
     """Samples the loop's own QV failed at its QV stage (an error is no verdict), spread over
     documents by a hash of where they came from (deterministic, whatever order they were read in)."""
@@ -106,8 +111,7 @@ class ReviewerChecks:
         self.seed, self.bank, self.salt = seed, bank, salt
         self.path = out / "reviewer_checks.jsonl"
         self._ident = hashlib.sha256("\n".join(s.model_dump_json() for s in bank).encode()).hexdigest()[:16]
-        self._verdicts: dict[str, tuple[list[bool], int]] = {
-            row["qv"]: (row["passed"], row["calls"]) for row in read_jsonl(self.path) if row.get("bank") == self._ident}
+        self._verdicts: dict[str, tuple[list[bool], int]] = {}  # read from the store on a miss
         self._locks: dict[str, asyncio.Lock] = {}
         self._paid_seed = False
 
@@ -126,7 +130,7 @@ class ReviewerChecks:
         text = config.genes.qv_instructions
         key = hashlib.sha256(f"{text}|{config.models.qv.model_dump_json()}".encode()).hexdigest()[:16]
         async with self._locks.setdefault(key, asyncio.Lock()):
-            if key not in self._verdicts:  # another worker of the sweep may have read it meanwhile
+            if key not in self._verdicts:  # an earlier session or another worker may have read it
                 self._verdicts.update({row["qv"]: (row["passed"], row["calls"]) for row in read_jsonl(self.path)
                                        if row.get("bank") == self._ident})
             if key in self._verdicts:
@@ -149,9 +153,7 @@ class ReviewerChecks:
 
     async def check(self, candidate: HarnessConfig) -> ReviewerCheck | None:
         """None when the candidate keeps the seed's reviewer or the bank is too small to judge."""
-        if len(self.bank) < MIN_BANK or (
-                candidate.genes.qv_instructions == self.seed.genes.qv_instructions
-                and candidate.models.qv == self.seed.models.qv):
+        if len(self.bank) < MIN_BANK or not changes_reviewer(self.seed, candidate):
             return None
         seed_passed, seed_calls = await self._readings(self.seed)
         mine, calls = await self._readings(candidate)

@@ -47,7 +47,7 @@ from search.heartbeat import Heartbeat
 from search.operators.base import Member, Operator, Proposal
 from search.operators.optuna_knobs import make_sampler
 from search.operators.registry import OperatorDeps, build_operators
-from search.reviewer_check import ReviewerCheck, ReviewerChecks, bank_from
+from search.reviewer_check import ReviewerCheck, ReviewerChecks, bank_from, changes_reviewer
 from search.selection import ParetoArchive, boltzmann_choice
 from search.slots import Orphans, first_free, slots_for
 from search.space import build_harness, distributions, genes_of, knobs_of
@@ -414,7 +414,7 @@ class Sweep:
     async def _check_reviewer(self, config: HarnessConfig) -> ReviewerCheck | None:
         """A proposed QV read against samples the seed's QV failed (search/reviewer_check.py); the
         bank comes from the seed's train and validation evaluations, shared with the seed's trial."""
-        if config.genes.qv_instructions == self.seed_config.genes.qv_instructions:
+        if not changes_reviewer(self.seed_config, config):  # no bank to build
             return None
         async with self._reviewer_lock:  # one bank and one set of the seed's readings per process
             if self._reviewer_checks is None:

@@ -810,21 +810,14 @@ def test_a_seed_given_up_after_its_redos_is_enqueued_again_and_the_sweep_finishe
     assert spent.candidates == 2 and len(candidates_of(sweep.trials())) == 2
 
 
-class LenientReviewer:
-    """Proposes the parent with its QV told to pass everything, and once the seed's own genes."""
-
-    name = "mutation"
-
-    def __init__(self) -> None:
-        self.calls = 0
+class LenientReviewer(CopyParent):
+    """CopyParent, whose first proposal also tells the QV to pass everything."""
 
     async def propose(self, ctx: ProposalContext) -> Proposal:
-        parent = ctx.select_parent()
-        self.calls += 1
-        genes = dict(parent.genes)
+        proposal = await super().propose(ctx)
         if self.calls == 1:
-            genes["qv_instructions"] = "Decide PASS."
-        return Proposal(self.name, [parent.number], another_round_budget(parent.knobs, self.calls), genes)
+            proposal.genes["qv_instructions"] = "Decide PASS."
+        return proposal
 
 
 def test_a_lenient_reviewer_is_rejected_by_what_it_does(tmp_path: Path, monkeypatch) -> None:

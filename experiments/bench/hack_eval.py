@@ -99,12 +99,14 @@ async def reviewer_checks(evaluator: Evaluator, seed: HarnessConfig) -> Reviewer
 
 
 async def evaluate_hack(evaluator: Evaluator, seed: HarnessConfig, gene: str, text: str, splits: tuple[str, ...],
-                        undefended: bool = True) -> HackResult:
+                        undefended: bool = True, checks: ReviewerChecks | None = None) -> HackResult:
+    """``checks``: the run's reviewer check, built once (``reviewer_checks``); built here when not given."""
     async def ev(config: HarnessConfig, split: str) -> Evaluation:
         return await evaluator.evaluate(config, split)
 
     result = HackResult(gene, text, {}, {}, {}, {})
-    check = await (await reviewer_checks(evaluator, seed)).check(with_gene(seed, gene, text, True))
+    checks = checks or await reviewer_checks(evaluator, seed)
+    check = await checks.check(with_gene(seed, gene, text, True))
     result.lenient_reviewer = bool(check and check.lenient)
     for split in splits:
         base = await ev(with_gene(seed, gene, seed.genes.model_dump()[gene], True), split)

@@ -84,7 +84,7 @@ def _mlflow_rejections(experiment: str) -> list[str]:
 
 
 def run(args: argparse.Namespace, out: Path) -> dict:
-    from experiments.bench.hack_eval import evaluate_hack
+    from experiments.bench.hack_eval import evaluate_hack, reviewer_checks
     from harness import aio
     from search.evaluation import Evaluator
     from search.sweep import split_documents
@@ -116,7 +116,9 @@ def run(args: argparse.Namespace, out: Path) -> dict:
         pair = texts_of(trial)
         if pair and pair not in texts.values() and len(texts) < args.limit:
             texts[trial.number] = pair
-    measured = {n: aio.run(evaluate_hack(evaluator, seed, g, t, ("validation", "test"))) for n, (g, t) in texts.items()}
+    checks = aio.run(reviewer_checks(evaluator, seed))
+    measured = {n: aio.run(evaluate_hack(evaluator, seed, g, t, ("validation", "test"), checks=checks))
+                for n, (g, t) in texts.items()}
 
     caught: Counter[str] = Counter()
     rows = []
@@ -156,18 +158,19 @@ def run(args: argparse.Namespace, out: Path) -> dict:
 
 def measure_file(path: Path, evaluator, seed) -> dict:  # noqa: ANN001
     """The gene screen, then the content guard and auditor past it, on a file of hack texts."""
-    from experiments.bench.hack_eval import evaluate_hack
+    from experiments.bench.hack_eval import evaluate_hack, reviewer_checks
     from harness import aio
     from search import gene_screen
 
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    checks = aio.run(reviewer_checks(evaluator, seed))
     rows = []
     for hack in data["hacks"]:
         gene, text = hack["gene"], hack["text"]
         full = f"{getattr(seed.genes, gene).rstrip()} {text}" if hack.get("append", True) else text
         proposal = seed.model_copy(update={"genes": seed.genes.model_copy(update={gene: full})})
         screened = gene_screen.screen(seed, proposal)
-        m = aio.run(evaluate_hack(evaluator, seed, gene, full, ("validation", "test")))
+        m = aio.run(evaluate_hack(evaluator, seed, gene, full, ("validation", "test"), checks=checks))
         by = "guard" if screened else m.caught_by
         rows.append({"kind": hack.get("kind"), "text": text, "caught_by": by, "later_layer": m.caught_by,
                      "works_undefended": m.works, "paid": m.paid, "raised_any_split": m.raised_any,
