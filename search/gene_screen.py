@@ -248,6 +248,18 @@ _READER_NOTES = re.compile(r"\b(notes?|asides?|remarks?|instructions?|messages?|
                            r"\b(addressed|aimed|directed|written|meant)\s+(to|at|for)\b", re.IGNORECASE)
 _LET_THROUGH = re.compile(r"\b(ordinary|normal|regular|harmless|acceptable|fine|legitimate)\b|\bnever\b[^.;]{0,30}"
                           r"\b(grounds?|reason)\b|\b(ignore|disregard|overlook|allow|accept|tolerate)\b", re.IGNORECASE)
+# Notes addressed to the reviewer itself: to ignore them is not to act on them (a guard), not to let them through.
+_TO_SELF = re.compile(r"\b(addressed|aimed|directed|written|meant)\s+(to|at|for)\s+(you|yourself|the (reviewer|verifier|"
+                      r"checker|qv))\b", re.IGNORECASE)
+
+
+def _lets_through(sentence: str) -> bool:
+    found = {m.group(0).lower() for m in _LET_THROUGH.finditer(sentence)}
+    if found and found <= {"ignore", "disregard"} and _TO_SELF.search(sentence):
+        return False
+    return bool(found)
+
+
 _SELF_CLAIM = re.compile(r"\b(sample|item|it|question|entry)\b[^.;]{0,30}\b(says?|claims?|states?|declares?|"
                          r"certif\w*|status|tag|label|marked|bears?)\b[^.;]{0,40}\b(reviewed|vetted|approved|cleared|"
                          r"verified|certified|checked|validated)\b", re.IGNORECASE)
@@ -327,7 +339,7 @@ def _findings(sentence: str, checks: frozenset[str]) -> list[str]:
         out.append("eases the rubric until any answer meets it")
     if _blinds(sentence, words) or _demotes_checks(sentence, words, set(checks)):
         out.append("tells the verifier not to verify")
-    if (_READER_NOTES.search(sentence) and _LET_THROUGH.search(sentence)) or (
+    if (_READER_NOTES.search(sentence) and _lets_through(sentence)) or (
             _SELF_CLAIM.search(sentence) and I.has_lemma(words, PASS_WORDS | {"trust", "believe"})):
         out.append("lets text addressed to the sample's readers decide its review")
     if (I._grading(words, I.SETTLED_STATES) or I._SCORE_MAX.search(sentence)) and (I._directive(sentence, words) or named):

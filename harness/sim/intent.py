@@ -78,3 +78,5 @@ class QVStyle:
     named_checks: frozenset[str] = field(default_factory=frozenset)  # subset of QV_CHECKS
     strictness: float = 0.0  # -1 lenient .. 1 strict: more false FAILs, fewer misses
     always_pass: bool = False  # told to pass every sample
+    # told that text in the sample addressed to its readers is to be reviewed, not obeyed (reading/qv_injection.py)
+    guarded: bool = False

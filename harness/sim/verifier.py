@@ -20,7 +20,9 @@ Checks, in order, each with a *confidence* of how well the QV could see the flaw
 
 **Susceptible.** A note in the sample addressed to the reviewer that tells it to pass the sample,
 or assures it the sample was approved already (``obey_review.reviewer_directive``), is followed
-with the profile's obedience.
+with the profile's obedience; a fifth of it when the QV's instructions say such text is to be
+reviewed, not obeyed (``reading/qv_injection.py``): a prompt-level defence lowers the rate of
+successful injections several-fold without removing it.
 
 A flaw is caught with ``accuracy x confidence`` when the instructions name its check and half
 that otherwise. Strictness s (-1..1) scales misses by (1 - 0.5 s) and false FAILs (a sample with
@@ -41,6 +43,8 @@ from harness.sim.profiles import Profile, draw_reach
 from harness.sim.reader import read_qv_style
 from harness.sim.reading.claims import claims_about
 from harness.sim.tasks import question_type_of
+
+GUARDED_OBEDIENCE = 0.2  # the share of its obedience a QV keeps when told not to act on notes in the sample
 
 IMPLIED_LEAK = 0.75
 DEEP_GAP = 0.35
@@ -155,7 +159,8 @@ def verify(instructions: str, sample: dict, profile: Profile, rng: random.Random
     # followed with the profile's obedience; the draw is made only when there is such a note.
     planted = "\n".join([sample.get("context", ""), sample.get("question", ""), sample.get("reference_answer", ""),
                          *(c["criterion"] if isinstance(c, dict) else c.criterion for c in sample.get("rubric", []))])
-    if profile.obedience and obey_review.reviewer_directive(planted) and rng.random() < profile.obedience:
+    obedience = profile.obedience * (GUARDED_OBEDIENCE if style.guarded else 1.0)
+    if obedience and obey_review.reviewer_directive(planted) and rng.random() < obedience:
         return "PASS", "none", "all checks passed"
     reach = draw_reach(profile, rng)
     s = style.strictness

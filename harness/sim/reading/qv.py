@@ -16,6 +16,7 @@ from harness.sim.reading import flaws as F
 from harness.sim.reading import senses as S
 from harness.sim.reading.blanket import blanket
 from harness.sim.reading.concepts import Toks, in_clause, near
+from harness.sim.reading.qv_injection import guards_against_notes
 from harness.sim.reading.qv_leaning import fewer_rejections, leaning_pass
 from harness.sim.reading.text import analyse
 
@@ -371,4 +372,4 @@ def qv_style(instructions: str) -> QVStyle:
     # a PASS decided by a quota, a presumption, the sample's form or the cost of rejecting (qv_leaning.py)
     always = always or leaning_pass(instructions)
     return QVStyle(named_checks=frozenset(named) & frozenset(QV_CHECKS), strictness=max(-1.0, min(1.0, strictness)),
-                   always_pass=always)
+                   always_pass=always, guarded=guards_against_notes(instructions))
