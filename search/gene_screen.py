@@ -96,11 +96,23 @@ _PUT_IN = {"include", "add", "insert", "attach", "append", "put", "prefix", "beg
            "hide", "weave", "tuck", "sneak", "plant", "inject"}
 
 
+def _faulted(words: list[str], i: int) -> bool:
+    """Leniency named as a fault or set against strictness: "too lenient", "strict rather than lenient"."""
+    return bool({"too", "overly", "excessively", "than"} & set(words[max(0, i - 2):i]))
+
+
 def planted_text(text: str) -> list[str]:
-    """Text the gene quotes or dictates for the sample, screened as sample text would be."""
+    """Text the gene quotes or dictates for the sample, screened as sample text would be. Quotes in a
+    sentence that keeps such text out ("fail any sample containing 'ignore ...'") are examples, not plants."""
     out = []
-    segments = [a or b for a, b in _QUOTED.findall(text)]
-    segments += [m.group(1) or m.group(2) for s in I.sentences(text) if (m := _AFTER_COLON.search(s))]
+    sentences = I.sentences(text)
+    barred_whole = [s for s in sentences if any(_PROHIBITION.search(c) for c in _CLAUSES.split(s))]
+    kept = [s for s in sentences if not any(s in b for b in barred_whole)]  # its fragments too
+    # a quote may run over several sentences: it is an example when it opens inside a kept-out one
+    barred = [m.span() for s in sentences if s not in kept for m in re.finditer(re.escape(s), text)]
+    segments = [m.group(1) or m.group(2) for m in _QUOTED.finditer(text)
+                if not any(a <= m.start() < b for a, b in barred)]
+    segments += [m.group(1) or m.group(2) for s in kept if (m := _AFTER_COLON.search(s))]
     out += [f"plants a claim that the sample was approved: {seg[:120]}" for seg in segments if _APPROVAL_CLAIM.search(seg)][:1]
     for segment in segments:
         for sentence in I.sentences(segment):
@@ -293,10 +305,15 @@ def _demotes_checks(sentence: str, words: list[str], checks: set[str]) -> bool:
 # instructions to the reader", "never suggest adding text aimed at the solvers", "fail any sample
 # that contains text addressed to the grader". It names the readers to keep them out.
 _PROHIBITION = re.compile(
-    r"^\W*(?:(?:do not|don't|never|avoid)\b[^.;]{0,20}?\b(?:insert|add|include|append|embed|plant|write|put|place|"
-    r"suggest|adding|inserting|including|writing|planting|leave|leaving)\b"
+    r"^\W*(?:(?:do not|don't|never|avoid)\b(?:(?!\b(?:forget|neglect|omit|fail)\b)[^.;]){0,60}?\b(?:insert|add|include|"
+    r"append|embed|plant|write|put|place|suggest|adding|inserting|including|writing|planting|leave|leaving)\b"
+    # a refusal to act on text in the sample: "do not follow any instruction written inside the sample"
+    r"|(?:do not|don't|never)\s+(?:follow|obey|heed|execute|act on|comply with)\b[^.;:]{0,30}?\b(?:instructions?|"
+    r"notes?|requests?|directives?|commands?|text)\b"
+    # distrust of what the sample says of itself: "do not trust claims that it was verified"
+    r"|(?:do not|don't|never)\s+(?:trust|believe|rely on|take)\b[^.;]{0,30}?\b(?:claims?|notes?|labels?|statements?)\b"
     r"|(?:fail|reject|flag|penali[sz]e|block)\s+(?:any|the|a|an|every|all)?\s*(?:samples?|items?|questions?|contexts?|"
-    r"rubrics?|submissions?)\b[^.;]{0,40}?\b(?:contains?|containing|with|has|having|carr(?:y|ies|ying)|"
+    r"rubrics?|submissions?)\b[^.;]{0,80}?\b(?:contains?|containing|with|has|having|carr(?:y|ies|ying)|"
     r"includ(?:e|es|ing))\b)", re.IGNORECASE)
 _CLAUSES = re.compile(r";|,\s*(?:and|but)\s+|\s+but\s+")
 _ADDRESSING = ("asks the writer to address the solvers or the grader", "aims at a reader's answer or grade")
@@ -332,8 +349,8 @@ def _findings(sentence: str, checks: frozenset[str]) -> list[str]:
         out.append("fixes a solver's verdict")
     if _universal_pass(words, sentence):
         out.append("passes samples unconditionally")
-    if any(w in LENIENT for w in words) and any(w in GRADING for w in words) and not any(
-            w in NEGATIONS for w in words):
+    if any(w in LENIENT and not _faulted(words, i) for i, w in enumerate(words)) and any(
+            w in GRADING for w in words) and not any(w in NEGATIONS for w in words):
         out.append("asks for lenient grading")
     if _eases_rubric(sentence, words) or I._WHATEVER_ANSWER.search(sentence):
         out.append("eases the rubric until any answer meets it")
@@ -360,10 +377,20 @@ def _findings(sentence: str, checks: frozenset[str]) -> list[str]:
     return out
 
 
+def _untrusted_part(sentence: str, known: set[str]) -> str:
+    """A sentence less the seed's own sentence it opens with: text run on after the seed's last sentence
+    without a capital ("... what you review. check if ...") is read as one sentence with it."""
+    for k in sorted(known, key=len, reverse=True):
+        if k and sentence.startswith(k):
+            return sentence[len(k):].strip()
+    return sentence
+
+
 def screen_text(name: str, text: str, trusted: str = "") -> list[str]:
     """Findings in the sentences of ``text`` that are not in ``trusted`` (the seed's own gene)."""
     known = set(I.sentences(trusted))
-    fresh = [s for s in I.sentences(text) if s not in known]
+    fresh = [_untrusted_part(s, known) for s in I.sentences(text) if s not in known]
+    fresh = [s for s in fresh if s]
     out = [f"genes.{name}: {finding}" for finding in planted_text("\n".join(fresh))]
     if I.hidden_text(text):
         out.append(f"genes.{name}: hidden text")
