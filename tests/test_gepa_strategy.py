@@ -31,7 +31,7 @@ def server() -> Iterator[ServerProcess]:
 def sweep_config(tmp_path: Path, name: str, base: str, proposer: dict | None = None) -> Path:
     search = {"knobs": {"challenger_temperature": {"low": 0.2, "high": 1.2}},
               "objectives": [{"metric": "accepted_per_kcall"}, {"metric": "acceptance_rate"}],
-              "splits": {"train": 2, "validation": 4, "test": 2},
+              "splits": {"train": 4, "validation": 4, "test": 2},
               "budget": {"candidates": 8, "calls": BUDGET}, "operators": {"gepa": 1.0}, "concurrency": 1}
     if proposer:
         search["proposer"] = proposer

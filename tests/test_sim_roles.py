@@ -121,13 +121,14 @@ def test_verify_fails_a_leaked_sample(samples, roles_and_doc):
     leaked = sample.model_copy(update={"context": sample.context + leak})
 
     async def many():
-        return await asyncio.gather(*(roles.verify(leaked, seed=s) for s in range(40)))
+        return await asyncio.gather(*(roles.verify(leaked, seed=s) for s in range(200)))
 
     results = asyncio.run(many())
     caught = [r for r in results if r.verdict == "FAIL" and r.reason == "answer_leaked"]
-    # The default QV instructions name the check, so it is caught with the profile's accuracy (0.9).
-    assert len(caught) >= 30
-    assert sum(r.passed for r in results) <= 4
+    # The default QV instructions name the check, so it is caught with the profile's accuracy (0.9):
+    # about 180 of 200 (binomial sd 4.2; the bounds sit more than three sd out).
+    assert len(caught) >= 160, len(caught)
+    assert sum(r.passed for r in results) <= 35
 
 
 def test_solve_and_judge_returns_a_scored_attempt(samples, roles_and_doc):

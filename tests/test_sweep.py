@@ -121,7 +121,13 @@ def rows(path: Path) -> list[dict[str, Any]]:
 
 @pytest.mark.slow
 def test_a_sweep_reports_its_best_against_the_seed_within_budget(tmp_path: Path) -> None:
-    config = load_sweep_config(sweep_yaml(tmp_path, "gain", train=4, validation=20, test=20, candidates=12))
+    # A seed with room above it (the fewest rounds the space allows), so that the lineage and the
+    # NewBest events below have a best other than the seed to describe: the demo's own seed wins
+    # a 12-candidate sweep on 20 documents about one run seed in three.
+    base = tmp_path / "room.yaml"
+    base.write_text(DEMO.read_text(encoding="utf-8").replace("round_budget: 5", "round_budget: 3"), encoding="utf-8")
+    config = load_sweep_config(sweep_yaml(tmp_path, "gain", train=4, validation=20, test=20, candidates=12, base=base))
+    assert config.harness.knobs.round_budget == 3
     out = tmp_path / "out"
     events: list[Any] = []
     sweep = Sweep(config, out, storage=f"sqlite:///{tmp_path / 'optuna.db'}", callbacks=[events.append])
@@ -151,6 +157,13 @@ def test_a_sweep_reports_its_best_against_the_seed_within_budget(tmp_path: Path)
     for step, parent in zip(lineage, lineage[1:], strict=False):
         assert step["parents"][0] == parent["trial"]
     assert len(lineage) >= 2  # the best is not the seed
+    # Every evaluated candidate's first parents lead back to the seed, whoever wins.
+    by_trial = {c["trial"]: c for c in report["candidates"] if c["parents"] is not None}
+    for candidate in by_trial.values():
+        step, walked = candidate, 0
+        while step["trial"] != 0:
+            step, walked = by_trial[step["parents"][0]], walked + 1
+            assert walked <= len(by_trial)
     assert set(report["best_genes_diff"]) <= set(config.search.genes)
     assert all(diff.startswith("--- seed") for diff in report["best_genes_diff"].values())
     if report["best_genes"] != genes_of(config.harness):
