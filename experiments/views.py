@@ -123,4 +123,6 @@ class PromptRegistry:
     def alias(self, alias: str, genes: dict[str, str], ids: dict[str, str]) -> None:
         for gene, text in genes.items():
             version = self.version(gene, text, ids[gene])
-            self.client.set_prompt_alias(version.name, alias, version.version)
+            # Workers closing one study at once set the same alias: the loser's insert meets the
+            # winner's row (a unique violation through the server); set again, it updates it.
+            raced(lambda v=version: self.client.set_prompt_alias(v.name, alias, v.version))

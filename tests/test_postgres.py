@@ -95,6 +95,10 @@ def wait_all(workers: list[subprocess.Popen], tmp_path: Path, timeout: float = 6
     for worker in workers:
         worker.wait(timeout=max(1.0, deadline - time.monotonic()))
     logs = {p.name: p.read_text() for p in tmp_path.glob("*.log")}
+    if any(worker.returncode != 0 for worker in workers):
+        # In full on stdout (pytest shows it with the failure): the assertion's repr truncates the log.
+        for name, text in logs.items():
+            print(f"===== {name}\n{text}")
     for worker in workers:
         assert worker.returncode == 0, logs
     assert not any("Traceback" in text for text in logs.values()), logs
