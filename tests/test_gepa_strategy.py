@@ -48,6 +48,9 @@ def check_gepa_sweep(tmp_path: Path, config: Path, name: str) -> None:
     spent = report["budget"]
     gepa = [c for c in report["candidates"] if c["operator"] == "gepa"]
     assert gepa, report["candidates"]  # GEPA's picks were evaluated by the sweep like any candidate
+    # A trial that holds no candidate says why (GEPA hands over its picks, then has none left).
+    failed = [c for c in report["candidates"] if c["state"] == "fail"]
+    assert all(c.get("cancelled") or c.get("error") for c in failed), failed
     assert spent["strategy_calls"] > 0 and spent["proposer_calls"] > 0  # its own loop and its proposals, counted
     # The budget is checked before every candidate, as for any strategy: GEPA's own loop stops at
     # its share, so the whole sweep ends within the budget.
