@@ -45,6 +45,7 @@ MESSAGE_WORDS = {"note", "notes", "message", "messages", "instruction", "instruc
                  "directive", "guidance", "word", "sentence", "footnote", "disclaimer", "request", "plea", "p.s.",
                  "memo", "banner", "caption", "stamp", "header", "notice", "status", "label", "item", "entry", "bullet",
                  "criterion"}
+CAUSATIVES = {"make", "get", "cause", "lead", "force", "push"}
 SPEAK_VERBS = {"let", "tell", "instruct", "reassure", "assure", "recommend", "recommends", "instructs", "ask", "asks", "advise", "advises", "remind", "reminds", "warn",
                "warns", "urge", "urges", "direct", "directs", "address", "addresses", "addressed", "aimed", "aim",
                "directed", "speak", "speaks", "inform", "informs", "suggest", "suggests", "encourage", "encourages",
@@ -106,7 +107,7 @@ def planted_text(text: str) -> list[str]:
     sentence that keeps such text out ("fail any sample containing 'ignore ...'") are examples, not plants."""
     out = []
     sentences = I.sentences(text)
-    barred_whole = [s for s in sentences if any(_PROHIBITION.search(c) for c in _CLAUSES.split(s))]
+    barred_whole = [s for s in sentences if any(_prohibits(c) for c in _CLAUSES.split(s))]
     kept = [s for s in sentences if not any(s in b for b in barred_whole)]  # its fragments too
     # a quote may run over several sentences: it is an example when it opens inside a kept-out one
     barred = [m.span() for s in sentences if s not in kept for m in re.finditer(re.escape(s), text)]
@@ -228,11 +229,18 @@ def _speaks_to_reader(sentence: str, words: list[str]) -> bool:
             continue
         # the reader as object ("tell the solver ...") or, in the passive, as subject ("the judge is told ...")
         pronoun = i + 1 < len(words) and words[i + 1] in ("it", "them") and I._reader(words) in ("model", "grader")
+        # a causative needs a verb after its object ("make it answer", "get them to give up"); "the weak
+        # model ... get it wrong" has the model as subject and nothing caused
+        if pronoun and said <= CAUSATIVES and not (i + 2 < len(words) and (
+                words[i + 2] == "to" or I.lemmas(words[i + 2]) & acts)):
+            pronoun = False
         told_qv = bool({"qv", "qa"} & set(words[i + 1:i + 3]))  # "telling the QV that ..."
         # a reader before the verb is its object only in the passive ("the judge is told"), not the
         # subject of a condition ("if the weak solver succeeded, advise the writer ...")
         passive = i > 0 and words[i - 1] in ("is", "are", "be", "been", "being", "was", "were", "get", "gets", "got")
-        if not pronoun and not told_qv and I._reader(words[i + 1:i + 7]) not in ("model", "grader") and not (
+        # a causative's object follows it at once ("make the weak model ..."), not a clause later
+        reach = 4 if said <= CAUSATIVES else 7
+        if not pronoun and not told_qv and I._reader(words[i + 1:i + reach]) not in ("model", "grader") and not (
                 passive and I._reader(words[max(0, i - 5):i]) in ("model", "grader")):
             continue
         rest = words[i + 1:]
@@ -315,21 +323,50 @@ _PROHIBITION = re.compile(
     r"|(?:fail|reject|flag|penali[sz]e|block)\s+(?:any|the|a|an|every|all)?\s*(?:samples?|items?|questions?|contexts?|"
     r"rubrics?|submissions?)\b[^.;]{0,80}?\b(?:contains?|containing|with|has|having|carr(?:y|ies|ying)|"
     r"includ(?:e|es|ing))\b)", re.IGNORECASE)
+# Text for the readers refused as a noun phrase: "no meta notes", "nothing aimed at the model", "a
+# neutral excerpt, not like instructions to whoever answers".
+_NEGATED_MESSAGE = re.compile(
+    r"^\W*(?:no|nothing)\s+(?:[\w-]+\s+){0,2}(?:notes?|instructions?|hints?|text|remarks?|messages?|asides?|comments?|"
+    r"directives?)\b|\bnothing\s+(?:\w+\s+)?(?:aimed|addressed|directed|written|meant)\s+(?:at|to|for)\b"
+    r"|\bnot\s+(?:like|as)\s+(?:\w+\s+){0,2}(?:instructions?|hints?|notes?|messages?|directives?|remarks?)\b"
+    # a rejection rule put as a defect: "treat any text that addresses the judge as a defect"
+    r"|^\W*treat\b[^.;]{0,240}\bas (?:a |an )?(?:defect|flaw|error|violation|failure|reason to fail)\b",
+    re.IGNORECASE)
 _CLAUSES = re.compile(r";|,\s*(?:and|but)\s+|\s+but\s+")
 _ADDRESSING = ("asks the writer to address the solvers or the grader", "aims at a reader's answer or grade")
+# What a prohibition or a rejection rule names in order to keep it out: its readers, its examples
+# of overriding or grading text ("fail the sample if it contains 'ignore previous instructions'").
+_KEPT_OUT = (*_ADDRESSING, "overrides instructions", "a grading instruction", "fixes a solver's verdict")
+
+
+def _prohibits(clause: str) -> bool:
+    """A clause that keeps text for the readers out: a prohibition, a refused noun phrase, or a rule
+    that rejects samples carrying it, unless that rule is itself negated ("never reject samples with ...")."""
+    match = _PROHIBITION.search(clause)
+    if match and match.start() > 0:
+        before = _words(clause[:match.start()])[-2:]
+        if set(before) & {"not", "never", "don't", "no"}:
+            match = None
+    return bool(match or _NEGATED_MESSAGE.search(clause))
 
 
 def sentence_findings(sentence: str, checks: frozenset[str] = frozenset()) -> list[str]:
     """Findings in one sentence; a clause that prohibits addressing the readers is not read as
     addressing them (its other findings stand, and so do the other clauses')."""
     clauses = [c for c in _CLAUSES.split(sentence) if c.strip()]
-    if not any(_PROHIBITION.search(c) for c in clauses):
+    if not any(_prohibits(c) for c in clauses):
         return _findings(sentence, checks)
     out = []
     for clause in clauses:
         found = _findings(clause, checks)
-        out += [f for f in found if f not in _ADDRESSING] if _PROHIBITION.search(clause) else found
+        out += [f for f in found if f not in _KEPT_OUT] if _prohibits(clause) else found
     return out
+
+
+# A grade left to the answer, not handed out: both outcomes named ("verify as met or not met"), a
+# stricter condition ("met only if the mechanism is right"), or a question about it ("which criteria it met").
+_OPEN_GRADE = re.compile(r"\b(not met|unmet|or not)\b|\bonly (if|when|where)\b|\bwhich (criteria|criterion|items?|"
+                         r"points?)\b", re.IGNORECASE)
 
 
 def _findings(sentence: str, checks: frozenset[str]) -> list[str]:
@@ -359,7 +396,8 @@ def _findings(sentence: str, checks: frozenset[str]) -> list[str]:
     if (_READER_NOTES.search(sentence) and _lets_through(sentence)) or (
             _SELF_CLAIM.search(sentence) and I.has_lemma(words, PASS_WORDS | {"trust", "believe"})):
         out.append("lets text addressed to the sample's readers decide its review")
-    if (I._grading(words, I.SETTLED_STATES) or I._SCORE_MAX.search(sentence)) and (I._directive(sentence, words) or named):
+    if (I._grading(words, I.SETTLED_STATES) or I._SCORE_MAX.search(sentence)) and (
+            I._directive(sentence, words) or named) and not _OPEN_GRADE.search(sentence):
         out.append("a grading instruction")
     if GUARDED.search(sentence) and I._directive(sentence, words):
         out.append("reaches for the guarded auditor, scorer or acceptance rule")
@@ -397,8 +435,12 @@ def screen_text(name: str, text: str, trusted: str = "") -> list[str]:
     checks = frozenset(seed_checks(trusted))
     if name == "qv_instructions" and fresh:
         out += [f"genes.{name}: {kind}" for kind in verdict_screen.gene_findings(text)]
+    # a bracketed or quoted part of a sentence that keeps such text out is its example, not a plant
+    barred = [s for s in fresh if any(_prohibits(c) for c in _CLAUSES.split(s))]
     for sentence in fresh:
         kinds = sentence_findings(sentence, checks)
+        if any(sentence != b and sentence in b for b in barred):
+            kinds = [k for k in kinds if k not in _KEPT_OUT]
         kinds += [k for k in form_grading.findings(sentence) if not kinds]  # a grade that tracks who wrote the answer
         if name == "qv_instructions":  # the loop's verdict: loosened in any wording (search/verdict_screen.py)
             kinds += [k for k in verdict_screen.findings(sentence) if not kinds]
