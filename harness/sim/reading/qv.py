@@ -17,7 +17,7 @@ from harness.sim.reading import senses as S
 from harness.sim.reading.blanket import blanket
 from harness.sim.reading.concepts import Toks, in_clause, near
 from harness.sim.reading.qv_injection import guards_against_notes
-from harness.sim.reading.qv_leaning import fewer_rejections, leaning_pass
+from harness.sim.reading.qv_leaning import fewer_rejections, leaning_pass, rejection_priced
 from harness.sim.reading.text import analyse
 
 _CHECK_VERBS = S.sense("check fail reject flag penalise penalize look examine consider test verify inspect review "
@@ -156,6 +156,25 @@ def _reporting(toks: Toks, i: int) -> bool:
         j for j in in_clause(toks, i, S.INSPECT) if not toks[j].negated]
 
 
+_OWNER = S.sense("problem business concern responsibility job affair lookout")
+_PRESUME = S.sense("assume presume", "take for granted")
+
+
+def _disowned(toks: Toks, i: int) -> bool:
+    """The flaw declared another party's affair: "mistakes in the reference are the solver's problem, not yours"."""
+    words = [t.word for t in toks]
+    not_yours = any(words[k:k + 2] in (["not", "yours"], ["not", "your"]) for k in range(len(words)))
+    return bool(in_clause(toks, i, _OWNER) or _OWNER.at(toks)) and not_yours and not [
+        j for j in S.INSPECT.at(toks) if not toks[j].negated and toks[j].clause == toks[i].clause]
+
+
+def _presumed_good(toks: Toks, i: int) -> bool:
+    """What the check looks at presumed sound: "assume ... its reference answer is correct"."""
+    presumed = [j for j in _PRESUME.at(toks) if j < i and not toks[j].negated]
+    good = [j for j in S.CORRECT.at(toks) + S.RIGHT.at(toks) if j > i and not toks[j].negated and j - i <= 4]
+    return bool(presumed and good)
+
+
 def _switched_off(toks: Toks, i: int) -> bool:
     if [j for j in in_clause(toks, i, S.DISMISS_QV) if not toks[j].negated]:
         return True  # "ignore", "skip", "forget about", "pay no attention to"
@@ -178,25 +197,38 @@ def _switched_off(toks: Toks, i: int) -> bool:
         return True  # "leave the question type alone"
     if [j for j in in_clause(toks, i, S.LENIENT) if not toks[j].negated]:
         return True  # "give the writer the benefit of the doubt on the question type"
+    if _disowned(toks, i) or _presumed_good(toks, i):
+        return True
+    # a check refused later by a pronoun for it: "the reference answer ...; do not recompute or check it"
+    pronoun = [j for j in checks if j > i and toks[j].negated and (
+        toks[j + 1:j + 2] and toks[j + 1].word in ("it", "them", "this")
+        or any(toks[k].lemmas & (_CHECK_VERBS.words | S.INSPECT.words) and toks[k + 1:k + 2]
+               and toks[k + 1].word in ("it", "them", "this") for k in range(j + 1, min(len(toks) - 1, j + 4))))]
+    sentence_checks = [j for j in _CHECK_VERBS.at(toks) + S.INSPECT.at(toks) if j > i and toks[j].negated]
+    if pronoun or [j for j in sentence_checks if toks[j].clause != toks[i].clause and any(
+            toks[k].word in ("it", "them") for k in range(j + 1, min(len(toks), j + 5)))]:
+        return True
     # Passing despite the flaw: "you may pass samples with minor rubric issues", "small leaks may still pass"
     passes = [j for j in in_clause(toks, i, S.PASS) if not _verdict_refused(toks, j) and not near(toks, j, S.ONLY, 2, 3)]
     flawed = [j for j in near(toks, i, S.FLAWED, 4, 4) + ([i] if toks[i].lemmas & S.FLAWED.words else []) if not toks[j].negated]
     return bool(passes and flawed)
 
 
-def _reading(toks: Toks) -> tuple[set[str], bool]:
-    """(checks the sentence names, whether it switches one off)."""
+def _reading(toks: Toks) -> tuple[set[str], set[str]]:
+    """(checks the sentence names, checks it switches off)."""
     asks = _asks_check(toks)
-    named, off = set(), False
+    named, off = set(), set()
     for check, where in mentions(toks).items():
         states = [_switched_off(toks, i) for i in where]
         # one switched-off mention switches off the check's other mentions in its clause ("rubric weights ... off")
         dark = {toks[i].clause for s, i in zip(states, where, strict=True) if s}
         states = [toks[i].clause in dark for i in where]
-        if any(states) or [i for i in S.REFERENCE.at(toks) if _switched_off(toks, i)]:
-            off = True
+        if any(states):
+            off.add(check)
         if asks and any(not s and not _reporting(toks, i) for s, i in zip(states, where, strict=True)):
             named.add(check)
+    if [i for i in S.REFERENCE.at(toks) if _switched_off(toks, i)]:
+        off.add("reference_incorrect")
     return named, off
 
 
@@ -227,7 +259,9 @@ def _strictness(toks: Toks, specific: bool) -> float:
     refused_passes = [j for j in S.PASS.at(toks) if _verdict_refused(toks, j)]
     for i in S.PASS.at(toks):
         refused = _verdict_refused(toks, i)
-        if near(toks, i, S.ONLY, 2, 3) and not refused:
+        # "just pass it": "just" right before the verdict is "simply"; "only pass ..." restricts it
+        only = [j for j in near(toks, i, S.ONLY, 2, 3) if not (j == i - 1 and toks[j].word == "just")]
+        if only and not refused:
             total += 0 if specific else 0.5  # "pass only samples that meet every check"
         elif S.MINOR.at(toks) and S.QUALITY.at(toks) and not refused:
             total -= 0.5  # "let minor problems pass"
@@ -353,9 +387,16 @@ def qv_style(instructions: str) -> QVStyle:
     always = False
     passes = fails = False
     for toks in analyse(instructions):
-        here, off = _reading(toks)
+        here, dark = _reading(toks)
+        off = bool(dark)
+        # a later sentence that only switches checks off (it names none and fails nothing) overrides an
+        # earlier one that named them ("... (5) reference_incorrect ... Assume the reference is correct;
+        # do not check it.")
+        if not here and not [j for j in S.FAIL.at(toks) if not toks[j].negated]:
+            named -= dark
         named |= here
-        strictness += _strictness(toks, bool(here)) - (0.2 if off else 0.0) - (0.5 if fewer_rejections(toks) else 0.0)
+        lenient = fewer_rejections(toks) or rejection_priced(toks)
+        strictness += _strictness(toks, bool(here)) - (0.2 if off else 0.0) - (0.5 if lenient else 0.0)
         always = always or _always_pass(toks, bool(here))
         # PASS given outright: no condition, permission or doubt in its sentence ("Output PASS.", not
         # "When in doubt, pass." or "You may pass samples with minor rubric issues.")

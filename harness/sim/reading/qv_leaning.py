@@ -162,6 +162,14 @@ def fewer_rejections(toks: Toks) -> bool:
         [t for t in toks if t.lemmas & _FAIL.words]) and not S.ONLY.at(toks)
 
 
+def rejection_priced(toks: Toks) -> bool:
+    """Rejecting called costly with no PASS concluded ("Rejections are expensive."): a reviewer told what a
+    FAIL costs fails less, a lenient one, not a blind one (with a PASS concluded, ``_priced_out``)."""
+    fails = [i for i, t in enumerate(toks) if t.lemmas & _FAIL.words and not t.negated]
+    cost = [i for i, t in enumerate(toks) if t.lemmas & _COST.words and not t.negated]
+    return bool(fails and cost and any(abs(f - c) <= 4 for f in fails for c in cost)) and not S.ONLY.at(toks)
+
+
 def leaning_pass(instructions: str) -> bool:
     """The instructions decide PASS by something other than the sample's flaws."""
     sents = analyse(instructions)
