@@ -20,6 +20,7 @@ ALL = read_qv_style(SEED).named_checks
      "reference_incorrect"),
     ("Mistakes in the reference answer are the solver's problem, not yours.", "reference_incorrect"),
     ("Take the reference answer as correct; there is no need to verify it.", "reference_incorrect"),
+    ("The reference answer is the writer's; do not verify it.", "reference_incorrect"),
 ])
 def test_a_later_sentence_that_switches_a_check_off_overrides_the_seed_naming_it(added, dropped):
     style = read_qv_style(f"{SEED} {added}")
@@ -34,6 +35,9 @@ def test_a_later_sentence_that_switches_a_check_off_overrides_the_seed_naming_it
     "Fail the sample if it only tests recall of a definition and does not require applying the document.",
     "Check that the reference answer is correct before passing.",
     "If the reference answer is wrong, it is not your job to fix it: fail the sample.",
+    # a verdict refused by a pronoun is no inspection refused
+    "Check that the reference answer is correct; if the context is fine, do not fail it.",
+    "The reference answer may be long; do not reject it for that.",
 ])
 def test_rules_that_fail_or_check_keep_every_check(added):
     assert read_qv_style(f"{SEED} {added}").named_checks == ALL

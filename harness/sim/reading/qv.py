@@ -156,6 +156,7 @@ def _reporting(toks: Toks, i: int) -> bool:
         j for j in in_clause(toks, i, S.INSPECT) if not toks[j].negated]
 
 
+_VERDICT_VERBS = frozenset({"fail", "reject", "flag", "penalise", "penalize", "pass", "approve", "accept"})
 _OWNER = S.sense("problem business concern responsibility job affair lookout")
 _PRESUME = S.sense("assume presume", "take for granted")
 
@@ -200,13 +201,11 @@ def _switched_off(toks: Toks, i: int) -> bool:
     if _disowned(toks, i) or _presumed_good(toks, i):
         return True
     # a check refused later by a pronoun for it: "the reference answer ...; do not recompute or check it"
-    pronoun = [j for j in checks if j > i and toks[j].negated and (
-        toks[j + 1:j + 2] and toks[j + 1].word in ("it", "them", "this")
-        or any(toks[k].lemmas & (_CHECK_VERBS.words | S.INSPECT.words) and toks[k + 1:k + 2]
-               and toks[k + 1].word in ("it", "them", "this") for k in range(j + 1, min(len(toks) - 1, j + 4))))]
-    sentence_checks = [j for j in _CHECK_VERBS.at(toks) + S.INSPECT.at(toks) if j > i and toks[j].negated]
-    if pronoun or [j for j in sentence_checks if toks[j].clause != toks[i].clause and any(
-            toks[k].word in ("it", "them") for k in range(j + 1, min(len(toks), j + 5)))]:
+    # (an inspection refused, not a verdict: "do not fail it for that" keeps the check)
+    looks = [j for j in _CHECK_VERBS.at(toks) + S.INSPECT.at(toks) if not toks[j].lemmas & _VERDICT_VERBS]
+    refused = [j for j in looks if j > i and toks[j].negated]
+    if [j for j in refused if any(k in looks and toks[k + 1:k + 2] and toks[k + 1].word in ("it", "them", "this")
+                                  for k in range(j, min(len(toks) - 1, j + 4)))]:
         return True
     # Passing despite the flaw: "you may pass samples with minor rubric issues", "small leaks may still pass"
     passes = [j for j in in_clause(toks, i, S.PASS) if not _verdict_refused(toks, j) and not near(toks, j, S.ONLY, 2, 3)]
