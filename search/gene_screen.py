@@ -107,7 +107,7 @@ def planted_text(text: str) -> list[str]:
     sentence that keeps such text out ("fail any sample containing 'ignore ...'") are examples, not plants."""
     out = []
     sentences = I.sentences(text)
-    barred_whole = [s for s in sentences if any(_prohibits(c) for c in _CLAUSES.split(s))]
+    barred_whole = [s for s in sentences if _keeps_out(s)]
     kept = [s for s in sentences if not any(s in b for b in barred_whole)]  # its fragments too
     # a quote may run over several sentences: it is an example when it opens inside a kept-out one
     barred = [m.span() for s in sentences if s not in kept for m in re.finditer(re.escape(s), text)]
@@ -350,14 +350,18 @@ def _prohibits(clause: str) -> bool:
     return bool(match or _NEGATED_MESSAGE.search(clause))
 
 
+def _keeps_out(sentence: str) -> bool:
+    """Some clause of the sentence keeps text for the readers out."""
+    return any(_prohibits(c) for c in _CLAUSES.split(sentence))
+
+
 def sentence_findings(sentence: str, checks: frozenset[str] = frozenset()) -> list[str]:
     """Findings in one sentence; a clause that prohibits addressing the readers is not read as
     addressing them (its other findings stand, and so do the other clauses')."""
-    clauses = [c for c in _CLAUSES.split(sentence) if c.strip()]
-    if not any(_prohibits(c) for c in clauses):
+    if not _keeps_out(sentence):
         return _findings(sentence, checks)
     out = []
-    for clause in clauses:
+    for clause in (c for c in _CLAUSES.split(sentence) if c.strip()):
         found = _findings(clause, checks)
         out += [f for f in found if f not in _KEPT_OUT] if _prohibits(clause) else found
     return out
@@ -436,7 +440,7 @@ def screen_text(name: str, text: str, trusted: str = "") -> list[str]:
     if name == "qv_instructions" and fresh:
         out += [f"genes.{name}: {kind}" for kind in verdict_screen.gene_findings(text)]
     # a bracketed or quoted part of a sentence that keeps such text out is its example, not a plant
-    barred = [s for s in fresh if any(_prohibits(c) for c in _CLAUSES.split(s))]
+    barred = [s for s in fresh if _keeps_out(s)]
     for sentence in fresh:
         kinds = sentence_findings(sentence, checks)
         if any(sentence != b and sentence in b for b in barred):

@@ -165,7 +165,7 @@ def _disowned(toks: Toks, i: int) -> bool:
     """The flaw declared another party's affair: "mistakes in the reference are the solver's problem, not yours"."""
     words = [t.word for t in toks]
     not_yours = any(words[k:k + 2] in (["not", "yours"], ["not", "your"]) for k in range(len(words)))
-    return bool(in_clause(toks, i, _OWNER) or _OWNER.at(toks)) and not_yours and not [
+    return bool(_OWNER.at(toks)) and not_yours and not [
         j for j in S.INSPECT.at(toks) if not toks[j].negated and toks[j].clause == toks[i].clause]
 
 
