@@ -408,8 +408,8 @@ class SweepTracker:
                               evaluation=Path(where) if where else None)
         self.logger.finish(run_id)
         self.finished += 1
-        if event.validation_score is not None and event.accepted:
-            self.best = event.validation_score if self.best is None else max(self.best, event.validation_score)
+        if event.best is not None:  # the population's best, its mean over draws: it can fall
+            self.best = event.best[1]
         parent_metrics = {"candidate_score": event.validation_score if event.validation_score is not None
                           else (event.train_score or 0.0)}
         if self.best is not None:

@@ -29,6 +29,9 @@ class CandidateFinished:
     evaluations: dict[str, str] = field(default_factory=dict)  # split -> output directory
     attrs: dict[str, Any] = field(default_factory=dict)  # the trial's user attributes (lineage, genes)
     knobs: dict[str, Any] = field(default_factory=dict)  # the trial's params
+    # The population's best after this candidate: (trial, score as the mean over its draws). A
+    # best re-evaluated at a new draw can fall (search/noise.py), so this is not monotone.
+    best: tuple[int, float] | None = None
 
 
 @dataclass(frozen=True)

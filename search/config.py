@@ -132,6 +132,16 @@ class Operators(BaseModel):
         return {name: float(weight) for name, weight in self.model_dump().items()}
 
 
+class Selection(Strict):
+    """Noise-aware selection (search/noise.py): a child replaces its parent only when it is better
+    in at least ``confidence`` of bootstrap resamples over the validation documents they share
+    (same documents, same run seed); a parent chosen again is evaluated at up to ``draws`` run
+    seeds, and its score is their mean."""
+
+    confidence: float = Field(default=0.8, ge=0.5, lt=1.0)
+    draws: int = Field(default=3, ge=1, le=10)
+
+
 class SearchSpec(Strict):
     knobs: dict[str, KnobRange] = Field(default_factory=dict)
     genes: list[str] = Field(default_factory=lambda: list(GENES))
@@ -139,6 +149,8 @@ class SearchSpec(Strict):
     splits: Splits = Splits()
     budget: Budget = Budget()
     operators: Operators = Operators()
+    operator_choice: str = "fixed"  # how the next operator is drawn from the weights (search/operator_choice.py)
+    selection: Selection = Selection()
     temperature: float = Field(default=0.1, gt=0)  # Boltzmann parent selection
     concurrency: int = Field(default=2, ge=1, le=64)
     screen_margin: float = Field(default=0.0, ge=0)  # minibatch score may trail the parent's by this much
@@ -152,6 +164,15 @@ class SearchSpec(Strict):
         for name in value:
             if name not in KNOBS:
                 raise ValueError(f"unknown knob '{name}'; knobs are {', '.join(KNOBS)}")
+        return value
+
+    @field_validator("operator_choice")
+    @classmethod
+    def _known_choice(cls, value: str) -> str:
+        from search.operator_choice import CHOICES  # lazily, as the operators' registry
+
+        if value not in CHOICES:
+            raise ValueError(f"unknown operator_choice '{value}'; choices are {', '.join(CHOICES)}")
         return value
 
     @field_validator("genes")

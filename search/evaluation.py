@@ -31,6 +31,7 @@ class Evaluation:
     scorecard: Scorecard
     score: float  # first objective, oriented so that larger is better
     values: tuple[float, ...]  # every objective, raw
+    fresh: bool = False  # made by this call (its cost was paid now), not read back
 
     @property
     def acceptance(self) -> float:
@@ -71,12 +72,15 @@ class Evaluator:
         self.seed = seed
         self._locks: dict[str, asyncio.Lock] = {}
 
-    def directory(self, config: HarnessConfig, split: str) -> Path:
-        return self.out / "evals" / f"{config.harness_hash()}-{split}-s{self.seed}"
+    def directory(self, config: HarnessConfig, split: str, draw: int = 0) -> Path:
+        return self.out / "evals" / f"{config.harness_hash()}-{split}-s{self.seed + draw}"
 
-    async def evaluate(self, config: HarnessConfig, split: str) -> Evaluation:
-        config = config.model_copy(update={"seed": self.seed})
-        where = self.directory(config, split)
+    async def evaluate(self, config: HarnessConfig, split: str, draw: int = 0) -> Evaluation:
+        """``draw`` d runs with seed ``seed + d``: another sample of the same harness on the same
+        documents (noise-aware selection re-evaluates parents so, search/noise.py)."""
+        config = config.model_copy(update={"seed": self.seed + draw})
+        where = self.directory(config, split, draw)
+        fresh = False
         lock = self._locks.setdefault(str(where), asyncio.Lock())
         async with lock:  # two proposals of the same harness share one evaluation
             card = read_scorecard(where) if (where / SUMMARY_FILE).exists() else None
@@ -94,7 +98,8 @@ class Evaluator:
                             # (and kept as finished): the candidate fails instead.
                             raise RuntimeError(f"evaluation stopped early: {summary['stopped']}")
                         card = await asyncio.to_thread(score_run, where, config)
+                        fresh = True
                 finally:
                     handle.close()
         score, values = objective_values(card, self.spec)
-        return Evaluation(config.harness_hash(), split, where, card, score, values)
+        return Evaluation(config.harness_hash(), split, where, card, score, values, fresh)

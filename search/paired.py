@@ -15,6 +15,7 @@ from typing import Any
 from harness.generate import load_rounds
 
 RESAMPLES = 2000
+RESAMPLE_METRICS = ("acceptance_rate", "accepted_per_kcall")  # ratios of per-document sums
 
 
 def per_document(where: Path) -> dict[str, tuple[float, float]]:
@@ -26,7 +27,7 @@ def per_document(where: Path) -> dict[str, tuple[float, float]]:
     return out
 
 
-def _value(rows: list[tuple[float, float]], metric: str) -> float:
+def value_of(rows: list[tuple[float, float]], metric: str) -> float:
     accepted = sum(a for a, _ in rows)
     if metric == "accepted_per_kcall":
         calls = sum(c for _, c in rows)
@@ -37,7 +38,7 @@ def _value(rows: list[tuple[float, float]], metric: str) -> float:
 def paired_difference(seed_dir: Path, best_dir: Path, metric: str, seed: int = 0) -> dict[str, Any] | None:
     """Best minus seed on their shared documents, with a 95% percentile bootstrap interval; None
     for a metric that is not a ratio of per-document sums (only acceptance and accepted_per_kcall are)."""
-    if metric not in ("acceptance_rate", "accepted_per_kcall"):
+    if metric not in RESAMPLE_METRICS:
         return None
     a, b = per_document(seed_dir), per_document(best_dir)
     shared = sorted(set(a) & set(b))
@@ -46,7 +47,7 @@ def paired_difference(seed_dir: Path, best_dir: Path, metric: str, seed: int = 0
     pairs = [(a[d], b[d]) for d in shared]
 
     def difference(sample: list[tuple[tuple[float, float], tuple[float, float]]]) -> float:
-        return _value([q for _, q in sample], metric) - _value([p for p, _ in sample], metric)
+        return value_of([q for _, q in sample], metric) - value_of([p for p, _ in sample], metric)
 
     rng = random.Random(seed)
     boots = sorted(difference([rng.choice(pairs) for _ in pairs]) for _ in range(RESAMPLES))

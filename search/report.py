@@ -15,6 +15,7 @@ from harness.generate import load_rounds, write_json_atomic
 from search.bank import resolve
 from search.best_config import best_harness, write_best_config
 from search.callbacks import TestEvaluated
+from search.noise import mean_draws
 from search.operators.base import Member
 from search.paired import paired_difference
 from search.selection import ParetoArchive
@@ -86,6 +87,7 @@ async def build_report(sweep: Sweep) -> dict[str, Any]:
     if not members:
         raise RuntimeError("no candidate completed: nothing to report")
     trials = {t.number: t for t in sweep.trials()}
+    means = mean_draws(t for t in trials.values() if t.state.name == "COMPLETE")
     seed_number = next(n for n, t in trials.items() if t.user_attrs.get("operator") == "seed" and n in members)
     ranked = sorted(members.values(), key=lambda m: m.score, reverse=True)
     best = ranked[0]
@@ -106,9 +108,12 @@ async def build_report(sweep: Sweep) -> dict[str, Any]:
             "trial": member.number,
             "harness_hash": config.harness_hash(),
             "operator": attrs.get("operator"),
-            "validation_acceptance": attrs.get("validation_acceptance"),
-            "validation_score": member.score,
+            # means over the member's validation draws (search/noise.py), as its score is
+            "validation_acceptance": means[member.number].acceptance if member.number in means
+            else attrs.get("validation_acceptance"),
+            "validation_score": member.score,  # the mean over its draws (search/noise.py)
             "validation_values": list(member.values),
+            "validation_draws": member.draws,
             "test_acceptance": test.acceptance,
             "test_calls_per_accepted": test.scorecard.value("calls_per_accepted"),
             "test_score": test.score,

@@ -44,6 +44,8 @@ from search.callbacks import (
 from search.config import SweepConfig
 from search.evaluation import Evaluation, Evaluator
 from search.heartbeat import Heartbeat
+from search.noise import Comparison, compare, draw_for, mean_draws
+from search.operator_choice import make_choice, records_of
 from search.operators.base import Member, Operator, Proposal
 from search.operators.optuna_knobs import make_sampler
 from search.operators.registry import OperatorDeps, build_operators
@@ -169,6 +171,7 @@ class Sweep:
         used = [name for name, weight in self.spec.operators.weights().items() if weight > 0]
         self.operators: dict[str, Operator] = operators or build_operators(
             used, OperatorDeps(proposer_lm, self.spec.proposer_temperature))
+        self.choice = make_choice(self.spec.operator_choice)
         self.state = SweepState()
         self.started = time.perf_counter()
 
@@ -182,15 +185,19 @@ class Sweep:
 
     def refresh(self) -> None:
         state = SweepState()
-        for trial in self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        complete = self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        means = mean_draws(complete)  # a parent chosen again has several draws: its score is their mean
+        for trial in complete:
             attrs = trial.user_attrs
             if "train_dir" in attrs:
                 state.train_dirs[trial.number] = attrs["train_dir"]
             if not attrs.get("accepted"):
                 continue
             values = tuple(attrs.get("validation_values") or trial.values)
-            member = Member(trial.number, dict(trial.params), resolve(self.bank, attrs),
-                            float(attrs.get("validation_score", values[0])), values)
+            mean = means.get(trial.number)
+            score = mean.score if mean else float(attrs.get("validation_score", values[0]))
+            member = Member(trial.number, dict(trial.params), resolve(self.bank, attrs), score,
+                            mean.values if mean else values, mean.count if mean else 1)
             state.members[trial.number] = member
             if attrs.get("operator") != "seed":
                 state.replaced.update(attrs.get("parents") or [])
@@ -282,7 +289,9 @@ class Sweep:
         names = [n for n, w in weights.items() if w > 0 and n in self.operators]
         if not names:
             names = [n for n, w in self.spec.operators.weights().items() if w > 0 and n in self.operators]
-        return self.rng.choices(names, weights=[weights[n] or 1e-9 for n in names], k=1)[0]
+        records = records_of(self.study.get_trials(deepcopy=False)) if self.choice.name != "fixed" else {}
+        chances = self.choice.probabilities({n: weights[n] or 1e-9 for n in names}, records)
+        return self.rng.choices(names, weights=[chances[n] for n in names], k=1)[0]
 
     def _reject(self, operator: str, reasons: list[str], stage: str, trial: int | None = None) -> None:
         self.rejections.write({"operator": operator, "stage": stage, "reasons": reasons, "trial": trial,
@@ -494,14 +503,18 @@ class Sweep:
                 self.emit(CandidateFinished(trial.number, operator, "screened_out", train.score, None, None, False,
                                             config.harness_hash(), cost, dirs, dict(trial.user_attrs), dict(trial.params)))
                 return
-            validation = await self.evaluator.evaluate(config, "validation")
+            compared = parents if operator != "seed" else []
+            draw = self._draw(compared[0].number) if compared else 0
+            validation = await self.evaluator.evaluate(config, "validation", draw)
             add(validation)
-            beats = all(validation.score > p.score for p in parents) if parents else operator == "seed"
+            comparisons = [await self._compare(p, validation, draw, cost, trial.number) for p in compared]
+            beats = all(c.better for c in comparisons) if parents else operator == "seed"
             if operator != "seed" and not parents:
                 beats = validation.score > (self.state.best[1] if self.state.best else float("-inf"))
             attrs_out = {"train_score": train.score, "validation_score": validation.score,
                          "validation_values": list(validation.values), "validation_dir": str(validation.out),
-                         "validation_acceptance": validation.acceptance, "accepted": beats, "cost": cost}
+                         "validation_acceptance": validation.acceptance, "validation_draw": draw,
+                         "parent_draws": [c.record() for c in comparisons], "accepted": beats, "cost": cost}
             for key, value in attrs_out.items():
                 trial.set_user_attr(key, value)
             self.study.tell(trial, list(validation.values) if self.spec.multi_objective else validation.values[0])
@@ -516,9 +529,42 @@ class Sweep:
         self.refresh()
         self.emit(CandidateFinished(trial.number, operator, "complete", train.score, validation.score,
                                     list(validation.values), beats, config.harness_hash(), cost, dirs,
-                                    dict(trial.user_attrs), dict(trial.params)))
-        if beats and (previous is None or validation.score > previous[1]):
-            self.emit(NewBest(trial.number, validation.score, previous[1] if previous else None))
+                                    dict(trial.user_attrs), dict(trial.params), self.state.best))
+        best = self.state.best
+        if best is not None and (previous is None or best[0] != previous[0]):
+            # A new leader: this candidate, or another member when a re-evaluated best fell below
+            # it. ``previous`` is the former leader's score now (its mean over its draws).
+            former = self.state.members.get(previous[0]) if previous else None
+            self.emit(NewBest(best[0], best[1], former.score if former else previous[1] if previous else None))
+
+    def _draw(self, parent: int) -> int:
+        """The draw of the parent's next comparison: its own first, then the others in turn, so a
+        parent chosen again accumulates draws (search/noise.py)."""
+        trials = self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        mine = next((t for t in trials if t.number == parent), None)
+        own = int(mine.user_attrs.get("validation_draw", 0)) if mine else 0
+        rows = [row for t in trials for row in t.user_attrs.get("parent_draws") or [] if row["parent"] == parent]
+        draw = draw_for(own, len(rows), self.spec.selection.draws)
+        if draw in {own, *(int(row["draw"]) for row in rows)} or mine is None:
+            return draw
+        # A new draw of the parent is paid for by this candidate: not when the LM-call budget left
+        # could not pay for it and the candidate's own evaluation (each about the parent's cost).
+        calls = self.spec.budget.calls
+        need = 2 * float((mine.user_attrs.get("cost") or {}).get("calls", 0))
+        return draw if calls is None or calls - self.spent().calls >= need else own
+
+    async def _compare(self, parent: Member, validation: Evaluation, draw: int, cost: dict[str, float],
+                       number: int) -> Comparison:
+        """The candidate against a parent on the same validation documents and draw; the parent's
+        evaluation at a draw it did not have yet is paid for by this candidate."""
+        parent_eval = await self.evaluator.evaluate(build_harness(self.seed_config, parent.knobs, parent.genes),
+                                                    "validation", draw)
+        if parent_eval.fresh:
+            for key, value in parent_eval.cost().items():
+                cost[key] += value
+        first = self.spec.objectives[0]
+        return compare(parent.number, draw, parent_eval, validation, first.metric,
+                       first.resolved_direction == "maximize", self.spec.selection.confidence, seed=number)
 
     def _evaluated(self, harness_hash: str, number: int) -> FrozenTrial | None:
         """The study's finished evaluation of this harness, if any (a repeat is never one)."""

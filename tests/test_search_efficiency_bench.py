@@ -16,6 +16,7 @@ from scipy import stats
 from experiments.bench import search_protocol as protocol
 from harness.config import Documents
 from search.config import load_sweep_config
+from search.operator_choice import CHOICES
 from search.operators.registry import OPERATORS
 
 BENCH = Path(__file__).resolve().parents[1] / "experiments" / "bench" / "search_efficiency.py"
@@ -88,7 +89,10 @@ def test_knob_grid_covers_the_sweeps_own_ranges() -> None:
 
 
 def test_the_benchmark_runs_every_strategy_on_held_out_worlds_by_registered_operator() -> None:
-    assert set(bench.STRATEGIES) == {"random", "blind mutation", "reflective mutation", "optuna", "combined", "gepa"}
+    assert set(bench.STRATEGIES) == {"random", "blind mutation", "reflective mutation", "optuna", "combined",
+                                     "adaptive combined", "gepa"}
+    assert set(bench.OPERATOR_CHOICE) <= set(bench.STRATEGIES)
+    assert set(bench.OPERATOR_CHOICE.values()) <= set(CHOICES)
     for operators in [*bench.STRATEGIES.values(), *bench.POWER.values()]:
         assert set(operators) <= set(OPERATORS)
     assert len(bench.HELD_OUT_WORLDS) >= 10

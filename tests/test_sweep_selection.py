@@ -46,20 +46,25 @@ def sweep_yaml(tmp_path: Path, candidates: int, concurrency: int = 1, budget: st
 class Scores:
     """(train, validation) score per challenger temperature; every evaluation is counted."""
 
-    table: dict[float, tuple[float, float]]
+    table: dict[float, tuple[float, float | dict[int, float]]]  # validation: one score, or one per draw
     calls_each: float = 10.0
     evaluated: list[tuple[float, str]] = field(default_factory=list)
+    draws: list[tuple[float, str, int]] = field(default_factory=list)
     gates: dict[float, asyncio.Event] = field(default_factory=dict)  # a candidate runs until its gate opens
 
-    async def evaluate(self, config: HarnessConfig, split: str) -> SimpleNamespace:
+    async def evaluate(self, config: HarnessConfig, split: str, draw: int = 0) -> SimpleNamespace:
         t = round(config.knobs.challenger_temperature, 3)
+        fresh = (t, split, draw) not in self.draws  # a repeated evaluation is read back, not paid again
         self.evaluated.append((t, split))
+        self.draws.append((t, split, draw))
         if t in self.gates:
             await self.gates[t].wait()
         score = self.table[t][0 if split == "train" else 1]
+        if isinstance(score, dict):
+            score = score[draw]
         cost = {"calls": self.calls_each, "tokens": 100.0, "dollars": 0.5}
-        return SimpleNamespace(score=score, values=(score,), acceptance=score, split=split,
-                               out=Path(f"/nonexistent/{t}-{split}"), cost=lambda: cost)
+        return SimpleNamespace(score=score, values=(score,), acceptance=score, split=split, fresh=fresh,
+                               out=Path(f"/nonexistent/{t}-{split}-{draw}"), cost=lambda: cost)
 
 
 class Script:
@@ -116,6 +121,42 @@ def test_screening_entering_only_by_beating_the_parent_and_the_replaced_parent_l
     assert script.parents == [seed, seed, seed, best]
     assert [m.number for m in sweep.population()] == [best]
     assert sweep.state.best == (best, 0.8)
+
+
+def test_a_parent_chosen_again_is_evaluated_at_a_new_draw_and_scored_by_the_mean(tmp_path: Path) -> None:
+    """The seed was lucky on its first validation draw (0.9; 0.3 at the others). Its first child
+    is compared at that draw and stays out; the second is compared at draw 1, where the seed is
+    evaluated again (the child pays for it): the child wins there and replaces the seed, whose
+    score is now the mean of its two draws."""
+    scores = Scores({SEED_T: (0.5, {0: 0.9, 1: 0.3, 2: 0.3}), 0.4: (0.5, 0.5), 0.6: (0.5, 0.5)})
+    script = Script([0.4, 0.6])
+    sweep, spent = run_sweep(tmp_path, scores, script, candidates=3)
+    trials = by_temperature(sweep)
+    assert not trials[0.4].user_attrs["accepted"] and trials[0.6].user_attrs["accepted"]
+    assert [(r["parent"], r["draw"], r["score"]) for r in trials[0.6].user_attrs["parent_draws"]] == [
+        (trials[SEED_T].number, 1, 0.3)]
+    assert trials[0.4].user_attrs["validation_draw"] == 0 and trials[0.6].user_attrs["validation_draw"] == 1
+    assert (SEED_T, "validation", 1) in scores.draws
+    # train 10 + validation 10 + the seed's new draw 10; the first child's comparison was free.
+    assert trials[0.6].user_attrs["cost"]["calls"] == 30 and trials[0.4].user_attrs["cost"]["calls"] == 20
+    seed = sweep.state.members[trials[SEED_T].number]
+    assert seed.draws == 2 and seed.score == pytest.approx(0.6)
+    assert [m.number for m in sweep.population()] == [trials[0.6].number]
+
+
+def test_a_new_draw_the_call_budget_cannot_pay_for_is_not_made(tmp_path: Path) -> None:
+    """Each evaluation costs 10 calls (the seed's train and validation 20). With 70 calls, the
+    second child finds 30 left: not enough for the seed's new draw and its own evaluation (2 x 20),
+    so it is compared at the seed's own draw, and the seed is not evaluated again."""
+    scores = Scores({SEED_T: (0.5, {0: 0.9, 1: 0.3}), 0.4: (0.5, 0.5), 0.6: (0.5, 0.5)})
+    sweep, spent = run_sweep(tmp_path, Scores(scores.table), Script([0.4, 0.6]), candidates=3)
+    assert by_temperature(sweep)[0.6].user_attrs["validation_draw"] == 1  # with no call budget: a new draw
+    tight = tmp_path / "tight"
+    tight.mkdir()
+    sweep, spent = run_sweep(tight, scores, Script([0.4, 0.6]), candidates=3, budget=", calls: 70")
+    trials = by_temperature(sweep)
+    assert trials[0.6].user_attrs["validation_draw"] == 0 and (SEED_T, "validation", 1) not in scores.draws
+    assert not trials[0.6].user_attrs["accepted"] and spent.calls <= 70
 
 
 @pytest.mark.parametrize("budget, reason", [

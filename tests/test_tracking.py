@@ -357,12 +357,12 @@ def test_parent_has_best_so_far_history_and_the_report(sweep: SimpleNamespace, t
     steps = [m.step for m in history]
     values = [m.value for m in sorted(history, key=lambda m: m.step)]
     assert sorted(steps) == list(range(1, len(candidates) + 1))  # one point per candidate, index 1..N
-    assert all(b >= a for a, b in zip(values, values[1:], strict=False)), values
-    accepted_scores = [r.data.metrics["validation_score"] for r in candidates
-                       if r.data.tags["autodata.accepted"] == "true"]
-    assert values[-1] == pytest.approx(max(accepted_scores))
+    # The population's best after each candidate, its mean over its draws (search/noise.py): it
+    # can fall when a best is evaluated again, and it ends at the report's best.
     assert values[-1] == pytest.approx(sweep.report["best"]["validation_score"])
-    assert values[0] == pytest.approx(sweep.report["seed"]["validation_score"])  # the seed finishes first
+    # The seed finishes first: its first draw (the report's is its mean over the draws it was given).
+    seed_trial = sweep.study.trials[sweep.report["seed"]["trial"]]
+    assert values[0] == pytest.approx(seed_trial.user_attrs["validation_score"])
     scores = sweep.client.get_metric_history(parent.info.run_id, "candidate_score")
     assert sorted(m.step for m in scores) == steps
     assert sorted(artifact_files(sweep.client, parent.info.run_id)) == ["comparison.json", "report.json"]

@@ -71,8 +71,11 @@ STRATEGIES = {
     "reflective mutation": {"mutation": 1.0},
     "optuna": {"optuna": 1.0},
     "combined": {"optuna": 0.3, "mutation": 0.5, "merge": 0.2},
+    "adaptive combined": {"optuna": 0.3, "mutation": 0.5, "merge": 0.2},  # the weights scaled by the record
     "gepa": {"gepa": 1.0},
 }
+# search.operator_choice per strategy (search/operator_choice.py); the others draw by fixed weights.
+OPERATOR_CHOICE = {"adaptive combined": "adaptive"}
 POWER = {"random knobs": {"random_knobs": 1.0}}  # the power check's known-poor strategy
 # Held out: never used by any test or to set any constant (1001-1005 were looked at; never again).
 HELD_OUT_WORLDS = (4101, 4102, 4103, 4104, 4105, 4106, 4107, 4108, 4109, 4110)
@@ -176,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
                "costs": {}, "improve": {}, "tests": {"probe": probe_test[0]}}
         for name in names:
             operators = {**STRATEGIES, **POWER}[name]
-            config = load_sweep_config(CONFIG, {**overrides, "search.operators": operators})
+            config = load_sweep_config(CONFIG, {**overrides, "search.operators": operators,
+                                                "search.operator_choice": OPERATOR_CHOICE.get(name, "fixed")})
             with tempfile.TemporaryDirectory(prefix="autodata-bench-") as tmp:
                 r: StrategyRun = run_strategy(name, config, Path(tmp))
             r.test, r.test_acceptance, _ = measure(r.config, splits["test"], TEST_SEED, args.metric)
@@ -234,7 +238,8 @@ def summary(rows: list[dict]) -> None:
     print(f"power check: probe with the optimum's intent, worded afresh {_interval(*probe)} (must be >= "
           f"{POWER_PROBE_MIN}); random knob sampling {_interval(*poor)}; probe - random knobs {_interval(*diff)} -> "
           f"the protocol {verdict} a known-good probe from a known-poor one")
-    for a, b in (("combined", "random"), ("combined", "gepa"), ("reflective mutation", "blind mutation")):
+    for a, b in (("combined", "random"), ("combined", "gepa"), ("reflective mutation", "blind mutation"),
+                 ("adaptive combined", "combined"), ("adaptive combined", "random")):
         if a in names and b in names:
             ratio = bootstrap(rows, lambda rs, a=a, b=b: _ratio(rs, a, b))
             diff = bootstrap(rows, lambda rs, a=a, b=b: pooled_gap(rs, a) - pooled_gap(rs, b))

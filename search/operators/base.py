@@ -21,8 +21,9 @@ class Member:
     number: int  # Optuna trial number
     knobs: dict[str, Any]
     genes: dict[str, str]
-    score: float  # scalar validation score (first objective for several)
-    values: tuple[float, ...]  # validation objective vector
+    score: float  # scalar validation score (first objective for several): the mean over its draws
+    values: tuple[float, ...]  # validation objective vector, the mean over its draws
+    draws: int = 1  # validation evaluations behind the means (search/noise.py)
 
 
 @dataclass
