@@ -477,11 +477,17 @@ def test_a_candidate_is_logged_whole_and_tagged_from_its_creation(sweep: SimpleN
     seed = trials[trial.user_attrs["parents"][0]]
     attrs = dict(trial.user_attrs)
 
+    # The population's best after each, as the sweep reports it (here a candidate's own draw).
+    best = max(seed.user_attrs["validation_score"], attrs["validation_score"] if attrs["accepted"] else float("-inf"))
+    leader = trial.number if best != seed.user_attrs["validation_score"] else seed.number
+
     def finished(t: FrozenTrial) -> CandidateFinished:
         a = t.user_attrs
+        now = (seed.number, a["validation_score"]) if t.number == seed.number else (leader, best)
         return CandidateFinished(t.number, a["operator"], "complete", a["train_score"], a["validation_score"],
                                  a["validation_values"], a["accepted"], a["harness_hash"], a["cost"],
-                                 {"train": a["train_dir"], "validation": a["validation_dir"]}, dict(a), dict(t.params))
+                                 {"train": a["train_dir"], "validation": a["validation_dir"]}, dict(a), dict(t.params),
+                                 best=now)
 
     calls = CallLog(monkeypatch)
     tracker = SweepTracker("batched", "batched-seed0", config.harness, list(config.search.knobs),
@@ -527,7 +533,6 @@ def test_a_candidate_is_logged_whole_and_tagged_from_its_creation(sweep: SimpleN
     # The parent: this candidate's point, at step 2 (the seed's was step 1).
     history = {m.step: m.value for m in client.get_metric_history(parent, "candidate_score")}
     assert history[2] == pytest.approx(attrs["validation_score"]) and 1 in history
-    best = max(seed.user_attrs["validation_score"], attrs["validation_score"] if attrs["accepted"] else float("-inf"))
     assert client.get_run(parent).data.metrics["best_so_far"] == pytest.approx(best)
     assert tracker.close() == []
     assert MlflowClient().get_run(parent).info.status == "FINISHED"
