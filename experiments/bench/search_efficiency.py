@@ -39,6 +39,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import optuna
 
@@ -76,6 +77,9 @@ STRATEGIES = {
 }
 # search.operator_choice per strategy (search/operator_choice.py); the others draw by fixed weights.
 OPERATOR_CHOICE = {"adaptive combined": "adaptive"}
+# The selection ablation (--ablate-selection): combined with one draw and "better on the mean".
+ABLATIONS = {"combined, one draw": ({"optuna": 0.3, "mutation": 0.5, "merge": 0.2},
+                                    {"confidence": 0.5, "draws": 1})}
 POWER = {"random knobs": {"random_knobs": 1.0}}  # the power check's known-poor strategy
 # Held out: never used by any test or to set any constant (1001-1005 were looked at; never again).
 HELD_OUT_WORLDS = (4101, 4102, 4103, 4104, 4105, 4106, 4107, 4108, 4109, 4110)
@@ -113,6 +117,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="append each world's numbers to this JSONL file as it finishes; worlds already in it "
                              "(same settings) are read back, not run again")
     parser.add_argument("--summarize", type=Path, help="print the summary and matrix of a --results file; run nothing")
+    parser.add_argument("--optimum-from", type=Path,
+                        help="read each world's seed, optimum and probe from this results file (same settings) "
+                             "instead of searching again; with --strategies, a paired run of a few strategies")
+    parser.add_argument("--ablate-selection", action="store_true",
+                        help="also run 'combined, one draw' (selection confidence 0.5, one draw per harness)")
     parser.add_argument("--ceiling", action="store_true",
                         help="also the optimum with the intent forced (harness.sim.optimum), which no text reaches")
     args = parser.parse_args(argv)
@@ -120,7 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     calls = args.calls or (2_500 if args.quick else 20_000)
     train, val, test = args.docs or ((4, 12, 12) if args.quick else (10, 100, 100))
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    names = [*args.strategies, *POWER]
+    names = [*args.strategies, *(ABLATIONS if args.ablate_selection else {}), *POWER]
+    known = {}
+    if args.optimum_from:
+        known = {r["world"]: r for r in map(json.loads, args.optimum_from.read_text(encoding="utf-8").splitlines())}
     rows: list[dict] = []
     picks: dict[int, HarnessConfig] = {}
     if args.summarize:
@@ -154,18 +166,28 @@ def main(argv: list[str] | None = None) -> int:
         base = load_sweep_config(CONFIG, overrides)
         splits = split_documents(base)
         seed_config = base.harness
-        opt = text_optimum(seed_config, splits["validation"], world, args.metric, knob_grid(base), args.seed)
-        seed_test = measure(seed_config, splits["test"], TEST_SEED, args.metric)
-        opt_test = measure(build_harness(seed_config, opt.knobs, opt.genes), splits["test"], TEST_SEED, args.metric)
-        # The power probe: the optimum's point and knobs, its text worded afresh.
-        probe = build_harness(seed_config, opt.knobs, write_genes(seed_config, opt.point, random.Random(f"probe:{world}")))
-        probe_test = measure(probe, splits["test"], TEST_SEED, args.metric)
-        probe_gap = gap_closed(probe_test[0], seed_test[0], opt_test[0])
-        p = opt.point
-        print(f"world {world} (SIMULATED): test {args.metric} seed {seed_test[0]:.2f} (acceptance {seed_test[1]:.2f}), "
-              f"optimum {opt_test[0]:.2f} (acceptance {opt_test[1]:.2f}; {p.depth} steps, exception {p.exception}, "
-              f"distractors {p.distractors}; knobs {opt.knobs}; {opt.evaluated} harnesses, {opt.calls:.0f} calls), "
-              f"power probe {probe_test[0]:.2f} = {probe_gap:.2f} of the gap", flush=True)
+        if world in known:  # measured by an earlier run with the same documents and seeds
+            old = known[world]
+            assert old["docs"] == [train, val, test] and old["metric"] == args.metric and old["seed"] == args.seed
+            seed_test, opt_test, probe_test = (old["seed_test"],), (old["optimum_test"],), (old["probe_test"],)
+            probe_gap = gap_closed(probe_test[0], seed_test[0], opt_test[0])
+            opt = SimpleNamespace(point=SimpleNamespace(**old["optimum"]["point"]), knobs=old["optimum"]["knobs"])
+            print(f"world {world} (SIMULATED): seed {seed_test[0]:.2f}, optimum {opt_test[0]:.2f} and probe read from "
+                  f"{args.optimum_from}", flush=True)
+        else:
+            opt = text_optimum(seed_config, splits["validation"], world, args.metric, knob_grid(base), args.seed)
+            seed_test = measure(seed_config, splits["test"], TEST_SEED, args.metric)
+            opt_test = measure(build_harness(seed_config, opt.knobs, opt.genes), splits["test"], TEST_SEED, args.metric)
+            # The power probe: the optimum's point and knobs, its text worded afresh.
+            probe = build_harness(seed_config, opt.knobs,
+                                  write_genes(seed_config, opt.point, random.Random(f"probe:{world}")))
+            probe_test = measure(probe, splits["test"], TEST_SEED, args.metric)
+            probe_gap = gap_closed(probe_test[0], seed_test[0], opt_test[0])
+            p = opt.point
+            print(f"world {world} (SIMULATED): test {args.metric} seed {seed_test[0]:.2f} (acceptance {seed_test[1]:.2f}), "
+                  f"optimum {opt_test[0]:.2f} (acceptance {opt_test[1]:.2f}; {p.depth} steps, exception {p.exception}, "
+                  f"distractors {p.distractors}; knobs {opt.knobs}; {opt.evaluated} harnesses, {opt.calls:.0f} calls), "
+                  f"power probe {probe_test[0]:.2f} = {probe_gap:.2f} of the gap", flush=True)
         if args.ceiling:
             ceiling = world_optimum(run_offline, world, docs=val, offset=train, base=seed_config, knob_space=knob_grid(base),
                                     objective=args.metric, budget=OPTIMUM_CALLS_PER_DOC * val)
@@ -178,9 +200,14 @@ def main(argv: list[str] | None = None) -> int:
                "optimum": {"point": vars(opt.point), "knobs": opt.knobs}, "gaps": {"probe": probe_gap},
                "costs": {}, "improve": {}, "tests": {"probe": probe_test[0]}}
         for name in names:
-            operators = {**STRATEGIES, **POWER}[name]
+            if world in known and name in POWER:  # the power check's run, read back with the optimum
+                for key in ("gaps", "costs", "improve", "tests"):
+                    row[key][name] = known[world][key][name]
+                continue
+            operators, selection = ABLATIONS.get(name, ({**STRATEGIES, **POWER}.get(name), {}))
             config = load_sweep_config(CONFIG, {**overrides, "search.operators": operators,
-                                                "search.operator_choice": OPERATOR_CHOICE.get(name, "fixed")})
+                                                "search.operator_choice": OPERATOR_CHOICE.get(name, "fixed"),
+                                                **({"search.selection": selection} if selection else {})})
             with tempfile.TemporaryDirectory(prefix="autodata-bench-") as tmp:
                 r: StrategyRun = run_strategy(name, config, Path(tmp))
             r.test, r.test_acceptance, _ = measure(r.config, splits["test"], TEST_SEED, args.metric)
@@ -239,7 +266,8 @@ def summary(rows: list[dict]) -> None:
           f"{POWER_PROBE_MIN}); random knob sampling {_interval(*poor)}; probe - random knobs {_interval(*diff)} -> "
           f"the protocol {verdict} a known-good probe from a known-poor one")
     for a, b in (("combined", "random"), ("combined", "gepa"), ("reflective mutation", "blind mutation"),
-                 ("adaptive combined", "combined"), ("adaptive combined", "random")):
+                 ("adaptive combined", "combined"), ("adaptive combined", "random"),
+                 ("combined", "combined, one draw")):
         if a in names and b in names:
             ratio = bootstrap(rows, lambda rs, a=a, b=b: _ratio(rs, a, b))
             diff = bootstrap(rows, lambda rs, a=a, b=b: pooled_gap(rs, a) - pooled_gap(rs, b))
