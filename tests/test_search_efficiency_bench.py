@@ -93,6 +93,10 @@ def test_the_benchmark_runs_every_strategy_on_held_out_worlds_by_registered_oper
                                      "adaptive combined", "gepa"}
     assert set(bench.OPERATOR_CHOICE) <= set(bench.STRATEGIES)
     assert set(bench.OPERATOR_CHOICE.values()) <= set(CHOICES)
+    for name, (operators, selection) in bench.ABLATIONS.items():  # each a valid sweep, apart from the strategies
+        assert name not in bench.STRATEGIES
+        config = load_sweep_config(bench.CONFIG, {"search.operators": operators, "search.selection": selection})
+        assert config.search.selection.draws == selection["draws"]
     for operators in [*bench.STRATEGIES.values(), *bench.POWER.values()]:
         assert set(operators) <= set(OPERATORS)
     assert len(bench.HELD_OUT_WORLDS) >= 10
