@@ -60,6 +60,7 @@ from experiments.bench.search_protocol import (  # noqa: E402
 )
 from harness.config import HarnessConfig  # noqa: E402
 from harness.generate import run_offline  # noqa: E402
+from harness.records import read_jsonl  # noqa: E402
 from harness.sim.optimum import world_optimum  # noqa: E402
 from search.config import load_sweep_config  # noqa: E402
 from search.space import build_harness, distributions  # noqa: E402
@@ -132,11 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     names = [*args.strategies, *(ABLATIONS if args.ablate_selection else {}), *POWER]
     known = {}
     if args.optimum_from:
-        known = {r["world"]: r for r in map(json.loads, args.optimum_from.read_text(encoding="utf-8").splitlines())}
+        known = {r["world"]: r for r in read_jsonl(args.optimum_from)}
     rows: list[dict] = []
     picks: dict[int, HarnessConfig] = {}
     if args.summarize:
-        rows = [json.loads(line) for line in args.summarize.read_text(encoding="utf-8").splitlines() if line.strip()]
+        rows = read_jsonl(args.summarize)
         train, val, test = rows[0]["docs"]
         args.metric = rows[0]["metric"]
         summary(rows)
@@ -146,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.results and args.results.exists():
         # A killed run resumes: worlds already in the results file are read back, not run again.
-        done = [json.loads(line) for line in args.results.read_text(encoding="utf-8").splitlines() if line.strip()]
+        done = read_jsonl(args.results)  # a killed run's partial last line is left out
         rows = [r for r in done if r["world"] in worlds and r["docs"] == [train, val, test] and r["calls"] == calls
                 and r["metric"] == args.metric and r["seed"] == args.seed]
         picks = {r["world"]: HarnessConfig.model_validate(r["combined_pick"]) for r in rows if r.get("combined_pick")}
