@@ -140,6 +140,9 @@ class Selection(Strict):
 
     confidence: float = Field(default=0.8, ge=0.5, lt=1.0)
     draws: int = Field(default=3, ge=1, le=10)
+    # Racing (search/racing.py): a child is first evaluated on this share of the validation
+    # documents and stops there when its parent is better on them; 0: every child is evaluated on all.
+    race: float = Field(default=0.25, ge=0.0, lt=1.0)
 
 
 class SearchSpec(Strict):

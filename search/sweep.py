@@ -49,6 +49,7 @@ from search.operator_choice import make_choice, records_of
 from search.operators.base import Member, Operator, Proposal
 from search.operators.optuna_knobs import make_sampler
 from search.operators.registry import OperatorDeps, build_operators
+from search.racing import first_documents, stops
 from search.reviewer_check import ReviewerCheck, ReviewerChecks, bank_from, changes_reviewer
 from search.selection import ParetoArchive, boltzmann_choice
 from search.slots import Orphans, first_free, slots_for
@@ -477,11 +478,15 @@ class Sweep:
                 return
         self.emit(CandidateStarted(trial.number, operator, proposal.parents, proposal.mutated_gene))
         dirs: dict[str, str] = {}
+        counted: dict[str, dict[str, float]] = {}
 
         def add(evaluation: Evaluation) -> None:
+            # An evaluation extended to more documents (racing) is counted for what it added.
             dirs[evaluation.split] = str(evaluation.out)
+            done = counted.get(str(evaluation.out), {})
             for key, value in evaluation.cost().items():
-                cost[key] += value
+                cost[key] += value - done.get(key, 0.0)
+            counted[str(evaluation.out)] = evaluation.cost()
 
         try:
             train = await self.evaluator.evaluate(config, "train")
@@ -505,6 +510,15 @@ class Sweep:
                 return
             compared = parents if operator != "seed" else []
             draw = self._draw(compared[0].number) if compared else 0
+            part = first_documents(len(self.splits["validation"].documents), self.spec.selection.race) \
+                if compared else None
+            if part is not None:
+                early = await self.evaluator.evaluate(config, "validation", draw, first=part)
+                add(early)
+                raced = [await self._compare(p, early, draw, cost, trial.number, first=part) for p in compared]
+                if stops(raced, self.spec.selection.confidence):
+                    self._raced_out(trial, operator, proposal, config, train, early, part, raced, cost, dirs)
+                    return
             validation = await self.evaluator.evaluate(config, "validation", draw)
             add(validation)
             comparisons = [await self._compare(p, validation, draw, cost, trial.number) for p in compared]
@@ -553,15 +567,33 @@ class Sweep:
         need = 2 * float((mine.user_attrs.get("cost") or {}).get("calls", 0))
         return draw if calls is None or calls - self.spent().calls >= need else own
 
+    def _raced_out(self, trial: optuna.Trial, operator: str, proposal: Proposal, config: HarnessConfig,
+                   train: Evaluation, early: Evaluation, part: int, raced: list[Comparison],
+                   cost: dict[str, float], dirs: dict[str, str]) -> None:
+        """The child lost its race on the first ``part`` validation documents: pruned, as a
+        screened-out child is, with the comparison that stopped it kept on the trial."""
+        attrs = {"train_score": train.score, "raced_out": {"documents": part, "draw": raced[0].draw,
+                                                           "score": early.score,
+                                                           "parents": [c.record() for c in raced]},
+                 "cost": cost}
+        for key, value in attrs.items():
+            trial.set_user_attr(key, value)
+        if not self.spec.multi_objective:
+            trial.report(early.values[0], step=part)
+        self.study.tell(trial, state=TrialState.PRUNED)
+        self.heartbeat.remove(trial._trial_id)
+        self.emit(CandidateFinished(trial.number, operator, "screened_out", train.score, None, None, False,
+                                    config.harness_hash(), cost, dirs, dict(trial.user_attrs), dict(trial.params)))
+
     async def _compare(self, parent: Member, validation: Evaluation, draw: int, cost: dict[str, float],
-                       number: int) -> Comparison:
+                       number: int, first: int | None = None) -> Comparison:
         """The candidate against a parent on the same validation documents and draw; the parent's
-        evaluation at a draw it did not have yet is paid for by this candidate."""
+        evaluation at a draw it did not have yet (or on documents it did not have yet) is paid
+        for by this candidate."""
         parent_eval = await self.evaluator.evaluate(build_harness(self.seed_config, parent.knobs, parent.genes),
-                                                    "validation", draw)
-        if parent_eval.fresh:
-            for key, value in parent_eval.cost().items():
-                cost[key] += value
+                                                    "validation", draw, first=first)
+        for key, value in parent_eval.added().items():
+            cost[key] += value
         first = self.spec.objectives[0]
         return compare(parent.number, draw, parent_eval, validation, first.metric,
                        first.resolved_direction == "maximize", self.spec.selection.confidence, seed=number)

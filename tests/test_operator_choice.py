@@ -69,11 +69,13 @@ class Scripted:
 class Climb:
     """Scores a harness by its temperature: higher is better on train and validation."""
 
-    async def evaluate(self, config: HarnessConfig, split: str, draw: int = 0) -> SimpleNamespace:
+    async def evaluate(self, config: HarnessConfig, split: str, draw: int = 0,
+                       first: int | None = None) -> SimpleNamespace:
         t = round(config.knobs.challenger_temperature, 4)
         cost = {"calls": 10.0, "tokens": 100.0, "dollars": 0.0}
         return SimpleNamespace(score=t, values=(t,), acceptance=t, split=split, fresh=False,
-                               out=Path(f"/nonexistent/{t}-{split}-{draw}"), cost=lambda: cost)
+                               out=Path(f"/nonexistent/{t}-{split}-{draw}"), cost=lambda: cost,
+                               added=lambda: {key: 0.0 for key in cost})
 
 
 def run(tmp_path: Path, choice: str) -> dict[str, int]:

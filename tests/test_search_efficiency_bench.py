@@ -96,11 +96,13 @@ def test_the_benchmark_runs_every_strategy_on_held_out_worlds_by_registered_oper
     for name, (operators, selection) in bench.ABLATIONS.items():  # each a valid sweep, apart from the strategies
         assert name not in bench.STRATEGIES
         config = load_sweep_config(bench.CONFIG, {"search.operators": operators, "search.selection": selection})
-        assert config.search.selection.draws == selection["draws"]
+        assert {key: getattr(config.search.selection, key) for key in selection} == selection
+    assert set(bench.ABLATION_FLAGS) == set(bench.ABLATIONS)  # each ablation has its flag
     for operators in [*bench.STRATEGIES.values(), *bench.POWER.values()]:
         assert set(operators) <= set(OPERATORS)
     assert len(bench.HELD_OUT_WORLDS) >= 10
     assert not set(bench.HELD_OUT_WORLDS) & set(range(1001, 1006))  # looked at before: never again
+    assert not set(bench.HELD_OUT_WORLDS) & set(range(4101, 4111))  # decisions were made on these
 
 
 def test_pooled_gap_sums_gains_over_worlds_so_a_world_near_its_optimum_cannot_dominate() -> None:

@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 SEED_T = 0.7  # the demo's challenger temperature
 
 
-def sweep_yaml(tmp_path: Path, candidates: int, concurrency: int = 1, budget: str = "") -> Path:
+def sweep_yaml(tmp_path: Path, candidates: int, concurrency: int = 1, budget: str = "", race: float = 0.0) -> Path:
     path = tmp_path / "selection.yaml"
     path.write_text(
         f"name: selection\nseed: 0\nbase: {REPO / 'experiments/configs/demo.yaml'}\n"
@@ -37,7 +37,8 @@ def sweep_yaml(tmp_path: Path, candidates: int, concurrency: int = 1, budget: st
         f"  budget: {{candidates: {candidates}{budget}}}\n"
         "  operators: {optuna: 0, mutation: 1, merge: 0}\n"
         f"  concurrency: {concurrency}\n"
-        "  screen_margin: 0.1\n",
+        "  screen_margin: 0.1\n"
+        f"  selection: {{race: {race}}}\n",
         encoding="utf-8")
     return path
 
@@ -51,20 +52,28 @@ class Scores:
     evaluated: list[tuple[float, str]] = field(default_factory=list)
     draws: list[tuple[float, str, int]] = field(default_factory=list)
     gates: dict[float, asyncio.Event] = field(default_factory=dict)  # a candidate runs until its gate opens
+    firsts: list[tuple[float, int | None]] = field(default_factory=list)  # validation: on how many documents
+    validation_docs: int = 2
 
-    async def evaluate(self, config: HarnessConfig, split: str, draw: int = 0) -> SimpleNamespace:
+    async def evaluate(self, config: HarnessConfig, split: str, draw: int = 0,
+                       first: int | None = None) -> SimpleNamespace:
         t = round(config.knobs.challenger_temperature, 3)
         fresh = (t, split, draw) not in self.draws  # a repeated evaluation is read back, not paid again
         self.evaluated.append((t, split))
         self.draws.append((t, split, draw))
+        if split == "validation":
+            self.firsts.append((t, first))
+        # On part of the documents (racing), a part of the cost; the same directory as the whole.
+        share = 1.0 if first is None or split != "validation" else first / self.validation_docs
         if t in self.gates:
             await self.gates[t].wait()
         score = self.table[t][0 if split == "train" else 1]
         if isinstance(score, dict):
             score = score[draw]
-        cost = {"calls": self.calls_each, "tokens": 100.0, "dollars": 0.5}
+        cost = {"calls": self.calls_each * share, "tokens": 100.0 * share, "dollars": 0.5 * share}
+        paid = cost if fresh else {key: 0.0 for key in cost}
         return SimpleNamespace(score=score, values=(score,), acceptance=score, split=split, fresh=fresh,
-                               out=Path(f"/nonexistent/{t}-{split}-{draw}"), cost=lambda: cost)
+                               out=Path(f"/nonexistent/{t}-{split}-{draw}"), cost=lambda: cost, added=lambda: paid)
 
 
 class Script:
@@ -142,6 +151,38 @@ def test_a_parent_chosen_again_is_evaluated_at_a_new_draw_and_scored_by_the_mean
     seed = sweep.state.members[trials[SEED_T].number]
     assert seed.draws == 2 and seed.score == pytest.approx(0.6)
     assert [m.number for m in sweep.population()] == [trials[0.6].number]
+
+
+def test_racing_stops_a_child_its_parent_beats_on_the_first_documents_and_charges_only_those(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """race 0.5 of 2 validation documents: each child is evaluated on 1 first. The paired test
+    (search/noise.py, replaced here by a table of p_better per child) says the parent is better on it
+    for 0.3 (p_better 0.1 <= 1 - 0.8): it stops there, pruned, having paid train 10 + half a
+    validation 5. 0.9 is better (0.95): evaluated on both documents, it enters; its validation cost
+    is counted once (5 on the first document, 5 more for the second)."""
+    shares = {0.3: 0.1, 0.9: 0.95}
+    monkeypatch.setattr("search.noise.p_better", lambda parent_dir, child_dir, *a, **k:
+                        shares[float(Path(child_dir).name.split("-")[0])])
+    scores = Scores({SEED_T: (0.5, 0.5), 0.3: (0.5, 0.45), 0.9: (0.6, 0.8)})
+    sweep, spent = run_sweep(tmp_path, scores, Script([0.3, 0.9]), candidates=3, race=0.5)
+    trials = by_temperature(sweep)
+    lost, won = trials[0.3], trials[0.9]
+    assert lost.state == TrialState.PRUNED and not lost.user_attrs.get("accepted")
+    raced = lost.user_attrs["raced_out"]
+    assert raced["documents"] == 1 and [r["p_better"] for r in raced["parents"]] == [0.1]
+    assert lost.user_attrs["cost"]["calls"] == 15 and "validation_score" not in lost.user_attrs
+    assert [f for t, f in scores.firsts if t == 0.3] == [1]  # never the whole validation split
+    assert [f for t, f in scores.firsts if t == 0.9] == [1, None]
+    assert won.state == TrialState.COMPLETE and won.user_attrs["accepted"]
+    assert won.user_attrs["cost"]["calls"] == 20 and "raced_out" not in won.user_attrs
+    assert spent.calls == 20 + 15 + 20  # the seed's 20, each child's own
+    assert [m.number for m in sweep.population()] == [won.number]
+
+
+def test_without_racing_every_child_is_evaluated_on_every_validation_document(tmp_path: Path) -> None:
+    scores = Scores({SEED_T: (0.5, 0.5), 0.3: (0.5, 0.45), 0.9: (0.6, 0.8)})
+    run_sweep(tmp_path, scores, Script([0.3, 0.9]), candidates=3)
+    assert {f for _, f in scores.firsts} == {None}
 
 
 def test_a_new_draw_the_call_budget_cannot_pay_for_is_not_made(tmp_path: Path) -> None:

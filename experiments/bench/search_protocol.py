@@ -134,7 +134,8 @@ class StrategyRun:
     proposer_calls: float
     candidates: int
     improved: int  # children that beat their parent on validation
-    children: int  # children evaluated on validation
+    children: int  # children evaluated on every validation document
+    raced: int = 0  # children stopped by racing on the first validation documents (search/racing.py)
     test: float = 0.0
     test_acceptance: float = 0.0
     gap: float = 0.0
@@ -159,7 +160,7 @@ def run_strategy(name: str, config: SweepConfig, out: Path) -> StrategyRun:
                 and t.user_attrs.get("validation_score") is not None]
     return StrategyRun(name, build_harness(sweep.seed_config, best.knobs, best.genes), best_score, spent.calls,
                        spent.proposer_calls, spent.candidates, sum(bool(t.user_attrs.get("accepted")) for t in children),
-                       len(children))
+                       len(children), raced=sum("raced_out" in t.user_attrs for t in sweep.trials()))
 
 
 def gap_closed(value: float, seed: float, optimum: float) -> float:
