@@ -175,6 +175,7 @@ class Sweep:
         self.choice = make_choice(self.spec.operator_choice)
         self.state = SweepState()
         self.started = time.perf_counter()
+        self._proposed_nothing = False  # the last _next_trial made a trial and its proposal came to nothing
 
     # --- events -------------------------------------------------------------------------------
 
@@ -394,6 +395,7 @@ class Sweep:
             raise
         if proposal is None:
             self._fail(trial, cancelled="no proposal")
+            self._proposed_nothing = True
             return None
         knobs = dict(proposal.knobs or {})
         if proposal.knobs is not None or proposal.overrides:
@@ -402,6 +404,7 @@ class Sweep:
             except guard.GuardViolation as violation:
                 self._fail(trial, rejected=violation.reasons, stage="proposal", **self._lineage(proposal))
                 self._reject(proposal.operator, violation.reasons, "proposal", trial.number)
+                self._proposed_nothing = True
                 return None
         return self._propose_into(trial, proposal, knobs)
 
@@ -674,9 +677,17 @@ class Sweep:
                     self._ensure_seed()  # its slot given back: a worker killed claiming it never enqueued it
                     await asyncio.sleep(0.5)  # another worker is evaluating the seed
                     continue
+            self._proposed_nothing = False
             trial = await self._next_trial()
             if trial is None:
-                # No budget slot free (other workers hold them while they propose) or nothing proposed.
+                if self._proposed_nothing and in_flight:
+                    # Nothing proposed: the next proposal waits for one of ours to finish, however long
+                    # it takes. A timed wait would let the machine's speed decide what it sees, and a
+                    # seed would no longer give one study.
+                    _, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                # No budget slot free (other workers hold them while they propose), or nothing
+                # proposed with none of ours running: poll.
                 await self._wait(in_flight)
                 in_flight = {t for t in in_flight if not t.done()}
                 continue

@@ -54,6 +54,7 @@ class Scores:
     gates: dict[float, asyncio.Event] = field(default_factory=dict)  # a candidate runs until its gate opens
     firsts: list[tuple[float, int | None]] = field(default_factory=list)  # validation: on how many documents
     validation_docs: int = 2
+    delays: dict[float, float] = field(default_factory=dict)  # seconds a validation evaluation takes
 
     async def evaluate(self, config: HarnessConfig, split: str, draw: int = 0,
                        first: int | None = None) -> SimpleNamespace:
@@ -63,6 +64,7 @@ class Scores:
         self.draws.append((t, split, draw))
         if split == "validation":
             self.firsts.append((t, first))
+            await asyncio.sleep(self.delays.get(t, 0.0))
         # On part of the documents (racing), a part of the cost; the same directory as the whole.
         share = 1.0 if first is None or split != "validation" else first / self.validation_docs
         if t in self.gates:
@@ -81,7 +83,7 @@ class Script:
 
     name = "mutation"
 
-    def __init__(self, temperatures: list[float], cycle: bool = False) -> None:
+    def __init__(self, temperatures: list[float | None], cycle: bool = False) -> None:
         self.temperatures = list(temperatures)
         self.cycle = cycle  # start again at the first when the list is used up
         self.made = 0
@@ -94,6 +96,8 @@ class Script:
         self.parents.append(parent.number)
         t = self.temperatures[self.made % len(self.temperatures)]
         self.made += 1
+        if t is None:  # the proposer came up with nothing this time
+            return None
         return Proposal(self.name, [parent.number], {"challenger_temperature": t}, dict(parent.genes))
 
 
@@ -106,7 +110,7 @@ def run_sweep(tmp_path: Path, scores: Scores, script: Script, candidates: int, *
 
 
 def by_temperature(sweep: Sweep) -> dict[float, optuna.trial.FrozenTrial]:
-    return {round(t.params["challenger_temperature"], 3): t for t in sweep.trials()}
+    return {round(t.params["challenger_temperature"], 3): t for t in sweep.trials() if t.params}  # not "no proposal"
 
 
 def test_screening_entering_only_by_beating_the_parent_and_the_replaced_parent_leaving(tmp_path: Path) -> None:
@@ -183,6 +187,20 @@ def test_without_racing_every_child_is_evaluated_on_every_validation_document(tm
     scores = Scores({SEED_T: (0.5, 0.5), 0.3: (0.5, 0.45), 0.9: (0.6, 0.8)})
     run_sweep(tmp_path, scores, Script([0.3, 0.9]), candidates=3)
     assert {f for _, f in scores.firsts} == {None}
+
+
+@pytest.mark.parametrize("seconds", [0.0, 0.8])
+def test_after_a_proposal_that_came_to_nothing_the_next_waits_for_the_running_child_however_long(
+        tmp_path: Path, seconds: float) -> None:
+    """Two at once: 0.9 is being evaluated when the next proposal comes to nothing. The one after
+    waits for 0.9 to finish, so it sees 0.9 in the population (its parent), whether 0.9 takes no
+    time or longer than the loop's polling interval (0.5 s): the machine's speed does not decide."""
+    scores = Scores({SEED_T: (0.5, 0.5), 0.9: (0.6, 0.8), 1.1: (0.7, 0.9)}, delays={0.9: seconds})
+    script = Script([0.9, None, 1.1])
+    sweep, _ = run_sweep(tmp_path, scores, script, candidates=3, concurrency=2)
+    trials = by_temperature(sweep)
+    assert script.parents == [trials[SEED_T].number, trials[SEED_T].number, trials[0.9].number]
+    assert trials[1.1].user_attrs["accepted"]
 
 
 def test_a_new_draw_the_call_budget_cannot_pay_for_is_not_made(tmp_path: Path) -> None:
