@@ -6,7 +6,7 @@ the benchmark), and most children do not enter the population. A child that clea
 first documents pays for a quarter of that, and the budget buys more children. This is the racing
 idea of F-Race and irace, with the paired test that selection already uses (search/noise.py).
 
-The rule: on the documents done, the child stops when its share of bootstrap resamples in which it
+The part is at least ``MIN_DOCUMENTS`` (below). The rule: on the documents done, the child stops when its share of bootstrap resamples in which it
 is better is at most ``1 - confidence``: its parent is at least as good with the confidence a child
 needs to enter, the same evidence turned round. A child that survives is evaluated on every
 document and compared as before; nothing is decided on part of the documents except stopping. An
@@ -20,13 +20,18 @@ from collections.abc import Sequence
 
 from search.noise import Comparison
 
+# The fewest documents a race is run on. On one document a parent better there is better in every
+# resample (p_better 0), and on a handful a single document decides: such a race stops children on
+# one document's luck. Below this the child is evaluated on every document.
+MIN_DOCUMENTS = 10
 
-def first_documents(total: int, share: float) -> int | None:
-    """How many validation documents a child is raced on first; None: no race (off, or too few
-    documents for a part to be smaller than the whole)."""
+
+def first_documents(total: int, share: float, least: int = MIN_DOCUMENTS) -> int | None:
+    """How many validation documents a child is raced on first: ``share`` of them, rounded up, and
+    at least ``least``; None: no race (off, or the part would be the whole)."""
     if share <= 0:
         return None
-    part = max(1, math.ceil(share * total))
+    part = max(least, math.ceil(share * total))
     return part if part < total else None
 
 

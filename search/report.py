@@ -171,7 +171,8 @@ async def build_report(sweep: Sweep) -> dict[str, Any]:
              "accepted": bool(t.user_attrs.get("accepted")), "rejected": t.user_attrs.get("rejected"),
              "repeat_of": t.user_attrs.get("repeat_of"),
              # why a failed trial holds no candidate: "no proposal" (the strategy had none left), an error
-             **{key: t.user_attrs[key] for key in ("cancelled", "error") if key in t.user_attrs},
+             # raced_out: stopped by racing on the first validation documents (search/racing.py)
+             **{key: t.user_attrs[key] for key in ("cancelled", "error", "raced_out") if key in t.user_attrs},
              **reliability.get(t.number, {})}
             for t in sorted(trials.values(), key=lambda t: t.number)
         ],

@@ -509,7 +509,8 @@ class Sweep:
                 self.study.tell(trial, state=TrialState.PRUNED)
                 self.heartbeat.remove(trial._trial_id)
                 self.emit(CandidateFinished(trial.number, operator, "screened_out", train.score, None, None, False,
-                                            config.harness_hash(), cost, dirs, dict(trial.user_attrs), dict(trial.params)))
+                                            config.harness_hash(), cost, dirs, dict(trial.user_attrs), dict(trial.params),
+                                            self.state.best))
                 return
             compared = parents if operator != "seed" else []
             draw = self._draw(compared[0].number) if compared else 0
@@ -586,7 +587,8 @@ class Sweep:
         self.study.tell(trial, state=TrialState.PRUNED)
         self.heartbeat.remove(trial._trial_id)
         self.emit(CandidateFinished(trial.number, operator, "screened_out", train.score, None, None, False,
-                                    config.harness_hash(), cost, dirs, dict(trial.user_attrs), dict(trial.params)))
+                                    config.harness_hash(), cost, dirs, dict(trial.user_attrs), dict(trial.params),
+                                    self.state.best))
 
     async def _compare(self, parent: Member, validation: Evaluation, draw: int, cost: dict[str, float],
                        number: int, first: int | None = None) -> Comparison:

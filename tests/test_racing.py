@@ -28,10 +28,11 @@ def comparison(p_better: float | None) -> Comparison:
 
 def test_the_part_a_child_is_raced_on_first() -> None:
     assert first_documents(100, 0.25) == 25
-    assert first_documents(30, 0.25) == 8  # rounded up
-    assert first_documents(3, 0.1) == 1
+    assert first_documents(101, 0.25) == 26  # rounded up
+    assert first_documents(30, 0.25) == 10  # never fewer than MIN_DOCUMENTS: one document's luck stops nobody
+    assert first_documents(10, 0.25) is None and first_documents(8, 0.5) is None  # the part would be the whole
+    assert first_documents(3, 0.1, least=1) == 1
     assert first_documents(100, 0.0) is None  # off
-    assert first_documents(4, 0.9) is None  # the part would be the whole
 
 
 @pytest.mark.parametrize("shares, confidence, stopped", [
@@ -58,7 +59,7 @@ def test_an_evaluation_extended_to_more_documents_equals_one_run_on_all_and_pays
 
     async def go() -> tuple:
         staged = Evaluator(tmp_path / "staged", splits, config.search, seed=0)
-        part = await staged.evaluate(harness, "validation", first=2)
+        part = await staged.evaluate(harness, "validation", first=2)  # the Evaluator takes any part
         whole = await staged.evaluate(harness, "validation")
         again = await staged.evaluate(harness, "validation", first=2)  # the larger run covers it
         direct = await Evaluator(tmp_path / "direct", splits, config.search, seed=0).evaluate(harness, "validation")

@@ -164,6 +164,11 @@ def test_a_sweep_reports_its_best_against_the_seed_within_budget(tmp_path: Path)
         while step["trial"] != 0:
             step, walked = by_trial[step["parents"][0]], walked + 1
             assert walked <= len(by_trial)
+    # Stopped by racing (search/racing.py): pruned after 10 of the 20 validation documents (a quarter, at least 10).
+    for candidate in report["candidates"]:
+        if "raced_out" in candidate:
+            assert candidate["state"] == "pruned" and candidate["validation_score"] is None
+            assert candidate["raced_out"]["documents"] == 10 and candidate["raced_out"]["parents"]
     assert set(report["best_genes_diff"]) <= set(config.search.genes)
     assert all(diff.startswith("--- seed") for diff in report["best_genes_diff"].values())
     if report["best_genes"] != genes_of(config.harness):

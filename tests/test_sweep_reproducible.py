@@ -1,6 +1,7 @@
-"""An offline sweep gives the same study run after run (two candidates in flight, racing on): the
-README's and the docs' demo numbers are reproducible. What would break it, a wait whose length
-the machine's speed decides, is tested on its own in tests/test_sweep_selection.py."""
+"""An offline sweep gives the same study run after run (two candidates in flight, racing on 10 of
+12 validation documents): the README's and the docs' demo numbers are reproducible. What would
+break it, a wait whose length the machine's speed decides, is tested on its own in
+tests/test_sweep_selection.py."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def study(tmp_path: Path, name: str) -> list[tuple]:
     path = tmp_path / f"{name}.yaml"
     path.write_text(f"name: again\nseed: 0\nbase: {DEMO}\nsearch:\n"
                     "  knobs:\n    challenger_temperature: {low: 0.2, high: 1.2}\n    round_budget: {low: 3, high: 8}\n"
-                    "  genes: [challenger_instructions]\n  splits: {train: 2, validation: 8, test: 2}\n"
+                    "  genes: [challenger_instructions]\n  splits: {train: 2, validation: 12, test: 2}\n"
                     "  operators: {optuna: 0.5, mutation: 0.5, merge: 0}\n"
                     "  selection: {race: 0.25}\n"
                     "  budget: {candidates: 8}\n  concurrency: 2\n", encoding="utf-8")

@@ -26,14 +26,15 @@ REPO = Path(__file__).resolve().parents[1]
 SEED_T = 0.7  # the demo's challenger temperature
 
 
-def sweep_yaml(tmp_path: Path, candidates: int, concurrency: int = 1, budget: str = "", race: float = 0.0) -> Path:
+def sweep_yaml(tmp_path: Path, candidates: int, concurrency: int = 1, budget: str = "", race: float = 0.0,
+               validation: int = 2) -> Path:
     path = tmp_path / "selection.yaml"
     path.write_text(
         f"name: selection\nseed: 0\nbase: {REPO / 'experiments/configs/demo.yaml'}\n"
         "search:\n"
         "  knobs:\n    challenger_temperature: {low: 0.2, high: 1.2}\n"
         "  genes: [challenger_instructions]\n"
-        "  splits: {train: 2, validation: 2, test: 2}\n"
+        f"  splits: {{train: 2, validation: {validation}, test: 2}}\n"
         f"  budget: {{candidates: {candidates}{budget}}}\n"
         "  operators: {optuna: 0, mutation: 1, merge: 0}\n"
         f"  concurrency: {concurrency}\n"
@@ -159,24 +160,24 @@ def test_a_parent_chosen_again_is_evaluated_at_a_new_draw_and_scored_by_the_mean
 
 def test_racing_stops_a_child_its_parent_beats_on_the_first_documents_and_charges_only_those(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """race 0.5 of 2 validation documents: each child is evaluated on 1 first. The paired test
+    """race 0.5 of 20 validation documents: each child is evaluated on 10 first. The paired test
     (search/noise.py, replaced here by a table of p_better per child) says the parent is better on it
     for 0.3 (p_better 0.1 <= 1 - 0.8): it stops there, pruned, having paid train 10 + half a
-    validation 5. 0.9 is better (0.95): evaluated on both documents, it enters; its validation cost
-    is counted once (5 on the first document, 5 more for the second)."""
+    validation 5. 0.9 is better (0.95): evaluated on all 20 documents, it enters; its validation cost
+    is counted once (5 on the first 10 documents, 5 more for the other 10)."""
     shares = {0.3: 0.1, 0.9: 0.95}
     monkeypatch.setattr("search.noise.p_better", lambda parent_dir, child_dir, *a, **k:
                         shares[float(Path(child_dir).name.split("-")[0])])
-    scores = Scores({SEED_T: (0.5, 0.5), 0.3: (0.5, 0.45), 0.9: (0.6, 0.8)})
-    sweep, spent = run_sweep(tmp_path, scores, Script([0.3, 0.9]), candidates=3, race=0.5)
+    scores = Scores({SEED_T: (0.5, 0.5), 0.3: (0.5, 0.45), 0.9: (0.6, 0.8)}, validation_docs=20)
+    sweep, spent = run_sweep(tmp_path, scores, Script([0.3, 0.9]), candidates=3, race=0.5, validation=20)
     trials = by_temperature(sweep)
     lost, won = trials[0.3], trials[0.9]
     assert lost.state == TrialState.PRUNED and not lost.user_attrs.get("accepted")
     raced = lost.user_attrs["raced_out"]
-    assert raced["documents"] == 1 and [r["p_better"] for r in raced["parents"]] == [0.1]
+    assert raced["documents"] == 10 and [r["p_better"] for r in raced["parents"]] == [0.1]
     assert lost.user_attrs["cost"]["calls"] == 15 and "validation_score" not in lost.user_attrs
-    assert [f for t, f in scores.firsts if t == 0.3] == [1]  # never the whole validation split
-    assert [f for t, f in scores.firsts if t == 0.9] == [1, None]
+    assert [f for t, f in scores.firsts if t == 0.3] == [10]  # never the whole validation split
+    assert [f for t, f in scores.firsts if t == 0.9] == [10, None]
     assert won.state == TrialState.COMPLETE and won.user_attrs["accepted"]
     assert won.user_attrs["cost"]["calls"] == 20 and "raced_out" not in won.user_attrs
     assert spent.calls == 20 + 15 + 20  # the seed's 20, each child's own
