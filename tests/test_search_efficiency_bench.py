@@ -117,3 +117,18 @@ def test_pooled_gap_sums_gains_over_worlds_so_a_world_near_its_optimum_cannot_do
 def test_bootstrap_interval_is_degenerate_for_identical_worlds() -> None:
     rows = [{"seed_test": 10.0, "optimum_test": 20.0, "tests": {"a": 15.0}}] * 8
     assert protocol.bootstrap(rows, lambda rs: protocol.pooled_gap(rs, "a")) == pytest.approx((0.5, 0.5, 0.5))
+
+
+def test_merge_adds_a_paired_runs_strategies_world_by_world() -> None:
+    def row(world: int, name: str, test: float) -> dict:
+        return {"world": world, "docs": [10, 100, 100], "calls": 20000, "metric": "accepted_per_kcall", "seed": 0,
+                "gaps": {name: 0.5}, "costs": {name: 1.0}, "improve": {name: [1, 2]}, "tests": {name: test}}
+
+    rows = [row(1, "reflective mutation", 30.0), row(2, "reflective mutation", 31.0)]
+    extra = [row(1, "reflective mutation, no race", 33.0), row(1, "reflective mutation", 99.0)]
+    out = bench.merged(rows, extra)
+    assert [r["world"] for r in out] == [1]  # world 2 has no paired run: left out
+    assert out[0]["tests"] == {"reflective mutation": 30.0, "reflective mutation, no race": 33.0}  # never overwritten
+    assert bench.merged(rows, []) == rows
+    with pytest.raises(AssertionError):
+        bench.merged([row(1, "a", 1.0)], [{**row(1, "b", 2.0), "calls": 10000}])  # other settings: not paired

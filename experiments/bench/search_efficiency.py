@@ -82,8 +82,10 @@ OPERATOR_CHOICE = {"adaptive combined": "adaptive"}
 ABLATIONS = {"combined, one draw": ({"optuna": 0.3, "mutation": 0.5, "merge": 0.2},
                                     {"confidence": 0.5, "draws": 1}),
              # The racing ablation (--ablate-racing): combined with every child evaluated on every document.
-             "combined, no race": ({"optuna": 0.3, "mutation": 0.5, "merge": 0.2}, {"race": 0.0})}
-ABLATION_FLAGS = {"combined, one draw": "ablate_selection", "combined, no race": "ablate_racing"}
+             "combined, no race": ({"optuna": 0.3, "mutation": 0.5, "merge": 0.2}, {"race": 0.0}),
+             "reflective mutation, no race": ({"mutation": 1.0}, {"race": 0.0})}
+ABLATION_FLAGS = {"combined, one draw": "ablate_selection", "combined, no race": "ablate_racing",
+                  "reflective mutation, no race": "ablate_racing"}
 POWER = {"random knobs": {"random_knobs": 1.0}}  # the power check's known-poor strategy
 # Held out: never used by any test or to set any constant (1001-1005 were looked at; never again).
 # 4101-4110 were the held-out worlds until their results informed noise-aware selection and the
@@ -117,19 +119,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", type=int, nargs=3, metavar=("TRAIN", "VAL", "TEST"),
                         help="documents per split (default 10 100 100; quick 4 12 12)")
     parser.add_argument("--metric", default="accepted_per_kcall", help="the objective (a scorecard metric)")
-    parser.add_argument("--strategies", nargs="+", choices=list(STRATEGIES), default=list(STRATEGIES))
+    parser.add_argument("--strategies", nargs="+", choices=[*STRATEGIES, *ABLATIONS], default=list(STRATEGIES),
+                        help="strategies (and ablations, by name) to run; with --optimum-from, a paired run of a few")
     parser.add_argument("--no-matrix", action="store_true", help="skip the cross-world matrix")
     parser.add_argument("--results", type=Path,
                         help="append each world's numbers to this JSONL file as it finishes; worlds already in it "
                              "(same settings) are read back, not run again")
     parser.add_argument("--summarize", type=Path, help="print the summary and matrix of a --results file; run nothing")
+    parser.add_argument("--merge", type=Path, nargs="+", default=[],
+                        help="with --summarize: add the strategies of these results files (paired runs with "
+                             "--optimum-from, same settings) to the summarized worlds")
     parser.add_argument("--optimum-from", type=Path,
                         help="read each world's seed, optimum and probe from this results file (same settings) "
                              "instead of searching again; with --strategies, a paired run of a few strategies")
     parser.add_argument("--ablate-selection", action="store_true",
                         help="also run 'combined, one draw' (selection confidence 0.5, one draw per harness)")
     parser.add_argument("--ablate-racing", action="store_true",
-                        help="also run 'combined, no race' (every child evaluated on every validation document)")
+                        help="also run 'combined, no race' and 'reflective mutation, no race' (every child "
+                             "evaluated on every validation document)")
     parser.add_argument("--ceiling", action="store_true",
                         help="also the optimum with the intent forced (harness.sim.optimum), which no text reaches")
     args = parser.parse_args(argv)
@@ -144,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict] = []
     picks: dict[int, HarnessConfig] = {}
     if args.summarize:
-        rows = read_jsonl(args.summarize)
+        rows = merged(read_jsonl(args.summarize), [r for path in args.merge for r in read_jsonl(path)])
         train, val, test = rows[0]["docs"]
         args.metric = rows[0]["metric"]
         summary(rows)
@@ -241,6 +248,24 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def merged(rows: list[dict], extra: list[dict]) -> list[dict]:
+    """``rows`` with the strategies of ``extra`` (paired runs of the same worlds, documents, budget,
+    objective and seed) added world by world; worlds missing from ``extra`` are left out."""
+    if not extra:
+        return rows
+    out = []
+    for row in rows:
+        paired = [r for r in extra if r["world"] == row["world"]]
+        if not paired:
+            continue
+        for more in paired:
+            assert all(more[k] == row[k] for k in ("docs", "calls", "metric", "seed")), row["world"]
+            for key in ("gaps", "costs", "improve", "tests", "raced"):
+                row.setdefault(key, {}).update({n: v for n, v in more.get(key, {}).items() if n not in row[key]})
+        out.append(row)
+    return out
+
+
 def _interval(point: float, low: float, high: float) -> str:
     return f"{point:6.3f} [{low:6.3f}, {high:6.3f}]"
 
@@ -276,7 +301,8 @@ def summary(rows: list[dict]) -> None:
           f"the protocol {verdict} a known-good probe from a known-poor one")
     for a, b in (("combined", "random"), ("combined", "gepa"), ("reflective mutation", "blind mutation"),
                  ("adaptive combined", "combined"), ("adaptive combined", "random"),
-                 ("combined", "combined, one draw"), ("combined", "combined, no race")):
+                 ("combined", "combined, one draw"), ("combined", "combined, no race"),
+                 ("reflective mutation", "reflective mutation, no race")):
         if a in names and b in names:
             ratio = bootstrap(rows, lambda rs, a=a, b=b: _ratio(rs, a, b))
             diff = bootstrap(rows, lambda rs, a=a, b=b: pooled_gap(rs, a) - pooled_gap(rs, b))
