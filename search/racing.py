@@ -6,9 +6,10 @@ the benchmark), and most children do not enter the population. A child that clea
 first documents pays for a quarter of that, and the budget buys more children. This is the racing
 idea of F-Race and irace, with the paired test that selection already uses (search/noise.py).
 
-The part is at least ``MIN_DOCUMENTS`` (below). The rule: on the documents done, the child stops when its share of bootstrap resamples in which it
-is better is at most ``1 - confidence``: its parent is at least as good with the confidence a child
-needs to enter, the same evidence turned round. A child that survives is evaluated on every
+The part is at least ``MIN_DOCUMENTS`` (below). The rule: on the documents done, the child stops
+when its share of bootstrap resamples in which it is better is at most ``1 - confidence``: its
+parent is at least as good with the confidence a child needs to enter, the same evidence turned
+round. A child that survives is evaluated on every
 document and compared as before; nothing is decided on part of the documents except stopping. An
 objective that cannot be resampled per document never stops a child early.
 """

@@ -521,7 +521,7 @@ class Sweep:
                 add(early)
                 raced = [await self._compare(p, early, draw, cost, trial.number, first=part) for p in compared]
                 if stops(raced, self.spec.selection.confidence):
-                    self._raced_out(trial, operator, proposal, config, train, early, part, raced, cost, dirs)
+                    self._raced_out(trial, operator, config, train, early, part, raced, cost, dirs)
                     return
             validation = await self.evaluator.evaluate(config, "validation", draw)
             add(validation)
@@ -571,7 +571,7 @@ class Sweep:
         need = 2 * float((mine.user_attrs.get("cost") or {}).get("calls", 0))
         return draw if calls is None or calls - self.spent().calls >= need else own
 
-    def _raced_out(self, trial: optuna.Trial, operator: str, proposal: Proposal, config: HarnessConfig,
+    def _raced_out(self, trial: optuna.Trial, operator: str, config: HarnessConfig,
                    train: Evaluation, early: Evaluation, part: int, raced: list[Comparison],
                    cost: dict[str, float], dirs: dict[str, str]) -> None:
         """The child lost its race on the first ``part`` validation documents: pruned, as a
