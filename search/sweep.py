@@ -502,15 +502,8 @@ class Sweep:
                 parent_train = [await self.evaluator.evaluate(c, "train") for c in parent_configs]
                 screened = train.score < max(e.score for e in parent_train) - self.spec.screen_margin
             if screened:
-                trial.set_user_attr("cost", cost)
-                trial.set_user_attr("train_score", train.score)
-                if not self.spec.multi_objective:
-                    trial.report(train.score, step=0)
-                self.study.tell(trial, state=TrialState.PRUNED)
-                self.heartbeat.remove(trial._trial_id)
-                self.emit(CandidateFinished(trial.number, operator, "screened_out", train.score, None, None, False,
-                                            config.harness_hash(), cost, dirs, dict(trial.user_attrs), dict(trial.params),
-                                            self.state.best))
+                self._prune(trial, operator, config, train, {"cost": cost, "train_score": train.score},
+                            (train.score, 0), cost, dirs)
                 return
             compared = parents if operator != "seed" else []
             draw = self._draw(compared[0].number) if compared else 0
@@ -521,7 +514,12 @@ class Sweep:
                 add(early)
                 raced = [await self._compare(p, early, draw, cost, trial.number, first=part) for p in compared]
                 if stops(raced, self.spec.selection.confidence):
-                    self._raced_out(trial, operator, config, train, early, part, raced, cost, dirs)
+                    # Lost its race on the first ``part`` documents: the comparison that stopped it is kept.
+                    raced_out = {"documents": part, "draw": raced[0].draw, "score": early.score,
+                                 "parents": [c.record() for c in raced]}
+                    self._prune(trial, operator, config, train,
+                                {"train_score": train.score, "raced_out": raced_out, "cost": cost},
+                                (early.values[0], part), cost, dirs)
                     return
             validation = await self.evaluator.evaluate(config, "validation", draw)
             add(validation)
@@ -571,19 +569,16 @@ class Sweep:
         need = 2 * float((mine.user_attrs.get("cost") or {}).get("calls", 0))
         return draw if calls is None or calls - self.spent().calls >= need else own
 
-    def _raced_out(self, trial: optuna.Trial, operator: str, config: HarnessConfig,
-                   train: Evaluation, early: Evaluation, part: int, raced: list[Comparison],
-                   cost: dict[str, float], dirs: dict[str, str]) -> None:
-        """The child lost its race on the first ``part`` validation documents: pruned, as a
-        screened-out child is, with the comparison that stopped it kept on the trial."""
-        attrs = {"train_score": train.score, "raced_out": {"documents": part, "draw": raced[0].draw,
-                                                           "score": early.score,
-                                                           "parents": [c.record() for c in raced]},
-                 "cost": cost}
+    def _prune(self, trial: optuna.Trial, operator: str, config: HarnessConfig, train: Evaluation,
+               attrs: dict[str, Any], reported: tuple[float, int], cost: dict[str, float],
+               dirs: dict[str, str]) -> None:
+        """A child stopped before its whole validation (screened on the train minibatch, or raced
+        out): its attrs kept, the value it stopped at ``reported`` (value, step) to the sampler,
+        pruned, and finished as screened out."""
         for key, value in attrs.items():
             trial.set_user_attr(key, value)
         if not self.spec.multi_objective:
-            trial.report(early.values[0], step=part)
+            trial.report(reported[0], step=reported[1])
         self.study.tell(trial, state=TrialState.PRUNED)
         self.heartbeat.remove(trial._trial_id)
         self.emit(CandidateFinished(trial.number, operator, "screened_out", train.score, None, None, False,
