@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sqlite3
 import time
@@ -79,7 +80,8 @@ def _create(path: Path) -> None:
     tmp = path.with_name(f"{path.name}.creating-{os.getpid()}")
     tmp.unlink(missing_ok=True)
     artifacts = (store_dir() / "artifacts").resolve()
-    store = SqlAlchemyStore(f"sqlite:///{tmp}", artifacts.as_uri())
+    with _quiet_migrations():
+        store = SqlAlchemyStore(f"sqlite:///{tmp}", artifacts.as_uri())
     store.engine.dispose()
     os.replace(tmp, path)
 
@@ -114,7 +116,7 @@ def _first_contact(uri: str) -> None:
 
     for attempt in range(ATTEMPTS):
         try:
-            with _quick_http():
+            with _quick_http(), _quiet_migrations():  # a fresh database store is migrated here
                 MlflowClient(tracking_uri=uri).search_experiments(max_results=1)
             return
         except Exception as error:  # MLflow wraps database and HTTP failures in several types
@@ -142,6 +144,18 @@ def _reason(uri: str, error: Exception) -> str:
                         "or set MLFLOW_TRACKING_URI to one that runs (docs/several-machines.md)")
     detail = text.strip().splitlines()[0] if text.strip() else type(error).__name__
     return redact_text(detail)[:300]
+
+
+@contextlib.contextmanager
+def _quiet_migrations():
+    """MLflow says at INFO on stderr that it creates and updates tables: noise before a command's own output."""
+    logger = logging.getLogger("mlflow.store.db.utils")
+    saved = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(saved)
 
 
 @contextlib.contextmanager
