@@ -7,6 +7,7 @@ import importlib.util
 import math
 import random
 import re
+import statistics
 import sys
 from pathlib import Path
 
@@ -132,3 +133,22 @@ def test_merge_adds_a_paired_runs_strategies_world_by_world() -> None:
     assert bench.merged(rows, []) == rows
     with pytest.raises(AssertionError):
         bench.merged([row(1, "a", 1.0)], [{**row(1, "b", 2.0), "calls": 10000}])  # other settings: not paired
+
+
+def test_over_run_seeds_averages_each_worlds_picks_over_the_seeds_that_ran_it() -> None:
+    def row(world: int, seed: int, tests: dict[str, float]) -> dict:
+        return {"world": world, "docs": [10, 100, 100], "calls": 20000, "metric": "accepted_per_kcall", "seed": seed,
+                "seed_test": 20.0, "optimum_test": 30.0 + world, "tests": tests,
+                "costs": {n: 100.0 * seed for n in tests}, "improve": {n: [seed, 2] for n in tests}}
+
+    by_seed = {0: [row(1, 0, {"a": 22.0, "b": 20.0, "only seed 0": 25.0}), row(2, 0, {"a": 24.0, "b": 21.0})],
+               1: [row(1, 1, {"a": 26.0, "b": 19.0}), row(2, 1, {"a": 20.0, "b": 21.0}), row(3, 1, {"a": 1.0})]}
+    out = bench.over_run_seeds(by_seed)
+    assert [r["world"] for r in out] == [1, 2]  # world 3 ran at one seed only: left out
+    assert out[0]["tests"] == {"a": 24.0, "b": 19.5}  # a strategy missing at a seed is left out
+    assert out[0]["costs"]["a"] == 50.0 and out[0]["improve"]["a"] == [1, 4]
+    per_seed = [protocol.pooled_gap([r for r in rows if r["world"] in (1, 2)], "a") for rows in by_seed.values()]
+    assert protocol.pooled_gap(out, "a") == pytest.approx(statistics.fmean(per_seed))  # linear in the test value
+    by_seed[1][0]["optimum_test"] = 99.0  # another optimum: not the same world's runs
+    with pytest.raises(AssertionError):
+        bench.over_run_seeds(by_seed)

@@ -130,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--summarize", type=Path, help="print the summary and matrix of a --results file; run nothing")
     parser.add_argument("--merge", type=Path, nargs="+", default=[],
                         help="with --summarize: add the strategies of these results files (paired runs with "
-                             "--optimum-from, same settings) to the summarized worlds")
+                             "--optimum-from, same settings) to the summarized worlds; rows of other run seeds "
+                             "(--seed) average each world's picks over the seeds, and the spread over seeds is shown")
     parser.add_argument("--optimum-from", type=Path,
                         help="read each world's seed, optimum and probe from this results file (same settings) "
                              "instead of searching again; with --strategies, a paired run of a few strategies")
@@ -153,9 +154,18 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict] = []
     picks: dict[int, HarnessConfig] = {}
     if args.summarize:
-        rows = merged(read_jsonl(args.summarize), [r for path in args.merge for r in read_jsonl(path)])
+        base = read_jsonl(args.summarize)
+        extra = [r for path in args.merge for r in read_jsonl(path)]
+        seed = base[0]["seed"]
+        rows = merged(base, [r for r in extra if r["seed"] == seed])
+        others = {s: [r for r in extra if r["seed"] == s] for s in sorted({r["seed"] for r in extra} - {seed})}
         train, val, test = rows[0]["docs"]
         args.metric = rows[0]["metric"]
+        if others:  # other run seeds of the same worlds: each world's picks averaged over the seeds
+            by_seed = {seed: rows, **others}
+            summary(over_run_seeds(by_seed))
+            run_seed_spread(by_seed)
+            return 0  # the matrix is of one seed's picks: --summarize that file alone
         summary(rows)
         picks = {r["world"]: HarnessConfig.model_validate(r["combined_pick"]) for r in rows if r.get("combined_pick")}
         if not args.no_matrix and len(picks) == len(rows) > 1:
@@ -267,6 +277,55 @@ def merged(rows: list[dict], extra: list[dict]) -> list[dict]:
                 row.setdefault(key, {}).update({n: v for n, v in more.get(key, {}).items() if n not in row[key]})
         out.append(row)
     return out
+
+
+def over_run_seeds(by_seed: dict[int, list[dict]]) -> list[dict]:
+    """One row per world with each strategy's test value averaged over run seeds: the worlds run at
+    every seed, and the strategies run at every seed (the others are left out). The gap closed is
+    linear in the test value, so the pooled gap of these rows is the mean over seeds of the pooled gaps."""
+    tables = [{r["world"]: r for r in rows} for rows in by_seed.values()]
+    worlds = [w for w in tables[0] if all(w in t for t in tables)]
+    names = [n for n in tables[0][worlds[0]]["tests"] if all(n in t[w]["tests"] for t in tables for w in worlds)]
+    out = []
+    for world in worlds:
+        runs = [t[world] for t in tables]
+        first = runs[0]
+        for run in runs[1:]:  # the same world's seed and optimum: read back with --optimum-from
+            assert (run["seed_test"], run["optimum_test"], run["docs"], run["calls"], run["metric"]) == (
+                first["seed_test"], first["optimum_test"], first["docs"], first["calls"], first["metric"]), world
+        out.append({**first, "seed": sorted(by_seed),
+                    "tests": {n: statistics.fmean(r["tests"][n] for r in runs) for n in names},
+                    "costs": {n: statistics.fmean(r["costs"][n] for r in runs) for n in names if n != "probe"},
+                    "improve": {n: [sum(r["improve"][n][i] for r in runs) for i in (0, 1)]
+                                for n in names if n != "probe"}})
+    return out
+
+
+def run_seed_spread(by_seed: dict[int, list[dict]]) -> None:
+    """How much a strategy's result depends on its run seed: each seed's pooled gap over the common
+    worlds, the key differences per seed (does their sign replicate?), and a variance split. A
+    world's gain is put in units of the mean gap over worlds (so the pooled gap is the mean of
+    these shares, and a world with a tiny gap cannot explode them); the split compares their SD
+    over run seeds within a world with the SD over worlds of their seed mean."""
+    averaged = over_run_seeds(by_seed)
+    worlds = [r["world"] for r in averaged]
+    scale = statistics.fmean(r["optimum_test"] - r["seed_test"] for r in averaged)
+    names = [n for n in averaged[0]["tests"] if n != "probe" and n not in POWER]
+    runs = {s: {r["world"]: r for r in rows} for s, rows in by_seed.items()}
+    print(f"\nrun seeds (SIMULATED): {', '.join(map(str, by_seed))} on worlds {', '.join(map(str, worlds))}; "
+          "a world's gain in units of the mean gap over worlds")
+    print(f"  {'strategy':20s} {'pooled gap per run seed':28s} SD over seeds in a world   SD over worlds of the mean")
+    for name in names:
+        gaps = " ".join(f"{pooled_gap([t[w] for w in worlds], name):6.2f}" for t in runs.values())
+        share = {w: [(t[w]["tests"][name] - t[w]["seed_test"]) / scale for t in runs.values()] for w in worlds}
+        within = math.sqrt(statistics.fmean(statistics.variance(v) for v in share.values()))
+        across = statistics.stdev(statistics.fmean(v) for v in share.values())
+        print(f"  {name:20s} {gaps:28s} {within:25.2f}   {across:.2f}")
+    for a, b in (("combined", "random"), ("combined", "gepa"), ("reflective mutation", "blind mutation")):
+        if a in names and b in names:
+            diffs = " ".join(f"{pooled_gap([t[w] for w in worlds], a) - pooled_gap([t[w] for w in worlds], b):+.2f}"
+                             for t in runs.values())
+            print(f"  {a} - {b}, per run seed: {diffs}")
 
 
 def _interval(point: float, low: float, high: float) -> str:
