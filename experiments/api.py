@@ -54,7 +54,7 @@ class SweepResult:
     config: SweepConfig
     report: dict[str, Any]
     best_config: Path
-    spent: dict[str, float] = field(default_factory=dict)  # search.sweep.Spent of this study
+    spent: dict[str, float] = field(default_factory=dict)  # search.budget.Spent of this study
     study: str = ""
     already_spent: str | None = None  # why nothing was added: the study had spent its budget before
     spent_before: dict[str, float] = field(default_factory=dict)  # the study's spend before this call

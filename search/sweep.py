@@ -16,7 +16,6 @@ import asyncio
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from harness.models import standalone_lm
 from harness.records import JsonlWriter, RoundRecord
 from search import guard
 from search.bank import PromptBank, attrs_for, resolve
+from search.budget import Spent, spent_of, why_stop
 from search.callbacks import (
     BudgetReached,
     CandidateFinished,
@@ -44,14 +44,14 @@ from search.callbacks import (
 from search.config import SweepConfig
 from search.evaluation import Evaluation, Evaluator
 from search.heartbeat import Heartbeat
-from search.noise import Comparison, compare, draw_for, mean_draws
+from search.noise import Comparison, compare, draw_for
 from search.operator_choice import make_choice, records_of
 from search.operators.base import Member, Operator, Proposal
 from search.operators.optuna_knobs import make_sampler
 from search.operators.registry import OperatorDeps, build_operators
+from search.population import NoParent, SweepState, state_of
 from search.racing import first_documents, stops
 from search.reviewer_check import ReviewerCheck, ReviewerChecks, bank_from, changes_reviewer
-from search.selection import ParetoArchive, boltzmann_choice
 from search.slots import Orphans, first_free, slots_for
 from search.space import build_harness, distributions, genes_of, knobs_of
 from search.storage import (
@@ -69,13 +69,8 @@ from search.storage import (
 from search.study import mark as mark_study
 from search.study import study_name
 
-MAX_REJECTIONS_FACTOR = 5  # proposals rejected by the guard before the sweep gives up
 BUDGET = "budget"  # the slots kind of the candidate budget (search/slots.py)
 SETTLE_S = 2.0  # a dead worker's budget slot carried by no trial for this long is given back
-
-
-class NoParent(LookupError):
-    """No candidate has been evaluated yet (the seed is still running, perhaps on another worker)."""
 
 
 def split_documents(config: SweepConfig) -> dict[str, DocumentSet]:
@@ -92,32 +87,6 @@ def split_documents(config: SweepConfig) -> dict[str, DocumentSet]:
         "validation": DocumentSet(d[s.train : s.train + s.validation]),
         "test": DocumentSet(d[s.train + s.validation : total]),
     }
-
-
-@dataclass
-class Spent:
-    candidates: int = 0
-    calls: float = 0.0
-    tokens: float = 0.0
-    dollars: float = 0.0
-    wall_s: float = 0.0
-    rejected: int = 0
-    proposer_calls: float = 0.0  # the analyzer's and implementer's calls (part of ``calls``)
-    strategy_calls: float = 0.0  # inner-loop calls a strategy made in its own evaluations (part of ``calls``)
-    repeated: int = 0  # proposals of a harness already evaluated in the study: not candidates
-
-    def as_dict(self) -> dict[str, float]:
-        return dict(vars(self))
-
-
-@dataclass
-class SweepState:
-    """What a worker knows, rebuilt from the study's trials."""
-
-    members: dict[int, Member] = field(default_factory=dict)  # accepted candidates
-    replaced: set[int] = field(default_factory=set)  # parents an accepted child replaced
-    train_dirs: dict[int, str] = field(default_factory=dict)
-    best: tuple[int, float] | None = None
 
 
 class Sweep:
@@ -186,47 +155,18 @@ class Sweep:
     # --- state from the study -----------------------------------------------------------------
 
     def refresh(self) -> None:
-        state = SweepState()
-        complete = self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        means = mean_draws(complete)  # a parent chosen again has several draws: its score is their mean
-        for trial in complete:
-            attrs = trial.user_attrs
-            if "train_dir" in attrs:
-                state.train_dirs[trial.number] = attrs["train_dir"]
-            if not attrs.get("accepted"):
-                continue
-            values = tuple(attrs.get("validation_values") or trial.values)
-            mean = means.get(trial.number)
-            score = mean.score if mean else float(attrs.get("validation_score", values[0]))
-            member = Member(trial.number, dict(trial.params), resolve(self.bank, attrs), score,
-                            mean.values if mean else values, mean.count if mean else 1)
-            state.members[trial.number] = member
-            if attrs.get("operator") != "seed":
-                state.replaced.update(attrs.get("parents") or [])
-        for number, member in state.members.items():
-            if state.best is None or member.score > state.best[1]:
-                state.best = (number, member.score)
-        self.state = state
+        self.state = state_of(self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)), self.bank)
 
     def population(self) -> list[Member]:
-        alive = [m for n, m in self.state.members.items() if n not in self.state.replaced]
-        return alive or list(self.state.members.values())
+        return self.state.population()
 
     def pareto(self) -> list[Member]:
-        archive: ParetoArchive[Member] = ParetoArchive(self.directions)
-        for member in self.state.members.values():
-            archive.add(member, member.values)
-        return archive.items
+        return self.state.pareto(self.directions)
 
     def select_parent(self) -> Member:
         if not self.state.members:
             self.refresh()  # another worker may have evaluated the seed since
-        if not self.state.members:
-            raise NoParent("no evaluated candidate to choose a parent from yet")
-        if self.spec.multi_objective:
-            return self.rng.choice(self.pareto())
-        population = self.population()
-        return boltzmann_choice(population, [m.score for m in population], self.spec.temperature, self.rng)
+        return self.state.select_parent(self.spec, self.directions, self.rng)
 
     def train_records(self, member: Member) -> list[RoundRecord]:
         from objectives.run import load_run
@@ -237,50 +177,11 @@ class Sweep:
     # --- budget -------------------------------------------------------------------------------
 
     def spent(self) -> Spent:
-        spent = Spent(wall_s=time.perf_counter() - self.started)
-        for trial in self.study.get_trials(deepcopy=False):
-            attrs = trial.user_attrs
-            if attrs.get("rejected"):
-                spent.rejected += 1
-                spent.calls += (attrs.get("cost") or {}).get("calls", 0)  # a reviewer check's calls
-                continue
-            if "repeat_of" in attrs:
-                spent.repeated += 1
-                continue
-            if trial.state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING):
-                spent.candidates += 1
-            cost = attrs.get("cost") or {}
-            spent.calls += cost.get("calls", 0)
-            spent.tokens += cost.get("tokens", 0)
-            spent.dollars += cost.get("dollars", 0)
-        # Proposer calls count against the same budget as the inner loop's, and are reported apart.
-        spent.proposer_calls = float(sum(getattr(op, "calls", 0) for op in self.operators.values()))
-        # A strategy with its own loop (GEPA) runs the inner loop outside the sweep's trials too.
-        spent.strategy_calls = float(sum(getattr(op, "inner_calls", 0) for op in self.operators.values()))
-        spent.calls += spent.proposer_calls + spent.strategy_calls
-        return spent
+        return spent_of(self.study.get_trials(deepcopy=False), self.operators, time.perf_counter() - self.started)
 
     def exhausted(self, spent: Spent, owed: bool = False) -> str | None:
-        """Why the sweep must stop, or None. ``owed``: trials already counted against the candidate
-        budget are waiting to be evaluated, so that budget does not stop it yet."""
-        b = self.spec.budget
-        if spent.candidates >= b.candidates and not owed:
-            return f"candidates {spent.candidates} >= {b.candidates}"
-        if b.calls is not None and spent.calls >= b.calls:
-            return f"LM calls {spent.calls:.0f} >= {b.calls}"
-        if b.tokens is not None and spent.tokens >= b.tokens:
-            return f"tokens {spent.tokens:.0f} >= {b.tokens}"
-        if b.dollars is not None and spent.dollars >= b.dollars:
-            return f"dollars {spent.dollars:.2f} >= {b.dollars}"
-        if b.wall_s is not None and spent.wall_s >= b.wall_s:
-            return f"wall time {spent.wall_s:.0f} s >= {b.wall_s:g} s"
-        if self.operators and all(getattr(op, "done", False) for op in self.operators.values()):
-            return "no operator has anything left to propose"
-        if spent.rejected >= MAX_REJECTIONS_FACTOR * b.candidates:
-            return f"{spent.rejected} proposals rejected by the guard"
-        if spent.repeated >= MAX_REJECTIONS_FACTOR * b.candidates:  # a space with nothing new left in it
-            return f"{spent.repeated} proposals repeated a harness already evaluated"
-        return None
+        """Why the sweep must stop, or None (search/budget.py)."""
+        return why_stop(self.spec, spent, self.operators, owed)
 
     # --- proposals ----------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from waiting import poll
 
 from harness.config import HarnessConfig, apply_overrides
 from search.bank import attrs_for
+from search.budget import MAX_REJECTIONS_FACTOR
 from search.callbacks import (
     BudgetReached,
     CandidateFinished,
@@ -37,7 +38,7 @@ from search.operators.base import Proposal, ProposalContext
 from search.report import build_report
 from search.space import genes_of, knobs_of
 from search.storage import open_storage
-from search.sweep import MAX_REJECTIONS_FACTOR, Sweep
+from search.sweep import Sweep
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "experiments" / "configs" / "demo.yaml"

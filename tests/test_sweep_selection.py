@@ -17,9 +17,10 @@ import pytest
 from optuna.trial import TrialState
 
 from harness.config import HarnessConfig
+from search.budget import Spent, why_stop
 from search.config import load_sweep_config
 from search.operators.base import Proposal, ProposalContext
-from search.sweep import Spent, Sweep
+from search.sweep import Sweep
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 REPO = Path(__file__).resolve().parents[1]
@@ -266,7 +267,6 @@ def test_each_budget_stops_the_sweep_and_running_candidates_finish_and_are_kept(
 
 
 def test_wall_time_budget_is_read_from_the_time_spent() -> None:
-    config = SimpleNamespace(operators={}, spec=SimpleNamespace(budget=SimpleNamespace(
-        candidates=100, calls=None, tokens=None, dollars=None, wall_s=60.0)))
-    assert Sweep.exhausted(config, Spent(candidates=1, wall_s=59.0)) is None  # type: ignore[arg-type]
-    assert "wall time" in Sweep.exhausted(config, Spent(candidates=1, wall_s=60.0))  # type: ignore[arg-type]
+    spec = SimpleNamespace(budget=SimpleNamespace(candidates=100, calls=None, tokens=None, dollars=None, wall_s=60.0))
+    assert why_stop(spec, Spent(candidates=1, wall_s=59.0), {}) is None  # type: ignore[arg-type]
+    assert "wall time" in why_stop(spec, Spent(candidates=1, wall_s=60.0), {})  # type: ignore[arg-type]

@@ -54,7 +54,7 @@ class ProposalContext(Protocol):
 
     def train_records(self, member: Member) -> list[RoundRecord]: ...
 
-    def spent(self) -> Any: ...  # the sweep's spending so far (``search.sweep.Spent``)
+    def spent(self) -> Any: ...  # the sweep's spending so far (``search.budget.Spent``)
 
 
 class Operator(Protocol):
