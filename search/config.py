@@ -143,6 +143,10 @@ class Selection(Strict):
     # Racing (search/racing.py): a child is first evaluated on this share of the validation
     # documents and stops there when its parent is better on them; 0: every child is evaluated on all.
     race: float = Field(default=0.25, ge=0.0, lt=1.0)
+    # The train screen's run seeds: candidate n is screened against its parent at seed ``n mod
+    # screen_draws`` (both on the same draw, paired). With 1, every candidate meets the parent's
+    # one draw on the train minibatch, and a lucky draw screens out every child for the whole sweep.
+    screen_draws: int = Field(default=1, ge=1, le=10)
 
 
 class SearchSpec(Strict):

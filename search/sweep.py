@@ -393,14 +393,18 @@ class Sweep:
             counted[str(evaluation.out)] = evaluation.cost()
 
         try:
-            train = await self.evaluator.evaluate(config, "train")
+            screen_draw = trial.number % self.spec.selection.screen_draws
+            train = await self.evaluator.evaluate(config, "train", screen_draw)
             add(train)
             trial.set_user_attr("train_dir", str(train.out))
             parents = [self.state.members[p] for p in proposal.parents if p in self.state.members]
             screened = False
             if parents and operator != "seed":
                 parent_configs = [build_harness(self.seed_config, p.knobs, p.genes) for p in parents]
-                parent_train = [await self.evaluator.evaluate(c, "train") for c in parent_configs]
+                parent_train = [await self.evaluator.evaluate(c, "train", screen_draw) for c in parent_configs]
+                for evaluation in parent_train:  # a parent's train draw it did not have yet: paid by this candidate
+                    for key, value in evaluation.added().items():
+                        cost[key] += value
                 screened = train.score < max(e.score for e in parent_train) - self.spec.screen_margin
             if screened:
                 self._prune(trial, operator, config, train, {"cost": cost, "train_score": train.score},

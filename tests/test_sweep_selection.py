@@ -28,7 +28,7 @@ SEED_T = 0.7  # the demo's challenger temperature
 
 
 def sweep_yaml(tmp_path: Path, candidates: int, concurrency: int = 1, budget: str = "", race: float = 0.0,
-               validation: int = 2) -> Path:
+               validation: int = 2, screen_draws: int = 1) -> Path:
     path = tmp_path / "selection.yaml"
     path.write_text(
         f"name: selection\nseed: 0\nbase: {REPO / 'experiments/configs/demo.yaml'}\n"
@@ -40,7 +40,7 @@ def sweep_yaml(tmp_path: Path, candidates: int, concurrency: int = 1, budget: st
         "  operators: {optuna: 0, mutation: 1, merge: 0}\n"
         f"  concurrency: {concurrency}\n"
         "  screen_margin: 0.1\n"
-        f"  selection: {{race: {race}}}\n",
+        f"  selection: {{race: {race}, screen_draws: {screen_draws}}}\n",
         encoding="utf-8")
     return path
 
@@ -113,6 +113,27 @@ def run_sweep(tmp_path: Path, scores: Scores, script: Script, candidates: int, *
 
 def by_temperature(sweep: Sweep) -> dict[float, optuna.trial.FrozenTrial]:
     return {round(t.params["challenger_temperature"], 3): t for t in sweep.trials() if t.params}  # not "no proposal"
+
+
+@pytest.mark.parametrize("screen_draws", [1, 2])
+def test_a_parents_lucky_train_draw_screens_out_every_child_only_when_screens_share_one_draw(
+        tmp_path: Path, screen_draws: int) -> None:
+    lucky = {0: 0.9, 1: 0.4}  # the seed's train minibatch at run seed 0 is a lucky draw
+    children = [0.3, 0.5, 0.9, 1.1]
+    scores = Scores({SEED_T: (lucky, 0.5), **{t: ({0: 0.5, 1: 0.5}, 0.4) for t in children}})  # none enters
+    sweep, spent = run_sweep(tmp_path, scores, Script(children), candidates=5, screen_draws=screen_draws)
+    trials = by_temperature(sweep)
+    reached = sorted(t for t in children if (t, "validation") in scores.evaluated)
+    if screen_draws == 1:
+        assert reached == []  # 0.5 trails the lucky 0.9 on the one train draw every screen uses
+        assert all(trials[t].state == TrialState.PRUNED for t in children)
+    else:
+        # Candidate n is screened at run seed n mod 2, its parent evaluated there too (paired).
+        assert reached == sorted(t for t in children if trials[t].number % 2 == 1) != []
+        assert {(t, d) for t, split, d in scores.draws if split == "train"} == {
+            (SEED_T, 0), (SEED_T, 1), *((t, trials[t].number % 2) for t in children)}
+    # Every evaluation is paid once, by the candidate that needed it (the seed's second train draw too).
+    assert spent.calls == 10.0 * len(set(scores.draws))
 
 
 def test_screening_entering_only_by_beating_the_parent_and_the_replaced_parent_leaving(tmp_path: Path) -> None:

@@ -83,9 +83,20 @@ ABLATIONS = {"combined, one draw": ({"optuna": 0.3, "mutation": 0.5, "merge": 0.
                                     {"confidence": 0.5, "draws": 1}),
              # The racing ablation (--ablate-racing): combined with every child evaluated on every document.
              "combined, no race": ({"optuna": 0.3, "mutation": 0.5, "merge": 0.2}, {"race": 0.0}),
-             "reflective mutation, no race": ({"mutation": 1.0}, {"race": 0.0})}
+             "reflective mutation, no race": ({"mutation": 1.0}, {"race": 0.0}),
+             # The screen ablation (--ablate-screen): train screens spread over 4 run seeds, so one
+             # lucky draw of a parent on the train minibatch cannot screen out every child.
+             "combined, 4 screen draws": ({"optuna": 0.3, "mutation": 0.5, "merge": 0.2}, {"screen_draws": 4}),
+             "random, 4 screen draws": ({"random": 1.0}, {"screen_draws": 4})}
 ABLATION_FLAGS = {"combined, one draw": "ablate_selection", "combined, no race": "ablate_racing",
-                  "reflective mutation, no race": "ablate_racing"}
+                  "reflective mutation, no race": "ablate_racing", "combined, 4 screen draws": "ablate_screen",
+                  "random, 4 screen draws": "ablate_screen"}
+# The comparisons printed (a / b and a - b) when both were run.
+PAIRS = (("combined", "random"), ("combined", "gepa"), ("reflective mutation", "blind mutation"),
+         ("adaptive combined", "combined"), ("adaptive combined", "random"), ("combined", "combined, one draw"),
+         ("combined", "combined, no race"), ("reflective mutation", "reflective mutation, no race"),
+         ("combined, 4 screen draws", "combined"), ("random, 4 screen draws", "random"),
+         ("combined, 4 screen draws", "random, 4 screen draws"), ("combined, 4 screen draws", "gepa"))
 POWER = {"random knobs": {"random_knobs": 1.0}}  # the power check's known-poor strategy
 # Held out: never used by any test or to set any constant (1001-1005 were looked at; never again).
 # 4101-4110 were the held-out worlds until their results informed noise-aware selection and the
@@ -140,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ablate-racing", action="store_true",
                         help="also run 'combined, no race' and 'reflective mutation, no race' (every child "
                              "evaluated on every validation document)")
+    parser.add_argument("--ablate-screen", action="store_true",
+                        help="also run 'combined, 4 screen draws' and 'random, 4 screen draws' (train screens "
+                             "spread over 4 run seeds: search.selection.screen_draws)")
     parser.add_argument("--ceiling", action="store_true",
                         help="also the optimum with the intent forced (harness.sim.optimum), which no text reaches")
     args = parser.parse_args(argv)
@@ -321,7 +335,7 @@ def run_seed_spread(by_seed: dict[int, list[dict]]) -> None:
         within = math.sqrt(statistics.fmean(statistics.variance(v) for v in share.values()))
         across = statistics.stdev(statistics.fmean(v) for v in share.values())
         print(f"  {name:20s} {gaps:28s} {within:25.2f}   {across:.2f}")
-    for a, b in (("combined", "random"), ("combined", "gepa"), ("reflective mutation", "blind mutation")):
+    for a, b in PAIRS:
         if a in names and b in names:
             diffs = " ".join(f"{pooled_gap([t[w] for w in worlds], a) - pooled_gap([t[w] for w in worlds], b):+.2f}"
                              for t in runs.values())
@@ -361,10 +375,7 @@ def summary(rows: list[dict]) -> None:
     print(f"power check: probe with the optimum's intent, worded afresh {_interval(*probe)} (must be >= "
           f"{POWER_PROBE_MIN}); random knob sampling {_interval(*poor)}; probe - random knobs {_interval(*diff)} -> "
           f"the protocol {verdict} a known-good probe from a known-poor one")
-    for a, b in (("combined", "random"), ("combined", "gepa"), ("reflective mutation", "blind mutation"),
-                 ("adaptive combined", "combined"), ("adaptive combined", "random"),
-                 ("combined", "combined, one draw"), ("combined", "combined, no race"),
-                 ("reflective mutation", "reflective mutation, no race")):
+    for a, b in PAIRS:
         if a in names and b in names:
             ratio = bootstrap(rows, lambda rs, a=a, b=b: _ratio(rs, a, b))
             diff = bootstrap(rows, lambda rs, a=a, b=b: pooled_gap(rs, a) - pooled_gap(rs, b))
