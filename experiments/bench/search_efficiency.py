@@ -356,6 +356,9 @@ def summary(rows: list[dict]) -> None:
     print(f"\nsearch efficiency (offline world, SIMULATED): worlds {', '.join(map(str, worlds))}; objective "
           f"{rows[0]['metric']} on {rows[0]['docs'][2]} test documents; {rows[0]['calls']} LM calls per run")
     print("  fraction of the seed -> optimum gap closed, pooled over worlds: sum(pick - seed) / sum(optimum - seed)")
+    if isinstance(rows[0]["seed"], list):  # over_run_seeds: one row per world, its picks averaged
+        print(f"  each world's pick averaged over run seeds {', '.join(map(str, rows[0]['seed']))} (calls: their mean; "
+              "children: their sum)")
     print(f"  {'strategy':20s} {'pooled [95% bootstrap CI]':>28s}   per-world fractions   mean LM calls   "
           "children better than parent")
     for name in [*names, "probe"]:
