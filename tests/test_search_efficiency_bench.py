@@ -152,3 +152,20 @@ def test_over_run_seeds_averages_each_worlds_picks_over_the_seeds_that_ran_it() 
     by_seed[1][0]["optimum_test"] = 99.0  # another optimum: not the same world's runs
     with pytest.raises(AssertionError):
         bench.over_run_seeds(by_seed)
+
+
+def test_run_seed_spread_prints_each_seeds_gap_and_the_runs_a_difference_needs(capsys) -> None:
+    def row(world: int, seed: int, combined: float, random_: float) -> dict:
+        return {"world": world, "docs": [10, 100, 100], "calls": 20000, "metric": "accepted_per_kcall", "seed": seed,
+                "seed_test": 20.0, "optimum_test": 30.0, "tests": {"combined": combined, "random": random_},
+                "costs": {"combined": 1.0, "random": 1.0}, "improve": {"combined": [0, 1], "random": [0, 1]}}
+
+    by_seed = {0: [row(1, 0, 25.0, 20.0), row(2, 0, 21.0, 22.0)], 1: [row(1, 1, 23.0, 21.0), row(2, 1, 27.0, 20.0)]}
+    bench.run_seed_spread(by_seed)
+    out = capsys.readouterr().out
+    # Seed 0: combined (5 + 1) / 20 = 0.30, random 0.10; seed 1: combined 0.50, random 0.05.
+    assert re.search(r"combined\s+0\.30\s+0\.50", out) and re.search(r"random\s+0\.10\s+0\.05", out)
+    paired = [0.5, -0.1, 0.2, 0.7]  # (combined - random) / 10 per world and seed
+    need = math.ceil(((1.96 + 0.84) * statistics.stdev(paired) / bench.DETECT) ** 2)
+    assert f"combined - random, per run seed: +0.20 +0.45; SD of a run's paired difference " \
+           f"{statistics.stdev(paired):.2f}: about {need} runs" in out

@@ -103,6 +103,7 @@ POWER = {"random knobs": {"random_knobs": 1.0}}  # the power check's known-poor 
 # operator choice; 4111-4120 replace them, and nothing was decided on them before they ran.
 HELD_OUT_WORLDS = (4111, 4112, 4113, 4114, 4115, 4116, 4117, 4118, 4119, 4120)
 TEST_SEED = 7919  # the common run seed of every test measurement
+DETECT = 0.1  # the difference in gap closed a comparison should be able to detect (run-seed power estimate)
 POWER_PROBE_MIN = 0.9  # the probe must close at least this much of the gap
 MIN_WORLDS = 5  # fewer worlds: the power check's verdict is not given (--quick is a smoke test)
 OPTIMUM_CALLS_PER_DOC = 1500  # the optimum search: ~45 harnesses x ~30 calls per document, each on every document
@@ -339,7 +340,13 @@ def run_seed_spread(by_seed: dict[int, list[dict]]) -> None:
         if a in names and b in names:
             diffs = " ".join(f"{pooled_gap([t[w] for w in worlds], a) - pooled_gap([t[w] for w in worlds], b):+.2f}"
                              for t in runs.values())
-            print(f"  {a} - {b}, per run seed: {diffs}")
+            # Paired per run (world and seed), in units of the mean gap; runs taken as independent,
+            # which a world's shared optimum makes them only roughly.
+            paired = [(t[w]["tests"][a] - t[w]["tests"][b]) / scale for t in runs.values() for w in worlds]
+            sd = statistics.stdev(paired)
+            need = math.ceil(((1.96 + 0.84) * sd / DETECT) ** 2)
+            print(f"  {a} - {b}, per run seed: {diffs}; SD of a run's paired difference {sd:.2f}: about {need} "
+                  f"runs (worlds x seeds) to detect {DETECT} of the gap at 80% power")
 
 
 def _interval(point: float, low: float, high: float) -> str:
