@@ -44,13 +44,13 @@ from search.callbacks import (
 from search.config import SweepConfig
 from search.evaluation import Evaluation, Evaluator
 from search.heartbeat import Heartbeat
-from search.noise import Comparison, compare, draw_for
+from search.judging import Judge
+from search.noise import draw_for
 from search.operator_choice import make_choice, records_of
 from search.operators.base import Member, Operator, Proposal
 from search.operators.optuna_knobs import make_sampler
 from search.operators.registry import OperatorDeps, build_operators
 from search.population import NoParent, SweepState, state_of
-from search.racing import first_documents, stops
 from search.reviewer_check import ReviewerCheck, ReviewerChecks, bank_from, changes_reviewer
 from search.slots import Orphans, first_free, slots_for
 from search.space import build_harness, distributions, genes_of, knobs_of
@@ -381,63 +381,21 @@ class Sweep:
                 self._reject(operator, [check.reason()], "reviewer", trial.number)
                 return
         self.emit(CandidateStarted(trial.number, operator, proposal.parents, proposal.mutated_gene))
-        dirs: dict[str, str] = {}
-        counted: dict[str, dict[str, float]] = {}
-
-        def add(evaluation: Evaluation) -> None:
-            # An evaluation extended to more documents (racing) is counted for what it added.
-            dirs[evaluation.split] = str(evaluation.out)
-            done = counted.get(str(evaluation.out), {})
-            for key, value in evaluation.cost().items():
-                cost[key] += value - done.get(key, 0.0)
-            counted[str(evaluation.out)] = evaluation.cost()
-
+        judge = Judge(self.evaluator, self.seed_config, self.spec, len(self.splits["validation"].documents), cost)
+        dirs = judge.dirs
         try:
-            screen_draw = trial.number % self.spec.selection.screen_draws
-            train = await self.evaluator.evaluate(config, "train", screen_draw)
-            add(train)
-            trial.set_user_attr("train_dir", str(train.out))
-            parents = [self.state.members[p] for p in proposal.parents if p in self.state.members]
-            screened = False
-            if parents and operator != "seed":
-                parent_configs = [build_harness(self.seed_config, p.knobs, p.genes) for p in parents]
-                parent_train = [await self.evaluator.evaluate(c, "train", screen_draw) for c in parent_configs]
-                for evaluation in parent_train:  # a parent's train draw it did not have yet: paid by this candidate
-                    for key, value in evaluation.added().items():
-                        cost[key] += value
-                screened = train.score < max(e.score for e in parent_train) - self.spec.screen_margin
-            if screened:
-                self._prune(trial, operator, config, train, {"cost": cost, "train_score": train.score},
-                            (train.score, 0), cost, dirs)
+            judged = await judge.judge(config, operator,
+                                       lambda: [self.state.members[p] for p in proposal.parents if p in self.state.members],
+                                       trial.number, self._draw,
+                                       lambda: self.state.best[1] if self.state.best else float("-inf"),
+                                       trial.set_user_attr)
+            if judged.stopped_at is not None:  # screened out on the train minibatch, or raced out
+                self._prune(trial, operator, config, judged.train, judged.attrs, judged.stopped_at, cost, dirs)
                 return
-            compared = parents if operator != "seed" else []
-            draw = self._draw(compared[0].number) if compared else 0
-            part = first_documents(len(self.splits["validation"].documents), self.spec.selection.race) \
-                if compared else None
-            if part is not None:
-                early = await self.evaluator.evaluate(config, "validation", draw, first=part)
-                add(early)
-                raced = [await self._compare(p, early, draw, cost, trial.number, first=part) for p in compared]
-                if stops(raced, self.spec.selection.confidence):
-                    # Lost its race on the first ``part`` documents: the comparison that stopped it is kept.
-                    raced_out = {"documents": part, "draw": raced[0].draw, "score": early.score,
-                                 "parents": [c.record() for c in raced]}
-                    self._prune(trial, operator, config, train,
-                                {"train_score": train.score, "raced_out": raced_out, "cost": cost},
-                                (early.values[0], part), cost, dirs)
-                    return
-            validation = await self.evaluator.evaluate(config, "validation", draw)
-            add(validation)
-            comparisons = [await self._compare(p, validation, draw, cost, trial.number) for p in compared]
-            beats = all(c.better for c in comparisons) if parents else operator == "seed"
-            if operator != "seed" and not parents:
-                beats = validation.score > (self.state.best[1] if self.state.best else float("-inf"))
-            attrs_out = {"train_score": train.score, "validation_score": validation.score,
-                         "validation_values": list(validation.values), "validation_dir": str(validation.out),
-                         "validation_acceptance": validation.acceptance, "validation_draw": draw,
-                         "parent_draws": [c.record() for c in comparisons], "accepted": beats, "cost": cost}
-            for key, value in attrs_out.items():
+            for key, value in judged.attrs.items():
                 trial.set_user_attr(key, value)
+            validation, beats, train = judged.validation, judged.beats, judged.train
+            assert validation is not None
             self.study.tell(trial, list(validation.values) if self.spec.multi_objective else validation.values[0])
             self.heartbeat.remove(trial._trial_id)
         except Exception as error:  # an evaluation that cannot finish fails alone; the sweep goes on
@@ -489,19 +447,6 @@ class Sweep:
         self.emit(CandidateFinished(trial.number, operator, "screened_out", train.score, None, None, False,
                                     config.harness_hash(), cost, dirs, dict(trial.user_attrs), dict(trial.params),
                                     self.state.best))
-
-    async def _compare(self, parent: Member, validation: Evaluation, draw: int, cost: dict[str, float],
-                       number: int, first: int | None = None) -> Comparison:
-        """The candidate against a parent on the same validation documents and draw; the parent's
-        evaluation at a draw it did not have yet (or on documents it did not have yet) is paid
-        for by this candidate."""
-        parent_eval = await self.evaluator.evaluate(build_harness(self.seed_config, parent.knobs, parent.genes),
-                                                    "validation", draw, first=first)
-        for key, value in parent_eval.added().items():
-            cost[key] += value
-        first = self.spec.objectives[0]
-        return compare(parent.number, draw, parent_eval, validation, first.metric,
-                       first.resolved_direction == "maximize", self.spec.selection.confidence, seed=number)
 
     def _evaluated(self, harness_hash: str, number: int) -> FrozenTrial | None:
         """The study's finished evaluation of this harness, if any (a repeat is never one)."""
