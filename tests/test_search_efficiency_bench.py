@@ -169,3 +169,13 @@ def test_run_seed_spread_prints_each_seeds_gap_and_the_runs_a_difference_needs(c
     need = math.ceil(((1.96 + 0.84) * statistics.stdev(paired) / bench.DETECT) ** 2)
     assert f"combined - random, per run seed: +0.20 +0.45; SD of a run's paired difference " \
            f"{statistics.stdev(paired):.2f}: about {need} runs" in out
+
+
+def test_rows_of_one_run_seed_from_several_files_are_put_together_world_by_world() -> None:
+    def row(world: int, name: str, test: float) -> dict:
+        return {"world": world, "docs": [10, 100, 100], "calls": 20000, "metric": "accepted_per_kcall", "seed": 1,
+                "gaps": {name: 0.5}, "costs": {name: 1.0}, "improve": {name: [1, 2]}, "tests": {name: test}}
+
+    out = bench._combined([row(1, "combined", 30.0), row(2, "combined", 31.0), row(1, "combined, x", 33.0)])
+    assert [(r["world"], r["tests"]) for r in out] == [(1, {"combined": 30.0, "combined, x": 33.0}),
+                                                       (2, {"combined": 31.0})]

@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         extra = [r for path in args.merge for r in read_jsonl(path)]
         seed = base[0]["seed"]
         rows = merged(base, [r for r in extra if r["seed"] == seed])
-        others = {s: [r for r in extra if r["seed"] == s] for s in sorted({r["seed"] for r in extra} - {seed})}
+        others = {s: _combined([r for r in extra if r["seed"] == s]) for s in sorted({r["seed"] for r in extra} - {seed})}
         train, val, test = rows[0]["docs"]
         args.metric = rows[0]["metric"]
         if others:  # other run seeds of the same worlds: each world's picks averaged over the seeds
@@ -292,6 +292,17 @@ def merged(rows: list[dict], extra: list[dict]) -> list[dict]:
                 row.setdefault(key, {}).update({n: v for n, v in more.get(key, {}).items() if n not in row[key]})
         out.append(row)
     return out
+
+
+def _combined(rows: list[dict]) -> list[dict]:
+    """One row per world: the strategies of several files' rows of one run seed put together."""
+    out: dict[int, dict] = {}
+    for row in rows:
+        if row["world"] in out:
+            out[row["world"]] = merged([out[row["world"]]], [row])[0]
+        else:
+            out[row["world"]] = row
+    return list(out.values())
 
 
 def over_run_seeds(by_seed: dict[int, list[dict]]) -> list[dict]:
