@@ -161,7 +161,7 @@ def test_run_seed_spread_prints_each_seeds_gap_and_the_runs_a_difference_needs(c
                 "costs": {"combined": 1.0, "random": 1.0}, "improve": {"combined": [0, 1], "random": [0, 1]}}
 
     by_seed = {0: [row(1, 0, 25.0, 20.0), row(2, 0, 21.0, 22.0)], 1: [row(1, 1, 23.0, 21.0), row(2, 1, 27.0, 20.0)]}
-    bench.run_seed_spread(by_seed)
+    bench.run_seed_spread(by_seed, bench.over_run_seeds(by_seed))
     out = capsys.readouterr().out
     # Seed 0: combined (5 + 1) / 20 = 0.30, random 0.10; seed 1: combined 0.50, random 0.05.
     assert re.search(r"combined\s+0\.30\s+0\.50", out) and re.search(r"random\s+0\.10\s+0\.05", out)

@@ -67,27 +67,30 @@ from search.space import build_harness, distributions  # noqa: E402
 from search.sweep import split_documents  # noqa: E402
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "sweep_demo.yaml"
+COMBINED = {"optuna": 0.3, "mutation": 0.5, "merge": 0.2}  # the demo sweep's operator weights
 STRATEGIES = {
     "random": {"random": 1.0},  # knobs and texts (texts seen + blind rewrites)
     "blind mutation": {"blind": 1.0},
     "reflective mutation": {"mutation": 1.0},
     "optuna": {"optuna": 1.0},
-    "combined": {"optuna": 0.3, "mutation": 0.5, "merge": 0.2},
-    "adaptive combined": {"optuna": 0.3, "mutation": 0.5, "merge": 0.2},  # the weights scaled by the record
+    "combined": COMBINED,
+    "adaptive combined": COMBINED,  # the weights scaled by the record
     "gepa": {"gepa": 1.0},
 }
 # search.operator_choice per strategy (search/operator_choice.py); the others draw by fixed weights.
 OPERATOR_CHOICE = {"adaptive combined": "adaptive"}
-# The selection ablation (--ablate-selection): combined with one draw and "better on the mean".
-ABLATIONS = {"combined, one draw": ({"optuna": 0.3, "mutation": 0.5, "merge": 0.2},
-                                    {"confidence": 0.5, "draws": 1}),
-             # The racing ablation (--ablate-racing): combined with every child evaluated on every document.
-             "combined, no race": ({"optuna": 0.3, "mutation": 0.5, "merge": 0.2}, {"race": 0.0}),
-             "reflective mutation, no race": ({"mutation": 1.0}, {"race": 0.0}),
-             # The screen ablation (--ablate-screen): train screens spread over 4 run seeds, so one
-             # lucky draw of a parent on the train minibatch cannot screen out every child.
-             "combined, 4 screen draws": ({"optuna": 0.3, "mutation": 0.5, "merge": 0.2}, {"screen_draws": 4}),
-             "random, 4 screen draws": ({"random": 1.0}, {"screen_draws": 4})}
+# A strategy's operators with other selection settings: (operators, search.selection overrides).
+ABLATIONS = {
+    # --ablate-selection: combined with one draw and "better on the mean".
+    "combined, one draw": (COMBINED, {"confidence": 0.5, "draws": 1}),
+    # --ablate-racing: every child evaluated on every validation document.
+    "combined, no race": (COMBINED, {"race": 0.0}),
+    "reflective mutation, no race": (STRATEGIES["reflective mutation"], {"race": 0.0}),
+    # --ablate-screen: train screens spread over 4 run seeds, so one lucky draw of a parent on the
+    # train minibatch cannot screen out every child.
+    "combined, 4 screen draws": (COMBINED, {"screen_draws": 4}),
+    "random, 4 screen draws": (STRATEGIES["random"], {"screen_draws": 4}),
+}
 ABLATION_FLAGS = {"combined, one draw": "ablate_selection", "combined, no race": "ablate_racing",
                   "reflective mutation, no race": "ablate_racing", "combined, 4 screen draws": "ablate_screen",
                   "random, 4 screen draws": "ablate_screen"}
@@ -178,8 +181,9 @@ def main(argv: list[str] | None = None) -> int:
         args.metric = rows[0]["metric"]
         if others:  # other run seeds of the same worlds: each world's picks averaged over the seeds
             by_seed = {seed: rows, **others}
-            summary(over_run_seeds(by_seed))
-            run_seed_spread(by_seed)
+            averaged = over_run_seeds(by_seed)
+            summary(averaged)
+            run_seed_spread(by_seed, averaged)
             return 0  # the matrix is of one seed's picks: --summarize that file alone
         summary(rows)
         picks = {r["world"]: HarnessConfig.model_validate(r["combined_pick"]) for r in rows if r.get("combined_pick")}
@@ -328,30 +332,30 @@ def over_run_seeds(by_seed: dict[int, list[dict]]) -> list[dict]:
     return out
 
 
-def run_seed_spread(by_seed: dict[int, list[dict]]) -> None:
+def run_seed_spread(by_seed: dict[int, list[dict]], averaged: list[dict]) -> None:
     """How much a strategy's result depends on its run seed: each seed's pooled gap over the common
     worlds, the key differences per seed (does their sign replicate?), and a variance split. A
     world's gain is put in units of the mean gap over worlds (so the pooled gap is the mean of
     these shares, and a world with a tiny gap cannot explode them); the split compares their SD
-    over run seeds within a world with the SD over worlds of their seed mean."""
-    averaged = over_run_seeds(by_seed)
+    over run seeds within a world with the SD over worlds of their seed mean. ``averaged``:
+    ``over_run_seeds(by_seed)``."""
     worlds = [r["world"] for r in averaged]
     scale = statistics.fmean(r["optimum_test"] - r["seed_test"] for r in averaged)
     names = [n for n in averaged[0]["tests"] if n != "probe" and n not in POWER]
     runs = {s: {r["world"]: r for r in rows} for s, rows in by_seed.items()}
+    per_seed = [[t[w] for w in worlds] for t in runs.values()]  # each seed's rows of the common worlds
     print(f"\nrun seeds (SIMULATED): {', '.join(map(str, by_seed))} on worlds {', '.join(map(str, worlds))}; "
           "a world's gain in units of the mean gap over worlds")
     print(f"  {'strategy':20s} {'pooled gap per run seed':28s} SD over seeds in a world   SD over worlds of the mean")
     for name in names:
-        gaps = " ".join(f"{pooled_gap([t[w] for w in worlds], name):6.2f}" for t in runs.values())
+        gaps = " ".join(f"{pooled_gap(rows, name):6.2f}" for rows in per_seed)
         share = {w: [(t[w]["tests"][name] - t[w]["seed_test"]) / scale for t in runs.values()] for w in worlds}
         within = math.sqrt(statistics.fmean(statistics.variance(v) for v in share.values()))
         across = statistics.stdev(statistics.fmean(v) for v in share.values())
         print(f"  {name:20s} {gaps:28s} {within:25.2f}   {across:.2f}")
     for a, b in PAIRS:
         if a in names and b in names:
-            diffs = " ".join(f"{pooled_gap([t[w] for w in worlds], a) - pooled_gap([t[w] for w in worlds], b):+.2f}"
-                             for t in runs.values())
+            diffs = " ".join(f"{pooled_gap(rows, a) - pooled_gap(rows, b):+.2f}" for rows in per_seed)
             # Paired per run (world and seed), in units of the mean gap; runs taken as independent,
             # which a world's shared optimum makes them only roughly.
             paired = [(t[w]["tests"][a] - t[w]["tests"][b]) / scale for t in runs.values() for w in worlds]
