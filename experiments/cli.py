@@ -466,10 +466,12 @@ def ui(
     from experiments.ui import UIServer, stopped_by_signals
 
     server = UIServer(port)
-    with stopped_by_signals():
+    with stopped_by_signals(lambda: server.process) as stop:
         try:
             server.start()
         except RuntimeError as error:
+            if stop.requested:  # a signal stopped the server while it started
+                return
             fail(str(error))
         try:
             if screenshot is not None:
@@ -606,16 +608,18 @@ def serve_local(
     from experiments.ui import stopped_by_signals
 
     server = LocalServer(port, venv_python(venv), n_ctx=n_ctx, n_threads=n_threads, model=model)
-    with stopped_by_signals():
+    with stopped_by_signals(lambda: server.process) as stop:
         try:
             server.start()
         except LocalServerError as error:
+            if stop.requested:  # a signal stopped the server while it started
+                return
             fail(str(error))
         try:
             print(server.url, flush=True)  # the first line on stdout: the base URL (api_base)
             assert server.process is not None
             code = server.process.wait()
-            if code:
+            if code and not stop.requested:
                 fail(f"the local server exited with code {code}")
         except KeyboardInterrupt:
             pass

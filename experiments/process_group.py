@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
+
+
+def interrupt_group(process: subprocess.Popen | None) -> None:
+    """SIGINT to the group without waiting: safe inside a signal handler (no wait, no lock)."""
+    if process is None or process.returncode is not None:
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGINT)
 
 
 def stop_group(process: subprocess.Popen | None, grace_s: float) -> None:

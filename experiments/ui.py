@@ -19,11 +19,12 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from experiments.process_group import stop_group
+from experiments.process_group import interrupt_group, stop_group
 from harness.env import store_dir
 
 HEALTH_TIMEOUT_S = 90.0
@@ -41,23 +42,47 @@ def server_env() -> dict[str, str]:
     return env
 
 
+@dataclass
+class SignalStop:
+    requested: bool = False
+
+
 @contextlib.contextmanager
-def stopped_by_signals() -> Iterator[None]:
+def stopped_by_signals(server: Callable[[], subprocess.Popen | None] = lambda: None) -> Iterator[SignalStop]:
     """SIGINT and SIGTERM raise KeyboardInterrupt inside the block, so ``finally`` stops the server.
 
     Installed even where SIGINT was inherited as ignored (a job a non-interactive shell starts in
     the background ignores it, and Python then keeps ignoring it): the command would otherwise
     serve on after Ctrl-C, and a SIGTERM would end it at once, leaving its server running.
+
+    The handler first asks ``server()``'s group to stop (SIGINT, no waiting), then raises. The
+    exception can be lost: a signal that lands inside a callback whose errors Python ignores
+    (importlib's module-lock weakref callback, during an import) is printed as "Exception ignored"
+    and the command goes on, to wait forever on a server nobody stopped. With the server already
+    asked to stop, that wait ends; the lost KeyboardInterrupt is not printed, since it was handled.
+    The yielded ``SignalStop`` says whether a signal came, so a server's exit is not reported as
+    a failure.
     """
+    stop = SignalStop()
+
     def interrupt(signum: int, frame: FrameType | None) -> None:
+        stop.requested = True
+        interrupt_group(server())
         raise KeyboardInterrupt(signal.Signals(signum).name)
 
+    def unraisable(report: sys.UnraisableHookArgs) -> None:
+        if not (stop.requested and isinstance(report.exc_value, KeyboardInterrupt)):
+            hook(report)
+
+    hook = sys.unraisablehook
     previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    sys.unraisablehook = unraisable
     try:
-        yield
+        yield stop
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        sys.unraisablehook = hook
 
 
 class UIServer:

@@ -28,6 +28,7 @@ from mlflow import MlflowClient
 from optuna.study import StudyDirection
 from waiting import poll, poll_quietly
 
+from experiments.ui import stopped_by_signals
 from search.storage import open_storage
 
 REPO = Path(__file__).resolve().parent.parent
@@ -415,3 +416,30 @@ def test_sigterm_while_the_ui_serves_stops_its_server(ui_store: Path) -> None:
     assert wait_until_gone(lambda group, cmdline, environ: marker in environ) == []
     with pytest.raises(OSError):
         urllib.request.urlopen(f"{url}/health", timeout=5)
+
+
+class _RaisesSigtermWhenCollected:
+    """Sends SIGTERM from ``__del__``: the handler runs inside it, and Python ignores (prints and
+    drops) what ``__del__`` raises, as it did in CI with importlib's module-lock weakref callback."""
+
+    def __del__(self) -> None:
+        signal.raise_signal(signal.SIGTERM)
+
+
+def test_a_signal_whose_keyboard_interrupt_is_lost_still_stops_the_server(capsys: pytest.CaptureFixture[str]) -> None:
+    """The command waits on its server; if the KeyboardInterrupt is swallowed, the server must already
+    have been asked to stop, or the wait never ends (the CI hang of test_sigterm_while_the_ui_serves...)."""
+    before = (signal.getsignal(signal.SIGTERM), sys.unraisablehook)
+    server = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=True)
+    try:
+        with stopped_by_signals(lambda: server) as stop:
+            _RaisesSigtermWhenCollected()  # collected at once; its KeyboardInterrupt is lost
+            assert stop.requested
+            server.wait(timeout=30)  # returns because the handler already sent SIGINT to the group
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert server.returncode == -signal.SIGINT
+    assert "KeyboardInterrupt" not in capsys.readouterr().err  # handled, so not printed as an ignored error
+    assert (signal.getsignal(signal.SIGTERM), sys.unraisablehook) == before
