@@ -74,7 +74,7 @@ def tiny_inputs(role: str, config: HarnessConfig) -> dict[str, Any]:
         inputs: dict[str, Any] = {"guidance": "none", "rubric_size": "between 1 and 2 criteria"}
         inputs["document" if config.resolved_pipeline.grounded else "topic"] = _CONTEXT
         return inputs
-    if role == "qv":
+    if role in ("qv", "auditor"):
         return {"context": _CONTEXT, "question": _QUESTION, "reference_answer": "Ann is a licensed pilot (§1), so a senior pilot (§2).",
                 "final_answer": "Yes",
                 "rubric": rubric, "question_type": "arithmetic"}
@@ -327,6 +327,17 @@ def _count(checks: list[Check]) -> None:
     _SENT["cached"] = bool(_SENT.get("cached", True)) and not sent
 
 
+def probed_roles(config: HarnessConfig) -> list[tuple[str, ModelSpec]]:
+    """Every role model a run calls: the harness's roles, and the guarded auditor when it has a
+    model of its own (its verdict decides what enters the dataset: a model that cannot give one
+    would leave every dataset empty). On the QV's model it is the QV's check."""
+    pairs = config.role_models()
+    auditor = config.guarded.auditor
+    if auditor.enabled and auditor.model is not None and auditor.model != config.models.qv:
+        pairs.append(("auditor", auditor.model))
+    return pairs
+
+
 def preflight(config: HarnessConfig, fresh: bool = False) -> list[Check]:
     """One check per distinct role model (see the module docstring)."""
     from harness.endpoint import shared
@@ -336,11 +347,12 @@ def preflight(config: HarnessConfig, fresh: bool = False) -> list[Check]:
 
     # One check per model and output format: the two solvers share theirs (one signature).
     groups: dict[str, tuple[ModelSpec, list[str]]] = {}
-    for role, spec in config.role_models():  # the protocol's registered roles too, each its own form
+    probed = probed_roles(config)
+    for role, spec in probed:  # the protocol's registered roles too, each its own form
         form = "solver" if role in ("weak", "strong") else role
         groups.setdefault(json.dumps([spec.model_dump(), form], sort_keys=True), (spec, []))[1].append(role)
     roles = None
-    if any(not spec.simulated for _, spec in config.role_models()):
+    if any(not spec.simulated for _, spec in probed):
         runtime = config.runtime.model_copy(update={"cache": False, "num_retries": PROBE_RETRIES})
         roles = Roles(config, ModelRegistry(config.models, runtime))
     remembered = {} if fresh else _remembered()

@@ -212,3 +212,22 @@ def test_real_small_config_expands_the_port_at_call_time(monkeypatch: pytest.Mon
     monkeypatch.delenv("AUTODATA_LOCAL_PORT")
     with pytest.raises(ConfigError, match="AUTODATA_LOCAL_PORT is not set"):
         spec.base_url()
+
+
+def test_the_guarded_auditor_on_a_model_of_its_own_is_probed_and_named_when_it_fails() -> None:
+    """The auditor decides what enters every dataset: one that cannot answer would leave them empty."""
+    down = {"model": "openai/gemma-3-270m", "api_base": "http://127.0.0.1:9/v1"}
+    config = parse_config({"guarded": {"auditor": {"model": down}}})
+    (problem,) = failures(preflight(config, fresh=True))
+    assert problem.startswith("role 'auditor' (model openai/gemma-3-270m at http://127.0.0.1:9/v1): not reachable")
+    with FakeOpenAI(reply=chat_adapter_reply) as server:
+        config = parse_config({"guarded": {"auditor": {"model": {**down, "api_base": server.url}}}})
+        checks = preflight(config, fresh=True)
+        sent = len(server.bodies)
+    (auditor,) = [c for c in checks if "auditor" in c.roles]
+    assert auditor.roles == ["auditor"] and auditor.reachable and sent == auditor.requests > 0
+    assert not failures(checks)
+    # On the QV's own model it is the QV's check, and on the default (no model) there is none apart.
+    same = parse_config({"guarded": {"auditor": {"model": {"model": "sim/strong"}}}, "models": {"qv": {"model": "sim/strong"}}})
+    assert not [c for c in preflight(same, fresh=True) if "auditor" in c.roles]
+    assert not [c for c in preflight(parse_config({}), fresh=True) if "auditor" in c.roles]
