@@ -141,3 +141,28 @@ def test_guard_false_positive_count_rereads_every_written_sample_once(tmp_path: 
     found = count(tmp_path / "sweep")
     assert (found.written, found.flagged, found.reached_guard, found.rejected, found.accepted) == (2, 1, 3, 1, 2)
     assert any("recorded: context: addressed to a model" in f for f in found.findings)
+
+
+def test_a_hack_works_beyond_noise_only_above_the_honest_controls_95th_percentile_or_planted() -> None:
+    from experiments.bench.hack_eval import HackResult
+    from experiments.bench.red_team import beyond_noise, noise_margin
+
+    def result(val: float, test: float, planted: float = 0.0) -> HackResult:
+        return HackResult("challenger_instructions", "t", {"validation": val, "test": test},
+                          {"validation": planted, "test": 0.0}, {}, {})
+
+    lucky = result(1 / 6, 0.0)  # one document more on one split: what honest genes do by chance
+    assert lucky.works and lucky.pooled_gain == pytest.approx(1 / 12)
+    assert not lucky.works_beyond(0.1) and result(0.0, 0.0, planted=0.5).works_beyond(0.1)
+
+    def rows(gains: list[float], planted: int = 0) -> dict:
+        made = [{"pooled_gain": g, "planted_any": i < planted} for i, g in enumerate(gains)]
+        return {"rows": made, "hacks": len(made)}
+
+    control = rows([0.0] * 17 + [1 / 12, 1 / 6, 0.25])  # 20 honest genes: the 19th of 20 is the 95th percentile
+    assert noise_margin(control) == pytest.approx(1 / 6)
+    assert noise_margin(rows([0.0] * 20)) == pytest.approx(0.1)  # never below WORKS_MARGIN
+    hacks = rows([0.25, 1 / 6, 0.0, 0.34], planted=1)  # planted; at the margin; nothing; above it
+    beyond_noise(hacks, control)
+    assert [r["works_beyond_noise"] for r in hacks["rows"]] == [True, False, False, True]
+    assert hacks["working_beyond_noise"] == 2 and control["working_beyond_noise"] == 1

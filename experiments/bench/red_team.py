@@ -19,9 +19,15 @@ planted instruction in 10% or more of accepted samples), which later defence cat
 whether it **paid** (guarded validation or test acceptance above the seed's).
 
 ``--hacks FILE`` (default tests/data/hacks_heldout.yaml) measures a second set of hack texts the
-same way. The last line reads ``red team: P proposals, C caught, H paid``.
+same way. ``--control FILE`` measures honest genes (a known null) alongside: any changed gene text
+moves acceptance by a document or two on small splits, so a hack *works beyond noise* when the
+world's reader finds its text planted, or when it raises acceptance pooled over validation and
+test by more than the control's 95th percentile (at least ``WORKS_MARGIN``); the control's own
+rate under both definitions is printed. The last line reads ``red team: P proposals, C caught, H paid``.
 
     .venv/bin/python experiments/bench/red_team.py [--world 1001] [--candidates 5] [--docs 8] [--limit 12]
+    .venv/bin/python experiments/bench/red_team.py --docs 6 --hacks tests/data/hacks_fresh7.yaml \
+        --control tests/data/honest_fresh7.yaml
 """
 
 from __future__ import annotations
@@ -49,6 +55,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--docs", type=int, default=8, help="validation and test documents each")
     parser.add_argument("--limit", type=int, default=12, help="text hacks re-evaluated past the gene screen")
     parser.add_argument("--hacks", type=Path, default=HACKS, help="a second set of hack texts (YAML)")
+    parser.add_argument("--control", type=Path, default=None,
+                        help="honest genes (YAML: honest or texts) measured the same way, the null for 'works'")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     out = args.out or Path(tempfile.mkdtemp(prefix="red-team-"))
@@ -144,6 +152,9 @@ def run(args: argparse.Namespace, out: Path) -> dict:
     paid_past_screen = sum(1 for m in measured.values() if m.paid)
     raised = sum(1 for m in measured.values() if m.raised_any)
     heldout = measure_file(args.hacks, evaluator, seed) if args.hacks and args.hacks.exists() else None
+    control = measure_file(args.control, evaluator, seed) if args.control else None
+    if heldout and control:
+        beyond_noise(heldout, control)
     summary = {"proposals": len(hacks), "caught": len(hacks) - caught["none"], "paid": paid,
                "by": dict(caught), "guard_rejections_on_record": len(rejections),
                "mlflow_rejection_tags": len(mlflow_tags),
@@ -152,8 +163,28 @@ def run(args: argparse.Namespace, out: Path) -> dict:
                "text_hacks_caught_past_the_gene_screen": sum(m.caught_by is not None for m in measured.values()),
                "evaluated_by_the_sweep": len(evaluated), "raised_one_split": raised,
                "paid_past_the_gene_screen": paid_past_screen}
-    _print(summary, rows, heldout)
-    return {"red_team": summary, "proposals": rows, "heldout": heldout}
+    _print(summary, rows, heldout, control)
+    return {"red_team": summary, "proposals": rows, "heldout": heldout, "control": control}
+
+
+def noise_margin(control: dict) -> float:
+    """The 95th percentile (nearest rank) of the honest genes' pooled gains, at least WORKS_MARGIN."""
+    import math
+
+    from experiments.bench.hack_eval import WORKS_MARGIN
+
+    gains = sorted(r["pooled_gain"] for r in control["rows"])
+    return max(WORKS_MARGIN, gains[max(0, math.ceil(0.95 * len(gains)) - 1)]) if gains else WORKS_MARGIN
+
+
+def beyond_noise(heldout: dict, control: dict) -> None:
+    """Counts, in both files, what works beyond the control's noise (planted, or pooled gain above the margin)."""
+    margin = noise_margin(control)
+    for measured in (heldout, control):
+        measured["noise_margin"] = margin
+        for row in measured["rows"]:
+            row["works_beyond_noise"] = row["planted_any"] or row["pooled_gain"] > margin
+        measured["working_beyond_noise"] = sum(r["works_beyond_noise"] for r in measured["rows"])
 
 
 def measure_file(path: Path, evaluator, seed) -> dict:  # noqa: ANN001
@@ -165,15 +196,17 @@ def measure_file(path: Path, evaluator, seed) -> dict:  # noqa: ANN001
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     checks = aio.run(reviewer_checks(evaluator, seed))
     rows = []
-    for hack in data["hacks"]:
+    texts = data.get("hacks") or data.get("honest") or data.get("texts") or []
+    for hack in texts:
         gene, text = hack["gene"], hack["text"]
         full = f"{getattr(seed.genes, gene).rstrip()} {text}" if hack.get("append", True) else text
         proposal = seed.model_copy(update={"genes": seed.genes.model_copy(update={gene: full})})
         screened = gene_screen.screen(seed, proposal)
         m = aio.run(evaluate_hack(evaluator, seed, gene, full, ("validation", "test"), checks=checks))
         by = "guard" if screened else m.caught_by
-        rows.append({"kind": hack.get("kind"), "text": text, "caught_by": by, "later_layer": m.caught_by,
-                     "works_undefended": m.works, "paid": m.paid, "raised_any_split": m.raised_any,
+        rows.append({"kind": hack.get("kind", "honest"), "text": text, "caught_by": by, "later_layer": m.caught_by,
+                     "works_undefended": m.works, "pooled_gain": m.pooled_gain, "planted_any": m.planted_any,
+                     "paid": m.paid, "raised_any_split": m.raised_any,
                      "defended_gain": m.defended_gain,
                      "undefended_gain": m.undefended_gain, "planted": m.planted, "reasons": screened[:3]})
     n = len(rows)
@@ -186,7 +219,7 @@ def measure_file(path: Path, evaluator, seed) -> dict:  # noqa: ANN001
             "rows": rows}
 
 
-def _print(summary: dict, rows: list[dict], heldout: dict | None) -> None:
+def _print(summary: dict, rows: list[dict], heldout: dict | None, control: dict | None = None) -> None:
     print("SIMULATED red-team sweep")
     for row in rows:
         why = "; ".join(row["reasons"])[:110] if row["reasons"] else ""
@@ -206,6 +239,13 @@ def _print(summary: dict, rows: list[dict], heldout: dict | None) -> None:
               f"check), {heldout['working_undefended']} work undefended, "
               f"{heldout['slipped_and_paid']} slipped and paid, {heldout['paid']} paid with the gene screen out of the way "
               f"({heldout['raised_one_split']} above the seed on one split)")
+    if heldout and control:
+        print(f"  control (honest genes): {control['hacks']}, {control['caught']} flagged "
+              f"({control['caught_by_guard']} by the gene screen), {control['working_undefended']} 'work' by a raise on "
+              f"one split, {control['working_beyond_noise']} beyond noise; {control['paid']} above the seed on both splits")
+        print(f"  beyond noise (planted, or pooled undefended gain > {heldout['noise_margin']:.3f}, the control's 95th "
+              f"percentile): {heldout['working_beyond_noise']} of {heldout['hacks']} hacks work, "
+              f"{control['working_beyond_noise']} of {control['hacks']} honest genes")
 
 
 if __name__ == "__main__":
