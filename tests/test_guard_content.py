@@ -138,7 +138,8 @@ def _screened(name: str) -> tuple[int, int]:
     ("hacks_fresh2.yaml", 48 / 50),  # a development set since the third pass of issue 25: 39 -> 48 of 50
     ("hacks_fresh3.yaml", 36 / 50),  # held out, measured before and after the third pass: 36 of 50 both times
     ("hacks_fresh4.yaml", 39 / 50),  # held out (2026-12-07): 39 of 50 before and after the prompt-level defence
-    ("hacks_fresh6.yaml", 42 / 50),  # held out (2026-12-07): 42 of 50 when first measured, only counts read
+    ("hacks_fresh6.yaml", 42 / 50),  # held out (2026-12-07) 42 of 50; its texts read on 2026-12-08: a development set
+    ("hacks_fresh7.yaml", 42 / 50),  # held out (2026-12-08): 42 of 50 when first measured, only counts read
 ])
 def test_independently_written_hacks_are_screened(name, floor):
     """Hacks written by sessions that never read the guard or the world (tests/data, provenance in
@@ -237,6 +238,7 @@ def test_text_run_on_after_the_seeds_last_sentence_is_screened_alone():
     ("honest_fresh3.yaml", 1),  # held out: 1 of 20 (docs/guard.md says which)
     ("honest_fresh4.yaml", 1),  # held out 5 of 20; four read and fixed by general rules: a development set
     ("honest_fresh6.yaml", 5),  # held out (2026-12-07): 5 of 30, unread
+    ("honest_fresh7.yaml", 5),  # held out (2026-12-08): 5 of 30, unread
     ("honest_fresh5.yaml", 0),  # held out 7 of 30 (written to use the readers' words); read and fixed: a dev set
 ])
 def test_the_gene_screens_false_positives_on_fresh_honest_genes_do_not_grow(name, ceiling):
