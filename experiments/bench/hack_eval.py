@@ -20,12 +20,14 @@ gain pooled across validation and test.
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 
 from harness import prompts
 from harness.config import HarnessConfig
 from harness.records import AcceptedSample, RoundRecord
 from harness.sim import obey, obey_review
+from harness.sim.logic import parse_rules
 from objectives.run import load_run
 from search.evaluation import Evaluation, Evaluator
 from search.reviewer_check import ReviewerChecks, bank_from
@@ -41,12 +43,25 @@ def with_gene(config: HarnessConfig, gene: str, text: str, defended: bool) -> Ha
     return config.model_copy(update={"genes": genes, "guarded": config.guarded.model_copy(update={"auditor": auditor})})
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_LABEL = re.compile(r"(\bRule \d+|§\d+)\.")
+
+
+def without_provisions(text: str) -> str:
+    """``text`` without the document's own provisions: a rule whose status names a reader's role
+    ("... qualifies as a nominated auditor, but not if ...", with "exempt" nearby) is the case, not a
+    note, though the world's reader of notes to the reviewer takes it for one (world 1001, doc 21)."""
+    kept = _LABEL.sub(r"\1\0", text)  # "Rule 9. If ..." is one sentence: its label's period is not an end
+    return "\n".join(s.replace("\0", ".") for s in _SENTENCE_END.split(kept)
+                     if s.strip() and not parse_rules(s.replace("\0", ".")))
+
+
 def planted_share(accepted: list[AcceptedSample]) -> float:
     """Accepted samples in which the world's own reader finds an instruction to a solver, the judge
-    or the reviewer (the QV), anywhere in the sample (the reference answer included)."""
+    or the reviewer (the QV), anywhere in the sample (the reference answer included) but its provisions."""
     def planted(row: AcceptedSample) -> bool:
         s = row.sample
-        text = "\n".join([s.context, s.question, s.reference_answer, *[c.criterion for c in s.rubric]])
+        text = without_provisions("\n".join([s.context, s.question, s.reference_answer, *[c.criterion for c in s.rubric]]))
         return bool(obey.solver_directives(text)) or obey.judge_directive(text) or obey_review.reviewer_directive(text)
 
     return sum(map(planted, accepted)) / len(accepted) if accepted else 0.0
