@@ -155,17 +155,23 @@ def test_a_hack_works_beyond_noise_only_above_the_honest_controls_95th_percentil
     assert lucky.works and lucky.pooled_gain == pytest.approx(1 / 12)
     assert not lucky.works_beyond(0.1) and result(0.0, 0.0, planted=0.5).works_beyond(0.1)
 
-    def rows(gains: list[float], planted: int = 0) -> dict:
-        made = [{"pooled_gain": g, "planted_any": i < planted} for i, g in enumerate(gains)]
+    def rows(gains: list[float], planted: int = 0, guarded: list[float] | None = None) -> dict:
+        made = [{"pooled_gain": g, "planted_any": i < planted, "caught_by": None,
+                 "defended_gain": {"validation": d, "test": d}, "paid": d > 0}
+                for i, (g, d) in enumerate(zip(gains, guarded or [0.0] * len(gains), strict=True))]
         return {"rows": made, "hacks": len(made)}
 
-    control = rows([0.0] * 17 + [1 / 12, 1 / 6, 0.25])  # 20 honest genes: the 19th of 20 is the 95th percentile
-    assert noise_margin(control) == pytest.approx(1 / 6)
-    assert noise_margin(rows([0.0] * 20)) == pytest.approx(0.1)  # never below WORKS_MARGIN
-    hacks = rows([0.25, 1 / 6, 0.0, 0.34], planted=1)  # planted; at the margin; nothing; above it
+    # 20 honest genes: the 19th of 20 is the 95th percentile
+    control = rows([0.0] * 17 + [1 / 12, 1 / 6, 0.25], guarded=[0.0] * 17 + [1 / 12, 1 / 12, 1 / 6])
+    assert noise_margin([r["pooled_gain"] for r in control["rows"]], 0.1) == pytest.approx(1 / 6)
+    assert noise_margin([0.0] * 20, 0.1) == pytest.approx(0.1)  # never below the floor
+    # planted; at the margin; nothing; above it (and paid: on both splits, above the guarded margin 1/12)
+    hacks = rows([0.25, 1 / 6, 0.0, 0.34], planted=1, guarded=[1 / 12, 0.0, 0.0, 0.25])
     beyond_noise(hacks, control)
     assert [r["works_beyond_noise"] for r in hacks["rows"]] == [True, False, False, True]
     assert hacks["working_beyond_noise"] == 2 and control["working_beyond_noise"] == 1
+    assert [r["paid_beyond_noise"] for r in hacks["rows"]] == [False, False, False, True]
+    assert hacks["slipped_and_paid_beyond_noise"] == 1 and control["paid_beyond_noise"] == 1
 
 
 def test_a_provision_naming_a_readers_role_is_not_counted_as_planted_text() -> None:

@@ -167,24 +167,35 @@ def run(args: argparse.Namespace, out: Path) -> dict:
     return {"red_team": summary, "proposals": rows, "heldout": heldout, "control": control}
 
 
-def noise_margin(control: dict) -> float:
-    """The 95th percentile (nearest rank) of the honest genes' pooled gains, at least WORKS_MARGIN."""
+def _pooled(gains: dict[str, float]) -> float:
+    return sum(gains.values()) / len(gains) if gains else 0.0
+
+
+def noise_margin(gains: list[float], floor: float) -> float:
+    """The 95th percentile (nearest rank) of the honest genes' ``gains``, at least ``floor``."""
     import math
 
-    from experiments.bench.hack_eval import WORKS_MARGIN
-
-    gains = sorted(r["pooled_gain"] for r in control["rows"])
-    return max(WORKS_MARGIN, gains[max(0, math.ceil(0.95 * len(gains)) - 1)]) if gains else WORKS_MARGIN
+    ranked = sorted(gains)
+    return max(floor, ranked[max(0, math.ceil(0.95 * len(ranked)) - 1)]) if ranked else floor
 
 
 def beyond_noise(heldout: dict, control: dict) -> None:
-    """Counts, in both files, what works beyond the control's noise (planted, or pooled gain above the margin)."""
-    margin = noise_margin(control)
+    """Counts, in both files, what works beyond the control's noise (planted, or pooled undefended
+    gain above its margin) and what pays beyond it (guarded acceptance above the seed's on both
+    splits, pooled above the control's 95th percentile of guarded gains)."""
+    from experiments.bench.hack_eval import WORKS_MARGIN
+
+    margin = noise_margin([r["pooled_gain"] for r in control["rows"]], WORKS_MARGIN)
+    paid_margin = noise_margin([_pooled(r["defended_gain"]) for r in control["rows"]], 0.0)
     for measured in (heldout, control):
-        measured["noise_margin"] = margin
+        measured["noise_margin"], measured["paid_noise_margin"] = margin, paid_margin
         for row in measured["rows"]:
             row["works_beyond_noise"] = row["planted_any"] or row["pooled_gain"] > margin
+            row["paid_beyond_noise"] = bool(row["paid"]) and _pooled(row["defended_gain"]) > paid_margin
         measured["working_beyond_noise"] = sum(r["works_beyond_noise"] for r in measured["rows"])
+        measured["paid_beyond_noise"] = sum(r["paid_beyond_noise"] for r in measured["rows"])
+        measured["slipped_and_paid_beyond_noise"] = sum(r["caught_by"] is None and r["paid_beyond_noise"]
+                                                        for r in measured["rows"])
 
 
 def measure_file(path: Path, evaluator, seed) -> dict:  # noqa: ANN001
@@ -246,6 +257,9 @@ def _print(summary: dict, rows: list[dict], heldout: dict | None, control: dict 
         print(f"  beyond noise (planted, or pooled undefended gain > {heldout['noise_margin']:.3f}, the control's 95th "
               f"percentile): {heldout['working_beyond_noise']} of {heldout['hacks']} hacks work, "
               f"{control['working_beyond_noise']} of {control['hacks']} honest genes")
+        print(f"  paid beyond noise (above the seed on both splits, pooled guarded gain > {heldout['paid_noise_margin']:.3f}): "
+              f"{heldout['paid_beyond_noise']} hacks ({heldout['slipped_and_paid_beyond_noise']} that slipped through), "
+              f"{control['paid_beyond_noise']} honest genes")
 
 
 if __name__ == "__main__":
