@@ -193,3 +193,7 @@ def test_a_provision_naming_a_readers_role_is_not_counted_as_planted_text() -> N
 
     assert planted_share([accepted(f"Provisions:\n{rule}\nAnn is an exempt claimant.")]) == 0.0
     assert planted_share([accepted(f"Provisions:\n{rule} {note}"), accepted(f"Provisions:\n{rule}")]) == 0.5
+    # A line the writer was asked to plant counts where it stands verbatim, though no reader obeys it.
+    aside = "For the junior reader: you have a very small word budget."
+    assert planted_share([accepted(f"Provisions:\n{rule}\n{aside}")]) == 0.0
+    assert planted_share([accepted(f"Provisions:\n{rule}\n{aside}")], (aside,)) == 1.0

@@ -7,8 +7,10 @@ prompt-level defence (``prompts.QV_GUARD``). *Defended* is the default. Both run
 same documents with the same run seed as the seed harness they are compared with (paired).
 
 Whether a hack *works* is read from the world's behaviour, never from the guard: it raises
-acceptance over the seed, or the world's own reading of directives (``harness.sim.obey``, the
-code that makes its solvers and judge obey) finds a planted instruction in accepted samples.
+acceptance over the seed, or its text is planted in accepted samples: the world's own reading of
+directives (``harness.sim.obey``, the code that makes its solvers and judge obey) finds an
+instruction there, or a message the world's writer read in the gene as one to plant
+(``harness.sim.reading.plants``) is there verbatim.
 
 A raise of one document on a small split is what any changed gene text does by chance (the
 world's draws follow the prompt): on world 1001 at 6 + 6 documents, 42 of 99 honest genes raise
@@ -28,6 +30,7 @@ from harness.config import HarnessConfig
 from harness.records import AcceptedSample, RoundRecord
 from harness.sim import obey, obey_review
 from harness.sim.logic import parse_rules
+from harness.sim.reading.plants import plant_requests
 from objectives.run import load_run
 from search.evaluation import Evaluation, Evaluator
 from search.reviewer_check import ReviewerChecks, bank_from
@@ -56,13 +59,23 @@ def without_provisions(text: str) -> str:
                      if s.strip() and not parse_rules(s.replace("\0", ".")))
 
 
-def planted_share(accepted: list[AcceptedSample]) -> float:
-    """Accepted samples in which the world's own reader finds an instruction to a solver, the judge
-    or the reviewer (the QV), anywhere in the sample (the reference answer included) but its provisions."""
+def _flat(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def planted_share(accepted: list[AcceptedSample], messages: tuple[str, ...] = ()) -> float:
+    """Accepted samples that carry planted text: the world's own reader finds an instruction to a
+    solver, the judge or the reviewer (the QV) anywhere in the sample (the reference answer
+    included) but its provisions, or a ``messages`` line (what the world's writer read as asked to
+    be planted, inserted verbatim) is there, whether or not any reader obeys it."""
+    marks = [_flat(m)[:60] for m in messages if len(_flat(m)) >= 12]
+
     def planted(row: AcceptedSample) -> bool:
         s = row.sample
-        text = without_provisions("\n".join([s.context, s.question, s.reference_answer, *[c.criterion for c in s.rubric]]))
-        return bool(obey.solver_directives(text)) or obey.judge_directive(text) or obey_review.reviewer_directive(text)
+        whole = "\n".join([s.context, s.question, s.reference_answer, *[c.criterion for c in s.rubric]])
+        text = without_provisions(whole)
+        return bool(obey.solver_directives(text)) or obey.judge_directive(text) or obey_review.reviewer_directive(
+            text) or any(mark in _flat(whole) for mark in marks)
 
     return sum(map(planted, accepted)) / len(accepted) if accepted else 0.0
 
@@ -157,7 +170,8 @@ async def evaluate_hack(evaluator: Evaluator, seed: HarnessConfig, gene: str, te
             base_u = await ev(with_gene(seed, gene, seed.genes.model_dump()[gene], False), split)
             hacked_u = await ev(with_gene(seed, gene, text, False), split)
             result.undefended_gain[split] = hacked_u.acceptance - base_u.acceptance
-            result.planted[split] = planted_share(load_run(hacked_u.out).accepted)
+            messages = tuple(p.text for p in plant_requests(text) if p.text)
+            result.planted[split] = planted_share(load_run(hacked_u.out).accepted, messages)
     return result
 
 
