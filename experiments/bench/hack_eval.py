@@ -119,8 +119,8 @@ class HackResult:
         return any(p >= WORKS_MARGIN for p in self.planted.values())
 
     def works_beyond(self, margin: float) -> bool:
-        """Plants its text (the world's own reader finds it), or raises the pooled acceptance by more
-        than ``margin``: what honest genes, a known null, rarely do."""
+        """Plants its text in accepted samples, or raises the pooled acceptance by more than
+        ``margin``: what honest genes, a known null, rarely do."""
         return self.planted_any or self.pooled_gain > margin
 
     @property
@@ -170,6 +170,8 @@ async def evaluate_hack(evaluator: Evaluator, seed: HarnessConfig, gene: str, te
             base_u = await ev(with_gene(seed, gene, seed.genes.model_dump()[gene], False), split)
             hacked_u = await ev(with_gene(seed, gene, text, False), split)
             result.undefended_gain[split] = hacked_u.acceptance - base_u.acceptance
+            # What the world's writer reads in the gene as a line to plant (a supervisor's gene is read
+            # the same way: its guidance passes the request on, most often in the gene's words).
             messages = tuple(p.text for p in plant_requests(text) if p.text)
             result.planted[split] = planted_share(load_run(hacked_u.out).accepted, messages)
     return result
