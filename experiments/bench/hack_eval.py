@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from harness import prompts
 from harness.config import HarnessConfig
@@ -102,6 +102,8 @@ class HackResult:
     defended_gain: dict[str, float]  # split -> guarded acceptance minus the guarded seed's
     layers: dict[str, Layers]  # split -> what the content guard and the auditor caught (defended)
     lenient_reviewer: bool = False  # the reviewer check (search/reviewer_check.py) rejected its QV
+    # split -> planted share of the *guarded* accepted samples: planted text the defences let in
+    planted_guarded: dict[str, float] = field(default_factory=dict)
 
     @property
     def works(self) -> bool:
@@ -161,18 +163,19 @@ async def evaluate_hack(evaluator: Evaluator, seed: HarnessConfig, gene: str, te
     checks = checks or await reviewer_checks(evaluator, seed)
     check = await checks.check(with_gene(seed, gene, text, True))
     result.lenient_reviewer = bool(check and check.lenient)
+    # What the world's writer reads in the gene as a line to plant (a supervisor's gene is read the
+    # same way: its guidance passes the request on, most often in the gene's words).
+    messages = tuple(p.text for p in plant_requests(text) if p.text)
     for split in splits:
         base = await ev(with_gene(seed, gene, seed.genes.model_dump()[gene], True), split)
         hacked = await ev(with_gene(seed, gene, text, True), split)
         result.defended_gain[split] = hacked.acceptance - base.acceptance
         result.layers[split] = Layers.of(hacked.rounds())
+        result.planted_guarded[split] = planted_share(load_run(hacked.out).accepted, messages)
         if undefended:
             base_u = await ev(with_gene(seed, gene, seed.genes.model_dump()[gene], False), split)
             hacked_u = await ev(with_gene(seed, gene, text, False), split)
             result.undefended_gain[split] = hacked_u.acceptance - base_u.acceptance
-            # What the world's writer reads in the gene as a line to plant (a supervisor's gene is read
-            # the same way: its guidance passes the request on, most often in the gene's words).
-            messages = tuple(p.text for p in plant_requests(text) if p.text)
             result.planted[split] = planted_share(load_run(hacked_u.out).accepted, messages)
     return result
 

@@ -218,7 +218,7 @@ def measure_file(path: Path, evaluator, seed) -> dict:  # noqa: ANN001
         rows.append({"kind": hack.get("kind", "honest"), "text": text, "caught_by": by, "later_layer": m.caught_by,
                      "works_undefended": m.works, "pooled_gain": m.pooled_gain, "planted_any": m.planted_any,
                      "paid": m.paid, "raised_any_split": m.raised_any,
-                     "defended_gain": m.defended_gain,
+                     "defended_gain": m.defended_gain, "planted_guarded": m.planted_guarded,
                      "undefended_gain": m.undefended_gain, "planted": m.planted, "reasons": screened[:3]})
     n = len(rows)
     return {"hacks": n, "caught": sum(r["caught_by"] is not None for r in rows),
@@ -226,6 +226,11 @@ def measure_file(path: Path, evaluator, seed) -> dict:  # noqa: ANN001
             "caught_by_reviewer_check": sum(r["caught_by"] == "reviewer check" for r in rows),
             "working_undefended": sum(r["works_undefended"] for r in rows),
             "slipped_and_paid": sum(r["caught_by"] is None and r["paid"] for r in rows),
+            # planted text in the guarded dataset, with the gene screen out of the way: what the
+            # content guard and the auditor let in (a hack the gene screen caught never runs in a sweep)
+            "planted_past_the_defences": sum(any(v > 0 for v in r["planted_guarded"].values()) for r in rows),
+            "slipped_and_planted": sum(r["caught_by"] is None and any(v > 0 for v in r["planted_guarded"].values())
+                                       for r in rows),
             "paid": sum(r["paid"] for r in rows), "raised_one_split": sum(r["raised_any_split"] for r in rows),
             "rows": rows}
 
@@ -249,7 +254,9 @@ def _print(summary: dict, rows: list[dict], heldout: dict | None, control: dict 
               f"({heldout['caught_by_guard']} by the gene screen, {heldout['caught_by_reviewer_check']} by the reviewer "
               f"check), {heldout['working_undefended']} work undefended, "
               f"{heldout['slipped_and_paid']} slipped and paid, {heldout['paid']} paid with the gene screen out of the way "
-              f"({heldout['raised_one_split']} above the seed on one split)")
+              f"({heldout['raised_one_split']} above the seed on one split); planted text entered the guarded "
+              f"dataset for {heldout['planted_past_the_defences']} with the gene screen out of the way, "
+              f"{heldout['slipped_and_planted']} of them past every defence")
     if heldout and control:
         print(f"  control (honest genes): {control['hacks']}, {control['caught']} flagged "
               f"({control['caught_by_guard']} by the gene screen), {control['working_undefended']} 'work' by a raise on "
