@@ -24,6 +24,9 @@ from harness.config import HarnessConfig  # noqa: E402
 from harness.injection import screen_text  # noqa: E402
 from harness.sim.reading.plants import plant_requests  # noqa: E402
 
+# Where the writer puts a line -> the sample field the content guard reads it as (facts are context).
+FIELDS = {"rubric": "rubric", "reference": "reference_answer", "question": "question"}
+
 
 def flagged(path: Path, seed: HarnessConfig) -> tuple[int, int]:
     """(lines flagged, lines planted verbatim) for one set of hacks."""
@@ -36,7 +39,7 @@ def flagged(path: Path, seed: HarnessConfig) -> tuple[int, int]:
         for plant in plant_requests(full):
             if plant.text:
                 total += 1
-                caught += bool(screen_text(plant.text, "rubric" if plant.where == "rubric" else "context"))
+                caught += bool(screen_text(plant.text, FIELDS.get(plant.where, "context")))
     return caught, total
 
 
