@@ -466,24 +466,38 @@ class SweepTracker:
         failures = self.flush()
         self.executor.shutdown(wait=True)
         if report is not None:
-            metrics = {"seed_validation_acceptance": report["seed"]["validation_acceptance"] or 0.0,
-                       "seed_test_acceptance": report["seed"]["test_acceptance"],
-                       "best_validation_acceptance": report["best"]["validation_acceptance"] or 0.0,
-                       "best_test_acceptance": report["best"]["test_acceptance"]}
-            metrics.update(summary_metrics(report))
-            tags = {"autodata.best_trial": str(report["best"]["trial"]), "autodata.view": self.view,
-                    **common_tags(bool(report.get("simulated")), report.get("simulated_roles"))}
-            pair = [self.logger.find_run(**{"autodata.study": self.study, "autodata.trial": str(report[who]["trial"]),
-                                            "autodata.split": "test"}) for who in ("seed", "best")]
-            if all(pair):  # the best harness's gene texts beside the seed's (the seed alone when it is the best)
-                tags["autodata.seed_vs_best"] = compare_url(self.logger.experiment_id,
-                                                            [p for p in dict.fromkeys(pair) if p])
-            self.logger.batch(self.parent, metrics=metrics, tags=tags)
-            self.logger.artifacts(self.parent, texts={"report.json": json.dumps(report, indent=2, default=str)})
-            self.logger.client.log_table(self.parent, comparison_table(report), "comparison.json")
-            for alias in ("seed", "best"):
-                genes = report["best_genes"] if alias == "best" else report.get("seed_genes")
-                if genes:
-                    self.prompts.alias(alias, genes, {name: text_id(text) for name, text in genes.items()})
+            # Every worker of a study logs the report to the one parent run at its end; two doing it
+            # at once race on the same tags (PostgreSQL: a unique violation on "mlflow.loggedArtifacts").
+            # The second attempt finds the tag and updates it; a failure after that is reported, as any
+            # tracking failure is, and never fails the sweep.
+            for attempt in range(2):
+                try:
+                    self._log_report(report)
+                    break
+                except Exception as error:
+                    if attempt:
+                        failures.append(f"{type(error).__name__}: "
+                                        f"{scrub(str(error)).splitlines()[0] if str(error) else ''}")
         self.logger.finish(self.parent)
         return failures
+
+    def _log_report(self, report: dict[str, Any]) -> None:
+        metrics = {"seed_validation_acceptance": report["seed"]["validation_acceptance"] or 0.0,
+                   "seed_test_acceptance": report["seed"]["test_acceptance"],
+                   "best_validation_acceptance": report["best"]["validation_acceptance"] or 0.0,
+                   "best_test_acceptance": report["best"]["test_acceptance"]}
+        metrics.update(summary_metrics(report))
+        tags = {"autodata.best_trial": str(report["best"]["trial"]), "autodata.view": self.view,
+                **common_tags(bool(report.get("simulated")), report.get("simulated_roles"))}
+        pair = [self.logger.find_run(**{"autodata.study": self.study, "autodata.trial": str(report[who]["trial"]),
+                                        "autodata.split": "test"}) for who in ("seed", "best")]
+        if all(pair):  # the best harness's gene texts beside the seed's (the seed alone when it is the best)
+            tags["autodata.seed_vs_best"] = compare_url(self.logger.experiment_id,
+                                                        [p for p in dict.fromkeys(pair) if p])
+        self.logger.batch(self.parent, metrics=metrics, tags=tags)
+        self.logger.artifacts(self.parent, texts={"report.json": json.dumps(report, indent=2, default=str)})
+        self.logger.client.log_table(self.parent, comparison_table(report), "comparison.json")
+        for alias in ("seed", "best"):
+            genes = report["best_genes"] if alias == "best" else report.get("seed_genes")
+            if genes:
+                self.prompts.alias(alias, genes, {name: text_id(text) for name, text in genes.items()})

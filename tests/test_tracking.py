@@ -812,3 +812,29 @@ def test_compare_of_an_experiment_with_generations_only_ranks_and_plots_them(pla
     assert "generations: 1 runs, best first by acceptance_rate (higher is better)" in " ".join(result.stdout.split())
     assert "agentic-seed0" in result.stdout
     assert plot.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_reports_logging_racing_another_worker_is_retried_then_reported_never_fatal(monkeypatch) -> None:
+    """Three workers on PostgreSQL each log the report to the one parent run at their end; two at once
+    raced on the "mlflow.loggedArtifacts" tag (a unique violation) and the worker exited 1."""
+    from experiments.tracking import SweepTracker
+    from search.config import load_sweep_config
+
+    config = load_sweep_config(REPO / "experiments" / "configs" / "sweep_demo.yaml")
+    tracker = SweepTracker("racing", "racing-seed0", config.harness, list(config.search.knobs),
+                           config.search.model_dump(mode="json"))
+    attempts = []
+
+    def racing(report: dict) -> None:
+        attempts.append(report)
+        if len(attempts) == 1:
+            raise RuntimeError("duplicate key value violates unique constraint \"tag_pk\"")
+
+    monkeypatch.setattr(tracker, "_log_report", racing)
+    assert tracker.close({"seed": {}, "best": {}}) == [] and len(attempts) == 2  # the second attempt went through
+
+    other = SweepTracker("racing", "racing-seed1", config.harness, list(config.search.knobs),
+                         config.search.model_dump(mode="json"))
+    monkeypatch.setattr(other, "_log_report", lambda report: (_ for _ in ()).throw(RuntimeError("down")))
+    assert other.close({"seed": {}, "best": {}}) == ["RuntimeError: down"]  # reported, not raised
+    assert MlflowClient().get_run(other.parent).info.status == "FINISHED"
