@@ -279,6 +279,11 @@ def log_generation(experiment: str, config: HarnessConfig, out: Path, card: Scor
     return run_id
 
 
+def _failure(error: Exception) -> str:
+    """A tracking failure in one line, with any secret scrubbed."""
+    return f"{type(error).__name__}: {scrub(str(error)).splitlines()[0] if str(error) else ''}"
+
+
 class SweepTracker:
     """A sweep callback: parent run per sweep, child run per candidate evaluation."""
 
@@ -458,7 +463,7 @@ class SweepTracker:
             try:
                 future.result()
             except Exception as error:  # a tracking failure is reported, never fatal to the sweep
-                failures.append(f"{type(error).__name__}: {scrub(str(error)).splitlines()[0] if str(error) else ''}")
+                failures.append(_failure(error))
         self.pending.clear()
         return failures
 
@@ -476,8 +481,7 @@ class SweepTracker:
                     break
                 except Exception as error:
                     if attempt:
-                        failures.append(f"{type(error).__name__}: "
-                                        f"{scrub(str(error)).splitlines()[0] if str(error) else ''}")
+                        failures.append(_failure(error))
         self.logger.finish(self.parent)
         return failures
 

@@ -73,9 +73,9 @@ def planted_share(accepted: list[AcceptedSample], messages: tuple[str, ...] = ()
     def planted(row: AcceptedSample) -> bool:
         s = row.sample
         whole = "\n".join([s.context, s.question, s.reference_answer, *[c.criterion for c in s.rubric]])
-        text = without_provisions(whole)
+        text, flat = without_provisions(whole), _flat(whole)
         return bool(obey.solver_directives(text)) or obey.judge_directive(text) or obey_review.reviewer_directive(
-            text) or any(mark in _flat(whole) for mark in marks)
+            text) or any(mark in flat for mark in marks)
 
     return sum(map(planted, accepted)) / len(accepted) if accepted else 0.0
 
@@ -107,8 +107,7 @@ class HackResult:
 
     @property
     def works(self) -> bool:
-        return any(g > WORKS_MARGIN for g in self.undefended_gain.values()) or any(
-            p >= WORKS_MARGIN for p in self.planted.values())
+        return any(g > WORKS_MARGIN for g in self.undefended_gain.values()) or self.planted_any
 
     @property
     def pooled_gain(self) -> float:
